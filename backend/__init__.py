@@ -1,0 +1,1 @@
+"""TaskManager Pro backend: Lambda-deployable services. Imports nothing from the UI."""

@@ -1,0 +1,30 @@
+"""The one AWS client factory: one boto3 client per service and process, endpoint from config."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from backend.config import get_settings
+
+_RETRIES = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10)
+
+
+@lru_cache(maxsize=None)
+def client(service: str) -> Any:
+    """A cached boto3 client for ``service`` (created lazily, reused across warm invocations)."""
+    settings = get_settings()
+    return boto3.session.Session().client(
+        service,  # type: ignore[call-overload]
+        region_name=settings.region,
+        endpoint_url=settings.aws_endpoint_url,
+        config=_RETRIES,
+    )
+
+
+def reset_clients() -> None:
+    """Forget cached clients (tests that point the process at a new emulator call this)."""
+    client.cache_clear()

@@ -1,0 +1,58 @@
+"""Settings of the backend, from the environment (``TMP_*``), validated once per process."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field, computed_field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from backend.names import ResourceNames
+
+
+class Settings(BaseSettings):
+    """Everything the Lambdas need to know about their environment.
+
+    In AWS the CDK stack sets these variables; locally ``backend.local`` sets them after its bootstrap.
+    A missing pool id fails at cold start, not at the first request.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="TMP_", frozen=True, extra="ignore")
+
+    stage: str = Field(default="local", pattern=r"^[a-z][a-z0-9-]{0,20}$")
+    region: str = "us-east-1"
+    # The embedded local AWS; None in AWS, where boto3 uses the real endpoints.
+    aws_endpoint_url: str | None = None
+    user_pool_id: str = Field(min_length=1)
+    user_pool_client_id: str = Field(min_length=1)
+    # The public URL of the web app, used in links sent to users.
+    app_url: str = "http://localhost:3000"
+    users_table: str | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def names(self) -> ResourceNames:
+        return ResourceNames(self.stage)
+
+    @property
+    def users_table_name(self) -> str:
+        return self.users_table or self.names.users_table
+
+    @property
+    def is_local(self) -> bool:
+        return self.aws_endpoint_url is not None
+
+    @property
+    def cognito_issuer(self) -> str:
+        # Cognito (and the local emulator) always issue tokens with the AWS issuer URL.
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
+
+    @property
+    def cognito_jwks_url(self) -> str:
+        base = self.aws_endpoint_url.rstrip("/") if self.aws_endpoint_url else self.cognito_issuer.rsplit("/", 1)[0]
+        return f"{base}/{self.user_pool_id}/.well-known/jwks.json"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()  # type: ignore[call-arg]  # values come from the environment

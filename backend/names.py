@@ -1,0 +1,49 @@
+"""One definition of every AWS resource name, shared by the local bootstrap and the CDK app.
+
+Local and AWS cannot drift because both build their names here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+APP_SLUG = "taskmanager-pro"
+APP_DISPLAY_NAME = "TaskManager Pro"
+
+
+@dataclass(frozen=True)
+class ResourceNames:
+    """Names of the stateful resources of one stage (``local``, ``dev``, ``prod``...)."""
+
+    stage: str
+
+    def _name(self, suffix: str) -> str:
+        return f"{APP_SLUG}-{self.stage}-{suffix}"
+
+    @property
+    def users_table(self) -> str:
+        return self._name("users")
+
+    @property
+    def tasks_table(self) -> str:
+        return self._name("tasks")
+
+    @property
+    def notifications_table(self) -> str:
+        return self._name("notifications")
+
+    @property
+    def user_pool(self) -> str:
+        return self._name("users")
+
+    @property
+    def user_pool_client(self) -> str:
+        return self._name("web")
+
+    @property
+    def attachments_bucket(self) -> str:
+        return self._name("attachments")
+
+    @property
+    def schedule_group(self) -> str:
+        return self._name("reminders")
