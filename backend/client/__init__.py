@@ -2,6 +2,7 @@
 
 from backend.client.api import ApiClient, ApiError
 from backend.client.auth import AuthError, CognitoAuth, MfaChallenge, Tokens, totp_uri
+from backend.client.settings import ClientSettings, get_client_settings
 from backend.domain.password_policy import PASSWORD_POLICY, PasswordPolicy
 from backend.schemas import OutboxMessage, Preferences, ProfilePublic, PublicConfig
 
@@ -10,6 +11,7 @@ __all__ = [
     "ApiClient",
     "ApiError",
     "AuthError",
+    "ClientSettings",
     "CognitoAuth",
     "MfaChallenge",
     "OutboxMessage",
@@ -18,5 +20,6 @@ __all__ = [
     "ProfilePublic",
     "PublicConfig",
     "Tokens",
+    "get_client_settings",
     "totp_uri",
 ]
