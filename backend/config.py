@@ -27,16 +27,11 @@ class Settings(BaseSettings):
     user_pool_client_id: str = Field(min_length=1)
     # The public URL of the web app, used in links sent to users.
     app_url: str = "http://localhost:3000"
-    users_table: str | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def names(self) -> ResourceNames:
         return ResourceNames(self.stage)
-
-    @property
-    def users_table_name(self) -> str:
-        return self.users_table or self.names.users_table
 
     @property
     def is_local(self) -> bool:

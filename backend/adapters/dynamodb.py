@@ -1,0 +1,128 @@
+"""DynamoDB through PynamoDB: the table models and the repositories built on them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    MapAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.models import Model
+
+from backend.domain.users import NotificationPreferences, User
+from backend.errors import ConflictError
+from backend.names import ResourceNames
+
+
+class PreferencesAttribute(MapAttribute[str, Any]):
+    email_notifications = BooleanAttribute(default=True)
+    sms_phone = UnicodeAttribute(null=True)
+
+
+class UserModel(Model):
+    """Users table: one item per Cognito user, keyed by the ``sub``."""
+
+    class Meta:
+        table_name = "users"  # set from Settings by configure_models()
+        billing_mode = "PAY_PER_REQUEST"
+
+    user_id = UnicodeAttribute(hash_key=True)
+    email = UnicodeAttribute()
+    display_name = UnicodeAttribute()
+    timezone = UnicodeAttribute(null=True)
+    preferences = PreferencesAttribute(default=PreferencesAttribute)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    version = VersionAttribute()
+
+
+MODELS: tuple[type[Model], ...] = (UserModel,)
+
+
+def configure_models(*, names: ResourceNames, region: str, endpoint: str | None) -> None:
+    """Point every model at this stage's table, region and endpoint (once per cold start)."""
+    tables = {UserModel: names.users_table}
+    for model, table_name in tables.items():
+        model.Meta.table_name = table_name
+        model.Meta.region = region
+        model.Meta.host = endpoint
+        model._connection = None  # rebuilt lazily with the new settings
+
+
+def _is_conditional_failure(exc: PutError | UpdateError) -> bool:
+    return exc.cause_response_code == "ConditionalCheckFailedException"
+
+
+def _to_domain(item: UserModel) -> User:
+    return User(
+        id=item.user_id,
+        email=item.email,
+        display_name=item.display_name,
+        timezone=item.timezone,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        preferences=NotificationPreferences(
+            email_notifications=bool(item.preferences.email_notifications),
+            sms_phone=item.preferences.sms_phone,
+        ),
+        version=int(item.version or 0),
+    )
+
+
+def _to_item(user: User) -> UserModel:
+    # VersionAttribute: no version means "must not exist yet"; otherwise "must still be this version".
+    version = {"version": user.version} if user.version else {}
+    return UserModel(
+        user_id=user.id,
+        email=user.email,
+        display_name=user.display_name,
+        timezone=user.timezone,
+        created_at=user.created_at.astimezone(UTC),
+        updated_at=user.updated_at.astimezone(UTC),
+        preferences=PreferencesAttribute(
+            email_notifications=user.preferences.email_notifications,
+            sms_phone=user.preferences.sms_phone,
+        ),
+        **version,
+    )
+
+
+class DynamoUserRepository:
+    def get(self, user_id: str) -> User | None:
+        try:
+            return _to_domain(UserModel.get(user_id, consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def add(self, user: User) -> User:
+        item = _to_item(replace(user, version=0))
+        try:
+            item.save()  # conditional on absence (VersionAttribute)
+        except PutError as exc:
+            if not _is_conditional_failure(exc):
+                raise
+            existing = self.get(user.id)
+            if existing is None:  # deleted in between: nothing sensible to return but the new user
+                raise
+            return existing
+        return _to_domain(item)
+
+    def save(self, user: User) -> User:
+        item = _to_item(user)
+        try:
+            item.save()  # conditional on the version we read
+        except PutError as exc:
+            if _is_conditional_failure(exc):
+                raise ConflictError("The profile was changed meanwhile; reload it and try again.") from exc
+            raise
+        return _to_domain(item)
+
+    def delete(self, user_id: str) -> None:
+        UserModel(user_id=user_id).delete()

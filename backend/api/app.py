@@ -1,0 +1,34 @@
+"""The REST API: one Powertools resolver, one Router per resource, one error mapping."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import CORSConfig
+
+from backend.api.errors import register_error_handlers
+from backend.api.openapi import API_PREFIX, OPENAPI
+from backend.api.routes import me, system
+
+# Routes API Gateway serves without the Lambda authorizer (the local adapter reads the same set).
+PUBLIC_PATHS = frozenset({"/health", "/config", "/openapi.json", "/docs"})
+
+
+def build_app(cors_origin: str = "*") -> APIGatewayRestResolver:
+    app = APIGatewayRestResolver(
+        enable_validation=True,
+        strip_prefixes=[API_PREFIX],
+        cors=CORSConfig(allow_origin=cors_origin, allow_headers=["Authorization", "Content-Type"], max_age=600),
+    )
+    app.include_router(system.router)
+    app.include_router(me.router)
+    app.configure_openapi(**OPENAPI)
+    app.enable_swagger(path="/docs", servers=OPENAPI["servers"], security_schemes=OPENAPI["security_schemes"])
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi_json() -> Response[str]:
+        return Response(
+            status_code=200, content_type=content_types.APPLICATION_JSON, body=app.get_openapi_json_schema()
+        )
+
+    register_error_handlers(app)
+    return app

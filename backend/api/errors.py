@@ -1,0 +1,67 @@
+"""The one mapping from errors to HTTP answers in the shape of DESIGN.md."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from backend.errors import ConflictError, DomainError, InvalidInputError, NotAuthenticatedError, NotFoundError
+from backend.observability import logger
+from backend.schemas import ErrorBody, ErrorDetail
+
+_STATUS: dict[type[DomainError], HTTPStatus] = {
+    NotAuthenticatedError: HTTPStatus.UNAUTHORIZED,
+    NotFoundError: HTTPStatus.NOT_FOUND,
+    ConflictError: HTTPStatus.CONFLICT,
+    InvalidInputError: HTTPStatus.BAD_REQUEST,
+}
+
+
+def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> Response[str]:
+    body = ErrorBody(error=ErrorDetail(code=code, message=message, fields=fields or {}))
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body.model_dump_json())
+
+
+def _field_name(location: tuple[Any, ...]) -> str:
+    # ("body", "preferences", "sms_phone") -> "preferences.sms_phone"; ("query", "x") -> "x"
+    parts = [str(part) for part in location[1:]] if len(location) > 1 else [str(p) for p in location]
+    return ".".join(parts) or "body"
+
+
+def validation_fields(errors: list[dict[str, Any]]) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for error in errors:
+        name = _field_name(tuple(error.get("loc", ())))
+        if error.get("type") == "json_invalid":
+            name, message = "body", "is not valid JSON"
+        elif error.get("type") == "extra_forbidden":
+            message = "is not a known field"
+        else:
+            message = str(error.get("msg", "is not valid"))
+        fields.setdefault(name, message)
+    return fields
+
+
+def register_error_handlers(app: APIGatewayRestResolver) -> None:
+    @app.exception_handler(RequestValidationError)
+    def invalid_request(exc: RequestValidationError) -> Response[str]:
+        fields = validation_fields(list(exc.errors()))
+        names = ", ".join(sorted(fields))
+        return error_response(422, "validation_error", f"Some fields are not valid: {names}.", fields)
+
+    @app.exception_handler(DomainError)
+    def domain_error(exc: DomainError) -> Response[str]:
+        status = next((s for cls, s in _STATUS.items() if isinstance(exc, cls)), HTTPStatus.BAD_REQUEST)
+        return error_response(status, exc.code, exc.message, exc.fields)
+
+    @app.not_found
+    def not_found(_: Exception) -> Response[str]:
+        return error_response(404, "not_found", "There is nothing at this address.")
+
+    @app.exception_handler(Exception)
+    def unexpected(exc: Exception) -> Response[str]:
+        logger.exception("unhandled error")
+        return error_response(500, "internal_error", "Something went wrong on our side. Try again.")

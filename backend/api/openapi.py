@@ -1,0 +1,30 @@
+"""OpenAPI pieces shared by the routers: the bearer scheme and the documented error answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Server
+
+from backend.names import APP_DISPLAY_NAME
+from backend.schemas import ErrorBody
+
+API_PREFIX = "/api"
+BEARER = "bearerAuth"
+AUTHENTICATED: list[dict[str, list[str]]] = [{BEARER: []}]
+
+_ERROR_CONTENT: dict[str, Any] = {"application/json": {"model": ErrorBody}}
+ERRORS: dict[int, dict[str, Any]] = {
+    401: {"description": "Missing, invalid or expired access token", "content": _ERROR_CONTENT},
+    404: {"description": "No such object for this user", "content": _ERROR_CONTENT},
+    409: {"description": "Changed meanwhile (optimistic locking)", "content": _ERROR_CONTENT},
+    422: {"description": "Invalid request; `fields` names each bad field", "content": _ERROR_CONTENT},
+}
+
+OPENAPI: dict[str, Any] = {
+    "title": f"{APP_DISPLAY_NAME} API",
+    "version": "1.0.0",
+    "description": "REST API of TaskManager Pro. Send `Authorization: Bearer <Cognito access token>`.",
+    "servers": [Server(url=API_PREFIX)],
+    "security_schemes": {BEARER: HTTPBearer(bearerFormat="JWT")},
+}

@@ -1,0 +1,56 @@
+"""The caller's own profile and account."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from backend.api.auth import caller_id
+from backend.api.openapi import AUTHENTICATED, ERRORS
+from backend.bootstrap import dependencies
+from backend.domain.users import User
+from backend.schemas import Preferences, ProfilePublic, ProfileUpdate
+from backend.services import profiles
+
+router = APIGatewayRouter()
+
+
+def to_public(user: User) -> ProfilePublic:
+    return ProfilePublic(
+        id=user.id,
+        email=user.email,
+        display_name=user.display_name,
+        timezone=user.timezone,
+        preferences=Preferences(
+            email_notifications=user.preferences.email_notifications, sms_phone=user.preferences.sms_phone
+        ),
+        created_at=user.created_at,
+        updated_at=user.updated_at,
+        version=user.version,
+    )
+
+
+@router.get("/me", summary="My profile", tags=["me"], security=AUTHENTICATED, responses=ERRORS)
+def get_me() -> ProfilePublic:
+    deps = dependencies()
+    user = profiles.get_profile(users=deps.users, identity=deps.identity, user_id=caller_id(router), now=deps.clock())
+    return to_public(user)
+
+
+@router.patch("/me", summary="Change my profile", tags=["me"], security=AUTHENTICATED, responses=ERRORS)
+def patch_me(changes: Annotated[ProfileUpdate, Body()]) -> ProfilePublic:
+    deps = dependencies()
+    user = profiles.update_profile(
+        users=deps.users, identity=deps.identity, user_id=caller_id(router), changes=changes, now=deps.clock()
+    )
+    return to_public(user)
+
+
+@router.delete("/me", summary="Delete my account and data", tags=["me"], security=AUTHENTICATED, responses=ERRORS)
+def delete_me() -> Response[None]:
+    deps = dependencies()
+    profiles.delete_account(users=deps.users, identity=deps.identity, user_id=caller_id(router))
+    return Response(status_code=204)

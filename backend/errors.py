@@ -1,0 +1,32 @@
+"""Domain errors. They know nothing of HTTP; ``backend.api.errors`` maps them to status codes in one place."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error a client can cause; ``code`` is stable and machine-readable."""
+
+    code = "domain_error"
+
+    def __init__(self, message: str, *, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+
+class NotAuthenticatedError(DomainError):
+    code = "not_authenticated"
+
+
+class NotFoundError(DomainError):
+    """Also what another user's object looks like: it does not exist for the caller."""
+
+    code = "not_found"
+
+
+class ConflictError(DomainError):
+    code = "conflict"
+
+
+class InvalidInputError(DomainError):
+    code = "invalid_input"

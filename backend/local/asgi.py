@@ -1,0 +1,135 @@
+"""The local API Gateway: an ASGI app that turns HTTP into API Gateway proxy events.
+
+It runs the same Lambda authorizer as AWS on every non-public route, then calls the same API handler.
+Mounted into the Reflex backend at /api by ``make run``; served by uvicorn in the API tests.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+import uuid
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from backend.api.app import PUBLIC_PATHS
+from backend.api.openapi import API_PREFIX
+from backend.config import get_settings
+from backend.local.lambda_runtime import invoke
+from backend.local.server import OUTBOX_PATH
+
+_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
+_API_ID = "local"
+_STAGE = "local"
+
+
+def _body(raw: bytes) -> tuple[str | None, bool]:
+    if not raw:
+        return None, False
+    try:
+        return raw.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return base64.b64encode(raw).decode(), True
+
+
+def proxy_event(request: Request, raw_body: bytes) -> dict[str, Any]:
+    """A REST API (v1) proxy event for ``request``, as API Gateway builds it for ``/api/{proxy+}``."""
+    headers: dict[str, str] = {}
+    multi_headers: dict[str, list[str]] = {}
+    for name, value in request.headers.items():
+        headers[name] = value
+        multi_headers.setdefault(name, []).append(value)
+    query = dict(request.query_params) or None
+    multi_query: dict[str, list[str]] = {}
+    for name, value in request.query_params.multi_items():
+        multi_query.setdefault(name, []).append(value)
+    body, is_base64 = _body(raw_body)
+    path = request.url.path
+    proxy = path.removeprefix(API_PREFIX).lstrip("/")
+    return {
+        "resource": f"{API_PREFIX}/{{proxy+}}",
+        "path": path,
+        "httpMethod": request.method,
+        "headers": headers,
+        "multiValueHeaders": multi_headers,
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": multi_query or None,
+        "pathParameters": {"proxy": proxy} if proxy else None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": f"{API_PREFIX}/{{proxy+}}",
+            "httpMethod": request.method,
+            "path": f"/{_STAGE}{path}",
+            "stage": _STAGE,
+            "apiId": _API_ID,
+            "accountId": "123456789012",
+            "requestId": str(uuid.uuid4()),
+            "requestTimeEpoch": int(time.time() * 1000),
+            "protocol": "HTTP/1.1",
+            "identity": {"sourceIp": request.client.host if request.client else "127.0.0.1"},
+        },
+        "body": body,
+        "isBase64Encoded": is_base64,
+    }
+
+
+def _response(result: dict[str, Any]) -> Response:
+    body = result.get("body") or ""
+    content = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
+    response = Response(content=content, status_code=int(result.get("statusCode", 200)))
+    for name, value in (result.get("headers") or {}).items():
+        response.headers[name] = str(value)
+    for name, values in (result.get("multiValueHeaders") or {}).items():
+        for value in values:
+            response.headers.append(name, str(value))
+    return response
+
+
+def _unauthorized() -> JSONResponse:
+    error = {"code": "not_authenticated", "message": "Sign in to continue.", "fields": {}}
+    return JSONResponse({"error": error}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+
+
+def create_local_api() -> Starlette:
+    # Imported here: the handlers read their settings at import, after backend.local set the environment.
+    from backend.handlers import api as api_handler
+    from backend.handlers import authorizer
+
+    async def call_api(request: Request) -> Response:
+        event = proxy_event(request, await request.body())
+        route = event["path"].removeprefix(API_PREFIX) or "/"
+        if route not in PUBLIC_PATHS and request.method != "OPTIONS":
+            token_event = {
+                "type": "TOKEN",
+                "authorizationToken": request.headers.get("authorization", ""),
+                "methodArn": f"arn:aws:execute-api:us-east-1:123456789012:{_API_ID}/{_STAGE}/{request.method}{route}",
+            }
+            try:
+                policy = await run_in_threadpool(invoke, authorizer.lambda_handler, token_event, "authorizer")
+            except Exception:
+                return _unauthorized()
+            event["requestContext"]["authorizer"] = {"principalId": policy["principalId"], **policy["context"]}
+        result = await run_in_threadpool(invoke, api_handler.lambda_handler, event, "api")
+        return _response(result)
+
+    async def outbox(_: Request) -> Response:
+        endpoint = get_settings().aws_endpoint_url
+        if endpoint is None:
+            return JSONResponse({"error": {"code": "not_found", "message": "Only in local runs.", "fields": {}}}, 404)
+        async with httpx.AsyncClient(timeout=10) as client:
+            answer = await client.get(f"{endpoint.rstrip('/')}{OUTBOX_PATH}")
+        return Response(answer.content, status_code=answer.status_code, media_type="application/json")
+
+    return Starlette(
+        routes=[
+            Route(f"{API_PREFIX}/local/outbox", outbox, methods=["GET"]),
+            Route(API_PREFIX, call_api, methods=_METHODS),
+            Route(f"{API_PREFIX}/{{path:path}}", call_api, methods=_METHODS),
+        ]
+    )

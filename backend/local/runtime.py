@@ -1,0 +1,68 @@
+"""One local run: emulator + bootstrap + environment, and the parts of AWS that moto does not play."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from backend.local.bootstrap import LOCAL_CREDENTIALS, LOCAL_SENDER, LocalOutputs, bootstrap
+from backend.local.environment import LOCAL_REGION, LOCAL_STAGE, local_environment
+from backend.local.lambda_runtime import invoke
+from backend.local.server import LocalAws
+
+
+@dataclass(frozen=True)
+class LocalRun:
+    endpoint: str
+    outputs: LocalOutputs
+    env: dict[str, str]  # to give to subprocesses (the Reflex backend, the API under test)
+
+
+def _post_confirmation(event: dict[str, Any]) -> None:
+    # What Cognito does after ConfirmSignUp: invoke the trigger Lambda (the same handler AWS runs).
+    from backend.handlers import cognito_triggers
+
+    invoke(cognito_triggers.lambda_handler, event, "cognito-triggers")
+
+
+def _fresh_emulator() -> None:
+    # moto's backends are process-global; a run without saved data starts from nothing.
+    from moto.moto_api._internal.models import moto_api_backend
+
+    moto_api_backend.reset()
+
+
+@contextmanager
+def local_aws(
+    *,
+    port: int,
+    data_dir: Path | None = None,
+    api_url: str = "http://localhost:8000/api",
+    app_url: str = "http://localhost:3000",
+) -> Iterator[LocalRun]:
+    """Start the embedded AWS on ``port``; with ``data_dir`` its data survives restarts.
+
+    Sets the ``TMP_*`` environment in this process too, because the Cognito trigger runs here.
+    """
+    from backend import bootstrap as composition
+
+    if data_dir is None:
+        _fresh_emulator()
+    os.environ.update({"AWS_ACCESS_KEY_ID": LOCAL_CREDENTIALS["aws_access_key_id"]})
+    os.environ.update({"AWS_SECRET_ACCESS_KEY": LOCAL_CREDENTIALS["aws_secret_access_key"]})
+    server = LocalAws(
+        port=port, region=LOCAL_REGION, sender=LOCAL_SENDER, post_confirmation=_post_confirmation, data_dir=data_dir
+    )
+    server.start()
+    try:
+        outputs = bootstrap(endpoint=server.endpoint, region=LOCAL_REGION, stage=LOCAL_STAGE)
+        env = local_environment(endpoint=server.endpoint, outputs=outputs, api_url=api_url, app_url=app_url)
+        os.environ.update(env)
+        composition.reset()
+        yield LocalRun(endpoint=server.endpoint, outputs=outputs, env=env)
+    finally:
+        server.stop()
