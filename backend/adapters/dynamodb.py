@@ -32,6 +32,8 @@ class UserModel(Model):
     class Meta:
         table_name = "users"  # set from Settings by configure_models()
         billing_mode = "PAY_PER_REQUEST"
+        region = "us-east-1"
+        host: str | None = None
 
     user_id = UnicodeAttribute(hash_key=True)
     email = UnicodeAttribute()
@@ -77,9 +79,7 @@ def _to_domain(item: UserModel) -> User:
 
 
 def _to_item(user: User) -> UserModel:
-    # VersionAttribute: no version means "must not exist yet"; otherwise "must still be this version".
-    version = {"version": user.version} if user.version else {}
-    return UserModel(
+    item = UserModel(
         user_id=user.id,
         email=user.email,
         display_name=user.display_name,
@@ -90,8 +90,10 @@ def _to_item(user: User) -> UserModel:
             email_notifications=user.preferences.email_notifications,
             sms_phone=user.preferences.sms_phone,
         ),
-        **version,
     )
+    if user.version:  # VersionAttribute: unset means "must not exist yet", else "must still be this version"
+        item.version = user.version
+    return item
 
 
 class DynamoUserRepository:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Server
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from backend.names import APP_DISPLAY_NAME
 from backend.schemas import ErrorBody
@@ -14,7 +15,7 @@ BEARER = "bearerAuth"
 AUTHENTICATED: list[dict[str, list[str]]] = [{BEARER: []}]
 
 _ERROR_CONTENT: dict[str, Any] = {"application/json": {"model": ErrorBody}}
-ERRORS: dict[int, dict[str, Any]] = {
+ERRORS: dict[int, OpenAPIResponse] = {
     401: {"description": "Missing, invalid or expired access token", "content": _ERROR_CONTENT},
     404: {"description": "No such object for this user", "content": _ERROR_CONTENT},
     409: {"description": "Changed meanwhile (optimistic locking)", "content": _ERROR_CONTENT},

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from moto.cognitoidp.models import cognitoidp_backends
-from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from backend.names import APP_DISPLAY_NAME

@@ -14,11 +14,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.bindings._rust import openssl as rust_openssl
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from moto.backends import get_backend
+from moto.backends import get_backend as _get_backend
 
 log = logging.getLogger(__name__)
+
+get_backend: Any = _get_backend  # typed per literal name; we iterate over names
 
 SERVICES = ("dynamodb", "cognito-idp", "s3", "ses", "sns", "scheduler")
 _FORMAT = 1
@@ -28,15 +30,14 @@ def _load_private_key(pem: bytes) -> Any:
     return serialization.load_pem_private_key(pem, password=None)
 
 
-def _reduce_private_key(key: rsa.RSAPrivateKey) -> tuple[Any, tuple[bytes]]:
+def _reduce_private_key(key: Any) -> tuple[Any, tuple[bytes]]:
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     return _load_private_key, (pem,)
 
 
 def _register_key_pickling() -> None:
-    # moto's Cognito keeps its (public, test-only) signing key as a cryptography object.
-    sample = rsa.generate_private_key(public_exponent=65537, key_size=1024)
-    copyreg.pickle(type(sample), _reduce_private_key)
+    # moto's Cognito keeps its (public, test-only) signing key as a cryptography object, which has no pickling.
+    copyreg.pickle(rust_openssl.rsa.RSAPrivateKey, _reduce_private_key)
 
 
 def _live_backends() -> dict[str, dict[str, dict[str, Any]]]:

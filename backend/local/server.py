@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
@@ -35,7 +35,7 @@ def outbox_messages(region: str) -> list[dict[str, Any]]:
             if isinstance(destinations, dict)
             else list(destinations)
         )
-        body = getattr(message, "body", None) or getattr(message, "raw_data", "")
+        body = str(getattr(message, "body", None) or getattr(message, "raw_data", ""))
         messages.append(
             {
                 "id": message.id,
