@@ -159,10 +159,6 @@ def _parse_recurrence(p: _Parse) -> None:
     p.take(rf"{_START}every (?:(\d{{1,3}}) )?(day|week|month|year)s?{_END}", every_n)
     p.take(rf"{_START}every {_WEEKDAY}(?:\s*(?:,|and|&)\s*{_WEEKDAY})*{_END}", weekdays)
     p.take(rf"{_START}every (\d{{1,2}})(?:st|nd|rd|th){_END}", month_day)
-    p.take(
-        rf"{_START}(daily|weekly|monthly|yearly|annually){_END}",
-        lambda m: _rule_chip(p, m, f"FREQ={simple[m.group(1).lower()]}"),
-    )
 
 
 def _set_due(p: _Parse, m: re.Match[str], day: date | None) -> Chip | None:
