@@ -10,7 +10,8 @@ from functools import lru_cache
 from backend import aws
 from backend.adapters.cognito import CognitoDirectory
 from backend.adapters.dynamodb import DynamoUserRepository, configure_models
-from backend.adapters.ports import IdentityDirectory, UserRepository
+from backend.adapters.ports import IdentityDirectory, TaskStore, UserRepository
+from backend.adapters.task_store import DynamoTaskStore
 from backend.config import Settings, get_settings
 
 
@@ -23,6 +24,7 @@ class Dependencies:
     settings: Settings
     users: UserRepository
     identity: IdentityDirectory
+    tasks: TaskStore
     clock: Callable[[], datetime] = field(default=utcnow)
 
 
@@ -33,6 +35,7 @@ def dependencies() -> Dependencies:
     return Dependencies(
         settings=settings,
         users=DynamoUserRepository(),
+        tasks=DynamoTaskStore(),
         identity=CognitoDirectory(cognito=aws.client("cognito-idp"), user_pool_id=settings.user_pool_id),
     )
 

@@ -30,3 +30,13 @@ class ConflictError(DomainError):
 
 class InvalidInputError(DomainError):
     code = "invalid_input"
+
+
+class StaleVersionError(ConflictError):
+    """An edit based on an old version; carries what is stored now so the client can reload."""
+
+    code = "stale_version"
+
+    def __init__(self, message: str, *, current: object) -> None:
+        super().__init__(message)
+        self.current = current

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Annotated, Literal
 from zoneinfo import available_timezones
 
@@ -88,3 +88,188 @@ class OutboxMessage(BaseModel):
     subject: str | None
     body: str
     html: str | None = None
+
+
+# --- tasks, projects, labels -------------------------------------------------------------------
+Id = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z_-]{1,40}$")]
+Color = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Notes = Annotated[str, StringConstraints(max_length=20_000)]
+SectionName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+Priority = Annotated[int, Field(ge=1, le=4)]
+Rule = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+MAX_LABELS_PER_TASK = 10
+MAX_SUBTASKS = 100
+MAX_SECTIONS = 20
+DEFAULT_COLOR = "#808080"
+
+
+class ProjectCreate(StrictModel):
+    name: Name
+    color: Color = DEFAULT_COLOR
+    sections: list[SectionName] = Field(default_factory=list, max_length=MAX_SECTIONS)
+
+
+class ProjectUpdate(StrictModel):
+    name: Name | None = None
+    color: Color | None = None
+    archived: bool | None = None
+    sections: list[SectionName] | None = Field(default=None, max_length=MAX_SECTIONS)
+    # Manual order of projects: put this project right after the given one (null: first).
+    after_id: Id | None = None
+
+
+class ProjectPublic(BaseModel):
+    id: str
+    name: str
+    color: str
+    position: str
+    is_inbox: bool
+    archived: bool
+    sections: list[str]
+    created_at: datetime | None
+    updated_at: datetime | None
+    version: int
+
+
+class LabelCreate(StrictModel):
+    name: Name
+    color: Color = DEFAULT_COLOR
+
+
+class LabelUpdate(StrictModel):
+    name: Name | None = None
+    color: Color | None = None
+
+
+class LabelPublic(BaseModel):
+    id: str
+    name: str
+    color: str
+    created_at: datetime | None
+    updated_at: datetime | None
+    version: int
+
+
+class SubtaskIn(StrictModel):
+    id: Id | None = None
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    done: bool = False
+
+
+class SubtaskPublic(BaseModel):
+    id: str
+    title: str
+    done: bool
+
+
+class CompletionPublic(BaseModel):
+    due_date: date | None
+    completed_at: datetime
+
+
+class TaskCreate(StrictModel):
+    title: Title
+    notes: Notes = ""
+    project_id: Id | None = None  # None: the Inbox
+    priority: Priority = 4
+    due_date: date | None = None
+    due_time: time | None = None
+    start_date: date | None = None
+    section: SectionName | None = None
+    labels: list[Id] = Field(default_factory=list, max_length=MAX_LABELS_PER_TASK)
+    # Labels by name (quick add's "@name"): existing ones are used, missing ones are created.
+    label_names: list[Name] = Field(default_factory=list, max_length=MAX_LABELS_PER_TASK)
+    subtasks: list[SubtaskIn] = Field(default_factory=list, max_length=MAX_SUBTASKS)
+    recurrence: Rule | None = None
+
+
+class TaskOrder(StrictModel):
+    """Where to put the task in its project's manual order: between two neighbours (null: that end)."""
+
+    after_id: Id | None = None
+    before_id: Id | None = None
+
+
+class TaskUpdate(StrictModel):
+    """Only the fields sent change; ``null`` clears an optional field. ``version`` is the one you read."""
+
+    version: Annotated[int, Field(ge=1)]
+    title: Title | None = None
+    notes: Notes | None = None
+    project_id: Id | None = None
+    priority: Priority | None = None
+    due_date: date | None = None
+    due_time: time | None = None
+    start_date: date | None = None
+    section: SectionName | None = None
+    labels: list[Id] | None = Field(default=None, max_length=MAX_LABELS_PER_TASK)
+    subtasks: list[SubtaskIn] | None = Field(default=None, max_length=MAX_SUBTASKS)
+    recurrence: Rule | None = None
+    order: TaskOrder | None = None
+
+
+class TaskPublic(BaseModel):
+    id: str
+    title: str
+    notes: str
+    status: Literal["open", "done"]
+    priority: int
+    due_date: date | None
+    due_time: time | None
+    start_date: date | None
+    project_id: str
+    section: str | None
+    labels: list[str]
+    subtasks: list[SubtaskPublic]
+    recurrence: str | None
+    recurrence_text: str | None
+    position: str
+    created_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+    history: list[CompletionPublic]
+    overdue: bool
+    version: int
+
+
+class TaskPage(BaseModel):
+    items: list[TaskPublic]
+    next_cursor: str | None
+
+
+TaskView = Literal["all", "today", "upcoming", "inbox", "completed"]
+TaskSort = Literal["due", "priority", "created", "manual"]
+StatusFilter = Literal["open", "done", "all"]
+
+
+class BulkAction(StrictModel):
+    action: Literal["complete", "reopen", "move", "delete"]
+    ids: list[Id] = Field(min_length=1, max_length=100)
+    project_id: Id | None = None  # for "move"
+
+
+class BulkResult(BaseModel):
+    updated: list[TaskPublic]
+    deleted: list[str]
+
+
+class QuickAddRequest(StrictModel):
+    text: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+
+
+class QuickAddChip(BaseModel):
+    kind: str
+    text: str
+    label: str
+
+
+class QuickAddParsed(BaseModel):
+    """What quick add understood; ``task`` is ready to POST to /tasks as it is."""
+
+    task: TaskCreate
+    project_name: str | None  # "#name" typed; task.project_id is set when it names an existing project
+    project_found: bool
+    chips: list[QuickAddChip]

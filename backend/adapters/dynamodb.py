@@ -16,6 +16,7 @@ from pynamodb.attributes import (
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.models import Model
 
+from backend.adapters.task_store import TASK_TABLE_MODELS, TaskModel
 from backend.domain.users import NotificationPreferences, User
 from backend.errors import ConflictError
 from backend.names import ResourceNames
@@ -45,16 +46,18 @@ class UserModel(Model):
     version = VersionAttribute()
 
 
-MODELS: tuple[type[Model], ...] = (UserModel,)
+# The models whose create_table() makes a table (the other Tasks-table models share TaskModel's table).
+MODELS: tuple[type[Model], ...] = (UserModel, TaskModel)
 
 
 def configure_models(*, names: ResourceNames, region: str, endpoint: str | None) -> None:
-    """Point every model at this stage's table, region and endpoint (once per cold start)."""
-    tables = {UserModel: names.users_table}
+    """Point every model at this stage's tables, region and endpoint (once per cold start)."""
+    tables: dict[type[Model], str] = {UserModel: names.users_table}
+    tables.update(dict.fromkeys(TASK_TABLE_MODELS, names.tasks_table))
     for model, table_name in tables.items():
         model.Meta.table_name = table_name
-        model.Meta.region = region
-        model.Meta.host = endpoint
+        model.Meta.region = region  # type: ignore[attr-defined]
+        model.Meta.host = endpoint  # type: ignore[attr-defined]
         model._connection = None  # rebuilt lazily with the new settings
 
 

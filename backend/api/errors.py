@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from backend.errors import ConflictError, DomainError, InvalidInputError, NotAuthenticatedError, NotFoundError
+from backend.api.presenters import task_public
+from backend.domain.tasks import Task
+from backend.errors import (
+    ConflictError,
+    DomainError,
+    InvalidInputError,
+    NotAuthenticatedError,
+    NotFoundError,
+    StaleVersionError,
+)
 from backend.observability import logger
 from backend.schemas import ErrorBody, ErrorDetail
 
@@ -51,6 +62,17 @@ def register_error_handlers(app: APIGatewayRestResolver) -> None:
         fields = validation_fields(list(exc.errors()))
         names = ", ".join(sorted(fields))
         return error_response(422, "validation_error", f"Some fields are not valid: {names}.", fields)
+
+    @app.exception_handler(StaleVersionError)
+    def stale_version(exc: StaleVersionError) -> Response[str]:
+        # The error shape, plus what is stored now, so the client can offer to reload.
+        current = (
+            task_public(exc.current, datetime.now(UTC).replace(tzinfo=None)) if isinstance(exc.current, Task) else None
+        )
+        body = {"error": {"code": exc.code, "message": exc.message, "fields": exc.fields}}
+        if current is not None:
+            body["current"] = current.model_dump(mode="json")
+        return Response(status_code=409, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
 
     @app.exception_handler(DomainError)
     def domain_error(exc: DomainError) -> Response[str]:

@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from backend.api.auth import caller_id
 from backend.api.openapi import AUTHENTICATED, ERRORS
+from backend.api.responses import documented, no_content
 from backend.bootstrap import dependencies
 from backend.domain.users import User
 from backend.schemas import Preferences, ProfilePublic, ProfileUpdate
@@ -49,8 +50,10 @@ def patch_me(changes: Annotated[ProfileUpdate, Body()]) -> ProfilePublic:
     return to_public(user)
 
 
-@router.delete("/me", summary="Delete my account and data", tags=["me"], security=AUTHENTICATED, responses=ERRORS)
+@router.delete(
+    "/me", summary="Delete my account and data", tags=["me"], security=AUTHENTICATED, responses=documented(empty=True)
+)
 def delete_me() -> Response[None]:
     deps = dependencies()
     profiles.delete_account(users=deps.users, identity=deps.identity, user_id=caller_id(router))
-    return Response(status_code=204)
+    return no_content()

@@ -1,0 +1,632 @@
+"""The Tasks table (one per stage): tasks, projects, labels and label links of every user.
+
+Single-table design, partitioned by user (see docs/data-model.md):
+  user_id (PK) | sk (SK)
+  ``TASK#<id>``            a task (ULID id: the base table lists a user's tasks by creation time)
+  ``PROJECT#<id>``         a project (the Inbox has the id ``inbox``)
+  ``LABEL#<id>``           a label
+  ``LT#<label>#<task>``    "task has label" link, written in the same transaction as the task
+GSIs (all keys prefixed with the user id, so no query can cross users):
+  by_status_due  status_pk = user#status       due_sk = due_key#id           Today, Upcoming, overdue, sort=due
+  by_priority    status_pk                     priority_sk = p#due_key#id    sort=priority
+  by_project     project_pk = user#project     project_sk = status#pos#id    project lists and boards (manual)
+  by_completed   done_pk = user (done only)    completed_sk = iso#id         completed view, newest first
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterable, Iterator
+from datetime import date, time
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from backend.domain.tasks import Completion, Label, Project, Status, Subtask, Task, TaskQuery
+from backend.errors import ConflictError, InvalidInputError
+
+TASK, PROJECT, LABEL, LINK = "TASK#", "PROJECT#", "LABEL#", "LT#"
+
+
+class _Meta:
+    table_name = "tasks"  # set by configure_models()
+    billing_mode = "PAY_PER_REQUEST"
+    region = "us-east-1"
+    host: str | None = None
+
+
+class StatusDueIndex(GlobalSecondaryIndex["TaskModel"]):
+    class Meta:
+        index_name = "by_status_due"
+        projection = AllProjection()
+
+    status_pk = UnicodeAttribute(hash_key=True)
+    due_sk = UnicodeAttribute(range_key=True)
+
+
+class PriorityIndex(GlobalSecondaryIndex["TaskModel"]):
+    class Meta:
+        index_name = "by_priority"
+        projection = AllProjection()
+
+    status_pk = UnicodeAttribute(hash_key=True)
+    priority_sk = UnicodeAttribute(range_key=True)
+
+
+class ProjectIndex(GlobalSecondaryIndex["TaskModel"]):
+    class Meta:
+        index_name = "by_project"
+        projection = AllProjection()
+
+    project_pk = UnicodeAttribute(hash_key=True)
+    project_sk = UnicodeAttribute(range_key=True)
+
+
+class CompletedIndex(GlobalSecondaryIndex["TaskModel"]):
+    class Meta:
+        index_name = "by_completed"
+        projection = AllProjection()
+
+    done_pk = UnicodeAttribute(hash_key=True)
+    completed_sk = UnicodeAttribute(range_key=True)
+
+
+class SubtaskAttribute(MapAttribute[str, Any]):
+    id = UnicodeAttribute()
+    title = UnicodeAttribute()
+    done = BooleanAttribute(default=False)
+
+
+class CompletionAttribute(MapAttribute[str, Any]):
+    due_date = UnicodeAttribute(null=True)
+    completed_at = UTCDateTimeAttribute()
+
+
+class TaskModel(Model):
+    class Meta(_Meta):
+        pass
+
+    user_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    task_id = UnicodeAttribute()
+    project_id = UnicodeAttribute()
+    title = UnicodeAttribute()
+    notes = UnicodeAttribute(default="")
+    status = UnicodeAttribute()
+    priority = NumberAttribute()
+    due_date = UnicodeAttribute(null=True)
+    due_time = UnicodeAttribute(null=True)
+    start_date = UnicodeAttribute(null=True)
+    section = UnicodeAttribute(null=True)
+    labels = ListAttribute(of=UnicodeAttribute, default=list)
+    subtasks = ListAttribute(of=SubtaskAttribute, default=list)
+    recurrence = UnicodeAttribute(null=True)
+    position = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    completed_at = UTCDateTimeAttribute(null=True)
+    history = ListAttribute(of=CompletionAttribute, default=list)
+    search_text = UnicodeAttribute(default="")
+    # index keys, derived from the fields above on every write
+    status_pk = UnicodeAttribute()
+    due_sk = UnicodeAttribute()
+    priority_sk = UnicodeAttribute()
+    project_pk = UnicodeAttribute()
+    project_sk = UnicodeAttribute()
+    done_pk = UnicodeAttribute(null=True)
+    completed_sk = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+
+    by_status_due = StatusDueIndex()
+    by_priority = PriorityIndex()
+    by_project = ProjectIndex()
+    by_completed = CompletedIndex()
+
+
+class ProjectModel(Model):
+    class Meta(_Meta):
+        pass
+
+    user_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    project_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    color = UnicodeAttribute()
+    position = UnicodeAttribute()
+    is_inbox = BooleanAttribute(default=False)
+    archived = BooleanAttribute(default=False)
+    sections = ListAttribute(of=UnicodeAttribute, default=list)
+    created_at = UTCDateTimeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(null=True)
+    version = VersionAttribute()
+
+
+class LabelModel(Model):
+    class Meta(_Meta):
+        pass
+
+    user_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    label_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    color = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(null=True)
+    version = VersionAttribute()
+
+
+class LabelLinkModel(Model):
+    class Meta(_Meta):
+        pass
+
+    user_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    task_id = UnicodeAttribute()
+
+
+TASK_TABLE_MODELS: tuple[type[Model], ...] = (TaskModel, ProjectModel, LabelModel, LabelLinkModel)
+
+
+# --- mapping ---------------------------------------------------------------------------------------
+def _task_item(task: Task) -> TaskModel:
+    done = task.status is Status.DONE
+    item = TaskModel(
+        user_id=task.user_id,
+        sk=TASK + task.id,
+        task_id=task.id,
+        project_id=task.project_id,
+        title=task.title,
+        notes=task.notes,
+        status=task.status.value,
+        priority=task.priority,
+        due_date=task.due_date.isoformat() if task.due_date else None,
+        due_time=task.due_time.strftime("%H:%M") if task.due_time else None,
+        start_date=task.start_date.isoformat() if task.start_date else None,
+        section=task.section,
+        labels=list(task.labels),
+        subtasks=[SubtaskAttribute(id=s.id, title=s.title, done=s.done) for s in task.subtasks],
+        recurrence=task.recurrence,
+        position=task.position,
+        created_at=task.created_at,
+        updated_at=task.updated_at,
+        completed_at=task.completed_at,
+        history=[
+            CompletionAttribute(due_date=c.due_date.isoformat() if c.due_date else None, completed_at=c.completed_at)
+            for c in task.history
+        ],
+        search_text=task.search_text,
+        status_pk=f"{task.user_id}#{task.status.value}",
+        due_sk=f"{task.due_key}#{task.id}",
+        priority_sk=f"{task.priority}#{task.due_key}#{task.id}",
+        project_pk=f"{task.user_id}#{task.project_id}",
+        project_sk=f"{task.status.value}#{task.position}#{task.id}",
+        done_pk=task.user_id if done else None,
+        completed_sk=f"{task.completed_at.isoformat()}#{task.id}" if done and task.completed_at else None,
+    )
+    if task.version:
+        item.version = task.version
+    return item
+
+
+def _task(item: TaskModel) -> Task:
+    return Task(
+        id=item.task_id,
+        user_id=item.user_id,
+        project_id=item.project_id,
+        title=item.title,
+        notes=item.notes or "",
+        status=Status(item.status),
+        priority=int(item.priority),
+        due_date=date.fromisoformat(item.due_date) if item.due_date else None,
+        due_time=time.fromisoformat(item.due_time) if item.due_time else None,
+        start_date=date.fromisoformat(item.start_date) if item.start_date else None,
+        section=item.section,
+        labels=tuple(str(label) for label in item.labels or ()),
+        subtasks=tuple(Subtask(id=s.id, title=s.title, done=bool(s.done)) for s in item.subtasks or ()),
+        recurrence=item.recurrence,
+        position=item.position,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        completed_at=item.completed_at,
+        history=tuple(
+            Completion(due_date=date.fromisoformat(c.due_date) if c.due_date else None, completed_at=c.completed_at)
+            for c in item.history or ()
+        ),
+        version=int(item.version or 0),
+    )
+
+
+def _project(item: ProjectModel) -> Project:
+    return Project(
+        id=item.project_id,
+        user_id=item.user_id,
+        name=item.name,
+        color=item.color,
+        position=item.position,
+        is_inbox=bool(item.is_inbox),
+        archived=bool(item.archived),
+        sections=tuple(str(section) for section in item.sections or ()),
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        version=int(item.version or 0),
+    )
+
+
+def _project_item(project: Project) -> ProjectModel:
+    item = ProjectModel(
+        user_id=project.user_id,
+        sk=PROJECT + project.id,
+        project_id=project.id,
+        name=project.name,
+        color=project.color,
+        position=project.position,
+        is_inbox=project.is_inbox,
+        archived=project.archived,
+        sections=list(project.sections),
+        created_at=project.created_at,
+        updated_at=project.updated_at,
+    )
+    if project.version:
+        item.version = project.version
+    return item
+
+
+def _label(item: LabelModel) -> Label:
+    return Label(
+        id=item.label_id,
+        user_id=item.user_id,
+        name=item.name,
+        color=item.color,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        version=int(item.version or 0),
+    )
+
+
+def _label_item(label: Label) -> LabelModel:
+    item = LabelModel(
+        user_id=label.user_id,
+        sk=LABEL + label.id,
+        label_id=label.id,
+        name=label.name,
+        color=label.color,
+        created_at=label.created_at,
+        updated_at=label.updated_at,
+    )
+    if label.version:
+        item.version = label.version
+    return item
+
+
+def _link(user_id: str, label_id: str, task_id: str) -> LabelLinkModel:
+    return LabelLinkModel(user_id=user_id, sk=f"{LINK}{label_id}#{task_id}", task_id=task_id)
+
+
+def _conflict(exc: PutError | TransactWriteError) -> bool:
+    reasons = getattr(exc, "cancellation_reasons", None) or []
+    codes = {getattr(r, "code", None) for r in reasons if r is not None}
+    return exc.cause_response_code == "ConditionalCheckFailedException" or "ConditionalCheckFailed" in codes
+
+
+# --- queries -----------------------------------------------------------------------------------------
+def encode_cursor(index: str, key: dict[str, Any]) -> str:
+    raw = json.dumps({"i": index, "k": key}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, *, index: str, user_id: str) -> dict[str, Any]:
+    """The start key of a cursor, after checking it belongs to this list and this user."""
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        key = payload["k"]
+        valid = (
+            payload.get("i") == index
+            and isinstance(key, dict)
+            and key.get("user_id") == {"S": user_id}
+            and all(isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) for v in key.values())
+        )
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        valid = False
+    if not valid:
+        raise InvalidInputError("The cursor is not valid for this list.", fields={"cursor": "is not valid"})
+    return dict(key)
+
+
+_INDEX_KEYS = {
+    "table": ("user_id", "sk"),
+    "by_status_due": ("status_pk", "due_sk"),
+    "by_priority": ("status_pk", "priority_sk"),
+    "by_project": ("project_pk", "project_sk"),
+    "by_completed": ("done_pk", "completed_sk"),
+    "labels": ("user_id", "sk"),
+}
+
+
+def _key_of(item: Model, index: str) -> dict[str, Any]:
+    names = {"user_id", "sk", *_INDEX_KEYS[index]}
+    return {name: {"S": getattr(item, name)} for name in sorted(names)}
+
+
+class DynamoTaskStore:
+    """Repositories for tasks, projects and labels on the Tasks table."""
+
+    # --- tasks ---
+    def get_task(self, user_id: str, task_id: str) -> Task | None:
+        try:
+            return _task(TaskModel.get(user_id, TASK + task_id, consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def get_tasks(self, user_id: str, task_ids: Iterable[str]) -> dict[str, Task]:
+        keys = [(user_id, TASK + task_id) for task_id in dict.fromkeys(task_ids)]
+        return {item.task_id: _task(item) for item in TaskModel.batch_get(keys, consistent_read=True)}
+
+    def save_task(self, task: Task, *, previous: Task | None) -> Task:
+        """Create (``previous`` None) or update a task if its version is still ``previous.version``."""
+        item = _task_item(task)
+        old_labels = set(previous.labels) if previous else set()
+        try:
+            with TransactWrite(connection=self._connection()) as transaction:
+                transaction.save(item)  # conditional on the version (absent when creating)
+                for label_id in set(task.labels) - old_labels:
+                    transaction.save(_link(task.user_id, label_id, task.id))
+                for label_id in old_labels - set(task.labels):
+                    transaction.delete(_link(task.user_id, label_id, task.id))
+        except TransactWriteError as exc:
+            if _conflict(exc):
+                raise ConflictError("The task was changed meanwhile; reload it and try again.") from exc
+            raise
+        return _task(item)
+
+    def delete_task(self, task: Task) -> None:
+        try:
+            with TransactWrite(connection=self._connection()) as transaction:
+                transaction.delete(_task_item(task))  # conditional on the version we read
+                for label_id in task.labels:
+                    transaction.delete(_link(task.user_id, label_id, task.id))
+        except TransactWriteError as exc:
+            if _conflict(exc):
+                raise ConflictError("The task was changed meanwhile; reload it and try again.") from exc
+            raise
+
+    def last_position(self, user_id: str, project_id: str) -> str | None:
+        """The manual-order key of the last open task of a project."""
+        items = TaskModel.by_project.query(
+            f"{user_id}#{project_id}",
+            TaskModel.project_sk.startswith(f"{Status.OPEN.value}#"),
+            scan_index_forward=False,
+            limit=1,
+        )
+        return next((item.position for item in items), None)
+
+    def tasks_in_project(self, user_id: str, project_id: str) -> list[Task]:
+        return [_task(item) for item in TaskModel.by_project.query(f"{user_id}#{project_id}")]
+
+    def task_ids_with_label(self, user_id: str, label_id: str) -> list[str]:
+        links = LabelLinkModel.query(user_id, LabelLinkModel.sk.startswith(f"{LINK}{label_id}#"))
+        return [link.task_id for link in links]
+
+    def list_tasks(self, query: TaskQuery, *, limit: int, cursor: str | None) -> tuple[list[Task], str | None]:
+        if query.label_id is not None:
+            return self._list_by_label(query, limit=limit, cursor=cursor)
+        index, items = self._plan(query, cursor)
+        page: list[Task] = []
+        last: TaskModel | None = None
+        for item in items:
+            page.append(_task(item))
+            last = item
+            if len(page) == limit:
+                break
+        more = last is not None and len(page) == limit and self._has_more(items)
+        return page, encode_cursor(index, _key_of(last, index)) if more and last is not None else None
+
+    @staticmethod
+    def _has_more(items: Iterator[Any]) -> bool:
+        return next(items, None) is not None
+
+    def _plan(self, q: TaskQuery, cursor: str | None) -> tuple[str, Iterator[TaskModel]]:
+        """Pick the index that serves the sort, turn the other criteria into a filter. Always a Query."""
+        filters: list[Condition] = []
+        if q.search:
+            filters.append(TaskModel.search_text.contains(q.search.lower()))
+        if q.priority is not None and q.sort != "priority":
+            filters.append(TaskModel.priority == q.priority)
+        statuses = [Status.OPEN.value, Status.DONE.value] if q.status == "all" else [q.status]
+        due_range = _between(TaskModel.due_sk, q.due_from, q.due_to)
+        common: dict[str, Any] = {"page_size": 100}
+
+        if q.sort == "completed" or (q.status == "done" and q.sort == "created" and q.project_id is None):
+            index = "by_completed"
+            self._add(filters, q.project_id and TaskModel.project_id == q.project_id, due_range)
+            start = self._start(cursor, index, q.user_id)
+            return index, TaskModel.by_completed.query(
+                q.user_id, scan_index_forward=False, filter_condition=_all(filters), last_evaluated_key=start, **common
+            )
+        if q.project_id is not None and q.sort == "manual":
+            index = "by_project"
+            self._add(filters, due_range)
+            range_key = TaskModel.project_sk.startswith(f"{statuses[0]}#") if len(statuses) == 1 else None
+            start = self._start(cursor, index, q.user_id)
+            return index, TaskModel.by_project.query(
+                f"{q.user_id}#{q.project_id}",
+                range_key,
+                filter_condition=_all(filters),
+                last_evaluated_key=start,
+                **common,
+            )
+        if len(statuses) == 1 and q.sort in {"due", "priority"}:
+            index = "by_status_due" if q.sort == "due" else "by_priority"
+            self._add(filters, q.project_id and TaskModel.project_id == q.project_id)
+            start = self._start(cursor, index, q.user_id)
+            if q.sort == "due":
+                return index, TaskModel.by_status_due.query(
+                    f"{q.user_id}#{statuses[0]}",
+                    _between(TaskModel.due_sk, q.due_from, q.due_to),
+                    filter_condition=_all(filters),
+                    last_evaluated_key=start,
+                    **common,
+                )
+            priority_range = TaskModel.priority_sk.startswith(f"{q.priority}#") if q.priority else None
+            self._add(filters, due_range)
+            return index, TaskModel.by_priority.query(
+                f"{q.user_id}#{statuses[0]}",
+                priority_range,
+                filter_condition=_all(filters),
+                last_evaluated_key=start,
+                **common,
+            )
+        # created (and anything else): the base table, newest ids last
+        index = "table"
+        status_filter = TaskModel.status == statuses[0] if len(statuses) == 1 else None
+        self._add(filters, status_filter, q.project_id and TaskModel.project_id == q.project_id, due_range)
+        start = self._start(cursor, index, q.user_id)
+        return index, TaskModel.query(
+            q.user_id,
+            TaskModel.sk.startswith(TASK),
+            filter_condition=_all(filters),
+            last_evaluated_key=start,
+            **common,
+        )
+
+    @staticmethod
+    def _add(filters: list[Condition], *conditions: Any) -> None:
+        filters.extend(c for c in conditions if isinstance(c, Condition))
+
+    @staticmethod
+    def _start(cursor: str | None, index: str, user_id: str) -> dict[str, Any] | None:
+        return decode_cursor(cursor, index=index, user_id=user_id) if cursor else None
+
+    def _list_by_label(self, q: TaskQuery, *, limit: int, cursor: str | None) -> tuple[list[Task], str | None]:
+        """Tasks with a label: walk its links (by task id = creation order), fetch the tasks in batches."""
+        start = self._start(cursor, "labels", q.user_id)
+        links = LabelLinkModel.query(
+            q.user_id, LabelLinkModel.sk.startswith(f"{LINK}{q.label_id}#"), last_evaluated_key=start, page_size=100
+        )
+        page: list[Task] = []
+        last_link: LabelLinkModel | None = None
+        batch: list[LabelLinkModel] = []
+
+        def matches(task: Task) -> bool:
+            return (
+                q.status in ("all", task.status.value)
+                and (q.project_id is None or task.project_id == q.project_id)
+                and (q.priority is None or task.priority == q.priority)
+                and (q.search is None or q.search.lower() in task.search_text)
+                and (q.due_from is None or task.due_key >= q.due_from)
+                and (q.due_to is None or task.due_key <= q.due_to + "~")
+            )
+
+        def flush() -> bool:
+            nonlocal last_link
+            tasks = self.get_tasks(q.user_id, [link.task_id for link in batch])
+            for link in batch:
+                task = tasks.get(link.task_id)
+                last_link = link
+                if task is not None and matches(task):
+                    page.append(task)
+                    if len(page) == limit:
+                        return True
+            batch.clear()
+            return False
+
+        full = False
+        for link in links:
+            batch.append(link)
+            if len(batch) == 50 and (full := flush()):
+                break
+        if not full and batch:
+            full = flush()
+        more = full and self._has_more(links)
+        return page, encode_cursor("labels", _key_of(last_link, "labels")) if more and last_link else None
+
+    # --- projects ---
+    def list_projects(self, user_id: str) -> list[Project]:
+        items = ProjectModel.query(user_id, ProjectModel.sk.startswith(PROJECT), consistent_read=True)
+        return sorted((_project(item) for item in items), key=lambda p: (not p.is_inbox, p.position))
+
+    def get_project(self, user_id: str, project_id: str) -> Project | None:
+        try:
+            return _project(ProjectModel.get(user_id, PROJECT + project_id, consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def save_project(self, project: Project) -> Project:
+        item = _project_item(project)
+        try:
+            item.save()
+        except PutError as exc:
+            if _conflict(exc):
+                raise ConflictError("The project was changed meanwhile; reload it and try again.") from exc
+            raise
+        return _project(item)
+
+    def add_project_once(self, project: Project) -> Project:
+        """Create unless it exists (the Inbox, created on first use by concurrent requests)."""
+        try:
+            return self.save_project(project)
+        except ConflictError:
+            existing = self.get_project(project.user_id, project.id)
+            if existing is None:
+                raise
+            return existing
+
+    def delete_project(self, project: Project) -> None:
+        _project_item(project).delete()
+
+    # --- labels ---
+    def list_labels(self, user_id: str) -> list[Label]:
+        items = LabelModel.query(user_id, LabelModel.sk.startswith(LABEL), consistent_read=True)
+        return sorted((_label(item) for item in items), key=lambda label: label.name.lower())
+
+    def get_label(self, user_id: str, label_id: str) -> Label | None:
+        try:
+            return _label(LabelModel.get(user_id, LABEL + label_id, consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def save_label(self, label: Label) -> Label:
+        item = _label_item(label)
+        try:
+            item.save()
+        except PutError as exc:
+            if _conflict(exc):
+                raise ConflictError("The label was changed meanwhile; reload it and try again.") from exc
+            raise
+        return _label(item)
+
+    def delete_label(self, label: Label) -> None:
+        _label_item(label).delete()
+
+    @staticmethod
+    def _connection() -> Connection:
+        return TaskModel._get_connection().connection
+
+
+def _between(attribute: UnicodeAttribute, low: str | None, high: str | None) -> Any:
+    """A condition on a ``due_key``-prefixed attribute, both bounds inclusive (``~`` sorts after any suffix)."""
+    if low is None and high is None:
+        return None
+    return attribute.between(low or "0", (high or "~") + "~")  # every due_key starts with a digit or "~"
+
+
+def _all(conditions: list[Condition]) -> Condition | None:
+    combined: Condition | None = None
+    for condition in conditions:
+        combined = condition if combined is None else combined & condition
+    return combined

@@ -1,0 +1,61 @@
+"""Domain objects → API shapes (one place)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from backend.domain import recurrence
+from backend.domain.tasks import Label, Project, Task
+from backend.schemas import CompletionPublic, LabelPublic, ProjectPublic, SubtaskPublic, TaskPublic
+
+
+def task_public(task: Task, now_local: datetime) -> TaskPublic:
+    return TaskPublic(
+        id=task.id,
+        title=task.title,
+        notes=task.notes,
+        status=task.status.value,
+        priority=task.priority,
+        due_date=task.due_date,
+        due_time=task.due_time,
+        start_date=task.start_date,
+        project_id=task.project_id,
+        section=task.section,
+        labels=list(task.labels),
+        subtasks=[SubtaskPublic(id=s.id, title=s.title, done=s.done) for s in task.subtasks],
+        recurrence=task.recurrence,
+        recurrence_text=recurrence.describe(task.recurrence) if task.recurrence else None,
+        position=task.position,
+        created_at=task.created_at,
+        updated_at=task.updated_at,
+        completed_at=task.completed_at,
+        history=[CompletionPublic(due_date=c.due_date, completed_at=c.completed_at) for c in task.history],
+        overdue=task.is_overdue(now_local),
+        version=task.version,
+    )
+
+
+def project_public(project: Project) -> ProjectPublic:
+    return ProjectPublic(
+        id=project.id,
+        name=project.name,
+        color=project.color,
+        position=project.position,
+        is_inbox=project.is_inbox,
+        archived=project.archived,
+        sections=list(project.sections),
+        created_at=project.created_at,
+        updated_at=project.updated_at,
+        version=project.version,
+    )
+
+
+def label_public(label: Label) -> LabelPublic:
+    return LabelPublic(
+        id=label.id,
+        name=label.name,
+        color=label.color,
+        created_at=label.created_at,
+        updated_at=label.updated_at,
+        version=label.version,
+    )

@@ -1,0 +1,29 @@
+"""Non-200 success answers, serialized the way API Gateway needs them (a JSON string body)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from pydantic import BaseModel
+
+from backend.api.openapi import ERRORS
+
+
+def created(model: BaseModel) -> Response[str]:
+    return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=model.model_dump_json())
+
+
+def no_content() -> Response[None]:
+    return Response(status_code=204)
+
+
+def documented(created_model: type[BaseModel] | None = None, *, empty: bool = False) -> dict[int, OpenAPIResponse]:
+    """The documented answers of a route: the common errors plus 201 (with its model) or 204."""
+    responses: dict[int, Any] = dict(ERRORS)
+    if created_model is not None:
+        responses[201] = {"description": "Created", "content": {"application/json": {"model": created_model}}}
+    if empty:
+        responses[204] = {"description": "Done; no content"}
+    return responses

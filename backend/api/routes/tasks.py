@@ -1,0 +1,182 @@
+"""Tasks of the caller: list (views, filters, sort, cursor), CRUD, complete/reopen, bulk, quick-add parsing."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from backend.api.auth import caller_id
+from backend.api.openapi import AUTHENTICATED, ERRORS
+from backend.api.presenters import task_public
+from backend.api.responses import created, documented, no_content
+from backend.bootstrap import dependencies
+from backend.schemas import (
+    BulkAction,
+    BulkResult,
+    Id,
+    Priority,
+    QuickAddParsed,
+    QuickAddRequest,
+    StatusFilter,
+    TaskCreate,
+    TaskPage,
+    TaskPublic,
+    TaskSort,
+    TaskUpdate,
+    TaskView,
+)
+from backend.services import tasks
+from backend.services.tasks import UserClock
+
+router = APIGatewayRouter()
+
+
+def _clock(user_id: str) -> UserClock:
+    deps = dependencies()
+    return tasks.user_clock(users=deps.users, user_id=user_id, now=deps.clock())
+
+
+@router.get(
+    "/tasks",
+    summary="List tasks: a view, filters, a sort and a cursor",
+    tags=["tasks"],
+    security=AUTHENTICATED,
+    responses=ERRORS,
+)
+def list_tasks(
+    view: Annotated[TaskView, Query(description="today = due today + overdue; upcoming = next N days")] = "all",
+    project_id: Annotated[Id | None, Query()] = None,
+    label_id: Annotated[Id | None, Query()] = None,
+    priority: Annotated[Priority | None, Query()] = None,
+    due_from: Annotated[date | None, Query()] = None,
+    due_to: Annotated[date | None, Query()] = None,
+    overdue: Annotated[bool, Query()] = False,
+    status: Annotated[StatusFilter | None, Query()] = None,
+    q: Annotated[str | None, Query(max_length=200, description="search in title and notes")] = None,
+    sort: Annotated[TaskSort | None, Query()] = None,
+    days: Annotated[int, Query(ge=1, le=31, description="length of the upcoming view")] = 7,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+) -> TaskPage:
+    user_id = caller_id(router)
+    clock = _clock(user_id)
+    request = tasks.ListRequest(
+        view=view,
+        project_id=project_id,
+        label_id=label_id,
+        priority=priority,
+        due_from=due_from,
+        due_to=due_to,
+        overdue=overdue,
+        status=status,
+        search=q,
+        sort=sort,
+        upcoming_days=days,
+        limit=limit,
+        cursor=cursor,
+    )
+    items, next_cursor = tasks.list_tasks(store=dependencies().tasks, user_id=user_id, request=request, clock=clock)
+    return TaskPage(items=[task_public(t, clock.local_naive) for t in items], next_cursor=next_cursor)
+
+
+@router.post(
+    "/tasks",
+    summary="Create a task (in the Inbox unless a project is given)",
+    tags=["tasks"],
+    security=AUTHENTICATED,
+    responses=documented(TaskPublic),
+)
+def create_task(data: Annotated[TaskCreate, Body()]) -> Response[str]:
+    user_id = caller_id(router)
+    clock = _clock(user_id)
+    task = tasks.create_task(store=dependencies().tasks, user_id=user_id, data=data, now=clock.now)
+    return created(task_public(task, clock.local_naive))
+
+
+@router.get("/tasks/<task_id>", summary="One task", tags=["tasks"], security=AUTHENTICATED, responses=ERRORS)
+def get_task(task_id: Annotated[Id, Path()]) -> TaskPublic:
+    user_id = caller_id(router)
+    task = tasks.get_task(store=dependencies().tasks, user_id=user_id, task_id=task_id)
+    return task_public(task, _clock(user_id).local_naive)
+
+
+@router.patch(
+    "/tasks/<task_id>",
+    summary="Edit a task; 409 with the current task if `version` is stale",
+    tags=["tasks"],
+    security=AUTHENTICATED,
+    responses=ERRORS,
+)
+def update_task(task_id: Annotated[Id, Path()], changes: Annotated[TaskUpdate, Body()]) -> TaskPublic:
+    user_id = caller_id(router)
+    clock = _clock(user_id)
+    task = tasks.update_task(
+        store=dependencies().tasks, user_id=user_id, task_id=task_id, changes=changes, now=clock.now
+    )
+    return task_public(task, clock.local_naive)
+
+
+@router.delete(
+    "/tasks/<task_id>",
+    summary="Delete a task",
+    tags=["tasks"],
+    security=AUTHENTICATED,
+    responses=documented(empty=True),
+)
+def delete_task(task_id: Annotated[Id, Path()]) -> Response[None]:
+    tasks.delete_task(store=dependencies().tasks, user_id=caller_id(router), task_id=task_id)
+    return no_content()
+
+
+@router.post(
+    "/tasks/<task_id>/complete",
+    summary="Complete (recurring: move to the next date)",
+    tags=["tasks"],
+    security=AUTHENTICATED,
+    responses=ERRORS,
+)
+def complete_task(task_id: Annotated[Id, Path()]) -> TaskPublic:
+    user_id = caller_id(router)
+    clock = _clock(user_id)
+    task = tasks.complete_task(store=dependencies().tasks, user_id=user_id, task_id=task_id, clock=clock)
+    return task_public(task, clock.local_naive)
+
+
+@router.post(
+    "/tasks/<task_id>/reopen", summary="Undo a completion", tags=["tasks"], security=AUTHENTICATED, responses=ERRORS
+)
+def reopen_task(task_id: Annotated[Id, Path()]) -> TaskPublic:
+    user_id = caller_id(router)
+    clock = _clock(user_id)
+    task = tasks.reopen_task(store=dependencies().tasks, user_id=user_id, task_id=task_id, now=clock.now)
+    return task_public(task, clock.local_naive)
+
+
+@router.post(
+    "/tasks/bulk",
+    summary="Complete, reopen, move or delete up to 100 tasks",
+    tags=["tasks"],
+    security=AUTHENTICATED,
+    responses=ERRORS,
+)
+def bulk(action: Annotated[BulkAction, Body()]) -> BulkResult:
+    user_id = caller_id(router)
+    clock = _clock(user_id)
+    updated, deleted = tasks.bulk(store=dependencies().tasks, user_id=user_id, action=action, clock=clock)
+    return BulkResult(updated=[task_public(t, clock.local_naive) for t in updated], deleted=deleted)
+
+
+@router.post(
+    "/quick-add/parse",
+    summary="What quick add understands (nothing is saved)",
+    tags=["tasks"],
+    security=AUTHENTICATED,
+    responses=ERRORS,
+)
+def parse_quick_add(request: Annotated[QuickAddRequest, Body()]) -> QuickAddParsed:
+    user_id = caller_id(router)
+    return tasks.parse_quick_add(store=dependencies().tasks, user_id=user_id, text=request.text, clock=_clock(user_id))

@@ -1,0 +1,182 @@
+"""Tasks, projects and labels: the rules, free of storage and HTTP.
+
+Due dates are "floating" local dates/times, as in Todoist: "9:00" means 9:00 wherever the user is.
+Instants (for reminders) are computed from them with the profile's time zone when needed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+
+from fractional_indexing import generate_key_between
+from ulid import ULID
+
+from backend.domain import recurrence
+
+INBOX_NAME = "Inbox"
+MAX_HISTORY = 200  # completions of a recurring task kept on the task (item size stays far below 400 KB)
+NO_DUE = "~"  # sorts after every ISO date: tasks without a due date come last
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+
+
+def new_id() -> str:
+    """Opaque, time-ordered ids (ULID): listing by id is listing by creation time."""
+    return str(ULID())
+
+
+@dataclass(frozen=True)
+class Subtask:
+    id: str
+    title: str
+    done: bool = False
+
+
+@dataclass(frozen=True)
+class Completion:
+    """One completed occurrence of a recurring task."""
+
+    due_date: date | None
+    completed_at: datetime
+
+
+@dataclass(frozen=True)
+class Project:
+    id: str
+    user_id: str
+    name: str
+    color: str
+    position: str
+    is_inbox: bool = False
+    archived: bool = False
+    sections: tuple[str, ...] = ()  # custom board columns, in order
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    version: int = 0
+
+
+@dataclass(frozen=True)
+class Label:
+    id: str
+    user_id: str
+    name: str
+    color: str
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    version: int = 0
+
+
+@dataclass(frozen=True)
+class Task:
+    id: str
+    user_id: str
+    project_id: str
+    title: str
+    created_at: datetime
+    updated_at: datetime
+    notes: str = ""
+    status: Status = Status.OPEN
+    priority: int = 4  # 1 is the most urgent, 4 is "no priority" (Todoist's convention)
+    due_date: date | None = None
+    due_time: time | None = None
+    start_date: date | None = None
+    section: str | None = None
+    labels: tuple[str, ...] = ()  # label ids
+    subtasks: tuple[Subtask, ...] = ()
+    recurrence: str | None = None
+    position: str = "a0"  # manual order inside its project (fractional index)
+    completed_at: datetime | None = None
+    history: tuple[Completion, ...] = field(default=())
+    version: int = 0
+
+    @property
+    def due_key(self) -> str:
+        """Sortable local due moment: ``2026-12-24T09:00``, ``2026-12-24T~`` (date only) or ``~`` (none)."""
+        if self.due_date is None:
+            return NO_DUE
+        clock = f"{self.due_time:%H:%M}" if self.due_time else NO_DUE
+        return f"{self.due_date.isoformat()}T{clock}"
+
+    def is_overdue(self, now_local: datetime) -> bool:
+        if self.status is Status.DONE or self.due_date is None:
+            return False
+        if self.due_time is None:
+            return self.due_date < now_local.date()
+        return datetime.combine(self.due_date, self.due_time) < now_local
+
+    @property
+    def search_text(self) -> str:
+        """What search matches: title and notes, lower-cased."""
+        return f"{self.title}\n{self.notes}".lower()
+
+
+@dataclass(frozen=True)
+class TaskQuery:
+    """What a list asks for. Bounds are ``due_key`` strings (see ``Task.due_key``), inclusive."""
+
+    user_id: str
+    status: str = "open"  # open | done | all
+    project_id: str | None = None
+    label_id: str | None = None
+    priority: int | None = None
+    due_from: str | None = None
+    due_to: str | None = None
+    search: str | None = None
+    sort: str = "created"  # due | priority | created | manual | completed
+
+
+def position_after(last: str | None) -> str:
+    """A manual-order key after ``last`` (the end of the list)."""
+    return str(generate_key_between(last, None))
+
+
+def position_between(before: str | None, after: str | None) -> str:
+    """A key between two neighbours (either may be None for the ends)."""
+    if before is not None and after is not None and before >= after:
+        raise ValueError("the neighbours are not in order")
+    return str(generate_key_between(before, after))
+
+
+def complete(task: Task, *, now: datetime, today: date) -> Task:
+    """Complete the task. A recurring task records the occurrence and moves to its next due date instead."""
+    if task.status is Status.DONE:
+        return task
+    if task.recurrence and task.due_date is not None:
+        next_date = _next_occurrence(task.recurrence, task.due_date, today)
+        if next_date is not None:
+            history = (*task.history, Completion(due_date=task.due_date, completed_at=now))[-MAX_HISTORY:]
+            return replace(
+                task,
+                due_date=next_date,
+                subtasks=tuple(replace(s, done=False) for s in task.subtasks),
+                history=history,
+                updated_at=now,
+            )
+    return replace(task, status=Status.DONE, completed_at=now, updated_at=now)
+
+
+def _next_occurrence(rule: str, due: date, today: date) -> date | None:
+    """The next occurrence after the current due date; an overdue series jumps to today or later."""
+    following = recurrence.next_due_date(rule, anchor=due, after=due)
+    while following is not None and following < today:
+        following = recurrence.next_due_date(rule, anchor=due, after=following)
+    return following
+
+
+def reopen(task: Task, *, now: datetime) -> Task:
+    """Undo a completion. For a recurring task, the last recorded occurrence comes back."""
+    if task.status is Status.DONE:
+        return replace(task, status=Status.OPEN, completed_at=None, updated_at=now)
+    if task.history:
+        last = task.history[-1]
+        return replace(task, due_date=last.due_date, history=task.history[:-1], updated_at=now)
+    return task
+
+
+def start_of_upcoming(today: date, days: int) -> tuple[date, date]:
+    return today, today + timedelta(days=days - 1)

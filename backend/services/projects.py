@@ -1,0 +1,162 @@
+"""Projects and labels: create, edit, order, archive, delete. No HTTP, no boto3."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from backend.adapters.ports import TaskStore
+from backend.domain.tasks import INBOX_NAME, Label, Project, new_id, position_after, position_between
+from backend.errors import InvalidInputError, NotFoundError
+from backend.schemas import DEFAULT_COLOR, LabelCreate, LabelUpdate, ProjectCreate, ProjectUpdate
+
+INBOX_ID = "inbox"
+INBOX_COLOR = "#246fe0"
+
+
+def ensure_inbox(*, store: TaskStore, user_id: str, now: datetime) -> Project:
+    """Every user has an Inbox; it is created on first use (idempotent under concurrent requests)."""
+    inbox = store.get_project(user_id, INBOX_ID)
+    if inbox is not None:
+        return inbox
+    project = Project(
+        id=INBOX_ID,
+        user_id=user_id,
+        name=INBOX_NAME,
+        color=INBOX_COLOR,
+        position="a0",
+        is_inbox=True,
+        created_at=now,
+        updated_at=now,
+    )
+    return store.add_project_once(project)
+
+
+def list_projects(*, store: TaskStore, user_id: str, now: datetime) -> list[Project]:
+    projects = store.list_projects(user_id)
+    if not any(p.is_inbox for p in projects):
+        projects.insert(0, ensure_inbox(store=store, user_id=user_id, now=now))
+    return projects
+
+
+def owned_project(store: TaskStore, user_id: str, project_id: str, now: datetime) -> Project:
+    """The caller's project; another user's id looks exactly like a missing one."""
+    if project_id == INBOX_ID:
+        return ensure_inbox(store=store, user_id=user_id, now=now)
+    project = store.get_project(user_id, project_id)
+    if project is None:
+        raise NotFoundError("No such project.", fields={"project_id": "does not exist"})
+    return project
+
+
+def create_project(*, store: TaskStore, user_id: str, data: ProjectCreate, now: datetime) -> Project:
+    projects = list_projects(store=store, user_id=user_id, now=now)
+    last = max((p.position for p in projects if not p.is_inbox), default=None)
+    project = Project(
+        id=new_id(),
+        user_id=user_id,
+        name=data.name,
+        color=data.color,
+        position=position_after(last or "a0"),
+        sections=_unique(data.sections),
+        created_at=now,
+        updated_at=now,
+    )
+    return store.save_project(project)
+
+
+def update_project(
+    *, store: TaskStore, user_id: str, project_id: str, changes: ProjectUpdate, now: datetime
+) -> Project:
+    project = owned_project(store, user_id, project_id, now)
+    if project.is_inbox and (changes.archived or (changes.name is not None and changes.name != project.name)):
+        raise InvalidInputError("The Inbox cannot be renamed or archived.", fields={"name": "is fixed for the Inbox"})
+    position = project.position
+    if "after_id" in changes.model_fields_set and not project.is_inbox:
+        position = _position_after(store, user_id, project, changes.after_id, now)
+    updated = replace(
+        project,
+        name=changes.name if changes.name is not None else project.name,
+        color=changes.color or project.color,
+        archived=changes.archived if changes.archived is not None else project.archived,
+        sections=_unique(changes.sections) if changes.sections is not None else project.sections,
+        position=position,
+        updated_at=now,
+    )
+    return store.save_project(updated)
+
+
+def _position_after(store: TaskStore, user_id: str, project: Project, after_id: str | None, now: datetime) -> str:
+    others = [p for p in list_projects(store=store, user_id=user_id, now=now) if not p.is_inbox and p.id != project.id]
+    if after_id is None:
+        return position_between("a0", others[0].position if others else None)
+    index = next((i for i, p in enumerate(others) if p.id == after_id), None)
+    if index is None:
+        raise NotFoundError("No such project.", fields={"after_id": "does not exist"})
+    following = others[index + 1].position if index + 1 < len(others) else None
+    return position_between(others[index].position, following)
+
+
+def delete_project(*, store: TaskStore, user_id: str, project_id: str, now: datetime) -> None:
+    """Delete a project and its tasks. The Inbox cannot be deleted."""
+    project = owned_project(store, user_id, project_id, now)
+    if project.is_inbox:
+        raise InvalidInputError("The Inbox cannot be deleted.", fields={"project_id": "is the Inbox"})
+    for task in store.tasks_in_project(user_id, project_id):
+        store.delete_task(task)
+    store.delete_project(project)
+
+
+def _unique(names: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(names))
+
+
+# --- labels ---------------------------------------------------------------------------------------
+def owned_label(store: TaskStore, user_id: str, label_id: str) -> Label:
+    label = store.get_label(user_id, label_id)
+    if label is None:
+        raise NotFoundError("No such label.", fields={"label_id": "does not exist"})
+    return label
+
+
+def create_label(*, store: TaskStore, user_id: str, data: LabelCreate, now: datetime) -> Label:
+    existing = {label.name.lower() for label in store.list_labels(user_id)}
+    if data.name.lower() in existing:
+        raise InvalidInputError("A label with this name exists.", fields={"name": "is already used"})
+    return store.save_label(
+        Label(id=new_id(), user_id=user_id, name=data.name, color=data.color, created_at=now, updated_at=now)
+    )
+
+
+def labels_by_name(*, store: TaskStore, user_id: str, names: list[str], now: datetime) -> list[str]:
+    """Label ids for names (case-insensitive), creating the missing labels: quick add's ``@name``."""
+    known = {label.name.lower(): label.id for label in store.list_labels(user_id)}
+    ids: list[str] = []
+    for name in names:
+        label_id = known.get(name.lower())
+        if label_id is None:
+            label = store.save_label(
+                Label(id=new_id(), user_id=user_id, name=name, color=DEFAULT_COLOR, created_at=now, updated_at=now)
+            )
+            label_id = known[name.lower()] = label.id
+        ids.append(label_id)
+    return ids
+
+
+def update_label(*, store: TaskStore, user_id: str, label_id: str, changes: LabelUpdate, now: datetime) -> Label:
+    label = owned_label(store, user_id, label_id)
+    renamed = changes.name is not None and changes.name.lower() != label.name.lower()
+    if renamed and any(other.name.lower() == str(changes.name).lower() for other in store.list_labels(user_id)):
+        raise InvalidInputError("A label with this name exists.", fields={"name": "is already used"})
+    updated = replace(label, name=changes.name or label.name, color=changes.color or label.color, updated_at=now)
+    return store.save_label(updated)
+
+
+def delete_label(*, store: TaskStore, user_id: str, label_id: str, now: datetime) -> None:
+    """Delete a label and take it off every task that has it."""
+    label = owned_label(store, user_id, label_id)
+    for task in store.get_tasks(user_id, store.task_ids_with_label(user_id, label_id)).values():
+        store.save_task(
+            replace(task, labels=tuple(x for x in task.labels if x != label_id), updated_at=now), previous=task
+        )
+    store.delete_label(label)
