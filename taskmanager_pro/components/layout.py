@@ -1,0 +1,207 @@
+# mypy: disable-error-code="no-any-return"
+# (Reflex components are untyped for mypy: every rx.* call is Any.)
+"""Page frames: the signed-in app shell (header, user menu, sidebar) and the centred card of the auth pages."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from backend.names import APP_DISPLAY_NAME
+from taskmanager_pro import routes
+from taskmanager_pro.state import AppState
+
+# The views later issues add. Until then they are listed, marked "soon", and lead nowhere.
+NAV_ITEMS: tuple[tuple[str, str], ...] = (
+    ("Today", "sun"),
+    ("Upcoming", "calendar-days"),
+    ("Inbox", "inbox"),
+    ("Projects", "folder"),
+    ("Statistics", "chart-column"),
+)
+# Phone widths get the menu button instead of the sidebar (Radix breakpoints: initial, xs, sm ≥ 768 px).
+DESKTOP_ONLY = ["none", "none", "flex"]
+PHONE_ONLY = ["flex", "flex", "none"]
+
+
+def logo() -> rx.Component:
+    return rx.link(
+        rx.hstack(
+            rx.icon("list-todo", size=22, color=rx.color("accent", 10)),
+            rx.heading(APP_DISPLAY_NAME, size="4", weight="bold", white_space="nowrap", as_="div"),
+            spacing="2",
+            align="center",
+        ),
+        href=routes.HOME,
+        underline="none",
+        color="inherit",
+    )
+
+
+def color_mode_toggle() -> rx.Component:
+    return rx.color_mode.button(size="2", variant="ghost", aria_label="Switch between light and dark mode")
+
+
+def user_menu() -> rx.Component:
+    return rx.menu.root(
+        rx.menu.trigger(
+            rx.button(
+                rx.icon("user", size=16),
+                rx.text(AppState.display_name, display=["none", "inline", "inline"], max_width="12em", truncate=True),
+                variant="soft",
+                aria_label="Account menu",
+            )
+        ),
+        rx.menu.content(
+            rx.box(rx.text(AppState.email, size="1", color_scheme="gray", truncate=True), padding_x="3", padding_y="1"),
+            rx.menu.item(rx.icon("settings", size=14), "Settings", on_click=rx.redirect(routes.SETTINGS)),
+            rx.menu.separator(),
+            rx.menu.item(rx.icon("log-out", size=14), "Sign out", on_click=AppState.sign_out, color_scheme="red"),
+            align="end",
+        ),
+    )
+
+
+def nav_link(label: str, icon: str) -> rx.Component:
+    return rx.hstack(
+        rx.icon(icon, size=18),
+        rx.text(label, size="3"),
+        rx.spacer(),
+        rx.badge("soon", variant="soft", color_scheme="gray"),
+        align="center",
+        width="100%",
+        padding_x="3",
+        padding_y="2",
+        border_radius="var(--radius-2)",
+        color=rx.color("gray", 11),
+        aria_disabled="true",
+        title=f"{label}: coming soon",
+    )
+
+
+def sidebar() -> rx.Component:
+    return rx.vstack(
+        rx.link(
+            rx.hstack(rx.icon("list-todo", size=18), rx.text("Home", size="3"), align="center", spacing="2"),
+            href=routes.HOME,
+            underline="none",
+            padding_x="3",
+            padding_y="2",
+        ),
+        *[nav_link(label, icon) for label, icon in NAV_ITEMS],
+        rx.spacer(),
+        rx.link(
+            rx.hstack(rx.icon("settings", size=18), rx.text("Settings", size="3"), align="center", spacing="2"),
+            href=routes.SETTINGS,
+            underline="none",
+            padding_x="3",
+            padding_y="2",
+        ),
+        as_="nav",
+        aria_label="Views",
+        display=DESKTOP_ONLY,
+        width="15em",
+        min_width="15em",
+        spacing="1",
+        padding="3",
+        border_right=f"1px solid {rx.color('gray', 5)}",
+        min_height="calc(100vh - 57px)",
+    )
+
+
+def phone_nav() -> rx.Component:
+    return rx.box(
+        rx.menu.root(
+            rx.menu.trigger(rx.icon_button(rx.icon("menu"), variant="ghost", aria_label="Open navigation")),
+            rx.menu.content(
+                rx.menu.item("Home", on_click=rx.redirect(routes.HOME)),
+                *[rx.menu.item(f"{label} (soon)", disabled=True) for label, _ in NAV_ITEMS],
+                rx.menu.separator(),
+                rx.menu.item("Settings", on_click=rx.redirect(routes.SETTINGS)),
+            ),
+        ),
+        display=PHONE_ONLY,
+    )
+
+
+def header(*right: rx.Component) -> rx.Component:
+    return rx.hstack(
+        phone_nav(),
+        logo(),
+        rx.spacer(),
+        color_mode_toggle(),
+        *right,
+        as_="header",
+        align="center",
+        spacing="3",
+        padding_x="4",
+        height="57px",
+        border_bottom=f"1px solid {rx.color('gray', 5)}",
+        position="sticky",
+        top="0",
+        z_index="10",
+        background=rx.color("gray", 1),
+        width="100%",
+    )
+
+
+def app_shell(*content: rx.Component) -> rx.Component:
+    """The signed-in frame: header with the user menu, the views sidebar, the page's content."""
+    return rx.box(
+        header(user_menu()),
+        rx.hstack(
+            sidebar(),
+            rx.box(*content, as_="main", flex="1", min_width="0", padding=["4", "5", "6"], max_width="60em"),
+            spacing="0",
+            align="start",
+            width="100%",
+        ),
+        min_height="100vh",
+    )
+
+
+def loading_screen() -> rx.Component:
+    """Shown while ``check_login`` decides (and, if the services cannot be reached, why it cannot)."""
+    return rx.center(
+        rx.vstack(
+            rx.spinner(size="3"),
+            rx.cond(
+                AppState.session_error,
+                rx.callout(AppState.session_error, icon="circle-alert", color_scheme="red", role="alert"),
+                rx.text("Checking your session…", color_scheme="gray", size="2"),
+            ),
+            align="center",
+            spacing="3",
+        ),
+        height="100vh",
+    )
+
+
+def auth_layout(title: str, *content: rx.Component) -> rx.Component:
+    """The signed-out frame: a centred card under a slim header."""
+    return rx.box(
+        rx.hstack(
+            logo(),
+            rx.spacer(),
+            color_mode_toggle(),
+            rx.cond(
+                AppState.signed_in,
+                rx.button("Sign out", variant="soft", size="2", on_click=AppState.sign_out),
+            ),
+            as_="header",
+            align="center",
+            padding_x="4",
+            height="57px",
+            width="100%",
+        ),
+        rx.center(
+            rx.card(
+                rx.vstack(rx.heading(title, size="6", as_="h1"), *content, spacing="4", width="100%"),
+                size="3",
+                width="100%",
+                max_width="26em",
+            ),
+            padding_x="3",
+            padding_y=["4", "8"],
+        ),
+        min_height="100vh",
+    )

@@ -1,0 +1,294 @@
+# mypy: disable-error-code="no-any-return"
+# (Reflex components are untyped for mypy: every rx.* call is Any.)
+"""Settings: profile, notifications, password, two-step verification, account deletion."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from taskmanager_pro.components import (
+    app_shell,
+    blocked,
+    code_input,
+    error_message,
+    field,
+    form,
+    password_checklist,
+    password_input,
+    submit_button,
+    text_input,
+)
+from taskmanager_pro.guards import require_login
+from taskmanager_pro.state import SettingsState
+from taskmanager_pro.state.base import TIMEZONES
+
+
+def section(title: str, description: str, *content: rx.Component) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(title, size="4", as_="h2"),
+            rx.text(description, size="2", color_scheme="gray"),
+            *content,
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def save_button(label: str, busy: rx.Var[bool] | bool) -> rx.Component:
+    return submit_button(label, busy, wide=False)
+
+
+def timezone_select() -> rx.Component:
+    """A native select: ~600 IANA zones, type-to-find on desktops, the system picker on phones."""
+    return rx.el.select(
+        rx.el.option("Choose a time zone", value="", disabled=True),
+        *[rx.el.option(zone, value=zone) for zone in TIMEZONES],
+        id="timezone",
+        name="timezone",
+        value=SettingsState.timezone,
+        on_change=SettingsState.set_timezone,
+        width="100%",
+        height="var(--space-7)",
+        padding_x="var(--space-2)",
+        border_radius="var(--radius-2)",
+        border=f"1px solid {rx.color('gray', 7)}",
+        background=rx.color("gray", 1),
+        color="inherit",
+        font_size="var(--font-size-2)",
+    )
+
+
+def profile_section() -> rx.Component:
+    return section(
+        "Profile",
+        "How you appear in the app, and the time zone your due dates and reminders use.",
+        form(
+            rx.vstack(
+                field(
+                    "Display name",
+                    text_input(
+                        "display_name",
+                        value=SettingsState.display_name_input,
+                        on_change=SettingsState.set_display_name_input,
+                        max_length=80,
+                        auto_complete="nickname",
+                    ),
+                    control_id="display_name",
+                    error=SettingsState.profile_fields.get("display_name", ""),
+                ),
+                field(
+                    "Time zone",
+                    timezone_select(),
+                    control_id="timezone",
+                    error=SettingsState.profile_fields.get("timezone", ""),
+                ),
+                save_button("Save profile", SettingsState.profile_busy),
+                spacing="3",
+                align="start",
+            ),
+            on_submit=SettingsState.save_profile,
+        ),
+    )
+
+
+def notifications_section() -> rx.Component:
+    return section(
+        "Notifications",
+        "How reminders reach you. Reminders arrive in a later version; your choices are kept until then.",
+        form(
+            rx.vstack(
+                rx.el.label(
+                    rx.hstack(
+                        rx.switch(
+                            checked=SettingsState.email_notifications,
+                            on_change=SettingsState.set_email_notifications,
+                        ),
+                        rx.text("Email me reminders", size="2"),
+                        align="center",
+                        spacing="2",
+                    ),
+                ),
+                field(
+                    "Phone number for SMS reminders",
+                    text_input(
+                        "sms_phone",
+                        input_type="tel",
+                        value=SettingsState.sms_phone,
+                        on_change=SettingsState.set_sms_phone,
+                        placeholder="+4915112345678",
+                        auto_complete="tel",
+                    ),
+                    control_id="sms_phone",
+                    hint="International format, starting with + and the country code. Leave empty for no SMS.",
+                    error=SettingsState.profile_fields.get("preferences.sms_phone", ""),
+                ),
+                save_button("Save notifications", SettingsState.profile_busy),
+                spacing="3",
+                align="start",
+            ),
+            on_submit=SettingsState.save_notifications,
+        ),
+    )
+
+
+def password_section() -> rx.Component:
+    return section(
+        "Password",
+        "Change the password you sign in with.",
+        form(
+            rx.vstack(
+                field(
+                    "Current password",
+                    password_input("current_password", autocomplete="current-password"),
+                    control_id="current_password",
+                ),
+                field(
+                    "New password",
+                    password_input("new_password", autocomplete="new-password", on_change=SettingsState.check_password),
+                    control_id="new_password",
+                ),
+                password_checklist(SettingsState.password_missing),
+                error_message(SettingsState.password_error),
+                save_button("Change password", SettingsState.password_busy),
+                spacing="3",
+                align="start",
+            ),
+            on_submit=SettingsState.change_password,
+        ),
+    )
+
+
+def mfa_setup() -> rx.Component:
+    return rx.vstack(
+        rx.text("1. Scan this code with your authenticator app (or type the key below).", size="2"),
+        rx.image(src=SettingsState.totp_qr, alt="QR code for your authenticator app", width="180px", height="180px"),
+        rx.hstack(
+            rx.text("Key:", size="2"),
+            rx.code(SettingsState.totp_secret, id="totp_secret", word_break="break-all"),
+            align="center",
+            wrap="wrap",
+        ),
+        rx.text("2. Enter the 6-digit code it shows.", size="2"),
+        form(
+            rx.vstack(
+                field("Code from the app", code_input(one_time=False), control_id="code"),
+                rx.hstack(
+                    save_button("Verify and turn on", SettingsState.mfa_busy),
+                    rx.button("Cancel", variant="soft", type="button", on_click=SettingsState.cancel_mfa_setup),
+                ),
+                spacing="3",
+                align="start",
+            ),
+            on_submit=SettingsState.verify_mfa,
+            reset_on_submit=True,
+        ),
+        spacing="3",
+        align="start",
+    )
+
+
+def mfa_section() -> rx.Component:
+    return section(
+        "Two-step verification",
+        "Ask for a code from an authenticator app (TOTP) after your password when you sign in.",
+        rx.cond(
+            SettingsState.mfa_enabled,
+            rx.hstack(
+                rx.badge("On", color_scheme="grass", size="2"),
+                rx.button(
+                    "Turn off",
+                    variant="soft",
+                    color_scheme="red",
+                    on_click=SettingsState.disable_mfa,
+                    loading=SettingsState.mfa_busy,
+                    disabled=blocked(SettingsState.mfa_busy),
+                ),
+                align="center",
+            ),
+            rx.cond(
+                SettingsState.mfa_setup,
+                mfa_setup(),
+                rx.hstack(
+                    rx.badge("Off", color_scheme="gray", size="2"),
+                    rx.button(
+                        "Set up",
+                        on_click=SettingsState.begin_mfa_setup,
+                        loading=SettingsState.mfa_busy,
+                        disabled=blocked(SettingsState.mfa_busy),
+                    ),
+                    align="center",
+                ),
+            ),
+        ),
+        error_message(SettingsState.mfa_error),
+    )
+
+
+def delete_section() -> rx.Component:
+    return section(
+        "Delete account",
+        "Removes your account and everything in it. This cannot be undone.",
+        rx.alert_dialog.root(
+            rx.alert_dialog.trigger(rx.button("Delete my account", color_scheme="red", variant="soft")),
+            rx.alert_dialog.content(
+                rx.alert_dialog.title("Delete your account?"),
+                rx.alert_dialog.description(
+                    "Your tasks, projects and settings are deleted for good. Type your email address to confirm."
+                ),
+                form(
+                    rx.vstack(
+                        field(
+                            "Your email address",
+                            text_input("confirm_email", input_type="email", auto_complete="off"),
+                            control_id="confirm_email",
+                        ),
+                        error_message(SettingsState.delete_error),
+                        rx.hstack(
+                            rx.alert_dialog.cancel(rx.button("Keep my account", variant="soft", type="button")),
+                            rx.button(
+                                "Delete for good",
+                                color_scheme="red",
+                                type="submit",
+                                loading=SettingsState.delete_busy,
+                                disabled=blocked(SettingsState.delete_busy),
+                            ),
+                            justify="end",
+                            width="100%",
+                        ),
+                        spacing="3",
+                    ),
+                    on_submit=SettingsState.delete_account,
+                ),
+                max_width="28em",
+            ),
+            open=SettingsState.delete_open,
+            on_open_change=SettingsState.set_delete_open,
+        ),
+    )
+
+
+@require_login
+def settings_page() -> rx.Component:
+    return app_shell(
+        rx.vstack(
+            rx.heading("Settings", size="7", as_="h1"),
+            error_message(SettingsState.profile_error),
+            rx.cond(
+                SettingsState.loaded,
+                rx.vstack(
+                    profile_section(),
+                    notifications_section(),
+                    password_section(),
+                    mfa_section(),
+                    delete_section(),
+                    spacing="4",
+                    width="100%",
+                ),
+                rx.cond(SettingsState.profile_error == "", rx.spinner(size="3")),
+            ),
+            spacing="4",
+            width="100%",
+        )
+    )

@@ -1,0 +1,159 @@
+"""The session: who is signed in, their tokens, sign-out. Every feature state subclasses ``AppState``.
+
+- The refresh token is kept in the browser's localStorage, so a reload (or a restarted Reflex backend)
+  keeps the session. Page scripts can read it; the Cognito app client limits its validity and global
+  sign-out revokes it.
+- The access token lives only in a backend var (leading underscore): it is never sent to the browser,
+  never put in a URL, never logged.
+- Every handler that acts for the user starts with ``await self._ensure_session()``: handlers can be
+  called by any client with any arguments, so none trusts that the UI only shows it to signed-in users.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import AsyncGenerator
+from typing import Any
+from zoneinfo import available_timezones
+
+import reflex as rx
+from reflex.event import EventSpec
+
+from backend.client import ApiError, AuthError, ProfilePublic, Tokens
+from taskmanager_pro import routes
+from taskmanager_pro.state.clients import api, call, cognito
+
+# Refresh this long before the access token expires, so no request carries a token about to lapse.
+_EXPIRY_MARGIN_SECONDS = 120
+# Cognito refusals that mean the refresh token is gone (revoked, expired, user deleted or disabled).
+_SESSION_OVER = frozenset({"NotAuthorizedException", "UserNotFoundException"})
+# The IANA names the API accepts (it validates against the same tzdata).
+TIMEZONES: tuple[str, ...] = tuple(sorted(available_timezones()))
+
+Events = list[Any]
+
+
+class AppState(rx.State):
+    """The signed-in user, if any."""
+
+    refresh_token: str = rx.LocalStorage("", name="tmp_refresh_token", sync=True)
+    _access_token: str = ""
+    _access_expires_at: float = 0.0
+
+    signed_in: bool = False
+    email: str = ""
+    display_name: str = ""
+    # Why the session could not be checked (service unreachable); empty when all is well.
+    session_error: str = ""
+
+    # --- session helpers (not event handlers: the leading underscore keeps them off the client) ----
+    def _forget_session(self) -> None:
+        self.refresh_token = ""
+        self._access_token = ""
+        self._access_expires_at = 0.0
+        self.signed_in = False
+        self.email = ""
+        self.display_name = ""
+
+    def _keep_tokens(self, tokens: Tokens) -> None:
+        self._access_token = tokens.access_token
+        self._access_expires_at = tokens.expires_at
+        if tokens.refresh_token:
+            self.refresh_token = tokens.refresh_token
+
+    def _show_profile(self, profile: ProfilePublic) -> None:
+        self.email = profile.email
+        self.display_name = profile.display_name
+        self.signed_in = True
+
+    async def _ensure_session(self) -> bool:
+        """Whether a user is signed in; refreshes the access token when it is missing or about to expire."""
+        if not self.refresh_token:
+            # Signed out (maybe in another tab: the storage is synced), whatever the server still holds.
+            self._forget_session()
+            return False
+        if self._access_token and time.time() < self._access_expires_at - _EXPIRY_MARGIN_SECONDS:
+            return True
+        try:
+            tokens = await call((await cognito()).refresh, self.refresh_token)
+        except AuthError as error:
+            if error.code in _SESSION_OVER:
+                self._forget_session()
+            else:
+                self.session_error = error.message
+            return False
+        except ApiError as error:
+            self.session_error = error.message
+            return False
+        self.session_error = ""
+        self._keep_tokens(tokens)
+        return True
+
+    async def _load_profile(self) -> Events:
+        """Fetch the profile for the header; a first visit also sets the time zone from the browser."""
+        try:
+            profile = await call(api(self._access_token).get_me)
+        except ApiError as error:
+            if error.status in (401, 404):  # token refused, or the account was deleted meanwhile
+                self._forget_session()
+            else:
+                self.session_error = error.message
+            return []
+        self._show_profile(profile)
+        if profile.timezone is None:
+            return [
+                rx.call_script(
+                    "Intl.DateTimeFormat().resolvedOptions().timeZone", callback=AppState.set_browser_timezone
+                )
+            ]
+        return []
+
+    async def _start_session(self, tokens: Tokens, next_path: str) -> Events:
+        """After a successful sign-in: keep the tokens, load the profile, go where the user was heading."""
+        self._keep_tokens(tokens)
+        events = await self._load_profile()
+        if not self.signed_in:
+            return events
+        return [*events, rx.redirect(routes.safe_next(next_path))]
+
+    def _sign_in_redirect(self) -> EventSpec:
+        url = self.router.url
+        # The static host may have added a trailing slash ("/settings/"): come back to the route itself.
+        here = (url.path.rstrip("/") or routes.HOME) + (f"?{url.query}" if url.query else "")
+        return rx.redirect(routes.sign_in(here))
+
+    # --- event handlers ----------------------------------------------------------------------
+    @rx.event
+    async def check_login(self) -> AsyncGenerator[Any, None]:
+        """``on_load`` of every protected page: sign-in if needed, then back here (``guards.require_login``)."""
+        if not await self._ensure_session():
+            yield self._sign_in_redirect()
+            return
+        if not self.signed_in:
+            for event in await self._load_profile():
+                yield event
+            if not self.signed_in:
+                yield self._sign_in_redirect()
+
+    @rx.event
+    async def set_browser_timezone(self, zone: Any) -> None:
+        """The browser's IANA time zone, saved once for a profile that has none yet."""
+        if not await self._ensure_session():
+            return
+        name = zone if isinstance(zone, str) and zone in TIMEZONES else "UTC"
+        try:
+            await call(api(self._access_token).update_me, {"timezone": name})
+        except ApiError as error:
+            self.session_error = error.message
+
+    @rx.event
+    async def sign_out(self) -> AsyncGenerator[Any, None]:
+        """Global sign-out (revokes every refresh token of the user), then forget the session here."""
+        if await self._ensure_session():
+            # Even if this fails, the session ends in this browser; tokens left behind expire on their own.
+            with contextlib.suppress(AuthError, ApiError):
+                await call((await cognito()).sign_out_everywhere, self._access_token)
+        self.reset()  # this state and every feature state, including the refresh token in the browser
+        yield rx.redirect(routes.SIGN_IN)
+        yield rx.toast.info("You are signed out.")

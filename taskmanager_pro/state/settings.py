@@ -1,0 +1,266 @@
+"""The settings page: profile, notification preferences, password, two-step verification, account deletion."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import Any
+
+import reflex as rx
+import segno
+
+from backend.client import PASSWORD_POLICY, ApiError, AuthError, ProfilePublic, totp_uri
+from taskmanager_pro import routes
+from taskmanager_pro.state.auth import password_complaint
+from taskmanager_pro.state.base import TIMEZONES, AppState
+from taskmanager_pro.state.clients import api, call, cognito
+
+
+def _text(form: dict[str, Any], name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _qr_data_uri(uri: str) -> str:
+    """The ``otpauth://`` URI as a QR code, an SVG data URI (no request to anyone else)."""
+    return str(segno.make(uri, error="m").svg_data_uri(scale=5, border=2))
+
+
+class SettingsState(AppState):
+    loaded: bool = False
+
+    # profile + notification preferences (as last saved, then as edited)
+    display_name_input: str = ""
+    timezone: str = ""
+    email_notifications: bool = True
+    sms_phone: str = ""
+    profile_busy: bool = False
+    profile_error: str = ""
+    # field name (as the API names it: "display_name", "preferences.sms_phone") → what is wrong
+    profile_fields: dict[str, str] = {}
+
+    # password
+    password_missing: list[str] = PASSWORD_POLICY.problems("")
+    password_busy: bool = False
+    password_error: str = ""
+
+    # two-step verification (TOTP)
+    mfa_enabled: bool = False
+    mfa_setup: bool = False
+    totp_secret: str = ""
+    totp_qr: str = ""
+    mfa_busy: bool = False
+    mfa_error: str = ""
+
+    # account deletion
+    delete_open: bool = False
+    delete_busy: bool = False
+    delete_error: str = ""
+
+    def _show(self, profile: ProfilePublic) -> None:
+        self._show_profile(profile)
+        self.display_name_input = profile.display_name
+        self.timezone = profile.timezone or ""
+        self.email_notifications = profile.preferences.email_notifications
+        self.sms_phone = profile.preferences.sms_phone or ""
+
+    async def _signed_in(self) -> bool:
+        """Every handler starts here; a lapsed session sends the user to sign in (and back)."""
+        if await self._ensure_session():
+            return True
+        self.loaded = False
+        return False
+
+    # --- loading -----------------------------------------------------------------------------
+    @rx.event
+    async def load(self) -> AsyncGenerator[Any, None]:
+        """``on_load``, after ``check_login``: the profile and the MFA status, fresh from the services."""
+        self.reset()  # nothing left over from another visit (a half-done MFA set-up, old errors)
+        if not await self._signed_in():
+            return
+        try:
+            profile = await call(api(self._access_token).get_me)
+            self.mfa_enabled = await call((await cognito()).mfa_enabled, self._access_token)
+        except (ApiError, AuthError) as error:
+            self.profile_error = error.message
+            return
+        self._show(profile)
+        self.loaded = True
+        yield
+
+    # --- setters (explicit: Reflex 0.10 makes none) ------------------------------------------
+    @rx.event
+    def set_display_name_input(self, value: str) -> None:
+        self.display_name_input = value
+
+    @rx.event
+    def set_timezone(self, value: str) -> None:
+        self.timezone = value
+
+    @rx.event
+    def set_email_notifications(self, value: bool) -> None:
+        self.email_notifications = bool(value)
+
+    @rx.event
+    def set_sms_phone(self, value: str) -> None:
+        self.sms_phone = value
+
+    @rx.event
+    def check_password(self, value: str) -> None:
+        self.password_missing = PASSWORD_POLICY.problems(value if isinstance(value, str) else "")
+
+    @rx.event
+    def set_delete_open(self, value: bool) -> None:
+        self.delete_open = bool(value)
+        self.delete_error = ""
+
+    # --- profile and preferences -------------------------------------------------------------
+    async def _save(self, changes: dict[str, Any], done: str) -> AsyncGenerator[Any, None]:
+        self.profile_busy, self.profile_error, self.profile_fields = True, "", {}
+        yield
+        if not await self._signed_in():
+            self.profile_busy = False
+            yield self._sign_in_redirect()
+            return
+        try:
+            profile = await call(api(self._access_token).update_me, changes)
+        except ApiError as error:
+            self.profile_busy = False
+            self.profile_error, self.profile_fields = error.message, dict(error.fields)
+            return
+        self.profile_busy = False
+        self._show(profile)
+        yield rx.toast.success(done)
+
+    @rx.event
+    async def save_profile(self, form: dict[str, Any]) -> AsyncGenerator[Any, None]:
+        name, zone = _text(form, "display_name"), _text(form, "timezone")
+        changes: dict[str, Any] = {"display_name": name}
+        if zone:
+            changes["timezone"] = zone
+        if not name:
+            self.profile_fields = {"display_name": "Enter a name."}
+            return
+        if zone and zone not in TIMEZONES:
+            self.profile_fields = {"timezone": "Choose a time zone from the list."}
+            return
+        async for event in self._save(changes, "Profile saved."):
+            yield event
+
+    @rx.event
+    async def save_notifications(self, form: dict[str, Any]) -> AsyncGenerator[Any, None]:
+        phone = _text(form, "sms_phone").replace(" ", "")
+        preferences = {"email_notifications": self.email_notifications, "sms_phone": phone or None}
+        async for event in self._save({"preferences": preferences}, "Notification settings saved."):
+            yield event
+
+    # --- password ----------------------------------------------------------------------------
+    @rx.event
+    async def change_password(self, form: dict[str, Any]) -> AsyncGenerator[Any, None]:
+        current, new = form.get("current_password"), form.get("new_password")
+        if not isinstance(current, str) or not isinstance(new, str) or not current:
+            self.password_error = "Enter your current password and a new one."  # noqa: S105 (a message)
+            return
+        if complaint := password_complaint(new):
+            self.password_error = complaint
+            return
+        self.password_busy, self.password_error = True, ""
+        yield
+        if not await self._signed_in():
+            self.password_busy = False
+            yield self._sign_in_redirect()
+            return
+        try:
+            await call((await cognito()).change_password, self._access_token, current, new)
+        except (AuthError, ApiError) as error:
+            self.password_busy = False
+            wrong_current = isinstance(error, AuthError) and error.code == "NotAuthorizedException"
+            self.password_error = "Your current password is not correct." if wrong_current else error.message
+            return
+        self.password_busy = False
+        self.password_missing = PASSWORD_POLICY.problems("")
+        yield rx.set_value("current_password", "")
+        yield rx.set_value("new_password", "")
+        yield rx.toast.success("Password changed.")
+
+    # --- two-step verification ---------------------------------------------------------------
+    @rx.event
+    async def begin_mfa_setup(self) -> AsyncGenerator[Any, None]:
+        self.mfa_busy, self.mfa_error = True, ""
+        yield
+        if not await self._signed_in():
+            self.mfa_busy = False
+            yield self._sign_in_redirect()
+            return
+        try:
+            secret = await call((await cognito()).begin_totp_setup, self._access_token)
+        except (AuthError, ApiError) as error:
+            self.mfa_busy, self.mfa_error = False, error.message
+            return
+        self.totp_secret = secret
+        self.totp_qr = _qr_data_uri(totp_uri(secret, self.email))
+        self.mfa_busy, self.mfa_setup = False, True
+
+    @rx.event
+    async def verify_mfa(self, form: dict[str, Any]) -> AsyncGenerator[Any, None]:
+        code = _text(form, "code")
+        if not (code.isdigit() and len(code) == 6):
+            self.mfa_error = "Enter the 6-digit code from your authenticator app."
+            return
+        self.mfa_busy, self.mfa_error = True, ""
+        yield
+        if not await self._signed_in():
+            self.mfa_busy = False
+            yield self._sign_in_redirect()
+            return
+        try:
+            await call((await cognito()).verify_totp_and_enable, self._access_token, code)
+        except (AuthError, ApiError) as error:
+            self.mfa_busy, self.mfa_error = False, error.message
+            return
+        self.mfa_busy, self.mfa_setup, self.mfa_enabled = False, False, True
+        self.totp_secret = self.totp_qr = ""
+        yield rx.toast.success("Two-step verification is on. Sign-in now asks for a code.")
+
+    @rx.event
+    def cancel_mfa_setup(self) -> None:
+        self.mfa_setup, self.mfa_error = False, ""
+        self.totp_secret = self.totp_qr = ""
+
+    @rx.event
+    async def disable_mfa(self) -> AsyncGenerator[Any, None]:
+        self.mfa_busy, self.mfa_error = True, ""
+        yield
+        if not await self._signed_in():
+            self.mfa_busy = False
+            yield self._sign_in_redirect()
+            return
+        try:
+            await call((await cognito()).set_mfa, self._access_token, enabled=False)
+        except (AuthError, ApiError) as error:
+            self.mfa_busy, self.mfa_error = False, error.message
+            return
+        self.mfa_busy, self.mfa_enabled = False, False
+        yield rx.toast.info("Two-step verification is off.")
+
+    # --- account deletion --------------------------------------------------------------------
+    @rx.event
+    async def delete_account(self, form: dict[str, Any]) -> AsyncGenerator[Any, None]:
+        if _text(form, "confirm_email").lower() != self.email.lower():
+            self.delete_error = "Type your email address exactly to confirm."
+            return
+        self.delete_busy, self.delete_error = True, ""
+        yield
+        if not await self._signed_in():
+            self.delete_busy = False
+            yield self._sign_in_redirect()
+            return
+        try:
+            await call(api(self._access_token).delete_me)
+        except ApiError as error:
+            self.delete_busy, self.delete_error = False, error.message
+            return
+        # The Cognito user is gone with its tokens: only this browser's session is left to forget.
+        app = await self.get_state(AppState)
+        app.reset()
+        yield rx.redirect(routes.SIGN_UP)
+        yield rx.toast.info("Your account and its data are deleted.")

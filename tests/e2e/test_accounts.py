@@ -1,0 +1,156 @@
+"""Accounts end to end in headless Chromium: the UI, the local API and the emulated Cognito together."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pyotp
+import pytest
+from playwright.sync_api import Page, expect
+
+from backend.client import ApiClient, AuthError, CognitoAuth
+from tests.e2e.conftest import BROWSER_TIMEZONE, App
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "Correct-Horse-9"
+NEW_NAME = "Ada Lovelace"
+REFRESH_TOKEN_KEY = "tmp_refresh_token"
+
+
+# --- helpers ---------------------------------------------------------------------------------
+def open_page(page: Page, path: str, ready_button: str) -> None:
+    """Go to ``path`` and wait until it is hydrated: its buttons stay disabled until the handlers are live."""
+    page.goto(path)
+    expect(page.get_by_role("button", name=ready_button, exact=True)).to_be_enabled()
+
+
+def at_path(app: App, path: str, query: str = "") -> re.Pattern[str]:
+    return re.compile(re.escape(f"{app.url}{path}") + (re.escape(query) if query else r"(\?.*)?") + "$")
+
+
+class AuthenticatorApp(pyotp.TOTP):
+    # moto hands every user the same short secret (60 bits; AWS's are 160): accept it as apps do.
+    min_secret_length_bits = 40
+
+
+def totp_code(secret: str) -> str:
+    """The current code, not one about to expire on the way to the server (moto checks one window only)."""
+    totp = AuthenticatorApp(secret)
+    left = totp.interval - time.time() % totp.interval
+    if left < 2:
+        time.sleep(left + 0.1)
+    return totp.now()
+
+
+def sign_in_form(page: Page, email: str, password: str) -> None:
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+
+
+def sign_out(page: Page) -> None:
+    page.get_by_role("button", name="Account menu").click()
+    page.get_by_role("menuitem", name="Sign out").click()
+
+
+def stored_refresh_token(page: Page) -> str:
+    return str(page.evaluate(f"window.localStorage.getItem('{REFRESH_TOKEN_KEY}') || ''"))
+
+
+def confirmed_user(app: App, email: str) -> None:
+    """A confirmed account made through Cognito directly (the sign-up UI has its own test)."""
+    auth = CognitoAuth(ApiClient(app.api_url).config())
+    before = app.outbox_size()
+    auth.sign_up(email, PASSWORD)
+    auth.confirm_sign_up(email, app.latest_code(email, after=before))
+
+
+# --- tests -----------------------------------------------------------------------------------
+def test_account_lifecycle(page: Page, app: App, new_email: str) -> None:
+    # Sign up: the policy checklist follows the typing.
+    open_page(page, "/sign-up", "Create account")
+    page.get_by_label("Email").fill(new_email)
+    password = page.get_by_label("Password", exact=True)
+    password.fill("short")
+    expect(page.locator("[data-met='false']")).to_have_count(3)  # length, uppercase, digit
+    password.fill(PASSWORD)
+    expect(page.locator("[data-met='false']")).to_have_count(0)
+    sent = app.outbox_size()
+    page.get_by_role("button", name="Create account").click()
+
+    # Confirm with the code "emailed" to the local outbox.
+    expect(page).to_have_url(at_path(app, "/confirm"))
+    page.get_by_label("Confirmation code").fill(app.latest_code(new_email, after=sent))
+    page.get_by_role("button", name="Confirm", exact=True).click()
+
+    # Sign in (the email is carried over).
+    expect(page).to_have_url(at_path(app, "/sign-in"))
+    expect(page.get_by_label("Email")).to_have_value(new_email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page).to_have_url(at_path(app, "/"))
+    expect(page.get_by_role("heading", name=re.compile("^Welcome"))).to_be_visible()
+    assert stored_refresh_token(page)
+
+    # A reload keeps the session.
+    page.reload()
+    expect(page.get_by_role("heading", name=re.compile("^Welcome"))).to_be_visible()
+    expect(page).to_have_url(at_path(app, "/"))
+
+    # Settings: the time zone came from the browser; a new display name survives a reload.
+    page.get_by_role("button", name="Account menu").click()
+    page.get_by_role("menuitem", name="Settings").click()
+    expect(page).to_have_url(at_path(app, "/settings"))
+    expect(page.get_by_label("Time zone")).to_have_value(BROWSER_TIMEZONE)
+    page.get_by_label("Display name").fill(NEW_NAME)
+    page.get_by_role("button", name="Save profile").click()
+    expect(page.get_by_text("Profile saved.")).to_be_visible()
+    page.reload()
+    expect(page.get_by_label("Display name")).to_have_value(NEW_NAME)
+
+    # Two-step verification: the secret shown on the page feeds the authenticator (pyotp).
+    page.get_by_role("button", name="Set up").click()
+    secret = page.locator("#totp_secret").inner_text().strip()
+    expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
+    page.get_by_label("Code from the app").fill(totp_code(secret))
+    page.get_by_role("button", name="Verify and turn on").click()
+    expect(page.get_by_role("button", name="Turn off")).to_be_visible()
+
+    # Sign out: global sign-out revokes the refresh token, and the browser forgets it.
+    refresh_token = stored_refresh_token(page)
+    sign_out(page)
+    expect(page).to_have_url(at_path(app, "/sign-in"))
+    page.wait_for_function(f"!window.localStorage.getItem('{REFRESH_TOKEN_KEY}')")
+    with pytest.raises(AuthError):
+        CognitoAuth(ApiClient(app.api_url).config()).refresh(refresh_token)
+
+    # Sign in again: now with the 6-digit code.
+    open_page(page, "/sign-in", "Sign in")
+    sign_in_form(page, new_email, PASSWORD)
+    page.get_by_label("Authentication code").fill(totp_code(secret))
+    page.get_by_role("button", name="Verify", exact=True).click()
+    expect(page).to_have_url(at_path(app, "/"))
+    expect(page.get_by_role("heading", name=f"Welcome, {NEW_NAME}")).to_be_visible()
+
+    sign_out(page)
+    expect(page).to_have_url(at_path(app, "/sign-in"))
+    page.goto("/")
+    expect(page).to_have_url(at_path(app, "/sign-in"))
+
+
+def test_protected_page_sends_to_sign_in_and_back(page: Page, app: App, new_email: str) -> None:
+    confirmed_user(app, new_email)
+
+    page.goto("/settings")
+    expect(page).to_have_url(at_path(app, "/sign-in", "?next=%2Fsettings"))
+    expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_enabled()
+
+    sign_in_form(page, new_email, "Wrong-Password-1")
+    expect(page.get_by_role("alert")).to_have_text("Incorrect email or password.")
+
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page).to_have_url(at_path(app, "/settings"))
+    expect(page.get_by_role("heading", name="Settings")).to_be_visible()
