@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from backend.names import APP_DISPLAY_NAME
@@ -52,7 +54,11 @@ def user_menu() -> rx.Component:
             )
         ),
         rx.menu.content(
-            rx.box(rx.text(AppState.email, size="1", color_scheme="gray", truncate=True), padding_x="3", padding_y="1"),
+            rx.box(
+                rx.text(AppState.email, size="1", color_scheme="gray", truncate=True),
+                padding_x="var(--space-3)",
+                padding_y="var(--space-1)",
+            ),
             rx.menu.item(rx.icon("settings", size=14), "Settings", on_click=rx.redirect(routes.SETTINGS)),
             rx.menu.separator(),
             rx.menu.item(rx.icon("log-out", size=14), "Sign out", on_click=AppState.sign_out, color_scheme="red"),
@@ -61,18 +67,47 @@ def user_menu() -> rx.Component:
     )
 
 
-def nav_link(label: str, icon: str) -> rx.Component:
+def _nav_row(label: str, icon: str, *extra: rx.Component, **props: Any) -> rx.Component:
     return rx.hstack(
         rx.icon(icon, size=18),
         rx.text(label, size="3"),
+        *extra,
+        align="center",
+        spacing="2",
+        width="100%",
+        padding_x="var(--space-3)",
+        padding_y="var(--space-2)",
+        border_radius="var(--radius-2)",
+        **props,
+    )
+
+
+def nav_link(label: str, icon: str, href: str) -> rx.Component:
+    """A view of the app; highlighted while it is the current page."""
+    current = AppState.router.url.path.rstrip("/") == href.rstrip("/")  # type: ignore[attr-defined]
+    return rx.link(
+        _nav_row(
+            label,
+            icon,
+            background=rx.cond(current, rx.color("accent", 3), "transparent"),
+            color=rx.cond(current, rx.color("accent", 11), rx.color("gray", 12)),
+            _hover={"background": rx.color("gray", 3)},
+        ),
+        href=href,
+        underline="none",
+        width="100%",
+        aria_current=rx.cond(current, "page", ""),
+    )
+
+
+def coming_soon(label: str, icon: str) -> rx.Component:
+    """A view that a later version adds: listed so the shape of the app is visible, but not a link."""
+    return _nav_row(
+        label,
+        icon,
         rx.spacer(),
         rx.badge("soon", variant="soft", color_scheme="gray"),
-        align="center",
-        width="100%",
-        padding_x="3",
-        padding_y="2",
-        border_radius="var(--radius-2)",
-        color=rx.color("gray", 11),
+        color=rx.color("gray", 10),
         aria_disabled="true",
         title=f"{label}: coming soon",
     )
@@ -80,31 +115,21 @@ def nav_link(label: str, icon: str) -> rx.Component:
 
 def sidebar() -> rx.Component:
     return rx.vstack(
-        rx.link(
-            rx.hstack(rx.icon("list-todo", size=18), rx.text("Home", size="3"), align="center", spacing="2"),
-            href=routes.HOME,
-            underline="none",
-            padding_x="3",
-            padding_y="2",
-        ),
-        *[nav_link(label, icon) for label, icon in NAV_ITEMS],
+        nav_link("Home", "house", routes.HOME),
+        *[coming_soon(label, icon) for label, icon in NAV_ITEMS],
         rx.spacer(),
-        rx.link(
-            rx.hstack(rx.icon("settings", size=18), rx.text("Settings", size="3"), align="center", spacing="2"),
-            href=routes.SETTINGS,
-            underline="none",
-            padding_x="3",
-            padding_y="2",
-        ),
+        nav_link("Settings", "settings", routes.SETTINGS),
         as_="nav",
         aria_label="Views",
         display=DESKTOP_ONLY,
         width="15em",
         min_width="15em",
         spacing="1",
-        padding="3",
+        padding="var(--space-3)",
         border_right=f"1px solid {rx.color('gray', 5)}",
-        min_height="calc(100vh - 57px)",
+        position="sticky",
+        top="57px",
+        height="calc(100vh - 57px)",
     )
 
 
@@ -133,7 +158,7 @@ def header(*right: rx.Component) -> rx.Component:
         as_="header",
         align="center",
         spacing="3",
-        padding_x="4",
+        padding_x="var(--space-4)",
         height="57px",
         border_bottom=f"1px solid {rx.color('gray', 5)}",
         position="sticky",
@@ -150,7 +175,14 @@ def app_shell(*content: rx.Component) -> rx.Component:
         header(user_menu()),
         rx.hstack(
             sidebar(),
-            rx.box(*content, as_="main", flex="1", min_width="0", padding=["4", "5", "6"], max_width="60em"),
+            rx.box(
+                *content,
+                as_="main",
+                flex="1",
+                min_width="0",
+                padding=["var(--space-4)", "var(--space-5)", "var(--space-6)"],
+                max_width="60em",
+            ),
             spacing="0",
             align="start",
             width="100%",
@@ -189,7 +221,7 @@ def auth_layout(title: str, *content: rx.Component) -> rx.Component:
             ),
             as_="header",
             align="center",
-            padding_x="4",
+            padding_x="var(--space-4)",
             height="57px",
             width="100%",
         ),
@@ -200,8 +232,8 @@ def auth_layout(title: str, *content: rx.Component) -> rx.Component:
                 width="100%",
                 max_width="26em",
             ),
-            padding_x="3",
-            padding_y=["4", "8"],
+            padding_x="var(--space-3)",
+            padding_y=["var(--space-4)", "var(--space-8)"],
         ),
         min_height="100vh",
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncGenerator
 from typing import Any
 
@@ -14,6 +15,9 @@ from taskmanager_pro.state.auth import password_complaint
 from taskmanager_pro.state.base import TIMEZONES, AppState
 from taskmanager_pro.state.clients import api, call, cognito
 
+# What SNS needs for SMS (the API checks the same): + country code and number, up to 15 digits.
+_E164 = re.compile(r"\+[1-9]\d{6,14}")
+
 
 def _text(form: dict[str, Any], name: str) -> str:
     value = form.get(name)
@@ -22,7 +26,8 @@ def _text(form: dict[str, Any], name: str) -> str:
 
 def _qr_data_uri(uri: str) -> str:
     """The ``otpauth://`` URI as a QR code, an SVG data URI (no request to anyone else)."""
-    return str(segno.make(uri, error="m").svg_data_uri(scale=5, border=2))
+    # Explicit colours and quiet zone: in dark mode a transparent background would hide the dark modules.
+    return str(segno.make(uri, error="m").svg_data_uri(scale=5, border=4, dark="#000", light="#fff"))
 
 
 class SettingsState(AppState):
@@ -148,7 +153,10 @@ class SettingsState(AppState):
 
     @rx.event
     async def save_notifications(self, form: dict[str, Any]) -> AsyncGenerator[Any, None]:
-        phone = _text(form, "sms_phone").replace(" ", "")
+        phone = re.sub(r"[\s()-]", "", _text(form, "sms_phone"))
+        if phone and not _E164.fullmatch(phone):
+            self.profile_fields = {"preferences.sms_phone": "Use the international format: + and the country code."}
+            return
         preferences = {"email_notifications": self.email_notifications, "sms_phone": phone or None}
         async for event in self._save({"preferences": preferences}, "Notification settings saved."):
             yield event
