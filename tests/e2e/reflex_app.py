@@ -2,7 +2,7 @@
 
 ``reflex run`` keeps its compiled frontend in ``.web/`` and its sessions in ``.states/`` of the current
 directory, and deletes ``.states/`` when it starts: two runs in one directory would break each other.
-So the app's own files (``rxconfig.py``, ``taskmanager_pro/``, ``assets/``) are copied into a fresh
+So the app's own files (``rxconfig.py``, ``taskmanager_pro/``, ``assets/``, ``reflex.lock/``) are copied into a fresh
 temporary directory and Reflex runs there, with ``PYTHONPATH`` pointing at the checkout for ``backend``.
 
 It runs in prod mode on ONE free port: the backend serves the built frontend, the websocket and (in a
@@ -28,7 +28,8 @@ from pathlib import Path
 import httpx
 
 REPO = Path(__file__).resolve().parents[2]
-APP_FILES = ("rxconfig.py", "taskmanager_pro", "assets")
+# reflex.lock/ holds the pinned bun lockfile once `reflex` has run in the checkout (copied when present).
+APP_FILES = ("rxconfig.py", "taskmanager_pro", "assets", "reflex.lock")
 START_TIMEOUT_SECONDS = 240.0
 
 

@@ -7,7 +7,7 @@ import time
 
 import pyotp
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, WebSocket, expect
 
 from backend.client import ApiClient, AuthError, CognitoAuth
 from tests.e2e.conftest import BROWSER_TIMEZONE, App
@@ -59,6 +59,17 @@ def stored_refresh_token(page: Page) -> str:
     return str(page.evaluate(f"window.localStorage.getItem('{REFRESH_TOKEN_KEY}') || ''"))
 
 
+def record_websocket_frames(page: Page) -> list[str]:
+    """Everything the Reflex backend sends this page over its websocket, as text."""
+    frames: list[str] = []
+
+    def on_socket(socket: WebSocket) -> None:
+        socket.on("framereceived", lambda payload: frames.append(str(payload)))
+
+    page.on("websocket", on_socket)
+    return frames
+
+
 def confirmed_user(app: App, email: str) -> None:
     """A confirmed account made through Cognito directly (the sign-up UI has its own test)."""
     auth = CognitoAuth(ApiClient(app.api_url).config())
@@ -69,6 +80,8 @@ def confirmed_user(app: App, email: str) -> None:
 
 # --- tests -----------------------------------------------------------------------------------
 def test_account_lifecycle(page: Page, app: App, new_email: str) -> None:
+    frames = record_websocket_frames(page)
+
     # Sign up: the policy checklist follows the typing.
     open_page(page, "/sign-up", "Create account")
     page.get_by_label("Email").fill(new_email)
@@ -120,6 +133,9 @@ def test_account_lifecycle(page: Page, app: App, new_email: str) -> None:
 
     # Sign out: global sign-out revokes the refresh token, and the browser forgets it.
     refresh_token = stored_refresh_token(page)
+    # The access and id tokens (JWTs: "eyJ...") never reached the browser; only the refresh token did.
+    assert any(refresh_token in frame for frame in frames)  # (so the recorder did see the session traffic)
+    assert not [frame for frame in frames if "eyJ" in frame.replace(refresh_token, "")]
     sign_out(page)
     expect(page).to_have_url(at_path(app, "/sign-in"))
     page.wait_for_function(f"!window.localStorage.getItem('{REFRESH_TOKEN_KEY}')")
