@@ -130,4 +130,5 @@ class DynamoUserRepository:
         return _to_domain(item)
 
     def delete(self, user_id: str) -> None:
-        UserModel(user_id=user_id).delete()
+        # Unconditional: deleting an account wins over any concurrent profile edit.
+        UserModel(user_id=user_id).delete(add_version_condition=False)

@@ -587,7 +587,7 @@ class DynamoTaskStore:
             return existing
 
     def delete_project(self, project: Project) -> None:
-        _project_item(project).delete()
+        _project_item(project).delete(add_version_condition=False)  # a delete wins over a concurrent rename
 
     # --- labels ---
     def list_labels(self, user_id: str) -> list[Label]:
@@ -611,7 +611,7 @@ class DynamoTaskStore:
         return _label(item)
 
     def delete_label(self, label: Label) -> None:
-        _label_item(label).delete()
+        _label_item(label).delete(add_version_condition=False)  # a delete wins over a concurrent rename
 
     @staticmethod
     def _connection() -> Connection:
