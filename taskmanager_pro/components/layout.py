@@ -198,7 +198,11 @@ def loading_screen() -> rx.Component:
             rx.spinner(size="3"),
             rx.cond(
                 AppState.session_error,
-                rx.callout(AppState.session_error, icon="circle-alert", color_scheme="red", role="alert"),
+                rx.vstack(
+                    rx.callout(AppState.session_error, icon="circle-alert", color_scheme="red", role="alert"),
+                    rx.button("Try again", variant="soft", on_click=rx.call_script("window.location.reload()")),
+                    align="center",
+                ),
                 rx.text("Checking your session…", color_scheme="gray", size="2"),
             ),
             align="center",

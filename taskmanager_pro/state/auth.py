@@ -77,12 +77,10 @@ class AuthState(AppState):
         self._clear_form()
         self.next_path = routes.safe_next(self.router.url.query_parameters.get("next"))
         if await self._ensure_session():
-            for event in await self._start_session_from_refresh():
+            for event in await self._load_profile():
                 yield event
-
-    async def _start_session_from_refresh(self) -> list[Any]:
-        events = await self._load_profile()
-        return [*events, rx.redirect(self.next_path)] if self.signed_in else events
+            if self.signed_in:
+                yield rx.redirect(self.next_path)
 
     # --- setters -----------------------------------------------------------------------------
     @rx.event

@@ -55,6 +55,7 @@ class AppState(rx.State):
         self.signed_in = False
         self.email = ""
         self.display_name = ""
+        self.session_error = ""
 
     def _keep_tokens(self, tokens: Tokens) -> None:
         self._access_token = tokens.access_token
@@ -126,15 +127,16 @@ class AppState(rx.State):
     # --- event handlers ----------------------------------------------------------------------
     @rx.event
     async def check_login(self) -> AsyncGenerator[Any, None]:
-        """``on_load`` of every protected page: sign-in if needed, then back here (``guards.require_login``)."""
-        if not await self._ensure_session():
-            yield self._sign_in_redirect()
-            return
-        if not self.signed_in:
+        """``on_load`` of every protected page: sign-in if needed, then back here (``guards.require_login``).
+
+        When the services cannot be reached, the page stays on its loading screen, which shows why.
+        """
+        self.session_error = ""
+        if await self._ensure_session() and not self.signed_in:
             for event in await self._load_profile():
                 yield event
-            if not self.signed_in:
-                yield self._sign_in_redirect()
+        if not self.signed_in and not self.session_error:
+            yield self._sign_in_redirect()
 
     @rx.event
     async def set_browser_timezone(self, zone: Any) -> None:

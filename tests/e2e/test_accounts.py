@@ -200,10 +200,6 @@ def test_forgotten_password_and_field_errors(page: Page, app: App, new_email: st
     expect(page.get_by_text("Use the international format: + and the country code.")).to_be_visible()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="backend: UserRepository.delete() sends DynamoDB's version condition for a fresh model (500)",
-)
 def test_account_deletion(page: Page, app: App, new_email: str) -> None:
     confirmed_user(app, new_email)
     open_page(page, "/sign-in", "Sign in")
