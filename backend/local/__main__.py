@@ -20,6 +20,8 @@ from pathlib import Path
 from backend.local.runtime import local_aws
 
 DATA_DIR = Path(".local")
+# Editing these must not restart the dev backend (and drop every open session).
+NOT_APP_CODE = ("tests", "docs", "deploy", "scripts")
 
 
 def _port() -> int:
@@ -33,7 +35,9 @@ def run(frontend_port: int, backend_port: int) -> int:
     ) as local:
         print(f"local AWS on {local.endpoint} (data in {DATA_DIR}/, `make reset` clears it)", flush=True)
         command = ["reflex", "run", "--frontend-port", str(frontend_port), "--backend-port", str(backend_port)]
-        reflex = subprocess.Popen(command, env={**os.environ, **local.env}, start_new_session=True)  # noqa: S603
+        no_reload = os.pathsep.join(d for d in NOT_APP_CODE if Path(d).is_dir())
+        env = {**os.environ, **local.env, "REFLEX_HOT_RELOAD_EXCLUDE_PATHS": no_reload}
+        reflex = subprocess.Popen(command, env=env, start_new_session=True)  # noqa: S603
         stop = threading.Event()
 
         def forward(signum: int, _: object) -> None:
