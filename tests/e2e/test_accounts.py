@@ -17,6 +17,7 @@ pytestmark = pytest.mark.e2e
 PASSWORD = "Correct-Horse-9"
 NEW_NAME = "Ada Lovelace"
 REFRESH_TOKEN_KEY = "tmp_refresh_token"
+WELCOME = re.compile("^Welcome")
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -35,18 +36,25 @@ class AuthenticatorApp(pyotp.TOTP):
     min_secret_length_bits = 40
 
 
+def arrived(page: Page, app: App, path: str, heading: str | re.Pattern[str]) -> None:
+    """On ``path`` with its content rendered (the URL changes before the previous page is gone)."""
+    expect(page).to_have_url(at_path(app, path))
+    expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
+
+
 def totp_code(secret: str) -> str:
     """The current code, not one about to expire on the way to the server (moto checks one window only)."""
     totp = AuthenticatorApp(secret)
     left = totp.interval - time.time() % totp.interval
-    if left < 2:
+    if left < 5:
         time.sleep(left + 0.1)
     return totp.now()
 
 
 def sign_in_form(page: Page, email: str, password: str) -> None:
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
+    expect(page.get_by_role("heading", name="Sign in", level=1)).to_be_visible()  # not the page being left
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in", exact=True).click()
 
 
@@ -84,7 +92,7 @@ def test_account_lifecycle(page: Page, app: App, new_email: str) -> None:
 
     # Sign up: the policy checklist follows the typing.
     open_page(page, "/sign-up", "Create account")
-    page.get_by_label("Email").fill(new_email)
+    page.get_by_label("Email", exact=True).fill(new_email)
     password = page.get_by_label("Password", exact=True)
     password.fill("short")
     expect(page.locator("[data-met='false']")).to_have_count(3)  # length, uppercase, digit
@@ -94,28 +102,26 @@ def test_account_lifecycle(page: Page, app: App, new_email: str) -> None:
     page.get_by_role("button", name="Create account").click()
 
     # Confirm with the code "emailed" to the local outbox.
-    expect(page).to_have_url(at_path(app, "/confirm"))
+    arrived(page, app, "/confirm", "Confirm your email")
     page.get_by_label("Confirmation code").fill(app.latest_code(new_email, after=sent))
     page.get_by_role("button", name="Confirm", exact=True).click()
 
     # Sign in (the email is carried over).
-    expect(page).to_have_url(at_path(app, "/sign-in"))
-    expect(page.get_by_label("Email")).to_have_value(new_email)
-    page.get_by_label("Password").fill(PASSWORD)
+    arrived(page, app, "/sign-in", "Sign in")
+    expect(page.get_by_label("Email", exact=True)).to_have_value(new_email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page).to_have_url(at_path(app, "/"))
-    expect(page.get_by_role("heading", name=re.compile("^Welcome"))).to_be_visible()
+    arrived(page, app, "/", WELCOME)
     assert stored_refresh_token(page)
 
     # A reload keeps the session.
     page.reload()
-    expect(page.get_by_role("heading", name=re.compile("^Welcome"))).to_be_visible()
-    expect(page).to_have_url(at_path(app, "/"))
+    arrived(page, app, "/", WELCOME)
 
     # Settings: the time zone came from the browser; a new display name survives a reload.
     page.get_by_role("button", name="Account menu").click()
     page.get_by_role("menuitem", name="Settings").click()
-    expect(page).to_have_url(at_path(app, "/settings"))
+    arrived(page, app, "/settings", "Settings")
     expect(page.get_by_label("Time zone")).to_have_value(BROWSER_TIMEZONE)
     page.get_by_label("Display name").fill(NEW_NAME)
     page.get_by_role("button", name="Save profile").click()
@@ -137,7 +143,7 @@ def test_account_lifecycle(page: Page, app: App, new_email: str) -> None:
     assert any(refresh_token in frame for frame in frames)  # (so the recorder did see the session traffic)
     assert not [frame for frame in frames if "eyJ" in frame.replace(refresh_token, "")]
     sign_out(page)
-    expect(page).to_have_url(at_path(app, "/sign-in"))
+    arrived(page, app, "/sign-in", "Sign in")
     page.wait_for_function(f"!window.localStorage.getItem('{REFRESH_TOKEN_KEY}')")
     with pytest.raises(AuthError):
         CognitoAuth(ApiClient(app.api_url).config()).refresh(refresh_token)
@@ -147,13 +153,13 @@ def test_account_lifecycle(page: Page, app: App, new_email: str) -> None:
     sign_in_form(page, new_email, PASSWORD)
     page.get_by_label("Authentication code").fill(totp_code(secret))
     page.get_by_role("button", name="Verify", exact=True).click()
-    expect(page).to_have_url(at_path(app, "/"))
+    arrived(page, app, "/", WELCOME)
     expect(page.get_by_role("heading", name=f"Welcome, {NEW_NAME}")).to_be_visible()
 
     sign_out(page)
-    expect(page).to_have_url(at_path(app, "/sign-in"))
+    arrived(page, app, "/sign-in", "Sign in")
     page.goto("/")
-    expect(page).to_have_url(at_path(app, "/sign-in"))
+    arrived(page, app, "/sign-in", "Sign in")
 
 
 def test_protected_page_sends_to_sign_in_and_back(page: Page, app: App, new_email: str) -> None:
@@ -166,10 +172,9 @@ def test_protected_page_sends_to_sign_in_and_back(page: Page, app: App, new_emai
     sign_in_form(page, new_email, "Wrong-Password-1")
     expect(page.get_by_role("alert")).to_have_text("Incorrect email or password.")
 
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page).to_have_url(at_path(app, "/settings"))
-    expect(page.get_by_role("heading", name="Settings")).to_be_visible()
+    arrived(page, app, "/settings", "Settings")
 
 
 def test_forgotten_password_and_field_errors(page: Page, app: App, new_email: str) -> None:
@@ -178,10 +183,10 @@ def test_forgotten_password_and_field_errors(page: Page, app: App, new_email: st
 
     # Forgot password: a wrong code is refused in words, the emailed one works.
     open_page(page, "/forgot-password", "Email me a code")
-    page.get_by_label("Email").fill(new_email)
+    page.get_by_label("Email", exact=True).fill(new_email)
     sent = app.outbox_size()
     page.get_by_role("button", name="Email me a code").click()
-    expect(page).to_have_url(at_path(app, "/reset-password"))
+    arrived(page, app, "/reset-password", "Choose a new password")
     code = app.latest_code(new_email, after=sent)
     page.get_by_label("Code from the email").fill("000000" if code != "000000" else "111111")
     page.get_by_label("New password").fill(new_password)
@@ -189,9 +194,9 @@ def test_forgotten_password_and_field_errors(page: Page, app: App, new_email: st
     expect(page.get_by_role("alert")).to_have_text("That code is not correct. Check it and try again.")
     page.get_by_label("Code from the email").fill(code)
     page.get_by_role("button", name="Change password").click()
-    expect(page).to_have_url(at_path(app, "/sign-in"))
+    arrived(page, app, "/sign-in", "Sign in")
     sign_in_form(page, new_email, new_password)
-    expect(page).to_have_url(at_path(app, "/"))
+    arrived(page, app, "/", WELCOME)
 
     # A phone number SNS could not use is pointed out next to its field.
     page.goto("/settings")
@@ -204,7 +209,7 @@ def test_account_deletion(page: Page, app: App, new_email: str) -> None:
     confirmed_user(app, new_email)
     open_page(page, "/sign-in", "Sign in")
     sign_in_form(page, new_email, PASSWORD)
-    expect(page).to_have_url(at_path(app, "/"))
+    arrived(page, app, "/", WELCOME)
 
     # Deleting the account needs the email typed out; afterwards the account is gone.
     page.goto("/settings")
@@ -212,7 +217,7 @@ def test_account_deletion(page: Page, app: App, new_email: str) -> None:
     dialog = page.get_by_role("alertdialog")
     dialog.get_by_label("Your email address").fill(new_email)
     dialog.get_by_role("button", name="Delete for good").click()
-    expect(page).to_have_url(at_path(app, "/sign-up"))
+    arrived(page, app, "/sign-up", "Create your account")
     open_page(page, "/sign-in", "Sign in")
     sign_in_form(page, new_email, PASSWORD)
     expect(page.get_by_role("alert")).to_have_text(re.compile("No account exists|Incorrect email or password"))
