@@ -28,7 +28,9 @@ def open_page(page: Page, path: str, ready_button: str) -> None:
 
 
 def at_path(app: App, path: str, query: str = "") -> re.Pattern[str]:
-    return re.compile(re.escape(f"{app.url}{path}") + (re.escape(query) if query else r"(\?.*)?") + "$")
+    """The URL of ``path`` (the static host may add a trailing slash), with ``query`` or any query."""
+    route = re.escape(f"{app.url}{path.rstrip('/')}") + "/?"
+    return re.compile(route + (re.escape(query) if query else r"(\?.*)?") + "$")
 
 
 class AuthenticatorApp(pyotp.TOTP):
