@@ -8,7 +8,11 @@ from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 
 from backend.api.presenters import task_public
 from backend.domain.tasks import Task
@@ -56,12 +60,35 @@ def validation_fields(errors: list[dict[str, Any]]) -> dict[str, str]:
     return fields
 
 
+def require_json_object(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[str]:
+    """A body must be one JSON object: Powertools would take the first element of an array for a model."""
+    body = app.current_event.body
+    if body and app.current_event.http_method in {"POST", "PUT", "PATCH"}:
+        try:
+            parsed = app.current_event.json_body
+        except (ValueError, UnicodeDecodeError):
+            parsed = {}  # the validation handler names the bad body
+        if not isinstance(parsed, dict):
+            return error_response(
+                422, "validation_error", "The body must be a JSON object.", {"body": "is not an object"}
+            )
+    return next_middleware(app)
+
+
 def register_error_handlers(app: APIGatewayRestResolver) -> None:
     @app.exception_handler(RequestValidationError)
     def invalid_request(exc: RequestValidationError) -> Response[str]:
         fields = validation_fields(list(exc.errors()))
         names = ", ".join(sorted(fields))
         return error_response(422, "validation_error", f"Some fields are not valid: {names}.", fields)
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def unsupported_media_type(_: RequestUnsupportedContentType) -> Response[str]:
+        return error_response(415, "unsupported_media_type", "Send the body as JSON (Content-Type: application/json).")
+
+    @app.exception_handler(UnicodeDecodeError)
+    def not_utf8(_: UnicodeDecodeError) -> Response[str]:
+        return error_response(422, "validation_error", "The body is not valid JSON.", {"body": "is not UTF-8 JSON"})
 
     @app.exception_handler(StaleVersionError)
     def stale_version(exc: StaleVersionError) -> Response[str]:

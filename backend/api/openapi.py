@@ -16,6 +16,7 @@ AUTHENTICATED: list[dict[str, list[str]]] = [{BEARER: []}]
 
 _ERROR_CONTENT: dict[str, Any] = {"application/json": {"model": ErrorBody}}
 ERRORS: dict[int, OpenAPIResponse] = {
+    400: {"description": "A request that does not fit together; `fields` names the parts", "content": _ERROR_CONTENT},
     401: {"description": "Missing, invalid or expired access token", "content": _ERROR_CONTENT},
     404: {"description": "No such object for this user", "content": _ERROR_CONTENT},
     409: {"description": "Changed meanwhile (optimistic locking)", "content": _ERROR_CONTENT},

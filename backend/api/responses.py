@@ -20,8 +20,10 @@ def no_content() -> Response[None]:
 
 
 def documented(created_model: type[BaseModel] | None = None, *, empty: bool = False) -> dict[int, OpenAPIResponse]:
-    """The documented answers of a route: the common errors plus 201 (with its model) or 204."""
+    """The documented answers of a route: the common errors plus 200 (the return model), 201 or 204."""
     responses: dict[int, Any] = dict(ERRORS)
+    if created_model is None and not empty:
+        responses[200] = {"description": "OK"}  # Powertools fills in the route's return model
     if created_model is not None:
         responses[201] = {"description": "Created", "content": {"application/json": {"model": created_model}}}
     if empty:

@@ -91,6 +91,17 @@ def _response(result: dict[str, Any]) -> Response:
     return response
 
 
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, "fields": {}}}, status_code=status)
+
+
+async def _no_route(_: Request, exc: Exception) -> Response:
+    # What no route matches (e.g. a path with a line break) still answers in the error shape, as API Gateway's
+    # gateway responses do in AWS.
+    status = getattr(exc, "status_code", 404)
+    return _error(status, "not_found" if status == 404 else "method_not_allowed", "There is nothing at this address.")
+
+
 def _unauthorized() -> JSONResponse:
     error = {"code": "not_authenticated", "message": "Sign in to continue.", "fields": {}}
     return JSONResponse({"error": error}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
@@ -121,12 +132,13 @@ def create_local_api() -> Starlette:
     async def outbox(_: Request) -> Response:
         endpoint = get_settings().aws_endpoint_url
         if endpoint is None:
-            return JSONResponse({"error": {"code": "not_found", "message": "Only in local runs.", "fields": {}}}, 404)
+            return _error(404, "not_found", "Only in local runs.")
         async with httpx.AsyncClient(timeout=10) as client:
             answer = await client.get(f"{endpoint.rstrip('/')}{OUTBOX_PATH}")
         return Response(answer.content, status_code=answer.status_code, media_type="application/json")
 
     return Starlette(
+        exception_handlers={404: _no_route, 405: _no_route},
         routes=[
             Route(f"{API_PREFIX}/local/outbox", outbox, methods=["GET"]),
             Route(API_PREFIX, call_api, methods=_METHODS),

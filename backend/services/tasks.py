@@ -309,7 +309,7 @@ def parse_quick_add(*, store: TaskStore, user_id: str, text: str, clock: UserClo
             None,
         )
     task = TaskCreate(
-        title=parsed.title or text.strip()[:500] or "Untitled",
+        title=(parsed.title or text.strip() or "Untitled")[:500],
         project_id=project_id,
         priority=parsed.priority or 4,
         due_date=parsed.due_date,

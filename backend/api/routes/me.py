@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from backend.api.auth import caller_id
-from backend.api.openapi import AUTHENTICATED, ERRORS
+from backend.api.openapi import AUTHENTICATED
 from backend.api.responses import documented, no_content
 from backend.bootstrap import dependencies
 from backend.domain.users import User
@@ -34,14 +34,14 @@ def to_public(user: User) -> ProfilePublic:
     )
 
 
-@router.get("/me", summary="My profile", tags=["me"], security=AUTHENTICATED, responses=ERRORS)
+@router.get("/me", summary="My profile", tags=["me"], security=AUTHENTICATED, responses=documented())
 def get_me() -> ProfilePublic:
     deps = dependencies()
     user = profiles.get_profile(users=deps.users, identity=deps.identity, user_id=caller_id(router), now=deps.clock())
     return to_public(user)
 
 
-@router.patch("/me", summary="Change my profile", tags=["me"], security=AUTHENTICATED, responses=ERRORS)
+@router.patch("/me", summary="Change my profile", tags=["me"], security=AUTHENTICATED, responses=documented())
 def patch_me(changes: Annotated[ProfileUpdate, Body()]) -> ProfilePublic:
     deps = dependencies()
     user = profiles.update_profile(

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from backend.api.auth import caller_id
-from backend.api.openapi import AUTHENTICATED, ERRORS
+from backend.api.openapi import AUTHENTICATED
 from backend.api.presenters import label_public, project_public
 from backend.api.responses import created, documented, no_content
 from backend.bootstrap import dependencies
@@ -24,7 +24,7 @@ router = APIGatewayRouter()
     summary="My projects (the Inbox first, then in manual order)",
     tags=["projects"],
     security=AUTHENTICATED,
-    responses=ERRORS,
+    responses=documented(),
 )
 def list_projects() -> list[ProjectPublic]:
     deps = dependencies()
@@ -46,7 +46,7 @@ def create_project(data: Annotated[ProjectCreate, Body()]) -> Response[str]:
 
 
 @router.get(
-    "/projects/<project_id>", summary="One project", tags=["projects"], security=AUTHENTICATED, responses=ERRORS
+    "/projects/<project_id>", summary="One project", tags=["projects"], security=AUTHENTICATED, responses=documented()
 )
 def get_project(project_id: Annotated[Id, Path()]) -> ProjectPublic:
     deps = dependencies()
@@ -58,7 +58,7 @@ def get_project(project_id: Annotated[Id, Path()]) -> ProjectPublic:
     summary="Rename, recolour, reorder, archive",
     tags=["projects"],
     security=AUTHENTICATED,
-    responses=ERRORS,
+    responses=documented(),
 )
 def update_project(project_id: Annotated[Id, Path()], changes: Annotated[ProjectUpdate, Body()]) -> ProjectPublic:
     deps = dependencies()
@@ -81,7 +81,7 @@ def delete_project(project_id: Annotated[Id, Path()]) -> Response[None]:
     return no_content()
 
 
-@router.get("/labels", summary="My labels", tags=["labels"], security=AUTHENTICATED, responses=ERRORS)
+@router.get("/labels", summary="My labels", tags=["labels"], security=AUTHENTICATED, responses=documented())
 def list_labels() -> list[LabelPublic]:
     return [label_public(label) for label in dependencies().tasks.list_labels(caller_id(router))]
 
@@ -95,7 +95,7 @@ def create_label(data: Annotated[LabelCreate, Body()]) -> Response[str]:
     return created(label_public(label))
 
 
-@router.get("/labels/<label_id>", summary="One label", tags=["labels"], security=AUTHENTICATED, responses=ERRORS)
+@router.get("/labels/<label_id>", summary="One label", tags=["labels"], security=AUTHENTICATED, responses=documented())
 def get_label(label_id: Annotated[Id, Path()]) -> LabelPublic:
     return label_public(projects.owned_label(dependencies().tasks, caller_id(router), label_id))
 
@@ -105,7 +105,7 @@ def get_label(label_id: Annotated[Id, Path()]) -> LabelPublic:
     summary="Rename or recolour a label",
     tags=["labels"],
     security=AUTHENTICATED,
-    responses=ERRORS,
+    responses=documented(),
 )
 def update_label(label_id: Annotated[Id, Path()], changes: Annotated[LabelUpdate, Body()]) -> LabelPublic:
     deps = dependencies()

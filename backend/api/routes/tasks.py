@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from backend.api.auth import caller_id
-from backend.api.openapi import AUTHENTICATED, ERRORS
+from backend.api.openapi import AUTHENTICATED
 from backend.api.presenters import task_public
 from backend.api.responses import created, documented, no_content
 from backend.bootstrap import dependencies
@@ -45,7 +45,7 @@ def _clock(user_id: str) -> UserClock:
     summary="List tasks: a view, filters, a sort and a cursor",
     tags=["tasks"],
     security=AUTHENTICATED,
-    responses=ERRORS,
+    responses=documented(),
 )
 def list_tasks(
     view: Annotated[TaskView, Query(description="today = due today + overdue; upcoming = next N days")] = "all",
@@ -97,7 +97,7 @@ def create_task(data: Annotated[TaskCreate, Body()]) -> Response[str]:
     return created(task_public(task, clock.local_naive))
 
 
-@router.get("/tasks/<task_id>", summary="One task", tags=["tasks"], security=AUTHENTICATED, responses=ERRORS)
+@router.get("/tasks/<task_id>", summary="One task", tags=["tasks"], security=AUTHENTICATED, responses=documented())
 def get_task(task_id: Annotated[Id, Path()]) -> TaskPublic:
     user_id = caller_id(router)
     task = tasks.get_task(store=dependencies().tasks, user_id=user_id, task_id=task_id)
@@ -109,7 +109,7 @@ def get_task(task_id: Annotated[Id, Path()]) -> TaskPublic:
     summary="Edit a task; 409 with the current task if `version` is stale",
     tags=["tasks"],
     security=AUTHENTICATED,
-    responses=ERRORS,
+    responses=documented(),
 )
 def update_task(task_id: Annotated[Id, Path()], changes: Annotated[TaskUpdate, Body()]) -> TaskPublic:
     user_id = caller_id(router)
@@ -137,7 +137,7 @@ def delete_task(task_id: Annotated[Id, Path()]) -> Response[None]:
     summary="Complete (recurring: move to the next date)",
     tags=["tasks"],
     security=AUTHENTICATED,
-    responses=ERRORS,
+    responses=documented(),
 )
 def complete_task(task_id: Annotated[Id, Path()]) -> TaskPublic:
     user_id = caller_id(router)
@@ -147,7 +147,11 @@ def complete_task(task_id: Annotated[Id, Path()]) -> TaskPublic:
 
 
 @router.post(
-    "/tasks/<task_id>/reopen", summary="Undo a completion", tags=["tasks"], security=AUTHENTICATED, responses=ERRORS
+    "/tasks/<task_id>/reopen",
+    summary="Undo a completion",
+    tags=["tasks"],
+    security=AUTHENTICATED,
+    responses=documented(),
 )
 def reopen_task(task_id: Annotated[Id, Path()]) -> TaskPublic:
     user_id = caller_id(router)
@@ -161,7 +165,7 @@ def reopen_task(task_id: Annotated[Id, Path()]) -> TaskPublic:
     summary="Complete, reopen, move or delete up to 100 tasks",
     tags=["tasks"],
     security=AUTHENTICATED,
-    responses=ERRORS,
+    responses=documented(),
 )
 def bulk(action: Annotated[BulkAction, Body()]) -> BulkResult:
     user_id = caller_id(router)
@@ -175,7 +179,7 @@ def bulk(action: Annotated[BulkAction, Body()]) -> BulkResult:
     summary="What quick add understands (nothing is saved)",
     tags=["tasks"],
     security=AUTHENTICATED,
-    responses=ERRORS,
+    responses=documented(),
 )
 def parse_quick_add(request: Annotated[QuickAddRequest, Body()]) -> QuickAddParsed:
     user_id = caller_id(router)
