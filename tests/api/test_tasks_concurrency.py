@@ -1,0 +1,64 @@
+"""Optimistic locking under real concurrency: many tabs PATCH one task with the version they all read."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from tests.conftest import SignedInUser
+
+WRITERS = 20
+
+
+def test_twenty_concurrent_patches_with_one_version_exactly_one_wins(
+    api_url: str, make_user: Callable[[], SignedInUser]
+) -> None:
+    user = make_user()
+    with httpx.Client(base_url=api_url, headers=user.headers, timeout=60) as client:
+        created = client.post("/tasks", json={"title": "contended"})
+        assert created.status_code == 201, created.text
+        task = created.json()
+    version = task["version"]
+
+    barrier = threading.Barrier(WRITERS)
+    answers: list[tuple[int, dict[str, Any], str]] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def writer(n: int) -> None:
+        try:
+            with httpx.Client(base_url=api_url, headers=user.headers, timeout=60) as http:
+                barrier.wait(timeout=30)
+                response = http.patch(f"/tasks/{task['id']}", json={"version": version, "title": f"writer {n}"})
+            with lock:
+                answers.append((response.status_code, response.json(), f"writer {n}"))
+        except BaseException as exc:
+            with lock:
+                errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(WRITERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert errors == []
+    assert len(answers) == WRITERS
+    statuses = Counter(status for status, _, _ in answers)
+    assert statuses == {200: 1, 409: WRITERS - 1}, statuses
+
+    (winner_body, winner_title) = next((body, title) for status, body, title in answers if status == 200)
+    assert winner_body["version"] == version + 1
+    assert winner_body["title"] == winner_title
+    for status, body, _ in answers:
+        if status == 409:
+            assert body["error"]["code"] in {"stale_version", "conflict"}, body
+
+    with httpx.Client(base_url=api_url, headers=user.headers, timeout=60) as client:
+        stored = client.get(f"/tasks/{task['id']}").json()
+    assert stored["version"] == version + 1
+    assert stored["title"] == winner_title
