@@ -42,7 +42,7 @@ def _created(response: httpx.Response) -> Json:
 def world(api_url: str, make_user: Callable[[], SignedInUser]) -> Iterator[World]:
     a = httpx.Client(base_url=api_url, headers=make_user().headers, timeout=30)
     b = httpx.Client(base_url=api_url, headers=make_user().headers, timeout=30)
-    a_project = _created(a.post("/projects", json={"name": "A secret project", "sections": ["Todo"]}))
+    a_project = _created(a.post("/projects", json={"name": "A-secret-project", "sections": ["Todo"]}))
     a_label = _created(a.post("/labels", json={"name": "a-secret-label"}))
     a_task = _created(
         a.post(
@@ -76,7 +76,7 @@ def world(api_url: str, make_user: Callable[[], SignedInUser]) -> Iterator[World
         "b_project": b_project["id"],
         "b_label": b_label["id"],
     }
-    world = World(a=a, b=b, ids=ids, secrets=("A secret", "a-secret-label"), baseline={})
+    world = World(a=a, b=b, ids=ids, secrets=("A secret", "A-secret-project", "a-secret-label"), baseline={})
     world.baseline.update(world.snapshot())
     assert len(world.baseline["tasks"]["items"]) == 5
     yield world
@@ -197,8 +197,8 @@ def test_b_sees_nothing_of_a_in_its_own_lists(world: World) -> None:
         response = world.b.get(path)
         assert response.status_code == 200
         assert not any(secret in response.text for secret in world.secrets), response.text
-    parsed = world.b.post("/quick-add/parse", json={"text": "x #A @a-secret-label"}).json()
-    assert parsed["project_found"] is False
+    parsed = world.b.post("/quick-add/parse", json={"text": "x #A-secret-project"}).json()
+    assert (parsed["project_name"], parsed["project_found"]) == ("A-secret-project", False)
     assert parsed["task"]["project_id"] is None
 
 
