@@ -1,0 +1,233 @@
+"""GET / PATCH / DELETE /api/me over HTTP: validation, persistence, isolation, deletion, lost triggers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from backend.client import AuthError, CognitoAuth, Tokens
+from backend.local.environment import LOCAL_STAGE
+from backend.local.testing import LocalRun
+from backend.names import ResourceNames
+from tests.api.conftest import assert_error_shape, claims_of
+from tests.conftest import PASSWORD, SignedInUser
+
+USERS_TABLE = ResourceNames(LOCAL_STAGE).users_table
+
+
+def users_row(dynamodb: Any, sub: str) -> dict[str, Any] | None:
+    item: dict[str, Any] | None = dynamodb.get_item(
+        TableName=USERS_TABLE, Key={"user_id": {"S": sub}}, ConsistentRead=True
+    ).get("Item")
+    return item
+
+
+def sub_of(user: SignedInUser) -> str:
+    return str(claims_of(user.tokens.access_token)["sub"])
+
+
+def patch_raw(http: httpx.Client, user: SignedInUser, content: bytes) -> httpx.Response:
+    return http.patch("/me", headers={**user.headers, "Content-Type": "application/json"}, content=content)
+
+
+# --- reading -----------------------------------------------------------------------------------------
+def test_get_me_is_the_profile_the_trigger_made(http: httpx.Client, user: SignedInUser) -> None:
+    response = http.get("/me", headers=user.headers)
+    assert response.status_code == 200
+    profile = response.json()
+    assert set(profile) == {
+        "id", "email", "display_name", "timezone", "preferences", "created_at", "updated_at", "version"
+    }  # fmt: skip
+    assert profile["id"] == sub_of(user)
+    assert profile["email"] == user.email
+    assert profile["display_name"] == user.email.split("@")[0]
+    assert profile["timezone"] is None
+    assert profile["preferences"] == {"email_notifications": True, "sms_phone": None}
+    assert profile["version"] >= 1
+
+
+def test_a_user_confirmed_by_an_administrator_gets_a_profile_on_first_call(
+    http: httpx.Client, local: LocalRun, auth: CognitoAuth, cognito_admin: Any, dynamodb: Any
+) -> None:
+    # Admin calls run no post-confirmation trigger (in AWS neither): the row is missing until the first call.
+    email = "admin-made@example.com"
+    pool = local.outputs.user_pool_id
+    cognito_admin.admin_create_user(
+        UserPoolId=pool,
+        Username=email,
+        UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
+        MessageAction="SUPPRESS",
+    )
+    cognito_admin.admin_set_user_password(UserPoolId=pool, Username=email, Password=PASSWORD, Permanent=True)
+    tokens = auth.sign_in(email, PASSWORD)
+    assert isinstance(tokens, Tokens)
+    sub = claims_of(tokens.access_token)["sub"]
+    assert users_row(dynamodb, sub) is None
+
+    response = http.get("/me", headers={"Authorization": f"Bearer {tokens.access_token}"})
+    assert response.status_code == 200, response.text
+    assert response.json()["email"] == email
+    assert response.json()["display_name"] == "admin-made"
+    assert users_row(dynamodb, sub) is not None
+
+
+def test_a_lost_trigger_is_healed_by_get_me(
+    http: httpx.Client, dynamodb: Any, make_user: Callable[[], SignedInUser]
+) -> None:
+    # A signed-up user whose row never arrived (say the trigger timed out).
+    user = make_user()
+    dynamodb.delete_item(TableName=USERS_TABLE, Key={"user_id": {"S": sub_of(user)}})
+    response = http.get("/me", headers=user.headers)
+    assert response.status_code == 200
+    assert response.json()["email"] == user.email
+
+
+# --- changing ----------------------------------------------------------------------------------------
+def test_patch_persists_and_bumps_the_version(http: httpx.Client, make_user: Callable[[], SignedInUser]) -> None:
+    user = make_user()
+    before = http.get("/me", headers=user.headers).json()
+    changes = {
+        "display_name": "Ada Lovelace",
+        "timezone": "Europe/London",
+        "preferences": {"email_notifications": False, "sms_phone": "+441234567890"},
+    }
+    response = http.patch("/me", headers=user.headers, json=changes)
+    assert response.status_code == 200, response.text
+    after = response.json()
+    assert after["display_name"] == "Ada Lovelace"
+    assert after["timezone"] == "Europe/London"
+    assert after["preferences"] == {"email_notifications": False, "sms_phone": "+441234567890"}
+    assert after["version"] == before["version"] + 1
+    assert after["created_at"] == before["created_at"]
+    assert after["updated_at"] > before["updated_at"]
+    assert http.get("/me", headers=user.headers).json() == after
+
+
+def test_patch_changes_only_the_fields_sent(http: httpx.Client, make_user: Callable[[], SignedInUser]) -> None:
+    user = make_user()
+    http.patch(
+        "/me", headers=user.headers, json={"timezone": "Asia/Tokyo", "preferences": {"sms_phone": "+81312345678"}}
+    )
+    after = http.patch("/me", headers=user.headers, json={"display_name": "  Trimmed  "}).json()
+    assert after["display_name"] == "Trimmed"
+    assert after["timezone"] == "Asia/Tokyo"
+    assert after["preferences"]["sms_phone"] == "+81312345678"
+    after = http.patch("/me", headers=user.headers, json={"preferences": {"email_notifications": False}}).json()
+    assert after["preferences"] == {"email_notifications": False, "sms_phone": "+81312345678"}
+
+
+def test_an_explicit_null_clears_the_sms_phone(http: httpx.Client, make_user: Callable[[], SignedInUser]) -> None:
+    user = make_user()
+    http.patch("/me", headers=user.headers, json={"preferences": {"sms_phone": "+14155550123"}})
+    cleared = http.patch("/me", headers=user.headers, json={"preferences": {"sms_phone": None}})
+    assert cleared.status_code == 200
+    assert cleared.json()["preferences"]["sms_phone"] is None
+    assert http.get("/me", headers=user.headers).json()["preferences"]["sms_phone"] is None
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        (b'{"display_name": "Ada"', {"body"}),  # malformed JSON
+        (b"not json at all", {"body"}),
+        (b"[]", {"body"}),  # JSON, but not an object
+        (b'[{"display_name": "Ada"}]', {"body"}),  # Powertools alone would take the first element
+        (b'"Ada"', {"body"}),
+        (b"", {"body"}),
+        (b'{"display_name": 5}', {"display_name"}),  # wrong types
+        (b'{"display_name": ["Ada"]}', {"display_name"}),
+        (b'{"timezone": 1}', {"timezone"}),
+        (b'{"preferences": "off"}', {"preferences"}),
+        (b'{"preferences": {"email_notifications": "maybe"}}', {"preferences.email_notifications"}),
+        (b'{"preferences": {"sms_phone": 14155550123}}', {"preferences.sms_phone"}),
+        (b'{"nickname": "Ada"}', {"nickname"}),  # unknown fields, at any depth
+        (b'{"email": "new@example.com"}', {"email"}),
+        (b'{"id": "someone-else"}', {"id"}),
+        (b'{"version": 7}', {"version"}),
+        (b'{"preferences": {"push": true}}', {"preferences.push"}),
+        (b'{"display_name": "' + b"x" * 81 + b'"}', {"display_name"}),  # over-long strings
+        (b'{"timezone": "' + b"A" * 65 + b'"}', {"timezone"}),
+        (b'{"display_name": "   "}', {"display_name"}),  # blank
+        (b'{"timezone": "Mars/Olympus_Mons"}', {"timezone"}),  # not an IANA time zone
+        (b'{"timezone": "UTC+2"}', {"timezone"}),
+        (b'{"preferences": {"sms_phone": "0151 1234567"}}', {"preferences.sms_phone"}),  # not E.164
+        (b'{"preferences": {"sms_phone": "+0123456789"}}', {"preferences.sms_phone"}),
+        (
+            b'{"display_name": "", "timezone": "Nowhere", "preferences": {"sms_phone": "1", "x": 1}, "y": 2}',
+            {"display_name", "timezone", "preferences.sms_phone", "preferences.x", "y"},
+        ),
+    ],
+    ids=lambda value: value.decode()[:40] if isinstance(value, bytes) else None,
+)
+def test_invalid_patches_are_422_naming_each_bad_field(
+    http: httpx.Client, user: SignedInUser, body: bytes, fields: set[str]
+) -> None:
+    before = http.get("/me", headers=user.headers).json()
+    error = assert_error_shape(patch_raw(http, user, body), 422, "validation_error")
+    assert set(error["fields"]) == fields
+    assert all(isinstance(message, str) and message for message in error["fields"].values())
+    assert all(name in error["message"] for name in fields)
+    assert http.get("/me", headers=user.headers).json() == before  # nothing was stored
+
+
+def test_unknown_fields_are_named_as_such(http: httpx.Client, user: SignedInUser) -> None:
+    error = assert_error_shape(http.patch("/me", headers=user.headers, json={"nickname": "x"}), 422)
+    assert error["fields"] == {"nickname": "is not a known field"}
+
+
+def test_malformed_json_is_named_as_such(http: httpx.Client, user: SignedInUser) -> None:
+    error = assert_error_shape(patch_raw(http, user, b'{"display_name":'), 422)
+    assert error["fields"] == {"body": "is not valid JSON"}
+
+
+# --- two users -------------------------------------------------------------------------------------
+def test_two_users_never_see_or_change_each_other(http: httpx.Client, make_user: Callable[[], SignedInUser]) -> None:
+    a, b = make_user(), make_user()
+    a_before = http.patch("/me", headers=a.headers, json={"display_name": "Alice"}).json()
+    b_after = http.patch("/me", headers=b.headers, json={"display_name": "Bob", "timezone": "America/New_York"}).json()
+    assert b_after["id"] == sub_of(b) != sub_of(a)
+    assert b_after["email"] == b.email
+    assert http.get("/me", headers=a.headers).json() == a_before
+    assert http.get("/me", headers=b.headers).json() == b_after
+    # No body field or query parameter names another user.
+    assert http.patch("/me", headers=b.headers, json={"id": sub_of(a)}).status_code == 422
+    assert http.get("/me", headers=b.headers, params={"user_id": sub_of(a)}).json()["id"] == sub_of(b)
+
+
+# --- deleting --------------------------------------------------------------------------------------
+def test_delete_removes_the_cognito_user_and_the_row_and_nobody_else(
+    http: httpx.Client,
+    auth: CognitoAuth,
+    cognito_admin: Any,
+    dynamodb: Any,
+    make_user: Callable[[], SignedInUser],
+) -> None:
+    pool_id = http.get("/config").json()["user_pool_id"]
+    doomed, bystander = make_user(), make_user()
+    bystander_profile = http.patch("/me", headers=bystander.headers, json={"display_name": "Still here"}).json()
+
+    response = http.delete("/me", headers=doomed.headers)
+    assert response.status_code == 204, response.text
+    assert response.content == b""
+
+    with pytest.raises(AuthError):
+        auth.sign_in(doomed.email, PASSWORD)
+    with pytest.raises(cognito_admin.exceptions.UserNotFoundException):
+        cognito_admin.admin_get_user(UserPoolId=pool_id, Username=doomed.email)
+    assert users_row(dynamodb, sub_of(doomed)) is None
+    # The access token is still a valid JWT for up to an hour, but the account is gone: 404, and no row comes back.
+    assert_error_shape(http.get("/me", headers=doomed.headers), 404, "not_found")
+    assert users_row(dynamodb, sub_of(doomed)) is None
+
+    assert http.get("/me", headers=bystander.headers).json() == bystander_profile
+    assert isinstance(auth.sign_in(bystander.email, PASSWORD), Tokens)
+
+
+def test_delete_twice_is_fine(http: httpx.Client, make_user: Callable[[], SignedInUser]) -> None:
+    # A client that timed out and retries: the second delete finds nothing to do.
+    user = make_user()
+    assert http.delete("/me", headers=user.headers).status_code == 204
+    assert http.delete("/me", headers=user.headers).status_code == 204

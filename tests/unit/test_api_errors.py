@@ -1,0 +1,64 @@
+"""How validation errors become the ``fields`` of the error answer (DESIGN.md's error shape)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from backend.api.errors import validation_fields
+from backend.schemas import ProfileUpdate
+
+
+def request_errors(payload: Any) -> list[dict[str, Any]]:
+    """Pydantic's errors for a request body, located under ``body`` as Powertools reports them."""
+    try:
+        ProfileUpdate.model_validate(payload)
+    except ValidationError as exc:
+        return [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]
+    raise AssertionError("the payload is valid")
+
+
+def test_nested_fields_are_dotted_paths_without_the_body_prefix() -> None:
+    fields = validation_fields(request_errors({"preferences": {"sms_phone": "123"}, "timezone": "Nowhere/Else"}))
+    assert set(fields) == {"preferences.sms_phone", "timezone"}
+    assert "IANA" in fields["timezone"]
+
+
+def test_unknown_fields_say_so() -> None:
+    assert validation_fields(request_errors({"nickname": "x", "preferences": {"push": 1}})) == {
+        "nickname": "is not a known field",
+        "preferences.push": "is not a known field",
+    }
+
+
+def test_invalid_json_names_the_body() -> None:
+    errors = [{"type": "json_invalid", "loc": ("body", 17), "msg": "JSON decode error"}]
+    assert validation_fields(errors) == {"body": "is not valid JSON"}
+
+
+def test_a_body_of_the_wrong_kind_names_the_body() -> None:
+    assert set(validation_fields(request_errors([]))) == {"body"}
+    assert validation_fields([{"type": "missing", "loc": ("body",), "msg": "Field required"}]) == {
+        "body": "Field required"
+    }
+
+
+def test_query_and_path_parameters_are_named_plainly() -> None:
+    errors = [
+        {"type": "int_parsing", "loc": ("query", "limit"), "msg": "Input should be a valid integer"},
+        {"type": "string_pattern_mismatch", "loc": ("path", "task_id"), "msg": "String should match pattern"},
+    ]
+    assert validation_fields(errors) == {
+        "limit": "Input should be a valid integer",
+        "task_id": "String should match pattern",
+    }
+
+
+def test_the_first_problem_of_a_field_wins_and_odd_errors_still_have_a_message() -> None:
+    errors: list[dict[str, Any]] = [
+        {"type": "string_too_long", "loc": ("body", "display_name"), "msg": "too long"},
+        {"type": "string_type", "loc": ("body", "display_name"), "msg": "not a string"},
+        {"type": "weird"},
+    ]
+    assert validation_fields(errors) == {"display_name": "too long", "body": "is not valid"}

@@ -1,0 +1,178 @@
+"""Profile use cases against small in-memory fakes of the ports (no AWS)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from backend.adapters.ports import IdentityDirectory, UserRepository
+from backend.domain.users import User
+from backend.errors import ConflictError, NotFoundError
+from backend.schemas import ProfileUpdate
+from backend.services import profiles
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+LATER = NOW + timedelta(minutes=5)
+
+
+class FakeUsers:
+    """A UserRepository with DynamoDB's semantics: conditional create, optimistic locking, version bump."""
+
+    def __init__(self, log: list[tuple[str, str]] | None = None) -> None:
+        self.rows: dict[str, User] = {}
+        self.log = log if log is not None else []
+
+    def get(self, user_id: str) -> User | None:
+        return self.rows.get(user_id)
+
+    def add(self, user: User) -> User:
+        if user.id in self.rows:
+            return self.rows[user.id]
+        self.rows[user.id] = replace(user, version=1)
+        return self.rows[user.id]
+
+    def save(self, user: User) -> User:
+        stored = self.rows.get(user.id)
+        if stored is None or stored.version != user.version:
+            raise ConflictError("changed meanwhile")
+        self.rows[user.id] = replace(user, version=user.version + 1)
+        return self.rows[user.id]
+
+    def delete(self, user_id: str) -> None:
+        self.log.append(("users.delete", user_id))
+        self.rows.pop(user_id, None)
+
+
+class FakeDirectory:
+    """An IdentityDirectory: confirmed users' emails by ``sub``."""
+
+    def __init__(self, log: list[tuple[str, str]] | None = None, *, fail_delete: bool = False) -> None:
+        self.emails: dict[str, str] = {}
+        self.log = log if log is not None else []
+        self.fail_delete = fail_delete
+
+    def email_of(self, user_id: str) -> str | None:
+        return self.emails.get(user_id)
+
+    def delete_user(self, user_id: str) -> None:
+        self.log.append(("identity.delete", user_id))
+        if self.fail_delete:
+            raise RuntimeError("Cognito is unreachable")
+        self.emails.pop(user_id, None)
+
+
+@pytest.fixture
+def users() -> FakeUsers:
+    return FakeUsers()
+
+
+@pytest.fixture
+def identity() -> FakeDirectory:
+    directory = FakeDirectory()
+    directory.emails["sub-1"] = "ada@example.com"
+    return directory
+
+
+def test_the_fakes_implement_the_ports() -> None:
+    # mypy checks the assignments; this fails if a port gains a method the fakes lack.
+    repository: UserRepository = FakeUsers()
+    directory: IdentityDirectory = FakeDirectory()
+    assert repository.get("x") is None
+    assert directory.email_of("x") is None
+
+
+def test_register_creates_the_row(users: FakeUsers) -> None:
+    user = profiles.register_confirmed_user(users=users, user_id="sub-1", email="ada@example.com", now=NOW)
+    assert users.rows["sub-1"] == user
+    assert user.display_name == "ada"
+    assert user.created_at == NOW
+
+
+def test_register_is_idempotent_for_retried_triggers(users: FakeUsers) -> None:
+    first = profiles.register_confirmed_user(users=users, user_id="sub-1", email="ada@example.com", now=NOW)
+    edited = users.save(replace(first, display_name="Ada L."))
+    again = profiles.register_confirmed_user(users=users, user_id="sub-1", email="ada@example.com", now=LATER)
+    assert again == edited  # the retry neither fails nor overwrites the edit
+    assert len(users.rows) == 1
+
+
+def test_get_profile_returns_the_stored_row(users: FakeUsers, identity: FakeDirectory) -> None:
+    stored = profiles.register_confirmed_user(users=users, user_id="sub-1", email="ada@example.com", now=NOW)
+    identity.emails.clear()  # not consulted when the row exists
+    assert profiles.get_profile(users=users, identity=identity, user_id="sub-1", now=LATER) == stored
+
+
+def test_get_profile_heals_a_missing_row(users: FakeUsers, identity: FakeDirectory) -> None:
+    user = profiles.get_profile(users=users, identity=identity, user_id="sub-1", now=LATER)
+    assert user.email == "ada@example.com"
+    assert user.display_name == "ada"
+    assert user.created_at == LATER
+    assert users.rows["sub-1"] == user
+    # Healing happens once; later calls read the row.
+    assert profiles.get_profile(users=users, identity=identity, user_id="sub-1", now=LATER + timedelta(days=1)) == user
+
+
+def test_get_profile_of_a_deleted_identity_is_not_found_and_creates_nothing(
+    users: FakeUsers, identity: FakeDirectory
+) -> None:
+    with pytest.raises(NotFoundError):
+        profiles.get_profile(users=users, identity=identity, user_id="sub-gone", now=NOW)
+    assert users.rows == {}
+
+
+def test_update_profile_applies_the_sent_fields(users: FakeUsers, identity: FakeDirectory) -> None:
+    profiles.register_confirmed_user(users=users, user_id="sub-1", email="ada@example.com", now=NOW)
+    changes = ProfileUpdate.model_validate(
+        {"display_name": "Ada", "timezone": "Europe/London", "preferences": {"sms_phone": "+441234567890"}}
+    )
+    user = profiles.update_profile(users=users, identity=identity, user_id="sub-1", changes=changes, now=LATER)
+    assert (user.display_name, user.timezone, user.preferences.sms_phone) == ("Ada", "Europe/London", "+441234567890")
+    assert user.preferences.email_notifications is True
+    assert user.updated_at == LATER
+    assert user.version == 2
+    assert users.rows["sub-1"] == user
+
+
+def test_update_profile_clears_the_phone_only_when_sent_as_null(users: FakeUsers, identity: FakeDirectory) -> None:
+    profiles.register_confirmed_user(users=users, user_id="sub-1", email="ada@example.com", now=NOW)
+
+    def patch(body: dict[str, object]) -> User:
+        changes = ProfileUpdate.model_validate(body)
+        return profiles.update_profile(users=users, identity=identity, user_id="sub-1", changes=changes, now=LATER)
+
+    assert patch({"preferences": {"sms_phone": "+14155550123"}}).preferences.sms_phone == "+14155550123"
+    assert patch({"preferences": {"email_notifications": False}}).preferences.sms_phone == "+14155550123"
+    assert patch({"display_name": "A"}).preferences.sms_phone == "+14155550123"
+    cleared = patch({"preferences": {"sms_phone": None}})
+    assert cleared.preferences.sms_phone is None
+    assert cleared.preferences.email_notifications is False
+
+
+def test_update_profile_of_a_user_whose_row_is_missing(users: FakeUsers, identity: FakeDirectory) -> None:
+    changes = ProfileUpdate.model_validate({"timezone": "Asia/Tokyo"})
+    user = profiles.update_profile(users=users, identity=identity, user_id="sub-1", changes=changes, now=LATER)
+    assert user.timezone == "Asia/Tokyo"
+    assert user.email == "ada@example.com"
+
+
+def test_delete_removes_the_identity_first(users: FakeUsers) -> None:
+    log: list[tuple[str, str]] = []
+    users.log = log
+    identity = FakeDirectory(log)
+    profiles.register_confirmed_user(users=users, user_id="sub-1", email="ada@example.com", now=NOW)
+    identity.emails["sub-1"] = "ada@example.com"
+    profiles.delete_account(users=users, identity=identity, user_id="sub-1")
+    assert log == [("identity.delete", "sub-1"), ("users.delete", "sub-1")]
+    assert users.rows == {}
+    assert identity.emails == {}
+
+
+def test_a_failed_identity_delete_keeps_the_data(users: FakeUsers) -> None:
+    # The user can still sign in, so their data must still be there: nothing half-deleted.
+    identity = FakeDirectory(fail_delete=True)
+    profiles.register_confirmed_user(users=users, user_id="sub-1", email="ada@example.com", now=NOW)
+    with pytest.raises(RuntimeError):
+        profiles.delete_account(users=users, identity=identity, user_id="sub-1")
+    assert "sub-1" in users.rows
