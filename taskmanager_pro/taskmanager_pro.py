@@ -7,11 +7,12 @@ import traceback
 
 import reflex as rx
 from reflex.event import EventSpec
+from starlette.applications import Starlette
 
 from backend.client import get_client_settings
 from backend.names import APP_DISPLAY_NAME
 from taskmanager_pro import pages, routes
-from taskmanager_pro.guards import login_checked
+from taskmanager_pro.guards import Page, login_checked
 from taskmanager_pro.state import AuthState, OutboxState, SettingsState
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ def unexpected_error(exception: Exception) -> EventSpec:
     return toast
 
 
-def _api_transformer() -> object | None:
+def _api_transformer() -> Starlette | None:
     if not get_client_settings().local_api:
         return None
     from backend.local.asgi import create_local_api  # only in a local run: needs the emulator's environment
@@ -32,33 +33,25 @@ def _api_transformer() -> object | None:
     return create_local_api()
 
 
+FAVICON = "/favicon.svg"
+
 app = rx.App(
-    api_transformer=_api_transformer(),  # type: ignore[arg-type]
+    head_components=[rx.el.link(rel="icon", href=FAVICON, type="image/svg+xml")],
+    api_transformer=_api_transformer(),
     backend_exception_handler=unexpected_error,
 )
 
 
-def _title(name: str) -> str:
-    return f"{name} · {APP_DISPLAY_NAME}"
+def add_page(component: Page, route: str, name: str | None, on_load: object) -> None:
+    title = f"{name} · {APP_DISPLAY_NAME}" if name else APP_DISPLAY_NAME
+    app.add_page(component, route=route, title=title, on_load=on_load)
 
 
-app.add_page(pages.home_page, route=routes.HOME, title=APP_DISPLAY_NAME, on_load=login_checked())
-app.add_page(
-    pages.settings_page, route=routes.SETTINGS, title=_title("Settings"), on_load=login_checked(SettingsState.load)
-)
-app.add_page(pages.sign_up_page, route=routes.SIGN_UP, title=_title("Sign up"), on_load=AuthState.open_form)
-app.add_page(pages.confirm_page, route=routes.CONFIRM, title=_title("Confirm"), on_load=AuthState.open_form)
-app.add_page(pages.sign_in_page, route=routes.SIGN_IN, title=_title("Sign in"), on_load=AuthState.open_sign_in)
-app.add_page(
-    pages.forgot_password_page,
-    route=routes.FORGOT_PASSWORD,
-    title=_title("Forgot password"),
-    on_load=AuthState.open_form,
-)
-app.add_page(
-    pages.reset_password_page,
-    route=routes.RESET_PASSWORD,
-    title=_title("New password"),
-    on_load=AuthState.open_form,
-)
-app.add_page(pages.outbox_page, route=routes.OUTBOX, title=_title("Outbox"), on_load=OutboxState.load)
+add_page(pages.home_page, routes.HOME, None, login_checked())
+add_page(pages.settings_page, routes.SETTINGS, "Settings", login_checked(SettingsState.load))
+add_page(pages.sign_up_page, routes.SIGN_UP, "Sign up", AuthState.open_form)
+add_page(pages.confirm_page, routes.CONFIRM, "Confirm your email", AuthState.open_form)
+add_page(pages.sign_in_page, routes.SIGN_IN, "Sign in", AuthState.open_sign_in)
+add_page(pages.forgot_password_page, routes.FORGOT_PASSWORD, "Forgot password", AuthState.open_form)
+add_page(pages.reset_password_page, routes.RESET_PASSWORD, "New password", AuthState.open_form)
+add_page(pages.outbox_page, routes.OUTBOX, "Outbox", OutboxState.load)

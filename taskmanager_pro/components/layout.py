@@ -84,7 +84,7 @@ def _nav_row(label: str, icon: str, *extra: rx.Component, **props: Any) -> rx.Co
 
 def nav_link(label: str, icon: str, href: str) -> rx.Component:
     """A view of the app; highlighted while it is the current page."""
-    current = AppState.router.url.path.rstrip("/") == href.rstrip("/")  # type: ignore[attr-defined]
+    current = AppState.router.url.path.rstrip("/") == href.rstrip("/")
     return rx.link(
         _nav_row(
             label,
