@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import asdict
 from datetime import date, time
 from typing import Any
 
@@ -42,6 +44,7 @@ from backend.domain.tasks import Completion, Label, Project, Status, Subtask, Ta
 from backend.errors import ConflictError, InvalidInputError
 
 TASK, PROJECT, LABEL, LINK = "TASK#", "PROJECT#", "LABEL#", "LT#"
+LAST_DATE = "9999-12-31"
 
 
 class _Meta:
@@ -117,6 +120,7 @@ class TaskModel(Model):
     labels = ListAttribute(of=UnicodeAttribute, default=list)
     subtasks = ListAttribute(of=SubtaskAttribute, default=list)
     recurrence = UnicodeAttribute(null=True)
+    recurrence_anchor = UnicodeAttribute(null=True)
     position = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
@@ -202,6 +206,7 @@ def _task_item(task: Task) -> TaskModel:
         labels=list(task.labels),
         subtasks=[SubtaskAttribute(id=s.id, title=s.title, done=s.done) for s in task.subtasks],
         recurrence=task.recurrence,
+        recurrence_anchor=task.recurrence_anchor.isoformat() if task.recurrence_anchor else None,
         position=task.position,
         created_at=task.created_at,
         updated_at=task.updated_at,
@@ -240,6 +245,7 @@ def _task(item: TaskModel) -> Task:
         labels=tuple(str(label) for label in item.labels or ()),
         subtasks=tuple(Subtask(id=s.id, title=s.title, done=bool(s.done)) for s in item.subtasks or ()),
         recurrence=item.recurrence,
+        recurrence_anchor=date.fromisoformat(item.recurrence_anchor) if item.recurrence_anchor else None,
         position=item.position,
         created_at=item.created_at,
         updated_at=item.updated_at,
@@ -330,15 +336,22 @@ def encode_cursor(index: str, key: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, *, index: str, user_id: str) -> dict[str, Any]:
+def list_id(index: str, query: TaskQuery) -> str:
+    """Names one list (an index and every criterion): a cursor only continues the list it came from."""
+    digest = hashlib.sha256(json.dumps(asdict(query), sort_keys=True).encode()).hexdigest()[:16]
+    return f"{index}:{digest}"
+
+
+def decode_cursor(cursor: str, *, index: str, query: TaskQuery) -> dict[str, Any]:
     """The start key of a cursor, after checking it belongs to this list and this user."""
     try:
         payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         key = payload["k"]
         valid = (
-            payload.get("i") == index
+            payload.get("i") == list_id(index, query)
             and isinstance(key, dict)
-            and key.get("user_id") == {"S": user_id}
+            and set(key) == {"user_id", "sk", *_INDEX_KEYS[index]}
+            and key.get("user_id") == {"S": query.user_id}
             and all(isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) for v in key.values())
         )
     except (ValueError, KeyError, TypeError, binascii.Error):
@@ -434,7 +447,8 @@ class DynamoTaskStore:
             if len(page) == limit:
                 break
         more = last is not None and len(page) == limit and self._has_more(items)
-        return page, encode_cursor(index, _key_of(last, index)) if more and last is not None else None
+        cursor_out = encode_cursor(list_id(index, query), _key_of(last, index)) if more and last is not None else None
+        return page, cursor_out
 
     @staticmethod
     def _has_more(items: Iterator[Any]) -> bool:
@@ -454,7 +468,7 @@ class DynamoTaskStore:
         if q.sort == "completed" or (q.status == "done" and q.sort == "created" and q.project_id is None):
             index = "by_completed"
             self._add(filters, q.project_id and TaskModel.project_id == q.project_id, due_range)
-            start = self._start(cursor, index, q.user_id)
+            start = self._start(cursor, index, q)
             return index, TaskModel.by_completed.query(
                 q.user_id, scan_index_forward=False, filter_condition=_all(filters), last_evaluated_key=start, **common
             )
@@ -462,7 +476,7 @@ class DynamoTaskStore:
             index = "by_project"
             self._add(filters, due_range)
             range_key = TaskModel.project_sk.startswith(f"{statuses[0]}#") if len(statuses) == 1 else None
-            start = self._start(cursor, index, q.user_id)
+            start = self._start(cursor, index, q)
             return index, TaskModel.by_project.query(
                 f"{q.user_id}#{q.project_id}",
                 range_key,
@@ -473,7 +487,7 @@ class DynamoTaskStore:
         if len(statuses) == 1 and q.sort in {"due", "priority"}:
             index = "by_status_due" if q.sort == "due" else "by_priority"
             self._add(filters, q.project_id and TaskModel.project_id == q.project_id)
-            start = self._start(cursor, index, q.user_id)
+            start = self._start(cursor, index, q)
             if q.sort == "due":
                 return index, TaskModel.by_status_due.query(
                     f"{q.user_id}#{statuses[0]}",
@@ -495,7 +509,7 @@ class DynamoTaskStore:
         index = "table"
         status_filter = TaskModel.status == statuses[0] if len(statuses) == 1 else None
         self._add(filters, status_filter, q.project_id and TaskModel.project_id == q.project_id, due_range)
-        start = self._start(cursor, index, q.user_id)
+        start = self._start(cursor, index, q)
         return index, TaskModel.query(
             q.user_id,
             TaskModel.sk.startswith(TASK),
@@ -509,12 +523,12 @@ class DynamoTaskStore:
         filters.extend(c for c in conditions if isinstance(c, Condition))
 
     @staticmethod
-    def _start(cursor: str | None, index: str, user_id: str) -> dict[str, Any] | None:
-        return decode_cursor(cursor, index=index, user_id=user_id) if cursor else None
+    def _start(cursor: str | None, index: str, query: TaskQuery) -> dict[str, Any] | None:
+        return decode_cursor(cursor, index=index, query=query) if cursor else None
 
     def _list_by_label(self, q: TaskQuery, *, limit: int, cursor: str | None) -> tuple[list[Task], str | None]:
         """Tasks with a label: walk its links (by task id = creation order), fetch the tasks in batches."""
-        start = self._start(cursor, "labels", q.user_id)
+        start = self._start(cursor, "labels", q)
         links = LabelLinkModel.query(
             q.user_id, LabelLinkModel.sk.startswith(f"{LINK}{q.label_id}#"), last_evaluated_key=start, page_size=100
         )
@@ -528,8 +542,8 @@ class DynamoTaskStore:
                 and (q.project_id is None or task.project_id == q.project_id)
                 and (q.priority is None or task.priority == q.priority)
                 and (q.search is None or q.search.lower() in task.search_text)
-                and (q.due_from is None or task.due_key >= q.due_from)
-                and (q.due_to is None or task.due_key <= q.due_to + "~")
+                and (q.due_from is None or (task.due_date is not None and task.due_key >= q.due_from))
+                and (q.due_to is None or (task.due_date is not None and task.due_key <= q.due_to + "~"))
             )
 
         def flush() -> bool:
@@ -552,8 +566,9 @@ class DynamoTaskStore:
                 break
         if not full and batch:
             full = flush()
-        more = full and self._has_more(links)
-        return page, encode_cursor("labels", _key_of(last_link, "labels")) if more and last_link else None
+        # More links wait either in the batch the page filled up in, or further in the query.
+        more = full and ((bool(batch) and last_link is not batch[-1]) or self._has_more(links))
+        return page, encode_cursor(list_id("labels", q), _key_of(last_link, "labels")) if more and last_link else None
 
     # --- projects ---
     def list_projects(self, user_id: str) -> list[Project]:
@@ -622,7 +637,8 @@ def _between(attribute: UnicodeAttribute, low: str | None, high: str | None) -> 
     """A condition on a ``due_key``-prefixed attribute, both bounds inclusive (``~`` sorts after any suffix)."""
     if low is None and high is None:
         return None
-    return attribute.between(low or "0", (high or "~") + "~")  # every due_key starts with a digit or "~"
+    # Every due_key starts with a digit ("~" is "no due date", outside any range).
+    return attribute.between(low or "0", (high or LAST_DATE) + "~")
 
 
 def _all(conditions: list[Condition]) -> Condition | None:

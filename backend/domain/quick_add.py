@@ -70,6 +70,8 @@ class _Parse:
     text: str
     today: date
     now: datetime  # local, naive
+    instant: datetime  # aware
+    tz: ZoneInfo
     result: QuickAddResult
 
     def take(self, pattern: str, handle: Callable[[re.Match[str]], Chip | None], *, repeat: bool = False) -> None:
@@ -176,7 +178,8 @@ def _parse_dates(p: _Parse) -> None:
         unit = m.group(2).lower().rstrip("s")
         if unit in {"minute", "min", "hour", "hr", "h"}:
             minutes = n * 60 if unit.startswith("h") else n
-            moment = p.now + timedelta(minutes=minutes)
+            # Real elapsed time: add to the instant, then read the wall clock (DST changes on the way count).
+            moment = (p.instant + timedelta(minutes=minutes)).astimezone(p.tz).replace(tzinfo=None)
             p.result.due_date, p.result.due_time = moment.date(), time(moment.hour, moment.minute)
             return Chip("due", m.group(0).strip(), f"{_fmt_date(moment.date(), p.today)} {moment:%H:%M}")
         delta = {
@@ -277,7 +280,7 @@ def _parse_tags(p: _Parse) -> None:
 def parse(line: str, *, now: datetime, tz: ZoneInfo) -> QuickAddResult:
     """Parse a quick-add line typed at ``now`` (aware) by a user in time zone ``tz``."""
     local_now = now.astimezone(tz).replace(tzinfo=None)
-    p = _Parse(text=line, today=local_now.date(), now=local_now, result=QuickAddResult(title=""))
+    p = _Parse(text=line, today=local_now.date(), now=local_now, instant=now, tz=tz, result=QuickAddResult(title=""))
     _parse_tags(p)
     _parse_recurrence(p)
     _parse_dates(p)

@@ -19,6 +19,8 @@ MAX_RULE_LENGTH = 200
 _ALLOWED_KEYS = {"FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "BYMONTH", "BYSETPOS", "COUNT", "UNTIL", "WKST"}
 _FREQS = {"DAILY", "WEEKLY", "MONTHLY", "YEARLY"}
 _SEARCH_LIMIT = 10_000  # occurrences scanned before we call a rule exhausted
+_PROBE_START = datetime(2000, 1, 1)
+_PROBE_YEARS = 10
 
 
 class InvalidRecurrenceError(ValueError):
@@ -27,10 +29,15 @@ class InvalidRecurrenceError(ValueError):
 
 def _parts(rule: str) -> dict[str, str]:
     parts: dict[str, str] = {}
-    for chunk in rule.strip().removeprefix("RRULE:").split(";"):
+    text = rule.strip()
+    if text.upper().startswith("RRULE:"):
+        text = text[len("RRULE:") :]
+    for chunk in text.split(";"):
         key, sep, value = chunk.partition("=")
         if not sep or not value:
             raise InvalidRecurrenceError(f"malformed rule part {chunk!r}")
+        if key.upper() in parts:
+            raise InvalidRecurrenceError(f"{key.upper()} is given twice")
         parts[key.upper()] = value.upper()
     return parts
 
@@ -47,9 +54,16 @@ def validate_rule(rule: str) -> str:
         raise InvalidRecurrenceError("FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY")
     if "INTERVAL" in parts and not re.fullmatch(r"[1-9]\d{0,2}", parts["INTERVAL"]):
         raise InvalidRecurrenceError("INTERVAL must be a number from 1 to 999")
+    month_days = parts.get("BYMONTHDAY", "1").split(",")
+    if not all(re.fullmatch(r"-?\d{1,2}", d) and 1 <= abs(int(d)) <= 31 for d in month_days):
+        raise InvalidRecurrenceError("BYMONTHDAY must be between 1 and 31 (or -31 and -1)")
     canonical = ";".join(f"{key}={value}" for key, value in parts.items())
     try:
-        rrulestr(canonical, dtstart=datetime(2000, 1, 1))
+        series: rrule = rrulestr(canonical, dtstart=_PROBE_START)  # type: ignore[assignment]
+        # A rule that never happens would make dateutil search up to the year 9999 on every completion.
+        probe = series.replace(count=None, until=_PROBE_START + relativedelta(years=_PROBE_YEARS))
+        if probe.after(_PROBE_START, inc=True) is None:
+            raise InvalidRecurrenceError(f"the rule never happens within {_PROBE_YEARS} years")
     except (ValueError, TypeError) as exc:
         raise InvalidRecurrenceError(str(exc)) from exc
     return canonical

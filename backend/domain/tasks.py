@@ -17,7 +17,8 @@ from backend.domain import recurrence
 
 INBOX_NAME = "Inbox"
 MAX_HISTORY = 200  # completions of a recurring task kept on the task (item size stays far below 400 KB)
-NO_DUE = "~"  # sorts after every ISO date: tasks without a due date come last
+NO_DUE = "~"
+ONE_DAY = timedelta(days=1)  # sorts after every ISO date: tasks without a due date come last
 
 
 class Status(StrEnum):
@@ -89,6 +90,8 @@ class Task:
     labels: tuple[str, ...] = ()  # label ids
     subtasks: tuple[Subtask, ...] = ()
     recurrence: str | None = None
+    # The series' first due date: occurrences are counted from it, so "monthly from Jan 31" never drifts to the 28th
+    recurrence_anchor: date | None = None
     position: str = "a0"  # manual order inside its project (fractional index)
     completed_at: datetime | None = None
     history: tuple[Completion, ...] = field(default=())
@@ -143,11 +146,13 @@ def position_between(before: str | None, after: str | None) -> str:
 
 
 def complete(task: Task, *, now: datetime, today: date) -> Task:
-    """Complete the task. A recurring task records the occurrence and moves to its next due date instead."""
+    """Complete the task. A recurring task records the occurrence and moves to its next due date instead
+    (the first occurrence after the current one that is today or later: an overdue series catches up)."""
     if task.status is Status.DONE:
         return task
     if task.recurrence and task.due_date is not None:
-        next_date = _next_occurrence(task.recurrence, task.due_date, today)
+        anchor = task.recurrence_anchor or task.due_date
+        next_date = recurrence.next_due_date(task.recurrence, anchor=anchor, after=max(task.due_date, today - ONE_DAY))
         if next_date is not None:
             history = (*task.history, Completion(due_date=task.due_date, completed_at=now))[-MAX_HISTORY:]
             return replace(
@@ -158,14 +163,6 @@ def complete(task: Task, *, now: datetime, today: date) -> Task:
                 updated_at=now,
             )
     return replace(task, status=Status.DONE, completed_at=now, updated_at=now)
-
-
-def _next_occurrence(rule: str, due: date, today: date) -> date | None:
-    """The next occurrence after the current due date; an overdue series jumps to today or later."""
-    following = recurrence.next_due_date(rule, anchor=due, after=due)
-    while following is not None and following < today:
-        following = recurrence.next_due_date(rule, anchor=due, after=following)
-    return following
 
 
 def reopen(task: Task, *, now: datetime) -> Task:

@@ -143,5 +143,5 @@ def create_local_api() -> Starlette:
             Route(f"{API_PREFIX}/local/outbox", outbox, methods=["GET"]),
             Route(API_PREFIX, call_api, methods=_METHODS),
             Route(f"{API_PREFIX}/{{path:path}}", call_api, methods=_METHODS),
-        ]
+        ],
     )

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from backend.adapters.ports import TaskStore, UserRepository
 from backend.domain import quick_add, recurrence
 from backend.domain.tasks import (
+    Project,
     Status,
     Subtask,
     Task,
@@ -21,8 +22,9 @@ from backend.domain.tasks import (
     position_between,
     reopen,
 )
-from backend.errors import InvalidInputError, NotFoundError, StaleVersionError
+from backend.errors import ConflictError, InvalidInputError, NotFoundError, StaleVersionError
 from backend.schemas import (
+    MAX_LABELS_PER_TASK,
     BulkAction,
     QuickAddChip,
     QuickAddParsed,
@@ -130,6 +132,25 @@ def get_task(*, store: TaskStore, user_id: str, task_id: str) -> Task:
     return task
 
 
+def _save(store: TaskStore, task: Task, *, previous: Task) -> Task:
+    """Save an edit; a writer who lost the race gets what is stored now, so the client can reload."""
+    try:
+        return store.save_task(task, previous=previous)
+    except ConflictError:
+        current = store.get_task(previous.user_id, previous.id)
+        if current is None:
+            raise NotFoundError("No such task.", fields={"task_id": "does not exist"}) from None
+        raise StaleVersionError("The task was changed meanwhile; reload it and try again.", current=current) from None
+
+
+def _open_project(store: TaskStore, user_id: str, project_id: str, now: datetime) -> Project:
+    """A project that can take tasks: the caller's, and not archived."""
+    project = project_service.owned_project(store, user_id, project_id, now)
+    if project.archived:
+        raise InvalidInputError("This project is archived.", fields={"project_id": "is archived"})
+    return project
+
+
 def _subtasks(items: list[SubtaskIn]) -> tuple[Subtask, ...]:
     seen: set[str] = set()
     result: list[Subtask] = []
@@ -168,13 +189,16 @@ def _check_rules(task: Task, sections: tuple[str, ...]) -> Task:
                 fields["recurrence"] = str(exc)
     if fields:
         raise InvalidInputError("Some fields do not fit together.", fields=fields)
-    return replace(task, recurrence=rule)
+    return replace(task, recurrence=rule, recurrence_anchor=task.recurrence_anchor if rule else None)
 
 
 def create_task(*, store: TaskStore, user_id: str, data: TaskCreate, now: datetime) -> Task:
-    project_id = data.project_id or project_service.INBOX_ID
-    project = project_service.owned_project(store, user_id, project_id, now)
+    project = _open_project(store, user_id, data.project_id or project_service.INBOX_ID, now)
     labels = list(_check_labels(store, user_id, data.labels))
+    if len(set(labels) | {name.lower() for name in data.label_names}) > MAX_LABELS_PER_TASK:
+        raise InvalidInputError(
+            f"A task has at most {MAX_LABELS_PER_TASK} labels.", fields={"labels": "too many labels"}
+        )
     if data.label_names:
         labels += project_service.labels_by_name(store=store, user_id=user_id, names=data.label_names, now=now)
     task = Task(
@@ -188,9 +212,10 @@ def create_task(*, store: TaskStore, user_id: str, data: TaskCreate, now: dateti
         due_time=data.due_time,
         start_date=data.start_date,
         section=data.section,
-        labels=tuple(dict.fromkeys(labels))[:10],
+        labels=tuple(dict.fromkeys(labels)),
         subtasks=_subtasks(data.subtasks),
         recurrence=data.recurrence,
+        recurrence_anchor=data.due_date,
         position=position_after(store.last_position(user_id, project.id)),
         created_at=now,
         updated_at=now,
@@ -212,13 +237,15 @@ def update_task(*, store: TaskStore, user_id: str, task_id: str, changes: TaskUp
             values[name] = getattr(changes, name)
     if "due_date" in sent and changes.due_date is None and "due_time" not in sent:
         values["due_time"] = None  # no date, no time
+    if "due_date" in sent or "recurrence" in sent:
+        values["recurrence_anchor"] = values.get("due_date", current.due_date)  # a new series starts here
     if "labels" in sent and changes.labels is not None:
         values["labels"] = _check_labels(store, user_id, changes.labels)
     if "subtasks" in sent and changes.subtasks is not None:
         values["subtasks"] = _subtasks(changes.subtasks)
     project = None
     if "project_id" in sent and changes.project_id and changes.project_id != current.project_id:
-        project = project_service.owned_project(store, user_id, changes.project_id, now)
+        project = _open_project(store, user_id, changes.project_id, now)
         values["project_id"] = project.id
         values["position"] = position_after(store.last_position(user_id, project.id))
         if "section" not in sent:
@@ -227,7 +254,7 @@ def update_task(*, store: TaskStore, user_id: str, task_id: str, changes: TaskUp
         values["position"] = _position_between(store, user_id, values.get("project_id", current.project_id), changes)
     updated = replace(current, **values, updated_at=now)
     project = project or project_service.owned_project(store, user_id, updated.project_id, now)
-    return store.save_task(_check_rules(updated, project.sections), previous=current)
+    return _save(store, _check_rules(updated, project.sections), previous=current)
 
 
 def _position_between(store: TaskStore, user_id: str, project_id: str, changes: TaskUpdate) -> str:
@@ -250,7 +277,7 @@ def _position_between(store: TaskStore, user_id: str, project_id: str, changes: 
 def complete_task(*, store: TaskStore, user_id: str, task_id: str, clock: UserClock) -> Task:
     current = get_task(store=store, user_id=user_id, task_id=task_id)
     done = complete(current, now=clock.now, today=clock.today)
-    return current if done == current else store.save_task(done, previous=current)
+    return current if done == current else _save(store, done, previous=current)
 
 
 def reopen_task(*, store: TaskStore, user_id: str, task_id: str, now: datetime) -> Task:
@@ -258,7 +285,7 @@ def reopen_task(*, store: TaskStore, user_id: str, task_id: str, now: datetime) 
     reopened = reopen(current, now=now)
     if reopened.status is Status.OPEN and current.status is Status.DONE:
         reopened = replace(reopened, position=position_after(store.last_position(user_id, current.project_id)))
-    return current if reopened == current else store.save_task(reopened, previous=current)
+    return current if reopened == current else _save(store, reopened, previous=current)
 
 
 def delete_task(*, store: TaskStore, user_id: str, task_id: str) -> None:
@@ -279,7 +306,7 @@ def bulk(*, store: TaskStore, user_id: str, action: BulkAction, clock: UserClock
     if action.action == "move":
         if action.project_id is None:
             raise InvalidInputError("Say where to move the tasks.", fields={"project_id": "is required for move"})
-        project = project_service.owned_project(store, user_id, action.project_id, clock.now)
+        project = _open_project(store, user_id, action.project_id, clock.now)
     updated: list[Task] = []
     for task_id in ids:
         task = tasks[task_id]
@@ -290,7 +317,7 @@ def bulk(*, store: TaskStore, user_id: str, action: BulkAction, clock: UserClock
         else:
             position = position_after(store.last_position(user_id, project.id))
             changed = replace(task, project_id=project.id, section=None, position=position, updated_at=clock.now)
-        updated.append(changed if changed == task else store.save_task(changed, previous=task))
+        updated.append(changed if changed == task else _save(store, changed, previous=task))
     return updated, []
 
 

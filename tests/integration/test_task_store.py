@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from backend.adapters.task_store import TASK_TABLE_MODELS, DynamoTaskStore, decode_cursor, encode_cursor
+from backend.adapters.task_store import TASK_TABLE_MODELS, DynamoTaskStore, encode_cursor
 from backend.domain.tasks import Project, Status, Task
 from backend.errors import ConflictError, InvalidInputError, NotFoundError
 from backend.local.testing import LocalRun
@@ -509,8 +509,8 @@ def test_a_cursor_of_another_user_is_refused(store: DynamoTaskStore, paged: tupl
 def test_a_forged_cursor_naming_another_user_is_refused(store: DynamoTaskStore, paged: tuple[str, str, str]) -> None:
     owner, _, _ = paged
     cursor = _cursor(store, owner, ListRequest(limit=2))
-    key = decode_cursor(cursor, index="table", user_id=owner)
-    forged = encode_cursor("table", {**key, "user_id": {"S": "someone-else"}})
+    payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    forged = encode_cursor(payload["i"], {**payload["k"], "user_id": {"S": "someone-else"}})
     with pytest.raises(InvalidInputError):
         task_service.list_tasks(store=store, user_id=owner, request=ListRequest(limit=2, cursor=forged), clock=CLOCK)
 
@@ -542,11 +542,7 @@ def test_a_cursor_of_another_index_is_refused(
 
 def test_a_label_cursor_is_refused_elsewhere(store: DynamoTaskStore, paged: tuple[str, str, str]) -> None:
     user_id, _, label = paged
-    first, _ = task_service.list_tasks(
-        store=store, user_id=user_id, request=ListRequest(label_id=label, limit=2), clock=CLOCK
-    )
-    # the cursor a label list hands out: the key of the last link of the page
-    cursor = encode_cursor("labels", {"sk": {"S": f"LT#{label}#{first[-1].id}"}, "user_id": {"S": user_id}})
+    cursor = _cursor(store, user_id, ListRequest(label_id=label, limit=2))
     for request in (ListRequest(limit=2, cursor=cursor), ListRequest(sort="due", limit=2, cursor=cursor)):
         with pytest.raises(InvalidInputError):
             task_service.list_tasks(store=store, user_id=user_id, request=request, clock=CLOCK)
