@@ -1,4 +1,3 @@
-# mypy: disable-error-code="no-any-return"
 # (Reflex components are untyped for mypy: every rx.* call is Any.)
 """Page guards. A protected page is registered with ``on_load=[AppState.check_login, ...]`` and wrapped in
 ``@require_login``: ``check_login`` sends a signed-out visitor to ``/sign-in?next=<this page>`` (and

@@ -1,4 +1,3 @@
-# mypy: disable-error-code="no-any-return"
 # (Reflex components are untyped for mypy: every rx.* call is Any.)
 """Form pieces shared by the auth pages and settings: labelled fields, messages, the password checklist."""
 

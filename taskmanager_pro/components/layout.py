@@ -1,4 +1,3 @@
-# mypy: disable-error-code="no-any-return"
 # (Reflex components are untyped for mypy: every rx.* call is Any.)
 """Page frames: the signed-in app shell (header, user menu, sidebar) and the centred card of the auth pages."""
 

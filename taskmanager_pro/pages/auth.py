@@ -1,4 +1,3 @@
-# mypy: disable-error-code="no-any-return"
 # (Reflex components are untyped for mypy: every rx.* call is Any.)
 """The signed-out pages: sign-up, confirmation, sign-in (+ MFA step), forgot and reset password."""
 

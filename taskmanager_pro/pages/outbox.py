@@ -1,4 +1,3 @@
-# mypy: disable-error-code="no-any-return"
 # (Reflex components are untyped for mypy: every rx.* call is Any.)
 """/dev/outbox: the emails and SMS the local AWS "sent", so codes can be read without a mail server."""
 
