@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import CORSConfig
 
-from backend.api.errors import register_error_handlers, require_json_object
+from backend.api.errors import JsonBodyValidation, register_error_handlers
 from backend.api.openapi import API_PREFIX, OPENAPI
 from backend.api.routes import me, projects, system, tasks
 
@@ -19,7 +19,8 @@ def build_app(cors_origin: str = "*") -> APIGatewayRestResolver:
         strip_prefixes=[API_PREFIX],
         cors=CORSConfig(allow_origin=cors_origin, allow_headers=["Authorization", "Content-Type"], max_age=600),
     )
-    app.use(middlewares=[require_json_object])
+    # Powertools runs this validation first on every validated route; ours adds the JSON-only rule to it.
+    app._request_validation_middleware = JsonBodyValidation()
     app.include_router(system.router)
     app.include_router(me.router)
     app.include_router(projects.router)

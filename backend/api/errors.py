@@ -9,10 +9,12 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import OpenAPIRequestValidationMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
+from aws_lambda_powertools.event_handler.types import EventHandlerInstance
 
 from backend.api.presenters import task_public
 from backend.domain.tasks import Task
@@ -60,19 +62,28 @@ def validation_fields(errors: list[dict[str, Any]]) -> dict[str, str]:
     return fields
 
 
-def require_json_object(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[str]:
-    """A body must be one JSON object: Powertools would take the first element of an array for a model."""
-    body = app.current_event.body
-    if body and app.current_event.http_method in {"POST", "PUT", "PATCH"}:
-        try:
-            parsed = app.current_event.json_body
-        except (ValueError, UnicodeDecodeError):
-            parsed = {}  # the validation handler names the bad body
-        if not isinstance(parsed, dict):
-            return error_response(
-                422, "validation_error", "The body must be a JSON object.", {"body": "is not an object"}
-            )
-    return next_middleware(app)
+class JsonBodyValidation(OpenAPIRequestValidationMiddleware):
+    """Powertools' request validation, behind one more rule: a body is one JSON object.
+
+    Powertools would also parse form and multipart bodies (and take the first element of a JSON array for a
+    model); our API speaks JSON only, so anything else is refused before validation: 415 or 422.
+    """
+
+    def handler(self, app: EventHandlerInstance, next_middleware: NextMiddleware) -> Response[Any]:
+        event = app.current_event
+        if event.body and event.http_method in {"POST", "PUT", "PATCH"}:
+            media_type = (event.headers.get("content-type") or "application/json").split(";")[0].strip().lower()
+            if media_type != "application/json" and not media_type.endswith("+json"):
+                message = "Send the body as JSON (Content-Type: application/json)."
+                return error_response(415, "unsupported_media_type", message)
+            try:
+                parsed = event.json_body
+            except (ValueError, UnicodeDecodeError):
+                parsed = {}  # Powertools' validation names the bad body
+            if not isinstance(parsed, dict):
+                fields = {"body": "is not an object"}
+                return error_response(422, "validation_error", "The body must be a JSON object.", fields)
+        return super().handler(app, next_middleware)
 
 
 def register_error_handlers(app: APIGatewayRestResolver) -> None:

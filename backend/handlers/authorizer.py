@@ -8,15 +8,20 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from backend.adapters.tokens import CognitoTokenVerifier, InvalidTokenError, bearer_token
-from backend.config import get_settings
+from backend.config import Settings, get_settings
 from backend.observability import logger
 
 UNAUTHORIZED = "Unauthorized"  # the exact message API Gateway turns into a 401
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=4)
+def _verifier_for(settings: Settings) -> CognitoTokenVerifier:
+    return CognitoTokenVerifier(settings)
+
+
 def verifier() -> CognitoTokenVerifier:
-    return CognitoTokenVerifier(get_settings())
+    """One verifier (and JWKS cache) per pool the process is configured for: one in AWS, one per emulator in tests."""
+    return _verifier_for(get_settings())
 
 
 def _any_route_of(method_arn: str) -> str:

@@ -19,20 +19,6 @@ from backend.local.testing import LocalRun
 from tests.conftest import SignedInUser
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _authorizer_for_this_emulator(local: LocalRun) -> Iterator[None]:
-    """Work around backend/handlers/authorizer.py: ``verifier()`` is ``lru_cache``d for the process and
-    ``backend.bootstrap.reset()`` does not clear it, so from the second emulator of a test run on, the authorizer
-    checks tokens against the first emulator's issuer and JWKS URL and answers 401 to everyone. One process is one
-    emulator in AWS and in ``make run``; only test runs start several. Remove once reset() clears it.
-    """
-    from backend.handlers import authorizer
-
-    authorizer.verifier.cache_clear()
-    yield
-    authorizer.verifier.cache_clear()
-
-
 @pytest.fixture(scope="module")
 def http(api_url: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=api_url, timeout=10) as client:

@@ -23,7 +23,6 @@ import pytest
 import schemathesis
 from schemathesis import Case
 from schemathesis.config import SchemathesisConfig
-from schemathesis.generation.meta import CoverageScenario, coverage_scenario
 from schemathesis.schemas import BaseSchema
 
 from tests.conftest import SignedInUser
@@ -63,16 +62,6 @@ def fuzz_config(
             "checks": checks,
         }
     )
-
-
-def known_bug(case: Case[Any]) -> str | None:
-    """Requests that hit a bug already pinned by a strict-xfail test in test_system.py, else None.
-
-    They are not sent, so that fuzzing keeps guarding everything else; each fix must delete its lines here.
-    """
-    if coverage_scenario(case) == CoverageScenario.MALFORMED_CONTENT_TYPE:
-        return "multipart/form-data without a boundary answers 500 (test_a_malformed_content_type_is_415)"
-    return None
 
 
 @pytest.fixture(autouse=True)
@@ -117,8 +106,7 @@ def fuzz_user(make_user: Callable[[], SignedInUser]) -> SignedInUser:
 
 @accounts.parametrize()
 def test_fuzz_accounts(case: Case[Any], fuzz_user: SignedInUser) -> None:
-    if known_bug(case) is None:
-        case.call_and_validate(headers=fuzz_user.headers)
+    case.call_and_validate(headers=fuzz_user.headers)
 
 
 @other_operations.parametrize()

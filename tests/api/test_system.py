@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 from openapi_spec_validator import validate
 
 from backend.local.testing import LocalRun
@@ -139,16 +138,13 @@ def test_a_path_with_a_line_break_is_404_in_the_error_shape(http: httpx.Client, 
 
 # Open: backend/api/errors.py require_json_object lets non-JSON media types through to Powertools, which parses
 # form data into the model (multipart: accepted, 200) or fails on a malformed multipart header (500).
-FORM_BODIES_BUG = "backend: only application/json bodies should reach Powertools' validation (415 otherwise)"
 
 
-@pytest.mark.xfail(strict=True, reason=FORM_BODIES_BUG)
 def test_a_malformed_content_type_is_415(http: httpx.Client, user: SignedInUser) -> None:
     headers = {**user.headers, "Content-Type": "multipart/form-data"}  # no boundary
     assert_error_shape(http.patch("/me", headers=headers, content=b'{"display_name": "No boundary"}'), 415)
 
 
-@pytest.mark.xfail(strict=True, reason=FORM_BODIES_BUG)
 def test_form_bodies_are_415(http: httpx.Client, user: SignedInUser) -> None:
     before = http.get("/me", headers=user.headers).json()
     assert_error_shape(http.patch("/me", headers=user.headers, files={"display_name": (None, "Multipart")}), 415)
