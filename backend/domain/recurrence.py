@@ -123,6 +123,17 @@ def next_due_instant(rule: str, *, anchor: datetime, after: datetime, tz: ZoneIn
     return to_instant(found, tz)
 
 
+_DAY_NAMES = {"MO": "Mon", "TU": "Tue", "WE": "Wed", "TH": "Thu", "FR": "Fri", "SA": "Sat", "SU": "Sun"}
+_ORDINALS = {"1": "1st", "2": "2nd", "3": "3rd", "4": "4th", "5": "5th", "-1": "last", "-2": "2nd last"}
+
+
+def _describe_day(day: str) -> str:
+    """``MO`` → "Mon", ``-1FR`` → "last Fri", ``2TU`` → "2nd Tue"."""
+    name = _DAY_NAMES.get(day[-2:], day[-2:])
+    ordinal = day[:-2].lstrip("+")
+    return f"{_ORDINALS.get(ordinal, ordinal)} {name}" if ordinal else name
+
+
 def describe(rule: str) -> str:
     """A short human description for chips and lists ("every 2 weeks on Mon")."""
     parts = _parts(rule)
@@ -133,8 +144,7 @@ def describe(rule: str) -> str:
     if days == "MO,TU,WE,TH,FR":
         return "every weekday"
     if days:
-        names = {"MO": "Mon", "TU": "Tue", "WE": "Wed", "TH": "Thu", "FR": "Fri", "SA": "Sat", "SU": "Sun"}
-        text += " on " + ", ".join(names.get(d[-2:], d) for d in days.split(","))
+        text += " on " + ", ".join(_describe_day(day) for day in days.split(","))
     if parts.get("BYMONTHDAY") == "-1":
         text += " on the last day"
     elif parts.get("BYMONTHDAY"):

@@ -158,6 +158,7 @@ def complete(task: Task, *, now: datetime, today: date) -> Task:
             return replace(
                 task,
                 due_date=next_date,
+                recurrence_anchor=anchor,  # pinned, so later completions count from the same start
                 subtasks=tuple(replace(s, done=False) for s in task.subtasks),
                 history=history,
                 updated_at=now,

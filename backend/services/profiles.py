@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from backend.adapters.ports import IdentityDirectory, UserRepository
@@ -42,6 +43,8 @@ def update_profile(
         # An explicit ``"sms_phone": null`` removes the number; leaving it out keeps it.
         clear_sms_phone="sms_phone" in sent and preferences is not None and preferences.sms_phone is None,
     )
+    if replace(updated, updated_at=user.updated_at) == user:
+        return user  # nothing changed: no write, no new version
     return users.save(updated)
 
 

@@ -101,16 +101,22 @@ def build_query(request: ListRequest, *, user_id: str, clock: UserClock) -> Task
         due_to = (clock.local_naive - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M")
         status = "open"
     search = request.search.strip().lower() if request.search and request.search.strip() else None
+    status, sort = request.status or status, request.sort or sort
+    # Say so rather than silently answer in another order.
+    if status == "all" and sort in {"due", "priority"}:
+        raise InvalidInputError("Sorting by due date or priority needs status open or done.", fields={"sort": sort})
+    if sort == "manual" and project_id is None:
+        raise InvalidInputError("Manual order exists inside a project.", fields={"sort": "needs project_id"})
     return TaskQuery(
         user_id=user_id,
-        status=request.status or status,
+        status=status,
         project_id=project_id,
         label_id=request.label_id,
         priority=request.priority,
         due_from=due_from,
         due_to=due_to,
         search=search,
-        sort=request.sort or sort,
+        sort=sort,
     )
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from backend.domain.tasks import TaskQuery
+from backend.errors import InvalidInputError
 from backend.services.projects import INBOX_ID
 from backend.services.tasks import ListRequest, UserClock, build_query
 
@@ -110,16 +111,36 @@ def test_search_is_stripped_and_lower_cased(typed: str | None, search: str | Non
     assert query(search=typed).search == search
 
 
-@pytest.mark.parametrize("sort", ["due", "priority", "created", "manual"])
+@pytest.mark.parametrize("sort", ["due", "priority", "created"])
 @pytest.mark.parametrize("view", ["all", "today", "upcoming", "inbox", "completed"])
 def test_an_explicit_sort_overrides_the_view(view: str, sort: str) -> None:
     assert query(view=view, sort=sort).sort == sort
 
 
+def test_manual_order_is_the_order_inside_a_project() -> None:
+    assert query(view="inbox", sort="manual").sort == "manual"
+    assert query(project_id="p1", sort="manual").sort == "manual"
+
+
 @pytest.mark.parametrize("status", ["open", "done", "all"])
-@pytest.mark.parametrize("view", ["all", "today", "upcoming", "inbox", "completed"])
+@pytest.mark.parametrize("view", ["all", "inbox", "completed"])
 def test_an_explicit_status_overrides_the_view(view: str, status: str) -> None:
     assert query(view=view, status=status).status == status
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"view": "all", "sort": "manual"},  # manual order exists only inside a project
+        {"view": "today", "status": "all"},  # Today sorts by due date: one status at a time
+        {"view": "upcoming", "status": "all"},
+        {"sort": "priority", "status": "all"},
+    ],
+)
+def test_a_sort_the_index_cannot_serve_is_refused_not_ignored(fields: dict[str, str]) -> None:
+    with pytest.raises(InvalidInputError) as refused:
+        query(**fields)
+    assert "sort" in refused.value.fields
 
 
 def test_the_user_id_is_always_the_callers() -> None:
