@@ -18,11 +18,9 @@ import platform
 import re
 import statistics
 import subprocess
-import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -31,12 +29,11 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 import httpx
-import uvicorn
 
 from backend.client import ApiClient, CognitoAuth, Tokens
 from backend.local.bootstrap import LOCAL_CREDENTIALS
 from backend.local.environment import LOCAL_REGION, LOCAL_STAGE
-from backend.local.testing import free_port, local_aws
+from backend.local.testing import free_port, local_aws, serve_local_api
 from backend.names import ResourceNames
 
 if TYPE_CHECKING:
@@ -45,29 +42,6 @@ if TYPE_CHECKING:
 OUTPUT = Path(".local/bench/latest.json")
 PASSWORD = "Bench-Password-42"  # noqa: S105 - a throwaway user on a throwaway emulator
 WARMUP = 20
-
-
-@contextmanager
-def serve_local_api(port: int) -> Iterator[str]:
-    """The local API (the ASGI adapter over the Lambda handlers) under uvicorn on ``port``; yields its base URL.
-
-    Needs the environment of a running ``local_aws`` (the handlers read their settings when first imported).
-    """
-    from backend.local.asgi import create_local_api
-
-    server = uvicorn.Server(uvicorn.Config(create_local_api(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, name="local-api", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:  # uvicorn offers only this flag to poll
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the local API did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}/api"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @dataclass(frozen=True)

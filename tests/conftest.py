@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import re
-import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
-import uvicorn
 
 from backend.client import ApiClient, CognitoAuth, Tokens
-from backend.local.testing import LocalRun, free_port, local_aws
+from backend.local.testing import LocalRun, free_port, local_aws, serve_local_api
 
 PASSWORD = "Correct-Horse-9"
 
@@ -28,20 +25,8 @@ def local() -> Iterator[LocalRun]:
 @pytest.fixture(scope="module")
 def api_url(local: LocalRun) -> Iterator[str]:
     """The local API (same handlers and authorizer as AWS) served over HTTP on a free port."""
-    from backend.local.asgi import create_local_api
-
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_local_api(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the local API did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}/api"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_local_api(free_port()) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -66,6 +66,13 @@ _ERROR_MESSAGES = {
 }
 
 
+def _error_type(body: bytes) -> str:
+    try:
+        return str(json.loads(body or b"{}").get("__type", "")).rsplit("#", 1)[-1]
+    except ValueError:
+        return ""
+
+
 def _error(code: str, message: str) -> tuple[str, list[tuple[str, str]], bytes]:
     body = json.dumps({"__type": code, "message": message}).encode()
     headers = [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", code)]
@@ -146,6 +153,8 @@ class CognitoGaps:
                 # moto leaks its own code in a header; AWS does not.
                 headers = [(k, v) for k, v in headers if not k.lower().startswith("x-moto-forgot-password")]
                 body = self._email_delivery(body, username)
+        if not ok and self._hides_users(client_id) and _error_type(body) == "UserNotFoundException":
+            return self._as_if_user_existed(operation, username)
         if ok and operation == "ConfirmSignUp":
             # Outside the lock: the trigger writes to DynamoDB on this same emulator.
             failure_response = self._run_post_confirmation(client_id, username)
@@ -156,6 +165,8 @@ class CognitoGaps:
     def _resend(self, client_id: str, username: str) -> tuple[str, list[tuple[str, str]], bytes]:
         with self._lock:
             user = self._find_user(client_id, username)
+            if user is None and self._hides_users(client_id):
+                return self._as_if_user_existed("ResendConfirmationCode", username)
             if user is None:
                 return _error("UserNotFoundException", "Username/client id combination not found.")
             if user.status != "UNCONFIRMED":
@@ -163,6 +174,24 @@ class CognitoGaps:
             self._send_code("sign-up", client_id, username, SIGN_UP_CODE_TTL)
         body = self._email_delivery(b"{}", username)
         return "200 OK", [("Content-Type", "application/x-amz-json-1.1")], body
+
+    def _hides_users(self, client_id: str) -> bool:
+        """``PreventUserExistenceErrors=ENABLED`` on the app client (moto stores it, but answers as if LEGACY)."""
+        backend = cognitoidp_backends[DEFAULT_ACCOUNT_ID][self._region]
+        for pool in backend.user_pools.values():
+            client = pool.clients.get(client_id)
+            if client is not None:
+                return bool(client.extended_config.get("PreventUserExistenceErrors") == "ENABLED")
+        return False
+
+    def _as_if_user_existed(self, operation: str, username: str) -> tuple[str, list[tuple[str, str]], bytes]:
+        """What Cognito answers for an unknown user when the client hides which users exist."""
+        if operation in ("ForgotPassword", "ResendConfirmationCode"):
+            body = self._email_delivery(b"{}", username)
+            return "200 OK", [("Content-Type", "application/x-amz-json-1.1")], body
+        if operation in ("ConfirmSignUp", "ConfirmForgotPassword"):
+            return _error("CodeMismatchException", _ERROR_MESSAGES["CodeMismatchException"])
+        return _error("NotAuthorizedException", "Incorrect username or password.")
 
     def _find_user(self, client_id: str, username: str) -> Any | None:
         backend = cognitoidp_backends[DEFAULT_ACCOUNT_ID][self._region]

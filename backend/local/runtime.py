@@ -30,7 +30,7 @@ def _post_confirmation(event: dict[str, Any]) -> None:
 
 
 def _fresh_emulator() -> None:
-    # moto's backends are process-global; a run without saved data starts from nothing.
+    # moto's backends are process-global: every run starts from nothing (plus its own snapshot).
     from moto.moto_api._internal.models import moto_api_backend
 
     moto_api_backend.reset()
@@ -50,8 +50,7 @@ def local_aws(
     """
     from backend import bootstrap as composition
 
-    if data_dir is None:
-        _fresh_emulator()
+    _fresh_emulator()  # a snapshot, if any, is restored on top of an empty emulator
     os.environ.update({"AWS_ACCESS_KEY_ID": LOCAL_CREDENTIALS["aws_access_key_id"]})
     os.environ.update({"AWS_SECRET_ACCESS_KEY": LOCAL_CREDENTIALS["aws_secret_access_key"]})
     server = LocalAws(
