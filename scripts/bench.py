@@ -35,6 +35,7 @@ from backend.local.bootstrap import LOCAL_CREDENTIALS
 from backend.local.environment import LOCAL_REGION, LOCAL_STAGE
 from backend.local.testing import free_port, local_aws, serve_local_api
 from backend.names import ResourceNames
+from scripts.bench_tasks import measure_scale, run_tasks
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -135,6 +136,17 @@ def run(n: int) -> dict[str, Any]:
                 measure("raw boto3 get_item (Users table)", n, get_item),
                 measure("GET /api/health (HTTP only)", n, health),
             ]
+            tasks = run_tasks(
+                http=http,
+                headers=headers,
+                dynamodb=dynamodb,
+                table=ResourceNames(LOCAL_STAGE).tasks_table,
+                user_id=me.json()["id"],
+                # moto answers a 50-item query in ~0.2 s: fewer samples keep the bench near a minute
+                n=max(n // 6, 20),
+                measure=measure,
+            )
+            tasks["scale"] = measure_scale(owners=tasks.pop("scale_owners"), n=max(n // 15, 10), measure=measure)
     me_fig, item_fig, _ = results
     return {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -144,6 +156,7 @@ def run(n: int) -> dict[str, Any]:
         "results": [asdict(figures) for figures in results],
         "ratio_p50_me_over_get_item": round(me_fig.p50_ms / item_fig.p50_ms, 2),
         "ratio_p95_me_over_get_item": round(me_fig.p95_ms / item_fig.p95_ms, 2),
+        "tasks": tasks,
         "environment": {
             "python": platform.python_version(),
             "machine": platform.machine(),
@@ -166,6 +179,26 @@ def print_report(report: dict[str, Any]) -> None:
         f"\nGET /api/me / get_item: {report['ratio_p50_me_over_get_item']}x at p50, "
         f"{report['ratio_p95_me_over_get_item']}x at p95"
     )
+    tasks = report["tasks"]
+    print("\ntasks (issue 4)\n")
+    for row in tasks["figures"]:
+        print(f"{row['name']:44} {row['p50_ms']:8.2f} {row['p95_ms']:8.2f} {row['mean_ms']:8.2f} {row['max_ms']:8.2f}")
+    print(
+        f"\nratios at p50: list/query {tasks['ratio_p50_list_over_query']}x, "
+        f"get/get_item {tasks['ratio_p50_get_over_get_item']}x, "
+        f"patch/get_item {tasks['ratio_p50_patch_over_get_item']}x"
+    )
+    print("\nDynamoDB calls per API operation:")
+    for operation, calls in tasks["dynamodb_calls_per_operation"].items():
+        print(f"  {operation:36} {sum(calls.values()):3}  {calls}")
+    scale = tasks["scale"]
+    print("\nlist latency (service layer), user with 100 vs 10 000 tasks:")
+    for view in ("today", "all"):
+        small, large = scale[f"{view}@100"], scale[f"{view}@10000"]
+        print(
+            f"  view={view:6} p50 {small['p50_ms']:7.2f} ms vs {large['p50_ms']:7.2f} ms "
+            f"(ratio {scale[f'ratio_{view}_10000_over_100']})"
+        )
     env = report["environment"]
     print(
         f"(moto {env['moto']}, Python {env['python']}, {env['cpus']} CPUs, load {env['load_average_1m']}; "
