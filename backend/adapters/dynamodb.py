@@ -13,10 +13,10 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.models import Model
 
-from backend.adapters.task_store import TASK_TABLE_MODELS, TaskModel
+from backend.adapters.task_store import TASK_TABLE_MODELS, TaskModel, is_conditional_failure
 from backend.domain.users import NotificationPreferences, User
 from backend.errors import ConflictError
 from backend.names import ResourceNames
@@ -59,10 +59,6 @@ def configure_models(*, names: ResourceNames, region: str, endpoint: str | None)
         model.Meta.region = region  # type: ignore[attr-defined]
         model.Meta.host = endpoint  # type: ignore[attr-defined]
         model._connection = None  # rebuilt lazily with the new settings
-
-
-def _is_conditional_failure(exc: PutError | UpdateError) -> bool:
-    return exc.cause_response_code == "ConditionalCheckFailedException"
 
 
 def _to_domain(item: UserModel) -> User:
@@ -111,7 +107,7 @@ class DynamoUserRepository:
         try:
             item.save()  # conditional on absence (VersionAttribute)
         except PutError as exc:
-            if not _is_conditional_failure(exc):
+            if not is_conditional_failure(exc):
                 raise
             existing = self.get(user.id)
             if existing is None:  # deleted in between: nothing sensible to return but the new user
@@ -124,7 +120,7 @@ class DynamoUserRepository:
         try:
             item.save()  # conditional on the version we read
         except PutError as exc:
-            if _is_conditional_failure(exc):
+            if is_conditional_failure(exc):
                 raise ConflictError("The profile was changed meanwhile; reload it and try again.") from exc
             raise
         return _to_domain(item)

@@ -34,7 +34,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -324,7 +324,8 @@ def _link(user_id: str, label_id: str, task_id: str) -> LabelLinkModel:
     return LabelLinkModel(user_id=user_id, sk=f"{LINK}{label_id}#{task_id}", task_id=task_id)
 
 
-def _conflict(exc: PutError | TransactWriteError) -> bool:
+def is_conditional_failure(exc: PutError | UpdateError | TransactWriteError) -> bool:
+    """A write refused by its condition (version, existence), alone or inside a transaction."""
     reasons = getattr(exc, "cancellation_reasons", None) or []
     codes = {getattr(r, "code", None) for r in reasons if r is not None}
     return exc.cause_response_code == "ConditionalCheckFailedException" or "ConditionalCheckFailed" in codes
@@ -402,7 +403,7 @@ class DynamoTaskStore:
                 for label_id in old_labels - set(task.labels):
                     transaction.delete(_link(task.user_id, label_id, task.id))
         except TransactWriteError as exc:
-            if _conflict(exc):
+            if is_conditional_failure(exc):
                 raise ConflictError("The task was changed meanwhile; reload it and try again.") from exc
             raise
         return _task(item)
@@ -414,7 +415,7 @@ class DynamoTaskStore:
                 for label_id in task.labels:
                     transaction.delete(_link(task.user_id, label_id, task.id))
         except TransactWriteError as exc:
-            if _conflict(exc):
+            if is_conditional_failure(exc):
                 raise ConflictError("The task was changed meanwhile; reload it and try again.") from exc
             raise
 
@@ -586,7 +587,7 @@ class DynamoTaskStore:
         try:
             item.save()
         except PutError as exc:
-            if _conflict(exc):
+            if is_conditional_failure(exc):
                 raise ConflictError("The project was changed meanwhile; reload it and try again.") from exc
             raise
         return _project(item)
@@ -620,7 +621,7 @@ class DynamoTaskStore:
         try:
             item.save()
         except PutError as exc:
-            if _conflict(exc):
+            if is_conditional_failure(exc):
                 raise ConflictError("The label was changed meanwhile; reload it and try again.") from exc
             raise
         return _label(item)
