@@ -175,14 +175,17 @@ class CognitoGaps:
         body = self._email_delivery(b"{}", username)
         return "200 OK", [("Content-Type", "application/x-amz-json-1.1")], body
 
+    def _pool_of(self, client_id: str) -> Any | None:
+        """The emulated user pool that has this app client."""
+        backend = cognitoidp_backends[DEFAULT_ACCOUNT_ID][self._region]
+        return next((pool for pool in backend.user_pools.values() if client_id in pool.clients), None)
+
     def _hides_users(self, client_id: str) -> bool:
         """``PreventUserExistenceErrors=ENABLED`` on the app client (moto stores it, but answers as if LEGACY)."""
-        backend = cognitoidp_backends[DEFAULT_ACCOUNT_ID][self._region]
-        for pool in backend.user_pools.values():
-            client = pool.clients.get(client_id)
-            if client is not None:
-                return bool(client.extended_config.get("PreventUserExistenceErrors") == "ENABLED")
-        return False
+        pool = self._pool_of(client_id)
+        return (
+            pool is not None and pool.clients[client_id].extended_config.get("PreventUserExistenceErrors") == "ENABLED"
+        )
 
     def _as_if_user_existed(self, operation: str, username: str) -> tuple[str, list[tuple[str, str]], bytes]:
         """What Cognito answers for an unknown user when the client hides which users exist."""
@@ -194,11 +197,8 @@ class CognitoGaps:
         return _error("NotAuthorizedException", "Incorrect username or password.")
 
     def _find_user(self, client_id: str, username: str) -> Any | None:
-        backend = cognitoidp_backends[DEFAULT_ACCOUNT_ID][self._region]
-        for pool in backend.user_pools.values():
-            if client_id in pool.clients:
-                return pool._get_user(username)
-        return None
+        pool = self._pool_of(client_id)
+        return pool._get_user(username) if pool is not None else None
 
     def _send_code(self, purpose: str, client_id: str, username: str, ttl: int) -> None:
         user = self._find_user(client_id, username)
