@@ -1,0 +1,88 @@
+"""The CDK app: ``python -m deploy.app`` synthesizes every stack of one stage into deploy/cdk.out, offline.
+
+cdk-nag 3 runs as a policy-validation plugin: any unacknowledged AwsSolutions finding makes ``synth()`` raise
+``ValidationFailed`` (report in cdk.out/validation-report.json). Context (``-c key=value`` with the CDK CLI, or
+``CDK_CONTEXT_JSON``): ``stage`` (default ``dev``), ``deletion_protection`` (default true), ``app_url``,
+``reflex_backend_origin``, ``lambda_deps_dir``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+from cdk_nag import AwsSolutionsChecks
+
+from deploy.stacks.functions import DEFAULT_DEPS_DIR, REPO_ROOT
+from deploy.stacks.naming import APP_SLUG
+from deploy.stacks.site import SiteStack
+from deploy.stacks.stateful import StatefulStack
+from deploy.stacks.stateless import StatelessStack
+
+DEFAULT_OUTDIR = REPO_ROOT / "deploy" / "cdk.out"
+
+
+@dataclass
+class Stacks:
+    app: cdk.App
+    stateful: StatefulStack
+    stateless: StatelessStack
+    site: SiteStack
+
+
+def _flag(value: Any) -> bool:
+    return str(value).lower() not in {"false", "0", "no"}
+
+
+def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) -> Stacks:
+    app = cdk.App(outdir=str(outdir), context=context or {})
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks())
+    stage = str(app.node.try_get_context("stage") or "dev")
+    deletion_protection = _flag(
+        app.node.try_get_context("deletion_protection")
+        if app.node.try_get_context("deletion_protection") is not None
+        else True
+    )
+    # The site's URL is only known after the first deploy (or from a custom domain): links in e-mails use it.
+    app_url = str(app.node.try_get_context("app_url") or "https://app.example.invalid")
+    reflex_backend_origin = str(app.node.try_get_context("reflex_backend_origin") or "wss://reflex.example.invalid")
+    deps_dir = Path(str(app.node.try_get_context("lambda_deps_dir") or DEFAULT_DEPS_DIR))
+    env = cdk.Environment(
+        account=os.environ.get("CDK_DEFAULT_ACCOUNT"),
+        region=os.environ.get("CDK_DEFAULT_REGION") or os.environ.get("AWS_REGION") or "us-east-1",
+    )
+    prefix = f"{APP_SLUG}-{stage}"
+    stateful = StatefulStack(
+        app,
+        f"{prefix}-stateful",
+        stage=stage,
+        deletion_protection=deletion_protection,
+        deps_dir=deps_dir,
+        app_url=app_url,
+        env=env,
+        termination_protection=deletion_protection,
+    )
+    stateless = StatelessStack(
+        app,
+        f"{prefix}-stateless",
+        stage=stage,
+        users_table=stateful.users_table,
+        tasks_table=stateful.tasks_table,
+        user_pool=stateful.user_pool,
+        user_pool_client_id=stateful.user_pool_client.ref,
+        deps_layer=stateful.deps_layer,
+        app_url=app_url,
+        env=env,
+    )
+    site = SiteStack(app, f"{prefix}-site", api=stateless.api, reflex_backend_origin=reflex_backend_origin, env=env)
+    for stack in (stateful, stateless, site):
+        cdk.Tags.of(stack).add("app", APP_SLUG)
+        cdk.Tags.of(stack).add("stage", stage)
+    return Stacks(app, stateful, stateless, site)
+
+
+if __name__ == "__main__":
+    build().app.synth()

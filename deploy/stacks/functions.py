@@ -1,0 +1,138 @@
+"""One way to build the backend's Lambdas: Python 3.12 on arm64, X-Ray, bounded log retention, own role.
+
+The code asset is the ``backend`` package as it is in the repository (without ``backend/local``, the emulator glue,
+nor ``backend/client``, the UI's HTTP client). Its third-party dependencies (Powertools, PynamoDB, pydantic...)
+come in a layer built from a directory prepared by ``python -m deploy.lambda_deps`` (``make synth`` does it):
+``uv pip install --target`` for manylinux aarch64 / CPython 3.12 wheels, so no Docker is needed to synthesize.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from deploy.stacks.nag import acknowledge
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DEPS_DIR = REPO_ROOT / ".tools" / "lambda-deps"  # .tools: ignored by git, ruff and mypy
+
+# Everything in the repository except the backend package (and its parts that never run in Lambda).
+_CODE_EXCLUDES = [
+    "*",
+    "!backend",
+    "!backend/**",
+    "backend/local",
+    "backend/local/**",
+    "backend/client",
+    "backend/client/**",
+    "**/__pycache__",
+    "**/*.pyc",
+]
+
+RUNTIME = lambda_.Runtime.PYTHON_3_12
+
+# What the backend's PynamoDB models do with a table: items, queries, batch gets, transactions (TransactWriteItems
+# is authorized per item by these same actions) and DescribeTable (PynamoDB reads the table's metadata once).
+TABLE_READ_WRITE = (
+    "dynamodb:DescribeTable",
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+)
+
+
+def backend_code() -> lambda_.Code:
+    return lambda_.Code.from_asset(str(REPO_ROOT), exclude=_CODE_EXCLUDES)
+
+
+def deps_layer(scope: Construct, deps_dir: Path) -> lambda_.LayerVersion:
+    if not (deps_dir / "python").is_dir():
+        raise FileNotFoundError(
+            f"{deps_dir}/python is missing: run `python -m deploy.lambda_deps {deps_dir}` (make synth does it)"
+        )
+    return lambda_.LayerVersion(
+        scope,
+        "BackendDeps",
+        code=lambda_.Code.from_asset(str(deps_dir)),
+        compatible_runtimes=[RUNTIME],
+        compatible_architectures=[lambda_.Architecture.ARM_64],
+        description="Third-party dependencies of the backend package (manylinux aarch64, CPython 3.12)",
+    )
+
+
+def backend_function(
+    scope: Construct,
+    construct_id: str,
+    *,
+    handler: str,
+    layer: lambda_.ILayerVersion,
+    environment: dict[str, str],
+    memory_size: int = 512,
+    timeout: Duration | None = None,
+    reserved_concurrency: int | None = None,
+) -> lambda_.Function:
+    """A function with its own role (basic logging + X-Ray only); callers add their data grants to it."""
+    log_group = logs.LogGroup(
+        scope,
+        f"{construct_id}Logs",
+        retention=logs.RetentionDays.THREE_MONTHS,
+        removal_policy=RemovalPolicy.DESTROY,
+    )
+    role = iam.Role(
+        scope,
+        f"{construct_id}Role",
+        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        description=f"{construct_id} Lambda: its log group, X-Ray, and the data grants added next to it",
+    )
+    function = lambda_.Function(
+        scope,
+        construct_id,
+        runtime=RUNTIME,
+        architecture=lambda_.Architecture.ARM_64,
+        code=backend_code(),
+        handler=handler,
+        layers=[layer],
+        role=role,
+        memory_size=memory_size,
+        timeout=timeout or Duration.seconds(10),
+        tracing=lambda_.Tracing.ACTIVE,
+        log_group=log_group,
+        reserved_concurrent_executions=reserved_concurrency,
+        environment={
+            "POWERTOOLS_SERVICE_NAME": "taskmanager-pro",
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+            **environment,
+        },
+    )
+    # Logs to its own group only (instead of the AWSLambdaBasicExecutionRole managed policy, which is account-wide).
+    log_group.grant_write(role)
+    acknowledge(
+        role,
+        "IAM5[Resource::*]",
+        reason="Tracing.ACTIVE: xray:PutTraceSegments/PutTelemetryRecords support only Resource '*' (AWS docs).",
+    )
+    acknowledge(
+        function,
+        "L1",
+        reason="Python 3.12 on purpose: the backend is built and tested for CPython <3.13 (pyproject requires-python).",
+    )
+    return function
+
+
+def grant_table(
+    function: lambda_.IFunction, table: dynamodb.ITableV2, index_names: list[str], actions: tuple[str, ...]
+) -> None:
+    """Grant ``actions`` on the table and on each named GSI (never ``index/*``), to this function's role only."""
+    resources = [table.table_arn, *(f"{table.table_arn}/index/{name}" for name in index_names)]
+    function.add_to_role_policy(iam.PolicyStatement(actions=list(actions), resources=resources))

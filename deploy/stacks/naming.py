@@ -1,0 +1,70 @@
+"""What the CDK app reads from the backend, in one place: names, keys, password policy, app client, public paths.
+
+Nothing here is restated by hand: the table keys and GSIs come from the PynamoDB models the backend writes with,
+so the tables built in AWS and the ones ``backend.local`` creates on the emulator cannot drift.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from backend.adapters.dynamodb import UserModel
+from backend.adapters.task_store import TaskModel
+from backend.api.app import PUBLIC_PATHS
+from backend.domain.password_policy import PASSWORD_POLICY
+from backend.local.bootstrap import APP_CLIENT
+from backend.names import APP_DISPLAY_NAME, APP_SLUG, ResourceNames
+
+__all__ = [
+    "APP_CLIENT",
+    "APP_DISPLAY_NAME",
+    "APP_SLUG",
+    "PASSWORD_POLICY",
+    "PUBLIC_PATHS",
+    "ResourceNames",
+    "TableSchema",
+    "tasks_table_schema",
+    "users_table_schema",
+]
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    partition_key: str
+    sort_key: str | None
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    partition_key: str
+    sort_key: str | None
+    indexes: tuple[Index, ...]
+    attribute_types: dict[str, str]  # attribute name -> DynamoDB type letter (S, N, B)
+
+
+def _keys(key_schema: list[dict[str, str]]) -> tuple[str, str | None]:
+    by_type = {key["KeyType"]: key["AttributeName"] for key in key_schema}
+    return by_type["HASH"], by_type.get("RANGE")
+
+
+def _schema(model: Any) -> TableSchema:
+    schema = model._get_schema()
+    partition_key, sort_key = _keys(schema["key_schema"])
+    indexes = []
+    for index in sorted(schema.get("global_secondary_indexes", []), key=lambda i: i["index_name"]):
+        if index["projection"]["ProjectionType"] != "ALL":
+            raise ValueError(f"{index['index_name']}: only ALL projections are mapped")
+        pk, sk = _keys(index["key_schema"])
+        indexes.append(Index(index["index_name"], pk, sk))
+    types = {a["AttributeName"]: a["AttributeType"] for a in schema["attribute_definitions"]}
+    return TableSchema(partition_key, sort_key, tuple(indexes), types)
+
+
+def users_table_schema() -> TableSchema:
+    return _schema(UserModel)
+
+
+def tasks_table_schema() -> TableSchema:
+    return _schema(TaskModel)

@@ -1,0 +1,143 @@
+"""The static site: private S3 bucket + CloudFront (origin access control), with ``/api/*`` sent to API Gateway."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from deploy.stacks.nag import acknowledge
+
+# The CSP the exported Reflex app needs: its own scripts/styles (Reflex injects inline styles), data: images
+# (QR code), and the Reflex backend's websocket, whose origin comes from context (``reflex_backend_origin``).
+CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self' {backend}; "
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+)
+
+
+class SiteStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        api: apigw.RestApi,
+        reflex_backend_origin: str,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.logs_bucket = s3.Bucket(
+            self,
+            "AccessLogs",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            # CloudFront standard logging writes with ACLs.
+            object_ownership=s3.ObjectOwnership.OBJECT_WRITER,
+            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(90))],
+            removal_policy=RemovalPolicy.DESTROY,
+            auto_delete_objects=False,
+        )
+        acknowledge(
+            self.logs_bucket,
+            "S1",
+            reason="This is the access-log bucket itself; logging it to another bucket would recurse.",
+        )
+        self.bucket = s3.Bucket(
+            self,
+            "SiteBucket",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            versioned=True,
+            server_access_logs_bucket=self.logs_bucket,
+            server_access_logs_prefix="s3/",
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        headers = cloudfront.ResponseHeadersPolicy(
+            self,
+            "SecurityHeaders",
+            security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
+                strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
+                    access_control_max_age=Duration.days(365), include_subdomains=True, preload=True, override=True
+                ),
+                content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
+                    content_security_policy=CSP.format(backend=reflex_backend_origin).replace(" ;", ";"),
+                    override=True,
+                ),
+                frame_options=cloudfront.ResponseHeadersFrameOptions(
+                    frame_option=cloudfront.HeadersFrameOption.DENY, override=True
+                ),
+                content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
+                referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
+                    referrer_policy=cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override=True
+                ),
+            ),
+        )
+        self.distribution = cloudfront.Distribution(
+            self,
+            "Distribution",
+            comment="TaskManager Pro site",
+            default_root_object="index.html",
+            minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+            http_version=cloudfront.HttpVersion.HTTP2_AND_3,
+            enable_logging=True,
+            log_bucket=self.logs_bucket,
+            log_file_prefix="cloudfront/",
+            default_behavior=cloudfront.BehaviorOptions(
+                origin=origins.S3BucketOrigin.with_origin_access_control(self.bucket),
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+                response_headers_policy=headers,
+                compress=True,
+            ),
+            additional_behaviors={
+                "/api/*": cloudfront.BehaviorOptions(
+                    origin=origins.RestApiOrigin(api),
+                    viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+                    allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
+                    cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
+                    origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+                    response_headers_policy=headers,
+                    compress=True,
+                ),
+            },
+            # SPA fallback as Reflex's static export expects: unknown paths get its 404.html (client-side routing).
+            error_responses=[
+                cloudfront.ErrorResponse(
+                    http_status=status,
+                    response_http_status=404,
+                    response_page_path="/404.html",
+                    ttl=Duration.seconds(0),
+                )
+                for status in (403, 404)
+            ],
+        )
+        acknowledge(
+            self.distribution,
+            "CFR1",
+            reason="The app is offered worldwide; no geo restriction is a product requirement.",
+        )
+        acknowledge(
+            self.distribution,
+            "CFR2",
+            reason="WAF is not part of the seed architecture yet (cost); API Gateway throttling limits abuse.",
+        )
+        acknowledge(
+            self.distribution,
+            "CFR4",
+            reason=(
+                "Without a custom domain (context 'domain_name') CloudFront's default certificate allows TLSv1; "
+                "with one, minimum_protocol_version TLS_V1_2_2021 applies."
+            ),
+        )
+        CfnOutput(self, "SiteBucketName", value=self.bucket.bucket_name)
+        CfnOutput(self, "DistributionId", value=self.distribution.distribution_id)
+        CfnOutput(self, "SiteUrl", value=f"https://{self.distribution.distribution_domain_name}")

@@ -1,0 +1,190 @@
+"""Stateless resources: the api and authorizer Lambdas and the REST API in front of them.
+
+Routes: ``/api/{proxy+}`` (every method) -> api Lambda behind the TOKEN authorizer; the public paths of
+``backend.api.app.PUBLIC_PATHS`` (GET) -> api Lambda without it. The Powertools resolver strips ``/api`` itself.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from deploy.stacks import functions
+from deploy.stacks.nag import acknowledge
+from deploy.stacks.naming import PUBLIC_PATHS, tasks_table_schema
+
+API_PREFIX = "api"
+
+# The error shape of DESIGN.md, as the local adapter (backend/local/asgi.py) answers 401/403.
+GATEWAY_ERRORS = {
+    apigw.ResponseType.UNAUTHORIZED: ("401", "not_authenticated", "Sign in to continue."),
+    apigw.ResponseType.ACCESS_DENIED: ("403", "forbidden", "You are not allowed to do this."),
+    apigw.ResponseType.EXPIRED_TOKEN: ("401", "not_authenticated", "Sign in to continue."),
+    apigw.ResponseType.THROTTLED: ("429", "throttled", "Too many requests, try again shortly."),
+}
+
+
+def error_body(code: str, message: str) -> str:
+    return json.dumps({"error": {"code": code, "message": message, "fields": {}}})
+
+
+class StatelessStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        stage: str,
+        users_table: dynamodb.ITableV2,
+        tasks_table: dynamodb.ITableV2,
+        user_pool: cognito.IUserPool,
+        user_pool_client_id: str,
+        deps_layer: lambda_.ILayerVersion,
+        app_url: str,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        environment = {
+            "TMP_STAGE": stage,
+            "TMP_REGION": self.region,
+            "TMP_USER_POOL_ID": user_pool.user_pool_id,
+            "TMP_USER_POOL_CLIENT_ID": user_pool_client_id,
+            "TMP_APP_URL": app_url,
+        }
+
+        self.api_function = functions.backend_function(
+            self,
+            "ApiFn",
+            handler="backend.handlers.api.lambda_handler",
+            layer=deps_layer,
+            environment=environment,
+            memory_size=1024,
+        )
+        functions.grant_table(self.api_function, users_table, [], functions.TABLE_READ_WRITE)
+        functions.grant_table(
+            self.api_function, tasks_table, [i.name for i in tasks_table_schema().indexes], functions.TABLE_READ_WRITE
+        )
+        self.api_function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["cognito-idp:AdminGetUser", "cognito-idp:AdminDeleteUser"],
+                resources=[user_pool.user_pool_arn],
+            )
+        )
+
+        # The authorizer verifies JWTs against the pool's public JWKS: no data access at all.
+        self.authorizer_function = functions.backend_function(
+            self,
+            "AuthorizerFn",
+            handler="backend.handlers.authorizer.lambda_handler",
+            layer=deps_layer,
+            environment=environment,
+            memory_size=256,
+            timeout=Duration.seconds(5),
+        )
+
+        access_logs = logs.LogGroup(
+            self, "ApiAccessLogs", retention=logs.RetentionDays.THREE_MONTHS, removal_policy=RemovalPolicy.DESTROY
+        )
+        self.api = apigw.RestApi(
+            self,
+            "RestApi",
+            rest_api_name=f"taskmanager-pro-{stage}",
+            description="TaskManager Pro REST API",
+            cloud_watch_role=True,
+            cloud_watch_role_removal_policy=RemovalPolicy.DESTROY,
+            endpoint_types=[apigw.EndpointType.REGIONAL],
+            min_compression_size=__import__("aws_cdk").Size.kibibytes(1),
+            deploy_options=apigw.StageOptions(
+                stage_name=stage,
+                tracing_enabled=True,
+                throttling_rate_limit=100,
+                throttling_burst_limit=200,
+                logging_level=apigw.MethodLoggingLevel.ERROR,
+                data_trace_enabled=False,
+                metrics_enabled=True,
+                access_log_destination=apigw.LogGroupLogDestination(access_logs),
+                access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
+                    caller=False,
+                    http_method=True,
+                    ip=True,
+                    protocol=True,
+                    request_time=True,
+                    resource_path=True,
+                    response_length=True,
+                    status=True,
+                    user=True,
+                ),
+            ),
+        )
+        for response_type, (status, code, message) in GATEWAY_ERRORS.items():
+            self.api.add_gateway_response(
+                f"Gateway{status}{code.title().replace('_', '')}{response_type.response_type}",
+                type=response_type,
+                status_code=status,
+                templates={"application/json": error_body(code, message)},
+                response_headers={"Content-Type": "'application/json'"},
+            )
+
+        self.authorizer = apigw.TokenAuthorizer(
+            self,
+            "TokenAuthorizer",
+            handler=self.authorizer_function,
+            identity_source=apigw.IdentitySource.header("Authorization"),
+            results_cache_ttl=Duration.minutes(5),
+        )
+        integration = apigw.LambdaIntegration(self.api_function, proxy=True)
+        validator = self.api.add_request_validator(
+            "ParamsValidator", validate_request_parameters=True, validate_request_body=True
+        )
+        api_root = self.api.root.add_resource(API_PREFIX)
+        protected = apigw.MethodOptions(
+            authorizer=self.authorizer,
+            authorization_type=apigw.AuthorizationType.CUSTOM,
+            request_validator=validator,
+        )
+        api_root.add_proxy(default_integration=integration, default_method_options=protected, any_method=True)
+        for path in sorted(PUBLIC_PATHS):
+            resource: apigw.IResource = api_root
+            for part in path.strip("/").split("/"):
+                resource = resource.get_resource(part) or resource.add_resource(part)
+            method = resource.add_method(
+                "GET",
+                integration,
+                authorization_type=apigw.AuthorizationType.NONE,
+                request_validator=validator,
+            )
+            acknowledge(
+                method,
+                "APIG4",
+                "COG4",
+                reason=f"{path} is public by design (backend.api.app.PUBLIC_PATHS): it is read before sign-in.",
+            )
+
+        acknowledge(
+            self.api,
+            "COG4",
+            reason=(
+                "The API uses a Lambda TOKEN authorizer (backend/handlers/authorizer.py) that verifies Cognito "
+                "access tokens, so the same verification code runs locally and in AWS."
+            ),
+        )
+        acknowledge(
+            self.api,
+            "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
+            reason="API Gateway's account-level logging role: AWS documents this managed policy as the one to use.",
+        )
+        acknowledge(
+            self.api,
+            "APIG3",
+            reason="WAF is not part of the seed architecture yet (cost); throttling limits abuse meanwhile.",
+        )
+        CfnOutput(self, "ApiUrl", value=self.api.url)
