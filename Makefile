@@ -15,7 +15,7 @@ export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := 0
 export UV_LINK_MODE := copy
 
-.PHONY: help setup run test test-fast lint format bench reset browser clean
+.PHONY: help setup run test test-fast lint format bench reset browser clean synth deploy export lambda-deps
 
 help:
 	@echo "make run     - install what is missing, start the local AWS + app (UI :3000, API :8000/api)"
@@ -23,6 +23,9 @@ help:
 	@echo "make lint    - ruff + mypy"
 	@echo "make bench   - latency figures (GET /api/me vs raw DynamoDB get_item)"
 	@echo "make reset   - delete the local data (.local/)"
+	@echo "make synth   - CDK synth offline (deploy/cdk.out) + cdk-nag AwsSolutions + cfn-lint; fails on any finding"
+	@echo "make export  - static export of the UI (REFLEX_API_URL=https://... make export)"
+	@echo "make deploy  - synth + cdk deploy + export + upload + CloudFront invalidation (needs AWS credentials)"
 
 # --- installation (each step only when missing or out of date) ------------------------------
 .tools/uv.stamp:
@@ -57,7 +60,7 @@ test-fast: setup
 lint: setup
 	$(UV) run --no-sync ruff check .
 	$(UV) run --no-sync ruff format --check .
-	$(UV) run --no-sync mypy backend taskmanager_pro tests scripts
+	$(UV) run --no-sync mypy backend taskmanager_pro tests scripts deploy
 
 format: setup
 	$(UV) run --no-sync ruff check --fix .
@@ -70,4 +73,41 @@ reset: setup
 	$(UV) run --no-sync python -m backend.local reset
 
 clean:
-	rm -rf .web .states .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .web .states .pytest_cache .mypy_cache .ruff_cache deploy/cdk.out
+
+# --- AWS (deploy/, see deploy/README.md) ----------------------------------------------------
+STAGE ?= dev
+LAMBDA_DEPS := $(TOOLS)/lambda-deps
+CDK := $(TOOLS)/node_modules/.bin/cdk
+
+# The Lambda layer's third-party packages: manylinux aarch64 wheels for CPython 3.12, no Docker.
+$(LAMBDA_DEPS)/.built: .venv/.synced pyproject.toml deploy/lambda_deps.py
+	UV="$(UV)" $(UV) run --no-sync python -m deploy.lambda_deps $(LAMBDA_DEPS)
+	@touch $@
+
+lambda-deps: $(LAMBDA_DEPS)/.built
+
+# Offline: the Python CDK app synthesizes itself (cdk-nag findings make it fail), then cfn-lint checks the templates.
+synth: setup lambda-deps
+	CDK_CONTEXT_JSON='{"stage":"$(STAGE)","lambda_deps_dir":"$(CURDIR)/$(LAMBDA_DEPS)"}' \
+	  $(UV) run --no-sync python -m deploy.app
+	$(UV) run --no-sync cfn-lint --config-file deploy/cfnlintrc.yaml
+
+$(CDK):
+	npm install --prefix $(TOOLS) --no-audit --no-fund --silent aws-cdk@2
+
+# The static UI, pointed at the API of the target (the site's CloudFront URL: /api/* goes to API Gateway).
+export: setup
+	@test -n "$$REFLEX_API_URL" || { echo "set REFLEX_API_URL (e.g. https://dxxxx.cloudfront.net)"; exit 1; }
+	REFLEX_API_URL=$$REFLEX_API_URL $(UV) run --no-sync reflex export --frontend-only --no-zip
+
+# Needs AWS credentials + region in the environment and a bootstrapped account (npx aws-cdk bootstrap). Untested here.
+deploy: synth $(CDK)
+	$(CDK) deploy --all --app deploy/cdk.out --require-approval never --outputs-file deploy/outputs.json
+	@SITE_URL=$$($(UV) run --no-sync python -c "import json; o=json.load(open('deploy/outputs.json')); print(next(v['SiteUrl'] for v in o.values() if 'SiteUrl' in v))"); \
+	BUCKET=$$($(UV) run --no-sync python -c "import json; o=json.load(open('deploy/outputs.json')); print(next(v['SiteBucketName'] for v in o.values() if 'SiteBucketName' in v))"); \
+	DIST=$$($(UV) run --no-sync python -c "import json; o=json.load(open('deploy/outputs.json')); print(next(v['DistributionId'] for v in o.values() if 'DistributionId' in v))"); \
+	REFLEX_API_URL=$$SITE_URL $(MAKE) export && \
+	$(UV) run --no-sync python -m deploy.upload .web/build/client "$$BUCKET" && \
+	$(UV) run --no-sync python -c "import boto3,time; print(boto3.client('cloudfront').create_invalidation(DistributionId='$$DIST', InvalidationBatch={'Paths': {'Quantity': 1, 'Items': ['/*']}, 'CallerReference': str(time.time())})['Invalidation']['Id'])" && \
+	cat deploy/outputs.json
