@@ -1,0 +1,311 @@
+"""The CDK app, synthesized once for the module (offline, ~20 s): cdk-nag, cfn-lint and the security properties.
+
+The Lambda layer directory is an empty stand-in here (``make synth`` builds the real one): these tests check the
+infrastructure, not the packaged dependencies.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from backend.adapters.dynamodb import UserModel
+from backend.adapters.task_store import TaskModel
+from backend.api.app import PUBLIC_PATHS
+from backend.domain.password_policy import PASSWORD_POLICY
+from backend.local.bootstrap import APP_CLIENT
+from backend.names import ResourceNames
+from deploy.app import Stacks, build
+
+STAGE = "ci"
+NAMES = ResourceNames(STAGE)
+
+
+@pytest.fixture(scope="module")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stacks, Path]:
+    root = tmp_path_factory.mktemp("cdk")
+    (root / "deps" / "python").mkdir(parents=True)
+    outdir = root / "cdk.out"
+    stacks = build(outdir, {"stage": STAGE, "lambda_deps_dir": str(root / "deps")})
+    stacks.app.synth()  # raises ValidationFailed on any unacknowledged cdk-nag finding
+    return stacks, outdir
+
+
+def _template(synthesized: tuple[Stacks, Path], which: str) -> dict[str, Any]:
+    stacks, outdir = synthesized
+    stack = getattr(stacks, which)
+    template: dict[str, Any] = json.loads((outdir / f"{stack.stack_name}.template.json").read_text())
+    return template
+
+
+def _resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
+
+
+def _all_templates(synthesized: tuple[Stacks, Path]) -> list[dict[str, Any]]:
+    return [_template(synthesized, which) for which in ("stateful", "stateless", "site")]
+
+
+def test_cdk_nag_finds_nothing(synthesized: tuple[Stacks, Path]) -> None:
+    report = json.loads((synthesized[1] / "validation-report.json").read_text())
+    violations = [v["ruleName"] for plugin in report["pluginReports"] for v in plugin["violations"]]
+    assert violations == []
+
+
+def test_cfn_lint_is_clean(synthesized: tuple[Stacks, Path]) -> None:
+    templates = sorted(str(p) for p in synthesized[1].glob("*.template.json"))
+    config = Path(__file__).resolve().parents[2] / "deploy" / "cfnlintrc.yaml"
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "cfn-lint"), "--config-file", str(config), "--", *templates],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _key_schema(schema: list[dict[str, str]]) -> list[dict[str, str]]:
+    return sorted(schema, key=lambda k: k["KeyType"])
+
+
+@pytest.mark.parametrize(("model", "name"), [(UserModel, NAMES.users_table), (TaskModel, NAMES.tasks_table)])
+def test_tables_match_the_backend_models(synthesized: tuple[Stacks, Path], model: Any, name: str) -> None:
+    tables = _resources(_template(synthesized, "stateful"), "AWS::DynamoDB::GlobalTable")
+    (table,) = [t["Properties"] for t in tables.values() if t["Properties"]["TableName"] == name]
+    expected = model._get_schema()
+    assert _key_schema(table["KeySchema"]) == _key_schema(expected["key_schema"])
+    built = {i["IndexName"]: _key_schema(i["KeySchema"]) for i in table.get("GlobalSecondaryIndexes", [])}
+    wanted = {i["index_name"]: _key_schema(i["key_schema"]) for i in expected["global_secondary_indexes"]}
+    assert built == wanted
+    assert all(i["Projection"]["ProjectionType"] == "ALL" for i in table.get("GlobalSecondaryIndexes", []))
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["SSESpecification"]["SSEEnabled"] is True
+    (replica,) = table["Replicas"]
+    assert replica["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert replica["DeletionProtectionEnabled"] is True
+
+
+def test_tasks_table_has_the_documented_indexes() -> None:
+    assert {i["index_name"] for i in TaskModel._get_schema()["global_secondary_indexes"]} == {
+        "by_status_due",
+        "by_priority",
+        "by_project",
+        "by_completed",
+    }
+
+
+def test_user_pool_follows_the_backend(synthesized: tuple[Stacks, Path]) -> None:
+    template = Template.from_json(_template(synthesized, "stateful"))
+    policy = PASSWORD_POLICY.to_cognito()
+    template.has_resource_properties(
+        "AWS::Cognito::UserPool",
+        {
+            "UserPoolName": NAMES.user_pool,
+            "UsernameAttributes": ["email"],
+            "MfaConfiguration": "OPTIONAL",
+            "EnabledMfas": ["SOFTWARE_TOKEN_MFA"],
+            "DeletionProtection": "ACTIVE",
+            "Policies": {"PasswordPolicy": Match.object_like(policy)},
+            "LambdaConfig": {"PostConfirmation": Match.any_value()},
+        },
+    )
+    template.has_resource_properties(
+        "AWS::Cognito::UserPoolClient",
+        {
+            "ClientName": NAMES.user_pool_client,
+            "GenerateSecret": APP_CLIENT["GenerateSecret"],
+            "ExplicitAuthFlows": APP_CLIENT["ExplicitAuthFlows"],
+            "PreventUserExistenceErrors": APP_CLIENT["PreventUserExistenceErrors"],
+            "EnableTokenRevocation": APP_CLIENT["EnableTokenRevocation"],
+        },
+    )
+
+
+def _statements(template: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::IAM::Policy":
+            yield from resource["Properties"]["PolicyDocument"]["Statement"]
+        if resource["Type"] == "AWS::IAM::Role":
+            for policy in resource["Properties"].get("Policies", []):
+                yield from policy["PolicyDocument"]["Statement"]
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def test_no_wildcard_actions_and_no_wildcard_data_resources(synthesized: tuple[Stacks, Path]) -> None:
+    statements = [s for t in _all_templates(synthesized) for s in _statements(t)]
+    assert statements
+    for statement in statements:
+        actions = _as_list(statement["Action"])
+        assert not any(a == "*" or a.endswith(":*") for a in actions), statement
+        if any(a.startswith(("dynamodb:", "cognito-idp:", "s3:")) for a in actions):
+            resources = [json.dumps(r) for r in _as_list(statement["Resource"])]
+            assert not any(r == '"*"' or ("/*" in r and "index" in r) for r in resources), statement
+
+
+def _role_of(template: dict[str, Any], function_logical_id: str) -> str:
+    return str(template["Resources"][function_logical_id]["Properties"]["Role"]["Fn::GetAtt"][0])
+
+
+def _actions_of_role(template: dict[str, Any], role: str) -> set[str]:
+    actions: set[str] = set()
+    for resource in _resources(template, "AWS::IAM::Policy").values():
+        if {"Ref": role} in resource["Properties"]["Roles"]:
+            for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
+                actions.update(_as_list(statement["Action"]))
+    return actions
+
+
+def test_each_function_has_its_own_least_privilege_role(synthesized: tuple[Stacks, Path]) -> None:
+    stateless = _template(synthesized, "stateless")
+    functions = _resources(stateless, "AWS::Lambda::Function")
+    by_handler = {f["Properties"]["Handler"]: logical for logical, f in functions.items()}
+    api = _actions_of_role(stateless, _role_of(stateless, by_handler["backend.handlers.api.lambda_handler"]))
+    auth = _actions_of_role(stateless, _role_of(stateless, by_handler["backend.handlers.authorizer.lambda_handler"]))
+    assert {"cognito-idp:AdminGetUser", "cognito-idp:AdminDeleteUser", "dynamodb:Query"} <= api
+    assert not any(a.startswith(("dynamodb:", "cognito-idp:")) for a in auth)
+    stateful = _template(synthesized, "stateful")
+    (trigger,) = _resources(stateful, "AWS::Lambda::Function")
+    trigger_actions = _actions_of_role(stateful, _role_of(stateful, trigger))
+    assert not any(a.startswith("cognito-idp:") for a in trigger_actions)
+    assert "dynamodb:PutItem" in trigger_actions
+    roles = [_role_of(stateless, f) for f in functions]
+    assert len(set(roles)) == len(roles)
+
+
+def test_lambdas_are_python312_arm64_traced(synthesized: tuple[Stacks, Path]) -> None:
+    functions = [
+        f["Properties"]
+        for t in _all_templates(synthesized)
+        for f in _resources(t, "AWS::Lambda::Function").values()
+        if str(f["Properties"].get("Handler", "")).startswith("backend.handlers.")
+    ]
+    assert {f["Handler"].split(".")[2] for f in functions} == {"api", "authorizer", "cognito_triggers"}
+    for function in functions:
+        assert function["Runtime"] == "python3.12"
+        assert function["Architectures"] == ["arm64"]
+        assert function["TracingConfig"] == {"Mode": "Active"}
+        assert function["Environment"]["Variables"]["TMP_STAGE"] == STAGE
+        assert {"TMP_REGION", "TMP_USER_POOL_ID", "TMP_USER_POOL_CLIENT_ID", "TMP_APP_URL"} <= set(
+            function["Environment"]["Variables"]
+        )
+
+
+def _paths(template: dict[str, Any]) -> dict[str, str]:
+    resources = _resources(template, "AWS::ApiGateway::Resource")
+    paths: dict[str, str] = {}
+
+    def path_of(logical: str) -> str:
+        if logical not in paths:
+            parent = resources[logical]["Properties"]["ParentId"]
+            prefix = path_of(parent["Ref"]) if "Ref" in parent else ""
+            paths[logical] = f"{prefix}/{resources[logical]['Properties']['PathPart']}"
+        return paths[logical]
+
+    for logical in resources:
+        path_of(logical)
+    return paths
+
+
+def test_authorizer_on_every_method_but_the_public_paths(synthesized: tuple[Stacks, Path]) -> None:
+    stateless = _template(synthesized, "stateless")
+    paths = _paths(stateless)
+    (authorizer,) = _resources(stateless, "AWS::ApiGateway::Authorizer").values()
+    assert authorizer["Properties"]["Type"] == "TOKEN"
+    assert authorizer["Properties"]["AuthorizerResultTtlInSeconds"] > 0
+    public = {f"/api{p}" for p in PUBLIC_PATHS}
+    seen_public = set()
+    for method in _resources(stateless, "AWS::ApiGateway::Method").values():
+        props = method["Properties"]
+        path = paths[props["ResourceId"]["Ref"]] if "Ref" in props["ResourceId"] else "/"
+        if path in public:
+            seen_public.add(path)
+            assert props["AuthorizationType"] == "NONE"
+            assert props["HttpMethod"] == "GET"
+        else:
+            assert props["AuthorizationType"] == "CUSTOM", path
+            assert "AuthorizerId" in props
+    assert seen_public == public
+    assert "/api/{proxy+}" in paths.values()
+
+
+def test_gateway_errors_use_the_api_error_shape(synthesized: tuple[Stacks, Path]) -> None:
+    responses = _resources(_template(synthesized, "stateless"), "AWS::ApiGateway::GatewayResponse")
+    by_type = {r["Properties"]["ResponseType"]: r["Properties"] for r in responses.values()}
+    assert {"UNAUTHORIZED", "ACCESS_DENIED"} <= set(by_type)
+    for props in by_type.values():
+        body = json.loads(props["ResponseTemplates"]["application/json"])
+        assert set(body["error"]) == {"code", "message", "fields"}
+    assert by_type["UNAUTHORIZED"]["StatusCode"] == "401"
+    assert by_type["ACCESS_DENIED"]["StatusCode"] == "403"
+
+
+def test_stage_is_throttled_traced_and_logged(synthesized: tuple[Stacks, Path]) -> None:
+    template = Template.from_json(_template(synthesized, "stateless"))
+    template.has_resource_properties(
+        "AWS::ApiGateway::Stage",
+        {
+            "StageName": STAGE,
+            "TracingEnabled": True,
+            "AccessLogSetting": Match.object_like({"DestinationArn": Match.any_value()}),
+            "MethodSettings": Match.array_with(
+                [
+                    Match.object_like(
+                        {"ThrottlingRateLimit": Match.any_value(), "ThrottlingBurstLimit": Match.any_value()}
+                    )
+                ]
+            ),
+        },
+    )
+
+
+def test_site_bucket_is_private_behind_cloudfront_oac(synthesized: tuple[Stacks, Path]) -> None:
+    site = _template(synthesized, "site")
+    template = Template.from_json(site)
+    template.has_resource_properties(
+        "AWS::S3::Bucket",
+        {
+            "PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": True,
+                "BlockPublicPolicy": True,
+                "IgnorePublicAcls": True,
+                "RestrictPublicBuckets": True,
+            },
+            "VersioningConfiguration": {"Status": "Enabled"},
+            "BucketEncryption": Match.any_value(),
+        },
+    )
+    template.resource_count_is("AWS::CloudFront::OriginAccessControl", 1)
+    (distribution,) = _resources(site, "AWS::CloudFront::Distribution").values()
+    config = distribution["Properties"]["DistributionConfig"]
+    assert [b["PathPattern"] for b in config["CacheBehaviors"]] == ["/api/*"]
+    assert {r["ErrorCode"]: r["ResponsePagePath"] for r in config["CustomErrorResponses"]} == {
+        403: "/404.html",
+        404: "/404.html",
+    }
+    assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
+    template.has_resource_properties(
+        "AWS::CloudFront::ResponseHeadersPolicy",
+        {
+            "ResponseHeadersPolicyConfig": Match.object_like(
+                {
+                    "SecurityHeadersConfig": Match.object_like(
+                        {
+                            "StrictTransportSecurity": Match.any_value(),
+                            "ContentSecurityPolicy": Match.any_value(),
+                            "FrameOptions": {"FrameOption": "DENY", "Override": True},
+                        }
+                    )
+                }
+            )
+        },
+    )
