@@ -309,3 +309,33 @@ def test_site_bucket_is_private_behind_cloudfront_oac(synthesized: tuple[Stacks,
             )
         },
     )
+
+
+def test_an_acknowledgement_really_silences_its_rule(tmp_path: Path) -> None:
+    """cdk-nag 3 accepts an unprefixed id and matches nothing with it: our helper must produce a working one."""
+    import aws_cdk as cdk
+    from aws_cdk import aws_sqs as sqs
+    from cdk_nag import AwsSolutionsChecks
+
+    from deploy.stacks.nag import acknowledge
+
+    app = cdk.App(outdir=str(tmp_path))
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks())
+    stack = cdk.Stack(app, "Nag")
+    queue = sqs.Queue(stack, "Queue")  # no DLQ (SQS3), no TLS-only policy (SQS4)
+    acknowledge(queue, "SQS3", reason="a test queue needs no dead-letter queue")
+    with pytest.raises(Exception, match="ValidationFailed"):
+        app.synth()
+    report = json.loads((tmp_path / "validation-report.json").read_text())
+    rules = {v["ruleName"] for plugin in report["pluginReports"] for v in plugin["violations"]}
+    assert "AwsSolutions-SQS3" not in rules
+    assert "AwsSolutions-SQS4" in rules  # the rule not acknowledged is still reported
+
+
+def test_acknowledgements_need_a_reason() -> None:
+    import aws_cdk as cdk
+
+    from deploy.stacks.nag import acknowledge
+
+    with pytest.raises(ValueError, match="reason"):
+        acknowledge(cdk.Stack(cdk.App(), "S"), "SQS3", reason=" ")
