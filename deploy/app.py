@@ -34,18 +34,15 @@ class Stacks:
 
 
 def _flag(value: Any) -> bool:
-    return str(value).lower() not in {"false", "0", "no"}
+    return value is None or str(value).lower() not in {"false", "0", "no"}
 
 
 def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) -> Stacks:
     app = cdk.App(outdir=str(outdir), context=context or {})
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks())
     stage = str(app.node.try_get_context("stage") or "dev")
-    deletion_protection = _flag(
-        app.node.try_get_context("deletion_protection")
-        if app.node.try_get_context("deletion_protection") is not None
-        else True
-    )
+    # On unless the context says false: a stage is protected by default.
+    deletion_protection = _flag(app.node.try_get_context("deletion_protection"))
     # The site's URL is only known after the first deploy (or from a custom domain): links in e-mails use it.
     app_url = str(app.node.try_get_context("app_url") or "https://app.example.invalid")
     reflex_backend_origin = str(app.node.try_get_context("reflex_backend_origin") or "wss://reflex.example.invalid")
