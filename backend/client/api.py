@@ -2,11 +2,58 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Any, Literal
+from urllib.parse import quote, urlencode
 
 import httpx
 
-from backend.schemas import Health, OutboxMessage, ProfilePublic, PublicConfig
+from backend.schemas import (
+    BulkAction,
+    BulkResult,
+    Health,
+    LabelCreate,
+    LabelPublic,
+    LabelUpdate,
+    OutboxMessage,
+    ProfilePublic,
+    ProjectCreate,
+    ProjectPublic,
+    ProjectUpdate,
+    PublicConfig,
+    QuickAddChip,
+    QuickAddParsed,
+    SubtaskIn,
+    TaskCreate,
+    TaskPage,
+    TaskPublic,
+    TaskUpdate,
+)
+
+# The API shapes the UI works with, importable from here (the UI imports nothing of ``backend`` but the client).
+__all__ = [
+    "ApiClient",
+    "ApiError",
+    "BulkAction",
+    "BulkResult",
+    "LabelCreate",
+    "LabelPublic",
+    "LabelUpdate",
+    "ProjectCreate",
+    "ProjectPublic",
+    "ProjectUpdate",
+    "QuickAddChip",
+    "QuickAddParsed",
+    "StaleVersion",
+    "SubtaskIn",
+    "TaskCreate",
+    "TaskPage",
+    "TaskPublic",
+    "TaskUpdate",
+]
+
+TaskView = Literal["all", "today", "upcoming", "inbox", "completed"]
+TaskSort = Literal["due", "priority", "created", "manual"]
 
 
 class ApiError(Exception):
@@ -22,10 +69,24 @@ class ApiError(Exception):
     @classmethod
     def from_response(cls, response: httpx.Response) -> ApiError:
         try:
-            error = response.json()["error"]
-            return cls(response.status_code, str(error["code"]), str(error["message"]), error.get("fields"))
+            body = response.json()
+            error = body["error"]
+            status, code, message = response.status_code, str(error["code"]), str(error["message"])
+            if status == 409 and code == StaleVersion.CODE and isinstance(body.get("current"), dict):
+                return StaleVersion(message, TaskPublic.model_validate(body["current"]), error.get("fields"))
+            return cls(status, code, message, error.get("fields"))
         except (ValueError, KeyError, TypeError):
             return cls(response.status_code, "http_error", f"The server answered {response.status_code}.")
+
+
+class StaleVersion(ApiError):
+    """409: the task changed since it was read (another tab, another device); ``current`` is what is stored now."""
+
+    CODE = "stale_version"
+
+    def __init__(self, message: str, current: TaskPublic, fields: dict[str, str] | None = None) -> None:
+        super().__init__(409, self.CODE, message, fields)
+        self.current = current
 
 
 class ApiClient:
@@ -70,3 +131,118 @@ class ApiClient:
     def outbox(self) -> list[OutboxMessage]:
         """What the local emulator "sent" (emails, SMS); only served by a local run."""
         return [OutboxMessage.model_validate(item) for item in self._request("GET", "/local/outbox")]
+
+    # --- projects ------------------------------------------------------------------------------
+    def list_projects(self) -> list[ProjectPublic]:
+        """The Inbox first, then the projects in their manual order (archived ones included)."""
+        return [ProjectPublic.model_validate(item) for item in self._request("GET", "/projects")]
+
+    def create_project(self, data: ProjectCreate) -> ProjectPublic:
+        return ProjectPublic.model_validate(self._request("POST", "/projects", json=_body(data)))
+
+    def get_project(self, project_id: str) -> ProjectPublic:
+        return ProjectPublic.model_validate(self._request("GET", f"/projects/{_segment(project_id)}"))
+
+    def update_project(self, project_id: str, changes: ProjectUpdate) -> ProjectPublic:
+        """Only the fields set on ``changes`` are sent (``after_id=None`` set explicitly: move first)."""
+        path = f"/projects/{_segment(project_id)}"
+        return ProjectPublic.model_validate(self._request("PATCH", path, json=_body(changes)))
+
+    def delete_project(self, project_id: str) -> None:
+        """Deletes the project and its tasks (the Inbox cannot be deleted)."""
+        self._request("DELETE", f"/projects/{_segment(project_id)}")
+
+    # --- labels --------------------------------------------------------------------------------
+    def list_labels(self) -> list[LabelPublic]:
+        return [LabelPublic.model_validate(item) for item in self._request("GET", "/labels")]
+
+    def create_label(self, data: LabelCreate) -> LabelPublic:
+        return LabelPublic.model_validate(self._request("POST", "/labels", json=_body(data)))
+
+    def update_label(self, label_id: str, changes: LabelUpdate) -> LabelPublic:
+        path = f"/labels/{_segment(label_id)}"
+        return LabelPublic.model_validate(self._request("PATCH", path, json=_body(changes)))
+
+    def delete_label(self, label_id: str) -> None:
+        self._request("DELETE", f"/labels/{_segment(label_id)}")
+
+    # --- tasks ---------------------------------------------------------------------------------
+    def list_tasks(
+        self,
+        *,
+        view: TaskView = "all",
+        project_id: str | None = None,
+        label_id: str | None = None,
+        priority: int | None = None,
+        due_from: date | None = None,
+        due_to: date | None = None,
+        overdue: bool = False,
+        status: Literal["open", "done", "all"] | None = None,
+        q: str | None = None,
+        sort: TaskSort | None = None,
+        days: int | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> TaskPage:
+        """One page of a view; pass ``next_cursor`` of the page as ``cursor`` for the next one."""
+        params: dict[str, str] = {"view": view}
+        optional: dict[str, object] = {
+            "project_id": project_id,
+            "label_id": label_id,
+            "priority": priority,
+            "due_from": due_from.isoformat() if due_from else None,
+            "due_to": due_to.isoformat() if due_to else None,
+            "overdue": "true" if overdue else None,
+            "status": status,
+            "q": q,
+            "sort": sort,
+            "days": days,
+            "limit": limit,
+            "cursor": cursor,
+        }
+        params.update({name: str(value) for name, value in optional.items() if value is not None and value != ""})
+        return TaskPage.model_validate(self._request("GET", f"/tasks?{urlencode(params)}"))
+
+    def create_task(self, data: TaskCreate) -> TaskPublic:
+        return TaskPublic.model_validate(self._request("POST", "/tasks", json=_body(data)))
+
+    def get_task(self, task_id: str) -> TaskPublic:
+        return TaskPublic.model_validate(self._request("GET", f"/tasks/{_segment(task_id)}"))
+
+    def update_task(self, task_id: str, changes: TaskUpdate) -> TaskPublic:
+        """Only the fields set on ``changes`` are sent (``None`` set explicitly clears the field).
+
+        Raises ``StaleVersion`` (with the stored task) when ``changes.version`` is not the current one.
+        """
+        path = f"/tasks/{_segment(task_id)}"
+        return TaskPublic.model_validate(self._request("PATCH", path, json=_body(changes)))
+
+    def delete_task(self, task_id: str) -> None:
+        self._request("DELETE", f"/tasks/{_segment(task_id)}")
+
+    def complete_task(self, task_id: str) -> TaskPublic:
+        """Done; a recurring task instead moves to its next date (the completion is kept in ``history``)."""
+        return TaskPublic.model_validate(self._request("POST", f"/tasks/{_segment(task_id)}/complete"))
+
+    def reopen_task(self, task_id: str) -> TaskPublic:
+        """Undo the last completion (a recurring task goes back to the date it had)."""
+        return TaskPublic.model_validate(self._request("POST", f"/tasks/{_segment(task_id)}/reopen"))
+
+    def bulk(self, action: BulkAction) -> BulkResult:
+        return BulkResult.model_validate(self._request("POST", "/tasks/bulk", json=_body(action)))
+
+    def parse_quick_add(self, text: str) -> QuickAddParsed:
+        """What quick add understands of ``text`` (nothing is saved); ``.task`` is ready for ``create_task``."""
+        return QuickAddParsed.model_validate(self._request("POST", "/quick-add/parse", json={"text": text}))
+
+
+def _segment(value: str) -> str:
+    """An id as one URL path segment (ids are opaque: never let one add path segments or a query)."""
+    return quote(value, safe="")
+
+
+def _body(
+    model: TaskCreate | TaskUpdate | ProjectCreate | ProjectUpdate | LabelCreate | LabelUpdate | BulkAction,
+) -> Any:
+    """The JSON body: what was set on the model, so an explicit ``None`` clears and an unset field stays."""
+    return model.model_dump(mode="json", exclude_unset=True)
