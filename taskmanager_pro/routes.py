@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 HOME = "/"
+TODAY = HOME  # the home page is the Today view
+UPCOMING = "/upcoming"
+INBOX = "/inbox"
+COMPLETED = "/completed"
+PROJECT = "/projects/[project_id]"  # dynamic route: the project page (list or board)
+LABEL = "/labels/[label_id]"  # dynamic route: the open tasks with a label
 SIGN_UP = "/sign-up"
 CONFIRM = "/confirm"
 SIGN_IN = "/sign-in"
@@ -31,3 +37,11 @@ def sign_in(next_path: str | None = None) -> str:
     """The sign-in page, coming back to ``next_path`` afterwards (dropped when it is not a safe local path)."""
     target = safe_next(next_path)
     return SIGN_IN if target == HOME else f"{SIGN_IN}?{urlencode({'next': target})}"
+
+
+def project(project_id: str) -> str:
+    return f"/projects/{quote(project_id, safe='')}"
+
+
+def label(label_id: str) -> str:
+    return f"/labels/{quote(label_id, safe='')}"

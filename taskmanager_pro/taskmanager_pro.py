@@ -14,6 +14,8 @@ from backend.names import APP_DISPLAY_NAME
 from taskmanager_pro import pages, routes
 from taskmanager_pro.guards import Page, login_checked
 from taskmanager_pro.state import AuthState, OutboxState, SettingsState
+from taskmanager_pro.state.tasks import TasksState
+from taskmanager_pro.state.workspace import WorkspaceState
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,7 @@ FAVICON = "/favicon.svg"
 
 app = rx.App(
     head_components=[rx.el.link(rel="icon", href=FAVICON, type="image/svg+xml")],
+    stylesheets=["/tasks.css"],
     api_transformer=_api_transformer(),
     backend_exception_handler=unexpected_error,
 )
@@ -47,8 +50,14 @@ def add_page(component: Page, route: str, name: str | None, on_load: object) -> 
     app.add_page(component, route=route, title=title, on_load=on_load)
 
 
-add_page(pages.home_page, routes.HOME, None, login_checked())
-add_page(pages.settings_page, routes.SETTINGS, "Settings", login_checked(SettingsState.load))
+# The task views: one page, the view comes from the route (TasksState.open_view reads it).
+add_page(pages.tasks_page, routes.TODAY, "Today", login_checked(TasksState.open_view))
+add_page(pages.tasks_page, routes.UPCOMING, "Upcoming", login_checked(TasksState.open_view))
+add_page(pages.tasks_page, routes.INBOX, "Inbox", login_checked(TasksState.open_view))
+add_page(pages.tasks_page, routes.COMPLETED, "Completed", login_checked(TasksState.open_view))
+add_page(pages.tasks_page, routes.PROJECT, "Project", login_checked(TasksState.open_view))
+add_page(pages.tasks_page, routes.LABEL, "Label", login_checked(TasksState.open_view))
+add_page(pages.settings_page, routes.SETTINGS, "Settings", login_checked(SettingsState.load, WorkspaceState.load))
 add_page(pages.sign_up_page, routes.SIGN_UP, "Sign up", AuthState.open_form)
 add_page(pages.confirm_page, routes.CONFIRM, "Confirm your email", AuthState.open_form)
 add_page(pages.sign_in_page, routes.SIGN_IN, "Sign in", AuthState.open_sign_in)

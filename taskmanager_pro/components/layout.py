@@ -9,16 +9,23 @@ import reflex as rx
 
 from backend.names import APP_DISPLAY_NAME
 from taskmanager_pro import routes
-from taskmanager_pro.state import AppState
+from taskmanager_pro.components.keyboard import help_overlay, shortcut_listener
+from taskmanager_pro.components.projects import labels_section, projects_section, workspace_dialogs
+from taskmanager_pro.components.quick_add import quick_add_dialog
+from taskmanager_pro.state import AppState, quick_add, tasks
 
-# The views later issues add. Until then they are listed, marked "soon", and lead nowhere.
-NAV_ITEMS: tuple[tuple[str, str], ...] = (
-    ("Today", "sun"),
-    ("Upcoming", "calendar-days"),
-    ("Inbox", "inbox"),
-    ("Projects", "folder"),
-    ("Statistics", "chart-column"),
+QuickAddState: Any = quick_add.QuickAddState  # (untyped for mypy, as every Var in a component)
+TasksState: Any = tasks.TasksState
+
+# The task views, in the sidebar's order.
+VIEWS: tuple[tuple[str, str, str], ...] = (
+    ("Today", "calendar-check", routes.TODAY),
+    ("Upcoming", "calendar-days", routes.UPCOMING),
+    ("Inbox", "inbox", routes.INBOX),
+    ("Completed", "circle-check-big", routes.COMPLETED),
 )
+# The views later issues add. Until then they are listed, marked "soon", and lead nowhere.
+NAV_ITEMS: tuple[tuple[str, str], ...] = (("Statistics", "chart-column"),)
 # Phone widths get the menu button instead of the sidebar (Radix breakpoints: initial, xs, sm ≥ 768 px).
 DESKTOP_ONLY = ["none", "none", "flex"]
 PHONE_ONLY = ["flex", "flex", "none"]
@@ -112,35 +119,60 @@ def coming_soon(label: str, icon: str) -> rx.Component:
     )
 
 
-def sidebar() -> rx.Component:
+def sidebar_content() -> rx.Component:
     return rx.vstack(
-        nav_link("Home", "house", routes.HOME),
+        *[nav_link(label, icon, href) for label, icon, href in VIEWS],
+        projects_section(),
+        labels_section(),
+        rx.box(height="var(--space-3)"),
         *[coming_soon(label, icon) for label, icon in NAV_ITEMS],
         rx.spacer(),
         nav_link("Settings", "settings", routes.SETTINGS),
+        rx.button(
+            rx.icon("keyboard", size=14),
+            "Shortcuts",
+            rx.code("?", variant="outline", size="1"),
+            variant="ghost",
+            color_scheme="gray",
+            size="1",
+            on_click=TasksState.set_help_open(True),
+            margin_left="var(--space-2)",
+            margin_top="var(--space-2)",
+        ),
+        spacing="1",
+        width="100%",
+        min_height="100%",
+    )
+
+
+def sidebar() -> rx.Component:
+    return rx.box(
+        sidebar_content(),
         as_="nav",
         aria_label="Views",
         display=DESKTOP_ONLY,
-        width="15em",
-        min_width="15em",
-        spacing="1",
+        width="16em",
+        min_width="16em",
         padding="var(--space-3)",
         border_right=f"1px solid {rx.color('gray', 5)}",
+        background=rx.color("gray", 2),
         position="sticky",
         top="57px",
         height="calc(100vh - 57px)",
+        overflow_y="auto",
     )
 
 
 def phone_nav() -> rx.Component:
+    """Phones: the sidebar in a sheet from the left (a Radix dialog pinned to the edge, see tasks.css)."""
     return rx.box(
-        rx.menu.root(
-            rx.menu.trigger(rx.icon_button(rx.icon("menu"), variant="ghost", aria_label="Open navigation")),
-            rx.menu.content(
-                rx.menu.item("Home", on_click=rx.redirect(routes.HOME)),
-                *[rx.menu.item(f"{label} (soon)", disabled=True) for label, _ in NAV_ITEMS],
-                rx.menu.separator(),
-                rx.menu.item("Settings", on_click=rx.redirect(routes.SETTINGS)),
+        rx.dialog.root(
+            rx.dialog.trigger(rx.icon_button(rx.icon("menu"), variant="ghost", aria_label="Open navigation")),
+            rx.dialog.content(
+                rx.dialog.title("Navigation", class_name="tmp-visually-hidden"),
+                rx.dialog.description("Views, projects and labels", class_name="tmp-visually-hidden"),
+                rx.dialog.close(rx.box(sidebar_content(), as_="nav", aria_label="Views", height="100%"), as_child=True),
+                class_name="tmp-nav-drawer",
             ),
         ),
         display=PHONE_ONLY,
@@ -168,10 +200,22 @@ def header(*right: rx.Component) -> rx.Component:
     )
 
 
-def app_shell(*content: rx.Component) -> rx.Component:
-    """The signed-in frame: header with the user menu, the views sidebar, the page's content."""
+def quick_add_button() -> rx.Component:
+    return rx.button(
+        rx.icon("plus", size=16),
+        rx.text("Add task", display=["none", "inline", "inline"]),
+        on_click=QuickAddState.open_dialog,
+        size="2",
+        aria_label="Add task",
+        title="Add a task (Q)",
+    )
+
+
+def app_shell(*content: rx.Component, max_width: Any = "60em") -> rx.Component:
+    """The signed-in frame: header with quick add and the user menu, the sidebar, the page's content, and what
+    every signed-in page shares (the quick-add dialog, keyboard shortcuts and their help, project dialogs)."""
     return rx.box(
-        header(user_menu()),
+        header(quick_add_button(), user_menu()),
         rx.hstack(
             sidebar(),
             rx.box(
@@ -179,13 +223,17 @@ def app_shell(*content: rx.Component) -> rx.Component:
                 as_="main",
                 flex="1",
                 min_width="0",
-                padding=["var(--space-4)", "var(--space-5)", "var(--space-6)"],
-                max_width="60em",
+                padding=["var(--space-3)", "var(--space-5)", "var(--space-6)"],
+                max_width=max_width,
             ),
             spacing="0",
             align="start",
             width="100%",
         ),
+        quick_add_dialog(),
+        workspace_dialogs(),
+        help_overlay(TasksState.help_open, TasksState.set_help_open),
+        shortcut_listener(on_shortcut=TasksState.shortcut),
         min_height="100vh",
     )
 

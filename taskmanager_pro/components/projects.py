@@ -1,0 +1,375 @@
+# (Reflex components are untyped for mypy: every rx.* call is Any.)
+"""Projects and labels: the sidebar sections, the create/edit dialogs and the delete confirmation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from taskmanager_pro.components.forms import error_message, field, form
+from taskmanager_pro.state.views import COLORS
+from taskmanager_pro.state.workspace import WorkspaceState
+
+W: Any = WorkspaceState  # (untyped for mypy, as every Var in a component)
+
+
+def color_dot(color: Any, size: str = "10px") -> rx.Component:
+    return rx.box(width=size, height=size, min_width=size, border_radius="50%", background=color)
+
+
+def color_picker(value: Any, on_pick: Any, label: str) -> rx.Component:
+    return rx.flex(
+        *[
+            rx.el.button(
+                type="button",
+                title=name,
+                aria_label=f"{label}: {name}",
+                aria_pressed=rx.cond(value == color, "true", "false"),
+                on_click=on_pick(color),
+                class_name="tmp-swatch",
+                style={"--tmp-swatch": color},
+            )
+            for name, color in COLORS
+        ],
+        wrap="wrap",
+        gap="2",
+        role="group",
+        aria_label=label,
+    )
+
+
+def sidebar_heading(text: str, on_add: Any, add_label: str) -> rx.Component:
+    return rx.hstack(
+        rx.text(
+            text, size="1", weight="bold", color_scheme="gray", text_transform="uppercase", letter_spacing="0.04em"
+        ),
+        rx.spacer(),
+        rx.icon_button(
+            rx.icon("plus", size=14),
+            variant="ghost",
+            color_scheme="gray",
+            size="1",
+            on_click=on_add,
+            aria_label=add_label,
+        ),
+        align="center",
+        width="100%",
+        padding_x="var(--space-3)",
+        padding_top="var(--space-4)",
+        padding_bottom="var(--space-1)",
+    )
+
+
+def _entry(href: Any, icon: rx.Component, name: Any, menu: rx.Component, *, current: Any) -> rx.Component:
+    return rx.hstack(
+        rx.link(
+            rx.hstack(icon, rx.text(name, size="2", truncate=True), align="center", spacing="2", min_width="0"),
+            href=href,
+            underline="none",
+            color="inherit",
+            flex="1",
+            min_width="0",
+            aria_current=rx.cond(current, "page", ""),
+        ),
+        menu,
+        align="center",
+        spacing="1",
+        width="100%",
+        padding_left="var(--space-3)",
+        padding_right="var(--space-1)",
+        padding_y="6px",
+        border_radius="var(--radius-2)",
+        background=rx.cond(current, rx.color("accent", 3), "transparent"),
+        color=rx.cond(current, rx.color("accent", 11), rx.color("gray", 12)),
+        _hover={"background": rx.cond(current, rx.color("accent", 4), rx.color("gray", 3))},
+        class_name="tmp-side-entry",
+    )
+
+
+def _here(href: Any) -> Any:
+    return W.router.url.path.rstrip("/") == href
+
+
+def project_entry(project: Any) -> rx.Component:
+    href = "/projects/" + project.id
+    menu = rx.menu.root(
+        rx.menu.trigger(
+            rx.icon_button(
+                rx.icon("ellipsis", size=14),
+                variant="ghost",
+                color_scheme="gray",
+                size="1",
+                aria_label="Project actions: " + project.name,
+                class_name="tmp-side-menu",
+            )
+        ),
+        rx.menu.content(
+            rx.menu.item(rx.icon("pencil", size=14), "Edit…", on_click=W.edit_project(project.id)),
+            rx.menu.item(rx.icon("arrow-up", size=14), "Move up", on_click=W.move_project(project.id, -1)),
+            rx.menu.item(rx.icon("arrow-down", size=14), "Move down", on_click=W.move_project(project.id, 1)),
+            rx.menu.item(rx.icon("archive", size=14), "Archive", on_click=W.set_archived(project.id, True)),
+            rx.menu.separator(),
+            rx.menu.item(
+                rx.icon("trash-2", size=14), "Delete…", color_scheme="red", on_click=W.ask_delete_project(project.id)
+            ),
+        ),
+    )
+    return _entry(href, color_dot(project.color), project.name, menu, current=_here(href))
+
+
+def archived_entry(project: Any) -> rx.Component:
+    href = "/projects/" + project.id
+    menu = rx.menu.root(
+        rx.menu.trigger(
+            rx.icon_button(
+                rx.icon("ellipsis", size=14),
+                variant="ghost",
+                color_scheme="gray",
+                size="1",
+                aria_label="Project actions: " + project.name,
+                class_name="tmp-side-menu",
+            )
+        ),
+        rx.menu.content(
+            rx.menu.item(rx.icon("archive-restore", size=14), "Restore", on_click=W.set_archived(project.id, False)),
+            rx.menu.item(
+                rx.icon("trash-2", size=14), "Delete…", color_scheme="red", on_click=W.ask_delete_project(project.id)
+            ),
+        ),
+    )
+    return rx.box(
+        _entry(href, color_dot(project.color), project.name, menu, current=_here(href)),
+        opacity="0.7",
+        width="100%",
+    )
+
+
+def label_entry(label: Any) -> rx.Component:
+    href = "/labels/" + label.id
+    menu = rx.icon_button(
+        rx.icon("pencil", size=12),
+        variant="ghost",
+        color_scheme="gray",
+        size="1",
+        on_click=W.edit_label(label.id),
+        aria_label="Edit label " + label.name,
+        class_name="tmp-side-menu",
+    )
+    return _entry(href, rx.icon("tag", size=14, color=label.color), label.name, menu, current=_here(href))
+
+
+def projects_section() -> rx.Component:
+    return rx.vstack(
+        sidebar_heading("Projects", W.new_project, "New project"),
+        rx.foreach(W.active_projects, project_entry),
+        rx.cond(
+            W.active_projects.length() == 0,
+            rx.text("No projects yet.", size="1", color_scheme="gray", padding_x="var(--space-3)"),
+        ),
+        rx.cond(
+            W.archived_projects.length() > 0,
+            rx.vstack(
+                rx.button(
+                    rx.icon(rx.cond(W.show_archived, "chevron-down", "chevron-right"), size=14),
+                    "Archived (",
+                    W.archived_projects.length(),
+                    ")",
+                    variant="ghost",
+                    color_scheme="gray",
+                    size="1",
+                    on_click=W.toggle_archived,
+                    margin_left="var(--space-2)",
+                ),
+                rx.cond(W.show_archived, rx.foreach(W.archived_projects, archived_entry)),
+                spacing="1",
+                width="100%",
+            ),
+        ),
+        spacing="0",
+        width="100%",
+    )
+
+
+def labels_section() -> rx.Component:
+    return rx.vstack(
+        sidebar_heading("Labels", W.new_label, "New label"),
+        rx.foreach(W.labels, label_entry),
+        rx.cond(
+            W.labels.length() == 0,
+            rx.text("Type @name in quick add to make one.", size="1", color_scheme="gray", padding_x="var(--space-3)"),
+        ),
+        spacing="0",
+        width="100%",
+    )
+
+
+# --- dialogs ---------------------------------------------------------------------------------
+def project_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(rx.cond(W.editing_project_id != "", "Edit project", "New project")),
+            form(
+                rx.vstack(
+                    field(
+                        "Name",
+                        rx.input(
+                            id="project_name",
+                            name="project_name",
+                            value=W.project_name,
+                            on_change=W.set_project_name,
+                            max_length=60,
+                            auto_focus=True,
+                            auto_complete="off",
+                            size="3",
+                            width="100%",
+                        ),
+                        control_id="project_name",
+                    ),
+                    rx.vstack(
+                        rx.text("Colour", size="2", weight="medium"),
+                        color_picker(W.project_color, W.set_project_color, "Project colour"),
+                        spacing="1",
+                        width="100%",
+                    ),
+                    field(
+                        "Sections (board columns)",
+                        rx.text_area(
+                            id="project_sections",
+                            name="project_sections",
+                            value=W.project_sections,
+                            on_change=W.set_project_sections,
+                            placeholder="To do\nDoing\nReview",
+                            rows="4",
+                            width="100%",
+                        ),
+                        control_id="project_sections",
+                        hint="One per line. Tasks in a section that you remove go to “No section”.",
+                    ),
+                    error_message(W.project_error),
+                    rx.hstack(
+                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
+                        rx.button(
+                            rx.cond(W.editing_project_id != "", "Save", "Create project"),
+                            type="submit",
+                            loading=W.project_busy,
+                            disabled=W.project_busy | ~rx.State.is_hydrated,
+                        ),
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="4",
+                    width="100%",
+                ),
+                on_submit=W.save_project,
+            ),
+            max_width="30em",
+        ),
+        open=W.project_dialog,
+        on_open_change=W.set_project_dialog,
+    )
+
+
+def delete_project_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Delete “", W.deleting_project_name, "”?"),
+            rx.alert_dialog.description(
+                "The project and all its tasks are deleted for good. Archive it instead to keep them.", size="2"
+            ),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(rx.button("Delete project", color_scheme="red", on_click=W.delete_project)),
+                spacing="3",
+                justify="end",
+                margin_top="4",
+            ),
+            max_width="28em",
+        ),
+        open=W.deleting_project_id != "",
+        on_open_change=W.cancel_delete_project,
+    )
+
+
+def label_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(rx.cond(W.editing_label_id != "", "Edit label", "New label")),
+            form(
+                rx.vstack(
+                    field(
+                        "Name",
+                        rx.input(
+                            id="label_name",
+                            name="label_name",
+                            value=W.label_name,
+                            on_change=W.set_label_name,
+                            max_length=60,
+                            auto_focus=True,
+                            auto_complete="off",
+                            size="3",
+                            width="100%",
+                        ),
+                        control_id="label_name",
+                    ),
+                    rx.vstack(
+                        rx.text("Colour", size="2", weight="medium"),
+                        color_picker(W.label_color, W.set_label_color, "Label colour"),
+                        spacing="1",
+                        width="100%",
+                    ),
+                    error_message(W.label_error),
+                    rx.hstack(
+                        rx.cond(
+                            W.editing_label_id != "",
+                            rx.button(
+                                "Delete label",
+                                type="button",
+                                variant="ghost",
+                                color_scheme="red",
+                                on_click=W.delete_label,
+                            ),
+                        ),
+                        rx.spacer(),
+                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
+                        rx.button(
+                            rx.cond(W.editing_label_id != "", "Save", "Create label"),
+                            type="submit",
+                            loading=W.label_busy,
+                            disabled=W.label_busy | ~rx.State.is_hydrated,
+                        ),
+                        width="100%",
+                        align="center",
+                    ),
+                    spacing="4",
+                    width="100%",
+                ),
+                on_submit=W.save_label,
+            ),
+            max_width="28em",
+        ),
+        open=W.label_dialog,
+        on_open_change=W.set_label_dialog,
+    )
+
+
+def project_page_menu(project_id: Any) -> rx.Component:
+    """The ⋯ menu in a project page's header."""
+    return rx.menu.root(
+        rx.menu.trigger(
+            rx.icon_button(rx.icon("ellipsis", size=16), variant="soft", color_scheme="gray", aria_label="Project menu")
+        ),
+        rx.menu.content(
+            rx.menu.item(rx.icon("pencil", size=14), "Edit project…", on_click=W.edit_project(project_id)),
+            rx.menu.item(rx.icon("archive", size=14), "Archive", on_click=W.set_archived(project_id, True)),
+            rx.menu.separator(),
+            rx.menu.item(
+                rx.icon("trash-2", size=14), "Delete…", color_scheme="red", on_click=W.ask_delete_project(project_id)
+            ),
+            align="end",
+        ),
+    )
+
+
+def workspace_dialogs() -> rx.Component:
+    return rx.fragment(project_dialog(), delete_project_dialog(), label_dialog())

@@ -1,0 +1,748 @@
+# (Reflex components are untyped for mypy: every rx.* call is Any.)
+"""Task lists: rows, day groups, board columns, the filter bar, the bulk bar, and their dialogs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from taskmanager_pro.components.forms import blocked
+from taskmanager_pro.state import task_detail, tasks
+from taskmanager_pro.state.views import PRIORITY_NAMES
+
+# The states as Vars for the components below (untyped for mypy, as every Var in a component).
+TasksState: Any = tasks.TasksState
+TaskDetailState: Any = task_detail.TaskDetailState
+
+TONE_COLORS = {
+    "overdue": "red",
+    "today": "grass",
+    "tomorrow": "orange",
+    "week": "violet",
+    "later": "gray",
+}
+
+
+def native_select(*options: rx.Component, **props: Any) -> rx.Component:
+    """A native select in the app's look (phones show their own picker; tests use ``select_option``)."""
+    style: dict[str, Any] = {
+        "height": "var(--space-6)",
+        "padding_x": "var(--space-2)",
+        "border_radius": "var(--radius-2)",
+        "border": f"1px solid {rx.color('gray', 7)}",
+        "background": rx.color("gray", 1),
+        "color": "inherit",
+        "font_size": "var(--font-size-2)",
+        "max_width": "100%",
+    }
+    return rx.el.select(*options, **(style | props))
+
+
+def tone_color(tone: Any) -> Any:
+    return rx.match(
+        tone,
+        *[(name, rx.color(scheme, 11)) for name, scheme in TONE_COLORS.items()],
+        rx.color("gray", 11),
+    )
+
+
+def check_circle(row: Any, on_click: Any, *, size: str = "20px") -> rx.Component:
+    """The round checkbox of a task, ringed in its priority's colour; ticked when done."""
+    return rx.el.button(
+        rx.icon("check", size=12, stroke_width=3, class_name="tmp-check-tick"),
+        role="checkbox",
+        aria_checked=rx.cond(row.done, "true", "false"),
+        aria_label=rx.cond(row.done, "Reopen ", "Complete ") + row.title,
+        title=rx.cond(row.done, "Reopen", "Complete"),
+        on_click=on_click.stop_propagation,
+        class_name="tmp-check",
+        data_done=rx.cond(row.done, "true", "false"),
+        style={"--tmp-check-color": row.priority_color},
+        width=size,
+        height=size,
+        min_width=size,
+    )
+
+
+def due_chip(row: Any) -> rx.Component:
+    return rx.cond(
+        row.due_text != "",
+        rx.hstack(
+            rx.icon("calendar", size=13),
+            rx.text(row.due_text, size="1", weight="medium"),
+            rx.cond(row.recurring, rx.icon("repeat", size=12, aria_label="Repeats")),
+            spacing="1",
+            align="center",
+            color=tone_color(row.due_tone),
+            data_tone=row.due_tone,
+            class_name="tmp-due",
+            title=rx.cond(row.recurring, row.recurrence_text, ""),
+        ),
+    )
+
+
+def label_chip(label: Any) -> rx.Component:
+    return rx.hstack(
+        rx.icon("tag", size=12, color=label.color),
+        rx.text(label.name, size="1"),
+        spacing="1",
+        align="center",
+        color=rx.color("gray", 11),
+    )
+
+
+def row_meta(row: Any, *, show_project: Any) -> rx.Component:
+    return rx.hstack(
+        due_chip(row),
+        rx.cond(
+            row.subtasks_total > 0,
+            rx.hstack(
+                rx.icon("list-checks", size=13),
+                rx.text(row.subtasks_done.to_string() + "/" + row.subtasks_total.to_string(), size="1"),
+                spacing="1",
+                align="center",
+                color=rx.color("gray", 11),
+                title="Subtasks done",
+            ),
+        ),
+        rx.cond(row.has_notes, rx.icon("notebook-text", size=13, color=rx.color("gray", 10), aria_label="Has notes")),
+        rx.foreach(row.labels, label_chip),
+        rx.cond(
+            show_project & (row.project_name != ""),
+            rx.hstack(
+                rx.box(width="8px", height="8px", border_radius="50%", background=row.project_color),
+                rx.text(row.project_name, size="1"),
+                spacing="1",
+                align="center",
+                color=rx.color("gray", 11),
+                margin_left="auto",
+            ),
+        ),
+        rx.cond(row.completed_text != "", rx.text(row.completed_text, size="1", color_scheme="gray")),
+        spacing="3",
+        align="center",
+        wrap="wrap",
+        width="100%",
+        row_gap="1",
+    )
+
+
+def select_box(row: Any) -> rx.Component:
+    selected = TasksState.selected.contains(row.id)
+    return rx.cond(
+        TasksState.select_mode,
+        rx.checkbox(
+            checked=selected,
+            on_click=TasksState.toggle_selected(row.id).stop_propagation,
+            aria_label="Select " + row.title,
+            size="2",
+        ),
+    )
+
+
+def row_menu(row: Any) -> rx.Component:
+    return rx.menu.root(
+        rx.menu.trigger(
+            rx.icon_button(
+                rx.icon("ellipsis", size=16),
+                variant="ghost",
+                color_scheme="gray",
+                size="1",
+                aria_label="More actions for " + row.title,
+                on_click=rx.stop_propagation,
+                class_name="tmp-row-menu",
+            ),
+        ),
+        rx.menu.content(
+            rx.menu.item(rx.icon("panel-right-open", size=14), "Open", on_click=TaskDetailState.open_task(row.id)),
+            rx.menu.item(rx.icon("square-check", size=14), "Select", on_click=TasksState.toggle_selected(row.id)),
+            rx.menu.separator(),
+            rx.menu.item(
+                rx.icon("trash-2", size=14), "Delete…", color_scheme="red", on_click=TasksState.ask_delete(row.id)
+            ),
+            on_click=rx.stop_propagation,
+        ),
+    )
+
+
+def task_row(row: Any) -> rx.Component:
+    """One task; focusable (j/k), opens the detail panel on click or Enter."""
+    show_project = (TasksState.view != "project") & (TasksState.view != "inbox")
+    return rx.hstack(
+        select_box(row),
+        check_circle(row, TasksState.toggle_done(row.id)),
+        rx.vstack(
+            rx.text(
+                row.title,
+                size="2",
+                class_name="tmp-row-title",
+                text_decoration=rx.cond(row.done, "line-through", "none"),
+                color=rx.cond(row.done, rx.color("gray", 10), rx.color("gray", 12)),
+            ),
+            row_meta(row, show_project=show_project),
+            spacing="1",
+            flex="1",
+            min_width="0",
+        ),
+        row_menu(row),
+        data_task_row="true",
+        data_task_id=row.id,
+        data_selected=rx.cond(TasksState.selected.contains(row.id), "true", "false"),
+        tab_index=0,
+        role="listitem",
+        aria_label=row.title,
+        on_click=TaskDetailState.open_task(row.id),
+        class_name="tmp-row",
+        align="start",
+        spacing="3",
+        width="100%",
+    )
+
+
+def group_header(group: Any) -> rx.Component:
+    return rx.cond(
+        group.title != "",
+        rx.hstack(
+            rx.heading(
+                group.title,
+                size="3",
+                as_="h2",
+                color=rx.cond(group.tone == "overdue", rx.color("red", 11), rx.color("gray", 12)),
+            ),
+            rx.cond(group.subtitle != "", rx.text(group.subtitle, size="2", color_scheme="gray")),
+            rx.spacer(),
+            rx.text(group.count, size="1", color_scheme="gray"),
+            align="baseline",
+            spacing="2",
+            width="100%",
+            padding_top="var(--space-4)",
+            padding_bottom="var(--space-1)",
+            border_bottom=f"1px solid {rx.color('gray', 4)}",
+        ),
+    )
+
+
+def task_group(group: Any) -> rx.Component:
+    return rx.box(
+        group_header(group),
+        rx.cond(
+            group.count > 0,
+            rx.box(rx.foreach(group.rows, task_row), role="list", aria_label=group.title, width="100%"),
+            rx.cond(
+                TasksState.view == "upcoming",
+                rx.text("Nothing planned", size="1", color_scheme="gray", padding_y="var(--space-2)"),
+            ),
+        ),
+        width="100%",
+        data_group=group.key,
+    )
+
+
+def skeleton_rows() -> rx.Component:
+    return rx.vstack(
+        *[
+            rx.hstack(
+                rx.skeleton(width="20px", height="20px", border_radius="50%"),
+                rx.vstack(rx.skeleton(height="14px", width=f"{w}%"), rx.skeleton(height="10px", width="30%")),
+                width="100%",
+                padding_y="var(--space-3)",
+            )
+            for w in (60, 45, 70, 35)
+        ],
+        width="100%",
+        aria_busy="true",
+    )
+
+
+def empty_state() -> rx.Component:
+    return rx.center(
+        rx.vstack(
+            rx.icon(
+                rx.match(
+                    TasksState.view,
+                    ("today", "sun"),
+                    ("upcoming", "calendar-days"),
+                    ("completed", "circle-check-big"),
+                    ("inbox", "inbox"),
+                    "list-todo",
+                ),
+                size=40,
+                color=rx.color("gray", 8),
+            ),
+            rx.text(TasksState.empty_text, color_scheme="gray", size="2", text_align="center"),
+            rx.cond(
+                TasksState.search.length() + TasksState.filters_active > 0,
+                rx.button("Clear search and filters", variant="soft", size="1", on_click=TasksState.clear_filters),
+            ),
+            align="center",
+            spacing="2",
+        ),
+        padding_y="var(--space-8)",
+        width="100%",
+    )
+
+
+def task_list() -> rx.Component:
+    has_rows = TasksState.shown > 0
+    return rx.box(
+        rx.cond(
+            has_rows | (TasksState.view == "upcoming"),
+            rx.foreach(TasksState.groups, task_group),
+        ),
+        rx.cond(~has_rows, empty_state()),
+        width="100%",
+    )
+
+
+# --- board -----------------------------------------------------------------------------------
+def move_select(row: Any, column_key: Any) -> rx.Component:
+    return native_select(
+        rx.foreach(TasksState.groups, lambda g: rx.el.option(g.title, value=g.key)),
+        value=column_key,
+        on_change=lambda value: TasksState.move_to_column(row.id, value),
+        on_click=rx.stop_propagation,
+        aria_label="Move " + row.title + " to column",
+        title="Move to column",
+        height="var(--space-5)",
+        font_size="var(--font-size-1)",
+    )
+
+
+def board_card(row: Any, column_key: Any) -> rx.Component:
+    return rx.box(
+        rx.hstack(
+            select_box(row),
+            check_circle(row, TasksState.toggle_done(row.id), size="18px"),
+            rx.text(
+                row.title,
+                size="2",
+                flex="1",
+                min_width="0",
+                text_decoration=rx.cond(row.done, "line-through", "none"),
+                color=rx.cond(row.done, rx.color("gray", 10), rx.color("gray", 12)),
+            ),
+            align="start",
+            spacing="2",
+            width="100%",
+        ),
+        rx.box(row_meta(row, show_project=False), padding_left="26px", padding_top="var(--space-1)"),
+        rx.hstack(
+            rx.spacer(),
+            move_select(row, column_key),
+            padding_top="var(--space-2)",
+            width="100%",
+        ),
+        data_task_row="true",
+        data_task_id=row.id,
+        data_selected=rx.cond(TasksState.selected.contains(row.id), "true", "false"),
+        tab_index=0,
+        role="listitem",
+        aria_label=row.title,
+        on_click=TaskDetailState.open_task(row.id),
+        class_name="tmp-card",
+    )
+
+
+def board_column(group: Any) -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.heading(group.title, size="2", as_="h2"),
+            rx.badge(group.count, variant="soft", color_scheme="gray", radius="full"),
+            align="center",
+            spacing="2",
+            padding_x="var(--space-1)",
+        ),
+        rx.vstack(
+            rx.foreach(group.rows, lambda row: board_card(row, group.key)),
+            rx.cond(
+                group.count == 0,
+                rx.text("No tasks", size="1", color_scheme="gray", padding="var(--space-3)"),
+            ),
+            role="list",
+            aria_label=group.title,
+            spacing="2",
+            width="100%",
+        ),
+        data_column=group.key,
+        class_name="tmp-column",
+        spacing="2",
+    )
+
+
+def board() -> rx.Component:
+    return rx.box(
+        rx.hstack(rx.foreach(TasksState.groups, board_column), spacing="3", align="start"),
+        overflow_x="auto",
+        width="100%",
+        padding_bottom="var(--space-4)",
+    )
+
+
+# --- header, toolbar, filters ----------------------------------------------------------------
+def layout_switch() -> rx.Component:
+    return rx.cond(
+        TasksState.view == "project",
+        rx.hstack(
+            rx.segmented_control.root(
+                rx.segmented_control.item(rx.hstack(rx.icon("list", size=14), "List", align="center"), value="list"),
+                rx.segmented_control.item(
+                    rx.hstack(rx.icon("square-kanban", size=14), "Board", align="center"), value="board"
+                ),
+                value=rx.cond(TasksState.is_board, "board", "list"),
+                on_change=lambda value: TasksState.set_layout(rx.cond(value == "board", "sections", "list")),
+                size="1",
+                aria_label="Layout",
+            ),
+            rx.cond(
+                TasksState.is_board,
+                native_select(
+                    rx.el.option("Columns: sections", value="sections"),
+                    rx.el.option("Columns: status", value="status"),
+                    value=TasksState.layout,
+                    on_change=TasksState.set_layout,
+                    aria_label="Board columns",
+                ),
+            ),
+            align="center",
+            spacing="2",
+        ),
+    )
+
+
+def page_header(project_menu: rx.Component) -> rx.Component:
+    return rx.hstack(
+        rx.vstack(
+            rx.hstack(
+                rx.cond(
+                    TasksState.accent != "",
+                    rx.box(width="12px", height="12px", border_radius="50%", background=TasksState.accent),
+                ),
+                rx.heading(TasksState.heading, size="7", as_="h1"),
+                align="center",
+                spacing="2",
+            ),
+            rx.cond(TasksState.subheading != "", rx.text(TasksState.subheading, size="2", color_scheme="gray")),
+            spacing="1",
+        ),
+        rx.spacer(),
+        layout_switch(),
+        rx.cond(
+            TasksState.view == "upcoming",
+            rx.segmented_control.root(
+                rx.segmented_control.item("7 days", value="7"),
+                rx.segmented_control.item("14 days", value="14"),
+                value=TasksState.days.to_string(),
+                on_change=TasksState.set_days,
+                size="1",
+                aria_label="Days shown",
+            ),
+        ),
+        rx.cond(TasksState.view == "project", project_menu),
+        align="center",
+        wrap="wrap",
+        spacing="3",
+        width="100%",
+    )
+
+
+def filter_field(label: str, control: rx.Component) -> rx.Component:
+    return rx.vstack(rx.text(label, size="1", weight="medium", color_scheme="gray"), control, spacing="1", width="100%")
+
+
+def filters_popover() -> rx.Component:
+    return rx.popover.root(
+        rx.popover.trigger(
+            rx.button(
+                rx.icon("list-filter", size=14),
+                "Filters",
+                rx.cond(TasksState.filters_active > 0, rx.badge(TasksState.filters_active, radius="full")),
+                variant=rx.cond(TasksState.filters_active > 0, "soft", "outline"),
+                color_scheme=rx.cond(TasksState.filters_active > 0, "indigo", "gray"),
+                size="2",
+            )
+        ),
+        rx.popover.content(
+            rx.vstack(
+                filter_field(
+                    "Priority",
+                    native_select(
+                        rx.el.option("Any priority", value=""),
+                        *[rx.el.option(PRIORITY_NAMES[p], value=str(p)) for p in (1, 2, 3, 4)],
+                        value=TasksState.priority_filter,
+                        on_change=TasksState.set_priority_filter,
+                        aria_label="Priority",
+                        width="100%",
+                    ),
+                ),
+                rx.cond(
+                    TasksState.view != "label",
+                    filter_field(
+                        "Label",
+                        native_select(
+                            rx.el.option("Any label", value=""),
+                            rx.foreach(TasksState.labels, lambda label: rx.el.option(label.name, value=label.id)),
+                            value=TasksState.label_filter,
+                            on_change=TasksState.set_label_filter,
+                            aria_label="Label",
+                            width="100%",
+                        ),
+                    ),
+                ),
+                rx.cond(
+                    (TasksState.view != "project") & (TasksState.view != "inbox"),
+                    filter_field(
+                        "Project",
+                        native_select(
+                            rx.el.option("Any project", value=""),
+                            rx.foreach(TasksState.projects, lambda p: rx.el.option(p.name, value=p.id)),
+                            value=TasksState.project_filter,
+                            on_change=TasksState.set_project_filter,
+                            aria_label="Project",
+                            width="100%",
+                        ),
+                    ),
+                ),
+                rx.cond(
+                    (TasksState.view != "upcoming") & (TasksState.view != "completed"),
+                    rx.vstack(
+                        rx.hstack(
+                            filter_field(
+                                "Due from",
+                                rx.input(
+                                    type="date",
+                                    value=TasksState.due_from,
+                                    on_change=TasksState.set_due_from,
+                                    aria_label="Due from",
+                                    size="2",
+                                ),
+                            ),
+                            filter_field(
+                                "Due until",
+                                rx.input(
+                                    type="date",
+                                    value=TasksState.due_to,
+                                    on_change=TasksState.set_due_to,
+                                    aria_label="Due until",
+                                    size="2",
+                                ),
+                            ),
+                            spacing="2",
+                            width="100%",
+                        ),
+                        rx.el.label(
+                            rx.hstack(
+                                rx.switch(
+                                    checked=TasksState.overdue_only,
+                                    on_change=TasksState.set_overdue_only,
+                                    size="1",
+                                ),
+                                rx.text("Overdue only", size="2"),
+                                align="center",
+                                spacing="2",
+                            ),
+                        ),
+                        spacing="3",
+                        width="100%",
+                    ),
+                ),
+                rx.hstack(
+                    rx.button("Clear all", variant="ghost", size="1", on_click=TasksState.clear_filters),
+                    rx.spacer(),
+                    rx.popover.close(rx.button("Done", size="1")),
+                    width="100%",
+                    align="center",
+                ),
+                spacing="3",
+                width="17em",
+            ),
+            align="end",
+        ),
+    )
+
+
+def toolbar() -> rx.Component:
+    return rx.hstack(
+        rx.input(
+            rx.input.slot(rx.icon("search", size=14)),
+            placeholder="Search tasks",
+            type="search",
+            value=TasksState.search,
+            on_change=TasksState.set_search,
+            debounce_timeout=300,
+            aria_label="Search tasks",
+            id="task-search",
+            size="2",
+            flex="1",
+            min_width="10em",
+        ),
+        filters_popover(),
+        native_select(
+            rx.foreach(TasksState.sort_options, lambda option: rx.el.option(option[1], value=option[0])),
+            value=TasksState.sort,
+            on_change=TasksState.set_sort,
+            aria_label="Sort",
+            title="Sort",
+            height="var(--space-6)",
+        ),
+        rx.button(
+            rx.icon("list-checks", size=14),
+            rx.cond(TasksState.select_mode, "Done selecting", "Select"),
+            variant=rx.cond(TasksState.select_mode, "solid", "outline"),
+            color_scheme="gray",
+            size="2",
+            on_click=TasksState.toggle_select_mode,
+            disabled=blocked(False),
+        ),
+        spacing="2",
+        align="center",
+        wrap="wrap",
+        width="100%",
+    )
+
+
+def active_filter_chips() -> rx.Component:
+    def chip(visible: Any, text: Any, on_remove: Any) -> rx.Component:
+        return rx.cond(
+            visible,
+            rx.badge(
+                text,
+                rx.icon("x", size=12, cursor="pointer", on_click=on_remove, aria_label="Remove filter"),
+                variant="soft",
+                color_scheme="indigo",
+                radius="full",
+            ),
+        )
+
+    return rx.cond(
+        TasksState.filters_active > 0,
+        rx.hstack(
+            chip(
+                TasksState.priority_filter != "",
+                "Priority " + TasksState.priority_filter,
+                TasksState.set_priority_filter(""),
+            ),
+            chip(TasksState.label_filter != "", "Label", TasksState.set_label_filter("")),
+            chip(TasksState.project_filter != "", "Project", TasksState.set_project_filter("")),
+            chip(TasksState.due_from != "", "From " + TasksState.due_from, TasksState.set_due_from("")),
+            chip(TasksState.due_to != "", "Until " + TasksState.due_to, TasksState.set_due_to("")),
+            chip(TasksState.overdue_only, "Overdue", TasksState.set_overdue_only(False)),
+            wrap="wrap",
+            spacing="2",
+        ),
+    )
+
+
+def load_more() -> rx.Component:
+    return rx.cond(
+        TasksState.next_cursor != "",
+        rx.center(
+            rx.button(
+                "Load more",
+                variant="soft",
+                on_click=TasksState.load_more,
+                loading=TasksState.loading_more,
+                disabled=blocked(TasksState.loading_more),
+            ),
+            padding_y="var(--space-4)",
+            width="100%",
+        ),
+    )
+
+
+# --- bulk actions, deleting ------------------------------------------------------------------
+def bulk_bar() -> rx.Component:
+    return rx.cond(
+        TasksState.select_mode,
+        rx.box(
+            rx.hstack(
+                rx.text(TasksState.selected_count, " selected", size="2", weight="medium", white_space="nowrap"),
+                rx.button("Select all", variant="ghost", size="1", on_click=TasksState.select_all),
+                rx.spacer(),
+                rx.button(
+                    rx.icon("check", size=14),
+                    rx.cond(TasksState.view == "completed", "Reopen", "Complete"),
+                    size="2",
+                    on_click=TasksState.bulk_complete,
+                    disabled=TasksState.selected_count == 0,
+                ),
+                native_select(
+                    rx.el.option("Move to…", value="", disabled=True),
+                    rx.foreach(
+                        TasksState.open_projects,
+                        lambda p: rx.el.option(p.name, value=p.id),
+                    ),
+                    value="",
+                    on_change=TasksState.bulk_move,
+                    aria_label="Move selected to project",
+                    disabled=TasksState.selected_count == 0,
+                    height="var(--space-6)",
+                ),
+                rx.button(
+                    rx.icon("trash-2", size=14),
+                    "Delete",
+                    size="2",
+                    color_scheme="red",
+                    variant="soft",
+                    on_click=TasksState.set_bulk_delete_open(True),
+                    disabled=TasksState.selected_count == 0,
+                ),
+                rx.icon_button(
+                    rx.icon("x", size=16),
+                    variant="ghost",
+                    color_scheme="gray",
+                    on_click=TasksState.toggle_select_mode,
+                    aria_label="Stop selecting",
+                ),
+                align="center",
+                spacing="2",
+                wrap="wrap",
+                width="100%",
+            ),
+            role="toolbar",
+            aria_label="Bulk actions",
+            class_name="tmp-bulk-bar",
+        ),
+    )
+
+
+def confirm_dialog(
+    *, open_: Any, on_open_change: Any, title: Any, description: Any, confirm: str, on_confirm: Any
+) -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(title),
+            rx.alert_dialog.description(description, size="2"),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(rx.button(confirm, color_scheme="red", on_click=on_confirm)),
+                spacing="3",
+                justify="end",
+                margin_top="4",
+            ),
+            max_width="26em",
+        ),
+        open=open_,
+        on_open_change=on_open_change,
+    )
+
+
+def delete_dialogs() -> rx.Component:
+    return rx.fragment(
+        confirm_dialog(
+            open_=TasksState.deleting_id != "",
+            on_open_change=TasksState.set_delete_open,
+            title="Delete this task?",
+            description=rx.text("“", TasksState.deleting_title, "” will be deleted for good."),
+            confirm="Delete",
+            on_confirm=TasksState.delete_task,
+        ),
+        confirm_dialog(
+            open_=TasksState.bulk_delete_open,
+            on_open_change=TasksState.set_bulk_delete_open,
+            title="Delete the selected tasks?",
+            description=rx.text(TasksState.selected_count, " tasks will be deleted for good."),
+            confirm="Delete",
+            on_confirm=TasksState.bulk_delete,
+        ),
+    )

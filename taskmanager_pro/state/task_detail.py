@@ -1,0 +1,441 @@
+"""The task detail panel: every field edited in place and saved at once with the version it was read at.
+
+A save that lost a race (another tab, another device) answers 409 with the task as it is now: the panel says
+"This task was changed elsewhere" and offers to reload it. Nothing is overwritten silently.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncGenerator
+from datetime import date, time
+from typing import Any
+
+import reflex as rx
+from pydantic import ValidationError
+
+from backend.client import ApiError
+from backend.client.api import StaleVersion, SubtaskIn, TaskPublic, TaskUpdate
+from taskmanager_pro.state.clients import api, call
+from taskmanager_pro.state.tasks import TasksState
+from taskmanager_pro.state.views import (
+    PRIORITY_COLORS,
+    RECURRENCE_PRESETS,
+    LabelItem,
+    bound,
+    day_name,
+    long_day,
+    preset_of,
+    rule_of,
+)
+
+MAX_SUBTASKS = 100
+
+
+@dataclasses.dataclass(frozen=True)
+class SubtaskItem:
+    id: str
+    title: str
+    done: bool
+
+
+def _date(value: Any) -> date | None:
+    """An ISO date from a native date input, within years a task manager means (typing passes through 0002…)."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return None
+    return day if 2000 <= day.year <= 2200 else None
+
+
+def _time(value: Any) -> time | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return time.fromisoformat(value).replace(second=0, microsecond=0)
+    except ValueError:
+        return None
+
+
+def _problems(error: ValidationError) -> dict[str, str]:
+    return {".".join(str(p) for p in e["loc"]) or "task": str(e["msg"]) for e in error.errors()}
+
+
+class TaskDetailState(TasksState):
+    detail_open: bool = False
+    d_id: str = ""
+    d_title: str = ""
+    d_notes: str = ""
+    d_priority: str = "4"
+    d_due_date: str = ""
+    d_due_time: str = ""
+    d_start_date: str = ""
+    d_project_id: str = ""
+    d_section: str = ""
+    d_labels: list[str] = []
+    d_subtasks: list[SubtaskItem] = []
+    d_recurrence: str = ""
+    d_preset: str = "none"
+    d_recurrence_text: str = ""
+    d_done: bool = False
+    d_meta: str = ""
+    d_history: list[str] = []
+    # Bumped when the stored task replaces what the inputs show (another task, a reload): the uncontrolled
+    # inputs are keyed by it, so they start again from the stored values.
+    d_revision: int = 0
+
+    d_saving: bool = False
+    d_error: str = ""
+    d_fields: dict[str, str] = {}
+    d_conflict: bool = False
+    notes_editing: bool = False
+    d_delete_open: bool = False
+
+    _detail: TaskPublic | None = None
+    _current: TaskPublic | None = None
+
+    # --- derived -----------------------------------------------------------------------------
+    @rx.var
+    def d_label_items(self) -> list[LabelItem]:
+        labels = {label.id: label for label in self.labels}
+        return [labels[label_id] for label_id in self.d_labels if label_id in labels]
+
+    @rx.var
+    def d_other_labels(self) -> list[LabelItem]:
+        return [label for label in self.labels if label.id not in self.d_labels]
+
+    @rx.var
+    def d_sections(self) -> list[str]:
+        return next((p.sections for p in self.projects if p.id == self.d_project_id), [])
+
+    @rx.var
+    def d_priority_color(self) -> str:
+        return PRIORITY_COLORS.get(int(self.d_priority) if self.d_priority.isdigit() else 4, PRIORITY_COLORS[4])
+
+    @rx.var
+    def d_subtasks_done(self) -> int:
+        return sum(1 for subtask in self.d_subtasks if subtask.done)
+
+    # --- showing a task ----------------------------------------------------------------------
+    def _fill(self, task: TaskPublic, *, reset_inputs: bool) -> None:
+        self._detail = task
+        self.d_id, self.d_title, self.d_notes = task.id, task.title, task.notes
+        self.d_priority = str(task.priority)
+        self.d_due_date = task.due_date.isoformat() if task.due_date else ""
+        self.d_due_time = task.due_time.strftime("%H:%M") if task.due_time else ""
+        self.d_start_date = task.start_date.isoformat() if task.start_date else ""
+        self.d_project_id, self.d_section = task.project_id, task.section or ""
+        self.d_labels = list(task.labels)
+        self.d_subtasks = [SubtaskItem(id=s.id, title=s.title, done=s.done) for s in task.subtasks]
+        self.d_recurrence = task.recurrence or ""
+        if reset_inputs or self.d_preset != "custom" or not task.recurrence:
+            self.d_preset = preset_of(task.recurrence)
+        self.d_recurrence_text = task.recurrence_text or ""
+        self.d_done = task.status == "done"
+        today = self.today()
+        created = day_name(task.created_at.date(), today)
+        updated = day_name(task.updated_at.date(), today)
+        self.d_meta = f"Added {created.lower() if created in {'Today', 'Yesterday'} else created}"
+        if task.updated_at != task.created_at:
+            self.d_meta += f" · edited {updated.lower() if updated in {'Today', 'Yesterday'} else updated}"
+        self.d_history = [
+            f"{long_day(c.completed_at.date())}" + (f" (due {long_day(c.due_date)})" if c.due_date else "")
+            for c in reversed(task.history[-20:])
+        ]
+        if reset_inputs:
+            self.d_revision += 1
+            self.notes_editing = not task.notes.strip()
+
+    @rx.event
+    async def open_task(self, task_id: str) -> AsyncGenerator[Any, None]:
+        """Open the panel on a task, fresh from the API (the row may be older than the task)."""
+        if not isinstance(task_id, str) or not task_id:
+            return
+        self.d_error, self.d_fields, self.d_conflict, self._current = "", {}, False, None
+        self.d_delete_open = False
+        listed = self._task(task_id)
+        if listed is not None:
+            self._fill(listed, reset_inputs=True)
+            self.detail_open = True
+            yield
+        if not await self._ensure_session():
+            yield self._sign_in_redirect()
+            return
+        try:
+            task = await call(api(self._access_token).get_task, task_id)
+        except ApiError as error:
+            if error.status == 404:
+                self.detail_open = False
+                yield rx.toast.error("This task does not exist any more.")
+                await self._load_first_page(limit=self.shown)
+                return
+            self.d_error = error.message
+            return
+        self._fill(task, reset_inputs=listed is None or listed.version != task.version)
+        self.detail_open = True
+
+    @rx.event
+    def set_detail_open(self, value: bool) -> None:
+        self.detail_open = bool(value)
+        if not value:
+            self.d_delete_open = False
+
+    @rx.event
+    def set_notes_editing(self, value: bool) -> None:
+        self.notes_editing = bool(value)
+
+    @rx.event
+    def reload_current(self) -> None:
+        """After a 409: show the task as it is stored now (the user's unsaved edit is dropped)."""
+        if self._current is not None:
+            self._fill(self._current, reset_inputs=True)
+            self.replace_task(self._current)
+        self.d_conflict, self._current, self.d_error, self.d_fields = False, None, "", {}
+
+    # --- saving ------------------------------------------------------------------------------
+    async def _patch(self, **changes: Any) -> AsyncGenerator[Any, None]:
+        task = self._detail
+        if task is None or self.d_conflict:
+            return
+        try:
+            update = TaskUpdate(version=task.version, **changes)
+        except ValidationError as error:
+            self.d_fields = _problems(error)
+            self.d_error = "That value cannot be saved: " + "; ".join(f"{k} {v}" for k, v in self.d_fields.items())
+            self._fill(task, reset_inputs=True)
+            return
+        self.d_saving, self.d_error, self.d_fields = True, "", {}
+        yield
+        if not await self._ensure_session():
+            self.d_saving = False
+            yield self._sign_in_redirect()
+            return
+        try:
+            saved = await call(api(self._access_token).update_task, task.id, update)
+        except StaleVersion as stale:
+            self.d_saving, self.d_conflict, self._current = False, True, stale.current
+            return
+        except ApiError as error:
+            self.d_saving, self.d_error, self.d_fields = False, error.message, dict(error.fields)
+            self._fill(task, reset_inputs=True)  # the inputs show what is stored, next to the reason
+            return
+        self.d_saving = False
+        self._fill(saved, reset_inputs=False)
+        membership = {"project_id", "due_date", "section", "labels", "priority", "recurrence"}
+        if membership & set(changes):
+            await self._load_first_page(limit=self.shown)  # it may have left (or joined) this view
+        else:
+            self.replace_task(saved)
+
+    async def _save_title(self, value: Any) -> AsyncGenerator[Any, None]:
+        title = value.strip() if isinstance(value, str) else ""
+        if not title:
+            self.d_fields = {"title": "A task needs a title."}
+            self.d_revision += 1  # back to the stored title
+            return
+        if title != self.d_title:
+            async for event in self._patch(title=title):
+                yield event
+
+    @rx.event
+    async def save_title(self, value: str) -> AsyncGenerator[Any, None]:
+        """``on_blur`` of the title."""
+        async for event in self._save_title(value):
+            yield event
+
+    @rx.event
+    async def submit_title(self, form: dict[str, Any]) -> AsyncGenerator[Any, None]:
+        """Enter in the title."""
+        async for event in self._save_title(form.get("title")):
+            yield event
+
+    @rx.event
+    async def save_notes(self, value: str) -> AsyncGenerator[Any, None]:
+        notes = value if isinstance(value, str) else ""
+        if notes != self.d_notes:
+            async for event in self._patch(notes=notes):
+                yield event
+        if notes.strip():
+            self.notes_editing = False
+
+    @rx.event
+    async def set_priority(self, value: str) -> AsyncGenerator[Any, None]:
+        if value in {"1", "2", "3", "4"} and value != self.d_priority:
+            async for event in self._patch(priority=int(value)):
+                yield event
+
+    @rx.event
+    async def set_due_date(self, value: str) -> AsyncGenerator[Any, None]:
+        day = _date(value)
+        if value and day is None:
+            return  # still being typed
+        if (day.isoformat() if day else "") == self.d_due_date:
+            return
+        changes: dict[str, Any] = {"due_date": day}
+        if day is None:
+            changes |= {"due_time": None, "recurrence": None}  # no date: no time, no series
+        async for event in self._patch(**changes):
+            yield event
+
+    @rx.event
+    async def set_due_time(self, value: str) -> AsyncGenerator[Any, None]:
+        at = _time(value)
+        if value and at is None:
+            return
+        if (at.strftime("%H:%M") if at else "") == self.d_due_time:
+            return
+        changes: dict[str, Any] = {"due_time": at}
+        if at is not None and not self.d_due_date:
+            changes["due_date"] = self.today()  # a time alone means today
+        async for event in self._patch(**changes):
+            yield event
+
+    @rx.event
+    async def set_start_date(self, value: str) -> AsyncGenerator[Any, None]:
+        day = _date(value)
+        if value and day is None:
+            return
+        if (day.isoformat() if day else "") != self.d_start_date:
+            async for event in self._patch(start_date=day):
+                yield event
+
+    @rx.event
+    async def set_project(self, value: str) -> AsyncGenerator[Any, None]:
+        project = self.project_map().get(value)
+        if project is None or project.archived or value == self.d_project_id:
+            return
+        async for event in self._patch(project_id=value):
+            yield event
+
+    @rx.event
+    async def set_section(self, value: str) -> AsyncGenerator[Any, None]:
+        section = "" if value == "__none__" else value
+        if section != self.d_section and (not section or section in self.d_sections):
+            async for event in self._patch(section=section or None):
+                yield event
+
+    @rx.event
+    async def add_label(self, label_id: str) -> AsyncGenerator[Any, None]:
+        if label_id in self.label_map() and label_id not in self.d_labels and len(self.d_labels) < 10:
+            async for event in self._patch(labels=[*self.d_labels, label_id]):
+                yield event
+
+    @rx.event
+    async def remove_label(self, label_id: str) -> AsyncGenerator[Any, None]:
+        if label_id in self.d_labels:
+            async for event in self._patch(labels=[x for x in self.d_labels if x != label_id]):
+                yield event
+
+    # --- subtasks ----------------------------------------------------------------------------
+    async def _save_subtasks(self, items: list[SubtaskItem]) -> AsyncGenerator[Any, None]:
+        subtasks = [SubtaskIn(id=s.id or None, title=s.title, done=s.done) for s in items]
+        async for event in self._patch(subtasks=subtasks):
+            yield event
+
+    @rx.event
+    async def add_subtask(self, form: dict[str, Any]) -> AsyncGenerator[Any, None]:
+        value = form.get("subtask")
+        title = value.strip()[:200] if isinstance(value, str) else ""
+        if not title or len(self.d_subtasks) >= MAX_SUBTASKS:
+            return
+        async for event in self._save_subtasks([*self.d_subtasks, SubtaskItem(id="", title=title, done=False)]):
+            yield event
+
+    @rx.event
+    async def toggle_subtask(self, subtask_id: str) -> AsyncGenerator[Any, None]:
+        items = [dataclasses.replace(s, done=not s.done) if s.id == subtask_id else s for s in self.d_subtasks]
+        async for event in self._save_subtasks(items):
+            yield event
+
+    @rx.event
+    async def remove_subtask(self, subtask_id: str) -> AsyncGenerator[Any, None]:
+        async for event in self._save_subtasks([s for s in self.d_subtasks if s.id != subtask_id]):
+            yield event
+
+    @rx.event
+    async def move_subtask(self, subtask_id: str, step: int) -> AsyncGenerator[Any, None]:
+        items = list(self.d_subtasks)
+        index = next((i for i, s in enumerate(items) if s.id == subtask_id), -1)
+        target = index + (1 if step > 0 else -1)
+        if index < 0 or not 0 <= target < len(items):
+            return
+        items[index], items[target] = items[target], items[index]
+        async for event in self._save_subtasks(items):
+            yield event
+
+    # --- recurrence --------------------------------------------------------------------------
+    async def _save_rule(self, rule: str | None) -> AsyncGenerator[Any, None]:
+        changes: dict[str, Any] = {"recurrence": rule}
+        if rule and not self.d_due_date:
+            changes["due_date"] = self.today()  # a series starts somewhere: today unless a date is set
+        async for event in self._patch(**changes):
+            yield event
+
+    @rx.event
+    async def set_preset(self, value: str) -> AsyncGenerator[Any, None]:
+        if value not in {key for key, _, _ in RECURRENCE_PRESETS}:
+            return
+        self.d_preset = value
+        if value == "custom":
+            return  # the rule field takes it from here
+        rule = rule_of(value)
+        if (rule or "") != self.d_recurrence:
+            async for event in self._save_rule(rule):
+                yield event
+
+    @rx.event
+    async def save_rule(self, value: str) -> AsyncGenerator[Any, None]:
+        rule = value.strip().upper().removeprefix("RRULE:")[:200] if isinstance(value, str) else ""
+        if rule != self.d_recurrence:
+            async for event in self._save_rule(rule or None):
+                yield event
+
+    # --- complete, delete --------------------------------------------------------------------
+    @rx.event
+    async def toggle_detail_done(self) -> AsyncGenerator[Any, None]:
+        task = self._detail
+        if task is None:
+            return
+        if not await self._ensure_session():
+            yield self._sign_in_redirect()
+            return
+        client = api(self._access_token)
+        try:
+            saved = await call(client.reopen_task if task.status == "done" else client.complete_task, task.id)
+        except ApiError as error:
+            self.d_error = error.message
+            return
+        if task.status == "open" and saved.status == "done":
+            self.detail_open = False
+            undo = {"label": "Undo", "on_click": bound(TasksState.undo_complete, task.id)}
+            yield rx.toast.success("Task completed", description=task.title, action=undo, id="completed")
+        elif task.status == "open" and saved.due_date is not None:
+            self._fill(saved, reset_inputs=True)
+            yield rx.toast.success(f"Next: {long_day(saved.due_date)}", description=task.title, id="completed")
+        else:
+            self._fill(saved, reset_inputs=True)
+        await self._load_first_page(limit=self.shown + 1)
+
+    @rx.event
+    def set_d_delete_open(self, value: bool) -> None:
+        self.d_delete_open = bool(value)
+
+    @rx.event
+    async def delete_detail(self) -> AsyncGenerator[Any, None]:
+        task = self._detail
+        self.d_delete_open = False
+        if task is None:
+            return
+        if not await self._ensure_session():
+            yield self._sign_in_redirect()
+            return
+        try:
+            await call(api(self._access_token).delete_task, task.id)
+        except ApiError as error:
+            self.d_error = error.message
+            return
+        self.detail_open, self._detail = False, None
+        self._drop(task.id)
+        yield rx.toast.info("Task deleted", description=task.title, id="deleted")

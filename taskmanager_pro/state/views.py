@@ -1,0 +1,270 @@
+"""What the task pages show, computed from API objects: rows, day groups, board columns, due chips (pure).
+
+The API speaks ``TaskPublic``; the page needs ready-made strings and colours (a component is a function
+of Vars and cannot call Python on them). Everything here is pure, so the views are testable without a browser.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from datetime import date, time, timedelta
+from typing import Any
+
+from backend.client.api import LabelPublic, ProjectPublic, TaskPublic
+
+# Todoist's priority colours: p1 red, p2 orange, p3 blue, p4 (none) grey.
+PRIORITY_COLORS: dict[int, str] = {1: "#d1453b", 2: "#eb8909", 3: "#246fe0", 4: "var(--gray-9)"}
+PRIORITY_NAMES: dict[int, str] = {1: "Priority 1", 2: "Priority 2", 3: "Priority 3", 4: "No priority"}
+
+# A palette for projects and labels (the API takes any #rrggbb).
+COLORS: tuple[tuple[str, str], ...] = (
+    ("Berry red", "#b8255f"),
+    ("Red", "#db4035"),
+    ("Orange", "#ff9933"),
+    ("Yellow", "#fad000"),
+    ("Olive green", "#afb83b"),
+    ("Lime green", "#7ecc49"),
+    ("Green", "#299438"),
+    ("Mint green", "#6accbc"),
+    ("Teal", "#158fad"),
+    ("Sky blue", "#14aaf5"),
+    ("Blue", "#4073ff"),
+    ("Grape", "#884dff"),
+    ("Violet", "#af38eb"),
+    ("Magenta", "#e05194"),
+    ("Salmon", "#ff8d85"),
+    ("Charcoal", "#808080"),
+    ("Taupe", "#ccac93"),
+)
+
+# Recurrence presets of the detail panel (the text field takes any RRULE the API accepts).
+RECURRENCE_PRESETS: tuple[tuple[str, str, str], ...] = (
+    ("none", "Does not repeat", ""),
+    ("daily", "Every day", "FREQ=DAILY"),
+    ("weekdays", "Every weekday (Mon to Fri)", "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"),
+    ("weekly", "Every week", "FREQ=WEEKLY"),
+    ("monthly", "Every month", "FREQ=MONTHLY"),
+    ("yearly", "Every year", "FREQ=YEARLY"),
+    ("custom", "Custom rule (RRULE)", ""),
+)
+NO_SECTION = "No section"
+NO_SECTION_KEY = "__none__"  # (a select cannot have an empty value)
+
+
+@dataclasses.dataclass(frozen=True)
+class ProjectItem:
+    id: str
+    name: str
+    color: str
+    is_inbox: bool
+    archived: bool
+    sections: list[str]
+
+
+@dataclasses.dataclass(frozen=True)
+class LabelItem:
+    id: str
+    name: str
+    color: str
+
+
+@dataclasses.dataclass(frozen=True)
+class LabelChip:
+    id: str
+    name: str
+    color: str
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskRow:
+    id: str
+    title: str
+    priority: int
+    priority_color: str
+    done: bool
+    due_text: str
+    due_tone: str  # overdue | today | tomorrow | week | later | "" (no date)
+    recurring: bool
+    recurrence_text: str
+    project_id: str
+    project_name: str
+    project_color: str
+    section: str
+    labels: list[LabelChip]
+    subtasks_done: int
+    subtasks_total: int
+    has_notes: bool
+    completed_text: str
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskGroup:
+    """A titled run of rows: a day of Upcoming, Overdue/Today, or a board column."""
+
+    key: str
+    title: str
+    subtitle: str
+    tone: str
+    rows: list[TaskRow]
+    count: int
+
+
+def project_item(project: ProjectPublic) -> ProjectItem:
+    return ProjectItem(
+        id=project.id,
+        name=project.name,
+        color=project.color,
+        is_inbox=project.is_inbox,
+        archived=project.archived,
+        sections=list(project.sections),
+    )
+
+
+def label_item(label: LabelPublic) -> LabelItem:
+    return LabelItem(id=label.id, name=label.name, color=label.color)
+
+
+def day_name(day: date, today: date) -> str:
+    """ "Today", "Tomorrow", "Yesterday", a weekday within the coming week, else "Dec 24" (+ year if not this one)."""
+    delta = (day - today).days
+    if delta == 0:
+        return "Today"
+    if delta == 1:
+        return "Tomorrow"
+    if delta == -1:
+        return "Yesterday"
+    if 1 < delta < 7:
+        return day.strftime("%A")
+    text = f"{day.strftime('%b')} {day.day}"
+    return text if day.year == today.year else f"{text} {day.year}"
+
+
+def long_day(day: date) -> str:
+    """ "Wed Nov 25" """
+    return f"{day.strftime('%a %b')} {day.day}"
+
+
+def due_chip(due_date: date | None, due_time: time | None, today: date, *, overdue: bool) -> tuple[str, str]:
+    """The text and tone of a due chip: red when overdue, green today, orange tomorrow, violet this week."""
+    if due_date is None:
+        return "", ""
+    text = day_name(due_date, today)
+    if due_time is not None:
+        text = f"{text} {due_time.strftime('%H:%M')}"
+    delta = (due_date - today).days
+    if overdue or delta < 0:
+        tone = "overdue"
+    elif delta == 0:
+        tone = "today"
+    elif delta == 1:
+        tone = "tomorrow"
+    elif delta < 7:
+        tone = "week"
+    else:
+        tone = "later"
+    return text, tone
+
+
+def task_row(task: TaskPublic, today: date, projects: dict[str, ProjectItem], labels: dict[str, LabelItem]) -> TaskRow:
+    project = projects.get(task.project_id)
+    due_text, due_tone = due_chip(task.due_date, task.due_time, today, overdue=task.overdue)
+    completed = ""
+    if task.completed_at is not None:
+        completed = f"Completed {day_name(task.completed_at.date(), today).lower()}"
+        completed = completed.replace("completed today", "Completed today")
+    return TaskRow(
+        id=task.id,
+        title=task.title,
+        priority=task.priority,
+        priority_color=PRIORITY_COLORS.get(task.priority, PRIORITY_COLORS[4]),
+        done=task.status == "done",
+        due_text=due_text,
+        due_tone=due_tone,
+        recurring=task.recurrence is not None,
+        recurrence_text=task.recurrence_text or "",
+        project_id=task.project_id,
+        project_name=project.name if project else "",
+        project_color=project.color if project else "",
+        section=task.section or "",
+        labels=[
+            LabelChip(id=label.id, name=label.name, color=label.color)
+            for label_id in task.labels
+            if (label := labels.get(label_id)) is not None
+        ],
+        subtasks_done=sum(1 for subtask in task.subtasks if subtask.done),
+        subtasks_total=len(task.subtasks),
+        has_notes=bool(task.notes.strip()),
+        completed_text=completed,
+    )
+
+
+def _group(key: str, title: str, rows: list[TaskRow], *, subtitle: str = "", tone: str = "") -> TaskGroup:
+    return TaskGroup(key=key, title=title, subtitle=subtitle, tone=tone, rows=rows, count=len(rows))
+
+
+def today_groups(rows: Sequence[TaskRow]) -> list[TaskGroup]:
+    """Today: what is overdue first, then what is due today."""
+    overdue = [row for row in rows if row.due_tone == "overdue"]
+    due_today = [row for row in rows if row.due_tone != "overdue"]
+    groups = [_group("overdue", "Overdue", overdue, tone="overdue")] if overdue else []
+    return [*groups, _group("today", "Today", due_today)]
+
+
+def upcoming_groups(tasks: Sequence[TaskPublic], rows: Sequence[TaskRow], today: date, days: int) -> list[TaskGroup]:
+    """Upcoming: one group per day of the window, empty days included (as Todoist shows them)."""
+    by_day: dict[date, list[TaskRow]] = {}
+    for task, row in zip(tasks, rows, strict=True):
+        if task.due_date is not None:
+            by_day.setdefault(task.due_date, []).append(row)
+    groups = []
+    for offset in range(days):
+        day = today + timedelta(days=offset)
+        title = day_name(day, today)
+        subtitle = long_day(day) if title in {"Today", "Tomorrow"} or offset < 7 else ""
+        if title == subtitle:
+            subtitle = ""
+        groups.append(_group(day.isoformat(), title, by_day.get(day, []), subtitle=subtitle))
+    return groups
+
+
+def section_columns(rows: Sequence[TaskRow], sections: Iterable[str]) -> list[TaskGroup]:
+    """A board by the project's sections; tasks in no (or an unknown) section go to "No section"."""
+    names = list(sections)
+    columns: dict[str, list[TaskRow]] = {name: [] for name in names}
+    loose: list[TaskRow] = []
+    for row in rows:
+        columns[row.section].append(row) if row.section in columns else loose.append(row)
+    return [_group(NO_SECTION_KEY, NO_SECTION, loose), *[_group(name, name, columns[name]) for name in names]]
+
+
+def status_columns(rows: Sequence[TaskRow]) -> list[TaskGroup]:
+    return [
+        _group("open", "Open", [row for row in rows if not row.done]),
+        _group("done", "Done", [row for row in rows if row.done], tone="done"),
+    ]
+
+
+def single_group(rows: Sequence[TaskRow], key: str = "all") -> list[TaskGroup]:
+    return [_group(key, "", list(rows))]
+
+
+def bound(handler: Any, *args: Any) -> Any:
+    """``handler(*args)``: an event handler with its arguments, as a toast's action or a yielded event.
+
+    (Reflex's handlers are not callable for mypy; this is the one place that says so.)
+    """
+    return handler(*args)
+
+
+def preset_of(rule: str | None) -> str:
+    """The preset a stored rule matches ("none" for no rule, "custom" for anything else)."""
+    if not rule:
+        return "none"
+    canonical = rule.strip().upper().removeprefix("RRULE:")
+    return next((key for key, _, value in RECURRENCE_PRESETS if value and value == canonical), "custom")
+
+
+def rule_of(preset: str) -> str | None:
+    """The rule of a preset; ``None`` for "none" (and for "custom", which the text field supplies)."""
+    return next((value or None for key, _, value in RECURRENCE_PRESETS if key == preset), None)
