@@ -35,7 +35,7 @@ def logo() -> rx.Component:
     return rx.link(
         rx.hstack(
             rx.icon("list-todo", size=22, color=rx.color("accent", 10)),
-            rx.heading(APP_DISPLAY_NAME, size="4", weight="bold", white_space="nowrap", as_="div"),
+            rx.text(APP_DISPLAY_NAME, size="4", weight="bold", white_space="nowrap", as_="span"),
             spacing="2",
             align="center",
         ),

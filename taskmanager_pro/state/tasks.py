@@ -249,9 +249,9 @@ class TasksState(WorkspaceState):
         """``on_load`` of every list page (after ``check_login``): the sidebar, then the view's first page."""
         view, context_id = _view_of(self.router.url.path)
         if (view, context_id) != (self.view, self.context_id):
-            self._clear_filters()
-            self.select_mode, self.selected = False, []
+            self._clear_filters()  # (kept when the same view is loaded again, e.g. on a reload)
             self.groups, self._tasks, self.shown, self.next_cursor = [], [], 0, ""
+        self.select_mode, self.selected, self.bulk_delete_open = False, [], False
         self.view, self.context_id = view, context_id
         self.layout = self._layout_for(context_id) if view == "project" else "list"
         self.loaded, self.loading, self.error, self.help_open, self.deleting_id = False, True, "", False, ""
