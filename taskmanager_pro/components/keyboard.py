@@ -38,6 +38,7 @@ useEffect(() => {
     if (typeof window === 'undefined') return;
     const send = %(send)s;
     const rows = () => Array.from(document.querySelectorAll('[data-task-row]'));
+    const typing = (el) => !!el && (el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName));
     const focusRow = (index) => {
         const all = rows();
         if (!all.length) return;
@@ -46,7 +47,14 @@ useEffect(() => {
         row.scrollIntoView({block: 'nearest'});
     };
     window.tmpFocusRow = (index) => window.requestAnimationFrame(() => focusRow(index));
-    const typing = (el) => !!el && (el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName));
+    window.tmpFocusTask = (id) => window.requestAnimationFrame(() => focusRow(rows().findIndex(
+        (row) => row.getAttribute('data-task-id') === id)));
+    // Esc in a field of a dialog (the task panel): leave the field first, so its on_blur save is sent
+    // before the dialog closes (a field removed with its dialog never fires blur).
+    const onEscape = (e) => {
+        const el = document.activeElement;
+        if (e.key === 'Escape' && el && el.closest && el.closest('[role="dialog"]') && typing(el)) el.blur();
+    };
     const onKey = (e) => {
         if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || e.isComposing) return;
         if (typing(e.target) || typing(document.activeElement)) return;
@@ -74,7 +82,11 @@ useEffect(() => {
         send(action, row ? row.getAttribute('data-task-id') || '' : '');
     };
     window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
+    window.addEventListener('keydown', onEscape, true);  // capture: before Radix closes the dialog
+    return () => {
+        window.removeEventListener('keydown', onKey);
+        window.removeEventListener('keydown', onEscape, true);
+    };
 }, []);
 """
 

@@ -31,17 +31,26 @@ DESKTOP_ONLY = ["none", "none", "flex"]
 PHONE_ONLY = ["flex", "flex", "none"]
 
 
-def logo() -> rx.Component:
+def logo(*, name_on_phones: bool = True) -> rx.Component:
+    """The app's mark and name (in the signed-in header, phones show the mark only: the header is full)."""
     return rx.link(
         rx.hstack(
             rx.icon("list-todo", size=22, color=rx.color("accent", 10)),
-            rx.text(APP_DISPLAY_NAME, size="4", weight="bold", white_space="nowrap", as_="span"),
+            rx.text(
+                APP_DISPLAY_NAME,
+                size="4",
+                weight="bold",
+                white_space="nowrap",
+                as_="span",
+                display="inline" if name_on_phones else ["none", "inline"],
+            ),
             spacing="2",
             align="center",
         ),
         href=routes.HOME,
         underline="none",
         color="inherit",
+        aria_label=APP_DISPLAY_NAME,
     )
 
 
@@ -182,7 +191,7 @@ def phone_nav() -> rx.Component:
 def header(*right: rx.Component) -> rx.Component:
     return rx.hstack(
         phone_nav(),
-        logo(),
+        logo(name_on_phones=False),
         rx.spacer(),
         color_mode_toggle(),
         *right,

@@ -157,6 +157,13 @@ def row_menu(row: Any) -> rx.Component:
         rx.menu.content(
             rx.menu.item(rx.icon("panel-right-open", size=14), "Open", on_click=TaskDetailState.open_task(row.id)),
             rx.menu.item(rx.icon("square-check", size=14), "Select", on_click=TasksState.toggle_selected(row.id)),
+            rx.cond(
+                TasksState.can_reorder,
+                rx.fragment(
+                    rx.menu.item(rx.icon("arrow-up", size=14), "Move up", on_click=TasksState.move_task(row.id, -1)),
+                    rx.menu.item(rx.icon("arrow-down", size=14), "Move down", on_click=TasksState.move_task(row.id, 1)),
+                ),
+            ),
             rx.menu.separator(),
             rx.menu.item(
                 rx.icon("trash-2", size=14), "Delete…", color_scheme="red", on_click=TasksState.ask_delete(row.id)

@@ -161,7 +161,7 @@ class QuickAddState(TasksState):
         self.qa_busy, self.dialog_open = False, False
         self._clear()
         await self.refresh()  # "@new" labels may have been created
-        if self.loaded:
+        if self._showing_list():
             await self._load_first_page(limit=self.shown + 1)
         where = self.project_map().get(task.project_id)
         parts = [task.title, where.name if where else ""]

@@ -12,7 +12,7 @@ from typing import Any, Literal
 import reflex as rx
 
 from backend.client import ApiError
-from backend.client.api import BulkAction, StaleVersion, TaskPage, TaskPublic, TaskUpdate
+from backend.client.api import BulkAction, StaleVersion, TaskOrder, TaskPage, TaskPublic, TaskUpdate
 from taskmanager_pro import routes
 from taskmanager_pro.state.clients import api, call
 from taskmanager_pro.state.views import (
@@ -38,15 +38,17 @@ SORTS: dict[str, str] = {"": "Default order", "due": "Due date", "priority": "Pr
 ViewName = Literal["today", "upcoming", "inbox", "completed", "project", "label"]
 
 
-def _view_of(path: str) -> tuple[ViewName, str]:
-    """The view (and the project or label id) a page path stands for."""
+def _view_of(path: str) -> tuple[ViewName, str] | None:
+    """The view (and the project or label id) a page path stands for; None for a page without a list."""
     parts = [part for part in path.split("/") if part]
+    if not parts:
+        return "today", ""
     if len(parts) == 2 and parts[0] == "projects":
         return "project", parts[1]
     if len(parts) == 2 and parts[0] == "labels":
         return "label", parts[1]
     named: dict[str, ViewName] = {"upcoming": "upcoming", "inbox": "inbox", "completed": "completed"}
-    return (named.get(parts[0], "today") if parts else "today"), ""
+    return (named[parts[0]], "") if len(parts) == 1 and parts[0] in named else None
 
 
 def _date(value: str) -> date | None:
@@ -113,6 +115,11 @@ class TasksState(WorkspaceState):
     @rx.var
     def selected_count(self) -> int:
         return len(self.selected)
+
+    @rx.var
+    def can_reorder(self) -> bool:
+        """Manual order is shown (a project or the Inbox as a list, in its own order): rows can move."""
+        return self.view in {"project", "inbox"} and self.layout == "list" and self.sort in {"", "manual"}
 
     @rx.var
     def sort_options(self) -> list[list[str]]:
@@ -247,7 +254,7 @@ class TasksState(WorkspaceState):
     @rx.event
     async def open_view(self) -> AsyncGenerator[Any, None]:
         """``on_load`` of every list page (after ``check_login``): the sidebar, then the view's first page."""
-        view, context_id = _view_of(self.router.url.path)
+        view, context_id = _view_of(self.router.url.path) or ("today", "")
         if (view, context_id) != (self.view, self.context_id):
             self._clear_filters()  # (kept when the same view is loaded again, e.g. on a reload)
             self.groups, self._tasks, self.shown, self.next_cursor = [], [], 0, ""
@@ -273,13 +280,16 @@ class TasksState(WorkspaceState):
         yield
         await self._load_first_page()
 
+    def _showing_list(self) -> bool:
+        """Whether this page is the list this state holds (not, say, settings after a visit to a list)."""
+        return self.loaded and _view_of(self.router.url.path) == (self.view, self.context_id)
+
     @rx.event
     async def reload(self) -> None:
         """The same view again, as many rows as are shown (after an edit elsewhere changed what belongs here)."""
-        if not self.router.url.path or self.view == "":
-            return
-        self._describe()
-        await self._load_first_page(limit=max(self.shown, PAGE_SIZE))
+        if self._showing_list():
+            self._describe()
+            await self._load_first_page(limit=max(self.shown, PAGE_SIZE))
 
     @rx.event
     async def load_more(self) -> AsyncGenerator[Any, None]:
@@ -512,6 +522,40 @@ class TasksState(WorkspaceState):
             return
         self.replace_task(moved)
         yield rx.toast.success(f"Moved to {column or NO_SECTION}", id="moved")
+
+    # --- manual order ------------------------------------------------------------------------
+    @rx.event
+    async def move_task(self, task_id: str, step: int) -> AsyncGenerator[Any, None]:
+        """Up (-1) or down (+1) past its neighbour in the list (in a project: within its section)."""
+        task = self._task(task_id)
+        if task is None or not self.can_reorder or step not in (-1, 1):
+            return
+        peers = [t for t in self._tasks if self.view == "inbox" or (t.section or "") == (task.section or "")]
+        index = next(i for i, t in enumerate(peers) if t.id == task_id)
+        target = index + step
+        if not 0 <= target < len(peers):
+            return
+        after: str | None
+        before: str | None
+        if step < 0:  # between the one before the neighbour and the neighbour
+            after, before = (peers[target - 1].id if target > 0 else None), peers[target].id
+        else:
+            after, before = peers[target].id, (peers[target + 1].id if target + 1 < len(peers) else None)
+        if not await self._ensure_session():
+            yield self._sign_in_redirect()
+            return
+        order = TaskOrder(after_id=after, before_id=before)
+        try:
+            await call(api(self._access_token).update_task, task.id, TaskUpdate(version=task.version, order=order))
+        except StaleVersion as stale:
+            self.replace_task(stale.current)
+            yield rx.toast.warning("This task was changed elsewhere; it is shown as it is now. Try again.")
+            return
+        except ApiError as error:
+            yield rx.toast.error(error.message)
+            return
+        await self._load_first_page(limit=self.shown)
+        yield rx.call_script(f"window.tmpFocusTask && window.tmpFocusTask({json.dumps(task.id)})")
 
     # --- selection and bulk ------------------------------------------------------------------
     @rx.event

@@ -437,3 +437,39 @@ def test_keyboard_flow(page: Page, app: App) -> None:
     ready(page)
     for title in remaining:
         expect(row(page, title)).to_be_visible()
+
+
+def test_load_more_and_sidebar_management(page: Page, app: App) -> None:
+    user = new_user(app)
+    for number in range(55):
+        user.api.create_task(TaskCreate(title=f"Task {number:02d}"))
+    user.api.create_project(ProjectCreate(name="Old stuff"))
+    sign_in(page, user)
+
+    # A page at a time: never everything at once.
+    visit(page, "/inbox")
+    rows = page.locator("[data-task-row]")
+    expect(rows).to_have_count(50)
+    page.get_by_role("button", name="Load more").click()
+    expect(rows).to_have_count(55)
+    expect(page.get_by_role("button", name="Load more")).to_have_count(0)
+
+    # Labels are made (and renamed) in the sidebar.
+    page.get_by_role("button", name="New label").click()
+    dialog = page.get_by_role("dialog", name="New label")
+    dialog.get_by_label("Name").fill("urgent")
+    dialog.get_by_role("button", name="Create label").click()
+    expect(page.get_by_role("link", name="urgent", exact=True)).to_be_visible()
+    page.get_by_role("button", name="Edit label urgent").click()
+    dialog = page.get_by_role("dialog", name="Edit label")
+    dialog.get_by_label("Name").fill("asap")
+    dialog.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("link", name="asap", exact=True)).to_be_visible()
+    assert [label.name for label in user.api.list_labels()] == ["asap"]
+
+    # Archiving folds a project away; it can be restored.
+    page.get_by_role("button", name="Project actions: Old stuff").click()
+    page.get_by_role("menuitem", name="Archive").click()
+    expect(page.get_by_role("button", name="Archived (1)")).to_be_visible()
+    expect(page.get_by_role("link", name="Old stuff")).to_have_count(0)
+    assert [p.archived for p in user.api.list_projects() if p.name == "Old stuff"] == [True]
