@@ -192,6 +192,18 @@ def task_row(row: Any) -> rx.Component:
             flex="1",
             min_width="0",
         ),
+        rx.cond(
+            row.done,
+            rx.button(
+                rx.icon("undo-2", size=14),
+                "Reopen",
+                variant="ghost",
+                size="1",
+                on_click=TasksState.toggle_done(row.id).stop_propagation,
+                aria_label="Reopen " + row.title,
+                margin_top="2px",
+            ),
+        ),
         row_menu(row),
         data_task_row="true",
         data_task_id=row.id,

@@ -13,7 +13,6 @@ import reflex as rx
 
 from backend.client import ApiError
 from backend.client.api import BulkAction, StaleVersion, TaskOrder, TaskPage, TaskPublic, TaskUpdate
-from taskmanager_pro import routes
 from taskmanager_pro.state.clients import api, call
 from taskmanager_pro.state.views import (
     NO_SECTION,
@@ -703,8 +702,3 @@ class TasksState(WorkspaceState):
                     yield event
         elif action == "delete":
             self._ask_delete(task_id)
-
-    # --- navigation --------------------------------------------------------------------------
-    @rx.event
-    def go_project(self, project_id: str) -> Any:
-        return rx.redirect(routes.project(project_id)) if project_id in self.project_map() else None

@@ -192,7 +192,7 @@ def test_complete_with_undo_recurring_next_date_and_completed_view(page: Page, a
     visit(page, "/completed")
     done = row(page, "Buy milk")
     expect(done).to_contain_text("Completed today")
-    done.get_by_role("checkbox", name="Reopen Buy milk").click()
+    done.get_by_role("button", name="Reopen Buy milk").click()
     expect(row(page, "Buy milk")).to_have_count(0)
     expect(toast(page, "Task reopened")).to_be_visible()
     visit(page, "/")
