@@ -3,7 +3,7 @@
 cdk-nag 3 runs as a policy-validation plugin: any unacknowledged AwsSolutions finding makes ``synth()`` raise
 ``ValidationFailed`` (report in cdk.out/validation-report.json). Context (``-c key=value`` with the CDK CLI, or
 ``CDK_CONTEXT_JSON``): ``stage`` (default ``dev``), ``deletion_protection`` (default true), ``app_url``,
-``reflex_backend_origin``, ``lambda_deps_dir``.
+``reflex_backend_origin``, ``lambda_deps_dir``, ``reflex_min_tasks`` (default 2), ``reflex_max_tasks`` (default 6).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from cdk_nag import AwsSolutionsChecks
 
 from deploy.stacks.functions import DEFAULT_DEPS_DIR, REPO_ROOT
 from deploy.stacks.naming import APP_SLUG
+from deploy.stacks.reflex_backend import ReflexBackendStack
 from deploy.stacks.site import SiteStack
 from deploy.stacks.stateful import StatefulStack
 from deploy.stacks.stateless import StatelessStack
@@ -30,7 +31,12 @@ class Stacks:
     app: cdk.App
     stateful: StatefulStack
     stateless: StatelessStack
+    reflex: ReflexBackendStack
     site: SiteStack
+
+    @property
+    def all(self) -> list[cdk.Stack]:
+        return [self.stateful, self.stateless, self.reflex, self.site]
 
 
 def _flag(value: Any) -> bool:
@@ -45,7 +51,8 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
     deletion_protection = _flag(app.node.try_get_context("deletion_protection"))
     # The site's URL is only known after the first deploy (or from a custom domain): links in e-mails use it.
     app_url = str(app.node.try_get_context("app_url") or "https://app.example.invalid")
-    reflex_backend_origin = str(app.node.try_get_context("reflex_backend_origin") or "wss://reflex.example.invalid")
+    # Empty: the Reflex backend is on the site's own origin (CloudFront routes /_event*, /_upload*, /ping).
+    reflex_backend_origin = str(app.node.try_get_context("reflex_backend_origin") or "")
     deps_dir = Path(str(app.node.try_get_context("lambda_deps_dir") or DEFAULT_DEPS_DIR))
     env = cdk.Environment(
         account=os.environ.get("CDK_DEFAULT_ACCOUNT"),
@@ -74,11 +81,29 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
         app_url=app_url,
         env=env,
     )
-    site = SiteStack(app, f"{prefix}-site", api=stateless.api, reflex_backend_origin=reflex_backend_origin, env=env)
-    for stack in (stateful, stateless, site):
+    reflex = ReflexBackendStack(
+        app,
+        f"{prefix}-reflex",
+        stage=stage,
+        environment=stateless.tmp_environment,
+        api_url=f"{stateless.api.url}api",
+        min_tasks=int(app.node.try_get_context("reflex_min_tasks") or 2),
+        max_tasks=int(app.node.try_get_context("reflex_max_tasks") or 6),
+        env=env,
+    )
+    site = SiteStack(
+        app,
+        f"{prefix}-site",
+        api=stateless.api,
+        reflex_alb=reflex.alb,
+        reflex_backend_origin=reflex_backend_origin,
+        env=env,
+    )
+    stacks = Stacks(app, stateful, stateless, reflex, site)
+    for stack in stacks.all:
         cdk.Tags.of(stack).add("app", APP_SLUG)
         cdk.Tags.of(stack).add("stage", stage)
-    return Stacks(app, stateful, stateless, site)
+    return stacks
 
 
 if __name__ == "__main__":

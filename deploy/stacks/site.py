@@ -8,18 +8,24 @@ from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from deploy.stacks.nag import acknowledge
 
 # The CSP the exported Reflex app needs: its own scripts/styles (Reflex injects inline styles), data: images
-# (QR code), and the Reflex backend's websocket, whose origin comes from context (``reflex_backend_origin``).
+# (QR code), and the Reflex backend's websocket: same origin ('self' covers wss: on it) unless the context
+# ``reflex_backend_origin`` names another one.
 CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self' {backend}; "
     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
 )
+
+
+# Reflex's own routes: the websocket (Socket.IO under /_event/), uploads, and the health check.
+REFLEX_PATHS = ("/_event*", "/_upload*", "/ping")
 
 
 class SiteStack(Stack):
@@ -29,7 +35,8 @@ class SiteStack(Stack):
         construct_id: str,
         *,
         api: apigw.RestApi,
-        reflex_backend_origin: str,
+        reflex_alb: elbv2.IApplicationLoadBalancer,
+        reflex_backend_origin: str = "",
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -81,6 +88,24 @@ class SiteStack(Stack):
                 ),
             ),
         )
+        # The Reflex backend: internal ALB reached through a CloudFront VPC origin (never on the internet).
+        # Nothing cached; every viewer header (Upgrade/Connection for websockets, cookies for ALB stickiness).
+        self.reflex_origin = origins.VpcOrigin.with_application_load_balancer(
+            reflex_alb,
+            http_port=80,
+            protocol_policy=cloudfront.OriginProtocolPolicy.HTTP_ONLY,
+            read_timeout=Duration.seconds(60),
+            keepalive_timeout=Duration.seconds(60),
+        )
+        reflex_behavior = cloudfront.BehaviorOptions(
+            origin=self.reflex_origin,
+            viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+            allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
+            cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
+            origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER,
+            response_headers_policy=headers,
+            compress=False,
+        )
         self.distribution = cloudfront.Distribution(
             self,
             "Distribution",
@@ -99,6 +124,7 @@ class SiteStack(Stack):
                 compress=True,
             ),
             additional_behaviors={
+                **dict.fromkeys(REFLEX_PATHS, reflex_behavior),
                 "/api/*": cloudfront.BehaviorOptions(
                     origin=origins.RestApiOrigin(api),
                     viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,

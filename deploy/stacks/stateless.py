@@ -60,6 +60,7 @@ class StatelessStack(Stack):
             "TMP_USER_POOL_CLIENT_ID": user_pool_client_id,
             "TMP_APP_URL": app_url,
         }
+        self.tmp_environment = environment  # the Reflex backend container gets the same settings
 
         self.api_function = functions.backend_function(
             self,

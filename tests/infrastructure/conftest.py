@@ -1,0 +1,19 @@
+"""One offline synth of the whole CDK app for the session (~30-60 s): every infrastructure test reads it."""
+
+from __future__ import annotations
+
+import pytest
+
+from deploy.app import build
+from tests.infrastructure.synth import STAGE, Synthesized
+
+
+@pytest.fixture(scope="session")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    root = tmp_path_factory.mktemp("cdk")
+    # An empty stand-in for the Lambda layer directory (`make synth` builds the real one).
+    (root / "deps" / "python").mkdir(parents=True)
+    outdir = root / "cdk.out"
+    stacks = build(outdir, {"stage": STAGE, "lambda_deps_dir": str(root / "deps")})
+    stacks.app.synth()  # raises ValidationFailed on any unacknowledged cdk-nag finding
+    return Synthesized(stacks, outdir)
