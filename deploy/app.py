@@ -3,7 +3,8 @@
 cdk-nag 3 runs as a policy-validation plugin: any unacknowledged AwsSolutions finding makes ``synth()`` raise
 ``ValidationFailed`` (report in cdk.out/validation-report.json). Context (``-c key=value`` with the CDK CLI, or
 ``CDK_CONTEXT_JSON``): ``stage`` (default ``dev``), ``deletion_protection`` (default true), ``app_url``,
-``reflex_backend_origin``, ``lambda_deps_dir``, ``reflex_min_tasks`` (default 2), ``reflex_max_tasks`` (default 6).
+``reflex_backend_origin``, ``lambda_deps_dir``, ``reflex_min_tasks`` (default 2), ``reflex_max_tasks``
+(default 6), ``alarm_email`` (alarm topic subscription, none by default), ``budget_amount`` (USD/month, default 50).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from cdk_nag import AwsSolutionsChecks
 
 from deploy.stacks.functions import DEFAULT_DEPS_DIR, REPO_ROOT
 from deploy.stacks.naming import APP_SLUG
+from deploy.stacks.observability import ObservabilityStack
 from deploy.stacks.reflex_backend import ReflexBackendStack
 from deploy.stacks.site import SiteStack
 from deploy.stacks.stateful import StatefulStack
@@ -33,10 +35,11 @@ class Stacks:
     stateless: StatelessStack
     reflex: ReflexBackendStack
     site: SiteStack
+    observability: ObservabilityStack
 
     @property
     def all(self) -> list[cdk.Stack]:
-        return [self.stateful, self.stateless, self.reflex, self.site]
+        return [self.stateful, self.stateless, self.reflex, self.site, self.observability]
 
 
 def _flag(value: Any) -> bool:
@@ -99,7 +102,23 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
         reflex_backend_origin=reflex_backend_origin,
         env=env,
     )
-    stacks = Stacks(app, stateful, stateless, reflex, site)
+    observability = ObservabilityStack(
+        app,
+        f"{prefix}-observability",
+        stage=stage,
+        api=stateless.api,
+        functions=[
+            ("PostConfirmation", stateful.post_confirmation),
+            ("Api", stateless.api_function),
+            ("Authorizer", stateless.authorizer_function),
+        ],
+        tables=[("Users", stateful.users_table), ("Tasks", stateful.tasks_table)],
+        dead_letter_queues=[],
+        alarm_email=app.node.try_get_context("alarm_email"),
+        budget_amount=float(app.node.try_get_context("budget_amount") or 50),
+        env=env,
+    )
+    stacks = Stacks(app, stateful, stateless, reflex, site, observability)
     for stack in stacks.all:
         cdk.Tags.of(stack).add("app", APP_SLUG)
         cdk.Tags.of(stack).add("stage", stage)
