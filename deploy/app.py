@@ -4,7 +4,8 @@ cdk-nag 3 runs as a policy-validation plugin: any unacknowledged AwsSolutions fi
 ``ValidationFailed`` (report in cdk.out/validation-report.json). Context (``-c key=value`` with the CDK CLI, or
 ``CDK_CONTEXT_JSON``): ``stage`` (default ``dev``), ``deletion_protection`` (default true), ``app_url``,
 ``reflex_backend_origin``, ``lambda_deps_dir``, ``reflex_min_tasks`` (default 2), ``reflex_max_tasks``
-(default 6), ``alarm_email`` (alarm topic subscription, none by default), ``budget_amount`` (USD/month, default 50).
+(default 6), ``alarm_email`` (alarm topic subscription, none by default), ``budget_amount`` (USD/month, default 50),
+``domain_name`` + ``hosted_zone_id`` + ``hosted_zone_name`` (+ ``certificate_arn`` outside us-east-1): custom domain.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from deploy.stacks.functions import DEFAULT_DEPS_DIR, REPO_ROOT
 from deploy.stacks.naming import APP_SLUG
 from deploy.stacks.observability import ObservabilityStack
 from deploy.stacks.reflex_backend import ReflexBackendStack
-from deploy.stacks.site import SiteStack
+from deploy.stacks.site import CustomDomain, SiteStack
 from deploy.stacks.stateful import StatefulStack
 from deploy.stacks.stateless import StatelessStack
 
@@ -46,14 +47,30 @@ def _flag(value: Any) -> bool:
     return value is None or str(value).lower() not in {"false", "0", "no"}
 
 
+def _domain(app: cdk.App) -> CustomDomain | None:
+    """Context ``domain_name`` + ``hosted_zone_id`` + ``hosted_zone_name`` (+ ``certificate_arn`` outside us-east-1)."""
+    domain_name = app.node.try_get_context("domain_name")
+    if not domain_name:
+        return None
+    zone_id, zone_name = app.node.try_get_context("hosted_zone_id"), app.node.try_get_context("hosted_zone_name")
+    if not zone_id or not zone_name:
+        raise ValueError("context domain_name needs hosted_zone_id and hosted_zone_name (no lookups)")
+    certificate_arn = app.node.try_get_context("certificate_arn")
+    return CustomDomain(
+        str(domain_name), str(zone_id), str(zone_name), str(certificate_arn) if certificate_arn else None
+    )
+
+
 def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) -> Stacks:
     app = cdk.App(outdir=str(outdir), context=context or {})
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks())
     stage = str(app.node.try_get_context("stage") or "dev")
     # On unless the context says false: a stage is protected by default.
     deletion_protection = _flag(app.node.try_get_context("deletion_protection"))
+    domain = _domain(app)
     # The site's URL is only known after the first deploy (or from a custom domain): links in e-mails use it.
-    app_url = str(app.node.try_get_context("app_url") or "https://app.example.invalid")
+    default_url = f"https://{domain.domain_name}" if domain else "https://app.example.invalid"
+    app_url = str(app.node.try_get_context("app_url") or default_url)
     # Empty: the Reflex backend is on the site's own origin (CloudFront routes /_event*, /_upload*, /ping).
     reflex_backend_origin = str(app.node.try_get_context("reflex_backend_origin") or "")
     deps_dir = Path(str(app.node.try_get_context("lambda_deps_dir") or DEFAULT_DEPS_DIR))
@@ -100,6 +117,7 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
         api=stateless.api,
         reflex_alb=reflex.alb,
         reflex_backend_origin=reflex_backend_origin,
+        domain=domain,
         env=env,
     )
     observability = ObservabilityStack(

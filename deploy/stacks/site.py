@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_route53 as route53
+from aws_cdk import aws_route53_targets as targets
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
@@ -24,6 +28,20 @@ CSP = (
 )
 
 
+@dataclass(frozen=True)
+class CustomDomain:
+    """The site's own name (context ``domain_name``, ``hosted_zone_id``, ``hosted_zone_name``; no lookups).
+
+    CloudFront takes certificates from us-east-1 only: in a us-east-1 stack the certificate is created here
+    (DNS-validated in the zone); elsewhere pass an existing us-east-1 certificate (context ``certificate_arn``).
+    """
+
+    domain_name: str
+    hosted_zone_id: str
+    hosted_zone_name: str
+    certificate_arn: str | None = None
+
+
 # Reflex's own routes: the websocket (Socket.IO under /_event/), uploads, and the health check.
 REFLEX_PATHS = ("/_event*", "/_upload*", "/ping")
 
@@ -37,9 +55,29 @@ class SiteStack(Stack):
         api: apigw.RestApi,
         reflex_alb: elbv2.IApplicationLoadBalancer,
         reflex_backend_origin: str = "",
+        domain: CustomDomain | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        self.zone: route53.IHostedZone | None = None
+        self.certificate: acm.ICertificate | None = None
+        if domain is not None:
+            self.zone = route53.HostedZone.from_hosted_zone_attributes(
+                self, "Zone", hosted_zone_id=domain.hosted_zone_id, zone_name=domain.hosted_zone_name
+            )
+            if domain.certificate_arn:
+                self.certificate = acm.Certificate.from_certificate_arn(self, "Certificate", domain.certificate_arn)
+            elif self.region == "us-east-1":
+                self.certificate = acm.Certificate(
+                    self,
+                    "Certificate",
+                    domain_name=domain.domain_name,
+                    validation=acm.CertificateValidation.from_dns(self.zone),
+                )
+            else:
+                raise ValueError(
+                    "CloudFront needs a us-east-1 certificate: deploy in us-east-1 or pass context certificate_arn"
+                )
         self.logs_bucket = s3.Bucket(
             self,
             "AccessLogs",
@@ -111,6 +149,8 @@ class SiteStack(Stack):
             "Distribution",
             comment="TaskManager Pro site",
             default_root_object="index.html",
+            domain_names=[domain.domain_name] if domain else None,
+            certificate=self.certificate,
             minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
             enable_logging=True,
@@ -156,14 +196,25 @@ class SiteStack(Stack):
             "CFR2",
             reason="WAF is not part of the seed architecture yet (cost); API Gateway throttling limits abuse.",
         )
-        acknowledge(
-            self.distribution,
-            "CFR4",
-            reason=(
-                "Without a custom domain (context 'domain_name') CloudFront's default certificate allows TLSv1; "
-                "with one, minimum_protocol_version TLS_V1_2_2021 applies."
-            ),
-        )
+        if domain is not None and self.zone is not None:
+            for kind, record in (("A", route53.ARecord), ("AAAA", route53.AaaaRecord)):
+                record(
+                    self,
+                    f"Alias{kind}",
+                    zone=self.zone,
+                    record_name=domain.domain_name,
+                    target=route53.RecordTarget.from_alias(targets.CloudFrontTarget(self.distribution)),
+                )
+        else:
+            acknowledge(
+                self.distribution,
+                "CFR4",
+                reason=(
+                    "Without a custom domain (context 'domain_name') CloudFront's default certificate allows TLSv1; "
+                    "with one, minimum_protocol_version TLS_V1_2_2021 applies."
+                ),
+            )
         CfnOutput(self, "SiteBucketName", value=self.bucket.bucket_name)
         CfnOutput(self, "DistributionId", value=self.distribution.distribution_id)
-        CfnOutput(self, "SiteUrl", value=f"https://{self.distribution.distribution_domain_name}")
+        site_host = domain.domain_name if domain else self.distribution.distribution_domain_name
+        CfnOutput(self, "SiteUrl", value=f"https://{site_host}")

@@ -17,3 +17,21 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     stacks = build(outdir, {"stage": STAGE, "lambda_deps_dir": str(root / "deps")})
     stacks.app.synth()  # raises ValidationFailed on any unacknowledged cdk-nag finding
     return Synthesized(stacks, outdir)
+
+
+DOMAIN_CONTEXT = {
+    "domain_name": "tasks.example.com",
+    "hosted_zone_id": "Z0123456789ABCDEFGHIJ",
+    "hosted_zone_name": "example.com",
+}
+
+
+@pytest.fixture(scope="session")
+def synthesized_with_domain(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """The same app with the custom-domain context (a second synth: only test_domain.py asks for it)."""
+    root = tmp_path_factory.mktemp("cdk-domain")
+    (root / "deps" / "python").mkdir(parents=True)
+    outdir = root / "cdk.out"
+    stacks = build(outdir, {"stage": STAGE, "lambda_deps_dir": str(root / "deps"), **DOMAIN_CONTEXT})
+    stacks.app.synth()
+    return Synthesized(stacks, outdir)
