@@ -5,7 +5,8 @@ cdk-nag 3 runs as a policy-validation plugin: any unacknowledged AwsSolutions fi
 ``CDK_CONTEXT_JSON``): ``stage`` (default ``dev``), ``deletion_protection`` (default true), ``app_url``,
 ``reflex_backend_origin``, ``lambda_deps_dir``, ``reflex_min_tasks`` (default 2), ``reflex_max_tasks``
 (default 6), ``alarm_email`` (alarm topic subscription, none by default), ``budget_amount`` (USD/month, default 50),
-``domain_name`` + ``hosted_zone_id`` + ``hosted_zone_name`` (+ ``certificate_arn`` outside us-east-1): custom domain.
+``domain_name`` + ``hosted_zone_id`` + ``hosted_zone_name`` (+ ``certificate_arn`` outside us-east-1): custom domain,
+``ses_identity`` (sender domain or address; default the custom domain, else example.com), ``replica_regions``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from typing import Any
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
+from deploy.stacks import functions
+from deploy.stacks.attachments import AttachmentsStack
 from deploy.stacks.functions import DEFAULT_DEPS_DIR, REPO_ROOT
 from deploy.stacks.naming import APP_SLUG
 from deploy.stacks.observability import ObservabilityStack
@@ -33,6 +36,7 @@ DEFAULT_OUTDIR = REPO_ROOT / "deploy" / "cdk.out"
 class Stacks:
     app: cdk.App
     stateful: StatefulStack
+    attachments: AttachmentsStack
     stateless: StatelessStack
     reflex: ReflexBackendStack
     site: SiteStack
@@ -40,11 +44,20 @@ class Stacks:
 
     @property
     def all(self) -> list[cdk.Stack]:
-        return [self.stateful, self.stateless, self.reflex, self.site, self.observability]
+        return [self.stateful, self.attachments, self.stateless, self.reflex, self.site, self.observability]
 
 
 def _flag(value: Any) -> bool:
     return value is None or str(value).lower() not in {"false", "0", "no"}
+
+
+def _list(value: Any) -> list[str]:
+    """A context list: JSON list, or comma-separated string (``-c replica_regions=eu-west-1,us-west-2``)."""
+    if not value:
+        return []
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return [part.strip() for part in str(value).split(",") if part.strip()]
 
 
 def _domain(app: cdk.App) -> CustomDomain | None:
@@ -86,8 +99,27 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
         deletion_protection=deletion_protection,
         deps_dir=deps_dir,
         app_url=app_url,
+        replica_regions=_list(app.node.try_get_context("replica_regions")),
         env=env,
         termination_protection=deletion_protection,
+    )
+    attachments = AttachmentsStack(
+        app,
+        f"{prefix}-attachments",
+        stage=stage,
+        users_table=stateful.users_table,
+        tasks_table=stateful.tasks_table,
+        deps_layer=stateful.deps_layer,
+        environment=functions.tmp_environment(
+            stage=stage,
+            region=env.region or "us-east-1",
+            user_pool_id=stateful.user_pool.user_pool_id,
+            user_pool_client_id=stateful.user_pool_client.ref,
+            app_url=app_url,
+        ),
+        app_origins=[app_url.rstrip("/")],
+        deletion_protection=deletion_protection,
+        env=env,
     )
     stateless = StatelessStack(
         app,
@@ -95,10 +127,16 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
         stage=stage,
         users_table=stateful.users_table,
         tasks_table=stateful.tasks_table,
+        notifications_table=stateful.notifications_table,
         user_pool=stateful.user_pool,
         user_pool_client_id=stateful.user_pool_client.ref,
         deps_layer=stateful.deps_layer,
         app_url=app_url,
+        schedule_group_name=str(stateful.schedule_group.name),
+        link_signing_secret=stateful.link_signing_secret,
+        link_signing_secret_name=stateful.link_signing_secret_name,
+        attachments_bucket_name=attachments.bucket_name,
+        ses_identity=str(app.node.try_get_context("ses_identity") or (domain.domain_name if domain else "example.com")),
         env=env,
     )
     reflex = ReflexBackendStack(
@@ -129,14 +167,26 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
             ("PostConfirmation", stateful.post_confirmation),
             ("Api", stateless.api_function),
             ("Authorizer", stateless.authorizer_function),
+            ("Reminders", stateless.features.reminders),
+            ("Analytics", stateless.features.analytics),
+            ("AnalyticsRecompute", stateless.features.recompute),
+            ("AttachmentProcessor", attachments.processor),
         ],
-        tables=[("Users", stateful.users_table), ("Tasks", stateful.tasks_table)],
-        dead_letter_queues=[],
+        tables=[
+            ("Users", stateful.users_table),
+            ("Tasks", stateful.tasks_table),
+            ("Notifications", stateful.notifications_table),
+        ],
+        dead_letter_queues=[
+            ("AnalyticsStreamFailures", stateless.features.analytics_failures),
+            ("AnalyticsRecomputeFailures", stateless.features.recompute_failures),
+            ("AttachmentProcessorFailures", attachments.dead_letter_queue),
+        ],
         alarm_email=app.node.try_get_context("alarm_email"),
         budget_amount=float(app.node.try_get_context("budget_amount") or 50),
         env=env,
     )
-    stacks = Stacks(app, stateful, stateless, reflex, site, observability)
+    stacks = Stacks(app, stateful, attachments, stateless, reflex, site, observability)
     for stack in stacks.all:
         cdk.Tags.of(stack).add("app", APP_SLUG)
         cdk.Tags.of(stack).add("stage", stage)

@@ -26,8 +26,8 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-METRICS_NAMESPACE = "TaskManagerPro"
-SERVICE_NAME = "taskmanager-pro"
+from deploy.stacks.functions import METRICS_NAMESPACE, SERVICE_NAME
+
 BUSINESS_METRICS = (
     "TasksCreated",
     "TasksCompleted",

@@ -16,9 +16,11 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from deploy.stacks import functions
+from deploy.stacks.features import Features
 from deploy.stacks.nag import acknowledge
 from deploy.stacks.naming import PUBLIC_PATHS, tasks_table_schema
 
@@ -46,30 +48,52 @@ class StatelessStack(Stack):
         stage: str,
         users_table: dynamodb.ITableV2,
         tasks_table: dynamodb.ITableV2,
+        notifications_table: dynamodb.ITableV2,
         user_pool: cognito.IUserPool,
         user_pool_client_id: str,
         deps_layer: lambda_.ILayerVersion,
         app_url: str,
+        schedule_group_name: str,
+        link_signing_secret: secretsmanager.ISecret,
+        link_signing_secret_name: str,
+        attachments_bucket_name: str,
+        ses_identity: str,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        environment = {
-            "TMP_STAGE": stage,
-            "TMP_REGION": self.region,
-            "TMP_USER_POOL_ID": user_pool.user_pool_id,
-            "TMP_USER_POOL_CLIENT_ID": user_pool_client_id,
-            "TMP_APP_URL": app_url,
-        }
-        self.tmp_environment = environment  # the Reflex backend container gets the same settings
+        environment = functions.tmp_environment(
+            stage=stage,
+            region=self.region,
+            user_pool_id=user_pool.user_pool_id,
+            user_pool_client_id=user_pool_client_id,
+            app_url=app_url,
+        )
+        self.tmp_environment = dict(environment)  # the Reflex backend container gets the same settings
+        self.features = Features(
+            self,
+            stage=stage,
+            environment=environment,
+            deps_layer=deps_layer,
+            users_table=users_table,
+            tasks_table=tasks_table,
+            notifications_table=notifications_table,
+            schedule_group_name=schedule_group_name,
+            link_signing_secret=link_signing_secret,
+            link_signing_secret_name=link_signing_secret_name,
+            ses_identity=ses_identity,
+        )
+        # The api creates/updates/deletes reminder schedules: it needs their target and role too.
+        environment = {**environment, **self.features.scheduling_environment}
 
         self.api_function = functions.backend_function(
             self,
             "ApiFn",
             handler="backend.handlers.api.lambda_handler",
             layer=deps_layer,
-            environment=environment,
+            environment={**environment, **self.features.secret_environment},
             memory_size=1024,
         )
+        self.features.grant_api(self.api_function, attachments_bucket_name)
         functions.grant_table(self.api_function, users_table, [], functions.TABLE_READ_WRITE)
         functions.grant_table(
             self.api_function, tasks_table, [i.name for i in tasks_table_schema().indexes], functions.TABLE_READ_WRITE

@@ -24,14 +24,15 @@ DOMAIN_CONTEXT = {
     "hosted_zone_id": "Z0123456789ABCDEFGHIJ",
     "hosted_zone_name": "example.com",
 }
+OPTIONS_CONTEXT = {**DOMAIN_CONTEXT, "replica_regions": "eu-west-1,us-west-2"}
 
 
 @pytest.fixture(scope="session")
-def synthesized_with_domain(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    """The same app with the custom-domain context (a second synth: only test_domain.py asks for it)."""
+def synthesized_with_options(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """The same app with the optional context (custom domain, table replicas): a second synth for those tests."""
     root = tmp_path_factory.mktemp("cdk-domain")
     (root / "deps" / "python").mkdir(parents=True)
     outdir = root / "cdk.out"
-    stacks = build(outdir, {"stage": STAGE, "lambda_deps_dir": str(root / "deps"), **DOMAIN_CONTEXT})
+    stacks = build(outdir, {"stage": STAGE, "lambda_deps_dir": str(root / "deps"), **OPTIONS_CONTEXT})
     stacks.app.synth()
     return Synthesized(stacks, outdir)

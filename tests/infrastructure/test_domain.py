@@ -22,10 +22,10 @@ def test_without_a_domain_the_default_cloudfront_name_is_used(synthesized: Synth
     assert "Aliases" not in distribution["Properties"]["DistributionConfig"]
 
 
-def test_domain_gets_a_dns_validated_certificate_and_alias_records(synthesized_with_domain: Synthesized) -> None:
-    report = json.loads((synthesized_with_domain.outdir / "validation-report.json").read_text())
+def test_domain_gets_a_dns_validated_certificate_and_alias_records(synthesized_with_options: Synthesized) -> None:
+    report = json.loads((synthesized_with_options.outdir / "validation-report.json").read_text())
     assert [v["ruleName"] for plugin in report["pluginReports"] for v in plugin["violations"]] == []
-    site = synthesized_with_domain.template("site")
+    site = synthesized_with_options.template("site")
     (certificate,) = resources(site, "AWS::CertificateManager::Certificate").values()
     assert certificate["Properties"]["DomainName"] == DOMAIN
     assert certificate["Properties"]["ValidationMethod"] == "DNS"
@@ -45,8 +45,8 @@ def test_domain_gets_a_dns_validated_certificate_and_alias_records(synthesized_w
         assert "AliasTarget" in record
 
 
-def test_links_in_mails_use_the_custom_domain(synthesized_with_domain: Synthesized) -> None:
-    stateless = synthesized_with_domain.template("stateless")
+def test_links_in_mails_use_the_custom_domain(synthesized_with_options: Synthesized) -> None:
+    stateless = synthesized_with_options.template("stateless")
     urls = {
         f["Properties"]["Environment"]["Variables"]["TMP_APP_URL"]
         for f in resources(stateless, "AWS::Lambda::Function").values()

@@ -6,7 +6,8 @@ import json
 from collections import Counter
 from typing import Any
 
-from deploy.stacks.observability import BUSINESS_METRICS, METRICS_NAMESPACE, SERVICE_NAME
+from deploy.stacks.functions import METRICS_NAMESPACE, SERVICE_NAME
+from deploy.stacks.observability import BUSINESS_METRICS
 from tests.infrastructure.synth import Synthesized, resources
 
 
