@@ -184,6 +184,7 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
         ],
         alarm_email=app.node.try_get_context("alarm_email"),
         budget_amount=float(app.node.try_get_context("budget_amount") or 50),
+        reflex=reflex,
         env=env,
     )
     stacks = Stacks(app, stateful, attachments, stateless, reflex, site, observability)

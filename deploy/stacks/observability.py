@@ -1,7 +1,8 @@
 """Alarms, the dashboard and the budget: everything that tells an operator something is wrong (or costs too much).
 
 Alarms (all to one SNS topic, e-mailed to the context's ``alarm_email`` when set): API 5xx rate and p95 latency,
-errors and throttles of every Lambda, read/write throttles of every table, the depth of every dead-letter queue.
+errors and throttles of every Lambda, read/write throttles of every table, the depth of every dead-letter queue,
+the Reflex backend's target 5xx, unhealthy tasks and memory.
 The dashboard adds the business metrics the backend emits with Powertools (namespace ``TaskManagerPro``,
 dimension ``service=taskmanager-pro``). An AWS Budgets cost budget (context ``budget_amount``, USD/month)
 notifies the same topic at 80 % actual and 100 % forecast.
@@ -18,6 +19,7 @@ from aws_cdk import aws_budgets as budgets
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -27,6 +29,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from deploy.stacks.functions import METRICS_NAMESPACE, SERVICE_NAME
+from deploy.stacks.reflex_backend import ReflexBackendStack
 
 BUSINESS_METRICS = (
     "TasksCreated",
@@ -56,6 +59,7 @@ class ObservabilityStack(Stack):
         dead_letter_queues: Sequence[tuple[str, sqs.IQueue]],
         alarm_email: str | None,
         budget_amount: float,
+        reflex: ReflexBackendStack | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -145,6 +149,19 @@ class ObservabilityStack(Stack):
             dlq_depths.append(metric)
             alarm(f"{name}Depth", metric, 1, f"{name}: failed events waiting for a redrive")
 
+        reflex_metrics: list[cloudwatch.IMetric] = []
+        if reflex is not None:
+            target_5xx = reflex.alb.metrics.http_code_target(
+                elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=PERIOD, statistic="Sum"
+            )
+            unhealthy = reflex.target_group.metrics.unhealthy_host_count(period=PERIOD, statistic="Maximum")
+            memory = reflex.service.metric_memory_utilization(period=PERIOD, statistic="Average")
+            cpu = reflex.service.metric_cpu_utilization(period=PERIOD, statistic="Average")
+            alarm("ReflexTarget5xx", target_5xx, 10, "Reflex backend: >= 10 5xx responses in 5 minutes")
+            alarm("ReflexUnhealthyTasks", unhealthy, 1, "Reflex backend: a task fails its /ping health check")
+            alarm("ReflexMemory", memory, 85, "Reflex backend: memory >= 85 % (CPU autoscaling does not cover it)")
+            reflex_metrics = [target_5xx, unhealthy, cpu, memory]
+
         business = [
             cloudwatch.Metric(
                 namespace=METRICS_NAMESPACE,
@@ -189,6 +206,11 @@ class ObservabilityStack(Stack):
                 [
                     cloudwatch.GraphWidget(title="DynamoDB throttles", left=table_throttles, width=12),
                     cloudwatch.GraphWidget(title="Dead-letter queues", left=dlq_depths, width=12),
+                ],
+                [
+                    cloudwatch.GraphWidget(
+                        title="Reflex backend (ALB 5xx, unhealthy, CPU %, memory %)", left=reflex_metrics, width=24
+                    )
                 ],
                 [cloudwatch.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24)],
             ],

@@ -118,3 +118,8 @@ def test_monthly_budget_notifies_the_topic(synthesized: Synthesized) -> None:
     assert kinds == {"ACTUAL", "FORECASTED"}
     for notification in props["NotificationsWithSubscribers"]:
         assert notification["Subscribers"] == [{"SubscriptionType": "SNS", "Address": {"Ref": topic_id}}]
+
+
+def test_reflex_backend_alarms(synthesized: Synthesized) -> None:
+    assert _by_metric(synthesized, "AWS/ApplicationELB") == {"HTTPCode_Target_5XX_Count": 1, "UnHealthyHostCount": 1}
+    assert _by_metric(synthesized, "AWS/ECS") == {"MemoryUtilization": 1}
