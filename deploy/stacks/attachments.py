@@ -63,7 +63,7 @@ class AttachmentsStack(Stack):
             timeout=Duration.seconds(60),
         )
         # S3 invokes asynchronously: two retries, then the event goes to the on-failure queue.
-        self.processor.configure_async_invoke(
+        functions.live(self.processor).configure_async_invoke(
             retry_attempts=2,
             max_event_age=Duration.hours(6),
             on_failure=destinations.SqsDestination(self.dead_letter_queue),
@@ -93,7 +93,7 @@ class AttachmentsStack(Stack):
             self,
             "S3InvokesProcessor",
             action="lambda:InvokeFunction",
-            function_name=self.processor.function_arn,
+            function_name=functions.live(self.processor).function_arn,
             principal="s3.amazonaws.com",
             source_arn=bucket_arn,
             source_account=self.account,
@@ -147,7 +147,7 @@ class AttachmentsStack(Stack):
             lambda_configurations=[
                 s3.CfnBucket.LambdaConfigurationProperty(
                     event="s3:ObjectCreated:*",
-                    function=self.processor.function_arn,
+                    function=functions.live(self.processor).function_arn,
                     filter=s3.CfnBucket.NotificationFilterProperty(
                         s3_key=s3.CfnBucket.S3KeyFilterProperty(
                             rules=[s3.CfnBucket.FilterRuleProperty(name="prefix", value=UPLOAD_PREFIX)]

@@ -87,7 +87,10 @@ class Features:
 
         # --- Reminders ---------------------------------------------------------------------------------------
         reminders_name = f"{APP_SLUG}-{stage}-reminders"
-        self.reminders_arn = f"arn:{stack.partition}:lambda:{stack.region}:{stack.account}:function:{reminders_name}"
+        self.reminders_arn = (
+            f"arn:{stack.partition}:lambda:{stack.region}:{stack.account}:function:{reminders_name}"
+            f":{functions.LIVE_ALIAS}"
+        )
         self.scheduler_role = iam.Role(
             stack,
             "SchedulerRole",
@@ -145,7 +148,7 @@ class Features:
         lambda_.EventSourceMapping(
             stack,
             "AnalyticsStream",
-            target=self.analytics,
+            target=functions.live(self.analytics),
             event_source_arn=stream_arn,
             starting_position=lambda_.StartingPosition.LATEST,
             batch_size=100,
@@ -180,7 +183,7 @@ class Features:
             schedule=events.Schedule.cron(minute="15", hour="3"),
             targets=[
                 events_targets.LambdaFunction(
-                    self.recompute, retry_attempts=2, dead_letter_queue=self.recompute_failures
+                    functions.live(self.recompute), retry_attempts=2, dead_letter_queue=self.recompute_failures
                 )
             ],
         )

@@ -55,6 +55,15 @@ TABLE_READ_WRITE = (
 )
 
 
+LIVE_ALIAS = "live"
+_LIVE: dict[str, lambda_.Alias] = {}
+
+
+def live(function: lambda_.IFunction) -> lambda_.Alias:
+    """The ``live`` alias of a function built by :func:`backend_function` (what every trigger invokes)."""
+    return _LIVE[function.node.path]
+
+
 def tmp_environment(
     *, stage: str, region: str, user_pool_id: str, user_pool_client_id: str, app_url: str
 ) -> dict[str, str]:
@@ -140,6 +149,11 @@ def backend_function(
         role,
         "IAM5[Resource::*]",
         reason="Tracing.ACTIVE: xray:PutTraceSegments/PutTelemetryRecords support only Resource '*' (AWS docs).",
+    )
+    # Every trigger (API Gateway, Cognito, S3, the stream, rules, schedules) invokes the alias: a rollback is
+    # `aws lambda update-alias --name live --function-version <previous>` (docs/operations.md).
+    _LIVE[function.node.path] = lambda_.Alias(
+        scope, f"{construct_id}Live", alias_name=LIVE_ALIAS, version=function.current_version
     )
     acknowledge(
         function,

@@ -186,7 +186,7 @@ class StatefulStack(Stack):
             standard_threat_protection_mode=cognito.StandardThreatProtectionMode.FULL_FUNCTION,
             deletion_protection=deletion_protection,
             removal_policy=removal,
-            lambda_triggers=cognito.UserPoolTriggers(post_confirmation=self.post_confirmation),
+            lambda_triggers=cognito.UserPoolTriggers(post_confirmation=functions.live(self.post_confirmation)),
         )
         self.user_pool_client = cognito.CfnUserPoolClient(
             self,

@@ -162,11 +162,11 @@ class StatelessStack(Stack):
         self.authorizer = apigw.TokenAuthorizer(
             self,
             "TokenAuthorizer",
-            handler=self.authorizer_function,
+            handler=functions.live(self.authorizer_function),
             identity_source=apigw.IdentitySource.header("Authorization"),
             results_cache_ttl=Duration.minutes(5),
         )
-        integration = apigw.LambdaIntegration(self.api_function, proxy=True)
+        integration = apigw.LambdaIntegration(functions.live(self.api_function), proxy=True)
         validator = self.api.add_request_validator(
             "ParamsValidator", validate_request_parameters=True, validate_request_body=True
         )

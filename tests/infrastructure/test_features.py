@@ -42,6 +42,17 @@ def _grants(template: dict[str, Any], handler: str) -> dict[str, set[str]]:
     return grants
 
 
+def _live(template: dict[str, Any], handler: str) -> str:
+    """The logical id of the function's ``live`` alias."""
+    function = function_by_handler(template, handler)
+    (alias,) = [
+        k
+        for k, v in resources(template, "AWS::Lambda::Alias").items()
+        if v["Properties"]["FunctionName"] == {"Ref": function}
+    ]
+    return alias
+
+
 def _function(template: dict[str, Any], handler: str) -> dict[str, Any]:
     props: dict[str, Any] = template["Resources"][function_by_handler(template, handler)]["Properties"]
     return props
@@ -124,7 +135,8 @@ def test_schedule_group_and_a_scheduler_role_that_can_only_invoke_reminders(synt
     (policy,) = role["Policies"]
     (statement,) = policy["PolicyDocument"]["Statement"]
     assert statement["Action"] == "lambda:InvokeFunction"
-    assert f"function:{NAMES.schedule_group}" in json.dumps(statement["Resource"])  # taskmanager-pro-ci-reminders
+    # taskmanager-pro-ci-reminders, through its live alias
+    assert f"function:{NAMES.schedule_group}:live" in json.dumps(statement["Resource"])
     reminders = _function(stateless, REMINDERS)
     assert reminders["FunctionName"] == f"taskmanager-pro-{STAGE}-reminders"
 
@@ -201,8 +213,7 @@ def test_attachments_bucket_is_private_versioned_with_cors_and_lifecycle(synthes
     (configuration,) = bucket["NotificationConfiguration"]["LambdaConfigurations"]
     assert configuration["Event"] == "s3:ObjectCreated:*"
     assert configuration["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "users/"}]
-    processor = function_by_handler(attachments, PROCESSOR)
-    assert configuration["Function"] == {"Fn::GetAtt": [processor, "Arn"]}
+    assert configuration["Function"] == {"Ref": _live(attachments, PROCESSOR)}
     # TLS only.
     Template.from_json(attachments).has_resource_properties(
         "AWS::S3::BucketPolicy",
@@ -240,7 +251,7 @@ def test_analytics_reads_the_tasks_stream_with_partial_failures(synthesized: Syn
     stateless = synthesized.template("stateless")
     (mapping,) = resources(stateless, "AWS::Lambda::EventSourceMapping").values()
     props = mapping["Properties"]
-    assert props["FunctionName"] == {"Ref": function_by_handler(stateless, ANALYTICS)}
+    assert _live(stateless, ANALYTICS) in json.dumps(props["FunctionName"])
     assert props["BatchSize"] == 100
     assert props["BisectBatchOnFunctionError"] is True
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
@@ -257,7 +268,7 @@ def test_recompute_runs_daily(synthesized: Synthesized) -> None:
     (rule,) = resources(stateless, "AWS::Events::Rule").values()
     assert rule["Properties"]["ScheduleExpression"].startswith("cron(")
     (target,) = rule["Properties"]["Targets"]
-    assert target["Arn"] == {"Fn::GetAtt": [function_by_handler(stateless, RECOMPUTE), "Arn"]}
+    assert target["Arn"] == {"Ref": _live(stateless, RECOMPUTE)}
     assert "DeadLetterConfig" in target
     assert "dynamodb:Query" in _grants(stateless, RECOMPUTE)
 
@@ -268,3 +279,27 @@ def test_dead_letter_queues_are_encrypted_and_tls_only(synthesized: Synthesized)
     for queue in queues:
         assert queue["Properties"]["SqsManagedSseEnabled"] is True
         assert queue["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
+
+
+def test_every_trigger_invokes_a_live_alias_of_a_published_version(synthesized: Synthesized) -> None:
+    """Rollback = pointing ``live`` at the previous version: nothing may invoke $LATEST directly."""
+    for which in ("stateful", "attachments", "stateless"):
+        template = synthesized.template(which)
+        functions = [k for k, v in resources(template, "AWS::Lambda::Function").items() if "Handler" in v["Properties"]]
+        aliases = resources(template, "AWS::Lambda::Alias").values()
+        assert sorted(a["Properties"]["FunctionName"]["Ref"] for a in aliases) == sorted(functions)
+        for alias in aliases:
+            assert alias["Properties"]["Name"] == "live"
+            version = alias["Properties"]["FunctionVersion"]["Fn::GetAtt"][0]
+            assert template["Resources"][version]["Type"] == "AWS::Lambda::Version"
+        for permission in resources(template, "AWS::Lambda::Permission").values():
+            assert "Live" in json.dumps(permission["Properties"]["FunctionName"]), permission
+    stateless = synthesized.template("stateless")
+    for method in resources(stateless, "AWS::ApiGateway::Method").values():
+        assert _live(stateless, API) in json.dumps(method["Properties"]["Integration"]["Uri"])
+    (authorizer,) = resources(stateless, "AWS::ApiGateway::Authorizer").values()
+    assert _live(stateless, "backend.handlers.authorizer.lambda_handler") in json.dumps(authorizer["Properties"])
+    stateful = synthesized.template("stateful")
+    (pool,) = resources(stateful, "AWS::Cognito::UserPool").values()
+    trigger = _live(stateful, "backend.handlers.cognito_triggers.lambda_handler")
+    assert pool["Properties"]["LambdaConfig"]["PostConfirmation"] == {"Ref": trigger}
