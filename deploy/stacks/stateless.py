@@ -212,4 +212,13 @@ class StatelessStack(Stack):
             "APIG3",
             reason="WAF is not part of the seed architecture yet (cost); throttling limits abuse meanwhile.",
         )
+        # A usage plan on the stage: the same limits as the stage throttling plus a ceiling per month, and the
+        # place where per-client API keys (partners, mobile) get their own limits later.
+        self.usage_plan = self.api.add_usage_plan(
+            "UsagePlan",
+            name=f"taskmanager-pro-{stage}",
+            description="Default limits of the web app's traffic",
+            throttle=apigw.ThrottleSettings(rate_limit=100, burst_limit=200),
+            api_stages=[apigw.UsagePlanPerApiStage(api=self.api, stage=self.api.deployment_stage)],
+        )
         CfnOutput(self, "ApiUrl", value=self.api.url)

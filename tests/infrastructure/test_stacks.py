@@ -276,3 +276,11 @@ def test_acknowledgements_need_a_reason() -> None:
 
     with pytest.raises(ValueError, match="reason"):
         acknowledge(cdk.Stack(cdk.App(), "S"), "SQS3", reason=" ")
+
+
+def test_usage_plan_covers_the_stage(synthesized: Synthesized) -> None:
+    stateless = synthesized.template("stateless")
+    (plan,) = resources(stateless, "AWS::ApiGateway::UsagePlan").values()
+    assert plan["Properties"]["Throttle"] == {"BurstLimit": 200, "RateLimit": 100}
+    (stage,) = plan["Properties"]["ApiStages"]
+    assert "Ref" in stage["Stage"]
