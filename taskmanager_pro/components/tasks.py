@@ -107,6 +107,18 @@ def row_meta(row: Any, *, show_project: Any) -> rx.Component:
             ),
         ),
         rx.cond(row.has_notes, rx.icon("notebook-text", size=13, color=rx.color("gray", 10), aria_label="Has notes")),
+        rx.cond(
+            row.attachments > 0,
+            rx.hstack(
+                rx.icon("paperclip", size=13),
+                rx.text(row.attachments.to_string(), size="1"),
+                spacing="1",
+                align="center",
+                class_name="tmp-paperclip",
+                aria_label=row.attachments.to_string() + " attachments",
+                title="Attachments",
+            ),
+        ),
         rx.foreach(row.labels, label_chip),
         rx.cond(
             show_project & (row.project_name != ""),
