@@ -573,6 +573,19 @@ def filters_popover() -> rx.Component:
                                 spacing="2",
                             ),
                         ),
+                        rx.el.label(
+                            rx.hstack(
+                                rx.switch(
+                                    checked=TasksState.attachments_only,
+                                    on_change=TasksState.set_attachments_only,
+                                    size="1",
+                                ),
+                                rx.icon("paperclip", size=14),
+                                rx.text("With attachments", size="2"),
+                                align="center",
+                                spacing="2",
+                            ),
+                        ),
                         spacing="3",
                         width="100%",
                     ),
@@ -658,6 +671,7 @@ def active_filter_chips() -> rx.Component:
             chip(TasksState.due_from != "", "From " + TasksState.due_from, TasksState.set_due_from("")),
             chip(TasksState.due_to != "", "Until " + TasksState.due_to, TasksState.set_due_to("")),
             chip(TasksState.overdue_only, "Overdue", TasksState.set_overdue_only(False)),
+            chip(TasksState.attachments_only, "With attachments", TasksState.set_attachments_only(False)),
             wrap="wrap",
             spacing="2",
         ),

@@ -69,6 +69,7 @@ def upload_row(panel: Locator, name: str) -> Locator:
 def test_upload_with_progress_thumbnail_download_reject_cancel_delete(page: Page, app: App) -> None:
     user = new_user(app)
     task = user.api.create_task(TaskCreate(title="Trip photos", due_date=today()))
+    user.api.create_task(TaskCreate(title="No files", due_date=today()))
     sign_in(page, user)
     row(page, "Trip photos").click()
     panel = page.get_by_role("dialog", name="Task details")
@@ -112,6 +113,13 @@ def test_upload_with_progress_thumbnail_download_reject_cancel_delete(page: Page
     expect(page.get_by_test_id("storage-used")).to_have_text(f"{size_text(len(data))} of 1.0 GB used")
     page.goto("/")
     ready(page)
+
+    # Tasks with attachments can be filtered (the paperclip filter).
+    page.get_by_role("button", name="Filters").click()
+    page.get_by_role("switch", name="With attachments").click()
+    expect(row(page, "No files")).to_have_count(0)
+    expect(row(page, "Trip photos")).to_be_visible()
+    page.keyboard.press("Escape")
     row(page, "Trip photos").click()
     expect(done).to_have_attribute("data-status", "ready")
 
