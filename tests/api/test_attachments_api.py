@@ -9,6 +9,7 @@ import io
 import json
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -263,6 +264,36 @@ def test_a_duplicate_event_is_handled_once(alice: Caller, s3: Any) -> None:
     task_now = alice.http.get(f"/tasks/{task['id']}").json()
     assert task_now["attachment_count"] == 1
     assert alice.http.get(f"/attachments/{done['id']}").json()["sha256"] == done["sha256"]
+
+
+def test_concurrent_duplicate_events_count_once(alice: Caller) -> None:
+    """S3 delivers at least once: the same event racing itself (and the runtime's own delivery) counts once."""
+    task = alice.task()
+    used_before = alice.limits()["used_bytes"]
+    data = png(300, 200)
+    body = alice.request_upload(task["id"], "race.png", "image/png", len(data)).json()
+    upload, attachment = body["upload"], body["attachment"]
+    posted = httpx.post(upload["url"], data=upload["fields"], files={"file": ("race.png", data, "image/png")})
+    assert posted.status_code == 204
+    event = object_created_event(
+        region="us-east-1", bucket=BUCKET, key=key_of(alice, attachment), size=len(data), etag="x", kind="Post"
+    )
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: invoke(processor.handler, event, "attachments"), range(4)))
+    outcomes = [r["processed"][0]["result"] for r in results]
+    assert set(outcomes) <= {"ready", "duplicate"}
+    assert outcomes.count("ready") <= 1
+    assert alice.wait_processed(attachment["id"])["status"] == "ready"
+    assert alice.limits()["used_bytes"] == used_before + len(data)
+    assert alice.http.get(f"/tasks/{task['id']}").json()["attachment_count"] == 1
+
+
+def test_a_damaged_image_is_rejected(alice: Caller, s3: Any) -> None:
+    task = alice.task()
+    done = alice.upload(task["id"], "broken.png", "image/png", png()[:300])  # a PNG header, then nothing
+    assert done["status"] == "rejected"
+    assert "cannot be read" in done["reason"]
+    assert not exists(s3, key_of(alice, done))
 
 
 def test_an_object_nobody_asked_for_is_deleted(alice: Caller, s3: Any) -> None:
