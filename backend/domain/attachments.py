@@ -60,6 +60,9 @@ _SNIFF_ALIASES = {
 }
 
 
+_BINARY_TYPES = frozenset(t for types in KNOWN_TYPES.values() for t in types if t != TEXT)
+
+
 class AttachmentStatus(StrEnum):
     PENDING = "pending"  # upload URL handed out, object not processed yet
     READY = "ready"
@@ -186,13 +189,17 @@ def sniff(head: bytes) -> str | None:
         matches = puremagic.magic_string(head)
     except (puremagic.PureError, ValueError):
         matches = []
+    found: str | None = None
     if matches:
         best = max(matches, key=lambda m: m.confidence)
-        mime = best.mime_type or ""
-        if mime:
-            return _SNIFF_ALIASES.get(mime, mime)
-        return best.extension.lstrip(".") or "unknown"
-    return TEXT if _is_text(head) else None
+        mime = str(best.mime_type or "")
+        found = _SNIFF_ALIASES.get(mime, mime) if mime else str(best.extension).lstrip(".")
+    if found in _BINARY_TYPES:
+        return found
+    # Plain UTF-8 is text, whatever a text heuristic of the magic database says ("text/ascii" for digits, scripts...).
+    if _is_text(head):
+        return TEXT
+    return found or None
 
 
 def _is_text(head: bytes) -> bool:

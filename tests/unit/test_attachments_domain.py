@@ -94,6 +94,13 @@ def test_sniff_tells_real_types_from_magic_numbers() -> None:
     assert att.sniff(b"") is None
 
 
+def test_plain_text_is_text_whatever_the_magic_database_guesses() -> None:
+    assert att.sniff(b"0123456789") == att.TEXT  # puremagic: "text/ascii"
+    assert att.sniff(b"#!/bin/sh\necho hi\n") == att.TEXT
+    assert att.sniff(b'{"a": 1}') == att.TEXT
+    assert att.sniff(b"%PDF-1.4\n1 0 obj\n") == "application/pdf"  # a PDF stays a PDF even when it reads as text
+
+
 def test_text_cut_inside_a_multibyte_character_is_still_text() -> None:
     assert att.sniff("aé".encode()[:-1]) == att.TEXT
 
