@@ -387,6 +387,15 @@ def test_bulk_delete_deletes_attachments_too(alice: Caller, s3: Any) -> None:
     assert_error_shape(alice.http.get(f"/attachments/{done['id']}"), 404)
 
 
+def test_deleting_a_project_deletes_the_attachments_of_its_tasks(alice: Caller, s3: Any) -> None:
+    project = alice.http.post("/projects", json={"name": "With files"}).json()
+    task = alice.http.post("/tasks", json={"title": "in project", "project_id": project["id"]}).json()
+    done = alice.upload(task["id"], "p.txt", "text/plain", TEXT)
+    assert alice.http.delete(f"/projects/{project['id']}").status_code == 204
+    assert not exists(s3, key_of(alice, done))
+    assert_error_shape(alice.http.get(f"/attachments/{done['id']}"), 404)
+
+
 # --- tasks with attachments --------------------------------------------------------------------------
 def test_tasks_with_attachments_carry_a_count_and_can_be_filtered(caller: Callable[[], Caller]) -> None:
     bob = caller()
