@@ -68,6 +68,7 @@ format: setup
 
 bench: setup
 	$(UV) run --no-sync python -m scripts.bench
+	$(UV) run --no-sync python -m scripts.bench_attachments
 
 reset: setup
 	$(UV) run --no-sync python -m backend.local reset

@@ -17,11 +17,16 @@ _RETRIES = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeo
 def client(service: str) -> Any:
     """A cached boto3 client for ``service`` (created lazily, reused across warm invocations)."""
     settings = get_settings()
+    config = _RETRIES
+    if service == "s3":
+        # SigV4 for presigned POST/GET everywhere; path-style only on the local endpoint (an IP, no bucket DNS).
+        s3: Any = {"addressing_style": "path" if settings.aws_endpoint_url else "virtual"}
+        config = _RETRIES.merge(Config(signature_version="s3v4", s3=s3))
     return boto3.session.Session().client(
         service,  # type: ignore[call-overload]
         region_name=settings.region,
         endpoint_url=settings.aws_endpoint_url,
-        config=_RETRIES,
+        config=config,
     )
 
 

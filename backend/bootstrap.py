@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from backend import aws
+from backend.adapters.attachments import DynamoAttachmentStore
 from backend.adapters.cognito import CognitoDirectory
 from backend.adapters.dynamodb import DynamoUserRepository, configure_models
-from backend.adapters.ports import IdentityDirectory, TaskStore, UserRepository
+from backend.adapters.object_storage import S3ObjectStorage
+from backend.adapters.ports import AttachmentStore, IdentityDirectory, ObjectStorage, TaskStore, UserRepository
 from backend.adapters.task_store import DynamoTaskStore
 from backend.config import Settings, get_settings
 
@@ -25,6 +27,8 @@ class Dependencies:
     users: UserRepository
     identity: IdentityDirectory
     tasks: TaskStore
+    attachments: AttachmentStore
+    storage: ObjectStorage
     clock: Callable[[], datetime] = field(default=utcnow)
 
 
@@ -36,6 +40,8 @@ def dependencies() -> Dependencies:
         settings=settings,
         users=DynamoUserRepository(),
         tasks=DynamoTaskStore(),
+        attachments=DynamoAttachmentStore(),
+        storage=S3ObjectStorage(s3=aws.client("s3"), bucket=settings.names.attachments_bucket),
         identity=CognitoDirectory(cognito=aws.client("cognito-idp"), user_pool_id=settings.user_pool_id),
     )
 

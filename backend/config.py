@@ -7,6 +7,7 @@ from functools import lru_cache
 from pydantic import Field, computed_field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from backend.domain.attachments import DEFAULT_ALLOWED_TYPES, GIB, MIB, Limits
 from backend.names import ResourceNames
 
 
@@ -27,11 +28,25 @@ class Settings(BaseSettings):
     user_pool_client_id: str = Field(min_length=1)
     # The public URL of the web app, used in links sent to users.
     app_url: str = "http://localhost:3000"
+    # Attachments: one set of limits for the API, the presigned POST policy and the processor.
+    attachment_max_bytes: int = Field(default=25 * MIB, ge=1, le=5 * GIB)
+    attachment_quota_bytes: int = Field(default=GIB, ge=1)
+    attachment_allowed_types: tuple[str, ...] = DEFAULT_ALLOWED_TYPES  # JSON list in TMP_ATTACHMENT_ALLOWED_TYPES
+    attachment_max_image_pixels: int = Field(default=40_000_000, ge=1)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def names(self) -> ResourceNames:
         return ResourceNames(self.stage)
+
+    @property
+    def attachment_limits(self) -> Limits:
+        return Limits(
+            max_bytes=self.attachment_max_bytes,
+            quota_bytes=self.attachment_quota_bytes,
+            allowed_types=self.attachment_allowed_types,
+            max_image_pixels=self.attachment_max_image_pixels,
+        )
 
     @property
     def is_local(self) -> bool:

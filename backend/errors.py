@@ -40,3 +40,9 @@ class StaleVersionError(ConflictError):
     def __init__(self, message: str, *, current: object) -> None:
         super().__init__(message)
         self.current = current
+
+
+class TooLargeError(DomainError):
+    """More than a limit allows (a file's size, the storage quota)."""
+
+    code = "too_large"

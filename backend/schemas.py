@@ -233,6 +233,7 @@ class TaskPublic(BaseModel):
     history: list[CompletionPublic]
     overdue: bool
     version: int
+    attachment_count: int = 0  # ready attachments (the paperclip)
 
 
 class TaskPage(BaseModel):

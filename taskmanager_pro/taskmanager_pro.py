@@ -36,9 +36,13 @@ def _api_transformer() -> Starlette | None:
 
 
 FAVICON = "/favicon.svg"
+ATTACHMENTS_UPLOAD_SCRIPT = "/attachments_upload.js"
 
 app = rx.App(
-    head_components=[rx.el.link(rel="icon", href=FAVICON, type="image/svg+xml")],
+    head_components=[
+        rx.el.link(rel="icon", href=FAVICON, type="image/svg+xml"),
+        rx.script(src=ATTACHMENTS_UPLOAD_SCRIPT),  # direct browser → S3 uploads (components/attachments.py)
+    ],
     stylesheets=["/tasks.css"],
     api_transformer=_api_transformer(),
     backend_exception_handler=unexpected_error,

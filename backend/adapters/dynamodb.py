@@ -16,6 +16,7 @@ from pynamodb.attributes import (
 from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.models import Model
 
+from backend.adapters.attachments import ATTACHMENT_MODELS
 from backend.adapters.task_store import TASK_TABLE_MODELS, TaskModel, is_conditional_failure
 from backend.domain.users import NotificationPreferences, User
 from backend.errors import ConflictError
@@ -54,6 +55,7 @@ def configure_models(*, names: ResourceNames, region: str, endpoint: str | None)
     """Point every model at this stage's tables, region and endpoint (once per cold start)."""
     tables: dict[type[Model], str] = {UserModel: names.users_table}
     tables.update(dict.fromkeys(TASK_TABLE_MODELS, names.tasks_table))
+    tables.update(dict.fromkeys(ATTACHMENT_MODELS, names.tasks_table))
     for model, table_name in tables.items():
         model.Meta.table_name = table_name
         model.Meta.region = region  # type: ignore[attr-defined]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Protocol
+from datetime import datetime
+from typing import Any, BinaryIO, Protocol
 
+from backend.domain.attachments import Attachment
 from backend.domain.tasks import Label, Project, Task, TaskQuery
 from backend.domain.users import User
 
@@ -71,3 +73,60 @@ class TaskStore(Protocol):
     def save_label(self, label: Label) -> Label: ...
 
     def delete_label(self, label: Label) -> None: ...
+
+
+# --- attachments (issue 6) ---------------------------------------------------------------------------
+class AttachmentStore(Protocol):
+    """Attachment rows, usage and the task's attachment counter (see adapters/attachments.py)."""
+
+    def add(self, attachment: Attachment) -> None: ...
+
+    def get(self, user_id: str, attachment_id: str, *, now: datetime) -> Attachment | None: ...
+
+    def get_in_task(self, user_id: str, task_id: str, attachment_id: str, *, now: datetime) -> Attachment | None: ...
+
+    def list_for_task(self, user_id: str, task_id: str, *, now: datetime) -> list[Attachment]: ...
+
+    def bytes_used(self, user_id: str) -> int: ...
+
+    def mark_ready(
+        self,
+        attachment: Attachment,
+        *,
+        size: int,
+        sha256: str,
+        content_type: str,
+        thumbnail: bool,
+        now: datetime,
+        quota_bytes: int,
+    ) -> str:
+        """``ready`` | ``not_pending`` | ``task_gone`` | ``over_quota`` (nothing changed unless ``ready``)."""
+        ...
+
+    def mark_rejected(self, attachment: Attachment, *, reason: str, now: datetime, expires_at: datetime) -> bool: ...
+
+    def delete(self, attachment: Attachment, *, task_exists: bool = True) -> None: ...
+
+
+class TaskDeletionListener(Protocol):
+    """Told after a task is deleted (the attachments go with it)."""
+
+    def task_deleted(self, user_id: str, task_id: str) -> None: ...
+
+
+class ObjectStorage(Protocol):
+    """The attachments bucket."""
+
+    def presigned_post(self, *, key: str, content_type: str, max_bytes: int, expires_s: int) -> dict[str, Any]: ...
+
+    def presigned_get(
+        self, *, key: str, filename: str, content_type: str, expires_s: int, inline: bool = False
+    ) -> str: ...
+
+    def size_of(self, key: str) -> int | None: ...
+
+    def open(self, key: str) -> BinaryIO | None: ...
+
+    def put(self, *, key: str, data: bytes, content_type: str) -> None: ...
+
+    def delete(self, *keys: str) -> None: ...

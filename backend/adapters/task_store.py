@@ -136,6 +136,7 @@ class TaskModel(Model):
     done_pk = UnicodeAttribute(null=True)
     completed_sk = UnicodeAttribute(null=True)
     version = VersionAttribute()
+    attachment_count = NumberAttribute(null=True)  # ready attachments (adapters/attachments.py keeps it)
 
     by_status_due = StatusDueIndex()
     by_priority = PriorityIndex()
@@ -223,6 +224,7 @@ def _task_item(task: Task) -> TaskModel:
         project_sk=f"{task.status.value}#{task.position}#{task.id}",
         done_pk=task.user_id if done else None,
         completed_sk=f"{task.completed_at.isoformat()}#{task.id}" if done and task.completed_at else None,
+        attachment_count=task.attachment_count or None,
     )
     if task.version:
         item.version = task.version
@@ -255,6 +257,7 @@ def _task(item: TaskModel) -> Task:
             for c in item.history or ()
         ),
         version=int(item.version or 0),
+        attachment_count=int(item.attachment_count or 0),
     )
 
 
@@ -462,6 +465,9 @@ class DynamoTaskStore:
             filters.append(TaskModel.search_text.contains(q.search.lower()))
         if q.priority is not None and q.sort != "priority":
             filters.append(TaskModel.priority == q.priority)
+        if q.has_attachments is not None:
+            with_files = TaskModel.attachment_count > 0
+            filters.append(with_files if q.has_attachments else ~with_files)
         statuses = [Status.OPEN.value, Status.DONE.value] if q.status == "all" else [q.status]
         due_range = _between(TaskModel.due_sk, q.due_from, q.due_to)
         common: dict[str, Any] = {"page_size": 100}
@@ -545,6 +551,7 @@ class DynamoTaskStore:
                 and (q.search is None or q.search.lower() in task.search_text)
                 and (q.due_from is None or (task.due_date is not None and task.due_key >= q.due_from))
                 and (q.due_to is None or (task.due_date is not None and task.due_key <= q.due_to + "~"))
+                and (q.has_attachments is None or (task.attachment_count > 0) == q.has_attachments)
             )
 
         def flush() -> bool:

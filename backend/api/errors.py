@@ -25,6 +25,7 @@ from backend.errors import (
     NotAuthenticatedError,
     NotFoundError,
     StaleVersionError,
+    TooLargeError,
 )
 from backend.observability import logger
 from backend.schemas import ErrorBody, ErrorDetail
@@ -34,6 +35,7 @@ _STATUS: dict[type[DomainError], HTTPStatus] = {
     NotFoundError: HTTPStatus.NOT_FOUND,
     ConflictError: HTTPStatus.CONFLICT,
     InvalidInputError: HTTPStatus.BAD_REQUEST,
+    TooLargeError: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
 }
 
 

@@ -32,6 +32,7 @@ def task_public(task: Task, now_local: datetime) -> TaskPublic:
         history=[CompletionPublic(due_date=c.due_date, completed_at=c.completed_at) for c in task.history],
         overdue=task.is_overdue(now_local),
         version=task.version,
+        attachment_count=task.attachment_count,
     )
 
 

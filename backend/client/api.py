@@ -30,11 +30,15 @@ from backend.schemas import (
     TaskPublic,
     TaskUpdate,
 )
+from backend.schemas_attachments import AttachmentLimits, AttachmentPublic, AttachmentUpload
 
 # The API shapes the UI works with, importable from here (the UI imports nothing of ``backend`` but the client).
 __all__ = [
     "ApiClient",
     "ApiError",
+    "AttachmentLimits",
+    "AttachmentPublic",
+    "AttachmentUpload",
     "BulkAction",
     "BulkResult",
     "LabelCreate",
@@ -185,6 +189,7 @@ class ApiClient:
         days: int | None = None,
         limit: int | None = None,
         cursor: str | None = None,
+        has_attachments: bool | None = None,
     ) -> TaskPage:
         """One page of a view; pass ``next_cursor`` of the page as ``cursor`` for the next one."""
         params: dict[str, str] = {"view": view}
@@ -201,6 +206,7 @@ class ApiClient:
             "days": days,
             "limit": limit,
             "cursor": cursor,
+            "has_attachments": None if has_attachments is None else str(has_attachments).lower(),
         }
         params.update({name: str(value) for name, value in optional.items() if value is not None and value != ""})
         return TaskPage.model_validate(self._request("GET", f"/tasks?{urlencode(params)}"))
@@ -236,6 +242,28 @@ class ApiClient:
     def parse_quick_add(self, text: str) -> QuickAddParsed:
         """What quick add understands of ``text`` (nothing is saved); ``.task`` is ready for ``create_task``."""
         return QuickAddParsed.model_validate(self._request("POST", "/quick-add/parse", json={"text": text}))
+
+    # --- attachments ---------------------------------------------------------------------------
+    def attachment_limits(self) -> AttachmentLimits:
+        """Size, types and quota to check before an upload, and the caller's storage use."""
+        return AttachmentLimits.model_validate(self._request("GET", "/attachments/limits"))
+
+    def request_upload(self, task_id: str, *, name: str, content_type: str, size: int) -> AttachmentUpload:
+        """A pending attachment and the presigned POST the browser sends the file to (straight to S3)."""
+        body = {"name": name, "content_type": content_type, "size": size}
+        path = f"/tasks/{_segment(task_id)}/attachments"
+        return AttachmentUpload.model_validate(self._request("POST", path, json=body))
+
+    def list_attachments(self, task_id: str) -> list[AttachmentPublic]:
+        answer = self._request("GET", f"/tasks/{_segment(task_id)}/attachments")
+        return [AttachmentPublic.model_validate(item) for item in answer["items"]]
+
+    def get_attachment(self, attachment_id: str) -> AttachmentPublic:
+        """Metadata, and for a ready file short-lived download and thumbnail URLs."""
+        return AttachmentPublic.model_validate(self._request("GET", f"/attachments/{_segment(attachment_id)}"))
+
+    def delete_attachment(self, attachment_id: str) -> None:
+        self._request("DELETE", f"/attachments/{_segment(attachment_id)}")
 
 
 def _segment(value: str) -> str:

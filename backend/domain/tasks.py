@@ -96,6 +96,7 @@ class Task:
     completed_at: datetime | None = None
     history: tuple[Completion, ...] = field(default=())
     version: int = 0
+    attachment_count: int = 0  # ready attachments; kept by the attachments adapter, never by task edits
 
     @property
     def due_key(self) -> str:
@@ -131,6 +132,7 @@ class TaskQuery:
     due_to: str | None = None
     search: str | None = None
     sort: str = "created"  # due | priority | created | manual | completed
+    has_attachments: bool | None = None  # None: either
 
 
 def position_after(last: str | None) -> str:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 from backend.adapters.dynamodb import MODELS, configure_models
 from backend.domain.password_policy import PASSWORD_POLICY
@@ -69,12 +70,48 @@ def _ensure_user_pool(cognito: Any, names: ResourceNames) -> LocalOutputs:
     return LocalOutputs(user_pool_id=pool_id, user_pool_client_id=client_id)
 
 
-def bootstrap(*, endpoint: str, region: str, stage: str) -> LocalOutputs:
-    """Tables, user pool + app client, SES sender."""
+# Attachments: the browser POSTs files straight to the bucket, so it allows the app's origin. Locally any port of
+# localhost (tests run the app on free ports); the CDK stack allows the app's domain with the same rule.
+LOCAL_APP_ORIGINS = ("http://localhost:*", "http://127.0.0.1:*")
+TTL_ATTRIBUTE = "expires_at"
+
+
+def attachments_cors_rule(origins: list[str]) -> dict[str, Any]:
+    return {
+        "AllowedOrigins": origins,
+        "AllowedMethods": ["POST", "GET", "HEAD"],
+        "AllowedHeaders": ["*"],
+        "ExposeHeaders": ["ETag", "Location"],
+        "MaxAgeSeconds": 3000,
+    }
+
+
+def _ensure_attachments_bucket(s3: Any, names: ResourceNames, origins: list[str]) -> None:
+    bucket = names.attachments_bucket
+    try:
+        s3.head_bucket(Bucket=bucket)
+    except ClientError:
+        s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [attachments_cors_rule(origins)]})
+
+
+def _ensure_ttl(dynamodb: Any, table: str) -> None:
+    """Pending/rejected attachment rows expire (moto stores the setting but never deletes; readers skip them)."""
+    current = dynamodb.describe_time_to_live(TableName=table)["TimeToLiveDescription"]
+    if current.get("TimeToLiveStatus") != "ENABLED":
+        dynamodb.update_time_to_live(
+            TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE}
+        )
+
+
+def bootstrap(*, endpoint: str, region: str, stage: str, app_url: str = "http://localhost:3000") -> LocalOutputs:
+    """Tables, user pool + app client, SES sender, attachments bucket (CORS for the app)."""
     names = ResourceNames(stage)
     configure_models(names=names, region=region, endpoint=endpoint)
     for model in MODELS:
         if not model.exists():
             model.create_table(wait=True)
+    _ensure_ttl(_client("dynamodb", endpoint, region), names.tasks_table)
+    _ensure_attachments_bucket(_client("s3", endpoint, region), names, [app_url, *LOCAL_APP_ORIGINS])
     _client("ses", endpoint, region).verify_email_identity(EmailAddress=LOCAL_SENDER)
     return _ensure_user_pool(_client("cognito-idp", endpoint, region), names)

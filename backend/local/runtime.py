@@ -13,6 +13,7 @@ from backend.local.bootstrap import LOCAL_CREDENTIALS, LOCAL_SENDER, LocalOutput
 from backend.local.environment import LOCAL_REGION, LOCAL_STAGE, local_environment
 from backend.local.lambda_runtime import invoke
 from backend.local.server import LocalAws
+from backend.names import ResourceNames
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,13 @@ def _post_confirmation(event: dict[str, Any]) -> None:
     from backend.handlers import cognito_triggers
 
     invoke(cognito_triggers.lambda_handler, event, "cognito-triggers")
+
+
+def _object_created(event: dict[str, Any]) -> None:
+    # What S3 does after an upload to the attachments bucket: invoke the processor (the same handler AWS runs).
+    from backend.handlers import attachments
+
+    invoke(attachments.handler, event, "attachments")
 
 
 def _fresh_emulator() -> None:
@@ -54,11 +62,16 @@ def local_aws(
     os.environ.update({"AWS_ACCESS_KEY_ID": LOCAL_CREDENTIALS["aws_access_key_id"]})
     os.environ.update({"AWS_SECRET_ACCESS_KEY": LOCAL_CREDENTIALS["aws_secret_access_key"]})
     server = LocalAws(
-        port=port, region=LOCAL_REGION, sender=LOCAL_SENDER, post_confirmation=_post_confirmation, data_dir=data_dir
+        port=port,
+        region=LOCAL_REGION,
+        sender=LOCAL_SENDER,
+        post_confirmation=_post_confirmation,
+        data_dir=data_dir,
+        object_created=(ResourceNames(LOCAL_STAGE).attachments_bucket, _object_created),
     )
     server.start()
     try:
-        outputs = bootstrap(endpoint=server.endpoint, region=LOCAL_REGION, stage=LOCAL_STAGE)
+        outputs = bootstrap(endpoint=server.endpoint, region=LOCAL_REGION, stage=LOCAL_STAGE, app_url=app_url)
         env = local_environment(endpoint=server.endpoint, outputs=outputs, api_url=api_url, app_url=app_url)
         os.environ.update(env)
         composition.reset()

@@ -18,6 +18,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from backend.local import persistence
 from backend.local.cognito_gaps import CognitoGaps, IssuedCodes, PostConfirmation
+from backend.local.s3_events import Deliver, S3Events
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class LocalAws:
         post_confirmation: PostConfirmation,
         data_dir: Path | None = None,
         host: str = "127.0.0.1",
+        object_created: tuple[str, Deliver] | None = None,  # (attachments bucket, processor)
     ) -> None:
         self.host, self.port, self.region = host, port, region
         self._snapshot = data_dir / "aws-snapshot.pickle" if data_dir else None
@@ -74,6 +76,7 @@ class LocalAws:
         self._threads: list[threading.Thread] = []
         self._sender = sender
         self._post_confirmation = post_confirmation
+        self._object_created = object_created
         self.codes = IssuedCodes()
 
     @property
@@ -90,7 +93,7 @@ class LocalAws:
             if isinstance(restored, IssuedCodes):
                 self.codes = restored
         moto_app = DomainDispatcherApplication(create_backend_app)
-        app = CognitoGaps(
+        app: Callable[..., Iterable[bytes]] = CognitoGaps(
             moto_app,
             region=self.region,
             sender=self._sender,
@@ -98,6 +101,9 @@ class LocalAws:
             lock=self._lock,
             codes=self.codes,
         )
+        if self._object_created is not None:
+            bucket, deliver = self._object_created
+            app = S3Events(app, bucket=bucket, region=self.region, deliver=deliver)
         self._server = make_server(
             self.host, self.port, self._with_outbox(app), threaded=True, request_handler=MotoRequestHandler
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from backend.adapters.ports import TaskStore
+from backend.adapters.ports import TaskDeletionListener, TaskStore
 from backend.domain.tasks import INBOX_NAME, Label, Project, new_id, position_after, position_between
 from backend.errors import InvalidInputError, NotFoundError
 from backend.schemas import DEFAULT_COLOR, LabelCreate, LabelUpdate, ProjectCreate, ProjectUpdate
@@ -97,13 +97,17 @@ def _position_after(store: TaskStore, user_id: str, project: Project, after_id: 
     return position_between(others[index].position, following)
 
 
-def delete_project(*, store: TaskStore, user_id: str, project_id: str, now: datetime) -> None:
-    """Delete a project and its tasks. The Inbox cannot be deleted."""
+def delete_project(
+    *, store: TaskStore, user_id: str, project_id: str, now: datetime, on_deleted: TaskDeletionListener | None = None
+) -> None:
+    """Delete a project and its tasks (and, through ``on_deleted``, their attachments). The Inbox stays."""
     project = owned_project(store, user_id, project_id, now)
     if project.is_inbox:
         raise InvalidInputError("The Inbox cannot be deleted.", fields={"project_id": "is the Inbox"})
     for task in store.tasks_in_project(user_id, project_id):
         store.delete_task(task)
+        if on_deleted is not None:
+            on_deleted.task_deleted(user_id, task.id)
     store.delete_project(project)
 
 

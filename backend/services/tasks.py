@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from backend.adapters.ports import TaskStore, UserRepository
+from backend.adapters.ports import TaskDeletionListener, TaskStore, UserRepository
 from backend.domain import quick_add, recurrence
 from backend.domain.tasks import (
     Project,
@@ -76,6 +76,7 @@ class ListRequest:
     sort: str | None = None  # due | priority | created | manual; the view decides when None
     upcoming_days: int = 7
     limit: int = DEFAULT_PAGE
+    has_attachments: bool | None = None
     cursor: str | None = None
 
 
@@ -117,6 +118,7 @@ def build_query(request: ListRequest, *, user_id: str, clock: UserClock) -> Task
         due_to=due_to,
         search=search,
         sort=sort,
+        has_attachments=request.has_attachments,
     )
 
 
@@ -294,11 +296,22 @@ def reopen_task(*, store: TaskStore, user_id: str, task_id: str, now: datetime) 
     return current if reopened == current else _save(store, reopened, previous=current)
 
 
-def delete_task(*, store: TaskStore, user_id: str, task_id: str) -> None:
+def delete_task(
+    *, store: TaskStore, user_id: str, task_id: str, on_deleted: TaskDeletionListener | None = None
+) -> None:
     store.delete_task(get_task(store=store, user_id=user_id, task_id=task_id))
+    if on_deleted is not None:  # after the task: its attachments go with it
+        on_deleted.task_deleted(user_id, task_id)
 
 
-def bulk(*, store: TaskStore, user_id: str, action: BulkAction, clock: UserClock) -> tuple[list[Task], list[str]]:
+def bulk(
+    *,
+    store: TaskStore,
+    user_id: str,
+    action: BulkAction,
+    clock: UserClock,
+    on_deleted: TaskDeletionListener | None = None,
+) -> tuple[list[Task], list[str]]:
     """All or nothing on ownership: one id that is not the caller's → 404 before anything changes."""
     ids = list(dict.fromkeys(action.ids))
     tasks = store.get_tasks(user_id, ids)
@@ -308,6 +321,8 @@ def bulk(*, store: TaskStore, user_id: str, action: BulkAction, clock: UserClock
     if action.action == "delete":
         for task in tasks.values():
             store.delete_task(task)
+            if on_deleted is not None:
+                on_deleted.task_deleted(user_id, task.id)
         return [], ids
     if action.action == "move":
         if action.project_id is None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import reflex as rx
 
+from taskmanager_pro.components.attachments import attachments_block
 from taskmanager_pro.components.tasks import confirm_dialog, native_select
 from taskmanager_pro.state.task_detail import TaskDetailState
 from taskmanager_pro.state.views import PRIORITY_NAMES, RECURRENCE_PRESETS
@@ -453,6 +454,8 @@ def detail_body() -> rx.Component:
         ),
         rx.separator(size="4"),
         subtasks_block(),
+        rx.separator(size="4"),
+        attachments_block(),
         history_block(),
         rx.spacer(),
         rx.hstack(

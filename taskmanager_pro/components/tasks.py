@@ -107,6 +107,18 @@ def row_meta(row: Any, *, show_project: Any) -> rx.Component:
             ),
         ),
         rx.cond(row.has_notes, rx.icon("notebook-text", size=13, color=rx.color("gray", 10), aria_label="Has notes")),
+        rx.cond(
+            row.attachments > 0,
+            rx.hstack(
+                rx.icon("paperclip", size=13),
+                rx.text(row.attachments.to_string(), size="1"),
+                spacing="1",
+                align="center",
+                class_name="tmp-paperclip",
+                aria_label=row.attachments.to_string() + " attachments",
+                title="Attachments",
+            ),
+        ),
         rx.foreach(row.labels, label_chip),
         rx.cond(
             show_project & (row.project_name != ""),
@@ -561,6 +573,19 @@ def filters_popover() -> rx.Component:
                                 spacing="2",
                             ),
                         ),
+                        rx.el.label(
+                            rx.hstack(
+                                rx.switch(
+                                    checked=TasksState.attachments_only,
+                                    on_change=TasksState.set_attachments_only,
+                                    size="1",
+                                ),
+                                rx.icon("paperclip", size=14),
+                                rx.text("With attachments", size="2"),
+                                align="center",
+                                spacing="2",
+                            ),
+                        ),
                         spacing="3",
                         width="100%",
                     ),
@@ -646,6 +671,7 @@ def active_filter_chips() -> rx.Component:
             chip(TasksState.due_from != "", "From " + TasksState.due_from, TasksState.set_due_from("")),
             chip(TasksState.due_to != "", "Until " + TasksState.due_to, TasksState.set_due_to("")),
             chip(TasksState.overdue_only, "Overdue", TasksState.set_overdue_only(False)),
+            chip(TasksState.attachments_only, "With attachments", TasksState.set_attachments_only(False)),
             wrap="wrap",
             spacing="2",
         ),

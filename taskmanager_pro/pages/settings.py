@@ -17,6 +17,7 @@ from taskmanager_pro.components import (
     submit_button,
     text_input,
 )
+from taskmanager_pro.components.storage import storage_section
 from taskmanager_pro.guards import require_login
 from taskmanager_pro.state import SettingsState
 from taskmanager_pro.state.base import TIMEZONES
@@ -281,6 +282,7 @@ def settings_page() -> rx.Component:
                     notifications_section(),
                     password_section(),
                     mfa_section(),
+                    storage_section(),
                     delete_section(),
                     spacing="4",
                     width="100%",

@@ -81,6 +81,7 @@ class TasksState(WorkspaceState):
     due_from: str = ""
     due_to: str = ""
     overdue_only: bool = False
+    attachments_only: bool = False  # the paperclip filter
     sort: str = ""
     days: int = 7
 
@@ -105,7 +106,7 @@ class TasksState(WorkspaceState):
     @rx.var
     def filters_active(self) -> int:
         set_filters = [self.priority_filter, self.label_filter, self.project_filter, self.due_from, self.due_to]
-        return sum(1 for value in set_filters if value) + int(self.overdue_only)
+        return sum(1 for value in set_filters if value) + int(self.overdue_only) + int(self.attachments_only)
 
     @rx.var
     def is_board(self) -> bool:
@@ -161,6 +162,7 @@ class TasksState(WorkspaceState):
             query["priority"] = int(self.priority_filter)
         query["due_from"], query["due_to"] = _date(self.due_from), _date(self.due_to)
         query["overdue"] = self.overdue_only
+        query["has_attachments"] = True if self.attachments_only else None
         sort = self.sort or None
         if view == "project" and self.layout == "status":
             query["status"], sort = "all", "manual"  # both columns, in the project's order
@@ -310,6 +312,7 @@ class TasksState(WorkspaceState):
         self.search = self.priority_filter = self.label_filter = self.project_filter = ""
         self.due_from = self.due_to = self.sort = ""
         self.overdue_only = False
+        self.attachments_only = False
 
     async def _refilter(self) -> None:
         self.loading = True
@@ -349,6 +352,11 @@ class TasksState(WorkspaceState):
     @rx.event
     async def set_overdue_only(self, value: bool) -> None:
         self.overdue_only = bool(value)
+        await self._refilter()
+
+    @rx.event
+    async def set_attachments_only(self, value: bool) -> None:
+        self.attachments_only = bool(value)
         await self._refilter()
 
     @rx.event

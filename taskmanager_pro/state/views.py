@@ -96,6 +96,7 @@ class TaskRow:
     subtasks_total: int
     has_notes: bool
     completed_text: str
+    attachments: int = 0  # ready files: the paperclip
 
 
 @dataclasses.dataclass(frozen=True)
@@ -196,6 +197,7 @@ def task_row(task: TaskPublic, today: date, projects: dict[str, ProjectItem], la
         subtasks_total=len(task.subtasks),
         has_notes=bool(task.notes.strip()),
         completed_text=completed,
+        attachments=task.attachment_count,
     )
 
 

@@ -15,6 +15,7 @@ from backend.api.responses import created, documented, no_content
 from backend.bootstrap import dependencies
 from backend.schemas import Id, LabelCreate, LabelPublic, LabelUpdate, ProjectCreate, ProjectPublic, ProjectUpdate
 from backend.services import projects
+from backend.services.attachments import TaskAttachmentCleanup
 
 router = APIGatewayRouter()
 
@@ -77,7 +78,10 @@ def update_project(project_id: Annotated[Id, Path()], changes: Annotated[Project
 )
 def delete_project(project_id: Annotated[Id, Path()]) -> Response[None]:
     deps = dependencies()
-    projects.delete_project(store=deps.tasks, user_id=caller_id(router), project_id=project_id, now=deps.clock())
+    cleanup = TaskAttachmentCleanup(store=deps.attachments, storage=deps.storage)
+    projects.delete_project(
+        store=deps.tasks, user_id=caller_id(router), project_id=project_id, now=deps.clock(), on_deleted=cleanup
+    )
     return no_content()
 
 

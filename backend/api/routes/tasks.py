@@ -30,6 +30,7 @@ from backend.schemas import (
     TaskView,
 )
 from backend.services import tasks
+from backend.services.attachments import TaskAttachmentCleanup
 from backend.services.tasks import UserClock
 
 router = APIGatewayRouter()
@@ -61,6 +62,7 @@ def list_tasks(
     days: Annotated[int, Query(ge=1, le=31, description="length of the upcoming view")] = 7,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    has_attachments: Annotated[bool | None, Query(description="only tasks with (true) / without (false) files")] = None,
 ) -> TaskPage:
     user_id = caller_id(router)
     clock = _clock(user_id)
@@ -78,6 +80,7 @@ def list_tasks(
         upcoming_days=days,
         limit=limit,
         cursor=cursor,
+        has_attachments=has_attachments,
     )
     items, next_cursor = tasks.list_tasks(store=dependencies().tasks, user_id=user_id, request=request, clock=clock)
     return TaskPage(items=[task_public(t, clock.local_naive) for t in items], next_cursor=next_cursor)
@@ -128,7 +131,9 @@ def update_task(task_id: Annotated[Id, Path()], changes: Annotated[TaskUpdate, B
     responses=documented(empty=True),
 )
 def delete_task(task_id: Annotated[Id, Path()]) -> Response[None]:
-    tasks.delete_task(store=dependencies().tasks, user_id=caller_id(router), task_id=task_id)
+    deps = dependencies()
+    cleanup = TaskAttachmentCleanup(store=deps.attachments, storage=deps.storage)
+    tasks.delete_task(store=deps.tasks, user_id=caller_id(router), task_id=task_id, on_deleted=cleanup)
     return no_content()
 
 
@@ -170,7 +175,9 @@ def reopen_task(task_id: Annotated[Id, Path()]) -> TaskPublic:
 def bulk(action: Annotated[BulkAction, Body()]) -> BulkResult:
     user_id = caller_id(router)
     clock = _clock(user_id)
-    updated, deleted = tasks.bulk(store=dependencies().tasks, user_id=user_id, action=action, clock=clock)
+    deps = dependencies()
+    cleanup = TaskAttachmentCleanup(store=deps.attachments, storage=deps.storage)
+    updated, deleted = tasks.bulk(store=deps.tasks, user_id=user_id, action=action, clock=clock, on_deleted=cleanup)
     return BulkResult(updated=[task_public(t, clock.local_naive) for t in updated], deleted=deleted)
 
 

@@ -1,0 +1,322 @@
+"""Attachment use cases: hand out a presigned upload, list/get/download/delete, clean up with the task, and the
+processor's checks of an uploaded object. No HTTP; the bucket and the tables come in as ports."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, BinaryIO
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from backend.adapters.ports import AttachmentStore, ObjectStorage, TaskStore
+from backend.domain import attachments as domain
+from backend.domain.attachments import Attachment, AttachmentStatus, Limits
+from backend.domain.tasks import new_id
+from backend.errors import NotFoundError
+
+PENDING_GRACE = timedelta(hours=1)  # a pending row outlives its upload URL by this much, then expires (TTL)
+REJECTED_KEPT = timedelta(days=7)  # a rejected row stays this long so the user can read why
+CHUNK = 1024 * 1024
+SPOOL_IN_MEMORY = 2 * 1024 * 1024  # image bytes above this spill to a temporary file while processing
+THUMBNAIL_SIZE = (320, 320)
+THUMBNAIL_TYPE = "image/webp"
+_LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Upload:
+    attachment: Attachment
+    url: str
+    fields: dict[str, str]
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Download:
+    attachment: Attachment
+    url: str | None  # None unless ready
+    thumbnail_url: str | None
+    expires_at: datetime
+
+
+def _owned_task_id(tasks: TaskStore, user_id: str, task_id: str) -> str:
+    if tasks.get_task(user_id, task_id) is None:
+        raise NotFoundError("No such task.", fields={"task_id": "does not exist"})
+    return task_id
+
+
+def request_upload(
+    *,
+    store: AttachmentStore,
+    tasks: TaskStore,
+    storage: ObjectStorage,
+    user_id: str,
+    task_id: str,
+    name: str,
+    content_type: str,
+    size: int,
+    limits: Limits,
+    now: datetime,
+) -> Upload:
+    """Check ownership, name, type, size and quota; record a pending row; presign a POST pinned to all of it."""
+    _owned_task_id(tasks, user_id, task_id)
+    clean = domain.clean_name(name)
+    existing = store.list_for_task(user_id, task_id, now=now)
+    declared = domain.check_request(
+        content_type=content_type,
+        size=size,
+        used_bytes=store.bytes_used(user_id),
+        attachments_on_task=sum(1 for a in existing if a.status is not AttachmentStatus.REJECTED),
+        limits=limits,
+    )
+    url_expires = (now + timedelta(seconds=limits.upload_expiry_s)).replace(microsecond=0)  # S3: whole seconds
+    attachment = Attachment(
+        id=new_id(),
+        user_id=user_id,
+        task_id=task_id,
+        name=clean,
+        declared_type=declared,
+        declared_size=size,
+        status=AttachmentStatus.PENDING,
+        created_at=now,
+        expires_at=url_expires + PENDING_GRACE,
+    )
+    store.add(attachment)
+    post = storage.presigned_post(
+        key=attachment.key, content_type=declared, max_bytes=size, expires_s=limits.upload_expiry_s
+    )
+    return Upload(attachment=attachment, url=str(post["url"]), fields=dict(post["fields"]), expires_at=url_expires)
+
+
+def list_attachments(
+    *, store: AttachmentStore, tasks: TaskStore, user_id: str, task_id: str, now: datetime
+) -> list[Attachment]:
+    _owned_task_id(tasks, user_id, task_id)
+    return sorted(store.list_for_task(user_id, task_id, now=now), key=lambda a: a.id)
+
+
+def get_attachment(*, store: AttachmentStore, user_id: str, attachment_id: str, now: datetime) -> Attachment:
+    attachment = store.get(user_id, attachment_id, now=now)
+    if attachment is None:
+        raise NotFoundError("No such attachment.", fields={"attachment_id": "does not exist"})
+    return attachment
+
+
+def download(
+    *, store: AttachmentStore, storage: ObjectStorage, user_id: str, attachment_id: str, limits: Limits, now: datetime
+) -> Download:
+    """Metadata and short-lived URLs: the file (with its original name) and its thumbnail."""
+    attachment = get_attachment(store=store, user_id=user_id, attachment_id=attachment_id, now=now)
+    return with_urls(attachment, storage=storage, limits=limits, now=now)
+
+
+def with_urls(attachment: Attachment, *, storage: ObjectStorage, limits: Limits, now: datetime) -> Download:
+    expires = limits.download_expiry_s
+    url = thumb = None
+    if attachment.status is AttachmentStatus.READY:
+        url = storage.presigned_get(
+            key=attachment.key,
+            filename=attachment.name,
+            content_type=attachment.content_type or attachment.declared_type,
+            expires_s=expires,
+        )
+        if attachment.thumbnail:
+            thumb = storage.presigned_get(
+                key=attachment.thumbnail_key,
+                filename=f"{attachment.name}.webp",
+                content_type=THUMBNAIL_TYPE,
+                expires_s=expires,
+                inline=True,
+            )
+    return Download(attachment=attachment, url=url, thumbnail_url=thumb, expires_at=now + timedelta(seconds=expires))
+
+
+def delete_attachment(
+    *, store: AttachmentStore, storage: ObjectStorage, user_id: str, attachment_id: str, now: datetime
+) -> None:
+    attachment = get_attachment(store=store, user_id=user_id, attachment_id=attachment_id, now=now)
+    # Objects first: a retry after a failure in between finds the row and finishes the job.
+    storage.delete(attachment.key, attachment.thumbnail_key)
+    store.delete(attachment)
+
+
+def delete_task_attachments(*, store: AttachmentStore, storage: ObjectStorage, user_id: str, task_id: str) -> int:
+    """After the task itself is gone: every attachment of it (objects, thumbnails, rows, usage). Returns how many."""
+    found = store.list_for_task(user_id, task_id, now=_LONG_AGO)  # expired pending rows too
+    for attachment in found:
+        storage.delete(attachment.key, attachment.thumbnail_key)
+        store.delete(attachment, task_exists=False)
+    return len(found)
+
+
+@dataclass(frozen=True)
+class TaskAttachmentCleanup:
+    """What the task service calls after deleting tasks (a small port, so tasks know nothing of S3)."""
+
+    store: AttachmentStore
+    storage: ObjectStorage
+
+    def task_deleted(self, user_id: str, task_id: str) -> None:
+        delete_task_attachments(store=self.store, storage=self.storage, user_id=user_id, task_id=task_id)
+
+
+# --- processing ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Outcome:
+    result: str  # ready | rejected | duplicate | orphan | ignored | missing
+    reason: str | None = None
+    attachment_id: str | None = None
+
+
+@dataclass(frozen=True)
+class _Inspection:
+    size: int
+    sha256: str
+    content_type: str
+    thumbnail: bytes | None
+
+
+class Rejected(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def process_upload(
+    *, store: AttachmentStore, storage: ObjectStorage, key: str, limits: Limits, now: datetime
+) -> Outcome:
+    """What the processor does for one ObjectCreated: check the object against its pending row, then ready or reject.
+
+    Idempotent: only a pending row changes (conditional writes), so a duplicate event finds it ready/rejected and
+    does nothing; an object nobody asked for (no row) is deleted.
+    """
+    ref = domain.parse_key(key)
+    if ref is None:
+        return Outcome("ignored")
+    attachment = store.get_in_task(ref.user_id, ref.task_id, ref.attachment_id, now=now)
+    if attachment is None:
+        storage.delete(key, domain.thumbnail_key(ref.user_id, ref.task_id, ref.attachment_id))
+        return Outcome("orphan", "no upload was requested for this key", ref.attachment_id)
+    if attachment.status is not AttachmentStatus.PENDING:
+        return Outcome("duplicate", attachment_id=attachment.id)
+    size = storage.size_of(key)
+    if size is None:
+        return Outcome("missing", attachment_id=attachment.id)  # deleted meanwhile; nothing to check
+    try:
+        inspection = _inspect(attachment, storage=storage, size=size, limits=limits)
+    except Rejected as rejected:
+        return _reject(attachment, rejected.reason, store=store, storage=storage, now=now)
+    if inspection.thumbnail is not None:
+        storage.put(key=attachment.thumbnail_key, data=inspection.thumbnail, content_type=THUMBNAIL_TYPE)
+    outcome = store.mark_ready(
+        attachment,
+        size=inspection.size,
+        sha256=inspection.sha256,
+        content_type=inspection.content_type,
+        thumbnail=inspection.thumbnail is not None,
+        now=now,
+        quota_bytes=limits.quota_bytes,
+    )
+    if outcome == "ready":
+        return Outcome("ready", attachment_id=attachment.id)
+    if outcome == "over_quota":
+        reason = f"your storage is full ({domain.format_bytes(limits.quota_bytes)})"
+        return _reject(attachment, reason, store=store, storage=storage, now=now)
+    if outcome == "task_gone":
+        storage.delete(attachment.key, attachment.thumbnail_key)
+        store.delete(attachment, task_exists=False)
+        return Outcome("orphan", "the task was deleted", attachment.id)
+    return Outcome("duplicate", attachment_id=attachment.id)
+
+
+def _reject(
+    attachment: Attachment, reason: str, *, store: AttachmentStore, storage: ObjectStorage, now: datetime
+) -> Outcome:
+    storage.delete(attachment.key, attachment.thumbnail_key)
+    if store.mark_rejected(attachment, reason=reason, now=now, expires_at=now + REJECTED_KEPT):
+        return Outcome("rejected", reason, attachment.id)
+    return Outcome("duplicate", attachment_id=attachment.id)
+
+
+def _inspect(attachment: Attachment, *, storage: ObjectStorage, size: int, limits: Limits) -> _Inspection:
+    """Size, real type, SHA-256 and (images) a thumbnail, reading the object once in chunks."""
+    if size > attachment.declared_size:
+        raise Rejected(f"the file has {size} bytes, more than the {attachment.declared_size} declared")
+    if size > limits.max_bytes:
+        raise Rejected(f"the file is larger than {domain.format_bytes(limits.max_bytes)}")
+    body = storage.open(attachment.key)
+    if body is None:
+        raise Rejected("the file disappeared before it could be checked")
+    digest = hashlib.sha256()
+    read = 0
+    is_image = attachment.declared_type in domain.IMAGE_TYPES
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
+        head = _read_at_least(body, domain.SNIFF_BYTES)
+        sniffed = domain.sniff(head)
+        mismatch = domain.type_mismatch(attachment.declared_type, sniffed)
+        if mismatch:
+            _close(body)
+            raise Rejected(mismatch)
+        chunk = head
+        while chunk:
+            read += len(chunk)
+            if read > attachment.declared_size:  # the object grew, or HEAD lied: never trust more than declared
+                _close(body)
+                raise Rejected(f"the file has more than the {attachment.declared_size} bytes declared")
+            digest.update(chunk)
+            if is_image:
+                spool.write(chunk)
+            chunk = body.read(CHUNK)
+        _close(body)
+        thumbnail = _thumbnail(spool, limits) if is_image else None
+    content_type = attachment.declared_type if sniffed in (domain.TEXT, "application/zip") else str(sniffed)
+    return _Inspection(size=read, sha256=digest.hexdigest(), content_type=content_type, thumbnail=thumbnail)
+
+
+def _read_at_least(body: BinaryIO, n: int) -> bytes:
+    parts: list[bytes] = []
+    got = 0
+    while got < n:
+        part = body.read(n - got)
+        if not part:
+            break
+        parts.append(part)
+        got += len(part)
+    return b"".join(parts)
+
+
+def _close(body: Any) -> None:
+    close = getattr(body, "close", None)
+    if close is not None:
+        close()
+
+
+def _thumbnail(spool: Any, limits: Limits) -> bytes:
+    """A small WebP of the image; refuses images too large to decode safely (checked before decoding)."""
+    spool.seek(0)
+    Image.MAX_IMAGE_PIXELS = limits.max_image_pixels  # Pillow's own guard, in case a format reports late
+    try:
+        with Image.open(spool) as image:
+            width, height = image.size
+            if width * height > limits.max_image_pixels:
+                raise Rejected(f"the image is too large ({width}x{height} pixels)")
+            image.draft("RGB", THUMBNAIL_SIZE)  # JPEG: decode at a reduced scale (bounded memory)
+            image.thumbnail(THUMBNAIL_SIZE)
+            small = ImageOps.exif_transpose(image)
+            if small.mode not in ("RGB", "RGBA"):
+                small = small.convert("RGBA" if "A" in small.getbands() or "transparency" in small.info else "RGB")
+            out = io.BytesIO()
+            small.save(out, "WEBP", quality=80)
+            return out.getvalue()
+    except Image.DecompressionBombError as exc:
+        raise Rejected(f"the image is too large (more than {limits.max_image_pixels} pixels)") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise Rejected("the image cannot be read (damaged or not an image)") from exc
+
+
+def usage(*, store: AttachmentStore, user_id: str) -> int:
+    return store.bytes_used(user_id)

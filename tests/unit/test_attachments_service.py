@@ -1,0 +1,256 @@
+"""Attachment use cases against small in-memory fakes of the ports (no AWS): the processor's branches, the upload
+request, and the task service's hook that takes the attachments with a deleted task."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, BinaryIO
+
+import pytest
+from PIL import Image
+
+from backend.domain.attachments import Attachment, AttachmentStatus, Limits, object_key, thumbnail_key
+from backend.domain.tasks import Task
+from backend.errors import NotFoundError, TooLargeError
+from backend.services import attachments
+from backend.services import tasks as task_service
+
+NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+USER, TASK = "user-1", "TASK1"
+
+
+def png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), "navy").save(out, "PNG")
+    return out.getvalue()
+
+
+@dataclass
+class FakeStorage:
+    objects: dict[str, bytes] = field(default_factory=dict)
+    deleted: list[str] = field(default_factory=list)
+
+    def presigned_post(self, *, key: str, content_type: str, max_bytes: int, expires_s: int) -> dict[str, Any]:
+        return {"url": "https://bucket.example", "fields": {"key": key, "Content-Type": content_type}}
+
+    def presigned_get(self, *, key: str, filename: str, content_type: str, expires_s: int, inline: bool = False) -> str:
+        return f"https://bucket.example/{key}?name={filename}"
+
+    def size_of(self, key: str) -> int | None:
+        return len(self.objects[key]) if key in self.objects else None
+
+    def open(self, key: str) -> BinaryIO | None:
+        return io.BytesIO(self.objects[key]) if key in self.objects else None
+
+    def put(self, *, key: str, data: bytes, content_type: str) -> None:
+        self.objects[key] = data
+
+    def delete(self, *keys: str) -> None:
+        for key in keys:
+            self.deleted.append(key)
+            self.objects.pop(key, None)
+
+
+@dataclass
+class FakeStore:
+    rows: dict[str, Attachment] = field(default_factory=dict)
+    used: int = 0
+    tasks: set[str] = field(default_factory=lambda: {TASK})
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, attachment: Attachment) -> None:
+        self.rows[attachment.id] = attachment
+
+    def get(self, user_id: str, attachment_id: str, *, now: datetime) -> Attachment | None:
+        row = self.rows.get(attachment_id)
+        return row if row is not None and row.user_id == user_id else None
+
+    def get_in_task(self, user_id: str, task_id: str, attachment_id: str, *, now: datetime) -> Attachment | None:
+        row = self.get(user_id, attachment_id, now=now)
+        return row if row is not None and row.task_id == task_id else None
+
+    def list_for_task(self, user_id: str, task_id: str, *, now: datetime) -> list[Attachment]:
+        return [r for r in self.rows.values() if r.user_id == user_id and r.task_id == task_id]
+
+    def bytes_used(self, user_id: str) -> int:
+        return self.used
+
+    def mark_ready(
+        self,
+        attachment: Attachment,
+        *,
+        size: int,
+        sha256: str,
+        content_type: str,
+        thumbnail: bool,
+        now: datetime,
+        quota_bytes: int,
+    ) -> str:
+        row = self.rows.get(attachment.id)
+        if row is None or row.status is not AttachmentStatus.PENDING:
+            return "not_pending"
+        if attachment.task_id not in self.tasks:
+            return "task_gone"
+        if self.used + size > quota_bytes:
+            return "over_quota"
+        self.used += size
+        self.counts[attachment.task_id] = self.counts.get(attachment.task_id, 0) + 1
+        self.rows[attachment.id] = replace(
+            row, status=AttachmentStatus.READY, size=size, sha256=sha256, content_type=content_type, thumbnail=thumbnail
+        )
+        return "ready"
+
+    def mark_rejected(self, attachment: Attachment, *, reason: str, now: datetime, expires_at: datetime) -> bool:
+        row = self.rows.get(attachment.id)
+        if row is None or row.status is not AttachmentStatus.PENDING:
+            return False
+        self.rows[attachment.id] = replace(row, status=AttachmentStatus.REJECTED, reason=reason)
+        return True
+
+    def delete(self, attachment: Attachment, *, task_exists: bool = True) -> None:
+        row = self.rows.pop(attachment.id, None)
+        if row is not None and row.status is AttachmentStatus.READY:
+            self.used -= row.size or 0
+
+
+def pending(attachment_id: str = "ATT1", *, declared_type: str = "image/png", size: int = 10_000) -> Attachment:
+    return Attachment(
+        id=attachment_id,
+        user_id=USER,
+        task_id=TASK,
+        name="a.png",
+        declared_type=declared_type,
+        declared_size=size,
+        status=AttachmentStatus.PENDING,
+        created_at=NOW,
+    )
+
+
+def process(store: FakeStore, storage: FakeStorage, key: str, limits: Limits | None = None) -> attachments.Outcome:
+    return attachments.process_upload(store=store, storage=storage, key=key, limits=limits or Limits(), now=NOW)
+
+
+def test_a_png_becomes_ready_with_a_thumbnail_and_counts_once() -> None:
+    store, storage = FakeStore(), FakeStorage()
+    store.add(pending())
+    key = object_key(USER, TASK, "ATT1")
+    storage.objects[key] = png()
+    assert process(store, storage, key).result == "ready"
+    assert process(store, storage, key).result == "duplicate"
+    assert store.used == len(png())
+    assert store.counts == {TASK: 1}
+    row = store.rows["ATT1"]
+    assert row.thumbnail
+    assert row.content_type == "image/png"
+    assert thumbnail_key(USER, TASK, "ATT1") in storage.objects
+
+
+def test_keys_outside_the_upload_layout_are_ignored() -> None:
+    storage = FakeStorage(objects={"thumbnails/users/u/tasks/t/a": b"x"})
+    assert process(FakeStore(), storage, "thumbnails/users/u/tasks/t/a").result == "ignored"
+    assert storage.deleted == []
+
+
+def test_an_object_without_a_row_is_deleted() -> None:
+    key = object_key(USER, TASK, "NOBODY")
+    storage = FakeStorage(objects={key: b"hello"})
+    outcome = process(FakeStore(), storage, key)
+    assert outcome.result == "orphan"
+    assert key not in storage.objects
+
+
+def test_an_object_deleted_before_processing_changes_nothing() -> None:
+    store = FakeStore()
+    store.add(pending())
+    assert process(store, FakeStorage(), object_key(USER, TASK, "ATT1")).result == "missing"
+    assert store.rows["ATT1"].status is AttachmentStatus.PENDING
+
+
+def test_over_quota_at_processing_rejects_and_deletes() -> None:
+    store, storage = FakeStore(used=95), FakeStorage()
+    store.add(pending(declared_type="text/plain", size=10))
+    key = object_key(USER, TASK, "ATT1")
+    storage.objects[key] = b"0123456789"
+    outcome = process(store, storage, key, Limits(quota_bytes=100))
+    assert outcome.result == "rejected"
+    assert "storage is full" in (outcome.reason or "")
+    assert key not in storage.objects
+    assert store.used == 95
+
+
+def test_an_upload_whose_task_was_deleted_is_removed() -> None:
+    store, storage = FakeStore(tasks=set()), FakeStorage()
+    store.add(pending(declared_type="text/plain", size=5))
+    key = object_key(USER, TASK, "ATT1")
+    storage.objects[key] = b"hello"
+    assert process(store, storage, key).result == "orphan"
+    assert store.rows == {}
+    assert key not in storage.objects
+
+
+@pytest.mark.parametrize(
+    ("declared", "data", "reason"),
+    [
+        ("text/plain", b"\x00\x01binary", "not text/plain"),
+        ("application/pdf", b"just text", "the content is text, not application/pdf"),
+        ("text/plain", b"x" * 20, "20 bytes, more than the 10 declared"),
+    ],
+)
+def test_mismatches_are_rejected_with_a_reason(declared: str, data: bytes, reason: str) -> None:
+    store, storage = FakeStore(), FakeStorage()
+    store.add(pending(declared_type=declared, size=10))
+    key = object_key(USER, TASK, "ATT1")
+    storage.objects[key] = data
+    outcome = process(store, storage, key)
+    assert outcome.result == "rejected"
+    assert reason in (outcome.reason or "")
+    assert store.rows["ATT1"].reason == outcome.reason
+
+
+def test_request_upload_checks_the_task_and_the_quota_and_records_a_pending_row() -> None:
+    class Tasks:
+        def get_task(self, user_id: str, task_id: str) -> object | None:
+            return object() if (user_id, task_id) == (USER, TASK) else None
+
+    store, storage = FakeStore(used=90), FakeStorage()
+    tasks: Any = Tasks()
+    with pytest.raises(NotFoundError):
+        attachments.request_upload(
+            store=store, tasks=tasks, storage=storage, user_id="someone-else", task_id=TASK,
+            name="a.txt", content_type="text/plain", size=5, limits=Limits(quota_bytes=100), now=NOW,
+        )  # fmt: skip
+    with pytest.raises(TooLargeError):
+        attachments.request_upload(
+            store=store, tasks=tasks, storage=storage, user_id=USER, task_id=TASK,
+            name="a.txt", content_type="text/plain", size=11, limits=Limits(quota_bytes=100), now=NOW,
+        )  # fmt: skip
+    upload = attachments.request_upload(
+        store=store, tasks=tasks, storage=storage, user_id=USER, task_id=TASK,
+        name="dir/a.txt", content_type="text/plain", size=10, limits=Limits(quota_bytes=100), now=NOW,
+    )  # fmt: skip
+    assert upload.fields["key"] == object_key(USER, TASK, upload.attachment.id)
+    assert upload.attachment.name == "a.txt"
+    assert upload.attachment.expires_at is not None
+    assert upload.attachment.expires_at > upload.expires_at
+    assert store.rows[upload.attachment.id].status is AttachmentStatus.PENDING
+
+
+def test_deleting_a_task_tells_the_listener_after_the_task_is_gone() -> None:
+    events: list[str] = []
+
+    class Store:
+        def get_task(self, user_id: str, task_id: str) -> Task | None:
+            return Task(id=task_id, user_id=user_id, project_id="inbox", title="t", created_at=NOW, updated_at=NOW)
+
+        def delete_task(self, task: Task) -> None:
+            events.append(f"task {task.id} deleted")
+
+    class Listener:
+        def task_deleted(self, user_id: str, task_id: str) -> None:
+            events.append(f"attachments of {task_id} deleted")
+
+    store: Any = Store()
+    task_service.delete_task(store=store, user_id=USER, task_id=TASK, on_deleted=Listener())
+    assert events == [f"task {TASK} deleted", f"attachments of {TASK} deleted"]
