@@ -20,7 +20,7 @@ from constructs import Construct, IConstruct
 
 from deploy.stacks import functions
 from deploy.stacks.nag import acknowledge
-from deploy.stacks.naming import ResourceNames, tasks_table_schema
+from deploy.stacks.naming import ResourceNames, attachments_cors_rule, tasks_table_schema
 
 UPLOAD_PREFIX = "users/"
 THUMBNAIL_PREFIX = "thumbnails/"
@@ -113,6 +113,7 @@ class AttachmentsStack(Stack):
             "S1",
             reason="This is the attachments bucket's access-log bucket itself; logging it would recurse.",
         )
+        cors = attachments_cors_rule(app_origins)
         self.bucket = s3.Bucket(
             self,
             "Bucket",
@@ -124,13 +125,14 @@ class AttachmentsStack(Stack):
             server_access_logs_bucket=access_logs,
             server_access_logs_prefix="attachments/",
             # The browser uploads with a presigned POST from the app's origin and downloads with presigned GETs.
+            # The same rule the local bootstrap puts on the emulated bucket (backend/local/bootstrap.py).
             cors=[
                 s3.CorsRule(
-                    allowed_methods=[s3.HttpMethods.POST, s3.HttpMethods.GET, s3.HttpMethods.HEAD],
-                    allowed_origins=app_origins,
-                    allowed_headers=["*"],
-                    exposed_headers=["ETag"],
-                    max_age=3000,
+                    allowed_methods=[s3.HttpMethods(m) for m in cors["AllowedMethods"]],
+                    allowed_origins=cors["AllowedOrigins"],
+                    allowed_headers=cors["AllowedHeaders"],
+                    exposed_headers=cors["ExposeHeaders"],
+                    max_age=cors["MaxAgeSeconds"],
                 )
             ],
             lifecycle_rules=[

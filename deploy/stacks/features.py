@@ -48,8 +48,8 @@ PRESIGN_REASON = (
     "prefixes of the attachments bucket only; ownership of a key is checked by the service before signing."
 )
 SMS_REASON = (
-    "sns:Publish straight to a phone number (SMS) has no resource ARN to scope to: AWS documents Resource '*' "
-    "for it; the statement holds only sns:Publish."
+    "Only two actions that have no resource to scope to: sns:Publish straight to a phone number (SMS) and "
+    "scheduler:ListSchedules (no resource-level permissions; the adapter always passes our GroupName)."
 )
 
 
@@ -107,6 +107,8 @@ class Features:
         self.scheduling_environment = {
             "TMP_REMINDER_TARGET_ARN": self.reminders_arn,
             "TMP_SCHEDULER_ROLE_ARN": self.scheduler_role.role_arn,
+            # The From address of reminder/digest e-mails: the identity itself, or no-reply@ its domain.
+            "TMP_EMAIL_SENDER": ses_identity if "@" in ses_identity else f"no-reply@{ses_identity}",
         }
         self.secret_environment = {
             # By name: a plain dynamic reference, resolved by CloudFormation at deploy time (no import inside it).
@@ -198,6 +200,9 @@ class Features:
 
     def _grant_scheduling(self, function: lambda_.IFunction) -> None:
         function.add_to_role_policy(iam.PolicyStatement(actions=list(SCHEDULE_ACTIONS), resources=[self.schedules_arn]))
+        # The adapter lists a task's schedules by name prefix (always with GroupName); ListSchedules has no
+        # resource-level permissions.
+        function.add_to_role_policy(iam.PolicyStatement(actions=["scheduler:ListSchedules"], resources=["*"]))
         function.add_to_role_policy(
             iam.PolicyStatement(
                 actions=["iam:PassRole"],

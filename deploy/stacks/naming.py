@@ -13,7 +13,7 @@ from backend.adapters.dynamodb import UserModel
 from backend.adapters.task_store import TaskModel
 from backend.api.app import PUBLIC_PATHS
 from backend.domain.password_policy import PASSWORD_POLICY
-from backend.local.bootstrap import APP_CLIENT
+from backend.local.bootstrap import APP_CLIENT, TTL_ATTRIBUTE, attachments_cors_rule
 from backend.names import APP_DISPLAY_NAME, APP_SLUG, ResourceNames
 
 __all__ = [
@@ -22,8 +22,10 @@ __all__ = [
     "APP_SLUG",
     "PASSWORD_POLICY",
     "PUBLIC_PATHS",
+    "TTL_ATTRIBUTE",
     "ResourceNames",
     "TableSchema",
+    "attachments_cors_rule",
     "tasks_table_schema",
     "users_table_schema",
 ]

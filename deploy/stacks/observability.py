@@ -46,6 +46,12 @@ LAMBDA_ERRORS_PER_5_MIN = 5
 PERIOD = Duration.minutes(5)
 
 
+def business_search(metric_name: str) -> str:
+    """A metric math expression summing ``metric_name`` of our service over all its dimension sets."""
+    query = f'Namespace="{METRICS_NAMESPACE}" MetricName="{metric_name}" service="{SERVICE_NAME}"'
+    return f"SUM(SEARCH('{query}', 'Sum', 3600))"
+
+
 class ObservabilityStack(Stack):
     def __init__(
         self,
@@ -162,13 +168,13 @@ class ObservabilityStack(Stack):
             alarm("ReflexMemory", memory, 85, "Reflex backend: memory >= 85 % (CPU autoscaling does not cover it)")
             reflex_metrics = [target_5xx, unhealthy, cpu, memory]
 
+        # Summed over every dimension set of the service: some emitters add their own dimension (reminders add
+        # ``kind``), and a plain metric (or a {schema} search) only matches the exact set {service}.
         business = [
-            cloudwatch.Metric(
-                namespace=METRICS_NAMESPACE,
-                metric_name=metric_name,
-                dimensions_map={"service": SERVICE_NAME},
+            cloudwatch.MathExpression(
+                expression=business_search(metric_name),
+                label=metric_name,
                 period=Duration.hours(1),
-                statistic="Sum",
             )
             for metric_name in BUSINESS_METRICS
         ]

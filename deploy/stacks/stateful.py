@@ -26,6 +26,7 @@ from deploy.stacks.naming import (
     APP_DISPLAY_NAME,
     APP_SLUG,
     PASSWORD_POLICY,
+    TTL_ATTRIBUTE,
     ResourceNames,
     TableSchema,
     tasks_table_schema,
@@ -37,7 +38,6 @@ from deploy.stacks.naming import (
 NOTIFICATIONS_SCHEMA = TableSchema(
     partition_key="pk", sort_key="sk", indexes=(), attribute_types={"pk": "S", "sk": "S"}
 )
-TTL_ATTRIBUTE = "expires_at"
 
 _ATTRIBUTE_TYPES = {
     "S": dynamodb.AttributeType.STRING,

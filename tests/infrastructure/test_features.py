@@ -149,7 +149,9 @@ def test_reminders_function_env_and_grants(synthesized: Synthesized) -> None:
     assert variables["TMP_LINK_SIGNING_SECRET"] == (
         f"{{{{resolve:secretsmanager:taskmanager-pro-{STAGE}-link-signing:SecretString:::}}}}"
     )
+    assert variables["TMP_EMAIL_SENDER"] == "no-reply@example.com"  # Settings.email_sender, from ses_identity
     grants = _grants(stateless, REMINDERS)
+    assert grants["scheduler:ListSchedules"] == {'"*"'}  # no resource-level permissions for it
     for table in ("TasksTable", "UsersTable", "NotificationsTable"):
         assert any(table in r for r in grants["dynamodb:PutItem"]), table
     assert {"ses:SendEmail", "ses:SendRawEmail", "sns:Publish", "secretsmanager:GetSecretValue"} <= set(grants)

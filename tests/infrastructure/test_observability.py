@@ -98,10 +98,13 @@ def test_depth_alarm_for_every_dead_letter_queue(synthesized: Synthesized) -> No
 def test_dashboard_shows_the_business_metrics(synthesized: Synthesized) -> None:
     (dashboard,) = resources(synthesized.template("observability"), "AWS::CloudWatch::Dashboard").values()
     body = json.loads(_flat(dashboard["Properties"]["DashboardBody"]))
-    series = [m for w in body["widgets"] for m in w["properties"].get("metrics", [])]
-    business = {m[1] for m in series if m[0] == METRICS_NAMESPACE}
-    assert business == set(BUSINESS_METRICS)
-    assert all(m[2:4] == ["service", SERVICE_NAME] for m in series if m[0] == METRICS_NAMESPACE)
+    (widget,) = [w for w in body["widgets"] if w["properties"].get("title") == "Business (per hour)"]
+    series = {m[0]["label"]: m[0]["expression"] for m in widget["properties"]["metrics"]}
+    assert set(series) == set(BUSINESS_METRICS)
+    for name, expression in series.items():
+        # Summed over every dimension set of the service (the reminders add a `kind` dimension).
+        query = f'Namespace="{METRICS_NAMESPACE}" MetricName="{name}" service="{SERVICE_NAME}"'
+        assert expression == f"SUM(SEARCH('{query}', 'Sum', 3600))"
     titles = {w["properties"].get("title") for w in body["widgets"]}
     assert {"API 5xx rate (%)", "Lambda errors", "DynamoDB throttles", "Dead-letter queues", "Alarms"} <= titles
 
