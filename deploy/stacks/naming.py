@@ -36,6 +36,8 @@ class Index:
     name: str
     partition_key: str
     sort_key: str | None
+    projection: str = "ALL"  # ALL | KEYS_ONLY | INCLUDE
+    non_key_attributes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -56,10 +58,17 @@ def _schema(model: Any) -> TableSchema:
     partition_key, sort_key = _keys(schema["key_schema"])
     indexes = []
     for index in sorted(schema.get("global_secondary_indexes", []), key=lambda i: i["index_name"]):
-        if index["projection"]["ProjectionType"] != "ALL":
-            raise ValueError(f"{index['index_name']}: only ALL projections are mapped")
+        projection = index["projection"]
         pk, sk = _keys(index["key_schema"])
-        indexes.append(Index(index["index_name"], pk, sk))
+        indexes.append(
+            Index(
+                index["index_name"],
+                pk,
+                sk,
+                projection["ProjectionType"],
+                tuple(projection.get("NonKeyAttributes", ())),
+            )
+        )
     types = {a["AttributeName"]: a["AttributeType"] for a in schema["attribute_definitions"]}
     return TableSchema(partition_key, sort_key, tuple(indexes), types)
 

@@ -252,7 +252,8 @@ class StatefulStack(Stack):
                     index_name=index.name,
                     partition_key=_attribute(schema, index.partition_key),  # type: ignore[arg-type]
                     sort_key=_attribute(schema, index.sort_key),
-                    projection_type=dynamodb.ProjectionType.ALL,
+                    projection_type=dynamodb.ProjectionType(index.projection),
+                    non_key_attributes=list(index.non_key_attributes) or None,
                 )
                 for index in schema.indexes
             ],
