@@ -155,6 +155,11 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
         api=stateless.api,
         reflex_alb=reflex.alb,
         reflex_backend_origin=reflex_backend_origin,
+        upload_origins=[
+            # boto3 signs virtual-hosted URLs: without the region in us-east-1, with it elsewhere.
+            f"https://{attachments.bucket_name}.s3.amazonaws.com",
+            f"https://{attachments.bucket_name}.s3.{env.region}.amazonaws.com",
+        ],
         domain=domain,
         env=env,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,10 +21,11 @@ from deploy.stacks.nag import acknowledge
 
 # The CSP the exported Reflex app needs: its own scripts/styles (Reflex injects inline styles), data: images
 # (QR code), and the Reflex backend's websocket: same origin ('self' covers wss: on it) unless the context
-# ``reflex_backend_origin`` names another one.
+# ``reflex_backend_origin`` names another one; the attachments bucket, which the browser posts files to
+# (presigned POST) and shows thumbnails from (presigned GET).
 CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self' {backend}; "
+    "img-src 'self' data: blob: {uploads}; font-src 'self' data:; connect-src 'self' {backend} {uploads}; "
     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
 )
 
@@ -55,6 +57,7 @@ class SiteStack(Stack):
         api: apigw.RestApi,
         reflex_alb: elbv2.IApplicationLoadBalancer,
         reflex_backend_origin: str = "",
+        upload_origins: Sequence[str] = (),
         domain: CustomDomain | None = None,
         **kwargs: Any,
     ) -> None:
@@ -114,7 +117,9 @@ class SiteStack(Stack):
                     access_control_max_age=Duration.days(365), include_subdomains=True, preload=True, override=True
                 ),
                 content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
-                    content_security_policy=CSP.format(backend=reflex_backend_origin).replace(" ;", ";"),
+                    content_security_policy=CSP.format(backend=reflex_backend_origin, uploads=" ".join(upload_origins))
+                    .replace("  ", " ")
+                    .replace(" ;", ";"),
                     override=True,
                 ),
                 frame_options=cloudfront.ResponseHeadersFrameOptions(

@@ -183,3 +183,16 @@ def test_cloudfront_routes_reflex_paths_to_the_alb_uncached(synthesized: Synthes
     endpoint = vpc_origin["Properties"]["VpcOriginEndpointConfig"]
     assert endpoint["HTTPPort"] == 80
     assert endpoint["OriginProtocolPolicy"] == "http-only"
+
+
+def test_csp_lets_the_page_reach_its_backend_and_the_attachments_bucket(synthesized: Synthesized) -> None:
+    (policy,) = resources(synthesized.template("site"), "AWS::CloudFront::ResponseHeadersPolicy").values()
+    csp = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]["ContentSecurityPolicy"]
+    directives = {d.split()[0]: d.split()[1:] for d in csp["ContentSecurityPolicy"].split("; ") if d.strip()}
+    bucket = "https://taskmanager-pro-ci-attachments.s3.amazonaws.com"
+    # The websocket is on the site's origin ('self' covers wss: there); uploads POST to S3, thumbnails come from it.
+    assert directives["connect-src"][0] == "'self'"
+    assert bucket in directives["connect-src"]
+    assert bucket in directives["img-src"]
+    assert directives["frame-ancestors"] == ["'none'"]
+    assert "  " not in csp["ContentSecurityPolicy"]
