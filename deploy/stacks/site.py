@@ -22,9 +22,11 @@ from deploy.stacks.nag import acknowledge
 # The CSP the exported Reflex app needs: its own scripts/styles (Reflex injects inline styles), data: images
 # (QR code), and the Reflex backend's websocket: same origin ('self' covers wss: on it) unless the context
 # ``reflex_backend_origin`` names another one; the attachments bucket, which the browser posts files to
-# (presigned POST) and shows thumbnails from (presigned GET).
+# (presigned POST) and shows thumbnails from (presigned GET). 'unsafe-eval' because Reflex runs every
+# ``rx.call_script`` / ``rx.call_function`` with ``eval`` (reflex_base/.templates/web/utils/state.js): the
+# attachment upload script, focus handling and the keyboard shortcuts would all be blocked without it.
 CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob: {uploads}; font-src 'self' data:; connect-src 'self' {backend} {uploads}; "
     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
 )

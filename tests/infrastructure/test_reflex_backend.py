@@ -195,4 +195,7 @@ def test_csp_lets_the_page_reach_its_backend_and_the_attachments_bucket(synthesi
     assert bucket in directives["connect-src"]
     assert bucket in directives["img-src"]
     assert directives["frame-ancestors"] == ["'none'"]
+    # Reflex evaluates rx.call_script payloads with eval(): without it the upload script would never run.
+    assert "'unsafe-eval'" in directives["script-src"]
+    assert directives["object-src"] == ["'none'"]
     assert "  " not in csp["ContentSecurityPolicy"]
