@@ -10,7 +10,10 @@ from functools import lru_cache
 from backend import aws
 from backend.adapters.cognito import CognitoDirectory
 from backend.adapters.dynamodb import DynamoUserRepository, configure_models
+from backend.adapters.notifications import DynamoNotifications
 from backend.adapters.ports import IdentityDirectory, TaskStore, UserRepository
+from backend.adapters.reminder_sync import DigestSyncingUsers, ReminderSyncingTaskStore
+from backend.adapters.scheduler import SchedulerGateway
 from backend.adapters.task_store import DynamoTaskStore
 from backend.config import Settings, get_settings
 
@@ -26,17 +29,33 @@ class Dependencies:
     identity: IdentityDirectory
     tasks: TaskStore
     clock: Callable[[], datetime] = field(default=utcnow)
+    # reminders and notifications (issue 5)
+    notifications: DynamoNotifications = field(default_factory=DynamoNotifications)
+    scheduler: SchedulerGateway | None = None
 
 
 @lru_cache(maxsize=1)
 def dependencies() -> Dependencies:
     settings = get_settings()
     configure_models(names=settings.names, region=settings.region, endpoint=settings.aws_endpoint_url)
+    # Reminders: every task or profile write keeps the Scheduler's schedules in step (adapters/reminder_sync.py).
+    notifications = DynamoNotifications()
+    scheduler = SchedulerGateway(
+        client=aws.client("scheduler"),
+        group=settings.names.schedule_group,
+        target_arn=settings.reminder_target_arn,
+        role_arn=settings.scheduler_role_arn,
+    )
+    users = DynamoUserRepository()
     return Dependencies(
         settings=settings,
-        users=DynamoUserRepository(),
-        tasks=DynamoTaskStore(),
+        users=DigestSyncingUsers(users, scheduler=scheduler),
+        tasks=ReminderSyncingTaskStore(
+            DynamoTaskStore(), reminders=notifications, scheduler=scheduler, users=users, clock=utcnow
+        ),
         identity=CognitoDirectory(cognito=aws.client("cognito-idp"), user_pool_id=settings.user_pool_id),
+        notifications=notifications,
+        scheduler=scheduler,
     )
 
 

@@ -69,12 +69,20 @@ def _ensure_user_pool(cognito: Any, names: ResourceNames) -> LocalOutputs:
     return LocalOutputs(user_pool_id=pool_id, user_pool_client_id=client_id)
 
 
+def _ensure_schedule_group(scheduler: Any, names: ResourceNames) -> None:
+    """The reminders' schedule group (moto answers 500 for a schedule in a missing group)."""
+    groups = scheduler.list_schedule_groups(NamePrefix=names.schedule_group)["ScheduleGroups"]
+    if not any(g["Name"] == names.schedule_group for g in groups):
+        scheduler.create_schedule_group(Name=names.schedule_group)
+
+
 def bootstrap(*, endpoint: str, region: str, stage: str) -> LocalOutputs:
-    """Tables, user pool + app client, SES sender."""
+    """Tables, user pool + app client, SES sender, the reminders' schedule group."""
     names = ResourceNames(stage)
     configure_models(names=names, region=region, endpoint=endpoint)
     for model in MODELS:
         if not model.exists():
             model.create_table(wait=True)
     _client("ses", endpoint, region).verify_email_identity(EmailAddress=LOCAL_SENDER)
+    _ensure_schedule_group(_client("scheduler", endpoint, region), names)
     return _ensure_user_pool(_client("cognito-idp", endpoint, region), names)

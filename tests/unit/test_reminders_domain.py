@@ -23,8 +23,8 @@ NEW_YORK = ZoneInfo("America/New_York")
 TOKYO = ZoneInfo("Asia/Tokyo")
 
 
-def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def test_minutes_before_in_different_zones() -> None:
@@ -137,7 +137,7 @@ def test_describe() -> None:
 
 
 def test_schedule_names_and_expressions() -> None:
-    instant = utc(2026, 3, 29, 1, 30, 0)
+    instant = utc(2026, 3, 29, 1, 30)
     assert schedules.at_expression(instant.astimezone(BERLIN)) == "at(2026-03-29T01:30:00)"
     assert schedules.parse_at("at(2026-03-29T01:30:00)") == instant
     assert schedules.parse_at("rate(5 minutes)") is None
