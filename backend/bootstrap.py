@@ -10,6 +10,7 @@ from functools import lru_cache
 from backend import aws
 from backend.adapters.cognito import CognitoDirectory
 from backend.adapters.dynamodb import DynamoUserRepository, configure_models
+from backend.adapters.messaging import SesMailer, SnsTexter
 from backend.adapters.notifications import DynamoNotifications
 from backend.adapters.ports import IdentityDirectory, TaskStore, UserRepository
 from backend.adapters.reminder_sync import DigestSyncingUsers, ReminderSyncingTaskStore
@@ -32,6 +33,8 @@ class Dependencies:
     # reminders and notifications (issue 5)
     notifications: DynamoNotifications = field(default_factory=DynamoNotifications)
     scheduler: SchedulerGateway | None = None
+    mailer: SesMailer | None = None
+    texter: SnsTexter | None = None
 
 
 @lru_cache(maxsize=1)
@@ -56,6 +59,8 @@ def dependencies() -> Dependencies:
         identity=CognitoDirectory(cognito=aws.client("cognito-idp"), user_pool_id=settings.user_pool_id),
         notifications=notifications,
         scheduler=scheduler,
+        mailer=SesMailer(client=aws.single_attempt_client("ses"), sender=settings.email_sender),
+        texter=SnsTexter(client=aws.single_attempt_client("sns")),
     )
 
 

@@ -49,3 +49,22 @@ class Notification:
 
     def with_delivery(self, channel: Channel, delivery: Delivery) -> Notification:
         return replace(self, deliveries={**self.deliveries, channel: delivery})
+
+
+@dataclass(frozen=True)
+class Email:
+    to: str
+    subject: str
+    text: str
+    html: str
+    unsubscribe_url: str | None = None  # RFC 8058 one-click: the URL answers a POST
+
+
+class SendFailedError(Exception):
+    """A message that could not be sent (after the retries, if the failure was transient)."""
+
+    def __init__(self, detail: str, *, attempts: int, transient: bool) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.attempts = attempts
+        self.transient = transient
