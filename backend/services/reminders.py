@@ -88,12 +88,23 @@ def plan(task: Task, reminders: list[Reminder], user: User | None, *, now: datet
     return wanted
 
 
+_UNREAD: Any = object()  # "not read yet" (None is a valid answer: no user / no own list)
+
+
 def sync_task(
-    task: Task, *, reminders: ReminderLists, scheduler: Schedules, users: UserRepository, now: datetime
+    task: Task,
+    *,
+    reminders: ReminderLists,
+    scheduler: Schedules,
+    users: UserRepository,
+    now: datetime,
+    user: Any = _UNREAD,
+    own: Any = _UNREAD,
 ) -> None:
-    """Create/replace the schedules the task needs now and delete the others (by the task's name prefix)."""
-    user = users.get(task.user_id)
-    own = reminders.get_reminders(task.user_id, task.id)
+    """Create/replace the schedules the task needs now and delete the others (by the task's name prefix).
+    ``user`` / ``own`` (the task's own reminder list): pass them when already read, to save the reads."""
+    user = users.get(task.user_id) if user is _UNREAD else user
+    own = reminders.get_reminders(task.user_id, task.id) if own is _UNREAD else own
     wanted = plan(task, effective_reminders(task, own, user)[0], user, now=now)
     for name in scheduler.names(schedules.reminder_prefix(task.id)):
         if name not in wanted:
@@ -135,9 +146,8 @@ def _validated(items: list[ReminderInput], task: Task) -> list[Reminder]:
     return list(result.values())
 
 
-def planned(task: Task, *, reminders: ReminderLists, users: UserRepository, now: datetime) -> list[PlannedReminder]:
-    user = users.get(task.user_id)
-    effective, is_default = effective_reminders(task, reminders.get_reminders(task.user_id, task.id), user)
+def planned(task: Task, *, own: list[Reminder] | None, user: User | None, now: datetime) -> list[PlannedReminder]:
+    effective, is_default = effective_reminders(task, own, user)
     tz = zone_of(user)
     result = []
     for reminder in effective:
@@ -154,7 +164,8 @@ def get_reminders(
     task = store.get_task(user_id, task_id)
     if task is None:
         raise NotFoundError("No such task.", fields={"task_id": "does not exist"})
-    return planned(task, reminders=reminders, users=users, now=now)
+    own = reminders.get_reminders(user_id, task_id)
+    return planned(task, own=own, user=users.get(user_id), now=now)
 
 
 def set_reminders(
@@ -172,9 +183,11 @@ def set_reminders(
     task = store.get_task(user_id, task_id)
     if task is None:
         raise NotFoundError("No such task.", fields={"task_id": "does not exist"})
-    reminders.put_reminders(user_id, task_id, _validated(items, task), now=now)
-    sync_task(task, reminders=reminders, scheduler=scheduler, users=users, now=now)
-    return planned(task, reminders=reminders, users=users, now=now)
+    own = _validated(items, task)
+    reminders.put_reminders(user_id, task_id, own, now=now)
+    user = users.get(user_id)
+    sync_task(task, reminders=reminders, scheduler=scheduler, users=users, now=now, user=user, own=own)
+    return planned(task, own=own, user=user, now=now)
 
 
 # --- the digest -------------------------------------------------------------------------------------
