@@ -29,6 +29,7 @@ from backend.domain.tasks import Task, new_id
 from backend.domain.users import new_user
 from backend.handlers import reminders as handler_module
 from backend.local.lambda_runtime import invoke
+from backend.local.scheduler import POLL_INTERVAL_S
 from backend.local.server import OUTBOX_PATH
 from backend.local.testing import LocalRun
 from backend.services import reminders
@@ -109,7 +110,7 @@ def lateness(local: LocalRun, count: int) -> dict[str, Any]:
             break
         time.sleep(0.2)
     late = [(f.fired_at - f.due).total_seconds() * 1000 for f in fired]
-    return {**_stats(late), "fired": len(fired), "scheduled": count, "poll_interval_s": 1.0}
+    return {**_stats(late), "fired": len(fired), "scheduled": count, "poll_interval_s": POLL_INTERVAL_S}
 
 
 def handler_latency(n: int) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """The local EventBridge Scheduler: moto stores schedules but never fires them; this poller does.
 
-Every second it lists the schedules of the reminders group through the Scheduler API (the same calls a client
+Twice a second it lists the schedules of the reminders group through the Scheduler API (the same calls a client
 makes), and invokes the target - the reminders Lambda handler, in-process - for each one that is due:
 - ``at(...)`` one-time schedules when their instant has come; then deletes them, as AWS does with
   ``ActionAfterCompletion=DELETE``;
@@ -30,7 +30,7 @@ from backend.domain.recurrence import to_instant
 
 log = logging.getLogger(__name__)
 
-POLL_INTERVAL_S = 1.0
+POLL_INTERVAL_S = 0.5
 MAX_ATTEMPTS = 3
 _AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
 
@@ -134,33 +134,35 @@ class LocalScheduler:
         now = (now or datetime.now(UTC)).astimezone(UTC)
         fired: list[Fired] = []
         with self._lock:
+            due_now: list[tuple[datetime, str, dict[str, Any]]] = []
             for summary in self._listed():
                 if summary.get("State", "ENABLED") != "ENABLED":
                     continue
                 detail = self._detail(summary)
                 if detail is None:
                     continue
-                name = summary["Name"]
-                due = due_at(detail, now=now, last=self._last.get(name))
-                if due is None:
-                    continue
+                due = due_at(detail, now=now, last=self._last.get(summary["Name"]))
+                if due is not None:
+                    due_now.append((due, summary["Name"], detail))
+            for due, name, detail in sorted(due_now, key=lambda item: item[0]):  # the longest waiting first
                 payload = json.loads(detail["Target"].get("Input") or "{}")
                 one_time = detail.get("ActionAfterCompletion") == "DELETE"
                 try:
                     result = self._target(payload)
+                    sent_at = datetime.now(UTC)
                 except Exception:
                     attempts = self._attempts.get((name, due), 0) + 1
                     self._attempts[(name, due)] = attempts
                     log.exception("schedule %s: invocation %d failed", name, attempts)
                     if attempts < MAX_ATTEMPTS:
                         continue
-                    result = {"status": "gave up"}
+                    result, sent_at = {"status": "gave up"}, datetime.now(UTC)
                 self._attempts.pop((name, due), None)
                 if one_time:
                     self._delete(name)
                 else:
                     self._last[name] = due
-                done = Fired(name=name, due=due, fired_at=datetime.now(UTC), result=result)
+                done = Fired(name=name, due=due, fired_at=sent_at, result=result)
                 fired.append(done)
                 self.fired.append(done)
         return fired
