@@ -17,6 +17,8 @@ from backend.adapters.reminder_sync import DigestSyncingUsers, ReminderSyncingTa
 from backend.adapters.scheduler import SchedulerGateway
 from backend.adapters.task_store import DynamoTaskStore
 from backend.config import Settings, get_settings
+from backend.domain.users import User
+from backend.services import reminders as reminder_service
 
 
 def utcnow() -> datetime:
@@ -50,11 +52,18 @@ def dependencies() -> Dependencies:
         role_arn=settings.scheduler_role_arn,
     )
     users = DynamoUserRepository()
+    task_store = DynamoTaskStore()
+
+    def timezone_changed(user: User) -> None:  # local wall times now map to other instants
+        reminder_service.resync_user(
+            user, store=task_store, reminders=notifications, scheduler=scheduler, users=users, now=utcnow()
+        )
+
     return Dependencies(
         settings=settings,
-        users=DigestSyncingUsers(users, scheduler=scheduler),
+        users=DigestSyncingUsers(users, scheduler=scheduler, on_timezone_change=timezone_changed),
         tasks=ReminderSyncingTaskStore(
-            DynamoTaskStore(), reminders=notifications, scheduler=scheduler, users=users, clock=utcnow
+            task_store, reminders=notifications, scheduler=scheduler, users=users, clock=utcnow
         ),
         identity=CognitoDirectory(cognito=aws.client("cognito-idp"), user_pool_id=settings.user_pool_id),
         notifications=notifications,

@@ -116,9 +116,12 @@ class ReminderSyncingTaskStore:
 class DigestSyncingUsers:
     """A ``UserRepository`` that keeps the user's digest schedule in step with the profile."""
 
-    def __init__(self, inner: UserRepository, *, scheduler: Schedules) -> None:
+    def __init__(
+        self, inner: UserRepository, *, scheduler: Schedules, on_timezone_change: Callable[[User], None] | None = None
+    ) -> None:
         self._inner = inner
         self._scheduler = scheduler
+        self._on_timezone_change = on_timezone_change
 
     def get(self, user_id: str) -> User | None:
         return self._inner.get(user_id)
@@ -139,6 +142,11 @@ class DigestSyncingUsers:
                 reminder_service.sync_digest(saved, scheduler=self._scheduler)
             except Exception as exc:
                 _failed("profile write", exc)
+        if before is not None and before.timezone != saved.timezone and self._on_timezone_change is not None:
+            try:
+                self._on_timezone_change(saved)
+            except Exception as exc:
+                _failed("time zone change", exc)
         return saved
 
     def delete(self, user_id: str) -> None:

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from backend.adapters.ports import TaskStore, UserRepository
 from backend.domain import schedules
 from backend.domain.reminders import MAX_REMINDERS_PER_TASK, Reminder, reminder_id, reminder_instant
-from backend.domain.tasks import Status, Task
+from backend.domain.tasks import Status, Task, TaskQuery
 from backend.domain.users import User
 from backend.errors import InvalidInputError, NotFoundError
 from backend.services.notification_settings import zone_of
@@ -203,3 +203,26 @@ def sync_digest(user: User, *, scheduler: Schedules) -> None:
 
 def digest_removed(user_id: str, *, scheduler: Schedules) -> None:
     scheduler.delete(schedules.digest_name(user_id))
+
+
+def resync_user(
+    user: User,
+    *,
+    store: TaskStore,
+    reminders: ReminderLists,
+    scheduler: Schedules,
+    users: UserRepository,
+    now: datetime,
+) -> int:
+    """After a time zone change: every open task with a due date gets its schedules recomputed (local wall times
+    map to other instants now). Returns how many tasks were synced."""
+    query = TaskQuery(user_id=user.id, status="open", sort="due", due_from="0000-01-01")
+    cursor: str | None = None
+    count = 0
+    while True:
+        page, cursor = store.list_tasks(query, limit=100, cursor=cursor)
+        for task in page:
+            sync_task(task, reminders=reminders, scheduler=scheduler, users=users, now=now, user=user)
+            count += 1
+        if cursor is None:
+            return count

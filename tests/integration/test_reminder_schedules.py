@@ -249,3 +249,21 @@ def test_digest_schedule_follows_the_profile(deps: Dependencies, scheduler: Any,
     update(digest_enabled=False)
     names = [s["Name"] for s in scheduler.list_schedules(GroupName=group(deps), NamePrefix=name)["Schedules"]]
     assert names == []
+
+
+def test_a_new_time_zone_moves_the_reminders(deps: Dependencies, scheduler: Any, user_id: str) -> None:
+    task = new_task(deps, user_id, due_date=tomorrow() + timedelta(days=1), due_time=time(9, 0))
+    set_reminders(deps, user_id, task.id, ReminderInput(minutes_before=30))
+    [before] = schedules_of(scheduler, deps, task.id).values()
+    assert local_at(before).time() == time(8, 30)  # Berlin
+    profiles.update_profile(
+        users=deps.users,
+        identity=deps.identity,
+        user_id=user_id,
+        changes=ProfileUpdate(timezone="America/New_York"),
+        now=deps.clock(),
+    )
+    [after] = schedules_of(scheduler, deps, task.id).values()
+    instant = datetime.fromisoformat(after["ScheduleExpression"][3:-1]).replace(tzinfo=UTC)
+    assert instant.astimezone(ZoneInfo("America/New_York")).time() == time(8, 30)  # 9:00 stays 9:00 where they are
+    assert json.loads(after["Target"]["Input"])["fire_at"] == instant.isoformat()
