@@ -94,6 +94,13 @@ def test_reminder_added_in_the_panel_reaches_the_bell_inbox_and_outbox(page: Pag
     expect(page.get_by_role("listitem", name="Call grandma")).to_be_visible()
     expect(page.get_by_role("button", name="Mark all read")).to_be_disabled()
 
+    # the local outbox page shows the email, its HTML rendered in a sandboxed frame
+    page.goto("/dev/outbox")
+    card = page.locator(".rt-Card.rt-r-size-1", has_text="Reminder: Call grandma")
+    expect(card).to_be_visible()
+    card.get_by_text("Rendered email (HTML)").click()
+    expect(card.frame_locator("iframe").get_by_role("link", name="Mark as done")).to_be_visible()
+
 
 def test_reminder_settings_verify_the_sms_number_and_switch_the_digest_on(page: Page, app: App) -> None:
     user = new_user(app)
