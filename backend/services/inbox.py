@@ -11,7 +11,7 @@ from typing import Literal, Protocol
 
 from backend.adapters.ports import TaskStore, UserRepository
 from backend.domain import schedules
-from backend.domain.notifications import Notification
+from backend.domain.notifications import Notification, SendFailedError
 from backend.domain.reminders import snooze_until
 from backend.domain.tasks import Status, complete
 from backend.domain.users import User
@@ -128,7 +128,12 @@ def send_phone_code(
     if user.preferences.sms_phone != phone or user.preferences.sms_verified:
         p = replace(user.preferences, sms_phone=phone, sms_verified=False, sms_notifications=False)
         users.save(replace(user, preferences=p, updated_at=now))
-    texter.send(phone, f"Your TaskManager Pro code: {code}. It expires in 10 minutes.")
+    try:
+        texter.send(phone, f"Your TaskManager Pro code: {code}. It expires in 10 minutes.")
+    except SendFailedError:
+        raise InvalidInputError(
+            "We could not text this number. Check it, or try again later.", fields={"phone": "could not be reached"}
+        ) from None
     return expires
 
 

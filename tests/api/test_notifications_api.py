@@ -351,3 +351,21 @@ def test_daily_digest_and_its_unsubscribe(
     assert preferences["email_notifications"] is True  # only the digest
     group = "taskmanager-pro-local-reminders"
     assert scheduler_api.list_schedules(GroupName=group, NamePrefix=f"d-{user_id}")["Schedules"] == []
+
+
+def test_an_unreachable_sms_service_is_a_400_naming_the_phone(http: httpx.Client, berliner: SignedInUser) -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    from backend import aws
+
+    sns = aws.single_attempt_client("sns")  # the API's SMS sender, in this process
+
+    def drop(request: Any, **_: Any) -> None:
+        raise EndpointConnectionError(endpoint_url=str(request.url))
+
+    sns.meta.events.register("before-send.sns.Publish", drop)
+    try:
+        response = http.post("/notifications/sms/code", headers=berliner.headers, json={"phone": "+4915112340000"})
+    finally:
+        sns.meta.events.unregister("before-send.sns.Publish", drop)
+    assert assert_error_shape(response, 400)["fields"] == {"phone": "could not be reached"}
