@@ -30,6 +30,20 @@ def client(service: str) -> Any:
     )
 
 
+@cache
+def single_attempt_client(service: str) -> Any:
+    """A client without botocore's retries, for callers with their own backoff (the reminder senders):
+    retries would multiply (4 x 3 attempts) and hide how often a send was tried."""
+    settings = get_settings()
+    return boto3.session.Session().client(
+        service,  # type: ignore[call-overload]
+        region_name=settings.region,
+        endpoint_url=settings.aws_endpoint_url,
+        config=_RETRIES.merge(Config(retries={"mode": "standard", "total_max_attempts": 1})),
+    )
+
+
 def reset_clients() -> None:
     """Forget cached clients (tests that point the process at a new emulator call this)."""
     client.cache_clear()
+    single_attempt_client.cache_clear()

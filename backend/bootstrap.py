@@ -11,10 +11,16 @@ from backend import aws
 from backend.adapters.attachments import DynamoAttachmentStore
 from backend.adapters.cognito import CognitoDirectory
 from backend.adapters.dynamodb import DynamoUserRepository, configure_models
+from backend.adapters.messaging import SesMailer, SnsTexter
+from backend.adapters.notifications import DynamoNotifications
 from backend.adapters.object_storage import S3ObjectStorage
 from backend.adapters.ports import AttachmentStore, IdentityDirectory, ObjectStorage, TaskStore, UserRepository
+from backend.adapters.reminder_sync import DigestSyncingUsers, ReminderSyncingTaskStore
+from backend.adapters.scheduler import SchedulerGateway
 from backend.adapters.task_store import DynamoTaskStore
 from backend.config import Settings, get_settings
+from backend.domain.users import User
+from backend.services import reminders as reminder_service
 
 
 def utcnow() -> datetime:
@@ -30,19 +36,46 @@ class Dependencies:
     attachments: AttachmentStore
     storage: ObjectStorage
     clock: Callable[[], datetime] = field(default=utcnow)
+    # reminders and notifications (issue 5)
+    notifications: DynamoNotifications = field(default_factory=DynamoNotifications)
+    scheduler: SchedulerGateway | None = None
+    mailer: SesMailer | None = None
+    texter: SnsTexter | None = None
 
 
 @lru_cache(maxsize=1)
 def dependencies() -> Dependencies:
     settings = get_settings()
     configure_models(names=settings.names, region=settings.region, endpoint=settings.aws_endpoint_url)
+    # Reminders: every task or profile write keeps the Scheduler's schedules in step (adapters/reminder_sync.py).
+    notifications = DynamoNotifications()
+    scheduler = SchedulerGateway(
+        client=aws.client("scheduler"),
+        group=settings.names.schedule_group,
+        target_arn=settings.reminder_target_arn,
+        role_arn=settings.scheduler_role_arn,
+    )
+    users = DynamoUserRepository()
+    task_store = DynamoTaskStore()
+
+    def timezone_changed(user: User) -> None:  # local wall times now map to other instants
+        reminder_service.resync_user(
+            user, store=task_store, reminders=notifications, scheduler=scheduler, users=users, now=utcnow()
+        )
+
     return Dependencies(
         settings=settings,
-        users=DynamoUserRepository(),
-        tasks=DynamoTaskStore(),
         attachments=DynamoAttachmentStore(),
         storage=S3ObjectStorage(s3=aws.client("s3"), bucket=settings.names.attachments_bucket),
+        users=DigestSyncingUsers(users, scheduler=scheduler, on_timezone_change=timezone_changed),
+        tasks=ReminderSyncingTaskStore(
+            task_store, reminders=notifications, scheduler=scheduler, users=users, clock=utcnow
+        ),
         identity=CognitoDirectory(cognito=aws.client("cognito-idp"), user_pool_id=settings.user_pool_id),
+        notifications=notifications,
+        scheduler=scheduler,
+        mailer=SesMailer(client=aws.single_attempt_client("ses"), sender=settings.email_sender),
+        texter=SnsTexter(client=aws.single_attempt_client("sns")),
     )
 
 

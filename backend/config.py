@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field, computed_field
+from pydantic import Field, SecretStr, computed_field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from backend.domain.attachments import DEFAULT_ALLOWED_TYPES, GIB, MIB, Limits
@@ -33,6 +33,19 @@ class Settings(BaseSettings):
     attachment_quota_bytes: int = Field(default=GIB, ge=1)
     attachment_allowed_types: tuple[str, ...] = DEFAULT_ALLOWED_TYPES  # JSON list in TMP_ATTACHMENT_ALLOWED_TYPES
     attachment_max_image_pixels: int = Field(default=40_000_000, ge=1)
+    # Reminders (issue 5). The Scheduler invokes ``reminder_target_arn`` (the reminders Lambda) as
+    # ``scheduler_role_arn``; locally both are placeholders the local poller ignores.
+    reminder_target_arn: str = "arn:aws:lambda:us-east-1:000000000000:function:local-reminders"
+    scheduler_role_arn: str = "arn:aws:iam::000000000000:role/local-scheduler"
+    email_sender: str = "no-reply@taskmanager.local"  # a verified SES identity
+    # Signs the links in emails (unsubscribe, complete). Locally generated once (.local/); in AWS from Secrets Manager.
+    link_signing_secret: SecretStr = Field(default=SecretStr(""), repr=False)
+    # The public URL of the API (links in emails point at it); defaults to ``app_url`` + /api.
+    api_url: str | None = None
+
+    @property
+    def public_api_url(self) -> str:
+        return (self.api_url or f"{self.app_url.rstrip('/')}/api").rstrip("/")
 
     @computed_field  # type: ignore[prop-decorator]
     @property

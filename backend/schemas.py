@@ -29,14 +29,40 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# A local wall-clock time "HH:MM" (JSON Schema's "time" format would demand a UTC offset).
+ClockTime = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+
+
+class QuietHoursWindow(StrictModel):
+    """No email/SMS from ``start`` to ``end`` local time (``22:00``-``07:00`` wraps midnight)."""
+
+    start: ClockTime
+    end: ClockTime
+
+
 class Preferences(BaseModel):
     email_notifications: bool = True
     sms_phone: PhoneNumber | None = None
+    # reminders and notifications (issue 5)
+    sms_verified: bool = False
+    sms_notifications: bool = False
+    in_app_notifications: bool = True
+    quiet_hours: QuietHoursWindow | None = None
+    default_reminder_minutes: int | None = None
+    digest_enabled: bool = False
+    digest_time: ClockTime = "08:00"
 
 
 class PreferencesUpdate(StrictModel):
     email_notifications: bool | None = None
     sms_phone: PhoneNumber | None = None
+    # reminders and notifications (issue 5); SMS can be switched on once the number is verified
+    sms_notifications: bool | None = None
+    in_app_notifications: bool | None = None
+    quiet_hours: QuietHoursWindow | None = None  # null: no quiet hours
+    default_reminder_minutes: Annotated[int, Field(ge=0, le=7 * 24 * 60)] | None = None  # null: none
+    digest_enabled: bool | None = None
+    digest_time: ClockTime | None = None
 
 
 class ProfilePublic(BaseModel):

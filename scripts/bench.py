@@ -35,6 +35,7 @@ from backend.local.bootstrap import LOCAL_CREDENTIALS
 from backend.local.environment import LOCAL_REGION, LOCAL_STAGE
 from backend.local.testing import free_port, local_aws, serve_local_api
 from backend.names import ResourceNames
+from scripts.bench_reminders import print_reminders, run_reminders
 from scripts.bench_tasks import measure_scale, run_tasks
 
 if TYPE_CHECKING:
@@ -147,6 +148,7 @@ def run(n: int) -> dict[str, Any]:
                 measure=measure,
             )
             tasks["scale"] = measure_scale(owners=tasks.pop("scale_owners"), n=max(n // 15, 10), measure=measure)
+            reminders = run_reminders(local, n=n)  # issue 5
     me_fig, item_fig, _ = results
     return {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -157,6 +159,7 @@ def run(n: int) -> dict[str, Any]:
         "ratio_p50_me_over_get_item": round(me_fig.p50_ms / item_fig.p50_ms, 2),
         "ratio_p95_me_over_get_item": round(me_fig.p95_ms / item_fig.p95_ms, 2),
         "tasks": tasks,
+        "reminders": reminders,
         "environment": {
             "python": platform.python_version(),
             "machine": platform.machine(),
@@ -199,6 +202,7 @@ def print_report(report: dict[str, Any]) -> None:
             f"  view={view:6} p50 {small['p50_ms']:7.2f} ms vs {large['p50_ms']:7.2f} ms "
             f"(ratio {scale[f'ratio_{view}_10000_over_100']})"
         )
+    print_reminders(report["reminders"])
     env = report["environment"]
     print(
         f"(moto {env['moto']}, Python {env['python']}, {env['cpus']} CPUs, load {env['load_average_1m']}; "

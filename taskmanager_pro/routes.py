@@ -18,6 +18,7 @@ FORGOT_PASSWORD = "/forgot-password"  # noqa: S105 (a route, not a password)
 RESET_PASSWORD = "/reset-password"  # noqa: S105
 SETTINGS = "/settings"
 OUTBOX = "/dev/outbox"
+NOTIFICATIONS = "/notifications"
 
 # Pages a signed-out visitor may see; after signing in, never send someone back to them.
 PUBLIC = frozenset({SIGN_UP, CONFIRM, SIGN_IN, FORGOT_PASSWORD, RESET_PASSWORD, OUTBOX})

@@ -13,7 +13,10 @@ from backend.client import get_client_settings
 from backend.names import APP_DISPLAY_NAME
 from taskmanager_pro import pages, routes
 from taskmanager_pro.guards import Page, login_checked
+from taskmanager_pro.pages.notifications import notifications_page
 from taskmanager_pro.state import AuthState, OutboxState, SettingsState
+from taskmanager_pro.state.notification_settings import NotificationSettingsState
+from taskmanager_pro.state.notifications import NotificationsState
 from taskmanager_pro.state.tasks import TasksState
 from taskmanager_pro.state.workspace import WorkspaceState
 
@@ -61,10 +64,16 @@ add_page(pages.tasks_page, routes.INBOX, "Inbox", login_checked(TasksState.open_
 add_page(pages.tasks_page, routes.COMPLETED, "Completed", login_checked(TasksState.open_view))
 add_page(pages.tasks_page, routes.PROJECT, "Project", login_checked(TasksState.open_view))
 add_page(pages.tasks_page, routes.LABEL, "Label", login_checked(TasksState.open_view))
-add_page(pages.settings_page, routes.SETTINGS, "Settings", login_checked(SettingsState.load, WorkspaceState.load))
+add_page(
+    pages.settings_page,
+    routes.SETTINGS,
+    "Settings",
+    login_checked(SettingsState.load, WorkspaceState.load, NotificationSettingsState.load),
+)
 add_page(pages.sign_up_page, routes.SIGN_UP, "Sign up", AuthState.open_form)
 add_page(pages.confirm_page, routes.CONFIRM, "Confirm your email", AuthState.open_form)
 add_page(pages.sign_in_page, routes.SIGN_IN, "Sign in", AuthState.open_sign_in)
 add_page(pages.forgot_password_page, routes.FORGOT_PASSWORD, "Forgot password", AuthState.open_form)
 add_page(pages.reset_password_page, routes.RESET_PASSWORD, "New password", AuthState.open_form)
 add_page(pages.outbox_page, routes.OUTBOX, "Outbox", OutboxState.load)
+add_page(notifications_page, routes.NOTIFICATIONS, "Notifications", login_checked(NotificationsState.load))

@@ -9,6 +9,7 @@ from typing import Any
 from pynamodb.attributes import (
     BooleanAttribute,
     MapAttribute,
+    NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
@@ -17,6 +18,7 @@ from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.models import Model
 
 from backend.adapters.attachments import ATTACHMENT_MODELS
+from backend.adapters.notifications import NotificationModel, configure_notification_models
 from backend.adapters.task_store import TASK_TABLE_MODELS, TaskModel, is_conditional_failure
 from backend.domain.users import NotificationPreferences, User
 from backend.errors import ConflictError
@@ -26,6 +28,47 @@ from backend.names import ResourceNames
 class PreferencesAttribute(MapAttribute[str, Any]):
     email_notifications = BooleanAttribute(default=True)
     sms_phone = UnicodeAttribute(null=True)
+    # reminders and notifications (issue 5); absent on older rows, hence the defaults
+    sms_verified = BooleanAttribute(default=False)
+    sms_notifications = BooleanAttribute(default=False)
+    in_app_notifications = BooleanAttribute(default=True)
+    quiet_start = UnicodeAttribute(null=True)
+    quiet_end = UnicodeAttribute(null=True)
+    default_reminder_minutes = NumberAttribute(null=True)
+    digest_enabled = BooleanAttribute(default=False)
+    digest_time = UnicodeAttribute(default="08:00")
+
+
+_NOTIFICATION_FIELDS = (
+    "sms_verified",
+    "sms_notifications",
+    "in_app_notifications",
+    "quiet_start",
+    "quiet_end",
+    "default_reminder_minutes",
+    "digest_enabled",
+    "digest_time",
+)
+
+
+def _preferences(item: PreferencesAttribute) -> NotificationPreferences:
+    defaults = NotificationPreferences()
+    values = {name: getattr(item, name, None) for name in _NOTIFICATION_FIELDS}
+    minutes = values["default_reminder_minutes"]
+    return NotificationPreferences(
+        email_notifications=bool(item.email_notifications),
+        sms_phone=item.sms_phone,
+        sms_verified=bool(values["sms_verified"]),
+        sms_notifications=bool(values["sms_notifications"]),
+        in_app_notifications=defaults.in_app_notifications
+        if values["in_app_notifications"] is None
+        else bool(values["in_app_notifications"]),
+        quiet_start=values["quiet_start"],
+        quiet_end=values["quiet_end"],
+        default_reminder_minutes=None if minutes is None else int(minutes),
+        digest_enabled=bool(values["digest_enabled"]),
+        digest_time=values["digest_time"] or defaults.digest_time,
+    )
 
 
 class UserModel(Model):
@@ -48,7 +91,7 @@ class UserModel(Model):
 
 
 # The models whose create_table() makes a table (the other Tasks-table models share TaskModel's table).
-MODELS: tuple[type[Model], ...] = (UserModel, TaskModel)
+MODELS: tuple[type[Model], ...] = (UserModel, TaskModel, NotificationModel)
 
 
 def configure_models(*, names: ResourceNames, region: str, endpoint: str | None) -> None:
@@ -61,6 +104,7 @@ def configure_models(*, names: ResourceNames, region: str, endpoint: str | None)
         model.Meta.region = region  # type: ignore[attr-defined]
         model.Meta.host = endpoint  # type: ignore[attr-defined]
         model._connection = None  # rebuilt lazily with the new settings
+    configure_notification_models(table_name=names.notifications_table, region=region, endpoint=endpoint)
 
 
 def _to_domain(item: UserModel) -> User:
@@ -71,10 +115,7 @@ def _to_domain(item: UserModel) -> User:
         timezone=item.timezone,
         created_at=item.created_at,
         updated_at=item.updated_at,
-        preferences=NotificationPreferences(
-            email_notifications=bool(item.preferences.email_notifications),
-            sms_phone=item.preferences.sms_phone,
-        ),
+        preferences=_preferences(item.preferences),
         version=int(item.version or 0),
     )
 
@@ -90,6 +131,7 @@ def _to_item(user: User) -> UserModel:
         preferences=PreferencesAttribute(
             email_notifications=user.preferences.email_notifications,
             sms_phone=user.preferences.sms_phone,
+            **{name: getattr(user.preferences, name) for name in _NOTIFICATION_FIELDS},
         ),
     )
     if user.version:  # VersionAttribute: unset means "must not exist yet", else "must still be this version"

@@ -7,10 +7,12 @@ from aws_lambda_powertools.event_handler.api_gateway import CORSConfig
 
 from backend.api.errors import JsonBodyValidation, register_error_handlers
 from backend.api.openapi import API_PREFIX, OPENAPI
-from backend.api.routes import attachments, me, projects, system, tasks
+from backend.api.routes import attachments, links, me, notifications, projects, reminders, system, tasks
 
 # Routes API Gateway serves without the Lambda authorizer (the local adapter reads the same set).
-PUBLIC_PATHS = frozenset({"/health", "/config", "/openapi.json", "/docs"})
+PUBLIC_PATHS = frozenset(
+    {"/health", "/config", "/openapi.json", "/docs", "/links/unsubscribe", "/links/complete"}  # links: signed tokens
+)
 
 
 def build_app(cors_origin: str = "*") -> APIGatewayRestResolver:
@@ -26,6 +28,9 @@ def build_app(cors_origin: str = "*") -> APIGatewayRestResolver:
     app.include_router(projects.router)
     app.include_router(tasks.router)
     app.include_router(attachments.router)
+    app.include_router(reminders.router)
+    app.include_router(notifications.router)
+    app.include_router(links.router)
     app.configure_openapi(**OPENAPI)
     app.enable_swagger(path="/docs", servers=OPENAPI["servers"], security_schemes=OPENAPI["security_schemes"])
 

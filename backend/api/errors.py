@@ -64,6 +64,10 @@ def validation_fields(errors: list[dict[str, Any]]) -> dict[str, str]:
     return fields
 
 
+# The public email-link routes take what a mail client posts (RFC 8058: form-encoded ``List-Unsubscribe=One-Click``).
+FORM_BODY_PATHS = ("/links/unsubscribe", "/links/complete")
+
+
 class JsonBodyValidation(OpenAPIRequestValidationMiddleware):
     """Powertools' request validation, behind one more rule: a body is one JSON object.
 
@@ -73,7 +77,8 @@ class JsonBodyValidation(OpenAPIRequestValidationMiddleware):
 
     def handler(self, app: EventHandlerInstance, next_middleware: NextMiddleware) -> Response[Any]:
         event = app.current_event
-        if event.body and event.http_method in {"POST", "PUT", "PATCH"}:
+        form_allowed = event.path.endswith(FORM_BODY_PATHS)  # mail clients' one-click POST (RFC 8058)
+        if event.body and event.http_method in {"POST", "PUT", "PATCH"} and not form_allowed:
             media_type = (event.headers.get("content-type") or "application/json").split(";")[0].strip().lower()
             if media_type != "application/json" and not media_type.endswith("+json"):
                 message = "Send the body as JSON (Content-Type: application/json)."

@@ -16,6 +16,7 @@ from backend.schemas import (
     LabelPublic,
     LabelUpdate,
     OutboxMessage,
+    Preferences,
     ProfilePublic,
     ProjectCreate,
     ProjectPublic,
@@ -31,6 +32,14 @@ from backend.schemas import (
     TaskUpdate,
 )
 from backend.schemas_attachments import AttachmentLimits, AttachmentPublic, AttachmentUpload
+from backend.schemas_notifications import (
+    NotificationPage,
+    NotificationPublic,
+    PhoneCodeSent,
+    ReadAllResult,
+    ReminderIn,
+    ReminderList,
+)
 
 # The API shapes the UI works with, importable from here (the UI imports nothing of ``backend`` but the client).
 __all__ = [
@@ -44,11 +53,15 @@ __all__ = [
     "LabelCreate",
     "LabelPublic",
     "LabelUpdate",
+    "NotificationPage",
+    "NotificationPublic",
     "ProjectCreate",
     "ProjectPublic",
     "ProjectUpdate",
     "QuickAddChip",
     "QuickAddParsed",
+    "ReminderIn",
+    "ReminderList",
     "StaleVersion",
     "SubtaskIn",
     "TaskCreate",
@@ -264,6 +277,39 @@ class ApiClient:
 
     def delete_attachment(self, attachment_id: str) -> None:
         self._request("DELETE", f"/attachments/{_segment(attachment_id)}")
+
+    # --- reminders and notifications (issue 5) -------------------------------------------------
+    def get_reminders(self, task_id: str) -> ReminderList:
+        return ReminderList.model_validate(self._request("GET", f"/tasks/{_segment(task_id)}/reminders"))
+
+    def put_reminders(self, task_id: str, reminders: list[ReminderIn]) -> ReminderList:
+        """Replace the task's reminders (an empty list: none, not even the default one)."""
+        body = {"reminders": [r.model_dump(mode="json", exclude_none=True) for r in reminders]}
+        return ReminderList.model_validate(self._request("PUT", f"/tasks/{_segment(task_id)}/reminders", json=body))
+
+    def list_notifications(self, *, limit: int = 20, cursor: str | None = None) -> NotificationPage:
+        params = {"limit": str(limit), **({"cursor": cursor} if cursor else {})}
+        return NotificationPage.model_validate(self._request("GET", f"/notifications?{urlencode(params)}"))
+
+    def unread_count(self) -> int:
+        return int(self._request("GET", "/notifications/unread-count")["unread_count"])
+
+    def read_notification(self, notification_id: str) -> NotificationPublic:
+        path = f"/notifications/{_segment(notification_id)}/read"
+        return NotificationPublic.model_validate(self._request("POST", path))
+
+    def read_all_notifications(self) -> ReadAllResult:
+        return ReadAllResult.model_validate(self._request("POST", "/notifications/read-all"))
+
+    def snooze_notification(self, notification_id: str, choice: Literal["10m", "1h", "tomorrow"]) -> NotificationPublic:
+        path = f"/notifications/{_segment(notification_id)}/snooze"
+        return NotificationPublic.model_validate(self._request("POST", path, json={"for": choice}))
+
+    def send_phone_code(self, phone: str) -> PhoneCodeSent:
+        return PhoneCodeSent.model_validate(self._request("POST", "/notifications/sms/code", json={"phone": phone}))
+
+    def verify_phone(self, code: str) -> Preferences:
+        return Preferences.model_validate(self._request("POST", "/notifications/sms/verify", json={"code": code}))
 
 
 def _segment(value: str) -> str:

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
 class NotificationPreferences:
     email_notifications: bool = True
     sms_phone: str | None = None  # E.164; verified by the reminders feature before SMS is sent
+    # --- reminders and notifications (issue 5) ---
+    sms_verified: bool = False  # the code sent to sms_phone came back; a new number needs a new code
+    sms_notifications: bool = False  # only with a verified number
+    in_app_notifications: bool = True
+    quiet_start: str | None = None  # "HH:MM" local; no email/SMS from start to end (may wrap midnight)
+    quiet_end: str | None = None
+    default_reminder_minutes: int | None = None  # for tasks with a due time and no reminders of their own
+    digest_enabled: bool = False
+    digest_time: str = "08:00"  # local
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,7 @@ def with_changes(
     email_notifications: bool | None = None,
     sms_phone: str | None = None,
     clear_sms_phone: bool = False,
+    notifications: dict[str, Any] | None = None,
 ) -> User:
     """The user after a profile edit; ``None`` means "leave as it is"."""
     preferences = user.preferences
@@ -57,6 +68,10 @@ def with_changes(
         preferences = replace(preferences, email_notifications=email_notifications)
     if sms_phone is not None or clear_sms_phone:
         preferences = replace(preferences, sms_phone=sms_phone)
+        if sms_phone != user.preferences.sms_phone:  # a new number is not verified (issue 5)
+            preferences = replace(preferences, sms_verified=False, sms_notifications=False)
+    if notifications:
+        preferences = replace(preferences, **notifications)
     return replace(
         user,
         display_name=display_name if display_name is not None else user.display_name,

@@ -104,8 +104,15 @@ def _ensure_ttl(dynamodb: Any, table: str) -> None:
         )
 
 
+def _ensure_schedule_group(scheduler: Any, names: ResourceNames) -> None:
+    """The reminders' schedule group (moto answers 500 for a schedule in a missing group)."""
+    groups = scheduler.list_schedule_groups(NamePrefix=names.schedule_group)["ScheduleGroups"]
+    if not any(g["Name"] == names.schedule_group for g in groups):
+        scheduler.create_schedule_group(Name=names.schedule_group)
+
+
 def bootstrap(*, endpoint: str, region: str, stage: str, app_url: str = "http://localhost:3000") -> LocalOutputs:
-    """Tables, user pool + app client, SES sender, attachments bucket (CORS for the app)."""
+    """Tables, user pool + app client, SES sender, attachments bucket (CORS), the reminders' schedule group."""
     names = ResourceNames(stage)
     configure_models(names=names, region=region, endpoint=endpoint)
     for model in MODELS:
@@ -114,4 +121,5 @@ def bootstrap(*, endpoint: str, region: str, stage: str, app_url: str = "http://
     _ensure_ttl(_client("dynamodb", endpoint, region), names.tasks_table)
     _ensure_attachments_bucket(_client("s3", endpoint, region), names, [app_url, *LOCAL_APP_ORIGINS])
     _client("ses", endpoint, region).verify_email_identity(EmailAddress=LOCAL_SENDER)
+    _ensure_schedule_group(_client("scheduler", endpoint, region), names)
     return _ensure_user_pool(_client("cognito-idp", endpoint, region), names)

@@ -12,6 +12,7 @@ from typing import Any
 from backend.local.bootstrap import LOCAL_CREDENTIALS, LOCAL_SENDER, LocalOutputs, bootstrap
 from backend.local.environment import LOCAL_REGION, LOCAL_STAGE, local_environment
 from backend.local.lambda_runtime import invoke
+from backend.local.scheduler import LocalScheduler
 from backend.local.server import LocalAws
 from backend.names import ResourceNames
 
@@ -21,6 +22,7 @@ class LocalRun:
     endpoint: str
     outputs: LocalOutputs
     env: dict[str, str]  # to give to subprocesses (the Reflex backend, the API under test)
+    scheduler: LocalScheduler | None = None  # plays EventBridge Scheduler; tests call scheduler.fire_due(now)
 
 
 def _post_confirmation(event: dict[str, Any]) -> None:
@@ -35,6 +37,20 @@ def _object_created(event: dict[str, Any]) -> None:
     from backend.handlers import attachments
 
     invoke(attachments.handler, event, "attachments")
+
+
+def _link_secret(data_dir: Path | None) -> str:
+    """The secret that signs links in emails: made once per checkout (kept in .local/), or per test run."""
+    import secrets
+
+    if data_dir is None:
+        return secrets.token_urlsafe(32)
+    path = data_dir / "link-signing-secret"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def _fresh_emulator() -> None:
@@ -73,8 +89,19 @@ def local_aws(
     try:
         outputs = bootstrap(endpoint=server.endpoint, region=LOCAL_REGION, stage=LOCAL_STAGE, app_url=app_url)
         env = local_environment(endpoint=server.endpoint, outputs=outputs, api_url=api_url, app_url=app_url)
+        env["TMP_LINK_SIGNING_SECRET"] = _link_secret(data_dir)
         os.environ.update(env)
         composition.reset()
-        yield LocalRun(endpoint=server.endpoint, outputs=outputs, env=env)
+        scheduler = LocalScheduler(
+            endpoint=server.endpoint,
+            region=LOCAL_REGION,
+            group=ResourceNames(LOCAL_STAGE).schedule_group,
+            credentials=LOCAL_CREDENTIALS,
+        )
+        scheduler.start()
+        try:
+            yield LocalRun(endpoint=server.endpoint, outputs=outputs, env=env, scheduler=scheduler)
+        finally:
+            scheduler.stop()
     finally:
         server.stop()

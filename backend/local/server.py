@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import email
+import email.message
+import email.policy
 import json
 import logging
 import os
@@ -26,6 +29,18 @@ OUTBOX_PATH = "/_local/outbox"
 SNAPSHOT_INTERVAL_S = 2.0
 
 
+def _rendered_mime(raw: str) -> dict[str, Any]:
+    """Subject, plain-text body and HTML of a raw MIME email, as the outbox shows them."""
+    parsed = email.message_from_string(raw, policy=email.policy.default)
+    text = parsed.get_body(preferencelist=("plain",))
+    html = parsed.get_body(preferencelist=("html",))
+    return {
+        "subject": str(parsed.get("Subject", "")) or None,
+        "body": text.get_content() if isinstance(text, email.message.EmailMessage) else raw,
+        "html": html.get_content() if isinstance(html, email.message.EmailMessage) else None,
+    }
+
+
 def outbox_messages(region: str) -> list[dict[str, Any]]:
     """Everything SES and SNS "sent", oldest first within each channel (emails, then SMS)."""
     messages: list[dict[str, Any]] = []
@@ -37,16 +52,17 @@ def outbox_messages(region: str) -> list[dict[str, Any]]:
             else list(destinations)
         )
         body = str(getattr(message, "body", None) or getattr(message, "raw_data", ""))
-        messages.append(
-            {
-                "id": message.id,
-                "channel": "email",
-                "to": to,
-                "subject": getattr(message, "subject", None),
-                "body": body,
-                "html": body if "<" in body and "</" in body else None,
-            }
-        )
+        entry = {
+            "id": message.id,
+            "channel": "email",
+            "to": to,
+            "subject": getattr(message, "subject", None),
+            "body": body,
+            "html": body if "<" in body and "</" in body else None,
+        }
+        if getattr(message, "raw_data", None):
+            entry.update(_rendered_mime(str(message.raw_data)))  # reminders send MIME (text + HTML parts)
+        messages.append(entry)
     for message_id, sms in sns_backends[DEFAULT_ACCOUNT_ID][region].sms_messages.items():
         phone, text = sms[0], sms[1]
         messages.append({"id": message_id, "channel": "sms", "to": [phone], "subject": None, "body": text})

@@ -9,6 +9,7 @@ from backend.adapters.ports import IdentityDirectory, UserRepository
 from backend.domain.users import User, new_user, with_changes
 from backend.errors import NotFoundError
 from backend.schemas import ProfileUpdate
+from backend.services.notification_settings import preference_changes
 
 
 def register_confirmed_user(*, users: UserRepository, user_id: str, email: str, now: datetime) -> User:
@@ -42,6 +43,7 @@ def update_profile(
         sms_phone=preferences.sms_phone if preferences else None,
         # An explicit ``"sms_phone": null`` removes the number; leaving it out keeps it.
         clear_sms_phone="sms_phone" in sent and preferences is not None and preferences.sms_phone is None,
+        notifications=preference_changes(user, preferences),
     )
     if replace(updated, updated_at=user.updated_at) == user:
         return user  # nothing changed: no write, no new version

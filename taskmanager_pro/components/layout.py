@@ -10,6 +10,7 @@ import reflex as rx
 from backend.names import APP_DISPLAY_NAME
 from taskmanager_pro import routes
 from taskmanager_pro.components.keyboard import help_overlay, shortcut_listener
+from taskmanager_pro.components.notifications import bell
 from taskmanager_pro.components.projects import labels_section, projects_section, workspace_dialogs
 from taskmanager_pro.components.quick_add import quick_add_dialog
 from taskmanager_pro.state import AppState, quick_add, tasks
@@ -224,7 +225,7 @@ def app_shell(*content: rx.Component, max_width: Any = "60em") -> rx.Component:
     """The signed-in frame: header with quick add and the user menu, the sidebar, the page's content, and what
     every signed-in page shares (the quick-add dialog, keyboard shortcuts and their help, project dialogs)."""
     return rx.box(
-        header(quick_add_button(), user_menu()),
+        header(quick_add_button(), bell(), user_menu()),
         rx.hstack(
             sidebar(),
             rx.box(

@@ -10,9 +10,12 @@ import reflex as rx
 from taskmanager_pro.components.attachments import attachments_block
 from taskmanager_pro.components.tasks import confirm_dialog, native_select
 from taskmanager_pro.state.task_detail import TaskDetailState
+from taskmanager_pro.state.task_reminders import PRESETS as REMINDER_PRESETS
+from taskmanager_pro.state.task_reminders import TaskRemindersState
 from taskmanager_pro.state.views import PRIORITY_NAMES, RECURRENCE_PRESETS
 
 S: Any = TaskDetailState  # (untyped for mypy, as every Var in a component)
+R: Any = TaskRemindersState
 
 
 def notes_markdown(source: Any) -> rx.Component:
@@ -395,6 +398,54 @@ def conflict_banner() -> rx.Component:
     )
 
 
+def reminder_controls() -> rx.Component:
+    """The task's reminders (issue 5): each with when it fires next, remove; add one from the presets."""
+
+    def row(r: Any) -> rx.Component:
+        return rx.hstack(
+            rx.icon("bell", size=12),
+            rx.text(r.text, size="2"),
+            rx.cond(r.is_default, rx.badge("default", size="1", variant="soft")),
+            rx.cond(r.next_at != "", rx.text(r.next_at, size="1", color_scheme="gray")),
+            rx.spacer(),
+            rx.cond(
+                r.is_default,
+                rx.fragment(),
+                rx.icon_button(
+                    rx.icon("x", size=12),
+                    size="1",
+                    variant="ghost",
+                    color_scheme="gray",
+                    aria_label="Remove reminder " + r.text,
+                    on_click=R.remove_reminder(r.id),
+                ),
+            ),
+            align="center",
+            spacing="2",
+            width="100%",
+            role="listitem",
+        )
+
+    return rx.vstack(
+        rx.vstack(rx.foreach(R.reminders, row), role="list", aria_label="Reminders", spacing="1", width="100%"),
+        rx.hstack(
+            native_select(
+                *[rx.el.option(label, value=key) for key, (label, _) in REMINDER_PRESETS.items()],
+                value=R.r_choice,
+                on_change=R.set_r_choice,
+                aria_label="New reminder",
+            ),
+            rx.button("Add reminder", size="1", variant="soft", on_click=R.add_reminder, loading=R.r_busy),
+            align="center",
+            spacing="2",
+            width="100%",
+        ),
+        rx.cond(R.r_error != "", rx.text(R.r_error, size="1", color_scheme="red", role="alert")),
+        spacing="2",
+        width="100%",
+    )
+
+
 def detail_body() -> rx.Component:
     return rx.vstack(
         rx.hstack(
@@ -433,6 +484,7 @@ def detail_body() -> rx.Component:
         rx.vstack(
             prop("Due", "calendar", due_controls(), error=field_error("due_date") + field_error("due_time")),
             prop("Repeat", "repeat", recurrence_controls(), error=field_error("recurrence")),
+            prop("Remind", "bell", reminder_controls()),
             prop("Priority", "flag", priority_select(), error=field_error("priority")),
             prop("Project", "hash", project_controls(), error=field_error("project_id") + field_error("section")),
             prop("Labels", "tag", label_controls(), error=field_error("labels")),

@@ -27,6 +27,16 @@ def message_card(message: Any) -> rx.Component:
                 rx.hstack(rx.text("Code:", size="2"), rx.code(message.code, size="4"), align="center"),
             ),
             rx.text(message.body, size="1", color_scheme="gray", white_space="pre-wrap", word_break="break-word"),
+            rx.cond(
+                message.html != "",
+                rx.el.details(
+                    rx.el.summary("Rendered email (HTML)", font_size="var(--font-size-1)"),
+                    # sandboxed: no scripts, no same-origin access; it is only looked at
+                    rx.el.iframe(
+                        src_doc=message.html, sandbox="", title="Rendered email", width="100%", height="420px"
+                    ),
+                ),
+            ),
             spacing="2",
             width="100%",
         ),

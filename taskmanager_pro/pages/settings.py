@@ -17,6 +17,7 @@ from taskmanager_pro.components import (
     submit_button,
     text_input,
 )
+from taskmanager_pro.components.notification_settings import reminders_section
 from taskmanager_pro.components.storage import storage_section
 from taskmanager_pro.guards import require_login
 from taskmanager_pro.state import SettingsState
@@ -96,7 +97,7 @@ def profile_section() -> rx.Component:
 def notifications_section() -> rx.Component:
     return section(
         "Notifications",
-        "How reminders reach you. Reminders arrive in a later version; your choices are kept until then.",
+        "Email reminders on or off, and the phone number for SMS (verify it under Reminders).",
         form(
             rx.vstack(
                 rx.el.label(
@@ -280,6 +281,7 @@ def settings_page() -> rx.Component:
                 rx.vstack(
                     profile_section(),
                     notifications_section(),
+                    reminders_section(),
                     password_section(),
                     mfa_section(),
                     storage_section(),

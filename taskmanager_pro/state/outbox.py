@@ -22,6 +22,7 @@ class OutboxMessageView:
     subject: str
     body: str
     code: str  # the 6-digit code found in the message, if any
+    html: str = ""  # the rendered HTML part of an email (reminders, digests), if any
 
 
 class OutboxState(rx.State):
@@ -51,6 +52,7 @@ class OutboxState(rx.State):
                 subject=message.subject or "",
                 body=message.body,
                 code=match.group(1) if (match := _CODE.search(message.body)) else "",
+                html=message.html or "",
             )
             for message in reversed(found)  # newest first
         ]

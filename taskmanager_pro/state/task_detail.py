@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from backend.client import ApiError
 from backend.client.api import StaleVersion, SubtaskIn, TaskPublic, TaskUpdate
 from taskmanager_pro.state.clients import api, call
+from taskmanager_pro.state.task_reminders import TaskRemindersState
 from taskmanager_pro.state.tasks import TasksState
 from taskmanager_pro.state.views import (
     PRIORITY_COLORS,
@@ -175,6 +176,7 @@ class TaskDetailState(TasksState):
             return
         self._fill(task, reset_inputs=listed is None or listed.version != task.version)
         self.detail_open = True
+        yield TaskRemindersState.load(task_id)  # type: ignore[operator]  # the panel's reminders (issue 5)
 
     @rx.event
     def set_detail_open(self, value: bool) -> None:

@@ -13,8 +13,9 @@ from backend.api.openapi import AUTHENTICATED
 from backend.api.responses import documented, no_content
 from backend.bootstrap import dependencies
 from backend.domain.users import User
-from backend.schemas import Preferences, ProfilePublic, ProfileUpdate
+from backend.schemas import ProfilePublic, ProfileUpdate
 from backend.services import profiles
+from backend.services.notification_settings import public_preferences
 
 router = APIGatewayRouter()
 
@@ -25,9 +26,7 @@ def to_public(user: User) -> ProfilePublic:
         email=user.email,
         display_name=user.display_name,
         timezone=user.timezone,
-        preferences=Preferences(
-            email_notifications=user.preferences.email_notifications, sms_phone=user.preferences.sms_phone
-        ),
+        preferences=public_preferences(user),
         created_at=user.created_at,
         updated_at=user.updated_at,
         version=user.version,

@@ -1,0 +1,61 @@
+"""The reminders Lambda: the target of every schedule in the reminders group (see ``backend.domain.schedules``).
+
+The payload's ``kind`` picks the use case: ``reminder`` (one reminder occurrence, a snooze or a delivery moved
+past quiet hours) or ``digest`` (a user's daily digest). Returns what happened, for logs and the local runtime.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from backend.bootstrap import Dependencies, dependencies
+from backend.observability import logger, metrics
+from backend.services import notify
+
+SENT = {"sent", "partial"}
+FAILED = {"failed", "partial"}
+
+
+def ports(deps: Dependencies) -> notify.Ports:
+    assert deps.scheduler is not None
+    assert deps.mailer is not None
+    assert deps.texter is not None
+    settings = deps.settings
+    return notify.Ports(
+        store=deps.tasks,
+        users=deps.users,
+        reminders=deps.notifications,
+        inbox=deps.notifications,
+        scheduler=deps.scheduler,
+        mailer=deps.mailer,
+        texter=deps.texter,
+        links=notify.LinkConfig(
+            secret=settings.link_signing_secret.get_secret_value(),
+            api_url=settings.public_api_url,
+            app_url=settings.app_url,
+        ),
+    )
+
+
+@logger.inject_lambda_context(log_event=False)  # the payload names users and tasks: ids only are logged below
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    deps = dependencies()
+    kind = event.get("kind")
+    if kind == "reminder":
+        outcome = notify.deliver_reminder(event, ports=ports(deps), now=deps.clock())
+    elif kind == "digest":
+        outcome = notify.deliver_digest(event, ports=ports(deps), now=deps.clock())
+    else:
+        logger.warning("unknown schedule payload", extra={"kind": kind})
+        return {"status": "ignored"}
+    metrics.add_dimension(name="kind", value=str(kind))
+    if outcome in SENT:
+        metrics.add_metric(name="RemindersSent", unit=MetricUnit.Count, value=1)
+    if outcome in FAILED:
+        metrics.add_metric(name="RemindersFailed", unit=MetricUnit.Count, value=1)
+    logger.info("schedule fired", extra={"kind": kind, "outcome": outcome, "task_id": event.get("task_id")})
+    return {"status": outcome}

@@ -1,0 +1,98 @@
+"""The emails, as HTML + plain text templates (``string.Template``; every value is HTML-escaped in the HTML part)."""
+
+from __future__ import annotations
+
+from html import escape
+from string import Template
+
+from backend.names import APP_DISPLAY_NAME
+
+_LAYOUT = Template("""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>$subject</title></head>
+<body style="margin:0;padding:24px;background:#f6f6f6;font-family:-apple-system,Segoe UI,Roboto,sans-serif;
+color:#1a1a1a">
+<div style="max-width:560px;margin:0 auto;background:#ffffff;border-radius:8px;padding:24px">
+<p style="margin:0 0 16px;font-size:13px;color:#666">$app</p>
+$content
+<hr style="border:none;border-top:1px solid #eee;margin:24px 0 12px">
+<p style="font-size:12px;color:#888;margin:0">$why <a href="$unsubscribe" style="color:#888">Unsubscribe</a></p>
+</div></body></html>""")
+
+_REMINDER_HTML = Template("""<h1 style="font-size:20px;margin:0 0 8px">$title</h1>
+<p style="margin:0 0 20px;color:#444">$when</p>
+<p style="margin:0">
+<a href="$complete" style="display:inline-block;background:#2f6fed;color:#fff;text-decoration:none;
+padding:10px 16px;border-radius:6px">Mark as done</a>
+&nbsp; <a href="$open" style="color:#2f6fed">Open in $app</a></p>""")
+
+_REMINDER_TEXT = Template("""Reminder: $title
+$when
+
+Mark as done: $complete
+Open in $app: $open
+
+--
+$why
+Unsubscribe: $unsubscribe
+""")
+
+_DIGEST_HTML = Template("""<h1 style="font-size:20px;margin:0 0 16px">Your day: $count task$plural</h1>
+<ul style="padding-left:20px;margin:0 0 16px">$items</ul>
+<p style="margin:0"><a href="$open" style="color:#2f6fed">Open $app</a></p>""")
+
+_DIGEST_TEXT = Template("""Your day: $count task$plural
+
+$items
+
+Open $app: $open
+
+--
+$why
+Unsubscribe: $unsubscribe
+""")
+
+
+def reminder_email(
+    *, title: str, when: str, complete_url: str, open_url: str, unsubscribe_url: str
+) -> tuple[str, str, str]:
+    """(subject, text, html)."""
+    subject = f"Reminder: {title}"[:200]
+    why = "You get this because email reminders are on in your settings."
+    text = _REMINDER_TEXT.substitute(
+        title=title, when=when, complete=complete_url, open=open_url, app=APP_DISPLAY_NAME, why=why,
+        unsubscribe=unsubscribe_url,
+    )  # fmt: skip
+    content = _REMINDER_HTML.substitute(
+        title=escape(title), when=escape(when), complete=escape(complete_url), open=escape(open_url),
+        app=APP_DISPLAY_NAME,
+    )  # fmt: skip
+    html = _LAYOUT.substitute(
+        subject=escape(subject), app=APP_DISPLAY_NAME, content=content, why=escape(why),
+        unsubscribe=escape(unsubscribe_url),
+    )  # fmt: skip
+    return subject, text, html
+
+
+def digest_email(*, lines: list[tuple[str, str]], open_url: str, unsubscribe_url: str) -> tuple[str, str, str]:
+    """``lines``: (title, when) per task due today or overdue."""
+    count, plural = len(lines), "" if len(lines) == 1 else "s"
+    subject = f"Today: {count} task{plural} due"
+    why = "You get this daily digest because it is on in your settings."
+    text_items = "\n".join(f"- {title} ({when})" for title, when in lines)
+    html_items = "".join(
+        f'<li style="margin:0 0 6px">{escape(title)} <span style="color:#888">({escape(when)})</span></li>'
+        for title, when in lines
+    )
+    text = _DIGEST_TEXT.substitute(
+        count=count, plural=plural, items=text_items, open=open_url, app=APP_DISPLAY_NAME, why=why,
+        unsubscribe=unsubscribe_url,
+    )  # fmt: skip
+    content = _DIGEST_HTML.substitute(
+        count=count, plural=plural, items=html_items, open=escape(open_url), app=APP_DISPLAY_NAME
+    )
+    html = _LAYOUT.substitute(
+        subject=escape(subject), app=APP_DISPLAY_NAME, content=content, why=escape(why),
+        unsubscribe=escape(unsubscribe_url),
+    )  # fmt: skip
+    return subject, text, html

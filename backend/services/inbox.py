@@ -1,0 +1,191 @@
+"""The notification inbox, snoozes, SMS number verification and the signed email links. No HTTP, no boto3."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Literal, Protocol
+
+from backend.adapters.ports import TaskStore, UserRepository
+from backend.domain import schedules
+from backend.domain.notifications import Notification, SendFailedError
+from backend.domain.reminders import snooze_until
+from backend.domain.tasks import Status, complete
+from backend.domain.users import User
+from backend.errors import ConflictError, InvalidInputError, NotFoundError
+from backend.services import links
+from backend.services.notification_settings import zone_of
+from backend.services.notify import Texter
+from backend.services.reminders import Schedules
+
+PHONE_CODE_TTL = timedelta(minutes=10)
+MAX_PHONE_ATTEMPTS = 5
+
+
+class InboxStore(Protocol):
+    def get(self, user_id: str, notification_id: str) -> Notification | None: ...
+
+    def page(self, user_id: str, *, limit: int, cursor: str | None) -> tuple[list[Notification], str | None]: ...
+
+    def unread_count(self, user_id: str) -> int: ...
+
+    def mark_read(self, user_id: str, notification_id: str) -> Notification | None: ...
+
+    def mark_all_read(self, user_id: str) -> int: ...
+
+    def set_snoozed(self, user_id: str, notification_id: str, until: datetime) -> Notification | None: ...
+
+    def put_phone_code(self, user_id: str, phone: str, code_hash: str, *, expires: datetime) -> None: ...
+
+    def get_phone_code(self, user_id: str) -> tuple[str, str, int, datetime] | None: ...
+
+    def count_phone_attempt(self, user_id: str) -> None: ...
+
+    def delete_phone_code(self, user_id: str) -> None: ...
+
+
+def _missing() -> NotFoundError:
+    return NotFoundError("No such notification.", fields={"notification_id": "does not exist"})
+
+
+def page(
+    *, inbox: InboxStore, user_id: str, limit: int, cursor: str | None
+) -> tuple[list[Notification], str | None, int]:
+    items, next_cursor = inbox.page(user_id, limit=limit, cursor=cursor)
+    return items, next_cursor, inbox.unread_count(user_id)
+
+
+def mark_read(*, inbox: InboxStore, user_id: str, notification_id: str) -> Notification:
+    note = inbox.mark_read(user_id, notification_id)
+    if note is None:
+        raise _missing()
+    return note
+
+
+def snooze(
+    *,
+    inbox: InboxStore,
+    users: UserRepository,
+    store: TaskStore,
+    scheduler: Schedules,
+    user_id: str,
+    notification_id: str,
+    choice: str,
+    now: datetime,
+) -> Notification:
+    """Remind again later: a one-time schedule ``z-<notification>`` (snoozing again moves it)."""
+    note = inbox.get(user_id, notification_id)
+    if note is None:
+        raise _missing()
+    if note.kind != "reminder" or note.task_id is None:
+        raise InvalidInputError("Only reminders can be snoozed.", fields={"notification_id": "is not a reminder"})
+    task = store.get_task(user_id, note.task_id)
+    if task is None or task.status is Status.DONE:
+        raise ConflictError("The task is done or gone; there is nothing to remind of.")
+    until = snooze_until(choice, now=now, tz=zone_of(users.get(user_id)))
+    name = schedules.snooze_name(note.id)
+    payload = schedules.reminder_payload(
+        user_id=user_id,
+        task_id=task.id,
+        reminder_id=note.reminder_id or "",
+        fire_at=until,
+        due_key=task.due_key,
+        origin=name,
+        snoozed_from=note.id,
+    )
+    scheduler.put_one_time(name, until, payload)
+    snoozed = inbox.set_snoozed(user_id, note.id, until)
+    if snoozed is None:
+        raise _missing()
+    return snoozed
+
+
+# --- SMS number verification ------------------------------------------------------------------------
+def _code_hash(user_id: str, phone: str, code: str, secret: str) -> str:
+    return hmac.new(secret.encode(), f"{user_id}|{phone}|{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def send_phone_code(
+    *,
+    inbox: InboxStore,
+    users: UserRepository,
+    texter: Texter,
+    user_id: str,
+    phone: str,
+    secret: str,
+    now: datetime,
+) -> datetime:
+    """Text a 6-digit code to ``phone``; the number becomes the profile's (unverified until the code comes back)."""
+    user = users.get(user_id)
+    if user is None:
+        raise NotFoundError("This account no longer exists.")
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    expires = now + PHONE_CODE_TTL
+    inbox.put_phone_code(user_id, phone, _code_hash(user_id, phone, code, secret), expires=expires)
+    if user.preferences.sms_phone != phone or user.preferences.sms_verified:
+        p = replace(user.preferences, sms_phone=phone, sms_verified=False, sms_notifications=False)
+        users.save(replace(user, preferences=p, updated_at=now))
+    try:
+        texter.send(phone, f"Your TaskManager Pro code: {code}. It expires in 10 minutes.")
+    except SendFailedError:
+        raise InvalidInputError(
+            "We could not text this number. Check it, or try again later.", fields={"phone": "could not be reached"}
+        ) from None
+    return expires
+
+
+def verify_phone(
+    *, inbox: InboxStore, users: UserRepository, user_id: str, code: str, secret: str, now: datetime
+) -> User:
+    pending = inbox.get_phone_code(user_id)
+    if pending is None:
+        raise InvalidInputError("Ask for a new code first.", fields={"code": "has expired or was never sent"})
+    phone, expected, attempts, _ = pending
+    if attempts >= MAX_PHONE_ATTEMPTS:
+        inbox.delete_phone_code(user_id)
+        raise InvalidInputError("Too many wrong codes; ask for a new one.", fields={"code": "too many attempts"})
+    if not hmac.compare_digest(expected, _code_hash(user_id, phone, code, secret)):
+        inbox.count_phone_attempt(user_id)
+        raise InvalidInputError("That code is not right.", fields={"code": "does not match"})
+    user = users.get(user_id)
+    if user is None:
+        raise NotFoundError("This account no longer exists.")
+    inbox.delete_phone_code(user_id)
+    p = replace(user.preferences, sms_phone=phone, sms_verified=True, sms_notifications=True)
+    return users.save(replace(user, preferences=p, updated_at=now))
+
+
+# --- signed links ---------------------------------------------------------------------------------------
+def unsubscribe(*, users: UserRepository, token: str, secret: str, now: datetime) -> tuple[str, str]:
+    claims = links.verify(token, action="unsubscribe", secret=secret)
+    user = users.get(claims.user_id)
+    if user is None:
+        raise links.InvalidLinkError("This link is not valid.", fields={"token": "is not valid"})
+    if claims.scope == "digest":
+        preferences, what = replace(user.preferences, digest_enabled=False), "the daily digest"
+    else:
+        preferences, what = replace(user.preferences, email_notifications=False), "reminder emails"
+    if preferences != user.preferences:
+        users.save(replace(user, preferences=preferences, updated_at=now))
+    return "unsubscribed", f"You will get no more {what}. You can switch them on again in the settings."
+
+
+def complete_from_link(
+    *, store: TaskStore, users: UserRepository, token: str, secret: str, now: datetime
+) -> tuple[Literal["completed", "already_done"], str]:
+    """Complete the occurrence the email was about; a second click, or a task moved on since, changes nothing."""
+    claims = links.verify(token, action="complete", secret=secret)
+    task = store.get_task(claims.user_id, claims.task_id or "")
+    if task is None:
+        raise links.InvalidLinkError("This task no longer exists.", fields={"token": "the task is gone"})
+    if task.status is Status.DONE or task.due_key != claims.due_key:
+        return "already_done", f"“{task.title}” was already done."
+    today = now.astimezone(zone_of(users.get(claims.user_id))).date()
+    try:
+        store.save_task(complete(task, now=now, today=today), previous=task)
+    except ConflictError:
+        return "already_done", f"“{task.title}” was changed meanwhile; open the app to check it."
+    return "completed", f"“{task.title}” is done."
