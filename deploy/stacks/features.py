@@ -29,8 +29,9 @@ from aws_cdk import aws_ses as ses
 from deploy.stacks import functions
 from deploy.stacks.attachments import THUMBNAIL_PREFIX, UPLOAD_PREFIX, acknowledge_object_prefixes
 from deploy.stacks.nag import acknowledge
-from deploy.stacks.naming import APP_SLUG, tasks_table_schema
+from deploy.stacks.naming import APP_SLUG, notifications_table_schema, tasks_table_schema
 
+NOTIFICATION_INDEXES = [i.name for i in notifications_table_schema().indexes]
 SCHEDULE_ACTIONS = (
     "scheduler:CreateSchedule",
     "scheduler:UpdateSchedule",
@@ -129,7 +130,7 @@ class Features:
         self._grant_scheduling(self.reminders)
         link_signing_secret.grant_read(self.reminders)
         functions.grant_table(self.reminders, users_table, [], functions.TABLE_READ_WRITE)
-        functions.grant_table(self.reminders, notifications_table, [], functions.TABLE_READ_WRITE)
+        functions.grant_table(self.reminders, notifications_table, NOTIFICATION_INDEXES, functions.TABLE_READ_WRITE)
         functions.grant_table(
             self.reminders, tasks_table, [i.name for i in tasks_table_schema().indexes], functions.TABLE_READ_WRITE
         )
@@ -224,7 +225,7 @@ class Features:
         self._grant_messaging(api)
         self._grant_scheduling(api)
         self.link_signing_secret.grant_read(api)
-        functions.grant_table(api, self.notifications_table, [], functions.TABLE_READ_WRITE)
+        functions.grant_table(api, self.notifications_table, NOTIFICATION_INDEXES, functions.TABLE_READ_WRITE)
         # Presigned POST (upload) / GET (download) / delete are signed with these rights, on our prefixes only.
         bucket_arn = f"arn:{self.stack.partition}:s3:::{attachments_bucket_name}"
         api.add_to_role_policy(

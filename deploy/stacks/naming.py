@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from backend.adapters.dynamodb import UserModel
+from backend.adapters.notifications import NotificationModel, PhoneCodeModel, TaskRemindersModel
 from backend.adapters.task_store import TaskModel
 from backend.api.app import PUBLIC_PATHS
 from backend.domain.password_policy import PASSWORD_POLICY
@@ -26,6 +27,7 @@ __all__ = [
     "ResourceNames",
     "TableSchema",
     "attachments_cors_rule",
+    "notifications_table_schema",
     "tasks_table_schema",
     "users_table_schema",
 ]
@@ -79,3 +81,17 @@ def users_table_schema() -> TableSchema:
 
 def tasks_table_schema() -> TableSchema:
     return _schema(TaskModel)
+
+
+def notifications_table_schema() -> TableSchema:
+    """The Notifications table: three models share it (inbox rows, task reminder lists, phone codes)."""
+    schemas = [_schema(model) for model in (NotificationModel, TaskRemindersModel, PhoneCodeModel)]
+    keys = {(schema.partition_key, schema.sort_key) for schema in schemas}
+    if len(keys) != 1:
+        raise ValueError(f"the Notifications models disagree on the table's keys: {keys}")
+    indexes = tuple(sorted({i for schema in schemas for i in schema.indexes}, key=lambda i: i.name))
+    types: dict[str, str] = {}
+    for schema in schemas:
+        types.update(schema.attribute_types)
+    ((partition_key, sort_key),) = keys
+    return TableSchema(partition_key, sort_key, indexes, types)

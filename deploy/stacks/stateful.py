@@ -29,14 +29,9 @@ from deploy.stacks.naming import (
     TTL_ATTRIBUTE,
     ResourceNames,
     TableSchema,
+    notifications_table_schema,
     tasks_table_schema,
     users_table_schema,
-)
-
-# The Notifications table (contract fixed by the lead; its PynamoDB model lands with the reminders feature):
-# one partition per user, one item per notification, expired by DynamoDB's TTL.
-NOTIFICATIONS_SCHEMA = TableSchema(
-    partition_key="pk", sort_key="sk", indexes=(), attribute_types={"pk": "S", "sk": "S"}
 )
 
 _ATTRIBUTE_TYPES = {
@@ -99,7 +94,7 @@ class StatefulStack(Stack):
         self.notifications_table = self._table(
             "NotificationsTable",
             names.notifications_table,
-            NOTIFICATIONS_SCHEMA,
+            notifications_table_schema(),
             deletion_protection,
             ttl_attribute=TTL_ATTRIBUTE,
         )

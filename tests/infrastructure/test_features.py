@@ -8,6 +8,7 @@ from typing import Any
 
 from aws_cdk.assertions import Match, Template
 
+from backend.adapters.notifications import NotificationModel, PhoneCodeModel, TaskRemindersModel
 from backend.names import ResourceNames
 from tests.infrastructure.synth import (
     STAGE,
@@ -58,22 +59,30 @@ def _function(template: dict[str, Any], handler: str) -> dict[str, Any]:
     return props
 
 
-def test_notifications_table_follows_the_contract(synthesized: Synthesized) -> None:
-    # Its PynamoDB model lands with the reminders feature: the keys are the lead's contract until then.
+def test_notifications_table_follows_its_models(synthesized: Synthesized) -> None:
     table = _table(synthesized, NAMES.notifications_table)
-    assert sorted(table["KeySchema"], key=lambda k: k["KeyType"]) == [
+    for model in (NotificationModel, TaskRemindersModel, PhoneCodeModel):
+        expected = model._get_schema()
+        assert sorted(table["KeySchema"], key=lambda k: k["KeyType"]) == sorted(
+            expected["key_schema"], key=lambda k: k["KeyType"]
+        )
+    assert table["KeySchema"] == [
         {"AttributeName": "pk", "KeyType": "HASH"},
         {"AttributeName": "sk", "KeyType": "RANGE"},
-    ]
-    assert table["AttributeDefinitions"] == [
-        {"AttributeName": "pk", "AttributeType": "S"},
-        {"AttributeName": "sk", "AttributeType": "S"},
-    ]
+    ]  # the lead's contract
+    (index,) = table["GlobalSecondaryIndexes"]
+    (wanted,) = NotificationModel._get_schema()["global_secondary_indexes"]
+    assert index["IndexName"] == wanted["index_name"] == "by_unread"
+    assert sorted(index["KeySchema"], key=lambda k: k["KeyType"]) == sorted(
+        wanted["key_schema"], key=lambda k: k["KeyType"]
+    )
+    assert index["Projection"] == {"ProjectionType": "KEYS_ONLY"}
     assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
     assert table["BillingMode"] == "PAY_PER_REQUEST"
     assert table["SSESpecification"]["SSEEnabled"] is True
     (replica,) = table["Replicas"]
     assert replica["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert replica["DeletionProtectionEnabled"] is True
 
 
 def test_tasks_table_streams_both_images_and_expires_items(synthesized: Synthesized) -> None:
@@ -173,6 +182,7 @@ def test_api_gets_the_feature_grants(synthesized: Synthesized) -> None:
         assert all(f"schedule/{NAMES.schedule_group}/*" in r for r in grants[action])
     assert all("SchedulerRole" in r for r in grants["iam:PassRole"])
     assert any("Notifications" in r for r in grants["dynamodb:Query"])
+    assert any("Notifications" in r and "/index/by_unread" in r for r in grants["dynamodb:Query"])
     for action in ("s3:PutObject", "s3:GetObject", "s3:DeleteObject"):
         assert {r.split(":::")[-1].rstrip('"]}') for r in grants[action]} == {
             f"{NAMES.attachments_bucket}/users/*",
