@@ -32,6 +32,7 @@ from deploy.stacks.nag import acknowledge
 from deploy.stacks.naming import APP_SLUG, notifications_table_schema, tasks_table_schema
 
 NOTIFICATION_INDEXES = [i.name for i in notifications_table_schema().indexes]
+USERS_READ = ("dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query")
 SCHEDULE_ACTIONS = (
     "scheduler:CreateSchedule",
     "scheduler:UpdateSchedule",
@@ -163,6 +164,8 @@ class Features:
             on_failure=event_sources.SqsDlq(self.analytics_failures),
         )
         self.analytics.add_to_role_policy(iam.PolicyStatement(actions=list(STREAM_READ), resources=[stream_arn]))
+        # The user's time zone (local days of the aggregates) comes from the Users table: read only.
+        functions.grant_table(self.analytics, users_table, [], USERS_READ)
         functions.grant_table(
             self.analytics, tasks_table, [i.name for i in tasks_table_schema().indexes], functions.TABLE_READ_WRITE
         )
@@ -178,6 +181,7 @@ class Features:
         functions.grant_table(
             self.recompute, tasks_table, [i.name for i in tasks_table_schema().indexes], functions.TABLE_READ_WRITE
         )
+        functions.grant_table(self.recompute, users_table, [], USERS_READ)
         self.recompute_failures = functions.dead_letter_queue(stack, "AnalyticsRecomputeFailures")
         events.Rule(
             stack,

@@ -272,6 +272,9 @@ def test_analytics_reads_the_tasks_stream_with_partial_failures(synthesized: Syn
     assert "StreamArn" in json.dumps(props["EventSourceArn"])
     grants = _grants(stateless, ANALYTICS)
     assert {"dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:Query"} <= set(grants)
+    # Users: read only (the time zone of the user's local days).
+    assert any("UsersTable" in r for r in grants["dynamodb:GetItem"])
+    assert not any("UsersTable" in r for r in grants["dynamodb:PutItem"])
     assert not any(a.startswith(("s3:", "ses:", "sns:")) for a in grants)
 
 
