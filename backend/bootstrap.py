@@ -11,6 +11,7 @@ from backend import aws
 from backend.adapters.cognito import CognitoDirectory
 from backend.adapters.dynamodb import DynamoUserRepository, configure_models
 from backend.adapters.ports import IdentityDirectory, TaskStore, UserRepository
+from backend.adapters.stats_store import DynamoStatsStore
 from backend.adapters.task_store import DynamoTaskStore
 from backend.config import Settings, get_settings
 
@@ -40,8 +41,16 @@ def dependencies() -> Dependencies:
     )
 
 
+@lru_cache(maxsize=1)
+def aggregates_store() -> DynamoStatsStore:
+    """Aggregates in the Tasks table (analytics Lambda, stats/export routes)."""
+    settings = get_settings()
+    return DynamoStatsStore(client=aws.client("dynamodb"), table=settings.names.tasks_table)
+
+
 def reset() -> None:
     """Forget everything built from the environment (tests that start a new emulator call this)."""
     dependencies.cache_clear()
+    aggregates_store.cache_clear()
     get_settings.cache_clear()
     aws.reset_clients()

@@ -9,6 +9,7 @@ from typing import Any
 from pynamodb.attributes import (
     BooleanAttribute,
     MapAttribute,
+    NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
@@ -17,6 +18,7 @@ from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.models import Model
 
 from backend.adapters.task_store import TASK_TABLE_MODELS, TaskModel, is_conditional_failure
+from backend.domain.stats import DEFAULT_DAILY_GOAL
 from backend.domain.users import NotificationPreferences, User
 from backend.errors import ConflictError
 from backend.names import ResourceNames
@@ -25,6 +27,8 @@ from backend.names import ResourceNames
 class PreferencesAttribute(MapAttribute[str, Any]):
     email_notifications = BooleanAttribute(default=True)
     sms_phone = UnicodeAttribute(null=True)
+    daily_goal = NumberAttribute(null=True)  # null: the default goal
+    weekly_summary = BooleanAttribute(null=True)
 
 
 class UserModel(Model):
@@ -72,6 +76,8 @@ def _to_domain(item: UserModel) -> User:
         preferences=NotificationPreferences(
             email_notifications=bool(item.preferences.email_notifications),
             sms_phone=item.preferences.sms_phone,
+            daily_goal=int(item.preferences.daily_goal or DEFAULT_DAILY_GOAL),
+            weekly_summary=bool(item.preferences.weekly_summary),
         ),
         version=int(item.version or 0),
     )
@@ -88,6 +94,8 @@ def _to_item(user: User) -> UserModel:
         preferences=PreferencesAttribute(
             email_notifications=user.preferences.email_notifications,
             sms_phone=user.preferences.sms_phone,
+            daily_goal=user.preferences.daily_goal,
+            weekly_summary=user.preferences.weekly_summary,
         ),
     )
     if user.version:  # VersionAttribute: unset means "must not exist yet", else "must still be this version"

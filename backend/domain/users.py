@@ -10,6 +10,8 @@ from datetime import datetime
 class NotificationPreferences:
     email_notifications: bool = True
     sms_phone: str | None = None  # E.164; verified by the reminders feature before SMS is sent
+    daily_goal: int = 3  # completions a day that keep a streak going (stats)
+    weekly_summary: bool = False  # opt-in weekly summary email (stats)
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ def with_changes(
     email_notifications: bool | None = None,
     sms_phone: str | None = None,
     clear_sms_phone: bool = False,
+    daily_goal: int | None = None,
+    weekly_summary: bool | None = None,
 ) -> User:
     """The user after a profile edit; ``None`` means "leave as it is"."""
     preferences = user.preferences
@@ -57,6 +61,10 @@ def with_changes(
         preferences = replace(preferences, email_notifications=email_notifications)
     if sms_phone is not None or clear_sms_phone:
         preferences = replace(preferences, sms_phone=sms_phone)
+    if daily_goal is not None:
+        preferences = replace(preferences, daily_goal=daily_goal)
+    if weekly_summary is not None:
+        preferences = replace(preferences, weekly_summary=weekly_summary)
     return replace(
         user,
         display_name=display_name if display_name is not None else user.display_name,

@@ -69,6 +69,14 @@ def _ensure_user_pool(cognito: Any, names: ResourceNames) -> LocalOutputs:
     return LocalOutputs(user_pool_id=pool_id, user_pool_client_id=client_id)
 
 
+def _ensure_stream(dynamodb: Any, table: str) -> None:
+    """The Tasks stream (analytics), also on a table restored from a snapshot taken before it existed."""
+    if "StreamSpecification" not in dynamodb.describe_table(TableName=table)["Table"]:
+        dynamodb.update_table(
+            TableName=table, StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+        )
+
+
 def bootstrap(*, endpoint: str, region: str, stage: str) -> LocalOutputs:
     """Tables, user pool + app client, SES sender."""
     names = ResourceNames(stage)
@@ -76,5 +84,6 @@ def bootstrap(*, endpoint: str, region: str, stage: str) -> LocalOutputs:
     for model in MODELS:
         if not model.exists():
             model.create_table(wait=True)
+    _ensure_stream(_client("dynamodb", endpoint, region), names.tasks_table)
     _client("ses", endpoint, region).verify_email_identity(EmailAddress=LOCAL_SENDER)
     return _ensure_user_pool(_client("cognito-idp", endpoint, region), names)

@@ -9,10 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from backend.local import transactions
 from backend.local.bootstrap import LOCAL_CREDENTIALS, LOCAL_SENDER, LocalOutputs, bootstrap
 from backend.local.environment import LOCAL_REGION, LOCAL_STAGE, local_environment
 from backend.local.lambda_runtime import invoke
 from backend.local.server import LocalAws
+from backend.local.streams import StreamPump
+from backend.names import ResourceNames
 
 
 @dataclass(frozen=True)
@@ -20,6 +23,7 @@ class LocalRun:
     endpoint: str
     outputs: LocalOutputs
     env: dict[str, str]  # to give to subprocesses (the Reflex backend, the API under test)
+    streams: StreamPump | None = None  # Tasks table stream -> analytics handler; ``drain()`` in tests
 
 
 def _post_confirmation(event: dict[str, Any]) -> None:
@@ -27,6 +31,13 @@ def _post_confirmation(event: dict[str, Any]) -> None:
     from backend.handlers import cognito_triggers
 
     invoke(cognito_triggers.lambda_handler, event, "cognito-triggers")
+
+
+def _deliver_stream(event: dict[str, Any]) -> Any:
+    # What the event source mapping does: invoke the analytics Lambda with a batch of the Tasks stream.
+    from backend.handlers import analytics
+
+    return invoke(analytics.handler, event, "analytics")
 
 
 def _fresh_emulator() -> None:
@@ -51,6 +62,7 @@ def local_aws(
     from backend import bootstrap as composition
 
     _fresh_emulator()  # a snapshot, if any, is restored on top of an empty emulator
+    transactions.install()  # moto copies whole tables on every transaction; roll back only what it touches
     os.environ.update({"AWS_ACCESS_KEY_ID": LOCAL_CREDENTIALS["aws_access_key_id"]})
     os.environ.update({"AWS_SECRET_ACCESS_KEY": LOCAL_CREDENTIALS["aws_secret_access_key"]})
     server = LocalAws(
@@ -62,6 +74,11 @@ def local_aws(
         env = local_environment(endpoint=server.endpoint, outputs=outputs, api_url=api_url, app_url=app_url)
         os.environ.update(env)
         composition.reset()
-        yield LocalRun(endpoint=server.endpoint, outputs=outputs, env=env)
+        streams = StreamPump(table=ResourceNames(LOCAL_STAGE).tasks_table, region=LOCAL_REGION, deliver=_deliver_stream)
+        streams.start()
+        try:
+            yield LocalRun(endpoint=server.endpoint, outputs=outputs, env=env, streams=streams)
+        finally:
+            streams.stop()
     finally:
         server.stop()

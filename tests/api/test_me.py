@@ -45,7 +45,12 @@ def test_get_me_is_the_profile_the_trigger_made(http: httpx.Client, user: Signed
     assert profile["email"] == user.email
     assert profile["display_name"] == user.email.split("@")[0]
     assert profile["timezone"] is None
-    assert profile["preferences"] == {"email_notifications": True, "sms_phone": None}
+    assert profile["preferences"] == {
+        "email_notifications": True,
+        "sms_phone": None,
+        "daily_goal": 3,
+        "weekly_summary": False,
+    }
     assert profile["version"] >= 1
 
 
@@ -99,7 +104,12 @@ def test_patch_persists_and_bumps_the_version(http: httpx.Client, make_user: Cal
     after = response.json()
     assert after["display_name"] == "Ada Lovelace"
     assert after["timezone"] == "Europe/London"
-    assert after["preferences"] == {"email_notifications": False, "sms_phone": "+441234567890"}
+    assert after["preferences"] == {
+        "email_notifications": False,
+        "sms_phone": "+441234567890",
+        "daily_goal": 3,
+        "weekly_summary": False,
+    }
     assert after["version"] == before["version"] + 1
     assert after["created_at"] == before["created_at"]
     assert after["updated_at"] > before["updated_at"]
@@ -116,7 +126,12 @@ def test_patch_changes_only_the_fields_sent(http: httpx.Client, make_user: Calla
     assert after["timezone"] == "Asia/Tokyo"
     assert after["preferences"]["sms_phone"] == "+81312345678"
     after = http.patch("/me", headers=user.headers, json={"preferences": {"email_notifications": False}}).json()
-    assert after["preferences"] == {"email_notifications": False, "sms_phone": "+81312345678"}
+    assert after["preferences"] == {
+        "email_notifications": False,
+        "sms_phone": "+81312345678",
+        "daily_goal": 3,
+        "weekly_summary": False,
+    }
 
 
 def test_an_explicit_null_clears_the_sms_phone(http: httpx.Client, make_user: Callable[[], SignedInUser]) -> None:
