@@ -17,6 +17,7 @@ SIGN_IN = "/sign-in"
 FORGOT_PASSWORD = "/forgot-password"  # noqa: S105 (a route, not a password)
 RESET_PASSWORD = "/reset-password"  # noqa: S105
 SETTINGS = "/settings"
+STATS = "/stats"
 OUTBOX = "/dev/outbox"
 
 # Pages a signed-out visitor may see; after signing in, never send someone back to them.

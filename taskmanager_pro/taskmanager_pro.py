@@ -14,6 +14,7 @@ from backend.names import APP_DISPLAY_NAME
 from taskmanager_pro import pages, routes
 from taskmanager_pro.guards import Page, login_checked
 from taskmanager_pro.state import AuthState, OutboxState, SettingsState
+from taskmanager_pro.state.stats import DataState, StatsState
 from taskmanager_pro.state.tasks import TasksState
 from taskmanager_pro.state.workspace import WorkspaceState
 
@@ -57,7 +58,13 @@ add_page(pages.tasks_page, routes.INBOX, "Inbox", login_checked(TasksState.open_
 add_page(pages.tasks_page, routes.COMPLETED, "Completed", login_checked(TasksState.open_view))
 add_page(pages.tasks_page, routes.PROJECT, "Project", login_checked(TasksState.open_view))
 add_page(pages.tasks_page, routes.LABEL, "Label", login_checked(TasksState.open_view))
-add_page(pages.settings_page, routes.SETTINGS, "Settings", login_checked(SettingsState.load, WorkspaceState.load))
+add_page(
+    pages.settings_page,
+    routes.SETTINGS,
+    "Settings",
+    login_checked(SettingsState.load, WorkspaceState.load, DataState.load),
+)
+add_page(pages.stats_page, routes.STATS, "Statistics", login_checked(StatsState.load, WorkspaceState.load))
 add_page(pages.sign_up_page, routes.SIGN_UP, "Sign up", AuthState.open_form)
 add_page(pages.confirm_page, routes.CONFIRM, "Confirm your email", AuthState.open_form)
 add_page(pages.sign_in_page, routes.SIGN_IN, "Sign in", AuthState.open_sign_in)

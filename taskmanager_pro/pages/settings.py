@@ -17,6 +17,7 @@ from taskmanager_pro.components import (
     submit_button,
     text_input,
 )
+from taskmanager_pro.components.stats_settings import data_section, goal_section
 from taskmanager_pro.guards import require_login
 from taskmanager_pro.state import SettingsState
 from taskmanager_pro.state.base import TIMEZONES
@@ -279,6 +280,8 @@ def settings_page() -> rx.Component:
                 rx.vstack(
                     profile_section(),
                     notifications_section(),
+                    goal_section(),
+                    data_section(),
                     password_section(),
                     mfa_section(),
                     delete_section(),
