@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from backend.adapters.ports import StatsStore, TaskStore, UserRepository
 from backend.adapters.stats_store import StoredContribution
@@ -87,16 +87,29 @@ def recompute_user(
     return aggregates
 
 
-def get_stats(
-    *, store: StatsStore, users: UserRepository, user_id: str, range_days: int, now: datetime
-) -> stats.Report:
-    """The stats page's figures, from the aggregates only (one Query)."""
-    clock = user_clock(users=users, user_id=user_id, now=now)
+@dataclass(frozen=True)
+class StatsView:
+    report: stats.Report
+    timezone: str
+
+
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name) if name else ZoneInfo("UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def get_stats(*, store: StatsStore, users: UserRepository, user_id: str, range_days: int, now: datetime) -> StatsView:
+    """The stats page's figures, from the aggregates only (the profile's GetItem + one Query)."""
     user = users.get(user_id)
+    tz = _zone(user.timezone if user else None)
+    now_local = now.astimezone(tz)
     goal = user.preferences.daily_goal if user else stats.DEFAULT_DAILY_GOAL
-    since = min(clock.today - timedelta(days=range_days - 1), stats.weeks_start(clock.today))
+    since = min(now_local.date() - timedelta(days=range_days - 1), stats.weeks_start(now_local.date()))
     days, summary = store.read(user_id, since=since)
-    return stats.report(days, summary, now_local=clock.now, range_days=range_days, goal=goal)
+    report = stats.report(days, summary, now_local=now_local, range_days=range_days, goal=goal)
+    return StatsView(report=report, timezone=str(tz))
 
 
 def activity_day(now: datetime) -> date:

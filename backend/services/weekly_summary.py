@@ -80,7 +80,7 @@ def send_weekly_summary(
     user = users.get(user_id)
     if user is None or not user.preferences.weekly_summary:
         return None
-    report = get_stats(store=stats, users=users, user_id=user_id, range_days=7, now=now)
+    report = get_stats(store=stats, users=users, user_id=user_id, range_days=7, now=now).report
     top_project = None
     if report.by_project:
         top_id = next(iter(report.by_project))

@@ -24,7 +24,6 @@ from backend.schemas import (
     StatsWeek,
 )
 from backend.services import stats, user_data
-from backend.services.tasks import user_clock
 
 router = APIGatewayRouter()
 PRIORITY_NAMES = {1: "P1", 2: "P2", 3: "P3", 4: "No priority"}
@@ -43,16 +42,17 @@ def get_stats(
     deps = dependencies()
     user_id = caller_id(router)
     now = deps.clock()
-    report = stats.get_stats(
+    view = stats.get_stats(
         store=aggregates_store(), users=deps.users, user_id=user_id, range_days=domain.RANGES[range_], now=now
     )
+    report = view.report
     projects = {p.id: p.name for p in deps.tasks.list_projects(user_id)}
     labels = {label.id: label.name for label in deps.tasks.list_labels(user_id)}
     return StatsPublic(
         range=range_,
         start=report.start,
         today=report.today,
-        timezone=str(user_clock(users=deps.users, user_id=user_id, now=now).tz),
+        timezone=view.timezone,
         created=report.created,
         completed=report.completed,
         on_time=report.on_time,
