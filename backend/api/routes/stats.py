@@ -6,10 +6,11 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from backend.api.auth import caller_id
-from backend.api.openapi import AUTHENTICATED
+from backend.api.openapi import AUTHENTICATED, ERRORS
 from backend.api.responses import documented, no_content
 from backend.bootstrap import aggregates_store, dependencies
 from backend.domain import stats as domain
@@ -81,12 +82,35 @@ def get_stats(
     )
 
 
+EXPORT_RESPONSES: dict[int, OpenAPIResponse] = {
+    **ERRORS,
+    200: {
+        "description": "The file, as an attachment (Content-Disposition)",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["exported_at", "tasks", "projects", "labels"],
+                    "properties": {
+                        "exported_at": {"type": "string", "format": "date-time"},
+                        "tasks": {"type": "array", "items": {"type": "object"}},
+                        "projects": {"type": "array", "items": {"type": "object"}},
+                        "labels": {"type": "array", "items": {"type": "object"}},
+                    },
+                }
+            },
+            "text/csv": {"schema": {"type": "string"}},
+        },
+    },
+}
+
+
 @router.get(
     "/export",
     summary="Download my data: JSON (everything) or CSV (one of tasks, projects, labels)",
     tags=["stats"],
     security=AUTHENTICATED,
-    responses=documented(),
+    responses=EXPORT_RESPONSES,
 )
 def export(
     format_: Annotated[ExportFormat, Query(alias="format")] = "json",
