@@ -17,6 +17,7 @@ from backend.adapters.object_storage import S3ObjectStorage
 from backend.adapters.ports import AttachmentStore, IdentityDirectory, ObjectStorage, TaskStore, UserRepository
 from backend.adapters.reminder_sync import DigestSyncingUsers, ReminderSyncingTaskStore
 from backend.adapters.scheduler import SchedulerGateway
+from backend.adapters.stats_store import DynamoStatsStore
 from backend.adapters.task_store import DynamoTaskStore
 from backend.config import Settings, get_settings
 from backend.domain.users import User
@@ -79,8 +80,16 @@ def dependencies() -> Dependencies:
     )
 
 
+@lru_cache(maxsize=1)
+def aggregates_store() -> DynamoStatsStore:
+    """Aggregates in the Tasks table (analytics Lambda, stats/export routes)."""
+    settings = get_settings()
+    return DynamoStatsStore(client=aws.client("dynamodb"), table=settings.names.tasks_table)
+
+
 def reset() -> None:
     """Forget everything built from the environment (tests that start a new emulator call this)."""
     dependencies.cache_clear()
+    aggregates_store.cache_clear()
     get_settings.cache_clear()
     aws.reset_clients()

@@ -51,6 +51,8 @@ class Preferences(BaseModel):
     default_reminder_minutes: int | None = None
     digest_enabled: bool = False
     digest_time: ClockTime = "08:00"
+    daily_goal: int = 3
+    weekly_summary: bool = False
 
 
 class PreferencesUpdate(StrictModel):
@@ -63,6 +65,8 @@ class PreferencesUpdate(StrictModel):
     default_reminder_minutes: Annotated[int, Field(ge=0, le=7 * 24 * 60)] | None = None  # null: none
     digest_enabled: bool | None = None
     digest_time: ClockTime | None = None
+    daily_goal: Annotated[int, Field(ge=1, le=100)] | None = None  # completions a day for a streak
+    weekly_summary: bool | None = None
 
 
 class ProfilePublic(BaseModel):
@@ -300,3 +304,58 @@ class QuickAddParsed(BaseModel):
     project_name: str | None  # "#name" typed; task.project_id is set when it names an existing project
     project_found: bool
     chips: list[QuickAddChip]
+
+
+# --- statistics (issue 8) -----------------------------------------------------------------------------
+StatsRange = Literal["7d", "30d", "90d", "365d"]
+ExportFormat = Literal["json", "csv"]
+ExportPart = Literal["tasks", "projects", "labels"]
+
+
+class StatsDay(BaseModel):
+    day: date
+    created: int
+    completed: int
+
+
+class StatsWeek(BaseModel):
+    week_start: date  # a Monday
+    completed: int
+
+
+class StatsCount(BaseModel):
+    key: str  # project/label id, priority 1-4, weekday Mon..Sun, hour 00..23
+    name: str
+    count: int
+
+
+class StatsStreak(BaseModel):
+    current: int
+    longest: int
+    today: int  # completions so far today
+    goal: int  # the daily goal (preferences.daily_goal)
+
+
+class StatsPublic(BaseModel):
+    """Productivity figures over ``range`` (days end today, in the user's time zone), from the aggregates only."""
+
+    range: StatsRange
+    start: date
+    today: date
+    timezone: str
+    created: int
+    completed: int
+    on_time: int
+    late: int
+    on_time_rate: float | None  # null when nothing with a due date was completed in the range
+    overdue_now: int
+    streak: StatsStreak
+    per_day: list[StatsDay]
+    per_week: list[StatsWeek]  # the last 12 weeks, whatever the range
+    by_project: list[StatsCount]
+    by_label: list[StatsCount]
+    by_priority: list[StatsCount]
+    by_weekday: list[StatsCount]
+    by_hour: list[StatsCount]
+    busiest_weekday: str | None
+    busiest_hour: int | None

@@ -17,6 +17,7 @@ SIGN_IN = "/sign-in"
 FORGOT_PASSWORD = "/forgot-password"  # noqa: S105 (a route, not a password)
 RESET_PASSWORD = "/reset-password"  # noqa: S105
 SETTINGS = "/settings"
+STATS = "/stats"
 OUTBOX = "/dev/outbox"
 NOTIFICATIONS = "/notifications"
 

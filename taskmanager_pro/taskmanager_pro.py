@@ -17,6 +17,7 @@ from taskmanager_pro.pages.notifications import notifications_page
 from taskmanager_pro.state import AuthState, OutboxState, SettingsState
 from taskmanager_pro.state.notification_settings import NotificationSettingsState
 from taskmanager_pro.state.notifications import NotificationsState
+from taskmanager_pro.state.stats import DataState, StatsState
 from taskmanager_pro.state.tasks import TasksState
 from taskmanager_pro.state.workspace import WorkspaceState
 
@@ -68,8 +69,9 @@ add_page(
     pages.settings_page,
     routes.SETTINGS,
     "Settings",
-    login_checked(SettingsState.load, WorkspaceState.load, NotificationSettingsState.load),
+    login_checked(SettingsState.load, WorkspaceState.load, NotificationSettingsState.load, DataState.load),
 )
+add_page(pages.stats_page, routes.STATS, "Statistics", login_checked(StatsState.load, WorkspaceState.load))
 add_page(pages.sign_up_page, routes.SIGN_UP, "Sign up", AuthState.open_form)
 add_page(pages.confirm_page, routes.CONFIRM, "Confirm your email", AuthState.open_form)
 add_page(pages.sign_in_page, routes.SIGN_IN, "Sign in", AuthState.open_sign_in)

@@ -20,6 +20,7 @@ from pynamodb.models import Model
 from backend.adapters.attachments import ATTACHMENT_MODELS
 from backend.adapters.notifications import NotificationModel, configure_notification_models
 from backend.adapters.task_store import TASK_TABLE_MODELS, TaskModel, is_conditional_failure
+from backend.domain.stats import DEFAULT_DAILY_GOAL
 from backend.domain.users import NotificationPreferences, User
 from backend.errors import ConflictError
 from backend.names import ResourceNames
@@ -37,6 +38,8 @@ class PreferencesAttribute(MapAttribute[str, Any]):
     default_reminder_minutes = NumberAttribute(null=True)
     digest_enabled = BooleanAttribute(default=False)
     digest_time = UnicodeAttribute(default="08:00")
+    daily_goal = NumberAttribute(null=True)  # null: the default goal
+    weekly_summary = BooleanAttribute(null=True)
 
 
 _NOTIFICATION_FIELDS = (
@@ -68,6 +71,8 @@ def _preferences(item: PreferencesAttribute) -> NotificationPreferences:
         default_reminder_minutes=None if minutes is None else int(minutes),
         digest_enabled=bool(values["digest_enabled"]),
         digest_time=values["digest_time"] or defaults.digest_time,
+        daily_goal=int(item.daily_goal or DEFAULT_DAILY_GOAL),
+        weekly_summary=bool(item.weekly_summary),
     )
 
 
@@ -132,6 +137,8 @@ def _to_item(user: User) -> UserModel:
             email_notifications=user.preferences.email_notifications,
             sms_phone=user.preferences.sms_phone,
             **{name: getattr(user.preferences, name) for name in _NOTIFICATION_FIELDS},
+            daily_goal=user.preferences.daily_goal,
+            weekly_summary=user.preferences.weekly_summary,
         ),
     )
     if user.version:  # VersionAttribute: unset means "must not exist yet", else "must still be this version"

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
-from typing import Any, BinaryIO, Protocol
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from backend.domain.attachments import Attachment
 from backend.domain.tasks import Label, Project, Task, TaskQuery
 from backend.domain.users import User
+
+if TYPE_CHECKING:
+    from backend.adapters.stats_store import StoredContribution
+    from backend.domain.stats import Counters
 
 
 class UserRepository(Protocol):
@@ -130,3 +134,35 @@ class ObjectStorage(Protocol):
     def put(self, *, key: str, data: bytes, content_type: str) -> None: ...
 
     def delete(self, *keys: str) -> None: ...
+
+
+class StatsStore(Protocol):
+    """Productivity aggregates and per-task contributions (see adapters/stats_store.py)."""
+
+    def get_contribution(self, user_id: str, task_id: str) -> StoredContribution | None: ...
+
+    def apply(
+        self,
+        user_id: str,
+        task_id: str,
+        *,
+        expected: StoredContribution | None,
+        new: StoredContribution,
+        delta: Counters,
+    ) -> bool:
+        """Store ``new`` + add ``delta`` if the contribution is still ``expected`` (else False, nothing written)."""
+        ...
+
+    def read(self, user_id: str, *, since: date) -> tuple[dict[date, dict[str, int]], dict[str, int]]: ...
+
+    def aggregates(self, user_id: str) -> Counters: ...
+
+    def replace_all(
+        self, user_id: str, aggregates: Counters, contributions: Mapping[str, StoredContribution]
+    ) -> None: ...
+
+    def mark_active(self, user_ids: Iterable[str], day: date) -> None: ...
+
+    def active_users(self, day: date, *, cursor: str | None, limit: int) -> tuple[list[str], str | None]: ...
+
+    def erase_user(self, user_id: str) -> int: ...

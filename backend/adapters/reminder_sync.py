@@ -55,7 +55,10 @@ class ReminderSyncingTaskStore:
 
     def save_task(self, task: Task, *, previous: Task | None) -> Task:
         saved = self._inner.save_task(task, previous=previous)
-        if previous is None or any(getattr(previous, f) != getattr(saved, f) for f in _SCHEDULE_FIELDS):
+        if previous is None:
+            if saved.due_date is not None:  # a new task without a due date has no reminder yet
+                self.sync(saved)
+        elif any(getattr(previous, f) != getattr(saved, f) for f in _SCHEDULE_FIELDS):
             self.sync(saved)
         return saved
 

@@ -34,6 +34,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 from pynamodb.connection import Connection
+from pynamodb.constants import STREAM_NEW_AND_OLD_IMAGE
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -103,7 +104,8 @@ class CompletionAttribute(MapAttribute[str, Any]):
 
 class TaskModel(Model):
     class Meta(_Meta):
-        pass
+        # The analytics Lambda reads the table's stream (backend/handlers/analytics.py); the CDK sets the same.
+        stream_view_type = STREAM_NEW_AND_OLD_IMAGE
 
     user_id = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -654,3 +656,8 @@ def _all(conditions: list[Condition]) -> Condition | None:
     for condition in conditions:
         combined = condition if combined is None else combined & condition
     return combined
+
+
+def task_from_image(image: dict[str, Any]) -> Task:
+    """The task in a stream record's image (DynamoDB JSON), as the repository would read it."""
+    return _task(TaskModel.from_raw_data(image))

@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.api_gateway import CORSConfig
 
 from backend.api.errors import JsonBodyValidation, register_error_handlers
 from backend.api.openapi import API_PREFIX, OPENAPI
-from backend.api.routes import attachments, links, me, notifications, projects, reminders, system, tasks
+from backend.api.routes import attachments, links, me, notifications, projects, reminders, stats, system, tasks
 
 # Routes API Gateway serves without the Lambda authorizer (the local adapter reads the same set).
 PUBLIC_PATHS = frozenset(
@@ -31,6 +31,7 @@ def build_app(cors_origin: str = "*") -> APIGatewayRestResolver:
     app.include_router(reminders.router)
     app.include_router(notifications.router)
     app.include_router(links.router)
+    app.include_router(stats.router)
     app.configure_openapi(**OPENAPI)
     app.enable_swagger(path="/docs", servers=OPENAPI["servers"], security_schemes=OPENAPI["security_schemes"])
 

@@ -24,6 +24,7 @@ from backend.schemas import (
     PublicConfig,
     QuickAddChip,
     QuickAddParsed,
+    StatsPublic,
     SubtaskIn,
     TaskCreate,
     TaskOrder,
@@ -63,6 +64,7 @@ __all__ = [
     "ReminderIn",
     "ReminderList",
     "StaleVersion",
+    "StatsPublic",
     "SubtaskIn",
     "TaskCreate",
     "TaskOrder",
@@ -310,6 +312,32 @@ class ApiClient:
 
     def verify_phone(self, code: str) -> Preferences:
         return Preferences.model_validate(self._request("POST", "/notifications/sms/verify", json={"code": code}))
+
+    # --- statistics, export, delete everything (issue 8) -------------------------------------------
+    def get_stats(self, range_: str = "30d") -> StatsPublic:
+        return StatsPublic.model_validate(self._request("GET", f"/stats?{urlencode({'range': range_})}"))
+
+    def export(
+        self, fmt: Literal["json", "csv"] = "json", part: Literal["tasks", "projects", "labels"] = "tasks"
+    ) -> str:
+        """The export file's text (JSON document, or one CSV)."""
+        headers = {"Authorization": f"Bearer {self._access_token}"} if self._access_token else {}
+        try:
+            response = httpx.get(
+                f"{self._base_url}/export",
+                params={"format": fmt, "part": part},
+                headers=headers,
+                timeout=max(self._timeout, 60),
+            )
+        except httpx.HTTPError as exc:
+            raise ApiError(503, "unreachable", "The service cannot be reached. Try again in a moment.") from exc
+        if response.is_error:
+            raise ApiError.from_response(response)
+        return response.text
+
+    def delete_my_data(self) -> None:
+        """Every task, project, label and statistic; the account stays."""
+        self._request("DELETE", "/data")
 
 
 def _segment(value: str) -> str:

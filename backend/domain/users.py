@@ -20,6 +20,8 @@ class NotificationPreferences:
     default_reminder_minutes: int | None = None  # for tasks with a due time and no reminders of their own
     digest_enabled: bool = False
     digest_time: str = "08:00"  # local
+    daily_goal: int = 3  # completions a day that keep a streak going (stats)
+    weekly_summary: bool = False  # opt-in weekly summary email (stats)
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ def with_changes(
     sms_phone: str | None = None,
     clear_sms_phone: bool = False,
     notifications: dict[str, Any] | None = None,
+    daily_goal: int | None = None,
+    weekly_summary: bool | None = None,
 ) -> User:
     """The user after a profile edit; ``None`` means "leave as it is"."""
     preferences = user.preferences
@@ -72,6 +76,10 @@ def with_changes(
             preferences = replace(preferences, sms_verified=False, sms_notifications=False)
     if notifications:
         preferences = replace(preferences, **notifications)
+    if daily_goal is not None:
+        preferences = replace(preferences, daily_goal=daily_goal)
+    if weekly_summary is not None:
+        preferences = replace(preferences, weekly_summary=weekly_summary)
     return replace(
         user,
         display_name=display_name if display_name is not None else user.display_name,

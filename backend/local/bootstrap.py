@@ -111,6 +111,14 @@ def _ensure_schedule_group(scheduler: Any, names: ResourceNames) -> None:
         scheduler.create_schedule_group(Name=names.schedule_group)
 
 
+def _ensure_stream(dynamodb: Any, table: str) -> None:
+    """The Tasks stream (analytics), also on a table restored from a snapshot taken before it existed."""
+    if "StreamSpecification" not in dynamodb.describe_table(TableName=table)["Table"]:
+        dynamodb.update_table(
+            TableName=table, StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+        )
+
+
 def bootstrap(*, endpoint: str, region: str, stage: str, app_url: str = "http://localhost:3000") -> LocalOutputs:
     """Tables, user pool + app client, SES sender, attachments bucket (CORS), the reminders' schedule group."""
     names = ResourceNames(stage)
@@ -120,6 +128,7 @@ def bootstrap(*, endpoint: str, region: str, stage: str, app_url: str = "http://
             model.create_table(wait=True)
     _ensure_ttl(_client("dynamodb", endpoint, region), names.tasks_table)
     _ensure_attachments_bucket(_client("s3", endpoint, region), names, [app_url, *LOCAL_APP_ORIGINS])
+    _ensure_stream(_client("dynamodb", endpoint, region), names.tasks_table)
     _client("ses", endpoint, region).verify_email_identity(EmailAddress=LOCAL_SENDER)
     _ensure_schedule_group(_client("scheduler", endpoint, region), names)
     return _ensure_user_pool(_client("cognito-idp", endpoint, region), names)

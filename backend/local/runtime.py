@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from backend.local import transactions
 from backend.local.bootstrap import LOCAL_CREDENTIALS, LOCAL_SENDER, LocalOutputs, bootstrap
 from backend.local.environment import LOCAL_REGION, LOCAL_STAGE, local_environment
 from backend.local.lambda_runtime import invoke
 from backend.local.scheduler import LocalScheduler
 from backend.local.server import LocalAws
+from backend.local.streams import StreamPump
 from backend.names import ResourceNames
 
 
@@ -23,6 +25,7 @@ class LocalRun:
     outputs: LocalOutputs
     env: dict[str, str]  # to give to subprocesses (the Reflex backend, the API under test)
     scheduler: LocalScheduler | None = None  # plays EventBridge Scheduler; tests call scheduler.fire_due(now)
+    streams: StreamPump | None = None  # Tasks table stream -> analytics handler; ``drain()`` in tests
 
 
 def _post_confirmation(event: dict[str, Any]) -> None:
@@ -53,6 +56,13 @@ def _link_secret(data_dir: Path | None) -> str:
     return path.read_text().strip()
 
 
+def _deliver_stream(event: dict[str, Any]) -> Any:
+    # What the event source mapping does: invoke the analytics Lambda with a batch of the Tasks stream.
+    from backend.handlers import analytics
+
+    return invoke(analytics.handler, event, "analytics")
+
+
 def _fresh_emulator() -> None:
     # moto's backends are process-global: every run starts from nothing (plus its own snapshot).
     from moto.moto_api._internal.models import moto_api_backend
@@ -75,6 +85,7 @@ def local_aws(
     from backend import bootstrap as composition
 
     _fresh_emulator()  # a snapshot, if any, is restored on top of an empty emulator
+    transactions.install()  # moto copies whole tables on every transaction; roll back only what it touches
     os.environ.update({"AWS_ACCESS_KEY_ID": LOCAL_CREDENTIALS["aws_access_key_id"]})
     os.environ.update({"AWS_SECRET_ACCESS_KEY": LOCAL_CREDENTIALS["aws_secret_access_key"]})
     server = LocalAws(
@@ -98,10 +109,13 @@ def local_aws(
             group=ResourceNames(LOCAL_STAGE).schedule_group,
             credentials=LOCAL_CREDENTIALS,
         )
+        streams = StreamPump(table=ResourceNames(LOCAL_STAGE).tasks_table, region=LOCAL_REGION, deliver=_deliver_stream)
         scheduler.start()
+        streams.start()
         try:
-            yield LocalRun(endpoint=server.endpoint, outputs=outputs, env=env, scheduler=scheduler)
+            yield LocalRun(endpoint=server.endpoint, outputs=outputs, env=env, scheduler=scheduler, streams=streams)
         finally:
+            streams.stop()
             scheduler.stop()
     finally:
         server.stop()

@@ -25,6 +25,8 @@ def public_preferences(user: User) -> Preferences:
         default_reminder_minutes=p.default_reminder_minutes,
         digest_enabled=p.digest_enabled,
         digest_time=p.digest_time,
+        daily_goal=p.daily_goal,
+        weekly_summary=p.weekly_summary,
     )
 
 

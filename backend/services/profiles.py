@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
@@ -29,7 +30,13 @@ def get_profile(*, users: UserRepository, identity: IdentityDirectory, user_id: 
 
 
 def update_profile(
-    *, users: UserRepository, identity: IdentityDirectory, user_id: str, changes: ProfileUpdate, now: datetime
+    *,
+    users: UserRepository,
+    identity: IdentityDirectory,
+    user_id: str,
+    changes: ProfileUpdate,
+    now: datetime,
+    on_timezone_change: Callable[[str], object] | None = None,
 ) -> User:
     user = get_profile(users=users, identity=identity, user_id=user_id, now=now)
     preferences = changes.preferences
@@ -44,10 +51,15 @@ def update_profile(
         # An explicit ``"sms_phone": null`` removes the number; leaving it out keeps it.
         clear_sms_phone="sms_phone" in sent and preferences is not None and preferences.sms_phone is None,
         notifications=preference_changes(user, preferences),
+        daily_goal=preferences.daily_goal if preferences else None,
+        weekly_summary=preferences.weekly_summary if preferences else None,
     )
     if replace(updated, updated_at=user.updated_at) == user:
         return user  # nothing changed: no write, no new version
-    return users.save(updated)
+    saved = users.save(updated)
+    if on_timezone_change is not None and saved.timezone != user.timezone:
+        on_timezone_change(user_id)  # statistics count local days: re-base them on the new zone
+    return saved
 
 
 def delete_account(*, users: UserRepository, identity: IdentityDirectory, user_id: str) -> None:

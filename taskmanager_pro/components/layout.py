@@ -26,7 +26,9 @@ VIEWS: tuple[tuple[str, str, str], ...] = (
     ("Completed", "circle-check-big", routes.COMPLETED),
 )
 # The views later issues add. Until then they are listed, marked "soon", and lead nowhere.
-NAV_ITEMS: tuple[tuple[str, str], ...] = (("Statistics", "chart-column"),)
+NAV_ITEMS: tuple[tuple[str, str], ...] = ()
+# Views beyond the task lists (one link each, above Settings).
+EXTRA_VIEWS: tuple[tuple[str, str, str], ...] = (("Statistics", "chart-column", routes.STATS),)
 # Phone widths get the menu button instead of the sidebar (Radix breakpoints: initial, xs, sm ≥ 768 px).
 DESKTOP_ONLY = ["none", "none", "flex"]
 PHONE_ONLY = ["flex", "flex", "none"]
@@ -135,6 +137,7 @@ def sidebar_content() -> rx.Component:
         projects_section(),
         labels_section(),
         rx.box(height="var(--space-3)"),
+        *[nav_link(label, icon, href) for label, icon, href in EXTRA_VIEWS],
         *[coming_soon(label, icon) for label, icon in NAV_ITEMS],
         rx.spacer(),
         nav_link("Settings", "settings", routes.SETTINGS),

@@ -9,6 +9,7 @@ from taskmanager_pro.pages.auth import (
 )
 from taskmanager_pro.pages.outbox import outbox_page
 from taskmanager_pro.pages.settings import settings_page
+from taskmanager_pro.pages.stats import stats_page
 from taskmanager_pro.pages.tasks import tasks_page
 
 __all__ = [
@@ -19,5 +20,6 @@ __all__ = [
     "settings_page",
     "sign_in_page",
     "sign_up_page",
+    "stats_page",
     "tasks_page",
 ]

@@ -18,6 +18,7 @@ from taskmanager_pro.components import (
     text_input,
 )
 from taskmanager_pro.components.notification_settings import reminders_section
+from taskmanager_pro.components.stats_settings import data_section, goal_section
 from taskmanager_pro.components.storage import storage_section
 from taskmanager_pro.guards import require_login
 from taskmanager_pro.state import SettingsState
@@ -282,6 +283,8 @@ def settings_page() -> rx.Component:
                     profile_section(),
                     notifications_section(),
                     reminders_section(),
+                    goal_section(),
+                    data_section(),
                     password_section(),
                     mfa_section(),
                     storage_section(),

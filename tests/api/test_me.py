@@ -56,6 +56,8 @@ def test_get_me_is_the_profile_the_trigger_made(http: httpx.Client, user: Signed
         "default_reminder_minutes": None,
         "digest_enabled": False,
         "digest_time": "08:00",
+        "daily_goal": 3,
+        "weekly_summary": False,
     }
     assert profile["version"] >= 1
 
@@ -112,6 +114,8 @@ def test_patch_persists_and_bumps_the_version(http: httpx.Client, make_user: Cal
     assert after["timezone"] == "Europe/London"
     assert after["preferences"]["email_notifications"] is False
     assert after["preferences"]["sms_phone"] == "+441234567890"
+    assert after["preferences"]["daily_goal"] == 3
+    assert after["preferences"]["weekly_summary"] is False
     assert after["version"] == before["version"] + 1
     assert after["created_at"] == before["created_at"]
     assert after["updated_at"] > before["updated_at"]
@@ -130,6 +134,8 @@ def test_patch_changes_only_the_fields_sent(http: httpx.Client, make_user: Calla
     after = http.patch("/me", headers=user.headers, json={"preferences": {"email_notifications": False}}).json()
     assert after["preferences"]["email_notifications"] is False
     assert after["preferences"]["sms_phone"] == "+81312345678"
+    assert after["preferences"]["daily_goal"] == 3
+    assert after["preferences"]["weekly_summary"] is False
 
 
 def test_an_explicit_null_clears_the_sms_phone(http: httpx.Client, make_user: Callable[[], SignedInUser]) -> None:

@@ -176,3 +176,25 @@ def test_a_failed_identity_delete_keeps_the_data(users: FakeUsers) -> None:
     with pytest.raises(RuntimeError):
         profiles.delete_account(users=users, identity=identity, user_id="sub-1")
     assert "sub-1" in users.rows
+
+
+def test_a_new_time_zone_rebases_the_statistics_once(users: FakeUsers, identity: FakeDirectory) -> None:
+    profiles.register_confirmed_user(users=users, user_id="sub-1", email="ada@example.com", now=NOW)
+    rebased: list[str] = []
+
+    def patch(body: dict[str, object]) -> User:
+        changes = ProfileUpdate.model_validate(body)
+        return profiles.update_profile(
+            users=users,
+            identity=identity,
+            user_id="sub-1",
+            changes=changes,
+            now=LATER,
+            on_timezone_change=rebased.append,
+        )
+
+    patch({"timezone": "Asia/Tokyo"})
+    patch({"timezone": "Asia/Tokyo", "display_name": "Ada"})
+    assert patch({"preferences": {"daily_goal": 5, "weekly_summary": True}}).preferences.daily_goal == 5
+    assert rebased == ["sub-1"]
+    assert users.rows["sub-1"].preferences.weekly_summary is True

@@ -11,10 +11,10 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from backend.api.auth import caller_id
 from backend.api.openapi import AUTHENTICATED
 from backend.api.responses import documented, no_content
-from backend.bootstrap import dependencies
+from backend.bootstrap import aggregates_store, dependencies
 from backend.domain.users import User
 from backend.schemas import ProfilePublic, ProfileUpdate
-from backend.services import profiles
+from backend.services import profiles, stats, user_data
 from backend.services.notification_settings import public_preferences
 
 router = APIGatewayRouter()
@@ -44,7 +44,14 @@ def get_me() -> ProfilePublic:
 def patch_me(changes: Annotated[ProfileUpdate, Body()]) -> ProfilePublic:
     deps = dependencies()
     user = profiles.update_profile(
-        users=deps.users, identity=deps.identity, user_id=caller_id(router), changes=changes, now=deps.clock()
+        users=deps.users,
+        identity=deps.identity,
+        user_id=caller_id(router),
+        changes=changes,
+        now=deps.clock(),
+        on_timezone_change=lambda user_id: stats.recompute_user(
+            tasks=deps.tasks, store=aggregates_store(), users=deps.users, user_id=user_id, now=deps.clock()
+        ),
     )
     return to_public(user)
 
@@ -54,5 +61,7 @@ def patch_me(changes: Annotated[ProfileUpdate, Body()]) -> ProfilePublic:
 )
 def delete_me() -> Response[None]:
     deps = dependencies()
-    profiles.delete_account(users=deps.users, identity=deps.identity, user_id=caller_id(router))
+    user_id = caller_id(router)
+    profiles.delete_account(users=deps.users, identity=deps.identity, user_id=user_id)
+    user_data.delete_everything(stats=aggregates_store(), user_id=user_id)  # the account's tasks, lists, stats
     return no_content()

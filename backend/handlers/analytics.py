@@ -1,0 +1,106 @@
+"""The analytics Lambda: the Tasks table's stream -> per-user aggregates, and the daily repair.
+
+``handler``            DynamoDB stream batches (NEW_AND_OLD_IMAGES). Records of items other than tasks (aggregates,
+                       projects, labels, links, the activity list) are ignored. Partial batch failures are reported
+                       (``batchItemFailures``); applying a record twice or late changes nothing.
+``recompute_handler``  scheduled repair, from the tasks themselves (Queries, never a Scan). The event names either
+                       one user ``{"user_id": "<sub>"}`` or a day's work list ``{"day": "YYYY-MM-DD", "cursor": ...,
+                       "limit": 100}`` (``day`` defaults to yesterday, UTC). Pages until the list ends or less than 10 s
+                       of the invocation are left; answers ``{"day", "recomputed", "cursor"}`` (``cursor``
+                       non-null: invoke again with it).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from backend.adapters.task_store import TASK, task_from_image
+from backend.bootstrap import aggregates_store, dependencies
+from backend.observability import logger, metrics, tracer
+from backend.services import stats as stats_service
+from backend.services.tasks import user_clock
+
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+SAFETY_MS = 10_000  # stop paging with this much of the invocation left
+
+
+def task_change(raw: dict[str, Any]) -> stats_service.TaskChange | None:
+    """The task write a stream record describes, or None for any other item of the table."""
+    keys = raw["dynamodb"]["Keys"]
+    sk = keys["sk"]["S"]
+    if not sk.startswith(TASK):
+        return None
+    new, old = raw["dynamodb"].get("NewImage"), raw["dynamodb"].get("OldImage")
+    task = task_from_image(new) if new else None
+    version = task.version if task else int((old or {}).get("version", {}).get("N", "0"))
+    return stats_service.TaskChange(
+        user_id=keys["user_id"]["S"], task_id=sk.removeprefix(TASK), version=version, task=task
+    )
+
+
+@logger.inject_lambda_context(log_event=False)  # images hold task titles and notes
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    deps = dependencies()
+    store = aggregates_store()
+    zones: dict[str, ZoneInfo] = {}
+    active: set[str] = set()
+
+    def record_handler(record: DynamoDBRecord) -> None:
+        change = task_change(record.raw_event)
+        if change is None:
+            return
+        if change.user_id not in zones:
+            zones[change.user_id] = user_clock(users=deps.users, user_id=change.user_id, now=deps.clock()).tz
+        applied = stats_service.apply_change(store=store, change=change, tz=zones[change.user_id])
+        active.add(change.user_id)
+        if applied.created and change.task is not None:
+            metrics.add_metric(name="TasksCreated", unit=MetricUnit.Count, value=1)
+        if applied.completions:
+            metrics.add_metric(name="TasksCompleted", unit=MetricUnit.Count, value=applied.completions)
+
+    response = process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+    if active:
+        store.mark_active(active, stats_service.activity_day(deps.clock()))
+    return dict(response)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def recompute_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    deps = dependencies()
+    store = aggregates_store()
+
+    def repair(user_id: str) -> None:
+        stats_service.recompute_user(tasks=deps.tasks, store=store, users=deps.users, user_id=user_id, now=deps.clock())
+
+    if event.get("user_id"):
+        repair(str(event["user_id"]))
+        return {"day": None, "recomputed": 1, "cursor": None}
+    day = (
+        date.fromisoformat(event["day"])
+        if event.get("day")
+        else stats_service.activity_day(deps.clock()) - timedelta(days=1)
+    )
+    cursor: str | None = event.get("cursor")
+    limit = int(event.get("limit", 100))
+    done = 0
+    while True:
+        users, cursor = store.active_users(day, cursor=cursor, limit=limit)
+        for user_id in users:
+            repair(user_id)
+        done += len(users)
+        if cursor is None or context.get_remaining_time_in_millis() < SAFETY_MS:
+            break
+    logger.info("aggregates repaired", extra={"day": day.isoformat(), "users": done, "more": cursor is not None})
+    return {"day": day.isoformat(), "recomputed": done, "cursor": cursor}

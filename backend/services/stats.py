@@ -1,0 +1,117 @@
+"""Statistics use cases: apply one task change to the aggregates (stream), repair them from the tasks (schedule),
+read them (API). No HTTP, no boto3."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from backend.adapters.ports import StatsStore, TaskStore, UserRepository
+from backend.adapters.stats_store import StoredContribution
+from backend.domain import stats
+from backend.domain.tasks import Task, TaskQuery
+from backend.errors import ConflictError
+from backend.services.tasks import user_clock
+
+MAX_ATTEMPTS = 5
+PAGE = 500
+
+
+@dataclass(frozen=True)
+class TaskChange:
+    """One task write, as a stream record tells it: the task after it (None once deleted) and its version."""
+
+    user_id: str
+    task_id: str
+    version: int
+    task: Task | None
+
+    @property
+    def order(self) -> int:
+        """Later changes have higher orders; a delete comes after the last version it removed."""
+        return self.version * 2 + (1 if self.task is None else 0)
+
+
+@dataclass(frozen=True)
+class Applied:
+    skipped: bool  # a replay, or older than what is stored
+    created: bool = False  # the first contribution of this task
+    completions: int = 0  # completions this change added
+
+
+def apply_change(*, store: StatsStore, change: TaskChange, tz: ZoneInfo) -> Applied:
+    """Bring the user's aggregates in line with ``change``, exactly once, whatever order records arrive in."""
+    for _ in range(MAX_ATTEMPTS):
+        stored = store.get_contribution(change.user_id, change.task_id)
+        if stored is not None and stored.order >= change.order:
+            return Applied(skipped=True)
+        if change.task is None and stored is None:
+            return Applied(skipped=True)  # nothing was counted (or it was erased): nothing to take back
+        old = stored.counters if stored else {}
+        new = stats.contribution(change.task, tz) if change.task else {}
+        written = store.apply(
+            change.user_id,
+            change.task_id,
+            expected=stored,
+            new=StoredContribution(order=change.order, counters=new),
+            delta=stats.diff(old, new),
+        )
+        if written:
+            return Applied(skipped=False, created=stored is None, completions=stats.completions_added(old, new))
+    raise ConflictError(f"The statistics of task {change.task_id} kept changing; the record will be retried.")
+
+
+def all_tasks(tasks: TaskStore, user_id: str) -> list[Task]:
+    """Every task of the user (Queries of their partition, page by page)."""
+    found: list[Task] = []
+    cursor: str | None = None
+    while True:
+        page, cursor = tasks.list_tasks(
+            TaskQuery(user_id=user_id, status="all", sort="created"), limit=PAGE, cursor=cursor
+        )
+        found.extend(page)
+        if cursor is None:
+            return found
+
+
+def recompute_user(
+    *, tasks: TaskStore, store: StatsStore, users: UserRepository, user_id: str, now: datetime
+) -> stats.Counters:
+    """Repair: the aggregates from the source of truth (the user's tasks, in their current time zone)."""
+    tz = user_clock(users=users, user_id=user_id, now=now).tz
+    current = all_tasks(tasks, user_id)
+    contributions = {t.id: StoredContribution(order=t.version * 2, counters=stats.contribution(t, tz)) for t in current}
+    aggregates = stats.total(c.counters for c in contributions.values())
+    store.replace_all(user_id, aggregates, contributions)
+    return aggregates
+
+
+@dataclass(frozen=True)
+class StatsView:
+    report: stats.Report
+    timezone: str
+
+
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name) if name else ZoneInfo("UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def get_stats(*, store: StatsStore, users: UserRepository, user_id: str, range_days: int, now: datetime) -> StatsView:
+    """The stats page's figures, from the aggregates only (the profile's GetItem + one Query)."""
+    user = users.get(user_id)
+    tz = _zone(user.timezone if user else None)
+    now_local = now.astimezone(tz)
+    goal = user.preferences.daily_goal if user else stats.DEFAULT_DAILY_GOAL
+    since = min(now_local.date() - timedelta(days=range_days - 1), stats.weeks_start(now_local.date()))
+    days, summary = store.read(user_id, since=since)
+    report = stats.report(days, summary, now_local=now_local, range_days=range_days, goal=goal)
+    return StatsView(report=report, timezone=str(tz))
+
+
+def activity_day(now: datetime) -> date:
+    """The repair's work lists are per UTC day."""
+    return now.date() if now.tzinfo is None else now.astimezone(ZoneInfo("UTC")).date()

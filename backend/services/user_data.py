@@ -1,0 +1,134 @@
+"""The user's data as files (export) and "delete everything". No HTTP, no boto3."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime
+from typing import Any
+
+from backend.adapters.ports import StatsStore, TaskStore
+from backend.domain.tasks import Label, Project, Task
+from backend.services.stats import all_tasks
+
+TASK_COLUMNS = (
+    "id",
+    "title",
+    "notes",
+    "status",
+    "priority",
+    "project_id",
+    "project",
+    "section",
+    "labels",
+    "due_date",
+    "due_time",
+    "start_date",
+    "recurrence",
+    "created_at",
+    "updated_at",
+    "completed_at",
+    "completions",
+)
+PROJECT_COLUMNS = ("id", "name", "color", "is_inbox", "archived", "sections", "created_at", "updated_at")
+LABEL_COLUMNS = ("id", "name", "color", "created_at", "updated_at")
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if value is not None and hasattr(value, "isoformat") else ("" if value is None else value)
+
+
+def task_row(task: Task, projects: dict[str, str], labels: dict[str, str]) -> dict[str, Any]:
+    return {
+        "id": task.id,
+        "title": task.title,
+        "notes": task.notes,
+        "status": task.status.value,
+        "priority": task.priority,
+        "project_id": task.project_id,
+        "project": projects.get(task.project_id, ""),
+        "section": task.section or "",
+        "labels": ", ".join(labels.get(label, label) for label in task.labels),
+        "due_date": _iso(task.due_date),
+        "due_time": task.due_time.strftime("%H:%M") if task.due_time else "",
+        "start_date": _iso(task.start_date),
+        "recurrence": task.recurrence or "",
+        "created_at": _iso(task.created_at),
+        "updated_at": _iso(task.updated_at),
+        "completed_at": _iso(task.completed_at),
+        "completions": len(task.history) + (1 if task.completed_at else 0),
+    }
+
+
+def project_row(project: Project) -> dict[str, Any]:
+    return {
+        "id": project.id,
+        "name": project.name,
+        "color": project.color,
+        "is_inbox": project.is_inbox,
+        "archived": project.archived,
+        "sections": ", ".join(project.sections),
+        "created_at": _iso(project.created_at),
+        "updated_at": _iso(project.updated_at),
+    }
+
+
+def label_row(label: Label) -> dict[str, Any]:
+    return {
+        "id": label.id,
+        "name": label.name,
+        "color": label.color,
+        "created_at": _iso(label.created_at),
+        "updated_at": _iso(label.updated_at),
+    }
+
+
+def _task_json(task: Task) -> dict[str, Any]:
+    row = task_row(task, {}, {})
+    row.update(
+        labels=list(task.labels),
+        subtasks=[{"id": s.id, "title": s.title, "done": s.done} for s in task.subtasks],
+        history=[{"due_date": _iso(c.due_date), "completed_at": _iso(c.completed_at)} for c in task.history],
+        version=task.version,
+    )
+    row.pop("project")
+    return row
+
+
+def export_json(*, store: TaskStore, user_id: str, now: datetime) -> str:
+    """Everything the user owns, one JSON document (ids kept, so it can be re-imported)."""
+    document = {
+        "exported_at": now.isoformat(),
+        "tasks": [_task_json(t) for t in all_tasks(store, user_id)],
+        "projects": [project_row(p) for p in store.list_projects(user_id)],
+        "labels": [label_row(label) for label in store.list_labels(user_id)],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def export_csv(*, store: TaskStore, user_id: str, part: str) -> str:
+    """One CSV: the tasks (with project and label names), the projects or the labels."""
+    buffer = io.StringIO()
+    if part == "tasks":
+        projects = {p.id: p.name for p in store.list_projects(user_id)}
+        labels = {label.id: label.name for label in store.list_labels(user_id)}
+        rows = [task_row(t, projects, labels) for t in all_tasks(store, user_id)]
+        columns: tuple[str, ...] = TASK_COLUMNS
+    elif part == "projects":
+        rows, columns = [project_row(p) for p in store.list_projects(user_id)], PROJECT_COLUMNS
+    else:
+        rows, columns = [label_row(label) for label in store.list_labels(user_id)], LABEL_COLUMNS
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        # A cell starting with = + - @ would be a formula in a spreadsheet: quote it as text.
+        writer.writerow(
+            {k: f"'{v}" if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for k, v in row.items()}
+        )
+    return buffer.getvalue()
+
+
+def delete_everything(*, stats: StatsStore, user_id: str) -> int:
+    """Every task, project, label and statistic of the user (the account stays); how many items went."""
+    return stats.erase_user(user_id)

@@ -1,0 +1,123 @@
+"""Settings sections of the statistics feature: daily goal + weekly summary, export, delete everything."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from taskmanager_pro.components.forms import blocked, error_message, field, form, submit_button, text_input
+from taskmanager_pro.state.stats import DataState
+
+
+def _card(title: str, description: str, *content: rx.Component) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(title, size="4", as_="h2"),
+            rx.text(description, size="2", color_scheme="gray"),
+            *content,
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def goal_section() -> rx.Component:
+    return _card(
+        "Goals and summary",
+        "How many tasks a day keep your streak going, and a weekly email with your numbers.",
+        form(
+            rx.vstack(
+                field(
+                    "Daily goal (tasks a day)",
+                    text_input(
+                        "daily_goal",
+                        input_type="number",
+                        value=DataState.daily_goal,
+                        on_change=DataState.set_daily_goal,
+                        min=1,
+                        max=100,
+                        max_width="8em",
+                    ),
+                    control_id="daily_goal",
+                    error=DataState.goal_error,
+                ),
+                rx.el.label(
+                    rx.hstack(
+                        rx.switch(checked=DataState.weekly_summary, on_change=DataState.set_weekly_summary),
+                        rx.text("Email me a weekly summary", size="2"),
+                        align="center",
+                        spacing="2",
+                    ),
+                ),
+                submit_button("Save goal", DataState.busy, wide=False),
+                spacing="3",
+                align="start",
+            ),
+            on_submit=DataState.save,
+        ),
+    )
+
+
+def _download(label: str, kind: str) -> rx.Component:
+    return rx.button(
+        rx.icon("download", size=14),
+        label,
+        variant="soft",
+        type="button",
+        on_click=DataState.download(kind),  # type: ignore[operator]
+        loading=DataState.exporting == kind,
+        disabled=blocked(DataState.exporting != ""),
+    )
+
+
+def data_section() -> rx.Component:
+    return _card(
+        "Your data",
+        "Download everything you keep here, or delete all your tasks, projects, labels and statistics "
+        "(your account stays).",
+        rx.flex(
+            _download("Everything (JSON)", "json"),
+            _download("Tasks (CSV)", "csv-tasks"),
+            _download("Projects (CSV)", "csv-projects"),
+            _download("Labels (CSV)", "csv-labels"),
+            wrap="wrap",
+            gap="var(--space-2)",
+        ),
+        rx.alert_dialog.root(
+            rx.alert_dialog.trigger(
+                rx.button("Delete all my data", color_scheme="red", variant="soft", width="fit-content")
+            ),
+            rx.alert_dialog.content(
+                rx.alert_dialog.title("Delete all your data?"),
+                rx.alert_dialog.description(
+                    "Every task, project, label and statistic is deleted for good; your account stays. "
+                    "Type DELETE to confirm."
+                ),
+                form(
+                    rx.vstack(
+                        field(
+                            "Type DELETE", text_input("confirm_wipe", auto_complete="off"), control_id="confirm_wipe"
+                        ),
+                        error_message(DataState.wipe_error),
+                        rx.hstack(
+                            rx.alert_dialog.cancel(rx.button("Keep my data", variant="soft", type="button")),
+                            rx.button(
+                                "Delete everything",
+                                color_scheme="red",
+                                type="submit",
+                                loading=DataState.wipe_busy,
+                                disabled=blocked(DataState.wipe_busy),
+                            ),
+                            justify="end",
+                            width="100%",
+                        ),
+                        spacing="3",
+                    ),
+                    on_submit=DataState.delete_everything,
+                ),
+                max_width="28em",
+            ),
+            open=DataState.wipe_open,
+            on_open_change=DataState.set_wipe_open,
+        ),
+    )
