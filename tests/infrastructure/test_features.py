@@ -9,6 +9,7 @@ from typing import Any
 from aws_cdk.assertions import Match, Template
 
 from backend.adapters.notifications import NotificationModel, PhoneCodeModel, TaskRemindersModel
+from backend.adapters.task_store import TaskModel
 from backend.names import ResourceNames
 from tests.infrastructure.synth import (
     STAGE,
@@ -88,6 +89,8 @@ def test_notifications_table_follows_its_models(synthesized: Synthesized) -> Non
 def test_tasks_table_streams_both_images_and_expires_items(synthesized: Synthesized) -> None:
     table = _table(synthesized, NAMES.tasks_table)
     assert table["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    # The same view the model declares (what the local emulator's stream gives the analytics Lambda).
+    assert TaskModel.Meta.stream_view_type == "NEW_AND_OLD_IMAGES"
     assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
 
 
