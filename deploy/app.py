@@ -3,7 +3,10 @@
 cdk-nag 3 runs as a policy-validation plugin: any unacknowledged AwsSolutions finding makes ``synth()`` raise
 ``ValidationFailed`` (report in cdk.out/validation-report.json). Context (``-c key=value`` with the CDK CLI, or
 ``CDK_CONTEXT_JSON``): ``stage`` (default ``dev``), ``deletion_protection`` (default true), ``app_url``,
-``reflex_backend_origin``, ``lambda_deps_dir``.
+``reflex_backend_origin``, ``lambda_deps_dir``, ``reflex_min_tasks`` (default 2), ``reflex_max_tasks``
+(default 6), ``alarm_email`` (alarm topic subscription, none by default), ``budget_amount`` (USD/month, default 50),
+``domain_name`` + ``hosted_zone_id`` + ``hosted_zone_name`` (+ ``certificate_arn`` outside us-east-1): custom domain,
+``ses_identity`` (sender domain or address; default the custom domain, else example.com), ``replica_regions``.
 """
 
 from __future__ import annotations
@@ -16,9 +19,13 @@ from typing import Any
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
+from deploy.stacks import functions
+from deploy.stacks.attachments import AttachmentsStack
 from deploy.stacks.functions import DEFAULT_DEPS_DIR, REPO_ROOT
 from deploy.stacks.naming import APP_SLUG
-from deploy.stacks.site import SiteStack
+from deploy.stacks.observability import ObservabilityStack
+from deploy.stacks.reflex_backend import ReflexBackendStack
+from deploy.stacks.site import CustomDomain, SiteStack
 from deploy.stacks.stateful import StatefulStack
 from deploy.stacks.stateless import StatelessStack
 
@@ -29,12 +36,42 @@ DEFAULT_OUTDIR = REPO_ROOT / "deploy" / "cdk.out"
 class Stacks:
     app: cdk.App
     stateful: StatefulStack
+    attachments: AttachmentsStack
     stateless: StatelessStack
+    reflex: ReflexBackendStack
     site: SiteStack
+    observability: ObservabilityStack
+
+    @property
+    def all(self) -> list[cdk.Stack]:
+        return [self.stateful, self.attachments, self.stateless, self.reflex, self.site, self.observability]
 
 
 def _flag(value: Any) -> bool:
     return value is None or str(value).lower() not in {"false", "0", "no"}
+
+
+def _list(value: Any) -> list[str]:
+    """A context list: JSON list, or comma-separated string (``-c replica_regions=eu-west-1,us-west-2``)."""
+    if not value:
+        return []
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return [part.strip() for part in str(value).split(",") if part.strip()]
+
+
+def _domain(app: cdk.App) -> CustomDomain | None:
+    """Context ``domain_name`` + ``hosted_zone_id`` + ``hosted_zone_name`` (+ ``certificate_arn`` outside us-east-1)."""
+    domain_name = app.node.try_get_context("domain_name")
+    if not domain_name:
+        return None
+    zone_id, zone_name = app.node.try_get_context("hosted_zone_id"), app.node.try_get_context("hosted_zone_name")
+    if not zone_id or not zone_name:
+        raise ValueError("context domain_name needs hosted_zone_id and hosted_zone_name (no lookups)")
+    certificate_arn = app.node.try_get_context("certificate_arn")
+    return CustomDomain(
+        str(domain_name), str(zone_id), str(zone_name), str(certificate_arn) if certificate_arn else None
+    )
 
 
 def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) -> Stacks:
@@ -43,9 +80,12 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
     stage = str(app.node.try_get_context("stage") or "dev")
     # On unless the context says false: a stage is protected by default.
     deletion_protection = _flag(app.node.try_get_context("deletion_protection"))
+    domain = _domain(app)
     # The site's URL is only known after the first deploy (or from a custom domain): links in e-mails use it.
-    app_url = str(app.node.try_get_context("app_url") or "https://app.example.invalid")
-    reflex_backend_origin = str(app.node.try_get_context("reflex_backend_origin") or "wss://reflex.example.invalid")
+    default_url = f"https://{domain.domain_name}" if domain else "https://app.example.invalid"
+    app_url = str(app.node.try_get_context("app_url") or default_url)
+    # Empty: the Reflex backend is on the site's own origin (CloudFront routes /_event*, /_upload*, /ping).
+    reflex_backend_origin = str(app.node.try_get_context("reflex_backend_origin") or "")
     deps_dir = Path(str(app.node.try_get_context("lambda_deps_dir") or DEFAULT_DEPS_DIR))
     env = cdk.Environment(
         account=os.environ.get("CDK_DEFAULT_ACCOUNT"),
@@ -59,8 +99,27 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
         deletion_protection=deletion_protection,
         deps_dir=deps_dir,
         app_url=app_url,
+        replica_regions=_list(app.node.try_get_context("replica_regions")),
         env=env,
         termination_protection=deletion_protection,
+    )
+    attachments = AttachmentsStack(
+        app,
+        f"{prefix}-attachments",
+        stage=stage,
+        users_table=stateful.users_table,
+        tasks_table=stateful.tasks_table,
+        deps_layer=stateful.deps_layer,
+        environment=functions.tmp_environment(
+            stage=stage,
+            region=env.region or "us-east-1",
+            user_pool_id=stateful.user_pool.user_pool_id,
+            user_pool_client_id=stateful.user_pool_client.ref,
+            app_url=app_url,
+        ),
+        app_origins=[app_url.rstrip("/")],
+        deletion_protection=deletion_protection,
+        env=env,
     )
     stateless = StatelessStack(
         app,
@@ -68,17 +127,76 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
         stage=stage,
         users_table=stateful.users_table,
         tasks_table=stateful.tasks_table,
+        notifications_table=stateful.notifications_table,
         user_pool=stateful.user_pool,
         user_pool_client_id=stateful.user_pool_client.ref,
         deps_layer=stateful.deps_layer,
         app_url=app_url,
+        schedule_group_name=str(stateful.schedule_group.name),
+        link_signing_secret=stateful.link_signing_secret,
+        link_signing_secret_name=stateful.link_signing_secret_name,
+        attachments_bucket_name=attachments.bucket_name,
+        ses_identity=str(app.node.try_get_context("ses_identity") or (domain.domain_name if domain else "example.com")),
         env=env,
     )
-    site = SiteStack(app, f"{prefix}-site", api=stateless.api, reflex_backend_origin=reflex_backend_origin, env=env)
-    for stack in (stateful, stateless, site):
+    reflex = ReflexBackendStack(
+        app,
+        f"{prefix}-reflex",
+        stage=stage,
+        environment=stateless.tmp_environment,
+        api_url=f"{stateless.api.url}api",
+        min_tasks=int(app.node.try_get_context("reflex_min_tasks") or 2),
+        max_tasks=int(app.node.try_get_context("reflex_max_tasks") or 6),
+        env=env,
+    )
+    site = SiteStack(
+        app,
+        f"{prefix}-site",
+        api=stateless.api,
+        reflex_alb=reflex.alb,
+        reflex_backend_origin=reflex_backend_origin,
+        upload_origins=[
+            # boto3 signs virtual-hosted URLs: without the region in us-east-1, with it elsewhere.
+            f"https://{attachments.bucket_name}.s3.amazonaws.com",
+            f"https://{attachments.bucket_name}.s3.{env.region}.amazonaws.com",
+        ],
+        domain=domain,
+        env=env,
+    )
+    observability = ObservabilityStack(
+        app,
+        f"{prefix}-observability",
+        stage=stage,
+        api=stateless.api,
+        functions=[
+            ("PostConfirmation", stateful.post_confirmation),
+            ("Api", stateless.api_function),
+            ("Authorizer", stateless.authorizer_function),
+            ("Reminders", stateless.features.reminders),
+            ("Analytics", stateless.features.analytics),
+            ("AnalyticsRecompute", stateless.features.recompute),
+            ("AttachmentProcessor", attachments.processor),
+        ],
+        tables=[
+            ("Users", stateful.users_table),
+            ("Tasks", stateful.tasks_table),
+            ("Notifications", stateful.notifications_table),
+        ],
+        dead_letter_queues=[
+            ("AnalyticsStreamFailures", stateless.features.analytics_failures),
+            ("AnalyticsRecomputeFailures", stateless.features.recompute_failures),
+            ("AttachmentProcessorFailures", attachments.dead_letter_queue),
+        ],
+        alarm_email=app.node.try_get_context("alarm_email"),
+        budget_amount=float(app.node.try_get_context("budget_amount") or 50),
+        reflex=reflex,
+        env=env,
+    )
+    stacks = Stacks(app, stateful, attachments, stateless, reflex, site, observability)
+    for stack in stacks.all:
         cdk.Tags.of(stack).add("app", APP_SLUG)
         cdk.Tags.of(stack).add("stage", stage)
-    return Stacks(app, stateful, stateless, site)
+    return stacks
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from deploy.stacks.nag import acknowledge
@@ -36,6 +37,8 @@ _CODE_EXCLUDES = [
 ]
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
+SERVICE_NAME = "taskmanager-pro"  # = backend.observability.SERVICE
+METRICS_NAMESPACE = "TaskManagerPro"  # = backend.observability.metrics' namespace
 
 # What the backend's PynamoDB models do with a table: items, queries, batch gets, transactions (TransactWriteItems
 # is authorized per item by these same actions) and DescribeTable (PynamoDB reads the table's metadata once).
@@ -50,6 +53,28 @@ TABLE_READ_WRITE = (
     "dynamodb:BatchWriteItem",
     "dynamodb:ConditionCheckItem",
 )
+
+
+LIVE_ALIAS = "live"
+_LIVE: dict[str, lambda_.Alias] = {}
+
+
+def live(function: lambda_.IFunction) -> lambda_.Alias:
+    """The ``live`` alias of a function built by :func:`backend_function` (what every trigger invokes)."""
+    return _LIVE[function.node.path]
+
+
+def tmp_environment(
+    *, stage: str, region: str, user_pool_id: str, user_pool_client_id: str, app_url: str
+) -> dict[str, str]:
+    """The ``TMP_*`` settings (backend/config.py) every function and the Reflex container share."""
+    return {
+        "TMP_STAGE": stage,
+        "TMP_REGION": region,
+        "TMP_USER_POOL_ID": user_pool_id,
+        "TMP_USER_POOL_CLIENT_ID": user_pool_client_id,
+        "TMP_APP_URL": app_url,
+    }
 
 
 def backend_code() -> lambda_.Code:
@@ -81,6 +106,7 @@ def backend_function(
     memory_size: int = 512,
     timeout: Duration | None = None,
     reserved_concurrency: int | None = None,
+    function_name: str | None = None,
 ) -> lambda_.Function:
     """A function with its own role (basic logging + X-Ray only); callers add their data grants to it."""
     log_group = logs.LogGroup(
@@ -102,6 +128,7 @@ def backend_function(
         architecture=lambda_.Architecture.ARM_64,
         code=backend_code(),
         handler=handler,
+        function_name=function_name,
         layers=[layer],
         role=role,
         memory_size=memory_size,
@@ -110,7 +137,8 @@ def backend_function(
         log_group=log_group,
         reserved_concurrent_executions=reserved_concurrency,
         environment={
-            "POWERTOOLS_SERVICE_NAME": "taskmanager-pro",
+            "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+            "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
             "POWERTOOLS_LOG_LEVEL": "INFO",
             **environment,
         },
@@ -121,6 +149,11 @@ def backend_function(
         role,
         "IAM5[Resource::*]",
         reason="Tracing.ACTIVE: xray:PutTraceSegments/PutTelemetryRecords support only Resource '*' (AWS docs).",
+    )
+    # Every trigger (API Gateway, Cognito, S3, the stream, rules, schedules) invokes the alias: a rollback is
+    # `aws lambda update-alias --name live --function-version <previous>` (docs/operations.md).
+    _LIVE[function.node.path] = lambda_.Alias(
+        scope, f"{construct_id}Live", alias_name=LIVE_ALIAS, version=function.current_version
     )
     acknowledge(
         function,
@@ -136,3 +169,16 @@ def grant_table(
     """Grant ``actions`` on the table and on each named GSI (never ``index/*``), to this function's role only."""
     resources = [table.table_arn, *(f"{table.table_arn}/index/{name}" for name in index_names)]
     function.add_to_role_policy(iam.PolicyStatement(actions=list(actions), resources=resources))
+
+
+def dead_letter_queue(scope: Construct, construct_id: str) -> sqs.Queue:
+    """Where failed asynchronous / stream events wait (14 days) for a look and a redrive; alarmed on depth."""
+    queue = sqs.Queue(
+        scope,
+        construct_id,
+        encryption=sqs.QueueEncryption.SQS_MANAGED,
+        enforce_ssl=True,
+        retention_period=Duration.days(14),
+    )
+    acknowledge(queue, "SQS3", reason="This queue is itself a dead-letter / on-failure destination.")
+    return queue

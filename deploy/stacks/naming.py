@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from backend.adapters.dynamodb import UserModel
+from backend.adapters.notifications import NotificationModel, PhoneCodeModel, TaskRemindersModel
 from backend.adapters.task_store import TaskModel
 from backend.api.app import PUBLIC_PATHS
 from backend.domain.password_policy import PASSWORD_POLICY
-from backend.local.bootstrap import APP_CLIENT
+from backend.local.bootstrap import APP_CLIENT, TTL_ATTRIBUTE, attachments_cors_rule
 from backend.names import APP_DISPLAY_NAME, APP_SLUG, ResourceNames
 
 __all__ = [
@@ -22,8 +23,11 @@ __all__ = [
     "APP_SLUG",
     "PASSWORD_POLICY",
     "PUBLIC_PATHS",
+    "TTL_ATTRIBUTE",
     "ResourceNames",
     "TableSchema",
+    "attachments_cors_rule",
+    "notifications_table_schema",
     "tasks_table_schema",
     "users_table_schema",
 ]
@@ -34,6 +38,8 @@ class Index:
     name: str
     partition_key: str
     sort_key: str | None
+    projection: str = "ALL"  # ALL | KEYS_ONLY | INCLUDE
+    non_key_attributes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,10 +60,17 @@ def _schema(model: Any) -> TableSchema:
     partition_key, sort_key = _keys(schema["key_schema"])
     indexes = []
     for index in sorted(schema.get("global_secondary_indexes", []), key=lambda i: i["index_name"]):
-        if index["projection"]["ProjectionType"] != "ALL":
-            raise ValueError(f"{index['index_name']}: only ALL projections are mapped")
+        projection = index["projection"]
         pk, sk = _keys(index["key_schema"])
-        indexes.append(Index(index["index_name"], pk, sk))
+        indexes.append(
+            Index(
+                index["index_name"],
+                pk,
+                sk,
+                projection["ProjectionType"],
+                tuple(projection.get("NonKeyAttributes", ())),
+            )
+        )
     types = {a["AttributeName"]: a["AttributeType"] for a in schema["attribute_definitions"]}
     return TableSchema(partition_key, sort_key, tuple(indexes), types)
 
@@ -68,3 +81,17 @@ def users_table_schema() -> TableSchema:
 
 def tasks_table_schema() -> TableSchema:
     return _schema(TaskModel)
+
+
+def notifications_table_schema() -> TableSchema:
+    """The Notifications table: three models share it (inbox rows, task reminder lists, phone codes)."""
+    schemas = [_schema(model) for model in (NotificationModel, TaskRemindersModel, PhoneCodeModel)]
+    keys = {(schema.partition_key, schema.sort_key) for schema in schemas}
+    if len(keys) != 1:
+        raise ValueError(f"the Notifications models disagree on the table's keys: {keys}")
+    indexes = tuple(sorted({i for schema in schemas for i in schema.indexes}, key=lambda i: i.name))
+    types: dict[str, str] = {}
+    for schema in schemas:
+        types.update(schema.attribute_types)
+    ((partition_key, sort_key),) = keys
+    return TableSchema(partition_key, sort_key, indexes, types)

@@ -2,24 +2,52 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_route53 as route53
+from aws_cdk import aws_route53_targets as targets
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from deploy.stacks.nag import acknowledge
 
 # The CSP the exported Reflex app needs: its own scripts/styles (Reflex injects inline styles), data: images
-# (QR code), and the Reflex backend's websocket, whose origin comes from context (``reflex_backend_origin``).
+# (QR code), and the Reflex backend's websocket: same origin ('self' covers wss: on it) unless the context
+# ``reflex_backend_origin`` names another one; the attachments bucket, which the browser posts files to
+# (presigned POST) and shows thumbnails from (presigned GET). 'unsafe-eval' because Reflex runs every
+# ``rx.call_script`` / ``rx.call_function`` with ``eval`` (reflex_base/.templates/web/utils/state.js): the
+# attachment upload script, focus handling and the keyboard shortcuts would all be blocked without it.
 CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self' {backend}; "
+    "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob: {uploads}; font-src 'self' data:; connect-src 'self' {backend} {uploads}; "
     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
 )
+
+
+@dataclass(frozen=True)
+class CustomDomain:
+    """The site's own name (context ``domain_name``, ``hosted_zone_id``, ``hosted_zone_name``; no lookups).
+
+    CloudFront takes certificates from us-east-1 only: in a us-east-1 stack the certificate is created here
+    (DNS-validated in the zone); elsewhere pass an existing us-east-1 certificate (context ``certificate_arn``).
+    """
+
+    domain_name: str
+    hosted_zone_id: str
+    hosted_zone_name: str
+    certificate_arn: str | None = None
+
+
+# Reflex's own routes: the websocket (Socket.IO under /_event/), uploads, and the health check.
+REFLEX_PATHS = ("/_event*", "/_upload*", "/ping")
 
 
 class SiteStack(Stack):
@@ -29,10 +57,32 @@ class SiteStack(Stack):
         construct_id: str,
         *,
         api: apigw.RestApi,
-        reflex_backend_origin: str,
+        reflex_alb: elbv2.IApplicationLoadBalancer,
+        reflex_backend_origin: str = "",
+        upload_origins: Sequence[str] = (),
+        domain: CustomDomain | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        self.zone: route53.IHostedZone | None = None
+        self.certificate: acm.ICertificate | None = None
+        if domain is not None:
+            self.zone = route53.HostedZone.from_hosted_zone_attributes(
+                self, "Zone", hosted_zone_id=domain.hosted_zone_id, zone_name=domain.hosted_zone_name
+            )
+            if domain.certificate_arn:
+                self.certificate = acm.Certificate.from_certificate_arn(self, "Certificate", domain.certificate_arn)
+            elif self.region == "us-east-1":
+                self.certificate = acm.Certificate(
+                    self,
+                    "Certificate",
+                    domain_name=domain.domain_name,
+                    validation=acm.CertificateValidation.from_dns(self.zone),
+                )
+            else:
+                raise ValueError(
+                    "CloudFront needs a us-east-1 certificate: deploy in us-east-1 or pass context certificate_arn"
+                )
         self.logs_bucket = s3.Bucket(
             self,
             "AccessLogs",
@@ -69,7 +119,9 @@ class SiteStack(Stack):
                     access_control_max_age=Duration.days(365), include_subdomains=True, preload=True, override=True
                 ),
                 content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
-                    content_security_policy=CSP.format(backend=reflex_backend_origin).replace(" ;", ";"),
+                    content_security_policy=CSP.format(backend=reflex_backend_origin, uploads=" ".join(upload_origins))
+                    .replace("  ", " ")
+                    .replace(" ;", ";"),
                     override=True,
                 ),
                 frame_options=cloudfront.ResponseHeadersFrameOptions(
@@ -81,11 +133,31 @@ class SiteStack(Stack):
                 ),
             ),
         )
+        # The Reflex backend: internal ALB reached through a CloudFront VPC origin (never on the internet).
+        # Nothing cached; every viewer header (Upgrade/Connection for websockets, cookies for ALB stickiness).
+        self.reflex_origin = origins.VpcOrigin.with_application_load_balancer(
+            reflex_alb,
+            http_port=80,
+            protocol_policy=cloudfront.OriginProtocolPolicy.HTTP_ONLY,
+            read_timeout=Duration.seconds(60),
+            keepalive_timeout=Duration.seconds(60),
+        )
+        reflex_behavior = cloudfront.BehaviorOptions(
+            origin=self.reflex_origin,
+            viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+            allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
+            cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
+            origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER,
+            response_headers_policy=headers,
+            compress=False,
+        )
         self.distribution = cloudfront.Distribution(
             self,
             "Distribution",
             comment="TaskManager Pro site",
             default_root_object="index.html",
+            domain_names=[domain.domain_name] if domain else None,
+            certificate=self.certificate,
             minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
             enable_logging=True,
@@ -99,6 +171,7 @@ class SiteStack(Stack):
                 compress=True,
             ),
             additional_behaviors={
+                **dict.fromkeys(REFLEX_PATHS, reflex_behavior),
                 "/api/*": cloudfront.BehaviorOptions(
                     origin=origins.RestApiOrigin(api),
                     viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
@@ -130,14 +203,25 @@ class SiteStack(Stack):
             "CFR2",
             reason="WAF is not part of the seed architecture yet (cost); API Gateway throttling limits abuse.",
         )
-        acknowledge(
-            self.distribution,
-            "CFR4",
-            reason=(
-                "Without a custom domain (context 'domain_name') CloudFront's default certificate allows TLSv1; "
-                "with one, minimum_protocol_version TLS_V1_2_2021 applies."
-            ),
-        )
+        if domain is not None and self.zone is not None:
+            for kind, record in (("A", route53.ARecord), ("AAAA", route53.AaaaRecord)):
+                record(
+                    self,
+                    f"Alias{kind}",
+                    zone=self.zone,
+                    record_name=domain.domain_name,
+                    target=route53.RecordTarget.from_alias(targets.CloudFrontTarget(self.distribution)),
+                )
+        else:
+            acknowledge(
+                self.distribution,
+                "CFR4",
+                reason=(
+                    "Without a custom domain (context 'domain_name') CloudFront's default certificate allows TLSv1; "
+                    "with one, minimum_protocol_version TLS_V1_2_2021 applies."
+                ),
+            )
         CfnOutput(self, "SiteBucketName", value=self.bucket.bucket_name)
         CfnOutput(self, "DistributionId", value=self.distribution.distribution_id)
-        CfnOutput(self, "SiteUrl", value=f"https://{self.distribution.distribution_domain_name}")
+        site_host = domain.domain_name if domain else self.distribution.distribution_domain_name
+        CfnOutput(self, "SiteUrl", value=f"https://{site_host}")

@@ -1,4 +1,5 @@
-"""Stateful resources: the Users and Tasks tables and the Cognito user pool (+ app client, post-confirmation trigger).
+"""Stateful resources: the Users, Tasks and Notifications tables, the Cognito user pool (+ app client,
+post-confirmation trigger), the reminders' schedule group and the link-signing secret.
 
 Kept apart from the stateless stack so that redeploying code never replaces data, and protected from deletion
 unless the ``deletion_protection`` context flag is ``false`` (throw-away dev stages).
@@ -7,12 +8,15 @@ unless the ``deletion_protection`` context flag is ``false`` (throw-away dev sta
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from deploy.stacks import functions
@@ -20,9 +24,12 @@ from deploy.stacks.nag import acknowledge
 from deploy.stacks.naming import (
     APP_CLIENT,
     APP_DISPLAY_NAME,
+    APP_SLUG,
     PASSWORD_POLICY,
+    TTL_ATTRIBUTE,
     ResourceNames,
     TableSchema,
+    notifications_table_schema,
     tasks_table_schema,
     users_table_schema,
 )
@@ -65,16 +72,58 @@ class StatefulStack(Stack):
         deletion_protection: bool,
         deps_dir: Path,
         app_url: str,
+        replica_regions: Sequence[str] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         names = ResourceNames(stage)
         removal = RemovalPolicy.RETAIN if deletion_protection else RemovalPolicy.DESTROY
+        self._replica_regions = tuple(replica_regions)
 
         self.users_table = self._table("UsersTable", names.users_table, users_table_schema(), deletion_protection)
-        self.tasks_table = self._table("TasksTable", names.tasks_table, tasks_table_schema(), deletion_protection)
-        for table in (self.users_table, self.tasks_table):
+        # The stream feeds the analytics Lambda (old and new image: it counts transitions); TTL expires
+        # what the backend marks with expires_at.
+        self.tasks_table = self._table(
+            "TasksTable",
+            names.tasks_table,
+            tasks_table_schema(),
+            deletion_protection,
+            stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+            ttl_attribute=TTL_ATTRIBUTE,
+        )
+        self.notifications_table = self._table(
+            "NotificationsTable",
+            names.notifications_table,
+            notifications_table_schema(),
+            deletion_protection,
+            ttl_attribute=TTL_ATTRIBUTE,
+        )
+        for table in (self.users_table, self.tasks_table, self.notifications_table):
             table.apply_removal_policy(removal)
+
+        # Reminders: the schedules the API creates live in this group (deleting the group deletes them: stateful).
+        self.schedule_group = scheduler.CfnScheduleGroup(self, "ReminderSchedules", name=names.schedule_group)
+        self.schedule_group.apply_removal_policy(removal)
+        # Signs the links in reminder e-mails (complete / snooze without signing in): must outlive deploys.
+        self.link_signing_secret_name = f"{APP_SLUG}-{stage}-link-signing"
+        self.link_signing_secret = secretsmanager.Secret(
+            self,
+            "LinkSigningSecret",
+            secret_name=self.link_signing_secret_name,
+            description="HMAC key of the signed links in reminder e-mails (TMP_LINK_SIGNING_SECRET)",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=64, exclude_punctuation=True, include_space=False
+            ),
+            removal_policy=removal,
+        )
+        acknowledge(
+            self.link_signing_secret,
+            "SMG4",
+            reason=(
+                "Rotating the link-signing key invalidates every link already e-mailed; it is rotated by hand "
+                "(runbook), links carry an expiry."
+            ),
+        )
 
         # Post-confirmation trigger: lives with the pool (the pool refers to it, and it must not need the pool id).
         self.deps_layer = functions.deps_layer(self, deps_dir)
@@ -132,7 +181,7 @@ class StatefulStack(Stack):
             standard_threat_protection_mode=cognito.StandardThreatProtectionMode.FULL_FUNCTION,
             deletion_protection=deletion_protection,
             removal_policy=removal,
-            lambda_triggers=cognito.UserPoolTriggers(post_confirmation=self.post_confirmation),
+            lambda_triggers=cognito.UserPoolTriggers(post_confirmation=functions.live(self.post_confirmation)),
         )
         self.user_pool_client = cognito.CfnUserPoolClient(
             self,
@@ -155,7 +204,16 @@ class StatefulStack(Stack):
             reason="MFA is optional by product decision: users opt in to TOTP from their profile (DESIGN.md).",
         )
 
-    def _table(self, construct_id: str, name: str, schema: TableSchema, deletion_protection: bool) -> dynamodb.TableV2:
+    def _table(
+        self,
+        construct_id: str,
+        name: str,
+        schema: TableSchema,
+        deletion_protection: bool,
+        *,
+        stream: dynamodb.StreamViewType | None = None,
+        ttl_attribute: str | None = None,
+    ) -> dynamodb.TableV2:
         partition_key = _attribute(schema, schema.partition_key)
         assert partition_key is not None
         return dynamodb.TableV2(
@@ -170,12 +228,27 @@ class StatefulStack(Stack):
                 point_in_time_recovery_enabled=True
             ),
             deletion_protection=deletion_protection,
+            dynamo_stream=stream,
+            time_to_live_attribute=ttl_attribute,
+            # Optional global-table replicas (context replica_regions), each with PITR and deletion protection.
+            replicas=[
+                dynamodb.ReplicaTableProps(
+                    region=region,
+                    deletion_protection=deletion_protection,
+                    point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                        point_in_time_recovery_enabled=True
+                    ),
+                )
+                for region in self._replica_regions
+            ]
+            or None,
             global_secondary_indexes=[
                 dynamodb.GlobalSecondaryIndexPropsV2(
                     index_name=index.name,
                     partition_key=_attribute(schema, index.partition_key),  # type: ignore[arg-type]
                     sort_key=_attribute(schema, index.sort_key),
-                    projection_type=dynamodb.ProjectionType.ALL,
+                    projection_type=dynamodb.ProjectionType(index.projection),
+                    non_key_attributes=list(index.non_key_attributes) or None,
                 )
                 for index in schema.indexes
             ],

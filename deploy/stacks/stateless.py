@@ -16,9 +16,11 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from deploy.stacks import functions
+from deploy.stacks.features import Features
 from deploy.stacks.nag import acknowledge
 from deploy.stacks.naming import PUBLIC_PATHS, tasks_table_schema
 
@@ -46,29 +48,52 @@ class StatelessStack(Stack):
         stage: str,
         users_table: dynamodb.ITableV2,
         tasks_table: dynamodb.ITableV2,
+        notifications_table: dynamodb.ITableV2,
         user_pool: cognito.IUserPool,
         user_pool_client_id: str,
         deps_layer: lambda_.ILayerVersion,
         app_url: str,
+        schedule_group_name: str,
+        link_signing_secret: secretsmanager.ISecret,
+        link_signing_secret_name: str,
+        attachments_bucket_name: str,
+        ses_identity: str,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        environment = {
-            "TMP_STAGE": stage,
-            "TMP_REGION": self.region,
-            "TMP_USER_POOL_ID": user_pool.user_pool_id,
-            "TMP_USER_POOL_CLIENT_ID": user_pool_client_id,
-            "TMP_APP_URL": app_url,
-        }
+        environment = functions.tmp_environment(
+            stage=stage,
+            region=self.region,
+            user_pool_id=user_pool.user_pool_id,
+            user_pool_client_id=user_pool_client_id,
+            app_url=app_url,
+        )
+        self.tmp_environment = dict(environment)  # the Reflex backend container gets the same settings
+        self.features = Features(
+            self,
+            stage=stage,
+            environment=environment,
+            deps_layer=deps_layer,
+            users_table=users_table,
+            tasks_table=tasks_table,
+            notifications_table=notifications_table,
+            schedule_group_name=schedule_group_name,
+            link_signing_secret=link_signing_secret,
+            link_signing_secret_name=link_signing_secret_name,
+            ses_identity=ses_identity,
+        )
+        # The api creates/updates/deletes reminder schedules: it needs their target and role too.
+        environment = {**environment, **self.features.scheduling_environment}
 
         self.api_function = functions.backend_function(
             self,
             "ApiFn",
             handler="backend.handlers.api.lambda_handler",
             layer=deps_layer,
-            environment=environment,
+            environment={**environment, **self.features.secret_environment},
             memory_size=1024,
         )
+        self.features.grant_api(self.api_function, attachments_bucket_name)
         functions.grant_table(self.api_function, users_table, [], functions.TABLE_READ_WRITE)
         functions.grant_table(
             self.api_function, tasks_table, [i.name for i in tasks_table_schema().indexes], functions.TABLE_READ_WRITE
@@ -137,11 +162,11 @@ class StatelessStack(Stack):
         self.authorizer = apigw.TokenAuthorizer(
             self,
             "TokenAuthorizer",
-            handler=self.authorizer_function,
+            handler=functions.live(self.authorizer_function),
             identity_source=apigw.IdentitySource.header("Authorization"),
             results_cache_ttl=Duration.minutes(5),
         )
-        integration = apigw.LambdaIntegration(self.api_function, proxy=True)
+        integration = apigw.LambdaIntegration(functions.live(self.api_function), proxy=True)
         validator = self.api.add_request_validator(
             "ParamsValidator", validate_request_parameters=True, validate_request_body=True
         )
@@ -186,5 +211,14 @@ class StatelessStack(Stack):
             self.api,
             "APIG3",
             reason="WAF is not part of the seed architecture yet (cost); throttling limits abuse meanwhile.",
+        )
+        # A usage plan on the stage: the same limits as the stage throttling plus a ceiling per month, and the
+        # place where per-client API keys (partners, mobile) get their own limits later.
+        self.usage_plan = self.api.add_usage_plan(
+            "UsagePlan",
+            name=f"taskmanager-pro-{stage}",
+            description="Default limits of the web app's traffic",
+            throttle=apigw.ThrottleSettings(rate_limit=100, burst_limit=200),
+            api_stages=[apigw.UsagePlanPerApiStage(api=self.api, stage=self.api.deployment_stage)],
         )
         CfnOutput(self, "ApiUrl", value=self.api.url)

@@ -1,4 +1,4 @@
-"""The CDK app, synthesized once for the module (offline, ~20 s): cdk-nag, cfn-lint and the security properties.
+"""The CDK app (synthesized once per session, conftest.py): cdk-nag, cfn-lint and the security properties.
 
 The Lambda layer directory is an empty stand-in here (``make synth`` builds the real one): these tests check the
 infrastructure, not the packaged dependencies.
@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,45 +21,27 @@ from backend.api.app import PUBLIC_PATHS
 from backend.domain.password_policy import PASSWORD_POLICY
 from backend.local.bootstrap import APP_CLIENT
 from backend.names import ResourceNames
-from deploy.app import Stacks, build
+from tests.infrastructure.synth import (
+    STAGE,
+    Synthesized,
+    actions_of_role,
+    as_list,
+    resources,
+    role_of,
+    statements,
+)
 
-STAGE = "ci"
 NAMES = ResourceNames(STAGE)
 
 
-@pytest.fixture(scope="module")
-def synthesized(tmp_path_factory: pytest.TempPathFactory) -> tuple[Stacks, Path]:
-    root = tmp_path_factory.mktemp("cdk")
-    (root / "deps" / "python").mkdir(parents=True)
-    outdir = root / "cdk.out"
-    stacks = build(outdir, {"stage": STAGE, "lambda_deps_dir": str(root / "deps")})
-    stacks.app.synth()  # raises ValidationFailed on any unacknowledged cdk-nag finding
-    return stacks, outdir
-
-
-def _template(synthesized: tuple[Stacks, Path], which: str) -> dict[str, Any]:
-    stacks, outdir = synthesized
-    stack = getattr(stacks, which)
-    template: dict[str, Any] = json.loads((outdir / f"{stack.stack_name}.template.json").read_text())
-    return template
-
-
-def _resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
-    return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
-
-
-def _all_templates(synthesized: tuple[Stacks, Path]) -> list[dict[str, Any]]:
-    return [_template(synthesized, which) for which in ("stateful", "stateless", "site")]
-
-
-def test_cdk_nag_finds_nothing(synthesized: tuple[Stacks, Path]) -> None:
-    report = json.loads((synthesized[1] / "validation-report.json").read_text())
+def test_cdk_nag_finds_nothing(synthesized: Synthesized) -> None:
+    report = json.loads((synthesized.outdir / "validation-report.json").read_text())
     violations = [v["ruleName"] for plugin in report["pluginReports"] for v in plugin["violations"]]
     assert violations == []
 
 
-def test_cfn_lint_is_clean(synthesized: tuple[Stacks, Path]) -> None:
-    templates = sorted(str(p) for p in synthesized[1].glob("*.template.json"))
+def test_cfn_lint_is_clean(synthesized: Synthesized) -> None:
+    templates = sorted(str(p) for p in synthesized.outdir.glob("*.template.json"))
     config = Path(__file__).resolve().parents[2] / "deploy" / "cfnlintrc.yaml"
     result = subprocess.run(
         [str(Path(sys.executable).parent / "cfn-lint"), "--config-file", str(config), "--", *templates],
@@ -76,8 +57,8 @@ def _key_schema(schema: list[dict[str, str]]) -> list[dict[str, str]]:
 
 
 @pytest.mark.parametrize(("model", "name"), [(UserModel, NAMES.users_table), (TaskModel, NAMES.tasks_table)])
-def test_tables_match_the_backend_models(synthesized: tuple[Stacks, Path], model: Any, name: str) -> None:
-    tables = _resources(_template(synthesized, "stateful"), "AWS::DynamoDB::GlobalTable")
+def test_tables_match_the_backend_models(synthesized: Synthesized, model: Any, name: str) -> None:
+    tables = resources(synthesized.template("stateful"), "AWS::DynamoDB::GlobalTable")
     (table,) = [t["Properties"] for t in tables.values() if t["Properties"]["TableName"] == name]
     expected = model._get_schema()
     assert _key_schema(table["KeySchema"]) == _key_schema(expected["key_schema"])
@@ -101,8 +82,8 @@ def test_tasks_table_has_the_documented_indexes() -> None:
     }
 
 
-def test_user_pool_follows_the_backend(synthesized: tuple[Stacks, Path]) -> None:
-    template = Template.from_json(_template(synthesized, "stateful"))
+def test_user_pool_follows_the_backend(synthesized: Synthesized) -> None:
+    template = Template.from_json(synthesized.template("stateful"))
     policy = PASSWORD_POLICY.to_cognito()
     template.has_resource_properties(
         "AWS::Cognito::UserPool",
@@ -128,103 +109,59 @@ def test_user_pool_follows_the_backend(synthesized: tuple[Stacks, Path]) -> None
     )
 
 
-def _statements(template: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    for resource in template["Resources"].values():
-        if resource["Type"] == "AWS::IAM::Policy":
-            yield from resource["Properties"]["PolicyDocument"]["Statement"]
-        if resource["Type"] == "AWS::IAM::Role":
-            for policy in resource["Properties"].get("Policies", []):
-                yield from policy["PolicyDocument"]["Statement"]
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def test_no_wildcard_actions_and_no_wildcard_data_resources(synthesized: tuple[Stacks, Path]) -> None:
-    statements = [s for t in _all_templates(synthesized) for s in _statements(t)]
-    assert statements
-    for statement in statements:
-        actions = _as_list(statement["Action"])
+def test_no_wildcard_actions_and_no_wildcard_data_resources(synthesized: Synthesized) -> None:
+    found = [s for t in synthesized.all_templates() for s in statements(t)]
+    assert found
+    for statement in found:
+        actions = as_list(statement["Action"])
         assert not any(a == "*" or a.endswith(":*") for a in actions), statement
         if any(a.startswith(("dynamodb:", "cognito-idp:", "s3:")) for a in actions):
-            resources = [json.dumps(r) for r in _as_list(statement["Resource"])]
-            assert not any(r == '"*"' or ("/*" in r and "index" in r) for r in resources), statement
+            targets = [json.dumps(r) for r in as_list(statement["Resource"])]
+            assert not any(r == '"*"' or ("/*" in r and "index" in r) for r in targets), statement
 
 
-def _role_of(template: dict[str, Any], function_logical_id: str) -> str:
-    return str(template["Resources"][function_logical_id]["Properties"]["Role"]["Fn::GetAtt"][0])
-
-
-def _actions_of_role(template: dict[str, Any], role: str) -> set[str]:
-    actions: set[str] = set()
-    for resource in _resources(template, "AWS::IAM::Policy").values():
-        if {"Ref": role} in resource["Properties"]["Roles"]:
-            for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
-                actions.update(_as_list(statement["Action"]))
-    return actions
-
-
-def test_each_function_has_its_own_least_privilege_role(synthesized: tuple[Stacks, Path]) -> None:
-    stateless = _template(synthesized, "stateless")
-    functions = _resources(stateless, "AWS::Lambda::Function")
+def test_each_function_has_its_own_least_privilege_role(synthesized: Synthesized) -> None:
+    stateless = synthesized.template("stateless")
+    functions = resources(stateless, "AWS::Lambda::Function")
     by_handler = {f["Properties"]["Handler"]: logical for logical, f in functions.items()}
-    api = _actions_of_role(stateless, _role_of(stateless, by_handler["backend.handlers.api.lambda_handler"]))
-    auth = _actions_of_role(stateless, _role_of(stateless, by_handler["backend.handlers.authorizer.lambda_handler"]))
+    api = actions_of_role(stateless, role_of(stateless, by_handler["backend.handlers.api.lambda_handler"]))
+    auth = actions_of_role(stateless, role_of(stateless, by_handler["backend.handlers.authorizer.lambda_handler"]))
     assert {"cognito-idp:AdminGetUser", "cognito-idp:AdminDeleteUser", "dynamodb:Query"} <= api
     assert not any(a.startswith(("dynamodb:", "cognito-idp:")) for a in auth)
-    stateful = _template(synthesized, "stateful")
-    (trigger,) = _resources(stateful, "AWS::Lambda::Function")
-    trigger_actions = _actions_of_role(stateful, _role_of(stateful, trigger))
+    stateful = synthesized.template("stateful")
+    (trigger,) = resources(stateful, "AWS::Lambda::Function")
+    trigger_actions = actions_of_role(stateful, role_of(stateful, trigger))
     assert not any(a.startswith("cognito-idp:") for a in trigger_actions)
     assert "dynamodb:PutItem" in trigger_actions
-    roles = [_role_of(stateless, f) for f in functions]
+    roles = [role_of(stateless, f) for f in functions]
     assert len(set(roles)) == len(roles)
 
 
-def test_lambdas_are_python312_arm64_traced(synthesized: tuple[Stacks, Path]) -> None:
-    functions = [
-        f["Properties"]
-        for t in _all_templates(synthesized)
-        for f in _resources(t, "AWS::Lambda::Function").values()
-        if str(f["Properties"].get("Handler", "")).startswith("backend.handlers.")
-    ]
-    assert {f["Handler"].split(".")[2] for f in functions} == {"api", "authorizer", "cognito_triggers"}
-    for function in functions:
-        assert function["Runtime"] == "python3.12"
-        assert function["Architectures"] == ["arm64"]
-        assert function["TracingConfig"] == {"Mode": "Active"}
-        assert function["Environment"]["Variables"]["TMP_STAGE"] == STAGE
-        assert {"TMP_REGION", "TMP_USER_POOL_ID", "TMP_USER_POOL_CLIENT_ID", "TMP_APP_URL"} <= set(
-            function["Environment"]["Variables"]
-        )
-
-
 def _paths(template: dict[str, Any]) -> dict[str, str]:
-    resources = _resources(template, "AWS::ApiGateway::Resource")
+    api_resources = resources(template, "AWS::ApiGateway::Resource")
     paths: dict[str, str] = {}
 
     def path_of(logical: str) -> str:
         if logical not in paths:
-            parent = resources[logical]["Properties"]["ParentId"]
+            parent = api_resources[logical]["Properties"]["ParentId"]
             prefix = path_of(parent["Ref"]) if "Ref" in parent else ""
-            paths[logical] = f"{prefix}/{resources[logical]['Properties']['PathPart']}"
+            paths[logical] = f"{prefix}/{api_resources[logical]['Properties']['PathPart']}"
         return paths[logical]
 
-    for logical in resources:
+    for logical in api_resources:
         path_of(logical)
     return paths
 
 
-def test_authorizer_on_every_method_but_the_public_paths(synthesized: tuple[Stacks, Path]) -> None:
-    stateless = _template(synthesized, "stateless")
+def test_authorizer_on_every_method_but_the_public_paths(synthesized: Synthesized) -> None:
+    stateless = synthesized.template("stateless")
     paths = _paths(stateless)
-    (authorizer,) = _resources(stateless, "AWS::ApiGateway::Authorizer").values()
+    (authorizer,) = resources(stateless, "AWS::ApiGateway::Authorizer").values()
     assert authorizer["Properties"]["Type"] == "TOKEN"
     assert authorizer["Properties"]["AuthorizerResultTtlInSeconds"] > 0
     public = {f"/api{p}" for p in PUBLIC_PATHS}
     seen_public = set()
-    for method in _resources(stateless, "AWS::ApiGateway::Method").values():
+    for method in resources(stateless, "AWS::ApiGateway::Method").values():
         props = method["Properties"]
         path = paths[props["ResourceId"]["Ref"]] if "Ref" in props["ResourceId"] else "/"
         if path in public:
@@ -238,8 +175,8 @@ def test_authorizer_on_every_method_but_the_public_paths(synthesized: tuple[Stac
     assert "/api/{proxy+}" in paths.values()
 
 
-def test_gateway_errors_use_the_api_error_shape(synthesized: tuple[Stacks, Path]) -> None:
-    responses = _resources(_template(synthesized, "stateless"), "AWS::ApiGateway::GatewayResponse")
+def test_gateway_errors_use_the_api_error_shape(synthesized: Synthesized) -> None:
+    responses = resources(synthesized.template("stateless"), "AWS::ApiGateway::GatewayResponse")
     by_type = {r["Properties"]["ResponseType"]: r["Properties"] for r in responses.values()}
     assert {"UNAUTHORIZED", "ACCESS_DENIED"} <= set(by_type)
     for props in by_type.values():
@@ -249,8 +186,8 @@ def test_gateway_errors_use_the_api_error_shape(synthesized: tuple[Stacks, Path]
     assert by_type["ACCESS_DENIED"]["StatusCode"] == "403"
 
 
-def test_stage_is_throttled_traced_and_logged(synthesized: tuple[Stacks, Path]) -> None:
-    template = Template.from_json(_template(synthesized, "stateless"))
+def test_stage_is_throttled_traced_and_logged(synthesized: Synthesized) -> None:
+    template = Template.from_json(synthesized.template("stateless"))
     template.has_resource_properties(
         "AWS::ApiGateway::Stage",
         {
@@ -268,8 +205,8 @@ def test_stage_is_throttled_traced_and_logged(synthesized: tuple[Stacks, Path]) 
     )
 
 
-def test_site_bucket_is_private_behind_cloudfront_oac(synthesized: tuple[Stacks, Path]) -> None:
-    site = _template(synthesized, "site")
+def test_site_bucket_is_private_behind_cloudfront_oac(synthesized: Synthesized) -> None:
+    site = synthesized.template("site")
     template = Template.from_json(site)
     template.has_resource_properties(
         "AWS::S3::Bucket",
@@ -285,9 +222,9 @@ def test_site_bucket_is_private_behind_cloudfront_oac(synthesized: tuple[Stacks,
         },
     )
     template.resource_count_is("AWS::CloudFront::OriginAccessControl", 1)
-    (distribution,) = _resources(site, "AWS::CloudFront::Distribution").values()
+    (distribution,) = resources(site, "AWS::CloudFront::Distribution").values()
     config = distribution["Properties"]["DistributionConfig"]
-    assert [b["PathPattern"] for b in config["CacheBehaviors"]] == ["/api/*"]
+    assert {b["PathPattern"] for b in config["CacheBehaviors"]} == {"/api/*", "/_event*", "/_upload*", "/ping"}
     assert {r["ErrorCode"]: r["ResponsePagePath"] for r in config["CustomErrorResponses"]} == {
         403: "/404.html",
         404: "/404.html",
@@ -339,3 +276,11 @@ def test_acknowledgements_need_a_reason() -> None:
 
     with pytest.raises(ValueError, match="reason"):
         acknowledge(cdk.Stack(cdk.App(), "S"), "SQS3", reason=" ")
+
+
+def test_usage_plan_covers_the_stage(synthesized: Synthesized) -> None:
+    stateless = synthesized.template("stateless")
+    (plan,) = resources(stateless, "AWS::ApiGateway::UsagePlan").values()
+    assert plan["Properties"]["Throttle"] == {"BurstLimit": 200, "RateLimit": 100}
+    (stage,) = plan["Properties"]["ApiStages"]
+    assert "Ref" in stage["Stage"]

@@ -1,0 +1,161 @@
+"""Attachments: the private bucket the browser uploads to (presigned POST) and the processor Lambda it triggers.
+
+Bucket and processor share a stack because S3 checks the notification's target when the bucket is created: the
+bucket's native ``ObjectCreated`` notification (the S3 event shape the handler reads) is written directly on the
+bucket (no custom-resource Lambda), and depends on the Lambda permission, whose source ARN is built from the
+bucket's fixed name (``ResourceNames.attachments_bucket``) so nothing refers back to the bucket.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
+from aws_cdk import aws_s3 as s3
+from constructs import Construct, IConstruct
+
+from deploy.stacks import functions
+from deploy.stacks.nag import acknowledge
+from deploy.stacks.naming import ResourceNames, attachments_cors_rule, tasks_table_schema
+
+UPLOAD_PREFIX = "users/"
+THUMBNAIL_PREFIX = "thumbnails/"
+
+
+def acknowledge_object_prefixes(role: IConstruct, bucket_name: str, *, reason: str) -> None:
+    """IAM5 on ``<bucket>/users/*`` and ``<bucket>/thumbnails/*``: object-level grants on our two prefixes."""
+    for prefix in (UPLOAD_PREFIX, THUMBNAIL_PREFIX):
+        acknowledge(role, f"IAM5[Resource::arn:<AWS::Partition>:s3:::{bucket_name}/{prefix}*]", reason=reason)
+
+
+class AttachmentsStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        stage: str,
+        users_table: dynamodb.ITableV2,
+        tasks_table: dynamodb.ITableV2,
+        deps_layer: lambda_.ILayerVersion,
+        environment: dict[str, str],
+        app_origins: list[str],
+        deletion_protection: bool,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        names = ResourceNames(stage)
+        bucket_name = self.bucket_name = names.attachments_bucket
+        bucket_arn = f"arn:{self.partition}:s3:::{bucket_name}"
+
+        self.dead_letter_queue = functions.dead_letter_queue(self, "ProcessorFailures")
+        self.processor = functions.backend_function(
+            self,
+            "AttachmentProcessorFn",
+            handler="backend.handlers.attachments.handler",
+            layer=deps_layer,
+            environment=environment,
+            memory_size=1024,
+            timeout=Duration.seconds(60),
+        )
+        # S3 invokes asynchronously: two retries, then the event goes to the on-failure queue.
+        functions.live(self.processor).configure_async_invoke(
+            retry_attempts=2,
+            max_event_age=Duration.hours(6),
+            on_failure=destinations.SqsDestination(self.dead_letter_queue),
+        )
+        self.processor.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetObject", "s3:DeleteObject"], resources=[f"{bucket_arn}/{UPLOAD_PREFIX}*"]
+            )
+        )
+        self.processor.add_to_role_policy(
+            iam.PolicyStatement(actions=["s3:PutObject"], resources=[f"{bucket_arn}/{THUMBNAIL_PREFIX}*"])
+        )
+        assert self.processor.role is not None
+        acknowledge_object_prefixes(
+            self.processor.role,
+            bucket_name,
+            reason=(
+                "The processor reads/deletes any new upload under users/ and writes its thumbnail under "
+                "thumbnails/: keys are only known per event; the grants stop at these prefixes."
+            ),
+        )
+        functions.grant_table(self.processor, users_table, [], functions.TABLE_READ_WRITE)
+        functions.grant_table(
+            self.processor, tasks_table, [i.name for i in tasks_table_schema().indexes], functions.TABLE_READ_WRITE
+        )
+        permission = lambda_.CfnPermission(
+            self,
+            "S3InvokesProcessor",
+            action="lambda:InvokeFunction",
+            function_name=functions.live(self.processor).function_arn,
+            principal="s3.amazonaws.com",
+            source_arn=bucket_arn,
+            source_account=self.account,
+        )
+
+        access_logs = s3.Bucket(
+            self,
+            "AccessLogs",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(90))],
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        acknowledge(
+            access_logs,
+            "S1",
+            reason="This is the attachments bucket's access-log bucket itself; logging it would recurse.",
+        )
+        cors = attachments_cors_rule(app_origins)
+        self.bucket = s3.Bucket(
+            self,
+            "Bucket",
+            bucket_name=bucket_name,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            versioned=True,
+            server_access_logs_bucket=access_logs,
+            server_access_logs_prefix="attachments/",
+            # The browser uploads with a presigned POST from the app's origin and downloads with presigned GETs.
+            # The same rule the local bootstrap puts on the emulated bucket (backend/local/bootstrap.py).
+            cors=[
+                s3.CorsRule(
+                    allowed_methods=[s3.HttpMethods(m) for m in cors["AllowedMethods"]],
+                    allowed_origins=cors["AllowedOrigins"],
+                    allowed_headers=cors["AllowedHeaders"],
+                    exposed_headers=cors["ExposeHeaders"],
+                    max_age=cors["MaxAgeSeconds"],
+                )
+            ],
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="abort-incomplete-uploads", abort_incomplete_multipart_upload_after=Duration.days(1)
+                ),
+                s3.LifecycleRule(id="expire-old-versions", noncurrent_version_expiration=Duration.days(30)),
+            ],
+            removal_policy=RemovalPolicy.RETAIN if deletion_protection else RemovalPolicy.DESTROY,
+        )
+        cfn_bucket = self.bucket.node.default_child
+        assert isinstance(cfn_bucket, s3.CfnBucket)
+        cfn_bucket.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
+            lambda_configurations=[
+                s3.CfnBucket.LambdaConfigurationProperty(
+                    event="s3:ObjectCreated:*",
+                    function=functions.live(self.processor).function_arn,
+                    filter=s3.CfnBucket.NotificationFilterProperty(
+                        s3_key=s3.CfnBucket.S3KeyFilterProperty(
+                            rules=[s3.CfnBucket.FilterRuleProperty(name="prefix", value=UPLOAD_PREFIX)]
+                        )
+                    ),
+                )
+            ]
+        )
+        cfn_bucket.node.add_dependency(permission)

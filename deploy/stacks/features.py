@@ -1,0 +1,242 @@
+"""The feature Lambdas next to the API: reminders (EventBridge Scheduler, SES, SNS SMS) and analytics (Tasks stream).
+
+Contracts fixed by the lead (handler modules land with their features):
+
+- ``backend.handlers.reminders.handler``: invoked by one-off schedules in the group ``ResourceNames.schedule_group``
+  through a scheduler role that may only invoke it. Env: the ``TMP_*`` settings, ``TMP_REMINDER_TARGET_ARN`` (its
+  own ARN, built from its fixed name to avoid a cycle), ``TMP_SCHEDULER_ROLE_ARN``, ``TMP_LINK_SIGNING_SECRET``.
+- ``backend.handlers.analytics.handler``: the Tasks table's stream (batches of 100, bisect on error, partial batch
+  failures, 3 retries, then the on-failure queue); ``backend.handlers.analytics.recompute_handler``: daily.
+
+``TMP_LINK_SIGNING_SECRET`` is injected as a CloudFormation dynamic reference to the generated Secrets Manager
+secret: the value is never in the template or the repository, the app reads a plain setting, and the secret's ARN
+(``TMP_LINK_SIGNING_SECRET_ARN``, with read access) is there for a later switch to reading it at cold start (the
+resolved value is visible to whoever may read the function's configuration).
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, Stack, Token
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as events_targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as event_sources
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_ses as ses
+
+from deploy.stacks import functions
+from deploy.stacks.attachments import THUMBNAIL_PREFIX, UPLOAD_PREFIX, acknowledge_object_prefixes
+from deploy.stacks.nag import acknowledge
+from deploy.stacks.naming import APP_SLUG, notifications_table_schema, tasks_table_schema
+
+NOTIFICATION_INDEXES = [i.name for i in notifications_table_schema().indexes]
+USERS_READ = ("dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query")
+SCHEDULE_ACTIONS = (
+    "scheduler:CreateSchedule",
+    "scheduler:UpdateSchedule",
+    "scheduler:DeleteSchedule",
+    "scheduler:GetSchedule",
+)
+STREAM_READ = (
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:ListStreams",
+)
+PRESIGN_REASON = (
+    "Object keys are per user and per upload (users/<user id>/...): the api signs URLs for keys under our two "
+    "prefixes of the attachments bucket only; ownership of a key is checked by the service before signing."
+)
+SMS_REASON = (
+    "Only two actions that have no resource to scope to: sns:Publish straight to a phone number (SMS) and "
+    "scheduler:ListSchedules (no resource-level permissions; the adapter always passes our GroupName)."
+)
+
+
+class Features:
+    """Builds the reminders and analytics resources on ``stack`` and grants the api Lambda what it needs."""
+
+    def __init__(
+        self,
+        stack: Stack,
+        *,
+        stage: str,
+        environment: dict[str, str],
+        deps_layer: lambda_.ILayerVersion,
+        users_table: dynamodb.ITableV2,
+        tasks_table: dynamodb.ITableV2,
+        notifications_table: dynamodb.ITableV2,
+        schedule_group_name: str,
+        link_signing_secret: secretsmanager.ISecret,
+        link_signing_secret_name: str,
+        ses_identity: str,
+    ) -> None:
+        self.stack = stack
+        self.users_table = users_table
+        self.tasks_table = tasks_table
+        self.notifications_table = notifications_table
+        self.link_signing_secret = link_signing_secret
+        self.schedules_arn = (
+            f"arn:{stack.partition}:scheduler:{stack.region}:{stack.account}:schedule/{schedule_group_name}/*"
+        )
+
+        # --- SES identity (domain or address from context ``ses_identity``) --------------------------------
+        identity = ses.Identity.email(ses_identity) if "@" in ses_identity else ses.Identity.domain(ses_identity)
+        self.email_identity = ses.EmailIdentity(stack, "MailIdentity", identity=identity)
+        self.identity_arn = f"arn:{stack.partition}:ses:{stack.region}:{stack.account}:identity/{ses_identity}"
+
+        # --- Reminders ---------------------------------------------------------------------------------------
+        reminders_name = f"{APP_SLUG}-{stage}-reminders"
+        self.reminders_arn = (
+            f"arn:{stack.partition}:lambda:{stack.region}:{stack.account}:function:{reminders_name}"
+            f":{functions.LIVE_ALIAS}"
+        )
+        self.scheduler_role = iam.Role(
+            stack,
+            "SchedulerRole",
+            assumed_by=iam.ServicePrincipal(
+                "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}
+            ),
+            description="EventBridge Scheduler: may only invoke the reminders Lambda",
+            inline_policies={
+                "InvokeReminders": iam.PolicyDocument(
+                    statements=[iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[self.reminders_arn])]
+                )
+            },
+        )
+        self.scheduling_environment = {
+            "TMP_REMINDER_TARGET_ARN": self.reminders_arn,
+            "TMP_SCHEDULER_ROLE_ARN": self.scheduler_role.role_arn,
+            # The From address of reminder/digest e-mails: the identity itself, or no-reply@ its domain.
+            "TMP_EMAIL_SENDER": ses_identity if "@" in ses_identity else f"no-reply@{ses_identity}",
+        }
+        self.secret_environment = {
+            # By name: a plain dynamic reference, resolved by CloudFormation at deploy time (no import inside it).
+            "TMP_LINK_SIGNING_SECRET": f"{{{{resolve:secretsmanager:{link_signing_secret_name}:SecretString:::}}}}",
+            "TMP_LINK_SIGNING_SECRET_ARN": link_signing_secret.secret_arn,
+        }
+        self.reminders = functions.backend_function(
+            stack,
+            "RemindersFn",
+            handler="backend.handlers.reminders.handler",
+            function_name=reminders_name,
+            layer=deps_layer,
+            environment={**environment, **self.scheduling_environment, **self.secret_environment},
+            memory_size=512,
+            timeout=Duration.seconds(30),
+        )
+        self._grant_messaging(self.reminders)
+        self._grant_scheduling(self.reminders)
+        link_signing_secret.grant_read(self.reminders)
+        functions.grant_table(self.reminders, users_table, [], functions.TABLE_READ_WRITE)
+        functions.grant_table(self.reminders, notifications_table, NOTIFICATION_INDEXES, functions.TABLE_READ_WRITE)
+        functions.grant_table(
+            self.reminders, tasks_table, [i.name for i in tasks_table_schema().indexes], functions.TABLE_READ_WRITE
+        )
+
+        # --- Analytics ---------------------------------------------------------------------------------------
+        self.analytics_failures = functions.dead_letter_queue(stack, "AnalyticsStreamFailures")
+        self.analytics = functions.backend_function(
+            stack,
+            "AnalyticsFn",
+            handler="backend.handlers.analytics.handler",
+            layer=deps_layer,
+            environment=environment,
+            memory_size=512,
+            timeout=Duration.seconds(60),
+        )
+        stream_arn = tasks_table.table_stream_arn
+        assert stream_arn is not None, "the Tasks table must have a stream"
+        lambda_.EventSourceMapping(
+            stack,
+            "AnalyticsStream",
+            target=functions.live(self.analytics),
+            event_source_arn=stream_arn,
+            starting_position=lambda_.StartingPosition.LATEST,
+            batch_size=100,
+            max_batching_window=Duration.seconds(5),
+            bisect_batch_on_error=True,
+            report_batch_item_failures=True,
+            retry_attempts=3,
+            max_record_age=Duration.days(1),
+            on_failure=event_sources.SqsDlq(self.analytics_failures),
+        )
+        self.analytics.add_to_role_policy(iam.PolicyStatement(actions=list(STREAM_READ), resources=[stream_arn]))
+        # The user's time zone (local days of the aggregates) comes from the Users table: read only.
+        functions.grant_table(self.analytics, users_table, [], USERS_READ)
+        functions.grant_table(
+            self.analytics, tasks_table, [i.name for i in tasks_table_schema().indexes], functions.TABLE_READ_WRITE
+        )
+        self.recompute = functions.backend_function(
+            stack,
+            "AnalyticsRecomputeFn",
+            handler="backend.handlers.analytics.recompute_handler",
+            layer=deps_layer,
+            environment=environment,
+            memory_size=512,
+            timeout=Duration.minutes(5),
+        )
+        functions.grant_table(
+            self.recompute, tasks_table, [i.name for i in tasks_table_schema().indexes], functions.TABLE_READ_WRITE
+        )
+        functions.grant_table(self.recompute, users_table, [], USERS_READ)
+        self.recompute_failures = functions.dead_letter_queue(stack, "AnalyticsRecomputeFailures")
+        events.Rule(
+            stack,
+            "AnalyticsDaily",
+            description="Daily recomputation of the task statistics",
+            schedule=events.Schedule.cron(minute="15", hour="3"),
+            targets=[
+                events_targets.LambdaFunction(
+                    functions.live(self.recompute), retry_attempts=2, dead_letter_queue=self.recompute_failures
+                )
+            ],
+        )
+
+    def _grant_messaging(self, function: lambda_.IFunction) -> None:
+        function.add_to_role_policy(
+            iam.PolicyStatement(actions=["ses:SendEmail", "ses:SendRawEmail"], resources=[self.identity_arn])
+        )
+        function.add_to_role_policy(iam.PolicyStatement(actions=["sns:Publish"], resources=["*"]))
+        assert function.role is not None
+        acknowledge(function.role, "IAM5[Resource::*]", reason=SMS_REASON)
+
+    def _grant_scheduling(self, function: lambda_.IFunction) -> None:
+        function.add_to_role_policy(iam.PolicyStatement(actions=list(SCHEDULE_ACTIONS), resources=[self.schedules_arn]))
+        # The adapter lists a task's schedules by name prefix (always with GroupName); ListSchedules has no
+        # resource-level permissions.
+        function.add_to_role_policy(iam.PolicyStatement(actions=["scheduler:ListSchedules"], resources=["*"]))
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["iam:PassRole"],
+                resources=[self.scheduler_role.role_arn],
+                conditions={"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}},
+            )
+        )
+        assert function.role is not None
+        region = "<AWS::Region>" if Token.is_unresolved(self.stack.region) else self.stack.region
+        group = self.schedules_arn.rsplit("/", 2)[1]
+        acknowledge(
+            function.role,
+            f"IAM5[Resource::arn:<AWS::Partition>:scheduler:{region}:<AWS::AccountId>:schedule/{group}/*]",
+            reason="Schedules are created per task at run time; the statement is scoped to our schedule group.",
+        )
+
+    def grant_api(self, api: lambda_.IFunction, attachments_bucket_name: str) -> None:
+        """What the api Lambda needs for the features: schedules, notifications, presigned URLs, SMS/e-mail."""
+        self._grant_messaging(api)
+        self._grant_scheduling(api)
+        self.link_signing_secret.grant_read(api)
+        functions.grant_table(api, self.notifications_table, NOTIFICATION_INDEXES, functions.TABLE_READ_WRITE)
+        # Presigned POST (upload) / GET (download) / delete are signed with these rights, on our prefixes only.
+        bucket_arn = f"arn:{self.stack.partition}:s3:::{attachments_bucket_name}"
+        api.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
+                resources=[f"{bucket_arn}/{UPLOAD_PREFIX}*", f"{bucket_arn}/{THUMBNAIL_PREFIX}*"],
+            )
+        )
+        assert api.role is not None
+        acknowledge_object_prefixes(api.role, attachments_bucket_name, reason=PRESIGN_REASON)

@@ -1,0 +1,250 @@
+"""Alarms, the dashboard and the budget: everything that tells an operator something is wrong (or costs too much).
+
+Alarms (all to one SNS topic, e-mailed to the context's ``alarm_email`` when set): API 5xx rate and p95 latency,
+errors and throttles of every Lambda, read/write throttles of every table, the depth of every dead-letter queue,
+the Reflex backend's target 5xx, unhealthy tasks and memory.
+The dashboard adds the business metrics the backend emits with Powertools (namespace ``TaskManagerPro``,
+dimension ``service=taskmanager-pro``). An AWS Budgets cost budget (context ``budget_amount``, USD/month)
+notifies the same topic at 80 % actual and 100 % forecast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_budgets as budgets
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from deploy.stacks.functions import METRICS_NAMESPACE, SERVICE_NAME
+from deploy.stacks.reflex_backend import ReflexBackendStack
+
+BUSINESS_METRICS = (
+    "TasksCreated",
+    "TasksCompleted",
+    "RemindersSent",
+    "RemindersFailed",
+    "UploadsAccepted",
+    "UploadsRejected",
+    "SignUps",
+)
+API_5XX_RATE_PERCENT = 5
+API_P95_LATENCY_MS = 2000
+LAMBDA_ERRORS_PER_5_MIN = 5
+PERIOD = Duration.minutes(5)
+
+
+def business_search(metric_name: str) -> str:
+    """A metric math expression summing ``metric_name`` of our service over all its dimension sets."""
+    query = f'Namespace="{METRICS_NAMESPACE}" MetricName="{metric_name}" service="{SERVICE_NAME}"'
+    return f"SUM(SEARCH('{query}', 'Sum', 3600))"
+
+
+class ObservabilityStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        stage: str,
+        api: apigw.RestApi,
+        functions: Sequence[tuple[str, lambda_.IFunction]],
+        tables: Sequence[tuple[str, dynamodb.ITableV2]],
+        dead_letter_queues: Sequence[tuple[str, sqs.IQueue]],
+        alarm_email: str | None,
+        budget_amount: float,
+        reflex: ReflexBackendStack | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        # A customer-managed key: CloudWatch and Budgets cannot publish to a topic under the AWS-managed SNS key.
+        key = kms.Key(self, "AlarmTopicKey", enable_key_rotation=True, description="Alarm topic encryption")
+        for service in ("cloudwatch.amazonaws.com", "budgets.amazonaws.com"):
+            key.add_to_resource_policy(
+                iam.PolicyStatement(
+                    actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                    principals=[iam.ServicePrincipal(service)],
+                    resources=["*"],  # in a key policy, "*" is this key
+                )
+            )
+        self.topic = sns.Topic(
+            self, "AlarmTopic", display_name=f"TaskManager Pro alarms ({stage})", master_key=key, enforce_ssl=True
+        )
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                actions=["sns:Publish"],
+                principals=[iam.ServicePrincipal("budgets.amazonaws.com")],
+                resources=[self.topic.topic_arn],
+                conditions={"StringEquals": {"aws:SourceAccount": self.account}},
+            )
+        )
+        if alarm_email:
+            self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
+        action = cw_actions.SnsAction(self.topic)
+        self.alarms: list[cloudwatch.Alarm] = []
+
+        def alarm(construct_id: str, metric: cloudwatch.IMetric, threshold: float, description: str) -> None:
+            created = cloudwatch.Alarm(
+                self,
+                construct_id,
+                metric=metric,
+                threshold=threshold,
+                evaluation_periods=3,
+                datapoints_to_alarm=2,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                alarm_description=description,
+            )
+            created.add_alarm_action(action)
+            created.add_ok_action(action)
+            self.alarms.append(created)
+
+        api_requests = api.metric_count(period=PERIOD, statistic="Sum")
+        api_5xx = api.metric_server_error(period=PERIOD, statistic="Sum")
+        api_5xx_rate = cloudwatch.MathExpression(
+            expression="IF(requests > 0, 100 * errors / requests, 0)",
+            using_metrics={"requests": api_requests, "errors": api_5xx},
+            label="API 5xx rate (%)",
+            period=PERIOD,
+        )
+        api_p95 = api.metric_latency(period=PERIOD, statistic="p95")
+        alarm("Api5xxRate", api_5xx_rate, API_5XX_RATE_PERCENT, f"API 5xx responses >= {API_5XX_RATE_PERCENT} %")
+        alarm("ApiLatencyP95", api_p95, API_P95_LATENCY_MS, f"API p95 latency >= {API_P95_LATENCY_MS} ms")
+
+        for name, function in functions:
+            alarm(
+                f"{name}Errors",
+                function.metric_errors(period=PERIOD, statistic="Sum"),
+                LAMBDA_ERRORS_PER_5_MIN,
+                f"{name} Lambda: >= {LAMBDA_ERRORS_PER_5_MIN} errors in 5 minutes",
+            )
+            alarm(
+                f"{name}Throttles",
+                function.metric_throttles(period=PERIOD, statistic="Sum"),
+                1,
+                f"{name} Lambda: throttled invocations",
+            )
+        table_throttles: list[cloudwatch.IMetric] = []
+        for name, table in tables:
+            for kind in ("ReadThrottleEvents", "WriteThrottleEvents"):
+                metric = cloudwatch.Metric(
+                    namespace="AWS/DynamoDB",
+                    metric_name=kind,
+                    dimensions_map={"TableName": table.table_name},
+                    period=PERIOD,
+                    statistic="Sum",
+                    label=f"{name} {kind}",
+                )
+                table_throttles.append(metric)
+                alarm(f"{name}{kind}", metric, 1, f"{name} table: {kind}")
+        dlq_depths: list[cloudwatch.IMetric] = []
+        for name, queue in dead_letter_queues:
+            metric = queue.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum", label=name)
+            dlq_depths.append(metric)
+            alarm(f"{name}Depth", metric, 1, f"{name}: failed events waiting for a redrive")
+
+        reflex_metrics: list[cloudwatch.IMetric] = []
+        if reflex is not None:
+            target_5xx = reflex.alb.metrics.http_code_target(
+                elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=PERIOD, statistic="Sum"
+            )
+            unhealthy = reflex.target_group.metrics.unhealthy_host_count(period=PERIOD, statistic="Maximum")
+            memory = reflex.service.metric_memory_utilization(period=PERIOD, statistic="Average")
+            cpu = reflex.service.metric_cpu_utilization(period=PERIOD, statistic="Average")
+            alarm("ReflexTarget5xx", target_5xx, 10, "Reflex backend: >= 10 5xx responses in 5 minutes")
+            alarm("ReflexUnhealthyTasks", unhealthy, 1, "Reflex backend: a task fails its /ping health check")
+            alarm("ReflexMemory", memory, 85, "Reflex backend: memory >= 85 % (CPU autoscaling does not cover it)")
+            reflex_metrics = [target_5xx, unhealthy, cpu, memory]
+
+        # Summed over every dimension set of the service: some emitters add their own dimension (reminders add
+        # ``kind``), and a plain metric (or a {schema} search) only matches the exact set {service}.
+        business = [
+            cloudwatch.MathExpression(
+                expression=business_search(metric_name),
+                label=metric_name,
+                period=Duration.hours(1),
+            )
+            for metric_name in BUSINESS_METRICS
+        ]
+        self.dashboard = cloudwatch.Dashboard(
+            self,
+            "Dashboard",
+            dashboard_name=f"{SERVICE_NAME}-{stage}",
+            default_interval=Duration.days(7),
+            widgets=[
+                [
+                    cloudwatch.GraphWidget(title="Business (per hour)", left=business, width=24),
+                ],
+                [
+                    cloudwatch.GraphWidget(title="API requests and 5xx", left=[api_requests, api_5xx], width=8),
+                    cloudwatch.GraphWidget(title="API 5xx rate (%)", left=[api_5xx_rate], width=8),
+                    cloudwatch.GraphWidget(title="API latency p95 (ms)", left=[api_p95], width=8),
+                ],
+                [
+                    cloudwatch.GraphWidget(
+                        title="Lambda errors",
+                        left=[f.metric_errors(period=PERIOD, label=n) for n, f in functions],
+                        width=8,
+                    ),
+                    cloudwatch.GraphWidget(
+                        title="Lambda throttles",
+                        left=[f.metric_throttles(period=PERIOD, label=n) for n, f in functions],
+                        width=8,
+                    ),
+                    cloudwatch.GraphWidget(
+                        title="Lambda duration p95",
+                        left=[f.metric_duration(period=PERIOD, statistic="p95", label=n) for n, f in functions],
+                        width=8,
+                    ),
+                ],
+                [
+                    cloudwatch.GraphWidget(title="DynamoDB throttles", left=table_throttles, width=12),
+                    cloudwatch.GraphWidget(title="Dead-letter queues", left=dlq_depths, width=12),
+                ],
+                [
+                    cloudwatch.GraphWidget(
+                        title="Reflex backend (ALB 5xx, unhealthy, CPU %, memory %)", left=reflex_metrics, width=24
+                    )
+                ],
+                [cloudwatch.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24)],
+            ],
+        )
+
+        budgets.CfnBudget(
+            self,
+            "MonthlyBudget",
+            budget=budgets.CfnBudget.BudgetDataProperty(
+                budget_name=f"{SERVICE_NAME}-{stage}-monthly",
+                budget_type="COST",
+                time_unit="MONTHLY",
+                budget_limit=budgets.CfnBudget.SpendProperty(amount=budget_amount, unit="USD"),
+            ),
+            notifications_with_subscribers=[
+                budgets.CfnBudget.NotificationWithSubscribersProperty(
+                    notification=budgets.CfnBudget.NotificationProperty(
+                        notification_type=notification_type,
+                        comparison_operator="GREATER_THAN",
+                        threshold=threshold,
+                        threshold_type="PERCENTAGE",
+                    ),
+                    subscribers=[
+                        budgets.CfnBudget.SubscriberProperty(subscription_type="SNS", address=self.topic.topic_arn)
+                    ],
+                )
+                for notification_type, threshold in (("ACTUAL", 80), ("FORECASTED", 100))
+            ],
+        )
+        CfnOutput(self, "AlarmTopicArn", value=self.topic.topic_arn)
+        CfnOutput(self, "DashboardName", value=f"{SERVICE_NAME}-{stage}")

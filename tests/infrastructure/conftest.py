@@ -1,0 +1,38 @@
+"""One offline synth of the whole CDK app for the session (~30-60 s): every infrastructure test reads it."""
+
+from __future__ import annotations
+
+import pytest
+
+from deploy.app import build
+from tests.infrastructure.synth import STAGE, Synthesized
+
+
+@pytest.fixture(scope="session")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    root = tmp_path_factory.mktemp("cdk")
+    # An empty stand-in for the Lambda layer directory (`make synth` builds the real one).
+    (root / "deps" / "python").mkdir(parents=True)
+    outdir = root / "cdk.out"
+    stacks = build(outdir, {"stage": STAGE, "lambda_deps_dir": str(root / "deps")})
+    stacks.app.synth()  # raises ValidationFailed on any unacknowledged cdk-nag finding
+    return Synthesized(stacks, outdir)
+
+
+DOMAIN_CONTEXT = {
+    "domain_name": "tasks.example.com",
+    "hosted_zone_id": "Z0123456789ABCDEFGHIJ",
+    "hosted_zone_name": "example.com",
+}
+OPTIONS_CONTEXT = {**DOMAIN_CONTEXT, "replica_regions": "eu-west-1,us-west-2"}
+
+
+@pytest.fixture(scope="session")
+def synthesized_with_options(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """The same app with the optional context (custom domain, table replicas): a second synth for those tests."""
+    root = tmp_path_factory.mktemp("cdk-domain")
+    (root / "deps" / "python").mkdir(parents=True)
+    outdir = root / "cdk.out"
+    stacks = build(outdir, {"stage": STAGE, "lambda_deps_dir": str(root / "deps"), **OPTIONS_CONTEXT})
+    stacks.app.synth()
+    return Synthesized(stacks, outdir)

@@ -1,0 +1,323 @@
+"""Feature resources (contracts fixed by the lead): Notifications table, Tasks stream/TTL, reminders (Scheduler, SES,
+SNS, signed links), attachments bucket + processor, analytics on the Tasks stream, optional replicas."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_cdk.assertions import Match, Template
+
+from backend.adapters.notifications import NotificationModel, PhoneCodeModel, TaskRemindersModel
+from backend.adapters.task_store import TaskModel
+from backend.names import ResourceNames
+from tests.infrastructure.synth import (
+    STAGE,
+    Synthesized,
+    as_list,
+    function_by_handler,
+    resources,
+    role_of,
+    statements_of_role,
+)
+
+NAMES = ResourceNames(STAGE)
+REMINDERS = "backend.handlers.reminders.handler"
+ANALYTICS = "backend.handlers.analytics.handler"
+RECOMPUTE = "backend.handlers.analytics.recompute_handler"
+PROCESSOR = "backend.handlers.attachments.handler"
+API = "backend.handlers.api.lambda_handler"
+
+
+def _table(synthesized: Synthesized, name: str) -> dict[str, Any]:
+    tables = resources(synthesized.template("stateful"), "AWS::DynamoDB::GlobalTable").values()
+    (table,) = [t["Properties"] for t in tables if t["Properties"]["TableName"] == name]
+    return dict(table)
+
+
+def _grants(template: dict[str, Any], handler: str) -> dict[str, set[str]]:
+    """action -> the resources (as JSON strings) the function's role may use it on."""
+    grants: dict[str, set[str]] = {}
+    for statement in statements_of_role(template, role_of(template, function_by_handler(template, handler))):
+        for action in as_list(statement["Action"]):
+            grants.setdefault(action, set()).update(json.dumps(r) for r in as_list(statement["Resource"]))
+    return grants
+
+
+def _live(template: dict[str, Any], handler: str) -> str:
+    """The logical id of the function's ``live`` alias."""
+    function = function_by_handler(template, handler)
+    (alias,) = [
+        k
+        for k, v in resources(template, "AWS::Lambda::Alias").items()
+        if v["Properties"]["FunctionName"] == {"Ref": function}
+    ]
+    return alias
+
+
+def _function(template: dict[str, Any], handler: str) -> dict[str, Any]:
+    props: dict[str, Any] = template["Resources"][function_by_handler(template, handler)]["Properties"]
+    return props
+
+
+def test_notifications_table_follows_its_models(synthesized: Synthesized) -> None:
+    table = _table(synthesized, NAMES.notifications_table)
+    for model in (NotificationModel, TaskRemindersModel, PhoneCodeModel):
+        expected = model._get_schema()
+        assert sorted(table["KeySchema"], key=lambda k: k["KeyType"]) == sorted(
+            expected["key_schema"], key=lambda k: k["KeyType"]
+        )
+    assert table["KeySchema"] == [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]  # the lead's contract
+    (index,) = table["GlobalSecondaryIndexes"]
+    (wanted,) = NotificationModel._get_schema()["global_secondary_indexes"]
+    assert index["IndexName"] == wanted["index_name"] == "by_unread"
+    assert sorted(index["KeySchema"], key=lambda k: k["KeyType"]) == sorted(
+        wanted["key_schema"], key=lambda k: k["KeyType"]
+    )
+    assert index["Projection"] == {"ProjectionType": "KEYS_ONLY"}
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["SSESpecification"]["SSEEnabled"] is True
+    (replica,) = table["Replicas"]
+    assert replica["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert replica["DeletionProtectionEnabled"] is True
+
+
+def test_tasks_table_streams_both_images_and_expires_items(synthesized: Synthesized) -> None:
+    table = _table(synthesized, NAMES.tasks_table)
+    assert table["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    # The same view the model declares (what the local emulator's stream gives the analytics Lambda).
+    assert TaskModel.Meta.stream_view_type == "NEW_AND_OLD_IMAGES"
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+
+
+def test_replica_regions_come_from_context(synthesized_with_options: Synthesized) -> None:
+    tables = resources(synthesized_with_options.template("stateful"), "AWS::DynamoDB::GlobalTable").values()
+    assert len(tables) == 3
+    for table in tables:
+        regions = sorted(r["Region"] for r in table["Properties"]["Replicas"])
+        assert regions == ["eu-west-1", "us-east-1", "us-west-2"]  # the primary + the context's
+        for replica in table["Properties"]["Replicas"]:
+            assert replica["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+
+
+def test_lambdas_are_python312_arm64_traced_with_powertools(synthesized: Synthesized) -> None:
+    functions = [
+        f["Properties"]
+        for t in synthesized.all_templates()
+        for f in resources(t, "AWS::Lambda::Function").values()
+        if str(f["Properties"].get("Handler", "")).startswith("backend.handlers.")
+    ]
+    assert {f["Handler"] for f in functions} == {
+        API,
+        "backend.handlers.authorizer.lambda_handler",
+        "backend.handlers.cognito_triggers.lambda_handler",
+        REMINDERS,
+        ANALYTICS,
+        RECOMPUTE,
+        PROCESSOR,
+    }
+    for function in functions:
+        assert function["Runtime"] == "python3.12"
+        assert function["Architectures"] == ["arm64"]
+        assert function["TracingConfig"] == {"Mode": "Active"}
+        variables = function["Environment"]["Variables"]
+        assert variables["POWERTOOLS_SERVICE_NAME"] == "taskmanager-pro"
+        assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "TaskManagerPro"
+        assert variables["TMP_STAGE"] == STAGE
+        assert {"TMP_REGION", "TMP_USER_POOL_ID", "TMP_USER_POOL_CLIENT_ID", "TMP_APP_URL"} <= set(variables)
+        assert "LoggingConfig" in function  # its own log group, with retention
+
+
+def test_schedule_group_and_a_scheduler_role_that_can_only_invoke_reminders(synthesized: Synthesized) -> None:
+    Template.from_json(synthesized.template("stateful")).has_resource_properties(
+        "AWS::Scheduler::ScheduleGroup", {"Name": NAMES.schedule_group}
+    )
+    stateless = synthesized.template("stateless")
+    roles = [
+        r["Properties"]
+        for r in resources(stateless, "AWS::IAM::Role").values()
+        if r["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"].get("Service")
+        == "scheduler.amazonaws.com"
+    ]
+    (role,) = roles
+    (policy,) = role["Policies"]
+    (statement,) = policy["PolicyDocument"]["Statement"]
+    assert statement["Action"] == "lambda:InvokeFunction"
+    # taskmanager-pro-ci-reminders, through its live alias
+    assert f"function:{NAMES.schedule_group}:live" in json.dumps(statement["Resource"])
+    reminders = _function(stateless, REMINDERS)
+    assert reminders["FunctionName"] == f"taskmanager-pro-{STAGE}-reminders"
+
+
+def test_reminders_function_env_and_grants(synthesized: Synthesized) -> None:
+    stateless = synthesized.template("stateless")
+    variables = _function(stateless, REMINDERS)["Environment"]["Variables"]
+    assert "function:taskmanager-pro-ci-reminders" in json.dumps(variables["TMP_REMINDER_TARGET_ARN"])
+    assert "SchedulerRole" in json.dumps(variables["TMP_SCHEDULER_ROLE_ARN"])
+    assert variables["TMP_LINK_SIGNING_SECRET"] == (
+        f"{{{{resolve:secretsmanager:taskmanager-pro-{STAGE}-link-signing:SecretString:::}}}}"
+    )
+    assert variables["TMP_EMAIL_SENDER"] == "no-reply@example.com"  # Settings.email_sender, from ses_identity
+    grants = _grants(stateless, REMINDERS)
+    assert grants["scheduler:ListSchedules"] == {'"*"'}  # no resource-level permissions for it
+    for table in ("TasksTable", "UsersTable", "NotificationsTable"):
+        assert any(table in r for r in grants["dynamodb:PutItem"]), table
+    assert {"ses:SendEmail", "ses:SendRawEmail", "sns:Publish", "secretsmanager:GetSecretValue"} <= set(grants)
+    assert all(":identity/" in r for r in grants["ses:SendEmail"])
+    for action in ("scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule"):
+        assert all(f"schedule/{NAMES.schedule_group}/*" in r for r in grants[action])
+    assert not any(a.startswith("s3:") for a in grants)
+
+
+def test_api_gets_the_feature_grants(synthesized: Synthesized) -> None:
+    stateless = synthesized.template("stateless")
+    grants = _grants(stateless, API)
+    for action in (
+        "scheduler:CreateSchedule",
+        "scheduler:UpdateSchedule",
+        "scheduler:DeleteSchedule",
+        "scheduler:GetSchedule",
+    ):
+        assert all(f"schedule/{NAMES.schedule_group}/*" in r for r in grants[action])
+    assert all("SchedulerRole" in r for r in grants["iam:PassRole"])
+    assert any("Notifications" in r for r in grants["dynamodb:Query"])
+    assert any("Notifications" in r and "/index/by_unread" in r for r in grants["dynamodb:Query"])
+    for action in ("s3:PutObject", "s3:GetObject", "s3:DeleteObject"):
+        assert {r.split(":::")[-1].rstrip('"]}') for r in grants[action]} == {
+            f"{NAMES.attachments_bucket}/users/*",
+            f"{NAMES.attachments_bucket}/thumbnails/*",
+        }
+    assert {"sns:Publish", "ses:SendEmail", "secretsmanager:GetSecretValue"} <= set(grants)
+    variables = _function(stateless, API)["Environment"]["Variables"]
+    assert {"TMP_REMINDER_TARGET_ARN", "TMP_SCHEDULER_ROLE_ARN", "TMP_LINK_SIGNING_SECRET"} <= set(variables)
+    # The authorizer gets none of it.
+    assert not any(
+        a.startswith(("s3:", "sns:", "ses:", "scheduler:", "iam:"))
+        for a in _grants(stateless, "backend.handlers.authorizer.lambda_handler")
+    )
+
+
+def test_ses_identity(synthesized: Synthesized) -> None:
+    Template.from_json(synthesized.template("stateless")).has_resource_properties(
+        "AWS::SES::EmailIdentity", {"EmailIdentity": "example.com"}
+    )
+
+
+def test_attachments_bucket_is_private_versioned_with_cors_and_lifecycle(synthesized: Synthesized) -> None:
+    attachments = synthesized.template("attachments")
+    buckets = resources(attachments, "AWS::S3::Bucket").values()
+    (bucket,) = [b["Properties"] for b in buckets if b["Properties"].get("BucketName") == NAMES.attachments_bucket]
+    assert bucket["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert "BucketEncryption" in bucket
+    (cors,) = bucket["CorsConfiguration"]["CorsRules"]
+    assert "POST" in cors["AllowedMethods"]
+    assert cors["AllowedOrigins"] == ["https://app.example.invalid"]
+    rules = {r["Id"]: r for r in bucket["LifecycleConfiguration"]["Rules"]}
+    assert rules["abort-incomplete-uploads"]["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}
+    assert rules["expire-old-versions"]["NoncurrentVersionExpiration"]["NoncurrentDays"] == 30
+    (configuration,) = bucket["NotificationConfiguration"]["LambdaConfigurations"]
+    assert configuration["Event"] == "s3:ObjectCreated:*"
+    assert configuration["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "users/"}]
+    assert configuration["Function"] == {"Ref": _live(attachments, PROCESSOR)}
+    # TLS only.
+    Template.from_json(attachments).has_resource_properties(
+        "AWS::S3::BucketPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})]
+                )
+            }
+        },
+    )
+
+
+def test_processor_size_grants_and_failure_destination(synthesized: Synthesized) -> None:
+    attachments = synthesized.template("attachments")
+    function = _function(attachments, PROCESSOR)
+    assert function["MemorySize"] == 1024
+    assert function["Timeout"] == 60
+    grants = _grants(attachments, PROCESSOR)
+    assert {r.split(":::")[-1].rstrip('"]}') for r in grants["s3:GetObject"] | grants["s3:DeleteObject"]} == {
+        f"{NAMES.attachments_bucket}/users/*"
+    }
+    assert {r.split(":::")[-1].rstrip('"]}') for r in grants["s3:PutObject"]} == {
+        f"{NAMES.attachments_bucket}/thumbnails/*"
+    }
+    assert "dynamodb:UpdateItem" in grants
+    (config,) = resources(attachments, "AWS::Lambda::EventInvokeConfig").values()
+    assert "OnFailure" in config["Properties"]["DestinationConfig"]
+    (permission,) = resources(attachments, "AWS::Lambda::Permission").values()
+    assert permission["Properties"]["Principal"] == "s3.amazonaws.com"
+    assert "SourceAccount" in permission["Properties"]
+
+
+def test_analytics_reads_the_tasks_stream_with_partial_failures(synthesized: Synthesized) -> None:
+    stateless = synthesized.template("stateless")
+    (mapping,) = resources(stateless, "AWS::Lambda::EventSourceMapping").values()
+    props = mapping["Properties"]
+    assert _live(stateless, ANALYTICS) in json.dumps(props["FunctionName"])
+    assert props["BatchSize"] == 100
+    assert props["BisectBatchOnFunctionError"] is True
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert 0 < props["MaximumRetryAttempts"] <= 10
+    assert "OnFailure" in props["DestinationConfig"]
+    assert "StreamArn" in json.dumps(props["EventSourceArn"])
+    grants = _grants(stateless, ANALYTICS)
+    assert {"dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:Query"} <= set(grants)
+    # Users: read only (the time zone of the user's local days).
+    assert any("UsersTable" in r for r in grants["dynamodb:GetItem"])
+    assert not any("UsersTable" in r for r in grants["dynamodb:PutItem"])
+    assert not any(a.startswith(("s3:", "ses:", "sns:")) for a in grants)
+
+
+def test_recompute_runs_daily(synthesized: Synthesized) -> None:
+    stateless = synthesized.template("stateless")
+    (rule,) = resources(stateless, "AWS::Events::Rule").values()
+    assert rule["Properties"]["ScheduleExpression"].startswith("cron(")
+    (target,) = rule["Properties"]["Targets"]
+    assert target["Arn"] == {"Ref": _live(stateless, RECOMPUTE)}
+    assert "DeadLetterConfig" in target
+    assert "dynamodb:Query" in _grants(stateless, RECOMPUTE)
+
+
+def test_dead_letter_queues_are_encrypted_and_tls_only(synthesized: Synthesized) -> None:
+    queues = [q for t in synthesized.all_templates() for q in resources(t, "AWS::SQS::Queue").values()]
+    assert len(queues) == 3
+    for queue in queues:
+        assert queue["Properties"]["SqsManagedSseEnabled"] is True
+        assert queue["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
+
+
+def test_every_trigger_invokes_a_live_alias_of_a_published_version(synthesized: Synthesized) -> None:
+    """Rollback = pointing ``live`` at the previous version: nothing may invoke $LATEST directly."""
+    for which in ("stateful", "attachments", "stateless"):
+        template = synthesized.template(which)
+        functions = [k for k, v in resources(template, "AWS::Lambda::Function").items() if "Handler" in v["Properties"]]
+        aliases = resources(template, "AWS::Lambda::Alias").values()
+        assert sorted(a["Properties"]["FunctionName"]["Ref"] for a in aliases) == sorted(functions)
+        for alias in aliases:
+            assert alias["Properties"]["Name"] == "live"
+            version = alias["Properties"]["FunctionVersion"]["Fn::GetAtt"][0]
+            assert template["Resources"][version]["Type"] == "AWS::Lambda::Version"
+        for permission in resources(template, "AWS::Lambda::Permission").values():
+            assert "Live" in json.dumps(permission["Properties"]["FunctionName"]), permission
+    stateless = synthesized.template("stateless")
+    for method in resources(stateless, "AWS::ApiGateway::Method").values():
+        assert _live(stateless, API) in json.dumps(method["Properties"]["Integration"]["Uri"])
+    (authorizer,) = resources(stateless, "AWS::ApiGateway::Authorizer").values()
+    assert _live(stateless, "backend.handlers.authorizer.lambda_handler") in json.dumps(authorizer["Properties"])
+    stateful = synthesized.template("stateful")
+    (pool,) = resources(stateful, "AWS::Cognito::UserPool").values()
+    trigger = _live(stateful, "backend.handlers.cognito_triggers.lambda_handler")
+    assert pool["Properties"]["LambdaConfig"]["PostConfirmation"] == {"Ref": trigger}
