@@ -59,7 +59,7 @@ class DeliveryPublic(BaseModel):
 
 class NotificationPublic(BaseModel):
     id: str
-    kind: Literal["reminder", "digest"]
+    kind: Literal["reminder", "digest", "weekly"]
     title: str
     body: str
     task_id: str | None

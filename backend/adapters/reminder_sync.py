@@ -117,7 +117,7 @@ class ReminderSyncingTaskStore:
 
 
 class DigestSyncingUsers:
-    """A ``UserRepository`` that keeps the user's digest schedule in step with the profile."""
+    """A ``UserRepository`` that keeps the user's digest and weekly-summary schedules in step with the profile."""
 
     def __init__(
         self, inner: UserRepository, *, scheduler: Schedules, on_timezone_change: Callable[[User], None] | None = None
@@ -139,6 +139,7 @@ class DigestSyncingUsers:
         changed = before is None or (
             (before.timezone, before.preferences.digest_enabled, before.preferences.digest_time)
             != (saved.timezone, p.digest_enabled, p.digest_time)
+            or before.preferences.weekly_summary != p.weekly_summary
         )
         if changed:
             try:

@@ -23,7 +23,7 @@ class Delivery:
 class Notification:
     id: str  # deterministic per occurrence: also the idempotency key (see domain/schedules.py)
     user_id: str
-    kind: Literal["reminder", "digest"]
+    kind: Literal["reminder", "digest", "weekly"]
     title: str
     body: str
     fire_at: datetime

@@ -18,7 +18,7 @@ import re
 from datetime import UTC, datetime, time
 from typing import Any, Literal
 
-Kind = Literal["reminder", "digest"]
+Kind = Literal["reminder", "digest", "weekly"]
 MAX_NAME = 64
 
 _AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
@@ -43,6 +43,16 @@ def quiet_name(name: str) -> str:
 
 def digest_name(user_id: str) -> str:
     return f"d-{user_id}"[:MAX_NAME]
+
+
+# The weekly summary (issue 8) goes out on Monday morning, local time. Its schedule is a daily cron like the
+# digest's (one expression shape for AWS and the local poller); the handler sends on Mondays only.
+WEEKLY_SUMMARY_AT = time(8, 0)
+WEEKLY_SUMMARY_WEEKDAY = 0  # Monday
+
+
+def weekly_name(user_id: str) -> str:
+    return f"w-{user_id}"[:MAX_NAME]
 
 
 def at_expression(instant: datetime) -> str:
@@ -101,3 +111,7 @@ def reminder_payload(
 
 def digest_payload(*, user_id: str) -> dict[str, Any]:
     return {"kind": "digest", "user_id": user_id}
+
+
+def weekly_payload(*, user_id: str) -> dict[str, Any]:
+    return {"kind": "weekly", "user_id": user_id}

@@ -1,7 +1,8 @@
 """The reminders Lambda: the target of every schedule in the reminders group (see ``backend.domain.schedules``).
 
 The payload's ``kind`` picks the use case: ``reminder`` (one reminder occurrence, a snooze or a delivery moved
-past quiet hours) or ``digest`` (a user's daily digest). Returns what happened, for logs and the local runtime.
+past quiet hours), ``digest`` (a user's daily digest) or ``weekly`` (the opt-in weekly summary, sent on Mondays).
+Returns what happened, for logs and the local runtime.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from backend.bootstrap import Dependencies, dependencies
+from backend.bootstrap import Dependencies, aggregates_store, dependencies
 from backend.observability import logger, metrics
 from backend.services import notify
 
@@ -37,6 +38,7 @@ def ports(deps: Dependencies) -> notify.Ports:
             api_url=settings.public_api_url,
             app_url=settings.app_url,
         ),
+        stats=aggregates_store(),
     )
 
 
@@ -49,6 +51,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         outcome = notify.deliver_reminder(event, ports=ports(deps), now=deps.clock())
     elif kind == "digest":
         outcome = notify.deliver_digest(event, ports=ports(deps), now=deps.clock())
+    elif kind == "weekly":
+        outcome = notify.deliver_weekly(event, ports=ports(deps), now=deps.clock())
     else:
         logger.warning("unknown schedule payload", extra={"kind": kind})
         return {"status": "ignored"}

@@ -166,6 +166,8 @@ def unsubscribe(*, users: UserRepository, token: str, secret: str, now: datetime
         raise links.InvalidLinkError("This link is not valid.", fields={"token": "is not valid"})
     if claims.scope == "digest":
         preferences, what = replace(user.preferences, digest_enabled=False), "the daily digest"
+    elif claims.scope == "weekly":
+        preferences, what = replace(user.preferences, weekly_summary=False), "the weekly summary"
     else:
         preferences, what = replace(user.preferences, email_notifications=False), "reminder emails"
     if preferences != user.preferences:

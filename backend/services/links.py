@@ -15,7 +15,7 @@ import jwt
 from backend.errors import DomainError
 
 Action = Literal["unsubscribe", "complete"]
-Scope = Literal["reminders", "digest"]
+Scope = Literal["reminders", "digest", "weekly"]
 ISSUER = "taskmanager-pro/links"
 TTL = {"unsubscribe": timedelta(days=90), "complete": timedelta(days=30)}
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
-from backend.adapters.ports import TaskStore, UserRepository
+from backend.adapters.ports import StatsStore, TaskStore, UserRepository
 from backend.domain import schedules
 from backend.domain.notifications import Delivery, Email, Notification, SendFailedError
 from backend.domain.reminders import deliver_at, reminder_instant, sms_text
@@ -23,6 +23,7 @@ from backend.services import links
 from backend.services.email_templates import digest_email, reminder_email
 from backend.services.notification_settings import quiet_hours, zone_of
 from backend.services.reminders import ReminderLists, Schedules, effective_reminders
+from backend.services.weekly_summary import build_weekly_summary
 
 Outcome = Literal["pending", "sent", "partial", "failed", "skipped", "stale", "duplicate", "deferred", "off"]
 DEFER_SLACK = timedelta(seconds=60)
@@ -59,6 +60,7 @@ class Ports:
     mailer: Mailer
     texter: Texter
     links: LinkConfig
+    stats: StatsStore | None = None  # the weekly summary's figures (aggregates of issue 8)
 
 
 def _when(task: Task, tz: ZoneInfo) -> str:
@@ -201,6 +203,47 @@ def deliver_digest(payload: dict[str, Any], *, ports: Ports, now: datetime) -> O
         lines=lines, open_url=f"{ports.links.app_url.rstrip('/')}/", unsubscribe_url=unsubscribe_url
     )
     email = Email(to=user.email, subject=subject, text=text, html=html, unsubscribe_url=unsubscribe_url)
+    note = _send_email(note, email, ports)
+    ports.inbox.record(note)
+    return note.status
+
+
+# --- the weekly summary (issue 8) -------------------------------------------------------------------
+def deliver_weekly(payload: dict[str, Any], *, ports: Ports, now: datetime) -> Outcome:
+    """The opt-in weekly summary: its schedule fires every morning, the email goes out on Mondays (local)."""
+    user = ports.users.get(str(payload["user_id"]))
+    if user is None or not user.preferences.weekly_summary or ports.stats is None:
+        return "off"
+    today = now.astimezone(zone_of(user)).date()
+    if today.weekday() != schedules.WEEKLY_SUMMARY_WEEKDAY:
+        return "skipped"
+    origin = schedules.weekly_name(user.id)
+    day = datetime.combine(today, datetime.min.time(), tzinfo=UTC)
+    token = links.sign(
+        links.LinkClaims(action="unsubscribe", user_id=user.id, scope="weekly"), secret=ports.links.secret, now=now
+    )
+    email = build_weekly_summary(
+        user,
+        users=ports.users,
+        stats=ports.stats,
+        tasks=ports.store,
+        app_url=ports.links.app_url,
+        unsubscribe_url=links.url(ports.links.api_url, "/links/unsubscribe", token),
+        now=now,
+    )
+    note = Notification(
+        id=schedules.notification_id(origin, day),
+        user_id=user.id,
+        kind="weekly",
+        title=email.subject,
+        body="Your weekly summary",
+        fire_at=now,
+        created_at=now,
+        origin=origin,
+        read=True,  # an email; the inbox keeps it for the record, not as news
+    )
+    if not ports.inbox.claim(note, now=now):
+        return "duplicate"
     note = _send_email(note, email, ports)
     ports.inbox.record(note)
     return note.status

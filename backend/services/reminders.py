@@ -190,19 +190,27 @@ def set_reminders(
     return planned(task, own=own, user=user, now=now)
 
 
-# --- the digest -------------------------------------------------------------------------------------
+# --- the digest and the weekly summary --------------------------------------------------------------------
 def sync_digest(user: User, *, scheduler: Schedules) -> None:
-    """One daily schedule per user at the chosen local time, while the digest is on."""
+    """The user's recurring emails: the daily digest at the chosen local time while it is on, and the weekly
+    summary's Monday-morning schedule while that is on (both in the user's time zone)."""
+    zone = zone_of(user).key
     name = schedules.digest_name(user.id)
-    if not user.preferences.digest_enabled:
+    if user.preferences.digest_enabled:
+        at = time.fromisoformat(user.preferences.digest_time)
+        scheduler.put_daily(name, at, zone, schedules.digest_payload(user_id=user.id))
+    else:
         scheduler.delete(name)
-        return
-    at = time.fromisoformat(user.preferences.digest_time)
-    scheduler.put_daily(name, at, zone_of(user).key, schedules.digest_payload(user_id=user.id))
+    weekly = schedules.weekly_name(user.id)
+    if user.preferences.weekly_summary:
+        scheduler.put_daily(weekly, schedules.WEEKLY_SUMMARY_AT, zone, schedules.weekly_payload(user_id=user.id))
+    else:
+        scheduler.delete(weekly)
 
 
 def digest_removed(user_id: str, *, scheduler: Schedules) -> None:
     scheduler.delete(schedules.digest_name(user_id))
+    scheduler.delete(schedules.weekly_name(user_id))
 
 
 def resync_user(

@@ -1,35 +1,26 @@
 """The weekly summary email (opt-in: ``preferences.weekly_summary``), built from the aggregates only.
 
-``weekly_summary`` is pure (figures -> subject, text, HTML); ``send_weekly_summary`` reads one user's aggregates
-and sends it. Scheduling (e.g. an EventBridge Scheduler entry per user, Monday 08:00 in their time zone, or a
-weekly rule paging users) belongs to the notifications feature; it only has to call ``send_weekly_summary``.
+``weekly_summary`` is pure (figures -> subject, text, HTML); ``build_weekly_summary`` reads one user's aggregates.
+Sending, exactly once, is the reminders Lambda's job (``services.notify.deliver_weekly``): a schedule per opted-in
+user fires on Monday morning in their time zone (``domain.schedules.weekly_name``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from html import escape
-from typing import Protocol
 
 from backend.adapters.ports import StatsStore, TaskStore, UserRepository
+from backend.domain.notifications import Email
 from backend.domain.stats import Report
+from backend.domain.users import User
 from backend.names import APP_DISPLAY_NAME
 from backend.services.stats import get_stats
 
 
-class Mailer(Protocol):
-    def send(self, *, to: str, subject: str, text: str, html: str) -> str: ...
-
-
-@dataclass(frozen=True)
-class Email:
-    subject: str
-    text: str
-    html: str
-
-
-def weekly_summary(report: Report, *, name: str, top_project: str | None, app_url: str) -> Email:
+def weekly_summary(
+    report: Report, *, to: str, name: str, top_project: str | None, app_url: str, unsubscribe_url: str
+) -> Email:
     """The email for one week of figures (pure)."""
     week = f"{report.start:%b %d} - {report.today:%b %d}"
     lines = [
@@ -53,37 +44,40 @@ def weekly_summary(report: Report, *, name: str, top_project: str | None, app_ur
         "",
         f"See all your statistics: {app_url.rstrip('/')}/stats",
         "",
-        "You can turn this email off in Settings.",
+        f"Stop these emails: {unsubscribe_url}",
     ]
     text = "\n".join(lines)
     items = "".join(f"<li>{escape(line[2:])}</li>" for line in lines if line.startswith("- "))
     html = (
         f"<p>Hi {escape(name)},</p><p>Your week in {APP_DISPLAY_NAME} ({escape(week)}):</p><ul>{items}</ul>"
         f'<p><a href="{escape(app_url.rstrip("/"))}/stats">See all your statistics</a></p>'
-        "<p>You can turn this email off in Settings.</p>"
+        f'<p><a href="{escape(unsubscribe_url)}">Stop these emails</a> (or turn them off in Settings).</p>'
     )
     subject = f"Your week: {report.completed} tasks completed"
-    return Email(subject=subject, text=text, html=html)
+    return Email(to=to, subject=subject, text=text, html=html, unsubscribe_url=unsubscribe_url)
 
 
-def send_weekly_summary(
-    user_id: str,
+def build_weekly_summary(
+    user: User,
     *,
     users: UserRepository,
     stats: StatsStore,
     tasks: TaskStore,
-    mailer: Mailer,
     app_url: str,
+    unsubscribe_url: str,
     now: datetime,
-) -> str | None:
-    """Send the summary of the last 7 days if the user opted in; the message id, or None when not sent."""
-    user = users.get(user_id)
-    if user is None or not user.preferences.weekly_summary:
-        return None
-    report = get_stats(store=stats, users=users, user_id=user_id, range_days=7, now=now).report
+) -> Email:
+    """The summary of the user's last 7 days, from the aggregates."""
+    report = get_stats(store=stats, users=users, user_id=user.id, range_days=7, now=now).report
     top_project = None
     if report.by_project:
         top_id = next(iter(report.by_project))
-        top_project = next((p.name for p in tasks.list_projects(user_id) if p.id == top_id), None)
-    email = weekly_summary(report, name=user.display_name, top_project=top_project, app_url=app_url)
-    return mailer.send(to=user.email, subject=email.subject, text=email.text, html=email.html)
+        top_project = next((p.name for p in tasks.list_projects(user.id) if p.id == top_id), None)
+    return weekly_summary(
+        report,
+        to=user.email,
+        name=user.display_name,
+        top_project=top_project,
+        app_url=app_url,
+        unsubscribe_url=unsubscribe_url,
+    )

@@ -79,7 +79,7 @@ def unsubscribe_page(token: Token) -> Response[str]:
         claims = links.verify(token, action="unsubscribe", secret=_secret())
     except links.InvalidLinkError as exc:
         return _page(400, "This link does not work", exc.message)
-    what = "the daily digest" if claims.scope == "digest" else "reminder emails"
+    what = {"digest": "the daily digest", "weekly": "the weekly summary"}.get(claims.scope or "", "reminder emails")
     return _page(
         200,
         "Unsubscribe?",
