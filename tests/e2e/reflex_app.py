@@ -121,3 +121,62 @@ def reflex_app(*, port: int, env: Mapping[str, str]) -> Iterator[RunningApp]:
     finally:
         _stop(process)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+# --- static export (issue 7): the frontend as files, the backend on a port of its own -------------------------
+EXPORT_TIMEOUT_SECONDS = 300.0
+
+
+def export_static_site(*, api_url: str, env: Mapping[str, str]) -> Path:
+    """``reflex export --frontend-only --no-zip`` in a fresh copy of the app; returns the exported directory.
+
+    ``api_url`` is baked into the export as where the browser finds the Reflex backend (as ``make export`` does).
+    The caller removes ``result.parents[2]`` (the temporary app copy) when done.
+    """
+    workdir = Path(tempfile.mkdtemp(prefix="taskmanager-export-"))
+    _copy_app(workdir)
+    command = [sys.executable, "-m", "reflex", "export", "--frontend-only", "--no-zip"]
+    environment = {**os.environ, **env, **reflex_environment(0), "REFLEX_API_URL": api_url}
+    done = subprocess.run(
+        command, cwd=workdir, env=environment, capture_output=True, timeout=EXPORT_TIMEOUT_SECONDS, check=False
+    )
+    if done.returncode != 0:
+        output = (done.stdout + done.stderr).decode(errors="replace")
+        raise RuntimeError(f"reflex export failed ({done.returncode}):\n{output[-4000:]}")
+    return workdir / ".web" / "build" / "client"
+
+
+@contextmanager
+def reflex_backend(*, port: int, env: Mapping[str, str]) -> Iterator[RunningApp]:
+    """Only the Reflex backend (websocket, ``/ping``, the local REST API at ``/api``) on ``port``, as on Fargate."""
+    workdir = Path(tempfile.mkdtemp(prefix="taskmanager-backend-"))
+    _copy_app(workdir)
+    log = workdir / "reflex.log"
+    url = f"http://localhost:{port}"
+    command = [sys.executable, "-m", "reflex", "run", "--env", "prod", "--backend-only", "--backend-port", str(port)]
+    started = time.monotonic()
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command,
+            cwd=workdir,
+            env={**os.environ, **env, **reflex_environment(port)},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        with httpx.Client(timeout=2.0) as client:
+            while True:
+                if process.poll() is not None:
+                    raise RuntimeError(f"reflex exited with {process.returncode}:\n{_tail(log)}")
+                with suppress(httpx.HTTPError):
+                    if client.get(f"{url}/ping").status_code == 200:
+                        break
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"reflex backend did not answer {url}/ping:\n{_tail(log)}")
+                time.sleep(0.25)
+        yield RunningApp(url=url, log=log, started_in_seconds=time.monotonic() - started)
+    finally:
+        _stop(process)
+        shutil.rmtree(workdir, ignore_errors=True)

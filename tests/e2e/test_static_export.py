@@ -1,0 +1,142 @@
+"""The static export really works (issue 7): ``reflex export --frontend-only`` served by a plain static file
+server, talking to a Reflex backend that runs on a port of its own (as S3 + CloudFront in front of Fargate).
+
+The static server answers like the CDK site stack's CloudFront distribution (deploy/stacks/site.py): ``/``
+is ``index.html``, any other path is the object of that exact key, and a missing key gets ``/404.html`` with
+status 404 (S3 behind OAC answers 403/404 for it; both map to the SPA fallback). So a deep link such as
+``/inbox`` is rendered by the client-side router from that fallback page.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import partial
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from backend.local.testing import LocalRun, free_port
+from scripts.export_size import ExportSize, describe, measure
+from tests.e2e.conftest import BROWSER_TIMEZONE, App
+from tests.e2e.reflex_app import RunningApp, export_static_site, reflex_backend
+from tests.e2e.test_tasks import chips, new_user, quick_add_input, ready, row, sign_in, toast
+
+pytestmark = pytest.mark.e2e
+
+SPA_FALLBACK = "404.html"  # CloudFront's error response page for 403/404 (deploy/stacks/site.py)
+SPA_FALLBACK_STATUS = HTTPStatus.NOT_FOUND
+JS_GZIP_BUDGET_BYTES = 5 * 1024 * 1024
+
+
+class CloudFrontLikeHandler(SimpleHTTPRequestHandler):
+    """Exact-key lookup like S3 behind CloudFront; a missing key gets the SPA fallback page."""
+
+    def send_head(self):  # type: ignore[no-untyped-def]  # the stdlib's own signature is untyped
+        key = unquote(urlsplit(self.path).path).lstrip("/") or "index.html"
+        target = (Path(self.directory) / key).resolve()
+        root = Path(self.directory).resolve()
+        if root not in target.parents or not target.is_file():
+            return self._fallback()
+        self.path = "/" + key
+        return super().send_head()
+
+    def _fallback(self):  # type: ignore[no-untyped-def]
+        body = (Path(self.directory) / SPA_FALLBACK).read_bytes()
+        self.send_response(SPA_FALLBACK_STATUS)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # quiet: no access log
+        return
+
+
+@dataclass(frozen=True)
+class StaticSite:
+    url: str
+    directory: Path
+    backend: RunningApp
+    size: ExportSize
+
+
+@pytest.fixture(scope="module")
+def static_site(local: LocalRun) -> Iterator[StaticSite]:
+    backend_port = free_port()
+    backend_url = f"http://localhost:{backend_port}"
+    site_port = free_port()
+    site_url = f"http://localhost:{site_port}"
+    env = {**local.env, "TMP_API_URL": f"{backend_url}/api", "TMP_APP_URL": site_url, "TMP_LOCAL_API": "1"}
+    started = time.monotonic()
+    with reflex_backend(port=backend_port, env=env) as backend:
+        directory = export_static_site(api_url=backend_url, env=env)
+        exported_in = time.monotonic() - started
+        handler = partial(CloudFrontLikeHandler, directory=str(directory))
+        server = ThreadingHTTPServer(("127.0.0.1", site_port), handler)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            size = measure(directory)
+            print(f"backend + export ready after {exported_in:.1f} s; {describe(size)}")
+            yield StaticSite(url=site_url, directory=directory, backend=backend, size=size)
+        finally:
+            server.shutdown()
+            server.server_close()
+            shutil.rmtree(directory.parents[2], ignore_errors=True)
+
+
+@pytest.fixture
+def site_page(browser: Browser, static_site: StaticSite) -> Iterator[Page]:
+    context = browser.new_context(
+        base_url=static_site.url, timezone_id=BROWSER_TIMEZONE, viewport={"width": 1280, "height": 800}
+    )
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_the_export_is_a_sane_static_site(static_site: StaticSite) -> None:
+    assert (static_site.directory / "index.html").is_file()
+    assert (static_site.directory / SPA_FALLBACK).is_file()
+    assert static_site.size.js_files > 0
+    assert 0 < static_site.size.js_gzip_bytes < JS_GZIP_BUDGET_BYTES
+    # The backend URL is baked in: the exported JS points at the backend's origin, not at the static site.
+    backend = static_site.backend.url
+    assert any(backend in path.read_text(errors="replace") for path in static_site.directory.rglob("*.js"))
+    with httpx.Client() as client:
+        assert client.get(f"{static_site.url}/").status_code == HTTPStatus.OK
+        deep = client.get(f"{static_site.url}/inbox")
+        assert deep.status_code == SPA_FALLBACK_STATUS
+        assert deep.text == (static_site.directory / SPA_FALLBACK).read_text()
+
+
+def test_sign_in_and_quick_add_on_the_static_site(site_page: Page, static_site: StaticSite) -> None:
+    user = new_user(App(url=static_site.backend.url))  # the REST API is mounted on the Reflex backend
+    page = site_page
+    sign_in(page, user)
+
+    quick_add_input(page).fill("Ship the static export p1")
+    expect(chips(page)).to_contain_text("Priority 1")  # the server parsed the line: the input is live
+    quick_add_input(page).press("Enter")
+    expect(toast(page, "Task added")).to_be_visible()
+    saved = user.api.list_tasks(q="Ship the static export", status="all").items
+    assert [task.title for task in saved] == ["Ship the static export"]
+
+    # A deep link served through the SPA fallback hydrates: still signed in, the task is in the Inbox.
+    page.goto("/inbox")
+    ready(page)
+    assert page.url == f"{static_site.url}/inbox"
+    expect(row(page, "Ship the static export")).to_be_visible()
+    page.reload()
+    ready(page)
+    expect(row(page, "Ship the static export")).to_be_visible()
