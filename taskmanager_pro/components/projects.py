@@ -205,32 +205,47 @@ def labels_section() -> rx.Component:
 
 
 # --- dialogs ---------------------------------------------------------------------------------
+def name_and_colour_fields(
+    kind: str, *, name: Any, set_name: Any, colour: Any, set_colour: Any
+) -> tuple[rx.Component, rx.Component]:
+    """The name input and colour picker that the project and label dialogs share (ids ``<kind>_name``)."""
+    return (
+        field(
+            "Name",
+            rx.input(
+                id=f"{kind}_name",
+                name=f"{kind}_name",
+                value=name,
+                on_change=set_name,
+                max_length=60,
+                auto_focus=True,
+                auto_complete="off",
+                size="3",
+                width="100%",
+            ),
+            control_id=f"{kind}_name",
+        ),
+        rx.vstack(
+            rx.text("Colour", size="2", weight="medium"),
+            color_picker(colour, set_colour, f"{kind.capitalize()} colour"),
+            spacing="1",
+            width="100%",
+        ),
+    )
+
+
 def project_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title(rx.cond(W.editing_project_id != "", "Edit project", "New project")),
             form(
                 rx.vstack(
-                    field(
-                        "Name",
-                        rx.input(
-                            id="project_name",
-                            name="project_name",
-                            value=W.project_name,
-                            on_change=W.set_project_name,
-                            max_length=60,
-                            auto_focus=True,
-                            auto_complete="off",
-                            size="3",
-                            width="100%",
-                        ),
-                        control_id="project_name",
-                    ),
-                    rx.vstack(
-                        rx.text("Colour", size="2", weight="medium"),
-                        color_picker(W.project_color, W.set_project_color, "Project colour"),
-                        spacing="1",
-                        width="100%",
+                    *name_and_colour_fields(
+                        "project",
+                        name=W.project_name,
+                        set_name=W.set_project_name,
+                        colour=W.project_color,
+                        set_colour=W.set_project_color,
                     ),
                     field(
                         "Sections (board columns)",
@@ -297,26 +312,12 @@ def label_dialog() -> rx.Component:
             rx.dialog.title(rx.cond(W.editing_label_id != "", "Edit label", "New label")),
             form(
                 rx.vstack(
-                    field(
-                        "Name",
-                        rx.input(
-                            id="label_name",
-                            name="label_name",
-                            value=W.label_name,
-                            on_change=W.set_label_name,
-                            max_length=60,
-                            auto_focus=True,
-                            auto_complete="off",
-                            size="3",
-                            width="100%",
-                        ),
-                        control_id="label_name",
-                    ),
-                    rx.vstack(
-                        rx.text("Colour", size="2", weight="medium"),
-                        color_picker(W.label_color, W.set_label_color, "Label colour"),
-                        spacing="1",
-                        width="100%",
+                    *name_and_colour_fields(
+                        "label",
+                        name=W.label_name,
+                        set_name=W.set_label_name,
+                        colour=W.label_color,
+                        set_colour=W.set_label_color,
                     ),
                     error_message(W.label_error),
                     rx.hstack(
