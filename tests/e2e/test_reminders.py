@@ -11,35 +11,13 @@ from datetime import time, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from backend.client import ApiClient, CognitoAuth, Tokens
+from backend.client import ApiClient
 from backend.client.api import TaskCreate
 from backend.local.testing import LocalRun
-from tests.e2e.conftest import BROWSER_TIMEZONE, App
-from tests.e2e.test_tasks import PASSWORD, User, ready, row, today
+from tests.e2e.conftest import App
+from tests.e2e.test_tasks import new_user, ready, row, sign_in, today
 
 pytestmark = pytest.mark.e2e
-
-
-def new_user(app: App) -> User:
-    email = f"remind-{uuid.uuid4().hex[:10]}@example.com"
-    auth = CognitoAuth(ApiClient(app.api_url).config())
-    before = app.outbox_size()
-    auth.sign_up(email, PASSWORD)
-    auth.confirm_sign_up(email, app.latest_code(email, after=before))
-    tokens = auth.sign_in(email, PASSWORD)
-    assert isinstance(tokens, Tokens)
-    api = ApiClient(app.api_url, tokens.access_token)
-    api.update_me({"timezone": BROWSER_TIMEZONE, "display_name": "Rosa"})
-    return User(email=email, api=api)
-
-
-def sign_in(page: Page, user: User) -> None:
-    page.goto("/sign-in")
-    expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_enabled()
-    page.get_by_label("Email", exact=True).fill(user.email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    ready(page)
 
 
 def test_reminder_added_in_the_panel_reaches_the_bell_inbox_and_outbox(page: Page, app: App, local: LocalRun) -> None:
