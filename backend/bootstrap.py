@@ -22,6 +22,7 @@ from backend.adapters.task_store import DynamoTaskStore
 from backend.config import Settings, get_settings
 from backend.domain.users import User
 from backend.services import reminders as reminder_service
+from backend.services import user_data
 
 
 def utcnow() -> datetime:
@@ -85,6 +86,19 @@ def aggregates_store() -> DynamoStatsStore:
     """Aggregates in the Tasks table (analytics Lambda, stats/export routes)."""
     settings = get_settings()
     return DynamoStatsStore(client=aws.client("dynamodb"), table=settings.names.tasks_table)
+
+
+def erase_user_data(user_id: str) -> int:
+    """Everything the user made (``user_data.delete_everything``), with this deployment's stores."""
+    deps = dependencies()
+    return user_data.delete_everything(
+        tasks=deps.tasks,
+        stats=aggregates_store(),
+        notifications=deps.notifications,
+        storage=deps.storage,
+        scheduler=deps.scheduler,
+        user_id=user_id,
+    )
 
 
 def reset() -> None:

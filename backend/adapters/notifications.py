@@ -373,3 +373,15 @@ class DynamoNotifications:
 
     def delete_phone_code(self, user_id: str) -> None:
         PhoneCodeModel(pk=user_pk(user_id), sk=PHONE).delete()
+
+    # --- everything of a user (delete my data / my account) ---
+    def erase_user(self, user_id: str) -> tuple[int, list[str]]:
+        """Delete every row of the user (inbox, reminder lists, phone code).
+
+        Returns how many rows went and the ids of the tasks that had a reminder list (their schedules may remain).
+        """
+        keys = [item.sk for item in NotificationModel.query(user_pk(user_id), attributes_to_get=["pk", "sk"])]
+        with NotificationModel.batch_write() as batch:
+            for sk in keys:
+                batch.delete(NotificationModel(pk=user_pk(user_id), sk=sk))
+        return len(keys), [sk.removeprefix(REMINDERS) for sk in keys if sk.startswith(REMINDERS)]

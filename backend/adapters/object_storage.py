@@ -67,3 +67,12 @@ class S3ObjectStorage:
             self._s3.delete_objects(
                 Bucket=self.bucket, Delete={"Objects": [{"Key": key} for key in keys], "Quiet": True}
             )
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Delete every object under ``prefix`` (a page of up to 1 000 keys per call); returns how many."""
+        deleted = 0
+        for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+            keys = [item["Key"] for item in page.get("Contents", [])]
+            self.delete(*keys)
+            deleted += len(keys)
+        return deleted

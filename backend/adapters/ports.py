@@ -135,6 +135,8 @@ class ObjectStorage(Protocol):
 
     def delete(self, *keys: str) -> None: ...
 
+    def delete_prefix(self, prefix: str) -> int: ...
+
 
 class StatsStore(Protocol):
     """Productivity aggregates and per-task contributions (see adapters/stats_store.py)."""

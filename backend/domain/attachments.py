@@ -128,6 +128,12 @@ def thumbnail_key(user_id: str, task_id: str, attachment_id: str) -> str:
     return f"{THUMBNAIL_PREFIX}{object_key(user_id, task_id, attachment_id)}"
 
 
+def user_prefixes(user_id: str) -> tuple[str, str]:
+    """Where all of a user's files live: their uploads and the thumbnails made of them."""
+    uploads = f"{UPLOAD_PREFIX}{user_id}/"
+    return uploads, f"{THUMBNAIL_PREFIX}{uploads}"
+
+
 _KEY = re.compile(
     r"^users/(?P<user>[0-9A-Za-z_-]{1,64})/tasks/(?P<task>[0-9A-Za-z_-]{1,40})/(?P<id>[0-9A-Za-z_-]{1,40})$"
 )

@@ -6,10 +6,12 @@ import csv
 import io
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from backend.adapters.ports import StatsStore, TaskStore
-from backend.domain.tasks import Label, Project, Task
+from backend.adapters.ports import ObjectStorage, StatsStore, TaskStore
+from backend.domain import attachments, schedules
+from backend.domain.tasks import Label, Project, Status, Task
+from backend.services.reminders import Schedules
 from backend.services.stats import all_tasks
 
 TASK_COLUMNS = (
@@ -129,6 +131,30 @@ def export_csv(*, store: TaskStore, user_id: str, part: str) -> str:
     return buffer.getvalue()
 
 
-def delete_everything(*, stats: StatsStore, user_id: str) -> int:
-    """Every task, project, label and statistic of the user (the account stays); how many items went."""
-    return stats.erase_user(user_id)
+class UserNotifications(Protocol):
+    def erase_user(self, user_id: str) -> tuple[int, list[str]]: ...
+
+
+def delete_everything(
+    *,
+    tasks: TaskStore,
+    stats: StatsStore,
+    notifications: UserNotifications,
+    storage: ObjectStorage,
+    scheduler: Schedules | None,
+    user_id: str,
+) -> int:
+    """Everything the user made: tasks, projects, labels, statistics, files, inbox and pending reminders (the
+    account itself is the caller's business). Returns how many items and files went. Safe to run again.
+    """
+    # Tasks whose reminders may be scheduled: open ones with a due date (the default reminder) and those with a list
+    # of their own. A schedule left behind would only fire into a missing task and be skipped, but it names the task.
+    pending = {task.id for task in all_tasks(tasks, user_id) if task.status is Status.OPEN and task.due_date}
+    rows, with_reminder_lists = notifications.erase_user(user_id)
+    pending.update(with_reminder_lists)
+    if scheduler is not None:
+        for task_id in sorted(pending):
+            for name in scheduler.names(schedules.reminder_prefix(task_id)):
+                scheduler.delete(name)
+    files = sum(storage.delete_prefix(prefix) for prefix in attachments.user_prefixes(user_id))
+    return stats.erase_user(user_id) + rows + files

@@ -238,5 +238,13 @@ class Features:
                 resources=[f"{bucket_arn}/{UPLOAD_PREFIX}*", f"{bucket_arn}/{THUMBNAIL_PREFIX}*"],
             )
         )
+        # "Delete my data / my account" lists the user's files to delete them: listing only under our two prefixes.
+        api.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["s3:ListBucket"],
+                resources=[bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{UPLOAD_PREFIX}*", f"{THUMBNAIL_PREFIX}*"]}},
+            )
+        )
         assert api.role is not None
         acknowledge_object_prefixes(api.role, attachments_bucket_name, reason=PRESIGN_REASON)

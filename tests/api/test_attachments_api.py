@@ -365,6 +365,21 @@ def test_delete_removes_object_thumbnail_and_row(alice: Caller, s3: Any) -> None
     assert_error_shape(alice.http.delete(f"/attachments/{done['id']}"), 404)
 
 
+@pytest.mark.parametrize("route", ["/data", "/me"])
+def test_deleting_my_data_or_my_account_deletes_my_files(caller: Callable[[], Caller], s3: Any, route: str) -> None:
+    me, other = caller(), caller()
+    mine = me.upload(me.task()["id"], "photo.png", "image/png", png())
+    theirs = other.upload(other.task()["id"], "photo.png", "image/png", png())
+    assert exists(s3, f"thumbnails/{key_of(me, mine)}")
+    assert me.http.delete(route).status_code == 204
+    assert not exists(s3, key_of(me, mine))
+    assert not exists(s3, f"thumbnails/{key_of(me, mine)}")
+    assert exists(s3, key_of(other, theirs))
+    assert exists(s3, f"thumbnails/{key_of(other, theirs)}")
+    if route == "/data":  # the account stays, with nothing stored
+        assert me.limits()["used_bytes"] == 0
+
+
 def test_deleting_a_task_deletes_its_attachments(alice: Caller, s3: Any) -> None:
     task = alice.task()
     used_before = alice.limits()["used_bytes"]

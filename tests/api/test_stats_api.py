@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -174,6 +174,38 @@ def test_delete_everything_keeps_the_account(
         assert http.get("/tasks", params={"status": "all"}).json()["items"] == []
         assert stats(http)["created"] == 0
         assert other.get(f"/tasks/{keep['id']}").status_code == 200
+
+
+def notification_rows(local: LocalRun, user_id: str) -> list[str]:
+    items = aws_client(local, "dynamodb").query(
+        TableName=ResourceNames("local").notifications_table,
+        KeyConditionExpression="pk = :p",
+        ExpressionAttributeValues={":p": {"S": f"USER#{user_id}"}},
+    )["Items"]
+    return [item["sk"]["S"] for item in items]
+
+
+def test_delete_everything_removes_the_inbox_and_pending_reminders(
+    local: LocalRun, api_url: str, make_user: Callable[[], SignedInUser]
+) -> None:
+    scheduler, group = aws_client(local, "scheduler"), ResourceNames("local").schedule_group
+    with client(api_url, make_user()) as http:
+        user_id = http.get("/me").json()["id"]
+        soon = add_task(http, due_date=(date.today() + timedelta(days=1)).isoformat(), due_time="10:00")
+        later = add_task(http, due_date=(date.today() + timedelta(days=6)).isoformat(), due_time="10:00")
+        for task in (soon, later):
+            put = http.put(f"/tasks/{task['id']}/reminders", json={"reminders": [{"minutes_before": 10}]})
+            assert put.status_code == 200, put.text
+        assert local.scheduler is not None
+        local.scheduler.fire_due(datetime.now(UTC) + timedelta(days=3))  # the first reminder: an inbox row
+        assert any(sk.startswith("N#") for sk in notification_rows(local, user_id))
+        assert scheduler.list_schedules(GroupName=group, NamePrefix=f"r-{later['id']}-")["Schedules"]
+
+        assert http.delete("/data").status_code == 204
+
+        assert notification_rows(local, user_id) == []
+        assert scheduler.list_schedules(GroupName=group, NamePrefix=f"r-{later['id']}-")["Schedules"] == []
+        assert http.get("/notifications").json()["items"] == []
 
 
 def test_deleting_the_account_deletes_its_data(

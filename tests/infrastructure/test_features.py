@@ -191,6 +191,8 @@ def test_api_gets_the_feature_grants(synthesized: Synthesized) -> None:
             f"{NAMES.attachments_bucket}/users/*",
             f"{NAMES.attachments_bucket}/thumbnails/*",
         }
+    # Listing (to delete a user's files) only on the bucket itself; the statement pins the prefixes.
+    assert {r.split(":::")[-1].rstrip('"]}') for r in grants["s3:ListBucket"]} == {NAMES.attachments_bucket}
     assert {"sns:Publish", "ses:SendEmail", "secretsmanager:GetSecretValue"} <= set(grants)
     variables = _function(stateless, API)["Environment"]["Variables"]
     assert {"TMP_REMINDER_TARGET_ARN", "TMP_SCHEDULER_ROLE_ARN", "TMP_LINK_SIGNING_SECRET"} <= set(variables)

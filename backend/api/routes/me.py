@@ -11,10 +11,10 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from backend.api.auth import caller_id
 from backend.api.openapi import AUTHENTICATED
 from backend.api.responses import documented, no_content
-from backend.bootstrap import aggregates_store, dependencies
+from backend.bootstrap import aggregates_store, dependencies, erase_user_data
 from backend.domain.users import User
 from backend.schemas import ProfilePublic, ProfileUpdate
-from backend.services import profiles, stats, user_data
+from backend.services import profiles, stats
 from backend.services.notification_settings import public_preferences
 
 router = APIGatewayRouter()
@@ -63,5 +63,5 @@ def delete_me() -> Response[None]:
     deps = dependencies()
     user_id = caller_id(router)
     profiles.delete_account(users=deps.users, identity=deps.identity, user_id=user_id)
-    user_data.delete_everything(stats=aggregates_store(), user_id=user_id)  # the account's tasks, lists, stats
+    erase_user_data(user_id)
     return no_content()

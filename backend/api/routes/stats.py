@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from backend.api.auth import caller_id
 from backend.api.openapi import AUTHENTICATED, ERRORS
 from backend.api.responses import documented, no_content
-from backend.bootstrap import aggregates_store, dependencies
+from backend.bootstrap import aggregates_store, dependencies, erase_user_data
 from backend.domain import stats as domain
 from backend.schemas import (
     ExportFormat,
@@ -142,5 +142,5 @@ def export(
     responses=documented(empty=True),
 )
 def delete_data() -> Response[None]:
-    user_data.delete_everything(stats=aggregates_store(), user_id=caller_id(router))
+    erase_user_data(caller_id(router))
     return no_content()
