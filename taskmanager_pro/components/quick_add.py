@@ -72,7 +72,10 @@ def quick_add_form(input_id: str, *, autofocus: bool = False) -> rx.Component:
                 type="submit",
                 size="3",
                 loading=QuickAddState.qa_busy,
-                disabled=QuickAddState.qa_busy | ~rx.State.is_hydrated | (QuickAddState.qa_text == ""),
+                # Not disabled while the state's text is still empty: the input's value reaches the state 300 ms
+                # after typing (debounce), and a disabled default button blocks Enter's implicit form submission.
+                # ``save`` ignores an empty line and parses text newer than the last parse.
+                disabled=QuickAddState.qa_busy | ~rx.State.is_hydrated,
             ),
             spacing="2",
             width="100%",

@@ -135,6 +135,17 @@ def test_quick_add_in_natural_language_lands_in_the_right_views(page: Page, app:
     quick_add_input(page).press("Enter")
     expect(toast(page, "Call mom")).to_be_visible()
 
+    # Enter right after typing, before the live parse has answered, still saves: the line is parsed on save.
+    quick_add_input(page).fill("Book the dentist in 3 days")
+    quick_add_input(page).press("Enter")
+    expect(toast(page, "Book the dentist")).to_be_visible()
+    expect(quick_add_input(page)).to_have_value("")
+    eventually(
+        lambda: task_titled(user, "Book the dentist")["due_date"] == today() + timedelta(days=3),
+        page,
+        "the task typed and saved at once was not saved with its date",
+    )
+
     # Not due today: neither is on Today. Both are in the Inbox, with their due chips.
     expect(row(page, "Call mom")).to_have_count(0)
     visit(page, "/inbox")
