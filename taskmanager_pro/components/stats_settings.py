@@ -73,7 +73,7 @@ def _download(label: str, kind: str) -> rx.Component:
 def data_section() -> rx.Component:
     return _card(
         "Your data",
-        "Download everything you keep here, or delete all your tasks, projects, labels and statistics "
+        "Download everything you keep here, or delete all your tasks, projects, labels, files and statistics "
         "(your account stays).",
         rx.flex(
             _download("Everything (JSON)", "json"),
@@ -90,8 +90,8 @@ def data_section() -> rx.Component:
             rx.alert_dialog.content(
                 rx.alert_dialog.title("Delete all your data?"),
                 rx.alert_dialog.description(
-                    "Every task, project, label and statistic is deleted for good; your account stays. "
-                    "Type DELETE to confirm."
+                    "Every task, project, label, attached file, notification and statistic is deleted for good; "
+                    "your account stays. Type DELETE to confirm."
                 ),
                 form(
                     rx.vstack(

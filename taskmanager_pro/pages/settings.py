@@ -237,7 +237,8 @@ def delete_section() -> rx.Component:
             rx.alert_dialog.content(
                 rx.alert_dialog.title("Delete your account?"),
                 rx.alert_dialog.description(
-                    "Your tasks, projects and settings are deleted for good. Type your email address to confirm."
+                    "Your tasks, projects, files, notifications and settings are deleted for good. "
+                    "Type your email address to confirm."
                 ),
                 form(
                     rx.vstack(
