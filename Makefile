@@ -51,8 +51,9 @@ browser:
 run: setup
 	$(UV) run --no-sync python -m backend.local run
 
+# One worker per CPU; tests that share a module's emulator (or the e2e app / the CDK synth) stay on one worker.
 test: setup browser
-	$(UV) run --no-sync pytest
+	$(UV) run --no-sync pytest -n auto --dist loadgroup
 
 test-fast: setup
 	$(UV) run --no-sync pytest -m "not e2e"

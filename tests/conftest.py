@@ -14,6 +14,19 @@ from backend.local.testing import LocalRun, free_port, local_aws, serve_local_ap
 
 PASSWORD = "Correct-Horse-9"
 
+# Tiers whose expensive fixtures are shared by every module in them (one Reflex app, one CDK synth).
+SHARED_FIXTURE_TIERS = ("e2e", "infrastructure")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep the tests that share fixtures on one xdist worker (``make test`` runs ``-n auto --dist loadgroup``):
+    a module's own emulator, or the whole tier for the browser and CDK tests; groups are spread across workers."""
+    for item in items:
+        parts = item.path.relative_to(config.rootpath).parts
+        tier = parts[1] if len(parts) > 2 else ""
+        group = tier if tier in SHARED_FIXTURE_TIERS else "/".join(parts)
+        item.add_marker(pytest.mark.xdist_group(group))
+
 
 @pytest.fixture(scope="module")
 def local() -> Iterator[LocalRun]:

@@ -1,7 +1,9 @@
 """Browser fixtures: the app on its own free port over its own local AWS, and headless Chromium.
 
-The app and its emulator live for one test module (like every other tier's ``local`` fixture): moto's
-backends are process-global, so an emulator outliving its module would share state with the next one.
+The app and its emulator live for the whole e2e package, not per module as in the other tiers: building and
+starting the prod-mode app takes ~45 s on 2 CPUs, once instead of once per module. Sharing is safe because every
+browser test signs up its own user and reads only that user's data (outbox, tasks, schedules). The emulator is
+still torn down when the package ends, before the next tier starts its own (moto's backends are process-global).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from backend.client import ApiClient
-from backend.local.testing import LocalRun, free_port
+from backend.local.testing import LocalRun, free_port, local_aws
 from tests.e2e.reflex_app import RunningApp, reflex_app
 
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
@@ -62,7 +64,14 @@ class App:
         return len(ApiClient(self.api_url).outbox())
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
+def local() -> Iterator[LocalRun]:
+    """One local AWS for the browser tests (overrides the per-module one of tests/conftest.py)."""
+    with local_aws(port=free_port()) as run:
+        yield run
+
+
+@pytest.fixture(scope="package")
 def running_app(local: LocalRun) -> Iterator[RunningApp]:
     port = free_port()
     url = f"http://localhost:{port}"
@@ -73,7 +82,7 @@ def running_app(local: LocalRun) -> Iterator[RunningApp]:
         yield running
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def app(running_app: RunningApp) -> App:
     return App(url=running_app.url)
 
