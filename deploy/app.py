@@ -6,7 +6,8 @@ cdk-nag 3 runs as a policy-validation plugin: any unacknowledged AwsSolutions fi
 ``reflex_backend_origin``, ``lambda_deps_dir``, ``reflex_min_tasks`` (default 2), ``reflex_max_tasks``
 (default 6), ``alarm_email`` (alarm topic subscription, none by default), ``budget_amount`` (USD/month, default 50),
 ``domain_name`` + ``hosted_zone_id`` + ``hosted_zone_name`` (+ ``certificate_arn`` outside us-east-1): custom domain,
-``ses_identity`` (sender domain or address; default the custom domain, else example.com), ``replica_regions``.
+``ses_identity`` (sender domain or address; default the custom domain, else example.com), ``replica_regions``,
+``sms_monthly_spend_limit`` (SNS SMS monthly cap, whole USD as a string, default "1").
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from cdk_nag import AwsSolutionsChecks
 
 from deploy.stacks import functions
 from deploy.stacks.attachments import AttachmentsStack
+from deploy.stacks.features import DEFAULT_SMS_MONTHLY_SPEND_LIMIT
 from deploy.stacks.functions import DEFAULT_DEPS_DIR, REPO_ROOT
 from deploy.stacks.naming import APP_SLUG
 from deploy.stacks.observability import ObservabilityStack
@@ -137,6 +139,9 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
         link_signing_secret_name=stateful.link_signing_secret_name,
         attachments_bucket_name=attachments.bucket_name,
         ses_identity=str(app.node.try_get_context("ses_identity") or (domain.domain_name if domain else "example.com")),
+        sms_monthly_spend_limit=str(
+            app.node.try_get_context("sms_monthly_spend_limit") or DEFAULT_SMS_MONTHLY_SPEND_LIMIT
+        ),
         env=env,
     )
     reflex = ReflexBackendStack(

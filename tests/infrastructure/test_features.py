@@ -4,13 +4,17 @@ SNS, signed links), attachments bucket + processor, analytics on the Tasks strea
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
+import pytest
 from aws_cdk.assertions import Match, Template
 
 from backend.adapters.notifications import NotificationModel, PhoneCodeModel, TaskRemindersModel
 from backend.adapters.task_store import TaskModel
 from backend.names import ResourceNames
+from deploy.app import build
+from tests.infrastructure.conftest import OPTIONS_CONTEXT
 from tests.infrastructure.synth import (
     STAGE,
     Synthesized,
@@ -207,6 +211,53 @@ def test_ses_identity(synthesized: Synthesized) -> None:
     )
 
 
+def _sms_preferences(template: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The SMS preferences custom resource's properties and its provider Lambda's properties."""
+    (resource,) = resources(template, "Custom::AWS").values()
+    provider = resource["Properties"]["ServiceToken"]["Fn::GetAtt"][0]
+    return resource["Properties"], template["Resources"][provider]["Properties"]
+
+
+def _sms_call(limit: str) -> dict[str, Any]:
+    return {
+        "service": "SNS",
+        "action": "setSMSAttributes",
+        "parameters": {"attributes": {"DefaultSMSType": "Transactional", "MonthlySpendLimit": limit}},
+        "physicalResourceId": {"id": "sns-sms-attributes"},
+    }
+
+
+def test_sms_preferences_are_set_on_create_and_update(synthesized: Synthesized) -> None:
+    stateless = synthesized.template("stateless")
+    props, provider = _sms_preferences(stateless)
+    assert json.loads(props["Create"]) == _sms_call("1")  # the context's default: AWS's own starting cap
+    assert json.loads(props["Update"]) == _sms_call("1")
+    assert "Delete" not in props  # account-wide settings: nothing to undo
+    assert props["InstallLatestAwsSdk"] is False
+    # The provider's own role: that one call (no resource-level permissions exist for it) and its own log group.
+    role = provider["Role"]["Fn::GetAtt"][0]
+    grants: dict[str, list[str]] = {}
+    for statement in statements_of_role(stateless, role):
+        for action in as_list(statement["Action"]):
+            grants.setdefault(action, []).extend(json.dumps(r) for r in as_list(statement["Resource"]))
+    assert grants.pop("sns:SetSMSAttributes") == ['"*"']
+    log_group = json.dumps({"Fn::GetAtt": [provider["LoggingConfig"]["LogGroup"]["Ref"], "Arn"]})
+    assert grants == {"logs:CreateLogStream": [log_group], "logs:PutLogEvents": [log_group]}
+
+
+def test_sms_monthly_spend_limit_comes_from_context(synthesized_with_options: Synthesized) -> None:
+    props, _ = _sms_preferences(synthesized_with_options.template("stateless"))
+    assert json.loads(props["Create"]) == _sms_call(OPTIONS_CONTEXT["sms_monthly_spend_limit"])
+    assert json.loads(props["Update"]) == _sms_call(OPTIONS_CONTEXT["sms_monthly_spend_limit"])
+
+
+def test_sms_monthly_spend_limit_must_be_whole_dollars(tmp_path: Path) -> None:
+    (tmp_path / "deps" / "python").mkdir(parents=True)
+    context = {"stage": STAGE, "lambda_deps_dir": str(tmp_path / "deps"), "sms_monthly_spend_limit": "1.50"}
+    with pytest.raises(ValueError, match="whole US dollars"):
+        build(tmp_path / "cdk.out", context)
+
+
 def test_attachments_bucket_is_private_versioned_with_cors_and_lifecycle(synthesized: Synthesized) -> None:
     attachments = synthesized.template("attachments")
     buckets = resources(attachments, "AWS::S3::Bucket").values()
@@ -303,7 +354,12 @@ def test_every_trigger_invokes_a_live_alias_of_a_published_version(synthesized: 
     """Rollback = pointing ``live`` at the previous version: nothing may invoke $LATEST directly."""
     for which in ("stateful", "attachments", "stateless"):
         template = synthesized.template(which)
-        functions = [k for k, v in resources(template, "AWS::Lambda::Function").items() if "Handler" in v["Properties"]]
+        # Our functions (CDK's custom-resource provider is invoked by CloudFormation itself, once per deploy).
+        functions = [
+            k
+            for k, v in resources(template, "AWS::Lambda::Function").items()
+            if str(v["Properties"].get("Handler", "")).startswith("backend.handlers.")
+        ]
         aliases = resources(template, "AWS::Lambda::Alias").values()
         assert sorted(a["Properties"]["FunctionName"]["Ref"] for a in aliases) == sorted(functions)
         for alias in aliases:
