@@ -7,7 +7,8 @@ cdk-nag 3 runs as a policy-validation plugin: any unacknowledged AwsSolutions fi
 (default 6), ``alarm_email`` (alarm topic subscription, none by default), ``budget_amount`` (USD/month, default 50),
 ``domain_name`` + ``hosted_zone_id`` + ``hosted_zone_name`` (+ ``certificate_arn`` outside us-east-1): custom domain,
 ``ses_identity`` (sender domain or address; default the custom domain, else example.com), ``replica_regions``,
-``sms_monthly_spend_limit`` (SNS SMS monthly cap, whole USD as a string, default "1").
+``sms_monthly_spend_limit`` (SNS SMS monthly cap, whole USD as a string, default "1"),
+``attachments_replica_bucket_arn`` (cross-region replication of the attachments to that existing bucket; default none).
 """
 
 from __future__ import annotations
@@ -121,6 +122,8 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
         ),
         app_origins=[app_url.rstrip("/")],
         deletion_protection=deletion_protection,
+        # An existing versioned bucket in another region (created by the operator: a stack cannot create one there).
+        replica_bucket_arn=app.node.try_get_context("attachments_replica_bucket_arn") or None,
         env=env,
     )
     stateless = StatelessStack(

@@ -293,6 +293,79 @@ def test_attachments_bucket_is_private_versioned_with_cors_and_lifecycle(synthes
     )
 
 
+def _partition_arn(suffix: str) -> dict[str, Any]:
+    return {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f":s3:::{suffix}"]]}
+
+
+def test_attachments_are_not_replicated_by_default(synthesized: Synthesized) -> None:
+    attachments = synthesized.template("attachments")
+    for bucket in resources(attachments, "AWS::S3::Bucket").values():
+        assert "ReplicationConfiguration" not in bucket["Properties"]
+    trusted = [r for r in resources(attachments, "AWS::IAM::Role").values() if "s3.amazonaws.com" in json.dumps(r)]
+    assert trusted == []
+
+
+def test_attachments_replication_to_the_context_bucket(synthesized_with_options: Synthesized) -> None:
+    attachments = synthesized_with_options.template("attachments")
+    replica = OPTIONS_CONTEXT["attachments_replica_bucket_arn"]
+    (bucket,) = [
+        b["Properties"]
+        for b in resources(attachments, "AWS::S3::Bucket").values()
+        if b["Properties"].get("BucketName") == NAMES.attachments_bucket
+    ]
+    replication = bucket["ReplicationConfiguration"]
+    role_id = replication["Role"]["Fn::GetAtt"][0]
+    assert replication["Rules"] == [
+        {
+            "Id": f"replicate-{prefix.rstrip('/')}",
+            "Priority": priority,
+            "Status": "Enabled",
+            "Filter": {"Prefix": prefix},
+            "DeleteMarkerReplication": {"Status": "Enabled"},
+            "Destination": {"Bucket": replica},
+        }
+        for priority, prefix in ((1, "users/"), (2, "thumbnails/"))
+    ]
+    # SSE-S3 objects replicate as they are: no KMS selection criteria or replica key.
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"] == [
+        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+    ]
+    role = attachments["Resources"][role_id]["Properties"]
+    assert role["AssumeRolePolicyDocument"]["Statement"] == [
+        {
+            "Action": "sts:AssumeRole",
+            "Effect": "Allow",
+            "Principal": {"Service": "s3.amazonaws.com"},
+            "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+        }
+    ]
+    source = NAMES.attachments_bucket
+    (policy,) = role["Policies"]
+    assert policy["PolicyDocument"]["Statement"] == [
+        {
+            "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+            "Effect": "Allow",
+            "Resource": _partition_arn(source),
+        },
+        {
+            "Action": [
+                "s3:GetObjectVersionForReplication",
+                "s3:GetObjectVersionAcl",
+                "s3:GetObjectVersionTagging",
+            ],
+            "Effect": "Allow",
+            "Resource": [_partition_arn(f"{source}/users/*"), _partition_arn(f"{source}/thumbnails/*")],
+        },
+        {
+            "Action": ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+            "Effect": "Allow",
+            "Resource": [f"{replica}/users/*", f"{replica}/thumbnails/*"],
+        },
+    ]
+    assert "ManagedPolicyArns" not in role
+    assert statements_of_role(attachments, role_id) == []  # nothing else attached to it
+
+
 def test_processor_size_grants_and_failure_destination(synthesized: Synthesized) -> None:
     attachments = synthesized.template("attachments")
     function = _function(attachments, PROCESSOR)

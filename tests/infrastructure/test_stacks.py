@@ -40,7 +40,10 @@ def test_cdk_nag_finds_nothing(synthesized: Synthesized) -> None:
     assert violations == []
 
 
-def test_cfn_lint_is_clean(synthesized: Synthesized) -> None:
+# Both synths: the optional context adds resources of its own (certificate, aliases, replication, replicas).
+@pytest.mark.parametrize("which", ["synthesized", "synthesized_with_options"])
+def test_cfn_lint_is_clean(which: str, request: pytest.FixtureRequest) -> None:
+    synthesized: Synthesized = request.getfixturevalue(which)
     templates = sorted(str(p) for p in synthesized.outdir.glob("*.template.json"))
     config = Path(__file__).resolve().parents[2] / "deploy" / "cfnlintrc.yaml"
     result = subprocess.run(
