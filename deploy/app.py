@@ -8,7 +8,8 @@ cdk-nag 3 runs as a policy-validation plugin: any unacknowledged AwsSolutions fi
 ``domain_name`` + ``hosted_zone_id`` + ``hosted_zone_name`` (+ ``certificate_arn`` outside us-east-1): custom domain,
 ``ses_identity`` (sender domain or address; default the custom domain, else example.com), ``replica_regions``,
 ``sms_monthly_spend_limit`` (SNS SMS monthly cap, whole USD as a string, default "1"),
-``attachments_replica_bucket_arn`` (cross-region replication of the attachments to that existing bucket; default none).
+``attachments_replica_bucket_arn`` (cross-region replication of the attachments to that existing bucket; default none),
+``reserved_concurrency`` (JSON object: function short name or construct id -> reserved executions; default none).
 """
 
 from __future__ import annotations
@@ -171,20 +172,25 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
         domain=domain,
         env=env,
     )
+    # Every backend function, by the short name alarms, the dashboard and context reserved_concurrency use.
+    named_functions = [
+        ("PostConfirmation", stateful.post_confirmation),
+        ("Api", stateless.api_function),
+        ("Authorizer", stateless.authorizer_function),
+        ("Reminders", stateless.features.reminders),
+        ("Analytics", stateless.features.analytics),
+        ("AnalyticsRecompute", stateless.features.recompute),
+        ("AttachmentProcessor", attachments.processor),
+    ]
+    functions.reserve_concurrency(
+        named_functions, functions.reservations(app.node.try_get_context("reserved_concurrency"))
+    )
     observability = ObservabilityStack(
         app,
         f"{prefix}-observability",
         stage=stage,
         api=stateless.api,
-        functions=[
-            ("PostConfirmation", stateful.post_confirmation),
-            ("Api", stateless.api_function),
-            ("Authorizer", stateless.authorizer_function),
-            ("Reminders", stateless.features.reminders),
-            ("Analytics", stateless.features.analytics),
-            ("AnalyticsRecompute", stateless.features.recompute),
-            ("AttachmentProcessor", attachments.processor),
-        ],
+        functions=named_functions,
         tables=[
             ("Users", stateful.users_table),
             ("Tasks", stateful.tasks_table),

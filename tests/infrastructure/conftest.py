@@ -29,6 +29,8 @@ OPTIONS_CONTEXT = {
     "replica_regions": "eu-west-1,us-west-2",
     "sms_monthly_spend_limit": "20",
     "attachments_replica_bucket_arn": "arn:aws:s3:::taskmanager-pro-ci-attachments-replica",
+    # As `-c reserved_concurrency=...` passes it (text); by short name and by construct id.
+    "reserved_concurrency": '{"Api": 50, "RemindersFn": 5}',
 }
 
 

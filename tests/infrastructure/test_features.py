@@ -7,13 +7,16 @@ import json
 from pathlib import Path
 from typing import Any
 
+import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Match, Template
 
 from backend.adapters.notifications import NotificationModel, PhoneCodeModel, TaskRemindersModel
 from backend.adapters.task_store import TaskModel
 from backend.names import ResourceNames
 from deploy.app import build
+from deploy.stacks import functions
 from tests.infrastructure.conftest import OPTIONS_CONTEXT
 from tests.infrastructure.synth import (
     STAGE,
@@ -134,6 +137,40 @@ def test_lambdas_are_python312_arm64_traced_with_powertools(synthesized: Synthes
         assert variables["TMP_STAGE"] == STAGE
         assert {"TMP_REGION", "TMP_USER_POOL_ID", "TMP_USER_POOL_CLIENT_ID", "TMP_APP_URL"} <= set(variables)
         assert "LoggingConfig" in function  # its own log group, with retention
+
+
+def test_no_reserved_concurrency_by_default(synthesized: Synthesized) -> None:
+    for template in synthesized.all_templates():
+        for function in resources(template, "AWS::Lambda::Function").values():
+            assert "ReservedConcurrentExecutions" not in function["Properties"]
+
+
+def test_reserved_concurrency_from_context(synthesized_with_options: Synthesized) -> None:
+    reserved = {
+        function["Properties"]["Handler"]: function["Properties"]["ReservedConcurrentExecutions"]
+        for template in synthesized_with_options.all_templates()
+        for function in resources(template, "AWS::Lambda::Function").values()
+        if "ReservedConcurrentExecutions" in function["Properties"]
+    }
+    assert reserved == {API: 50, REMINDERS: 5}
+
+
+def test_reserved_concurrency_rejects_unknown_names_and_bad_counts() -> None:
+    assert functions.reservations(None) == {}
+    assert functions.reservations({"Api": 0}) == {"Api": 0}  # 0 = stopped: a valid emergency brake
+    for bad in ('["Api"]', '{"Api": -1}', '{"Api": "5"}', '{"Api": true}'):
+        with pytest.raises(ValueError, match="reserved_concurrency"):
+            functions.reservations(bad)
+    stack = cdk.Stack(cdk.App())
+    function = lambda_.Function(
+        stack,
+        "ApiFn",
+        runtime=functions.RUNTIME,
+        handler="index.handler",
+        code=lambda_.Code.from_inline("def handler(event, context): pass"),
+    )
+    with pytest.raises(ValueError, match=r"unknown functions \['Apl'\]"):
+        functions.reserve_concurrency([("Api", function)], {"Apl": 5})
 
 
 def test_schedule_group_and_a_scheduler_role_that_can_only_invoke_reminders(synthesized: Synthesized) -> None:
