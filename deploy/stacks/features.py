@@ -54,8 +54,8 @@ PRESIGN_REASON = (
     "Object keys are per user and per upload (users/<user id>/...): the api signs URLs for keys under our two "
     "prefixes of the attachments bucket only; ownership of a key is checked by the service before signing."
 )
-# SNS's account-wide SMS spending cap, in whole US dollars. AWS starts every account at $1 (a raise above the
-# account's quota needs a support case first), so "1" is the only value a new account accepts.
+# SNS's account-wide SMS spending cap, in whole US dollars. A new account's SMS spending quota is $1; a higher cap
+# only means something after AWS raised that quota (an SNS limit-increase case), so the default is the quota itself.
 DEFAULT_SMS_MONTHLY_SPEND_LIMIT = "1"
 SMS_REASON = (
     "Only two actions that have no resource to scope to: sns:Publish straight to a phone number (SMS) and "
