@@ -6,7 +6,10 @@ cdk-nag 3 runs as a policy-validation plugin: any unacknowledged AwsSolutions fi
 ``reflex_backend_origin``, ``lambda_deps_dir``, ``reflex_min_tasks`` (default 2), ``reflex_max_tasks``
 (default 6), ``alarm_email`` (alarm topic subscription, none by default), ``budget_amount`` (USD/month, default 50),
 ``domain_name`` + ``hosted_zone_id`` + ``hosted_zone_name`` (+ ``certificate_arn`` outside us-east-1): custom domain,
-``ses_identity`` (sender domain or address; default the custom domain, else example.com), ``replica_regions``.
+``ses_identity`` (sender domain or address; default the custom domain, else example.com), ``replica_regions``,
+``sms_monthly_spend_limit`` (SNS SMS monthly cap, whole USD as a string, default "1"),
+``attachments_replica_bucket_arn`` (cross-region replication of the attachments to that existing bucket; default none),
+``reserved_concurrency`` (JSON object: function short name or construct id -> reserved executions; default none).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from cdk_nag import AwsSolutionsChecks
 
 from deploy.stacks import functions
 from deploy.stacks.attachments import AttachmentsStack
+from deploy.stacks.features import DEFAULT_SMS_MONTHLY_SPEND_LIMIT
 from deploy.stacks.functions import DEFAULT_DEPS_DIR, REPO_ROOT
 from deploy.stacks.naming import APP_SLUG
 from deploy.stacks.observability import ObservabilityStack
@@ -119,6 +123,8 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
         ),
         app_origins=[app_url.rstrip("/")],
         deletion_protection=deletion_protection,
+        # An existing versioned bucket in another region (created by the operator: a stack cannot create one there).
+        replica_bucket_arn=app.node.try_get_context("attachments_replica_bucket_arn") or None,
         env=env,
     )
     stateless = StatelessStack(
@@ -137,6 +143,9 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
         link_signing_secret_name=stateful.link_signing_secret_name,
         attachments_bucket_name=attachments.bucket_name,
         ses_identity=str(app.node.try_get_context("ses_identity") or (domain.domain_name if domain else "example.com")),
+        sms_monthly_spend_limit=str(
+            app.node.try_get_context("sms_monthly_spend_limit") or DEFAULT_SMS_MONTHLY_SPEND_LIMIT
+        ),
         env=env,
     )
     reflex = ReflexBackendStack(
@@ -163,20 +172,25 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
         domain=domain,
         env=env,
     )
+    # Every backend function, by the short name alarms, the dashboard and context reserved_concurrency use.
+    named_functions = [
+        ("PostConfirmation", stateful.post_confirmation),
+        ("Api", stateless.api_function),
+        ("Authorizer", stateless.authorizer_function),
+        ("Reminders", stateless.features.reminders),
+        ("Analytics", stateless.features.analytics),
+        ("AnalyticsRecompute", stateless.features.recompute),
+        ("AttachmentProcessor", attachments.processor),
+    ]
+    functions.reserve_concurrency(
+        named_functions, functions.reservations(app.node.try_get_context("reserved_concurrency"))
+    )
     observability = ObservabilityStack(
         app,
         f"{prefix}-observability",
         stage=stage,
         api=stateless.api,
-        functions=[
-            ("PostConfirmation", stateful.post_confirmation),
-            ("Api", stateless.api_function),
-            ("Authorizer", stateless.authorizer_function),
-            ("Reminders", stateless.features.reminders),
-            ("Analytics", stateless.features.analytics),
-            ("AnalyticsRecompute", stateless.features.recompute),
-            ("AttachmentProcessor", attachments.processor),
-        ],
+        functions=named_functions,
         tables=[
             ("Users", stateful.users_table),
             ("Tasks", stateful.tasks_table),

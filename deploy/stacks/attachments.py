@@ -4,10 +4,15 @@ Bucket and processor share a stack because S3 checks the notification's target w
 bucket's native ``ObjectCreated`` notification (the S3 event shape the handler reads) is written directly on the
 bucket (no custom-resource Lambda), and depends on the Lambda permission, whose source ARN is built from the
 bucket's fixed name (``ResourceNames.attachments_bucket``) so nothing refers back to the bucket.
+
+Optional cross-region replication (context ``attachments_replica_bucket_arn``): ``users/`` and ``thumbnails/`` are
+copied, delete markers included, to a versioned bucket the operator created beforehand in another region. A stack
+only creates resources in its own region, so that bucket cannot be created here (deploy/README.md).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy, Stack
@@ -45,6 +50,7 @@ class AttachmentsStack(Stack):
         environment: dict[str, str],
         app_origins: list[str],
         deletion_protection: bool,
+        replica_bucket_arn: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -159,3 +165,62 @@ class AttachmentsStack(Stack):
             ]
         )
         cfn_bucket.node.add_dependency(permission)
+        if replica_bucket_arn:
+            self._replicate(cfn_bucket, bucket_arn, replica_bucket_arn)
+
+    def _replicate(self, cfn_bucket: s3.CfnBucket, bucket_arn: str, replica_bucket_arn: str) -> None:
+        """Replicate our two prefixes (new versions and delete markers) to ``replica_bucket_arn``."""
+        if not re.fullmatch(r"arn:aws[\w-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", replica_bucket_arn):
+            raise ValueError(f"attachments_replica_bucket_arn is not an S3 bucket ARN: {replica_bucket_arn!r}")
+        prefixes = (UPLOAD_PREFIX, THUMBNAIL_PREFIX)
+        role = iam.Role(
+            self,
+            "ReplicationRole",
+            assumed_by=iam.ServicePrincipal(
+                "s3.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": self.account}}
+            ),
+            description="S3 replication of the attachments bucket's users/ and thumbnails/ to the replica bucket",
+            inline_policies={
+                "Replicate": iam.PolicyDocument(
+                    statements=[
+                        iam.PolicyStatement(
+                            actions=["s3:GetReplicationConfiguration", "s3:ListBucket"], resources=[bucket_arn]
+                        ),
+                        iam.PolicyStatement(
+                            actions=[
+                                "s3:GetObjectVersionForReplication",
+                                "s3:GetObjectVersionAcl",
+                                "s3:GetObjectVersionTagging",
+                            ],
+                            resources=[f"{bucket_arn}/{prefix}*" for prefix in prefixes],
+                        ),
+                        iam.PolicyStatement(
+                            actions=["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+                            resources=[f"{replica_bucket_arn}/{prefix}*" for prefix in prefixes],
+                        ),
+                    ]
+                )
+            },
+        )
+        reason = "Replication copies every object version under our two prefixes; keys are per user and upload."
+        acknowledge_object_prefixes(role, self.bucket_name, reason=reason)
+        for prefix in prefixes:
+            acknowledge(role, f"IAM5[Resource::{replica_bucket_arn}/{prefix}*]", reason=reason)
+        # The bucket is SSE-S3 (no KMS key): S3 replicates SSE-S3 objects as they are and the replica gets SSE-S3 as
+        # well, so there is no key to grant or SseKmsEncryptedObjects selection to add. (A switch to SSE-KMS would
+        # need both, plus kms:Decrypt/Encrypt on the two keys for this role.)
+        cfn_bucket.replication_configuration = s3.CfnBucket.ReplicationConfigurationProperty(
+            role=role.role_arn,
+            rules=[
+                s3.CfnBucket.ReplicationRuleProperty(
+                    id=f"replicate-{prefix.rstrip('/')}",
+                    priority=priority,
+                    status="Enabled",
+                    filter=s3.CfnBucket.ReplicationRuleFilterProperty(prefix=prefix),
+                    # Deletes by users must not survive in the replica (the replica keeps the old versions).
+                    delete_marker_replication=s3.CfnBucket.DeleteMarkerReplicationProperty(status="Enabled"),
+                    destination=s3.CfnBucket.ReplicationDestinationProperty(bucket=replica_bucket_arn),
+                )
+                for priority, prefix in enumerate(prefixes, start=1)
+            ],
+        )

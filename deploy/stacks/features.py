@@ -1,5 +1,8 @@
 """The feature Lambdas next to the API: reminders (EventBridge Scheduler, SES, SNS SMS) and analytics (Tasks stream).
 
+The account's SNS SMS preferences (transactional, monthly cap from context ``sms_monthly_spend_limit``) are set here
+too, by a custom resource at deploy time: CloudFormation has no resource for them.
+
 Contracts fixed by the lead (handler modules land with their features):
 
 - ``backend.handlers.reminders.handler``: invoked by one-off schedules in the group ``ResourceNames.schedule_group``
@@ -16,15 +19,17 @@ resolved value is visible to whoever may read the function's configuration).
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Stack, Token
+from aws_cdk import Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as events_targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ses as ses
+from aws_cdk import custom_resources as cr
 
 from deploy.stacks import functions
 from deploy.stacks.attachments import THUMBNAIL_PREFIX, UPLOAD_PREFIX, acknowledge_object_prefixes
@@ -49,6 +54,9 @@ PRESIGN_REASON = (
     "Object keys are per user and per upload (users/<user id>/...): the api signs URLs for keys under our two "
     "prefixes of the attachments bucket only; ownership of a key is checked by the service before signing."
 )
+# SNS's account-wide SMS spending cap, in whole US dollars. A new account's SMS spending quota is $1; a higher cap
+# only means something after AWS raised that quota (an SNS limit-increase case), so the default is the quota itself.
+DEFAULT_SMS_MONTHLY_SPEND_LIMIT = "1"
 SMS_REASON = (
     "Only two actions that have no resource to scope to: sns:Publish straight to a phone number (SMS) and "
     "scheduler:ListSchedules (no resource-level permissions; the adapter always passes our GroupName)."
@@ -72,6 +80,7 @@ class Features:
         link_signing_secret: secretsmanager.ISecret,
         link_signing_secret_name: str,
         ses_identity: str,
+        sms_monthly_spend_limit: str = DEFAULT_SMS_MONTHLY_SPEND_LIMIT,
     ) -> None:
         self.stack = stack
         self.users_table = users_table
@@ -86,6 +95,8 @@ class Features:
         identity = ses.Identity.email(ses_identity) if "@" in ses_identity else ses.Identity.domain(ses_identity)
         self.email_identity = ses.EmailIdentity(stack, "MailIdentity", identity=identity)
         self.identity_arn = f"arn:{stack.partition}:ses:{stack.region}:{stack.account}:identity/{ses_identity}"
+
+        self.sms_preferences = self._sms_preferences(sms_monthly_spend_limit)
 
         # --- Reminders ---------------------------------------------------------------------------------------
         reminders_name = f"{APP_SLUG}-{stage}-reminders"
@@ -194,6 +205,56 @@ class Features:
                 )
             ],
         )
+
+    def _sms_preferences(self, monthly_spend_limit: str) -> cr.AwsCustomResource:
+        """The account's SNS SMS settings, as code: CloudFormation has no resource for them.
+
+        Verification codes and reminders are transactional (delivery over cost); the monthly cap bounds the bill.
+        Applied on create and on every update; nothing on delete: they are account-wide settings of the region,
+        and SNS has no "unset" (the next deploy of any stage sets them again).
+        """
+        if not monthly_spend_limit.isdigit():
+            raise ValueError(f"sms_monthly_spend_limit must be whole US dollars, got {monthly_spend_limit!r}")
+        call = cr.AwsSdkCall(
+            service="SNS",
+            action="setSMSAttributes",
+            parameters={"attributes": {"DefaultSMSType": "Transactional", "MonthlySpendLimit": monthly_spend_limit}},
+            physical_resource_id=cr.PhysicalResourceId.of("sns-sms-attributes"),
+        )
+        # Its own role and log group, like the backend's functions (instead of the account-wide managed policy).
+        log_group = logs.LogGroup(
+            self.stack,
+            "SmsPreferencesLogs",
+            retention=logs.RetentionDays.THREE_MONTHS,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        role = iam.Role(
+            self.stack,
+            "SmsPreferencesRole",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Sets the account's SNS SMS preferences at deploy time: its log group and that one call",
+        )
+        log_group.grant_write(role)
+        preferences = cr.AwsCustomResource(
+            self.stack,
+            "SmsPreferences",
+            on_create=call,
+            on_update=call,
+            policy=cr.AwsCustomResourcePolicy.from_statements(
+                [iam.PolicyStatement(actions=["sns:SetSMSAttributes"], resources=["*"])]
+            ),
+            role=role,
+            log_group=log_group,
+            # The SDK of the Lambda runtime has this call: no npm install at deploy time.
+            install_latest_aws_sdk=False,
+            timeout=Duration.minutes(1),
+        )
+        acknowledge(
+            preferences,
+            "IAM5[Resource::*]",
+            reason="sns:SetSMSAttributes has no resource-level permissions (it sets account-wide preferences).",
+        )
+        return preferences
 
     def _grant_messaging(self, function: lambda_.IFunction) -> None:
         function.add_to_role_policy(

@@ -8,7 +8,10 @@ come in a layer built from a directory prepared by ``python -m deploy.lambda_dep
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
@@ -182,3 +185,36 @@ def dead_letter_queue(scope: Construct, construct_id: str) -> sqs.Queue:
     )
     acknowledge(queue, "SQS3", reason="This queue is itself a dead-letter / on-failure destination.")
     return queue
+
+
+def reservations(value: Any) -> dict[str, int]:
+    """Context ``reserved_concurrency``: a JSON object (or its text, as ``-c`` passes it) of name -> executions."""
+    if not value:
+        return {}
+    parsed = json.loads(value) if isinstance(value, str) else value
+    if not isinstance(parsed, dict):
+        raise ValueError(f"reserved_concurrency must be a JSON object of function name -> int, got {value!r}")
+    result: dict[str, int] = {}
+    for name, count in parsed.items():
+        # 0 is allowed on purpose: it stops a function (an emergency brake), as AWS defines it.
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ValueError(f"reserved_concurrency[{name!r}] must be an int >= 0, got {count!r}")
+        result[str(name)] = count
+    return result
+
+
+def reserve_concurrency(named: Sequence[tuple[str, lambda_.Function]], wanted: Mapping[str, int]) -> None:
+    """Reserve concurrency per function, by short name (``Api``) or construct id (``ApiFn``).
+
+    Nothing is reserved by default: a new account's quota is 10 concurrent executions, and Lambda rejects any
+    reservation that would leave fewer than 10 unreserved, so reservations are set per stage once the quota is
+    raised. An unknown name fails the synth (a typo would otherwise silently reserve nothing).
+    """
+    by_name = {key: function for name, function in named for key in (name, function.node.id)}
+    unknown = sorted(set(wanted) - set(by_name))
+    if unknown:
+        raise ValueError(f"reserved_concurrency: unknown functions {unknown}; known: {sorted(by_name)}")
+    for name, count in wanted.items():
+        cfn_function = by_name[name].node.default_child
+        assert isinstance(cfn_function, lambda_.CfnFunction)
+        cfn_function.reserved_concurrent_executions = count

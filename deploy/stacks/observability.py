@@ -1,8 +1,8 @@
 """Alarms, the dashboard and the budget: everything that tells an operator something is wrong (or costs too much).
 
 Alarms (all to one SNS topic, e-mailed to the context's ``alarm_email`` when set): API 5xx rate and p95 latency,
-errors and throttles of every Lambda, read/write throttles of every table, the depth of every dead-letter queue,
-the Reflex backend's target 5xx, unhealthy tasks and memory.
+failed reminder-schedule syncs (``ReminderSyncFailed``), errors and throttles of every Lambda, read/write throttles
+of every table, the depth of every dead-letter queue, the Reflex backend's target 5xx, unhealthy tasks and memory.
 The dashboard adds the business metrics the backend emits with Powertools (namespace ``TaskManagerPro``,
 dimension ``service=taskmanager-pro``). An AWS Budgets cost budget (context ``budget_amount``, USD/month)
 notifies the same topic at 80 % actual and 100 % forecast.
@@ -39,11 +39,21 @@ BUSINESS_METRICS = (
     "UploadsAccepted",
     "UploadsRejected",
     "SignUps",
+    "ReminderSyncFailed",
 )
 API_5XX_RATE_PERCENT = 5
 API_P95_LATENCY_MS = 2000
 LAMBDA_ERRORS_PER_5_MIN = 5
 PERIOD = Duration.minutes(5)
+
+
+def business_insights_query(metric_name: str) -> str:
+    """A Metrics Insights query summing ``metric_name`` of our service over all its dimension sets.
+
+    Alarms cannot evaluate SEARCH(); Metrics Insights (no SCHEMA in FROM: every dimension set) is what they can.
+    """
+    # Our own constants only, no outside input: not an injection vector.
+    return f"SELECT SUM({metric_name}) FROM {METRICS_NAMESPACE} WHERE service = '{SERVICE_NAME}'"  # noqa: S608
 
 
 def business_search(metric_name: str) -> str:
@@ -95,14 +105,22 @@ class ObservabilityStack(Stack):
         action = cw_actions.SnsAction(self.topic)
         self.alarms: list[cloudwatch.Alarm] = []
 
-        def alarm(construct_id: str, metric: cloudwatch.IMetric, threshold: float, description: str) -> None:
+        def alarm(
+            construct_id: str,
+            metric: cloudwatch.IMetric,
+            threshold: float,
+            description: str,
+            *,
+            evaluation_periods: int = 3,
+            datapoints_to_alarm: int = 2,
+        ) -> None:
             created = cloudwatch.Alarm(
                 self,
                 construct_id,
                 metric=metric,
                 threshold=threshold,
-                evaluation_periods=3,
-                datapoints_to_alarm=2,
+                evaluation_periods=evaluation_periods,
+                datapoints_to_alarm=datapoints_to_alarm,
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
                 alarm_description=description,
@@ -136,6 +154,19 @@ class ObservabilityStack(Stack):
                 1,
                 f"{name} Lambda: throttled invocations",
             )
+        # A failed Scheduler call after a task/profile write (backend/adapters/reminder_sync.py): that user's
+        # reminders stay stale until the task is saved again, and nothing retries it, so one failure is worth an
+        # alarm (1 of 1 period). The api emits it with {service}, the reminders Lambda with {service, kind}.
+        alarm(
+            "ReminderSyncFailed",
+            cloudwatch.MathExpression(
+                expression=business_insights_query("ReminderSyncFailed"), label="ReminderSyncFailed", period=PERIOD
+            ),
+            1,
+            "Reminder schedules not updated after a write: re-save the task (docs/operations.md)",
+            evaluation_periods=1,
+            datapoints_to_alarm=1,
+        )
         table_throttles: list[cloudwatch.IMetric] = []
         for name, table in tables:
             for kind in ("ReadThrottleEvents", "WriteThrottleEvents"):

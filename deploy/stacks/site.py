@@ -32,6 +32,17 @@ CSP = (
 )
 
 
+def content_security_policy(backend_origin: str, upload_origins: Sequence[str]) -> str:
+    """:data:`CSP` for one deployment; the static-export browser test serves the same header (tests/e2e)."""
+    backend = [backend_origin] if backend_origin else []
+    if backend_origin.startswith(("https://", "http://")):
+        # Only 'self' also covers the websocket schemes: a host source https://x does not allow wss://x
+        # (CSP3 scheme-part matching; Chromium blocked the Reflex socket in the static-export test without this).
+        backend.append("ws" + backend_origin.removeprefix("http"))
+    policy = CSP.format(backend=" ".join(backend), uploads=" ".join(upload_origins))
+    return policy.replace("  ", " ").replace(" ;", ";")
+
+
 @dataclass(frozen=True)
 class CustomDomain:
     """The site's own name (context ``domain_name``, ``hosted_zone_id``, ``hosted_zone_name``; no lookups).
@@ -119,9 +130,7 @@ class SiteStack(Stack):
                     access_control_max_age=Duration.days(365), include_subdomains=True, preload=True, override=True
                 ),
                 content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
-                    content_security_policy=CSP.format(backend=reflex_backend_origin, uploads=" ".join(upload_origins))
-                    .replace("  ", " ")
-                    .replace(" ;", ";"),
+                    content_security_policy=content_security_policy(reflex_backend_origin, upload_origins),
                     override=True,
                 ),
                 frame_options=cloudfront.ResponseHeadersFrameOptions(

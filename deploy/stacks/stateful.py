@@ -1,5 +1,6 @@
 """Stateful resources: the Users, Tasks and Notifications tables, the Cognito user pool (+ app client,
-post-confirmation trigger), the reminders' schedule group and the link-signing secret.
+post-confirmation trigger, an identity pool whose role grants nothing), the reminders' schedule group and the
+link-signing secret.
 
 Kept apart from the stateless stack so that redeploying code never replaces data, and protected from deletion
 unless the ``deletion_protection`` context flag is ``false`` (throw-away dev stages).
@@ -15,6 +16,7 @@ from typing import Any
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
@@ -190,6 +192,7 @@ class StatefulStack(Stack):
             client_name=names.user_pool_client,
             **app_client_properties(APP_CLIENT),
         )
+        self._identity_pool(names)
         acknowledge(
             self.user_pool,
             "COG1",
@@ -202,6 +205,49 @@ class StatefulStack(Stack):
             self.user_pool,
             "COG2",
             reason="MFA is optional by product decision: users opt in to TOTP from their profile (DESIGN.md).",
+        )
+
+    def _identity_pool(self, names: ResourceNames) -> None:
+        """An identity pool for signed-in users only, whose role grants nothing.
+
+        The browser needs no AWS credentials today: attachments go through presigned POSTs the api signs, and every
+        other call goes through the API. The pool and its role exist so that granting browser-side AWS access later
+        is a policy added to this role, reviewed on its own, instead of a new piece of architecture.
+        """
+        self.identity_pool = cognito.CfnIdentityPool(
+            self,
+            "IdentityPool",
+            identity_pool_name=f"{names.user_pool}-identities",
+            allow_unauthenticated_identities=False,
+            allow_classic_flow=False,
+            cognito_identity_providers=[
+                cognito.CfnIdentityPool.CognitoIdentityProviderProperty(
+                    client_id=self.user_pool_client.ref,
+                    provider_name=self.user_pool.user_pool_provider_name,
+                    # Cognito Identity also checks with the user pool that the token was not revoked (sign-out).
+                    server_side_token_check=True,
+                )
+            ],
+        )
+        # Only web identities of this pool, and only authenticated ones, may assume it.
+        self.identity_pool_authenticated_role = iam.Role(
+            self,
+            "IdentityPoolAuthenticatedRole",
+            description="Signed-in users' browser credentials: no permissions (uploads use presigned POSTs)",
+            assumed_by=iam.FederatedPrincipal(
+                "cognito-identity.amazonaws.com",
+                conditions={
+                    "StringEquals": {"cognito-identity.amazonaws.com:aud": self.identity_pool.ref},
+                    "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"},
+                },
+                assume_role_action="sts:AssumeRoleWithWebIdentity",
+            ),
+        )
+        cognito.CfnIdentityPoolRoleAttachment(
+            self,
+            "IdentityPoolRoles",
+            identity_pool_id=self.identity_pool.ref,
+            roles={"authenticated": self.identity_pool_authenticated_role.role_arn},
         )
 
     def _table(

@@ -20,7 +20,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from deploy.stacks import functions
-from deploy.stacks.features import Features
+from deploy.stacks.features import DEFAULT_SMS_MONTHLY_SPEND_LIMIT, Features
 from deploy.stacks.nag import acknowledge
 from deploy.stacks.naming import PUBLIC_PATHS, tasks_table_schema
 
@@ -58,6 +58,7 @@ class StatelessStack(Stack):
         link_signing_secret_name: str,
         attachments_bucket_name: str,
         ses_identity: str,
+        sms_monthly_spend_limit: str = DEFAULT_SMS_MONTHLY_SPEND_LIMIT,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -81,6 +82,7 @@ class StatelessStack(Stack):
             link_signing_secret=link_signing_secret,
             link_signing_secret_name=link_signing_secret_name,
             ses_identity=ses_identity,
+            sms_monthly_spend_limit=sms_monthly_spend_limit,
         )
         # The api creates/updates/deletes reminder schedules: it needs their target and role too.
         environment = {**environment, **self.features.scheduling_environment}

@@ -5,6 +5,10 @@ The static server answers like the CDK site stack's CloudFront distribution (dep
 is ``index.html``, any other path is the object of that exact key, and a missing key gets ``/404.html`` with
 status 404 (S3 behind OAC answers 403/404 for it; both map to the SPA fallback). So a deep link such as
 ``/inbox`` is rendered by the client-side router from that fallback page.
+
+Every response carries the Content-Security-Policy the site stack's CloudFront sets (``content_security_policy``
+of deploy/stacks/site.py, with the local backend's origin and the local S3 emulator as the upload origin), and a
+test fails on any violation the browser reports: the CSP deployed is the one the app is seen working under.
 """
 
 from __future__ import annotations
@@ -14,18 +18,20 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from backend.local.testing import LocalRun, free_port
+from deploy.stacks.site import content_security_policy
 from scripts.export_size import ExportSize, describe, measure
 from tests.e2e.conftest import BROWSER_TIMEZONE, App
 from tests.e2e.reflex_app import RunningApp, export_static_site, reflex_backend
@@ -39,7 +45,16 @@ JS_GZIP_BUDGET_BYTES = 5 * 1024 * 1024
 
 
 class CloudFrontLikeHandler(SimpleHTTPRequestHandler):
-    """Exact-key lookup like S3 behind CloudFront; a missing key gets the SPA fallback page."""
+    """Exact-key lookup like S3 behind CloudFront; a missing key gets the SPA fallback page; the site's CSP."""
+
+    def __init__(self, *args: Any, content_security_policy: str, **kwargs: Any) -> None:
+        self.content_security_policy = content_security_policy  # before super(): it handles the request
+        super().__init__(*args, **kwargs)
+
+    def end_headers(self) -> None:
+        # On every response, the fallback page included, like the distribution's response headers policy.
+        self.send_header("Content-Security-Policy", self.content_security_policy)
+        super().end_headers()
 
     def send_head(self):  # type: ignore[no-untyped-def]  # the stdlib's own signature is untyped
         key = unquote(urlsplit(self.path).path).lstrip("/") or "index.html"
@@ -68,6 +83,7 @@ class StaticSite:
     directory: Path
     backend: RunningApp
     size: ExportSize
+    content_security_policy: str
 
 
 @pytest.fixture(scope="module")
@@ -81,26 +97,60 @@ def static_site(local: LocalRun) -> Iterator[StaticSite]:
     with reflex_backend(port=backend_port, env=env) as backend:
         directory = export_static_site(api_url=backend_url, env=env)
         exported_in = time.monotonic() - started
-        handler = partial(CloudFrontLikeHandler, directory=str(directory))
+        # The site stack's CSP with this run's origins: the backend (websocket) and the S3 emulator (presigned POST
+        # uploads and thumbnails), as deploy/app.py passes the Reflex origin and the attachments bucket's origins.
+        csp = content_security_policy(backend_url, [local.endpoint.rstrip("/")])
+        handler = partial(CloudFrontLikeHandler, directory=str(directory), content_security_policy=csp)
         server = ThreadingHTTPServer(("127.0.0.1", site_port), handler)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         try:
             size = measure(directory)
             print(f"backend + export ready after {exported_in:.1f} s; {describe(size)}")
-            yield StaticSite(url=site_url, directory=directory, backend=backend, size=size)
+            yield StaticSite(url=site_url, directory=directory, backend=backend, size=size, content_security_policy=csp)
         finally:
             server.shutdown()
             server.server_close()
             shutil.rmtree(directory.parents[2], ignore_errors=True)
 
 
+@dataclass
+class CspWatch:
+    """CSP violations the page reported: ``securitypolicyviolation`` events and the browser's console errors."""
+
+    violations: list[str] = field(default_factory=list)
+
+    def on_console(self, message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            self.violations.append(f"console: {message.text}")
+
+    def on_violation(self, _source: object, violation: dict[str, Any]) -> None:
+        self.violations.append(f"event: {violation}")
+
+
+# Every document of the context reports its violations to the test (before any of the page's own scripts run).
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => window.reportCspViolation({
+  directive: e.violatedDirective, blocked: e.blockedURI, source: e.sourceFile, line: e.lineNumber,
+  sample: e.sample,
+}), true);
+"""
+
+
 @pytest.fixture
-def site_page(browser: Browser, static_site: StaticSite) -> Iterator[Page]:
+def csp_watch() -> CspWatch:
+    return CspWatch()
+
+
+@pytest.fixture
+def site_page(browser: Browser, static_site: StaticSite, csp_watch: CspWatch) -> Iterator[Page]:
     context = browser.new_context(
         base_url=static_site.url, timezone_id=BROWSER_TIMEZONE, viewport={"width": 1280, "height": 800}
     )
+    context.expose_binding("reportCspViolation", csp_watch.on_violation)
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
     page = context.new_page()
+    page.on("console", csp_watch.on_console)
     yield page
     context.close()
 
@@ -114,13 +164,19 @@ def test_the_export_is_a_sane_static_site(static_site: StaticSite) -> None:
     backend = static_site.backend.url
     assert any(backend in path.read_text(errors="replace") for path in static_site.directory.rglob("*.js"))
     with httpx.Client() as client:
-        assert client.get(f"{static_site.url}/").status_code == HTTPStatus.OK
+        index = client.get(f"{static_site.url}/")
+        assert index.status_code == HTTPStatus.OK
         deep = client.get(f"{static_site.url}/inbox")
         assert deep.status_code == SPA_FALLBACK_STATUS
         assert deep.text == (static_site.directory / SPA_FALLBACK).read_text()
+    for response in (index, deep):
+        assert response.headers["Content-Security-Policy"] == static_site.content_security_policy
+    assert f"connect-src 'self' {backend} " in static_site.content_security_policy
 
 
-def test_sign_in_and_quick_add_on_the_static_site(site_page: Page, static_site: StaticSite) -> None:
+def test_sign_in_and_quick_add_on_the_static_site(
+    site_page: Page, static_site: StaticSite, csp_watch: CspWatch
+) -> None:
     user = new_user(App(url=static_site.backend.url))  # the REST API is mounted on the Reflex backend
     page = site_page
     sign_in(page, user)
@@ -139,3 +195,5 @@ def test_sign_in_and_quick_add_on_the_static_site(site_page: Page, static_site: 
     ready(page)
     assert page.url == f"{static_site.url}/inbox"
     expect(row(page, "Ship the static export")).to_be_visible()
+    # All of it under the deployed CSP: nothing was blocked (a blocked script or socket can fail silently).
+    assert csp_watch.violations == []

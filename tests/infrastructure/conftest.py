@@ -24,12 +24,19 @@ DOMAIN_CONTEXT = {
     "hosted_zone_id": "Z0123456789ABCDEFGHIJ",
     "hosted_zone_name": "example.com",
 }
-OPTIONS_CONTEXT = {**DOMAIN_CONTEXT, "replica_regions": "eu-west-1,us-west-2"}
+OPTIONS_CONTEXT = {
+    **DOMAIN_CONTEXT,
+    "replica_regions": "eu-west-1,us-west-2",
+    "sms_monthly_spend_limit": "20",
+    "attachments_replica_bucket_arn": "arn:aws:s3:::taskmanager-pro-ci-attachments-replica",
+    # As `-c reserved_concurrency=...` passes it (text); by short name and by construct id.
+    "reserved_concurrency": '{"Api": 50, "RemindersFn": 5}',
+}
 
 
 @pytest.fixture(scope="session")
 def synthesized_with_options(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    """The same app with the optional context (custom domain, table replicas): a second synth for those tests."""
+    """The same app with the optional context (custom domain, replicas, SMS cap...): a second synth for those."""
     root = tmp_path_factory.mktemp("cdk-domain")
     (root / "deps" / "python").mkdir(parents=True)
     outdir = root / "cdk.out"

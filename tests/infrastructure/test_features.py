@@ -4,13 +4,20 @@ SNS, signed links), attachments bucket + processor, analytics on the Tasks strea
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Match, Template
 
 from backend.adapters.notifications import NotificationModel, PhoneCodeModel, TaskRemindersModel
 from backend.adapters.task_store import TaskModel
 from backend.names import ResourceNames
+from deploy.app import build
+from deploy.stacks import functions
+from tests.infrastructure.conftest import OPTIONS_CONTEXT
 from tests.infrastructure.synth import (
     STAGE,
     Synthesized,
@@ -132,6 +139,40 @@ def test_lambdas_are_python312_arm64_traced_with_powertools(synthesized: Synthes
         assert "LoggingConfig" in function  # its own log group, with retention
 
 
+def test_no_reserved_concurrency_by_default(synthesized: Synthesized) -> None:
+    for template in synthesized.all_templates():
+        for function in resources(template, "AWS::Lambda::Function").values():
+            assert "ReservedConcurrentExecutions" not in function["Properties"]
+
+
+def test_reserved_concurrency_from_context(synthesized_with_options: Synthesized) -> None:
+    reserved = {
+        function["Properties"]["Handler"]: function["Properties"]["ReservedConcurrentExecutions"]
+        for template in synthesized_with_options.all_templates()
+        for function in resources(template, "AWS::Lambda::Function").values()
+        if "ReservedConcurrentExecutions" in function["Properties"]
+    }
+    assert reserved == {API: 50, REMINDERS: 5}
+
+
+def test_reserved_concurrency_rejects_unknown_names_and_bad_counts() -> None:
+    assert functions.reservations(None) == {}
+    assert functions.reservations({"Api": 0}) == {"Api": 0}  # 0 = stopped: a valid emergency brake
+    for bad in ('["Api"]', '{"Api": -1}', '{"Api": "5"}', '{"Api": true}'):
+        with pytest.raises(ValueError, match="reserved_concurrency"):
+            functions.reservations(bad)
+    stack = cdk.Stack(cdk.App())
+    function = lambda_.Function(
+        stack,
+        "ApiFn",
+        runtime=functions.RUNTIME,
+        handler="index.handler",
+        code=lambda_.Code.from_inline("def handler(event, context): pass"),
+    )
+    with pytest.raises(ValueError, match=r"unknown functions \['Apl'\]"):
+        functions.reserve_concurrency([("Api", function)], {"Apl": 5})
+
+
 def test_schedule_group_and_a_scheduler_role_that_can_only_invoke_reminders(synthesized: Synthesized) -> None:
     Template.from_json(synthesized.template("stateful")).has_resource_properties(
         "AWS::Scheduler::ScheduleGroup", {"Name": NAMES.schedule_group}
@@ -209,6 +250,53 @@ def test_ses_identity(synthesized: Synthesized) -> None:
     )
 
 
+def _sms_preferences(template: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The SMS preferences custom resource's properties and its provider Lambda's properties."""
+    (resource,) = resources(template, "Custom::AWS").values()
+    provider = resource["Properties"]["ServiceToken"]["Fn::GetAtt"][0]
+    return resource["Properties"], template["Resources"][provider]["Properties"]
+
+
+def _sms_call(limit: str) -> dict[str, Any]:
+    return {
+        "service": "SNS",
+        "action": "setSMSAttributes",
+        "parameters": {"attributes": {"DefaultSMSType": "Transactional", "MonthlySpendLimit": limit}},
+        "physicalResourceId": {"id": "sns-sms-attributes"},
+    }
+
+
+def test_sms_preferences_are_set_on_create_and_update(synthesized: Synthesized) -> None:
+    stateless = synthesized.template("stateless")
+    props, provider = _sms_preferences(stateless)
+    assert json.loads(props["Create"]) == _sms_call("1")  # the context's default: AWS's own starting cap
+    assert json.loads(props["Update"]) == _sms_call("1")
+    assert "Delete" not in props  # account-wide settings: nothing to undo
+    assert props["InstallLatestAwsSdk"] is False
+    # The provider's own role: that one call (no resource-level permissions exist for it) and its own log group.
+    role = provider["Role"]["Fn::GetAtt"][0]
+    grants: dict[str, list[str]] = {}
+    for statement in statements_of_role(stateless, role):
+        for action in as_list(statement["Action"]):
+            grants.setdefault(action, []).extend(json.dumps(r) for r in as_list(statement["Resource"]))
+    assert grants.pop("sns:SetSMSAttributes") == ['"*"']
+    log_group = json.dumps({"Fn::GetAtt": [provider["LoggingConfig"]["LogGroup"]["Ref"], "Arn"]})
+    assert grants == {"logs:CreateLogStream": [log_group], "logs:PutLogEvents": [log_group]}
+
+
+def test_sms_monthly_spend_limit_comes_from_context(synthesized_with_options: Synthesized) -> None:
+    props, _ = _sms_preferences(synthesized_with_options.template("stateless"))
+    assert json.loads(props["Create"]) == _sms_call(OPTIONS_CONTEXT["sms_monthly_spend_limit"])
+    assert json.loads(props["Update"]) == _sms_call(OPTIONS_CONTEXT["sms_monthly_spend_limit"])
+
+
+def test_sms_monthly_spend_limit_must_be_whole_dollars(tmp_path: Path) -> None:
+    (tmp_path / "deps" / "python").mkdir(parents=True)
+    context = {"stage": STAGE, "lambda_deps_dir": str(tmp_path / "deps"), "sms_monthly_spend_limit": "1.50"}
+    with pytest.raises(ValueError, match="whole US dollars"):
+        build(tmp_path / "cdk.out", context)
+
+
 def test_attachments_bucket_is_private_versioned_with_cors_and_lifecycle(synthesized: Synthesized) -> None:
     attachments = synthesized.template("attachments")
     buckets = resources(attachments, "AWS::S3::Bucket").values()
@@ -242,6 +330,79 @@ def test_attachments_bucket_is_private_versioned_with_cors_and_lifecycle(synthes
             }
         },
     )
+
+
+def _partition_arn(suffix: str) -> dict[str, Any]:
+    return {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f":s3:::{suffix}"]]}
+
+
+def test_attachments_are_not_replicated_by_default(synthesized: Synthesized) -> None:
+    attachments = synthesized.template("attachments")
+    for bucket in resources(attachments, "AWS::S3::Bucket").values():
+        assert "ReplicationConfiguration" not in bucket["Properties"]
+    trusted = [r for r in resources(attachments, "AWS::IAM::Role").values() if "s3.amazonaws.com" in json.dumps(r)]
+    assert trusted == []
+
+
+def test_attachments_replication_to_the_context_bucket(synthesized_with_options: Synthesized) -> None:
+    attachments = synthesized_with_options.template("attachments")
+    replica = OPTIONS_CONTEXT["attachments_replica_bucket_arn"]
+    (bucket,) = [
+        b["Properties"]
+        for b in resources(attachments, "AWS::S3::Bucket").values()
+        if b["Properties"].get("BucketName") == NAMES.attachments_bucket
+    ]
+    replication = bucket["ReplicationConfiguration"]
+    role_id = replication["Role"]["Fn::GetAtt"][0]
+    assert replication["Rules"] == [
+        {
+            "Id": f"replicate-{prefix.rstrip('/')}",
+            "Priority": priority,
+            "Status": "Enabled",
+            "Filter": {"Prefix": prefix},
+            "DeleteMarkerReplication": {"Status": "Enabled"},
+            "Destination": {"Bucket": replica},
+        }
+        for priority, prefix in ((1, "users/"), (2, "thumbnails/"))
+    ]
+    # SSE-S3 objects replicate as they are: no KMS selection criteria or replica key.
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"] == [
+        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+    ]
+    role = attachments["Resources"][role_id]["Properties"]
+    assert role["AssumeRolePolicyDocument"]["Statement"] == [
+        {
+            "Action": "sts:AssumeRole",
+            "Effect": "Allow",
+            "Principal": {"Service": "s3.amazonaws.com"},
+            "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+        }
+    ]
+    source = NAMES.attachments_bucket
+    (policy,) = role["Policies"]
+    assert policy["PolicyDocument"]["Statement"] == [
+        {
+            "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+            "Effect": "Allow",
+            "Resource": _partition_arn(source),
+        },
+        {
+            "Action": [
+                "s3:GetObjectVersionForReplication",
+                "s3:GetObjectVersionAcl",
+                "s3:GetObjectVersionTagging",
+            ],
+            "Effect": "Allow",
+            "Resource": [_partition_arn(f"{source}/users/*"), _partition_arn(f"{source}/thumbnails/*")],
+        },
+        {
+            "Action": ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+            "Effect": "Allow",
+            "Resource": [f"{replica}/users/*", f"{replica}/thumbnails/*"],
+        },
+    ]
+    assert "ManagedPolicyArns" not in role
+    assert statements_of_role(attachments, role_id) == []  # nothing else attached to it
 
 
 def test_processor_size_grants_and_failure_destination(synthesized: Synthesized) -> None:
@@ -305,7 +466,12 @@ def test_every_trigger_invokes_a_live_alias_of_a_published_version(synthesized: 
     """Rollback = pointing ``live`` at the previous version: nothing may invoke $LATEST directly."""
     for which in ("stateful", "attachments", "stateless"):
         template = synthesized.template(which)
-        functions = [k for k, v in resources(template, "AWS::Lambda::Function").items() if "Handler" in v["Properties"]]
+        # Our functions (CDK's custom-resource provider is invoked by CloudFormation itself, once per deploy).
+        functions = [
+            k
+            for k, v in resources(template, "AWS::Lambda::Function").items()
+            if str(v["Properties"].get("Handler", "")).startswith("backend.handlers.")
+        ]
         aliases = resources(template, "AWS::Lambda::Alias").values()
         assert sorted(a["Properties"]["FunctionName"]["Ref"] for a in aliases) == sorted(functions)
         for alias in aliases:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from deploy.stacks.functions import METRICS_NAMESPACE, SERVICE_NAME
@@ -64,7 +65,7 @@ def test_every_alarm_notifies_the_topic(synthesized: Synthesized) -> None:
 
 def test_api_5xx_rate_and_p95_latency_alarms(synthesized: Synthesized) -> None:
     alarms = _alarms(synthesized)
-    (rate,) = [a for a in alarms if any("Expression" in m for m in a.get("Metrics", []))]
+    (rate,) = [a for a in alarms if any("requests" in m.get("Expression", "") for m in a.get("Metrics", []))]
     expressions = [m["Expression"] for m in rate["Metrics"] if "Expression" in m]
     assert expressions == ["IF(requests > 0, 100 * errors / requests, 0)"]
     metric_names = {m["MetricStat"]["Metric"]["MetricName"] for m in rate["Metrics"] if "MetricStat" in m}
@@ -72,6 +73,34 @@ def test_api_5xx_rate_and_p95_latency_alarms(synthesized: Synthesized) -> None:
     (latency,) = [a for a in alarms if a.get("MetricName") == "Latency"]
     assert latency["ExtendedStatistic"] == "p95"
     assert latency["Namespace"] == "AWS/ApiGateway"
+
+
+def test_reminder_sync_failures_alarm_on_the_first_one(synthesized: Synthesized) -> None:
+    observability = synthesized.template("observability")
+    (topic_id,) = resources(observability, "AWS::SNS::Topic")
+    (alarm,) = [a for a in _alarms(synthesized) if "ReminderSyncFailed" in json.dumps(a.get("Metrics", []))]
+    # Over every dimension set of the service: the api emits {service}, the reminders Lambda {service, kind}.
+    assert alarm["Metrics"] == [
+        {
+            "Id": "expr_1",
+            "Expression": "SELECT SUM(ReminderSyncFailed) FROM TaskManagerPro WHERE service = 'taskmanager-pro'",
+            "Label": "ReminderSyncFailed",
+            "Period": 300,
+            "ReturnData": True,
+        }
+    ]
+    assert alarm["Threshold"] == 1
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (1, 1)
+    assert alarm["AlarmActions"] == [{"Ref": topic_id}]
+    # The backend really emits it under that name (backend/adapters/reminder_sync.py).
+    source = (Path(__file__).resolve().parents[2] / "backend" / "adapters" / "reminder_sync.py").read_text()
+    assert 'name="ReminderSyncFailed"' in source
+    # And it is graphed with the other business metrics.
+    (dashboard,) = resources(observability, "AWS::CloudWatch::Dashboard").values()
+    body = json.loads(_flat(dashboard["Properties"]["DashboardBody"]))
+    (widget,) = [w for w in body["widgets"] if w["properties"].get("title") == "Business (per hour)"]
+    assert "ReminderSyncFailed" in {m[0]["label"] for m in widget["properties"]["metrics"]}
 
 
 def test_errors_and_throttles_alarm_for_every_lambda(synthesized: Synthesized) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from aws_cdk.assertions import Match, Template
 
 from deploy.stacks.reflex_backend import CONTAINER_PORT, REDIS_KEYSPACE_EVENTS, REDIS_PORT
+from deploy.stacks.site import content_security_policy
 from tests.infrastructure.synth import Synthesized, resources
 
 REPO = Path(__file__).resolve().parents[2]
@@ -199,3 +200,21 @@ def test_csp_lets_the_page_reach_its_backend_and_the_attachments_bucket(synthesi
     assert "'unsafe-eval'" in directives["script-src"]
     assert directives["object-src"] == ["'none'"]
     assert "  " not in csp["ContentSecurityPolicy"]
+
+
+def test_csp_allows_the_websocket_of_a_separate_backend_origin() -> None:
+    """A host source does not cover its websocket scheme (only 'self' does): the wss:/ws: twin is listed too."""
+    directives = {
+        d.split()[0]: d.split()[1:]
+        for d in content_security_policy("https://reflex.example.com", ["https://b.s3.amazonaws.com"]).split("; ")
+    }
+    assert directives["connect-src"] == [
+        "'self'",
+        "https://reflex.example.com",
+        "wss://reflex.example.com",
+        "https://b.s3.amazonaws.com",
+    ]
+    local = content_security_policy("http://localhost:8000", [])  # the static-export browser test's form
+    assert "connect-src 'self' http://localhost:8000 ws://localhost:8000;" in local
+    # On the site's own origin (the default), 'self' already covers the socket: nothing is added.
+    assert "connect-src 'self';" in content_security_policy("", [])

@@ -40,7 +40,10 @@ def test_cdk_nag_finds_nothing(synthesized: Synthesized) -> None:
     assert violations == []
 
 
-def test_cfn_lint_is_clean(synthesized: Synthesized) -> None:
+# Both synths: the optional context adds resources of its own (certificate, aliases, replication, replicas).
+@pytest.mark.parametrize("which", ["synthesized", "synthesized_with_options"])
+def test_cfn_lint_is_clean(which: str, request: pytest.FixtureRequest) -> None:
+    synthesized: Synthesized = request.getfixturevalue(which)
     templates = sorted(str(p) for p in synthesized.outdir.glob("*.template.json"))
     config = Path(__file__).resolve().parents[2] / "deploy" / "cfnlintrc.yaml"
     result = subprocess.run(
@@ -107,6 +110,43 @@ def test_user_pool_follows_the_backend(synthesized: Synthesized) -> None:
             "EnableTokenRevocation": APP_CLIENT["EnableTokenRevocation"],
         },
     )
+
+
+def test_identity_pool_is_for_signed_in_users_and_grants_nothing(synthesized: Synthesized) -> None:
+    stateful = synthesized.template("stateful")
+    ((pool_id, pool),) = resources(stateful, "AWS::Cognito::IdentityPool").items()
+    (client_id,) = resources(stateful, "AWS::Cognito::UserPoolClient")
+    (user_pool_id,) = resources(stateful, "AWS::Cognito::UserPool")
+    props = pool["Properties"]
+    assert props["AllowUnauthenticatedIdentities"] is False
+    assert props["AllowClassicFlow"] is False
+    assert props["CognitoIdentityProviders"] == [
+        {
+            "ClientId": {"Ref": client_id},
+            "ProviderName": {"Fn::GetAtt": [user_pool_id, "ProviderName"]},
+            "ServerSideTokenCheck": True,
+        }
+    ]
+    (attachment,) = resources(stateful, "AWS::Cognito::IdentityPoolRoleAttachment").values()
+    assert attachment["Properties"]["IdentityPoolId"] == {"Ref": pool_id}
+    assert set(attachment["Properties"]["Roles"]) == {"authenticated"}  # no unauthenticated role at all
+    role_id = attachment["Properties"]["Roles"]["authenticated"]["Fn::GetAtt"][0]
+    role = stateful["Resources"][role_id]["Properties"]
+    assert role["AssumeRolePolicyDocument"]["Statement"] == [
+        {
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Effect": "Allow",
+            "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+            "Condition": {
+                "StringEquals": {"cognito-identity.amazonaws.com:aud": {"Ref": pool_id}},
+                "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"},
+            },
+        }
+    ]
+    # No permissions: no inline or managed policy, and no AWS::IAM::Policy attached to it.
+    assert "Policies" not in role
+    assert "ManagedPolicyArns" not in role
+    assert actions_of_role(stateful, role_id) == set()
 
 
 def test_no_wildcard_actions_and_no_wildcard_data_resources(synthesized: Synthesized) -> None:
