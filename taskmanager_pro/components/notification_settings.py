@@ -42,7 +42,19 @@ def sms_verification() -> rx.Component:
         ),
         form(
             rx.hstack(
-                text_input("verify_phone", input_type="tel", default_value=N.sms_phone, placeholder="+4915112345678"),
+                field(
+                    "Phone number for SMS reminders",
+                    text_input(
+                        "verify_phone",
+                        input_type="tel",
+                        default_value=N.sms_phone,
+                        placeholder="+4915112345678",
+                        auto_complete="tel",
+                    ),
+                    control_id="verify_phone",
+                    hint="International format: + and the country code.",
+                    error=N.phone_error,
+                ),
                 rx.button("Send code", type="submit", variant="soft", loading=N.n_busy),
                 align="end",
                 wrap="wrap",
@@ -80,6 +92,7 @@ def reminders_section() -> rx.Component:
             rx.separator(size="4"),
             form(
                 rx.vstack(
+                    _switch("Email me reminders", N.email_on, N.set_email_on),
                     _switch("Show reminders in the app (the bell)", N.in_app, N.set_in_app),
                     _switch("Text me reminders (SMS)", N.sms_on, N.set_sms_on, disabled=~N.sms_verified),
                     _switch("Quiet hours: no email or SMS", N.quiet_on, N.set_quiet_on),

@@ -95,46 +95,6 @@ def profile_section() -> rx.Component:
     )
 
 
-def notifications_section() -> rx.Component:
-    return section(
-        "Notifications",
-        "Email reminders on or off, and the phone number for SMS (verify it under Reminders).",
-        form(
-            rx.vstack(
-                rx.el.label(
-                    rx.hstack(
-                        rx.switch(
-                            checked=SettingsState.email_notifications,
-                            on_change=SettingsState.set_email_notifications,
-                        ),
-                        rx.text("Email me reminders", size="2"),
-                        align="center",
-                        spacing="2",
-                    ),
-                ),
-                field(
-                    "Phone number for SMS reminders",
-                    text_input(
-                        "sms_phone",
-                        input_type="tel",
-                        value=SettingsState.sms_phone,
-                        on_change=SettingsState.set_sms_phone,
-                        placeholder="+4915112345678",
-                        auto_complete="tel",
-                    ),
-                    control_id="sms_phone",
-                    hint="International format, starting with + and the country code. Leave empty for no SMS.",
-                    error=SettingsState.profile_fields.get("preferences.sms_phone", ""),
-                ),
-                save_button("Save notifications", SettingsState.profile_busy),
-                spacing="3",
-                align="start",
-            ),
-            on_submit=SettingsState.save_notifications,
-        ),
-    )
-
-
 def password_section() -> rx.Component:
     return section(
         "Password",
@@ -282,7 +242,6 @@ def settings_page() -> rx.Component:
                 SettingsState.loaded,
                 rx.vstack(
                     profile_section(),
-                    notifications_section(),
                     reminders_section(),
                     goal_section(),
                     data_section(),

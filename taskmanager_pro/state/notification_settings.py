@@ -1,4 +1,5 @@
-"""Settings → Reminders: channels (in-app, SMS after verifying the number), quiet hours, default reminder, digest."""
+"""Settings → Reminders: channels (email, in-app, SMS after verifying the number), quiet hours, default reminder,
+digest."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ def _text(form: dict[str, Any], name: str) -> str:
 
 class NotificationSettingsState(AppState):
     n_loaded: bool = False
+    email_on: bool = True
     in_app: bool = True
     sms_on: bool = False
     sms_verified: bool = False
@@ -42,12 +44,14 @@ class NotificationSettingsState(AppState):
     digest_on: bool = False
     digest_time: str = "08:00"
     code_sent: bool = False
+    phone_error: str = ""  # shown next to the phone field
     n_busy: bool = False
     n_error: str = ""
 
     def _show_preferences(self, profile: ProfilePublic) -> None:
         p = profile.preferences
-        self.in_app, self.sms_on, self.sms_verified = p.in_app_notifications, p.sms_notifications, p.sms_verified
+        self.email_on, self.in_app = p.email_notifications, p.in_app_notifications
+        self.sms_on, self.sms_verified = p.sms_notifications, p.sms_verified
         self.sms_phone = p.sms_phone or ""
         self.quiet_on = p.quiet_hours is not None
         if p.quiet_hours is not None:
@@ -68,6 +72,10 @@ class NotificationSettingsState(AppState):
         self.n_loaded = True
 
     # --- setters (explicit: Reflex 0.10 makes none) ------------------------------------------
+    @rx.event
+    def set_email_on(self, value: bool) -> None:
+        self.email_on = bool(value)
+
     @rx.event
     def set_in_app(self, value: bool) -> None:
         self.in_app = bool(value)
@@ -99,6 +107,7 @@ class NotificationSettingsState(AppState):
             self.n_error = "Give the digest time as HH:MM."
             return
         preferences: dict[str, Any] = {
+            "email_notifications": self.email_on,
             "in_app_notifications": self.in_app,
             "sms_notifications": self.sms_on and self.sms_verified,
             "quiet_hours": {"start": start, "end": end} if self.quiet_on else None,
@@ -125,9 +134,9 @@ class NotificationSettingsState(AppState):
     async def send_code(self, form: dict[str, Any]) -> AsyncGenerator[Any, None]:
         phone = re.sub(r"[\s()-]", "", _text(form, "verify_phone"))
         if not _E164.fullmatch(phone):
-            self.n_error = "Use the international format: + and the country code."
+            self.phone_error = "Use the international format: + and the country code."
             return
-        self.n_busy, self.n_error = True, ""
+        self.n_busy, self.n_error, self.phone_error = True, "", ""
         yield
         if not await self._ensure_session():
             self.n_busy = False
@@ -135,7 +144,8 @@ class NotificationSettingsState(AppState):
         try:
             await call(api(self._access_token).send_phone_code, phone)
         except ApiError as error:
-            self.n_busy, self.n_error = False, error.message
+            self.n_busy = False
+            self.phone_error = next(iter(error.fields.values()), error.message) if error.fields else error.message
             return
         self.n_busy, self.code_sent, self.sms_phone, self.sms_verified = False, True, phone, False
         yield rx.toast.info(f"We texted a code to {phone}.")

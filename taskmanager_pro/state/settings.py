@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncGenerator
 from typing import Any
 
@@ -16,7 +15,6 @@ from taskmanager_pro.state.base import TIMEZONES, AppState
 from taskmanager_pro.state.clients import api, call, cognito
 
 # What SNS needs for SMS (the API checks the same): + country code and number, up to 15 digits.
-_E164 = re.compile(r"\+[1-9]\d{6,14}")
 
 
 def _text(form: dict[str, Any], name: str) -> str:
@@ -33,14 +31,12 @@ def _qr_data_uri(uri: str) -> str:
 class SettingsState(AppState):
     loaded: bool = False
 
-    # profile + notification preferences (as last saved, then as edited)
+    # profile (as last saved, then as edited); the notification preferences are NotificationSettingsState's
     display_name_input: str = ""
     timezone: str = ""
-    email_notifications: bool = True
-    sms_phone: str = ""
     profile_busy: bool = False
     profile_error: str = ""
-    # field name (as the API names it: "display_name", "preferences.sms_phone") → what is wrong
+    # field name (as the API names it: "display_name", "timezone") → what is wrong
     profile_fields: dict[str, str] = {}
 
     # password
@@ -65,8 +61,6 @@ class SettingsState(AppState):
         self._show_profile(profile)
         self.display_name_input = profile.display_name
         self.timezone = profile.timezone or ""
-        self.email_notifications = profile.preferences.email_notifications
-        self.sms_phone = profile.preferences.sms_phone or ""
 
     async def _signed_in(self) -> bool:
         """Every handler starts here; a lapsed session sends the user to sign in (and back)."""
@@ -100,14 +94,6 @@ class SettingsState(AppState):
     @rx.event
     def set_timezone(self, value: str) -> None:
         self.timezone = value
-
-    @rx.event
-    def set_email_notifications(self, value: bool) -> None:
-        self.email_notifications = bool(value)
-
-    @rx.event
-    def set_sms_phone(self, value: str) -> None:
-        self.sms_phone = value
 
     @rx.event
     def check_password(self, value: str) -> None:
@@ -149,16 +135,6 @@ class SettingsState(AppState):
             self.profile_fields = {"timezone": "Choose a time zone from the list."}
             return
         async for event in self._save(changes, "Profile saved."):
-            yield event
-
-    @rx.event
-    async def save_notifications(self, form: dict[str, Any]) -> AsyncGenerator[Any, None]:
-        phone = re.sub(r"[\s()-]", "", _text(form, "sms_phone"))
-        if phone and not _E164.fullmatch(phone):
-            self.profile_fields = {"preferences.sms_phone": "Use the international format: + and the country code."}
-            return
-        preferences = {"email_notifications": self.email_notifications, "sms_phone": phone or None}
-        async for event in self._save({"preferences": preferences}, "Notification settings saved."):
             yield event
 
     # --- password ----------------------------------------------------------------------------

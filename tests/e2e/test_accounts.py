@@ -83,7 +83,7 @@ def record_websocket_frames(page: Page) -> list[str]:
 def confirmed_user(app: App, email: str) -> None:
     """A confirmed account made through Cognito directly (the sign-up UI has its own test)."""
     auth = CognitoAuth(ApiClient(app.api_url).config())
-    before = app.outbox_size()
+    before = app.sent_to(email)
     auth.sign_up(email, PASSWORD)
     auth.confirm_sign_up(email, app.latest_code(email, after=before))
 
@@ -100,7 +100,7 @@ def test_account_lifecycle(page: Page, app: App, new_email: str) -> None:
     expect(page.locator("[data-met='false']")).to_have_count(3)  # length, uppercase, digit
     password.fill(PASSWORD)
     expect(page.locator("[data-met='false']")).to_have_count(0)
-    sent = app.outbox_size()
+    sent = app.sent_to(new_email)
     page.get_by_role("button", name="Create account").click()
 
     # Confirm with the code "emailed" to the local outbox.
@@ -186,7 +186,7 @@ def test_forgotten_password_and_field_errors(page: Page, app: App, new_email: st
     # Forgot password: a wrong code is refused in words, the emailed one works.
     open_page(page, "/forgot-password", "Email me a code")
     page.get_by_label("Email", exact=True).fill(new_email)
-    sent = app.outbox_size()
+    sent = app.sent_to(new_email)
     page.get_by_role("button", name="Email me a code").click()
     arrived(page, app, "/reset-password", "Choose a new password")
     code = app.latest_code(new_email, after=sent)
@@ -200,10 +200,10 @@ def test_forgotten_password_and_field_errors(page: Page, app: App, new_email: st
     sign_in_form(page, new_email, new_password)
     arrived(page, app, "/", WELCOME)
 
-    # A phone number SNS could not use is pointed out next to its field.
+    # A phone number SNS could not use is pointed out before any code is sent.
     page.goto("/settings")
     page.get_by_label("Phone number for SMS reminders").fill("12345")
-    page.get_by_role("button", name="Save notifications").click()
+    page.get_by_role("button", name="Send code").click()
     expect(page.get_by_text("Use the international format: + and the country code.")).to_be_visible()
 
 
