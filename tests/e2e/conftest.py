@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from backend.client import ApiClient
+from backend.client import ApiClient, OutboxMessage
 from backend.local.testing import LocalRun, free_port, local_aws
 from tests.e2e.reflex_app import RunningApp, reflex_app
 
@@ -44,24 +44,27 @@ class App:
     def api_url(self) -> str:
         return f"{self.url}/api"
 
+    def _sent_to(self, email: str) -> list[OutboxMessage]:
+        """The outbox messages to ``email``, oldest first (the outbox lists emails, then SMS: count per address)."""
+        return [message for message in ApiClient(self.api_url).outbox() if email in message.to]
+
+    def sent_to(self, email: str) -> int:
+        return len(self._sent_to(email))
+
     def latest_code(self, email: str, *, after: int = 0, timeout: float = 10.0) -> str:
         """The 6-digit code of the newest email to ``email`` in the local outbox, once it is there.
 
-        ``after``: how many of the outbox messages to skip (those sent before the action being awaited).
+        ``after``: how many messages to ``email`` to skip (``sent_to(email)`` before the action being awaited).
         """
         deadline = time.monotonic() + timeout
         while True:
-            messages = ApiClient(self.api_url).outbox()[after:]
-            for message in reversed(messages):
+            for message in reversed(self._sent_to(email)[after:]):
                 match = re.search(r"\b(\d{6})\b", message.body)
-                if email in message.to and match:
+                if match:
                     return match.group(1)
             if time.monotonic() > deadline:
                 raise AssertionError(f"no code was emailed to {email}")
             time.sleep(0.1)
-
-    def outbox_size(self) -> int:
-        return len(ApiClient(self.api_url).outbox())
 
 
 @pytest.fixture(scope="package")

@@ -42,7 +42,7 @@ def today() -> date:
 def new_user(app: App) -> User:
     email = f"tasks-{uuid.uuid4().hex[:10]}@example.com"
     auth = CognitoAuth(ApiClient(app.api_url).config())
-    before = app.outbox_size()
+    before = app.sent_to(email)
     auth.sign_up(email, PASSWORD)
     auth.confirm_sign_up(email, app.latest_code(email, after=before))
     tokens = auth.sign_in(email, PASSWORD)
