@@ -53,7 +53,7 @@ run: setup
 
 # One worker per CPU; tests that share a module's emulator (or the e2e app / the CDK synth) stay on one worker.
 test: setup browser
-	$(UV) run --no-sync pytest -n auto --dist loadgroup
+	$(UV) run --no-sync pytest -n auto
 
 test-fast: setup
 	$(UV) run --no-sync pytest -m "not e2e"

@@ -6,6 +6,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -18,14 +19,25 @@ PASSWORD = "Correct-Horse-9"
 SHARED_FIXTURE_TIERS = ("e2e", "infrastructure")
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Keep the tests that share fixtures on one xdist worker (``make test`` runs ``-n auto --dist loadgroup``):
-    a module's own emulator, or the whole tier for the browser and CDK tests; groups are spread across workers."""
-    for item in items:
-        parts = item.path.relative_to(config.rootpath).parts
-        tier = parts[1] if len(parts) > 2 else ""
-        group = tier if tier in SHARED_FIXTURE_TIERS else "/".join(parts)
-        item.add_marker(pytest.mark.xdist_group(group))
+def worker_group(nodeid: str) -> str:
+    """The unit of work of one xdist worker: a test module (its own emulator), or a whole shared-fixture tier."""
+    parts = nodeid.split("::", 1)[0].split("/")
+    if len(parts) > 2 and parts[1] in SHARED_FIXTURE_TIERS:
+        return "/".join(parts[:2])
+    return "/".join(parts)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``make test`` runs ``pytest -n auto``: groups (see ``worker_group``) go whole to one worker each, so a module's
+    emulator, the browser tests' app and the CDK synth are built once. (``--dist loadgroup`` with marks would say
+    the same, but pytest 9.2 no longer lets xdist rename test ids, so its groups are silently ignored.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):  # type: ignore[misc]  # (xdist ships no type information)
+        def _split_scope(self, nodeid: str) -> str:
+            return worker_group(nodeid)
+
+    return GroupScheduling(config, log)
 
 
 @pytest.fixture(scope="module")
