@@ -4,7 +4,7 @@ cdk-nag 3 runs as a policy-validation plugin: any unacknowledged AwsSolutions fi
 ``ValidationFailed`` (report in cdk.out/validation-report.json). Context (``-c key=value`` with the CDK CLI, or
 ``CDK_CONTEXT_JSON``): ``stage`` (default ``dev``), ``deletion_protection`` (default true), ``app_url``,
 ``reflex_backend_origin``, ``lambda_deps_dir``, ``reflex_min_tasks`` (default 2), ``reflex_max_tasks``
-(default 6), ``alarm_email`` (alarm topic subscription, none by default), ``budget_amount`` (USD/month, default 50),
+(default 6), ``alarm_email`` (alarm topic subscription, none by default), ``budget_amount`` (USD/month, default 200),
 ``domain_name`` + ``hosted_zone_id`` + ``hosted_zone_name`` (+ ``certificate_arn`` outside us-east-1): custom domain,
 ``ses_identity`` (sender domain or address; default the custom domain, else example.com), ``replica_regions``,
 ``sms_monthly_spend_limit`` (SNS SMS monthly cap, whole USD as a string, default "1"),
@@ -34,6 +34,8 @@ from deploy.stacks.stateful import StatefulStack
 from deploy.stacks.stateless import StatelessStack
 
 DEFAULT_OUTDIR = REPO_ROOT / "deploy" / "cdk.out"
+# A stage's fixed baseline is ~$120-150 a month (docs/operations.md, cost model): a lower default would alarm monthly.
+DEFAULT_BUDGET_USD = 200
 
 
 @dataclass
@@ -202,7 +204,7 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
             ("AttachmentProcessorFailures", attachments.dead_letter_queue),
         ],
         alarm_email=app.node.try_get_context("alarm_email"),
-        budget_amount=float(app.node.try_get_context("budget_amount") or 50),
+        budget_amount=float(app.node.try_get_context("budget_amount") or DEFAULT_BUDGET_USD),
         reflex=reflex,
         env=env,
     )
