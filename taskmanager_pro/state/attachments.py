@@ -215,7 +215,10 @@ class AttachmentsState(TaskDetailState):
             self.att_error = error.message
             return
         self.att_items = [*[i for i in self.att_items if i.id != attachment.id], _item(attachment)]
-        yield AttachmentsState.watch_processing
+        if attachment.status == "pending":
+            yield AttachmentsState.watch_processing
+        else:  # the processor was quicker than this answer: nothing to watch, but the task changed
+            yield AttachmentsState.refresh_task
 
     @rx.event(background=True)
     async def watch_processing(self) -> AsyncGenerator[Any, None]:
