@@ -33,11 +33,19 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     the same, but pytest 9.2 no longer lets xdist rename test ids, so its groups are silently ignored.)"""
     from xdist.scheduler import LoadScopeScheduling
 
+    config.option.loadscopereorder = False  # keep the collection order below: the longest group first
+
     class GroupScheduling(LoadScopeScheduling):  # type: ignore[misc]  # (xdist ships no type information)
         def _split_scope(self, nodeid: str) -> str:
             return worker_group(nodeid)
 
     return GroupScheduling(config, log)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser tests first: they are the longest group (~3 min), so on several workers they start at once and the
+    other groups fill the remaining workers around them, instead of one worker ending with them alone."""
+    items.sort(key=lambda item: worker_group(item.nodeid) != "tests/e2e")  # stable: the order within stays
 
 
 @pytest.fixture(scope="module")
