@@ -6,12 +6,14 @@
 ``recompute_handler``  scheduled repair, from the tasks themselves (Queries, never a Scan). The event names either
                        one user ``{"user_id": "<sub>"}`` or a day's work list ``{"day": "YYYY-MM-DD", "cursor": ...,
                        "limit": 100}`` (``day`` defaults to yesterday, UTC). Pages until the list ends or less than 10 s
-                       of the invocation are left; answers ``{"day", "recomputed", "cursor"}`` (``cursor``
-                       non-null: invoke again with it).
+                       of the invocation are left; then hands the rest to a new asynchronous invocation of itself
+                       (the same alias, the event with the cursor and ``hop`` + 1; at most ``MAX_HOPS`` in a chain).
+                       Answers ``{"day", "recomputed", "cursor", "continued"}``.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,6 +23,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from backend import aws
 from backend.adapters.task_store import TASK, task_from_image
 from backend.bootstrap import aggregates_store, dependencies
 from backend.observability import logger, metrics, tracer
@@ -29,6 +32,7 @@ from backend.services.tasks import user_clock
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 SAFETY_MS = 10_000  # stop paging with this much of the invocation left
+MAX_HOPS = 50  # a day's work list ends within this many chained invocations (a bug cannot loop forever)
 
 
 def task_change(raw: dict[str, Any]) -> stats_service.TaskChange | None:
@@ -94,6 +98,7 @@ def recompute_handler(event: dict[str, Any], context: LambdaContext) -> dict[str
     )
     cursor: str | None = event.get("cursor")
     limit = int(event.get("limit", 100))
+    hop = int(event.get("hop", 0))
     done = 0
     while True:
         users, cursor = store.active_users(day, cursor=cursor, limit=limit)
@@ -102,5 +107,16 @@ def recompute_handler(event: dict[str, Any], context: LambdaContext) -> dict[str
         done += len(users)
         if cursor is None or context.get_remaining_time_in_millis() < SAFETY_MS:
             break
-    logger.info("aggregates repaired", extra={"day": day.isoformat(), "users": done, "more": cursor is not None})
-    return {"day": day.isoformat(), "recomputed": done, "cursor": cursor}
+    continued = cursor is not None and hop < MAX_HOPS
+    if continued:
+        rest = {"day": day.isoformat(), "cursor": cursor, "limit": limit, "hop": hop + 1}
+        continue_later(context.invoked_function_arn, rest)
+    elif cursor is not None:
+        logger.error("recompute chain too long: the rest of the day's list is left", extra={"hop": hop})
+    logger.info("aggregates repaired", extra={"day": day.isoformat(), "users": done, "continued": continued})
+    return {"day": day.isoformat(), "recomputed": done, "cursor": cursor, "continued": continued}
+
+
+def continue_later(function_arn: str, event: dict[str, Any]) -> None:
+    """A new asynchronous invocation of this function (its ARN as invoked: the same alias and version)."""
+    aws.client("lambda").invoke(FunctionName=function_arn, InvocationType="Event", Payload=json.dumps(event).encode())

@@ -180,14 +180,27 @@ class Features:
         functions.grant_table(
             self.analytics, tasks_table, [i.name for i in tasks_table_schema().indexes], functions.TABLE_READ_WRITE
         )
+        # A fixed name, so the function may invoke its own alias (a longer work list goes on in a new invocation)
+        # without a reference from its role back to the alias, which would be a dependency cycle.
+        recompute_name = f"{APP_SLUG}-{stage}-analytics-recompute"
         self.recompute = functions.backend_function(
             stack,
             "AnalyticsRecomputeFn",
             handler="backend.handlers.analytics.recompute_handler",
+            function_name=recompute_name,
             layer=deps_layer,
             environment=environment,
             memory_size=512,
             timeout=Duration.minutes(5),
+        )
+        self.recompute.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["lambda:InvokeFunction"],
+                resources=[
+                    f"arn:{stack.partition}:lambda:{stack.region}:{stack.account}:function:{recompute_name}"
+                    f":{functions.LIVE_ALIAS}"
+                ],
+            )
         )
         functions.grant_table(
             self.recompute, tasks_table, [i.name for i in tasks_table_schema().indexes], functions.TABLE_READ_WRITE

@@ -18,7 +18,8 @@ from backend.bootstrap import Dependencies
 from backend.domain import stats
 from backend.domain.tasks import Task, complete, new_id, reopen
 from backend.domain.users import new_user
-from backend.local.lambda_runtime import invoke
+from backend.handlers import analytics
+from backend.local.lambda_runtime import LocalContext, invoke
 from backend.local.testing import LocalRun
 from backend.services import stats as stats_service
 from tests.integration.conftest import aws_client
@@ -185,6 +186,61 @@ def test_the_repair_pages_through_the_days_active_users(
     assert result["cursor"] is None
     for user_id in users:
         assert store.aggregates(user_id) == {(stats.day_item(date(2026, 11, 2)), "created"): 1}
+
+
+class ShortOfTime(LocalContext):
+    """An invocation that reaches its safety margin after the first page."""
+
+    def get_remaining_time_in_millis(self) -> int:
+        return analytics.SAFETY_MS - 1
+
+
+def test_a_recompute_out_of_time_hands_the_rest_to_a_new_invocation(
+    local: LocalRun,
+    deps: Dependencies,
+    store: DynamoStatsStore,
+    tasks: DynamoTaskStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    users = [make_user(deps) for _ in range(5)]
+    for user_id in users:
+        tasks.save_task(new_task(user_id, T0), previous=None)
+    pump(local).drain()
+    day = stats_service.activity_day(deps.clock()).isoformat()
+    handed_on: list[tuple[str, dict[str, Any]]] = []  # what the real function would send to Lambda's Invoke
+    monkeypatch.setattr(analytics, "continue_later", lambda arn, event: handed_on.append((arn, event)))
+    context = ShortOfTime(function_name="analytics-repair")
+
+    event: dict[str, Any] = {"day": day, "limit": 2}
+    repaired = 0
+    while True:
+        result = analytics.recompute_handler(event, context)
+        repaired += result["recomputed"]
+        if not result["continued"]:
+            break
+        arn, event = handed_on[-1]
+        assert arn == context.invoked_function_arn  # the same function (and alias) goes on
+        assert event["cursor"] == result["cursor"] and event["day"] == day
+    assert result["cursor"] is None
+    assert [e["hop"] for _, e in handed_on] == list(range(1, len(handed_on) + 1))
+    assert len(handed_on) >= len(users) // 2  # one page of 2 per invocation
+    assert repaired >= len(users)
+
+
+def test_a_recompute_chain_stops_after_max_hops(
+    deps: Dependencies, tasks: DynamoTaskStore, local: LocalRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for user_id in [make_user(deps) for _ in range(3)]:
+        tasks.save_task(new_task(user_id, T0), previous=None)
+    pump(local).drain()
+    handed_on: list[dict[str, Any]] = []
+    monkeypatch.setattr(analytics, "continue_later", lambda arn, event: handed_on.append(event))
+    day = stats_service.activity_day(deps.clock()).isoformat()
+    event = {"day": day, "limit": 1, "hop": analytics.MAX_HOPS}
+    result = analytics.recompute_handler(event, ShortOfTime(function_name="analytics-repair"))
+    assert result["cursor"] is not None
+    assert result["continued"] is False
+    assert handed_on == []
 
 
 # --- property: incremental == recomputed on a random history of 1 000 operations --------------------------
