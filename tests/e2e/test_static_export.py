@@ -35,6 +35,7 @@ from deploy.stacks.site import content_security_policy
 from scripts.export_size import ExportSize, describe, measure
 from tests.e2e.conftest import BROWSER_TIMEZONE, App
 from tests.e2e.reflex_app import RunningApp, export_static_site, reflex_backend
+from tests.e2e.test_attachments import attach, attachment, photo
 from tests.e2e.test_tasks import chips, new_user, quick_add_input, ready, row, sign_in, toast
 
 pytestmark = pytest.mark.e2e
@@ -195,5 +196,15 @@ def test_sign_in_and_quick_add_on_the_static_site(
     ready(page)
     assert page.url == f"{static_site.url}/inbox"
     expect(row(page, "Ship the static export")).to_be_visible()
+
+    # An attachment: the browser posts the file straight to the S3 origin and shows the thumbnail from there.
+    row(page, "Ship the static export").click()
+    panel = page.get_by_role("dialog", name="Task details")
+    attach(panel, "shot.png", "image/png", photo(64))
+    done = attachment(panel, "shot.png")
+    expect(done).to_have_attribute("data-status", "ready", timeout=20_000)
+    thumbnail = done.get_by_role("img", name="Preview of shot.png")
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle())
+
     # All of it under the deployed CSP: nothing was blocked (a blocked script or socket can fail silently).
     assert csp_watch.violations == []
