@@ -9,10 +9,10 @@ import uuid
 from datetime import time, timedelta
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from backend.client import ApiClient
-from backend.client.api import TaskCreate
+from backend.client.api import ReminderIn, TaskCreate
 from backend.local.testing import LocalRun
 from tests.e2e.conftest import App
 from tests.e2e.test_tasks import new_user, ready, row, sign_in, today
@@ -108,3 +108,54 @@ def test_reminder_settings_verify_the_sms_number_and_switch_the_digest_on(page: 
     assert preferences.digest_enabled
     assert preferences.digest_time == "07:45"
     assert preferences.default_reminder_minutes == 30
+
+
+PHONE: ViewportSize = {"width": 390, "height": 844}
+
+
+def assert_no_sideways_scroll(page: Page, what: str) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{what} scrolls sideways at phone width ({width}px)"
+
+
+def test_reminder_screens_work_at_phone_width_in_dark_mode(page: Page, app: App, local: LocalRun) -> None:
+    user = new_user(app)
+    task = user.api.create_task(TaskCreate(title="Water the balcony plants", due_date=today(), due_time=time(23, 59)))
+    [reminder] = user.api.put_reminders(task.id, [ReminderIn(minutes_before=0)]).reminders
+    assert reminder.next_at is not None
+    assert local.scheduler is not None
+    local.scheduler.fire_due(reminder.next_at + timedelta(seconds=1))
+    page.emulate_media(color_scheme="dark")
+    page.set_viewport_size(PHONE)
+    sign_in(page, user)
+
+    # The bell with its count fits the compact header; the inbox item and its actions fit the screen.
+    bell = page.get_by_role("link", name="Notifications, 1 unread")
+    expect(bell).to_be_visible()
+    bell.click()
+    item = page.get_by_role("listitem", name="Water the balcony plants")
+    expect(item).to_be_visible()
+    expect(item.get_by_role("button", name="Snooze")).to_be_in_viewport()
+    assert_no_sideways_scroll(page, "the inbox")
+    item.get_by_role("button", name="Snooze").click()
+    page.get_by_role("menuitem", name="In 10 minutes").click()
+    expect(item).to_contain_text("snoozed")
+
+    # The reminders editor in the task panel, and Settings → Reminders.
+    page.goto("/")
+    ready(page)
+    row(page, "Water the balcony plants").click()
+    panel = page.get_by_role("dialog", name="Task details")
+    reminders = panel.get_by_role("list", name="Reminders")
+    reminders.scroll_into_view_if_needed()
+    expect(reminders).to_contain_text("at the due time")
+    expect(panel.get_by_role("button", name="Add reminder")).to_be_visible()
+    assert_no_sideways_scroll(page, "the task panel")
+    page.goto("/settings")
+    expect(page.get_by_role("heading", name="Reminders", level=2)).to_be_visible()
+    expect(page.get_by_label("Phone number for SMS reminders")).to_be_visible()
+    assert_no_sideways_scroll(page, "Settings")
+    # Dark mode really is on (Radix marks the document; the page background is dark).
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    channels = [int(c) for c in re.findall(r"\d+", background)[:3]]
+    assert max(channels) < 80, f"the page is not dark: {background}"
