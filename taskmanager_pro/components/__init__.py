@@ -3,6 +3,7 @@
 from taskmanager_pro.components.forms import (
     blocked,
     code_input,
+    confirm_delete_dialog,
     error_message,
     field,
     form,
@@ -19,6 +20,7 @@ __all__ = [
     "auth_layout",
     "blocked",
     "code_input",
+    "confirm_delete_dialog",
     "error_message",
     "field",
     "form",

@@ -105,3 +105,44 @@ def password_checklist(missing: Any) -> rx.Component:
         aria_live="polite",
         width="100%",
     )
+
+
+def confirm_delete_dialog(
+    *,
+    trigger: str,
+    title: str,
+    description: str,
+    confirmation: rx.Component,
+    keep: str,
+    confirm: str,
+    busy: Any,
+    error: Any,
+    on_submit: Any,
+    is_open: Any,
+    on_open_change: Any,
+) -> rx.Component:
+    """A red button that opens a dialog asking to type something (``confirmation``) before deleting for good."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(rx.button(trigger, color_scheme="red", variant="soft", width="fit-content")),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(title),
+            rx.alert_dialog.description(description),
+            form(
+                rx.vstack(
+                    confirmation,
+                    error_message(error),
+                    rx.hstack(
+                        rx.alert_dialog.cancel(rx.button(keep, variant="soft", type="button")),
+                        rx.button(confirm, color_scheme="red", type="submit", loading=busy, disabled=blocked(busy)),
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="3",
+                ),
+                on_submit=on_submit,
+            ),
+            max_width="28em",
+        ),
+        open=is_open,
+        on_open_change=on_open_change,
+    )

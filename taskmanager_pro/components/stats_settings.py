@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from taskmanager_pro.components.forms import blocked, error_message, field, form, submit_button, text_input
+from taskmanager_pro.components.forms import blocked, confirm_delete_dialog, field, form, submit_button, text_input
 from taskmanager_pro.state.stats import DataState
 
 
@@ -83,41 +83,22 @@ def data_section() -> rx.Component:
             wrap="wrap",
             gap="var(--space-2)",
         ),
-        rx.alert_dialog.root(
-            rx.alert_dialog.trigger(
-                rx.button("Delete all my data", color_scheme="red", variant="soft", width="fit-content")
+        confirm_delete_dialog(
+            trigger="Delete all my data",
+            title="Delete all your data?",
+            description=(
+                "Every task, project, label, attached file, notification and statistic is deleted for good; "
+                "your account stays. Type DELETE to confirm."
             ),
-            rx.alert_dialog.content(
-                rx.alert_dialog.title("Delete all your data?"),
-                rx.alert_dialog.description(
-                    "Every task, project, label, attached file, notification and statistic is deleted for good; "
-                    "your account stays. Type DELETE to confirm."
-                ),
-                form(
-                    rx.vstack(
-                        field(
-                            "Type DELETE", text_input("confirm_wipe", auto_complete="off"), control_id="confirm_wipe"
-                        ),
-                        error_message(DataState.wipe_error),
-                        rx.hstack(
-                            rx.alert_dialog.cancel(rx.button("Keep my data", variant="soft", type="button")),
-                            rx.button(
-                                "Delete everything",
-                                color_scheme="red",
-                                type="submit",
-                                loading=DataState.wipe_busy,
-                                disabled=blocked(DataState.wipe_busy),
-                            ),
-                            justify="end",
-                            width="100%",
-                        ),
-                        spacing="3",
-                    ),
-                    on_submit=DataState.delete_everything,
-                ),
-                max_width="28em",
+            confirmation=field(
+                "Type DELETE", text_input("confirm_wipe", auto_complete="off"), control_id="confirm_wipe"
             ),
-            open=DataState.wipe_open,
+            keep="Keep my data",
+            confirm="Delete everything",
+            busy=DataState.wipe_busy,
+            error=DataState.wipe_error,
+            on_submit=DataState.delete_everything,
+            is_open=DataState.wipe_open,
             on_open_change=DataState.set_wipe_open,
         ),
     )

@@ -9,6 +9,7 @@ from taskmanager_pro.components import (
     app_shell,
     blocked,
     code_input,
+    confirm_delete_dialog,
     error_message,
     field,
     form,
@@ -192,41 +193,24 @@ def delete_section() -> rx.Component:
     return section(
         "Delete account",
         "Removes your account and everything in it. This cannot be undone.",
-        rx.alert_dialog.root(
-            rx.alert_dialog.trigger(rx.button("Delete my account", color_scheme="red", variant="soft")),
-            rx.alert_dialog.content(
-                rx.alert_dialog.title("Delete your account?"),
-                rx.alert_dialog.description(
-                    "Your tasks, projects, files, notifications and settings are deleted for good. "
-                    "Type your email address to confirm."
-                ),
-                form(
-                    rx.vstack(
-                        field(
-                            "Your email address",
-                            text_input("confirm_email", input_type="email", auto_complete="off"),
-                            control_id="confirm_email",
-                        ),
-                        error_message(SettingsState.delete_error),
-                        rx.hstack(
-                            rx.alert_dialog.cancel(rx.button("Keep my account", variant="soft", type="button")),
-                            rx.button(
-                                "Delete for good",
-                                color_scheme="red",
-                                type="submit",
-                                loading=SettingsState.delete_busy,
-                                disabled=blocked(SettingsState.delete_busy),
-                            ),
-                            justify="end",
-                            width="100%",
-                        ),
-                        spacing="3",
-                    ),
-                    on_submit=SettingsState.delete_account,
-                ),
-                max_width="28em",
+        confirm_delete_dialog(
+            trigger="Delete my account",
+            title="Delete your account?",
+            description=(
+                "Your tasks, projects, files, notifications and settings are deleted for good. "
+                "Type your email address to confirm."
             ),
-            open=SettingsState.delete_open,
+            confirmation=field(
+                "Your email address",
+                text_input("confirm_email", input_type="email", auto_complete="off"),
+                control_id="confirm_email",
+            ),
+            keep="Keep my account",
+            confirm="Delete for good",
+            busy=SettingsState.delete_busy,
+            error=SettingsState.delete_error,
+            on_submit=SettingsState.delete_account,
+            is_open=SettingsState.delete_open,
             on_open_change=SettingsState.set_delete_open,
         ),
     )
