@@ -6,33 +6,18 @@ from __future__ import annotations
 
 import io
 import os
-import uuid
 from typing import Any
 
 import pytest
 from PIL import Image
 from playwright.sync_api import Locator, Page, expect
 
-from backend.client import ApiClient, CognitoAuth, Tokens
 from backend.client.api import TaskCreate
 from taskmanager_pro.state.attachments import size_text
-from tests.e2e.conftest import BROWSER_TIMEZONE, App
-from tests.e2e.test_tasks import PASSWORD, User, ready, row, sign_in, today
+from tests.e2e.conftest import App
+from tests.e2e.test_tasks import new_user, ready, row, sign_in, today
 
 pytestmark = pytest.mark.e2e
-
-
-def new_user(app: App) -> User:
-    email = f"files-{uuid.uuid4().hex[:10]}@example.com"
-    auth = CognitoAuth(ApiClient(app.api_url).config())
-    before = app.sent_to(email)
-    auth.sign_up(email, PASSWORD)
-    auth.confirm_sign_up(email, app.latest_code(email, after=before))
-    tokens = auth.sign_in(email, PASSWORD)
-    assert isinstance(tokens, Tokens)
-    api = ApiClient(app.api_url, tokens.access_token)
-    api.update_me({"timezone": BROWSER_TIMEZONE, "display_name": "Ada"})
-    return User(email=email, api=api)
 
 
 def photo(side: int = 900) -> bytes:
