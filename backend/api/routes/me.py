@@ -62,6 +62,8 @@ def patch_me(changes: Annotated[ProfileUpdate, Body()]) -> ProfilePublic:
 def delete_me() -> Response[None]:
     deps = dependencies()
     user_id = caller_id(router)
-    profiles.delete_account(users=deps.users, identity=deps.identity, user_id=user_id)
+    # The data first: if a later step fails, the user can still sign in and delete again. Removing the account
+    # first could strand files and tasks that nobody could ask to delete any more.
     erase_user_data(user_id)
+    profiles.delete_account(users=deps.users, identity=deps.identity, user_id=user_id)
     return no_content()
