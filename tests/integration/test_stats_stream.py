@@ -220,7 +220,8 @@ def test_a_recompute_out_of_time_hands_the_rest_to_a_new_invocation(
             break
         arn, event = handed_on[-1]
         assert arn == context.invoked_function_arn  # the same function (and alias) goes on
-        assert event["cursor"] == result["cursor"] and event["day"] == day
+        assert event["cursor"] == result["cursor"]
+        assert event["day"] == day
     assert result["cursor"] is None
     assert [e["hop"] for _, e in handed_on] == list(range(1, len(handed_on) + 1))
     assert len(handed_on) >= len(users) // 2  # one page of 2 per invocation

@@ -52,6 +52,11 @@ class FakeStorage:
             self.deleted.append(key)
             self.objects.pop(key, None)
 
+    def delete_prefix(self, prefix: str) -> int:
+        keys = [key for key in self.objects if key.startswith(prefix)]
+        self.delete(*keys)
+        return len(keys)
+
 
 @dataclass
 class FakeStore:
