@@ -87,6 +87,11 @@ class ApiError(Exception):
         self.message = message
         self.fields = fields or {}
 
+    @property
+    def first_problem(self) -> str:
+        """What is wrong with the first named field (the most precise text for one input), else the message."""
+        return next(iter(self.fields.values()), self.message)
+
     @classmethod
     def from_response(cls, response: httpx.Response) -> ApiError:
         try:

@@ -145,7 +145,7 @@ class NotificationSettingsState(AppState):
             await call(api(self._access_token).send_phone_code, phone)
         except ApiError as error:
             self.n_busy = False
-            self.phone_error = next(iter(error.fields.values()), error.message) if error.fields else error.message
+            self.phone_error = error.first_problem
             return
         self.n_busy, self.code_sent, self.sms_phone, self.sms_verified = False, True, phone, False
         yield rx.toast.info(f"We texted a code to {phone}.")
@@ -165,7 +165,7 @@ class NotificationSettingsState(AppState):
             preferences = await call(api(self._access_token).verify_phone, code)
         except ApiError as error:
             self.n_busy = False
-            self.n_error = next(iter(error.fields.values()), error.message) if error.fields else error.message
+            self.n_error = error.first_problem
             return
         self.n_busy, self.code_sent = False, False
         self.sms_verified, self.sms_on = preferences.sms_verified, preferences.sms_notifications

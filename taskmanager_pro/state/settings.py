@@ -14,8 +14,6 @@ from taskmanager_pro.state.auth import password_complaint
 from taskmanager_pro.state.base import TIMEZONES, AppState
 from taskmanager_pro.state.clients import api, call, cognito
 
-# What SNS needs for SMS (the API checks the same): + country code and number, up to 15 digits.
-
 
 def _text(form: dict[str, Any], name: str) -> str:
     value = form.get(name)

@@ -85,7 +85,7 @@ class TaskRemindersState(AppState):
             listed = await call(api(self._access_token).put_reminders, self.r_task_id, items)
         except ApiError as error:
             self.r_busy = False
-            self.r_error = next(iter(error.fields.values()), error.message) if error.fields else error.message
+            self.r_error = error.first_problem
             return
         self.r_busy = False
         self._show(listed)

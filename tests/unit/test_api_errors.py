@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from backend.api.errors import validation_fields
+from backend.client import ApiError
 from backend.schemas import ProfileUpdate
 
 
@@ -62,3 +63,9 @@ def test_the_first_problem_of_a_field_wins_and_odd_errors_still_have_a_message()
         {"type": "weird"},
     ]
     assert validation_fields(errors) == {"display_name": "too long", "body": "is not valid"}
+
+
+def test_the_client_shows_the_first_field_problem_or_else_the_message() -> None:
+    named = ApiError(422, "invalid_input", "The request is not valid.", {"phone": "Use the + format.", "x": "no"})
+    assert named.first_problem == "Use the + format."
+    assert ApiError(400, "bad_request", "Something is off.").first_problem == "Something is off."
