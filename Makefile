@@ -39,6 +39,13 @@ help:
 $(BUN):
 	npm install --prefix $(TOOLS) --no-audit --no-fund --silent bun
 
+# axe-core for the browser tests' accessibility checks (tests/e2e/accessibility.py reads axe.min.js), pinned.
+AXE_VERSION := 4.14.1
+AXE := $(TOOLS)/axe-core-$(AXE_VERSION).stamp
+$(AXE):
+	npm install --prefix $(TOOLS) --no-audit --no-fund --silent --save-exact axe-core@$(AXE_VERSION)
+	@touch $@
+
 setup: .venv/.synced $(BUN)
 
 browser:
@@ -52,7 +59,7 @@ run: setup
 	$(UV) run --no-sync python -m backend.local run
 
 # One worker per CPU; tests that share a module's emulator (or the e2e app / the CDK synth) stay on one worker.
-test: setup browser
+test: setup browser $(AXE)
 	$(UV) run --no-sync pytest -n auto
 
 test-fast: setup
