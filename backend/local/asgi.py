@@ -2,16 +2,20 @@
 
 It runs the same Lambda authorizer as AWS on every non-public route, then calls the same API handler.
 Mounted into the Reflex backend at /api by ``make run``; served by uvicorn in the API tests.
+Local-only hooks under ``/api/local/`` (docs/local-aws.md): the outbox, the request log and fault injection
+(``backend/local/hooks.py``), applied here in front of the real handlers.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import time
 import uuid
 from typing import Any
 
 import httpx
+from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -21,6 +25,7 @@ from starlette.routing import Route
 from backend.api.app import PUBLIC_PATHS
 from backend.api.openapi import API_PREFIX
 from backend.config import get_settings
+from backend.local.hooks import FaultIn, Faults, RequestLog
 from backend.local.lambda_runtime import invoke
 from backend.local.server import OUTBOX_PATH
 
@@ -112,9 +117,22 @@ def create_local_api() -> Starlette:
     from backend.handlers import api as api_handler
     from backend.handlers import authorizer
 
+    requests = RequestLog()
+    faults = Faults()
+
     async def call_api(request: Request) -> Response:
+        try:
+            response, user = await serve(request)
+        except Exception:
+            requests.record(method=request.method, path=request.url.path, status=500, user=None)
+            raise
+        requests.record(method=request.method, path=request.url.path, status=response.status_code, user=user)
+        return response
+
+    async def serve(request: Request) -> tuple[Response, str | None]:
         event = proxy_event(request, await request.body())
         route = event["path"].removeprefix(API_PREFIX) or "/"
+        user: str | None = None
         if route not in PUBLIC_PATHS and request.method != "OPTIONS":
             token_event = {
                 "type": "TOKEN",
@@ -124,10 +142,40 @@ def create_local_api() -> Starlette:
             try:
                 policy = await run_in_threadpool(invoke, authorizer.lambda_handler, token_event, "authorizer")
             except Exception:
-                return _unauthorized()
+                return _unauthorized(), None
+            user = str(policy["principalId"])
             event["requestContext"]["authorizer"] = {"principalId": policy["principalId"], **policy["context"]}
+        injected = faults.take(request.method, route, user)
+        if injected is not None:
+            await asyncio.sleep(injected.delay_ms / 1000)
+            if injected.status is not None:
+                return _error(injected.status, injected.code, injected.message), user
         result = await run_in_threadpool(invoke, api_handler.lambda_handler, event, "api")
-        return _response(result)
+        return _response(result), user
+
+    async def request_log(request: Request) -> Response:
+        try:
+            since = int(request.query_params.get("since", "0"))
+        except ValueError:
+            return _error(422, "validation_error", "since must be a whole number.")
+        entries = requests.since(since, user=request.query_params.get("user"))
+        return JSONResponse({"requests": entries, "last_seq": requests.last_seq})
+
+    async def fault_rules(request: Request) -> Response:
+        if request.method == "DELETE":
+            faults.clear()
+            return Response(status_code=204)
+        if request.method == "GET":
+            return JSONResponse({"faults": faults.active()})
+        try:
+            rule = FaultIn.model_validate_json(await request.body())
+        except ValidationError as exc:
+            problems = {".".join(str(part) for part in error["loc"]) or "body": error["msg"] for error in exc.errors()}
+            return JSONResponse(
+                {"error": {"code": "validation_error", "message": "The fault is not valid.", "fields": problems}},
+                status_code=422,
+            )
+        return JSONResponse({"fault": faults.add(rule)}, status_code=201)
 
     async def outbox(_: Request) -> Response:
         endpoint = get_settings().aws_endpoint_url
@@ -141,6 +189,8 @@ def create_local_api() -> Starlette:
         exception_handlers={404: _no_route, 405: _no_route},
         routes=[
             Route(f"{API_PREFIX}/local/outbox", outbox, methods=["GET"]),
+            Route(f"{API_PREFIX}/local/requests", request_log, methods=["GET"]),
+            Route(f"{API_PREFIX}/local/faults", fault_rules, methods=["GET", "POST", "DELETE"]),
             Route(API_PREFIX, call_api, methods=_METHODS),
             Route(f"{API_PREFIX}/{{path:path}}", call_api, methods=_METHODS),
         ],
