@@ -269,11 +269,19 @@ class TaskPublic(BaseModel):
 class TaskPage(BaseModel):
     items: list[TaskPublic]
     next_cursor: str | None
+    total: int | None = Field(
+        default=None, description="tasks in the whole list, every page (with `with_total=true` or `count_by`)"
+    )
+    counts: dict[str, int] | None = Field(
+        default=None, description='tasks per section ("" = none) or per status (with `count_by`)'
+    )
+
 
 
 TaskView = Literal["all", "today", "upcoming", "inbox", "completed"]
 TaskSort = Literal["due", "priority", "created", "manual"]
 StatusFilter = Literal["open", "done", "all"]
+CountBy = Literal["section", "status"]
 
 
 class BulkAction(StrictModel):

@@ -88,6 +88,9 @@ class ReminderSyncingTaskStore:
     def list_tasks(self, query: TaskQuery, *, limit: int, cursor: str | None) -> tuple[list[Task], str | None]:
         return self._inner.list_tasks(query, limit=limit, cursor=cursor)
 
+    def count_tasks(self, query: TaskQuery, *, by: str | None = None) -> tuple[int, dict[str, int]]:
+        return self._inner.count_tasks(query, by=by)
+
     def list_projects(self, user_id: str) -> list[Project]:
         return self._inner.list_projects(user_id)
 

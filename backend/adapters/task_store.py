@@ -6,6 +6,8 @@ Single-table design, partitioned by user (see docs/data-model.md):
   ``PROJECT#<id>``         a project (the Inbox has the id ``inbox``)
   ``LABEL#<id>``           a label
   ``LT#<label>#<task>``    "task has label" link, written in the same transaction as the task
+  ``W#<word>#<task>``      search index: "task has word" (backend/domain/search.py), same transaction as the task
+  ``WIDX``                 the user's tasks are all in the search index (written with the Inbox, or by the backfill)
 GSIs (all keys prefixed with the user id, so no query can cross users):
   by_status_due  status_pk = user#status       due_sk = due_key#id           Today, Upcoming, overdue, sort=due
   by_priority    status_pk                     priority_sk = p#due_key#id    sort=priority
@@ -19,9 +21,9 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
-from dataclasses import asdict
-from datetime import date, time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from pynamodb.attributes import (
@@ -41,10 +43,14 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from backend.domain import search
 from backend.domain.tasks import Completion, Label, Project, Status, Subtask, Task, TaskQuery
 from backend.errors import ConflictError, InvalidInputError
 
-TASK, PROJECT, LABEL, LINK = "TASK#", "PROJECT#", "LABEL#", "LT#"
+TASK, PROJECT, LABEL, LINK, WORD, INDEXED = "TASK#", "PROJECT#", "LABEL#", "LT#", "W#", "WIDX"
+TRANSACTION_LIMIT = 100
+MAX_LINKS_PER_SAVE = 20  # 10 labels added + 10 removed
+assert 1 + MAX_LINKS_PER_SAVE + 2 * search.MAX_TERMS <= TRANSACTION_LIMIT, "a task save must fit one transaction"
 LAST_DATE = "9999-12-31"
 
 
@@ -187,7 +193,36 @@ class LabelLinkModel(Model):
     task_id = UnicodeAttribute()
 
 
-TASK_TABLE_MODELS: tuple[type[Model], ...] = (TaskModel, ProjectModel, LabelModel, LabelLinkModel)
+class SearchWordModel(Model):
+    """``W#<word>#<task id>``: the task has this word (a prefix Query of ``W#<start>`` finds the tasks)."""
+
+    class Meta(_Meta):
+        pass
+
+    user_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    task_id = UnicodeAttribute()
+
+
+class SearchIndexedModel(Model):
+    """``WIDX``: every task of the user is in the search index (older tasks are backfilled on first search)."""
+
+    class Meta(_Meta):
+        pass
+
+    user_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=INDEXED)
+    indexed_at = UTCDateTimeAttribute(null=True)
+
+
+TASK_TABLE_MODELS: tuple[type[Model], ...] = (
+    TaskModel,
+    ProjectModel,
+    LabelModel,
+    LabelLinkModel,
+    SearchWordModel,
+    SearchIndexedModel,
+)
 
 
 # --- mapping ---------------------------------------------------------------------------------------
@@ -329,6 +364,19 @@ def _link(user_id: str, label_id: str, task_id: str) -> LabelLinkModel:
     return LabelLinkModel(user_id=user_id, sk=f"{LINK}{label_id}#{task_id}", task_id=task_id)
 
 
+def _word(user_id: str, term: str, task_id: str) -> SearchWordModel:
+    return SearchWordModel(user_id=user_id, sk=f"{WORD}{term}#{task_id}", task_id=task_id)
+
+
+def _terms(task: Task | None) -> frozenset[str]:
+    return search.index_terms(task.title, task.notes) if task is not None else frozenset()
+
+
+def index_items(task: Task) -> list[SearchWordModel]:
+    """The search index entries of a task (what the write path keeps; the bench seeds them with its tasks)."""
+    return [_word(task.user_id, term, task.id) for term in sorted(_terms(task))]
+
+
 def is_conditional_failure(exc: PutError | UpdateError | TransactWriteError) -> bool:
     """A write refused by its condition (version, existence), alone or inside a transaction."""
     reasons = getattr(exc, "cancellation_reasons", None) or []
@@ -382,6 +430,96 @@ def _key_of(item: Model, index: str) -> dict[str, Any]:
     return {name: {"S": getattr(item, name)} for name in sorted(names)}
 
 
+_INDEXED_USERS: set[str] = set()  # per process: users whose tasks are all in the search index
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """One list as a Query: the index, its key condition and the filter of the other criteria."""
+
+    index: str
+    source: Any  # TaskModel or one of its GlobalSecondaryIndex attributes
+    hash_key: str
+    range_key: Condition | None
+    filter: Condition | None
+    forward: bool = True
+
+    def query(self, **kwargs: Any) -> Iterator[TaskModel]:
+        return iter(
+            self.source.query(
+                self.hash_key,
+                self.range_key,
+                filter_condition=self.filter,
+                scan_index_forward=self.forward,
+                **kwargs,
+            )
+        )
+
+    def count(self) -> int:
+        """``Select=COUNT`` through every page (PynamoDB follows LastEvaluatedKey)."""
+        return int(self.source.count(self.hash_key, self.range_key, filter_condition=self.filter))
+
+
+def _matches(q: TaskQuery, task: Task) -> bool:
+    """The list's criteria checked on a task read by id (label and search lists); the search words are not."""
+    return (
+        q.status in ("all", task.status.value)
+        and (q.project_id is None or task.project_id == q.project_id)
+        and (q.label_id is None or q.label_id in task.labels)
+        and (q.priority is None or task.priority == q.priority)
+        and (q.due_from is None or (task.due_date is not None and task.due_key >= q.due_from))
+        and (q.due_to is None or (task.due_date is not None and task.due_key <= q.due_to + "~"))
+        and (q.has_attachments is None or (task.attachment_count > 0) == q.has_attachments)
+    )
+
+
+def _sort_key(sort: str) -> Callable[[Task], tuple[Any, ...]]:
+    """The order of a search result: open tasks first, then the list's sort (as its index would order it)."""
+
+    def rank(task: Task) -> int:
+        return 0 if task.status is Status.OPEN else 1
+
+    if sort == "due":
+        return lambda t: (rank(t), t.due_key, t.id)
+    if sort == "priority":
+        return lambda t: (rank(t), t.priority, t.due_key, t.id)
+    if sort == "manual":
+        return lambda t: (rank(t), t.position, t.id)
+    if sort == "completed":  # newest first
+        return lambda t: (rank(t), -(t.completed_at.timestamp() if t.completed_at else 0.0), t.id)
+    return lambda t: (rank(t), t.id)
+
+
+def _decode_search_cursor(cursor: str, q: TaskQuery) -> list[Any]:
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        after = payload["k"]["after"]
+        valid = (
+            payload.get("i") == list_id("search", q)
+            and isinstance(after, list)
+            and len(after) == _SORT_KEY_LENGTH.get(q.sort, 2)
+            and all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in after)
+        )
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        valid = False
+    if not valid:
+        raise InvalidInputError("The cursor is not valid for this list.", fields={"cursor": "is not valid"})
+    return list(after)
+
+
+_SORT_KEY_LENGTH = {"due": 3, "priority": 4, "manual": 3, "completed": 3}  # of _sort_key's tuples; else 2
+
+
+def _group(tasks: Iterable[Task], by: str | None) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    if by is None:
+        return counts
+    for task in tasks:
+        value = (task.section or "") if by == "section" else task.status.value
+        counts[value] = counts.get(value, 0) + 1
+    return counts
+
+
 class DynamoTaskStore:
     """Repositories for tasks, projects and labels on the Tasks table."""
 
@@ -400,6 +538,7 @@ class DynamoTaskStore:
         """Create (``previous`` None) or update a task if its version is still ``previous.version``."""
         item = _task_item(task)
         old_labels = set(previous.labels) if previous else set()
+        old_terms, new_terms = _terms(previous), _terms(task)
         try:
             with TransactWrite(connection=self._connection()) as transaction:
                 transaction.save(item)  # conditional on the version (absent when creating)
@@ -407,6 +546,11 @@ class DynamoTaskStore:
                     transaction.save(_link(task.user_id, label_id, task.id))
                 for label_id in old_labels - set(task.labels):
                     transaction.delete(_link(task.user_id, label_id, task.id))
+                # the search index follows title and notes (a completion or a move changes no word)
+                for term in sorted(new_terms - old_terms):
+                    transaction.save(_word(task.user_id, term, task.id))
+                for term in sorted(old_terms - new_terms):
+                    transaction.delete(_word(task.user_id, term, task.id))
         except TransactWriteError as exc:
             if is_conditional_failure(exc):
                 raise ConflictError("The task was changed meanwhile; reload it and try again.") from exc
@@ -419,6 +563,8 @@ class DynamoTaskStore:
                 transaction.delete(_task_item(task))  # conditional on the version we read
                 for label_id in task.labels:
                     transaction.delete(_link(task.user_id, label_id, task.id))
+                for word in index_items(task):
+                    transaction.delete(word)
         except TransactWriteError as exc:
             if is_conditional_failure(exc):
                 raise ConflictError("The task was changed meanwhile; reload it and try again.") from exc
@@ -442,9 +588,13 @@ class DynamoTaskStore:
         return [link.task_id for link in links]
 
     def list_tasks(self, query: TaskQuery, *, limit: int, cursor: str | None) -> tuple[list[Task], str | None]:
+        if query.search is not None:
+            return self._search(query, limit=limit, cursor=cursor)
         if query.label_id is not None:
             return self._list_by_label(query, limit=limit, cursor=cursor)
-        index, items = self._plan(query, cursor)
+        plan = self._plan(query)
+        index = plan.index
+        items = plan.query(last_evaluated_key=self._start(cursor, index, query), page_size=100)
         page: list[Task] = []
         last: TaskModel | None = None
         for item in items:
@@ -456,15 +606,31 @@ class DynamoTaskStore:
         cursor_out = encode_cursor(list_id(index, query), _key_of(last, index)) if more and last is not None else None
         return page, cursor_out
 
+    def count_tasks(self, query: TaskQuery, *, by: str | None = None) -> tuple[int, dict[str, int]]:
+        """How many tasks the whole list holds, and (``by`` = ``section`` | ``status``) how many per value.
+
+        A plain list: a ``Select=COUNT`` Query with the list's key condition and filter (paged through
+        LastEvaluatedKey); grouped: the same Query projecting only the grouped attribute. Search and label lists
+        count the tasks they match (the same reads as their listing)."""
+        if query.search is not None or query.label_id is not None:
+            tasks = self._search_matches(query) if query.search is not None else self._label_matches(query)
+            return len(tasks), _group(tasks, by)
+        plan = self._plan(query)
+        if by is None:
+            return plan.count(), {}
+        counts: dict[str, int] = {}
+        for item in plan.query(attributes_to_get=[by], page_size=500):
+            value = (getattr(item, by) or "") if by == "section" else item.status
+            counts[value] = counts.get(value, 0) + 1
+        return sum(counts.values()), counts
+
     @staticmethod
     def _has_more(items: Iterator[Any]) -> bool:
         return next(items, None) is not None
 
-    def _plan(self, q: TaskQuery, cursor: str | None) -> tuple[str, Iterator[TaskModel]]:
+    def _plan(self, q: TaskQuery) -> _Plan:
         """Pick the index that serves the sort, turn the other criteria into a filter. Always a Query."""
         filters: list[Condition] = []
-        if q.search:
-            filters.append(TaskModel.search_text.contains(q.search.lower()))
         if q.priority is not None and q.sort != "priority":
             filters.append(TaskModel.priority == q.priority)
         if q.has_attachments is not None:
@@ -472,60 +638,27 @@ class DynamoTaskStore:
             filters.append(with_files if q.has_attachments else ~with_files)
         statuses = [Status.OPEN.value, Status.DONE.value] if q.status == "all" else [q.status]
         due_range = _between(TaskModel.due_sk, q.due_from, q.due_to)
-        common: dict[str, Any] = {"page_size": 100}
 
         if q.sort == "completed" or (q.status == "done" and q.sort == "created" and q.project_id is None):
-            index = "by_completed"
             self._add(filters, q.project_id and TaskModel.project_id == q.project_id, due_range)
-            start = self._start(cursor, index, q)
-            return index, TaskModel.by_completed.query(
-                q.user_id, scan_index_forward=False, filter_condition=_all(filters), last_evaluated_key=start, **common
-            )
+            return _Plan("by_completed", TaskModel.by_completed, q.user_id, None, _all(filters), forward=False)
         if q.project_id is not None and q.sort == "manual":
-            index = "by_project"
             self._add(filters, due_range)
             range_key = TaskModel.project_sk.startswith(f"{statuses[0]}#") if len(statuses) == 1 else None
-            start = self._start(cursor, index, q)
-            return index, TaskModel.by_project.query(
-                f"{q.user_id}#{q.project_id}",
-                range_key,
-                filter_condition=_all(filters),
-                last_evaluated_key=start,
-                **common,
-            )
+            return _Plan("by_project", TaskModel.by_project, f"{q.user_id}#{q.project_id}", range_key, _all(filters))
         if len(statuses) == 1 and q.sort in {"due", "priority"}:
-            index = "by_status_due" if q.sort == "due" else "by_priority"
             self._add(filters, q.project_id and TaskModel.project_id == q.project_id)
-            start = self._start(cursor, index, q)
             if q.sort == "due":
-                return index, TaskModel.by_status_due.query(
-                    f"{q.user_id}#{statuses[0]}",
-                    _between(TaskModel.due_sk, q.due_from, q.due_to),
-                    filter_condition=_all(filters),
-                    last_evaluated_key=start,
-                    **common,
-                )
+                due = _between(TaskModel.due_sk, q.due_from, q.due_to)
+                return _Plan("by_status_due", TaskModel.by_status_due, f"{q.user_id}#{statuses[0]}", due, _all(filters))
             priority_range = TaskModel.priority_sk.startswith(f"{q.priority}#") if q.priority else None
             self._add(filters, due_range)
-            return index, TaskModel.by_priority.query(
-                f"{q.user_id}#{statuses[0]}",
-                priority_range,
-                filter_condition=_all(filters),
-                last_evaluated_key=start,
-                **common,
-            )
+            hash_key = f"{q.user_id}#{statuses[0]}"
+            return _Plan("by_priority", TaskModel.by_priority, hash_key, priority_range, _all(filters))
         # created (and anything else): the base table, newest ids last
-        index = "table"
         status_filter = TaskModel.status == statuses[0] if len(statuses) == 1 else None
         self._add(filters, status_filter, q.project_id and TaskModel.project_id == q.project_id, due_range)
-        start = self._start(cursor, index, q)
-        return index, TaskModel.query(
-            q.user_id,
-            TaskModel.sk.startswith(TASK),
-            filter_condition=_all(filters),
-            last_evaluated_key=start,
-            **common,
-        )
+        return _Plan("table", TaskModel, q.user_id, TaskModel.sk.startswith(TASK), _all(filters))
 
     @staticmethod
     def _add(filters: list[Condition], *conditions: Any) -> None:
@@ -545,24 +678,13 @@ class DynamoTaskStore:
         last_link: LabelLinkModel | None = None
         batch: list[LabelLinkModel] = []
 
-        def matches(task: Task) -> bool:
-            return (
-                q.status in ("all", task.status.value)
-                and (q.project_id is None or task.project_id == q.project_id)
-                and (q.priority is None or task.priority == q.priority)
-                and (q.search is None or q.search.lower() in task.search_text)
-                and (q.due_from is None or (task.due_date is not None and task.due_key >= q.due_from))
-                and (q.due_to is None or (task.due_date is not None and task.due_key <= q.due_to + "~"))
-                and (q.has_attachments is None or (task.attachment_count > 0) == q.has_attachments)
-            )
-
         def flush() -> bool:
             nonlocal last_link
             tasks = self.get_tasks(q.user_id, [link.task_id for link in batch])
             for link in batch:
                 task = tasks.get(link.task_id)
                 last_link = link
-                if task is not None and matches(task):
+                if task is not None and _matches(q, task):
                     page.append(task)
                     if len(page) == limit:
                         return True
@@ -579,6 +701,94 @@ class DynamoTaskStore:
         # More links wait either in the batch the page filled up in, or further in the query.
         more = full and ((bool(batch) and last_link is not batch[-1]) or self._has_more(links))
         return page, encode_cursor(list_id("labels", q), _key_of(last_link, "labels")) if more and last_link else None
+
+    def _label_matches(self, q: TaskQuery) -> list[Task]:
+        tasks = self.get_tasks(q.user_id, self.task_ids_with_label(q.user_id, str(q.label_id)))
+        return [task for task in tasks.values() if _matches(q, task)]
+
+    # --- search (the W# index) ---
+    def _search(self, q: TaskQuery, *, limit: int, cursor: str | None) -> tuple[list[Task], str | None]:
+        """One page of the tasks matching ``q.search`` (and every other criterion), in the list's order, open first.
+
+        The cursor is the sort key of the last task returned: the next page starts after it, so an unchanged task is
+        never skipped or repeated while others change."""
+        key = _sort_key(q.sort)
+        matches = sorted(self._search_matches(q), key=key)
+        if cursor:
+            after = _decode_search_cursor(cursor, q)
+            try:
+                matches = [task for task in matches if list(key(task)) > after]
+            except TypeError:  # a cursor of another sort
+                raise InvalidInputError(
+                    "The cursor is not valid for this list.", fields={"cursor": "is not valid"}
+                ) from None
+        page = matches[:limit]
+        if len(matches) <= limit:
+            return page, None
+        return page, encode_cursor(list_id("search", q), {"after": list(key(page[-1]))})
+
+    def _search_matches(self, q: TaskQuery) -> list[Task]:
+        """Every task of the user matching the search and the list's criteria: index lookups give candidate ids
+        (the most selective term first, intersected until a single BatchGet is left), then the tasks are read and
+        checked against every word they have. Reads grow with the matches, not with the user's tasks."""
+        parsed = search.parse_query(q.search)
+        if parsed is None:
+            return []
+        self._ensure_indexed(q.user_id)
+        candidates: set[str] | None = None
+        for term, is_prefix in parsed.lookups():
+            if candidates is not None and len(candidates) <= 100:
+                break  # one BatchGet: the remaining words are checked on the tasks themselves
+            found = self._ids_with_term(q.user_id, term, is_prefix=is_prefix)
+            candidates = found if candidates is None else candidates & found
+            if not candidates:
+                return []
+        tasks = self.get_tasks(q.user_id, sorted(candidates or ()))
+        return [
+            task
+            for task in tasks.values()
+            if parsed.matches(search.task_words(task.title, task.notes)) and _matches(q, task)
+        ]
+
+    @staticmethod
+    def _ids_with_term(user_id: str, term: str, *, is_prefix: bool) -> set[str]:
+        start = f"{WORD}{term}" if is_prefix else f"{WORD}{term}#"
+        items = SearchWordModel.query(
+            user_id,
+            SearchWordModel.sk.startswith(start),
+            consistent_read=True,  # a task saved a moment ago is found
+            attributes_to_get=["task_id"],
+            page_size=1000,
+        )
+        return {item.task_id for item in items}
+
+    def _ensure_indexed(self, user_id: str) -> None:
+        """Index a user's older tasks (saved before the search index existed) on their first search."""
+        if user_id in _INDEXED_USERS:
+            return
+        try:
+            SearchIndexedModel.get(user_id, INDEXED)
+        except DoesNotExist:
+            self.backfill_search_index(user_id)
+        _INDEXED_USERS.add(user_id)
+
+    def backfill_search_index(self, user_id: str) -> int:
+        """Write the index entries of every task of the user, then the ``WIDX`` marker; returns the entries written.
+
+        Idempotent (puts of the same keys). An edit racing with it can leave an entry of an old word: harmless, every
+        candidate is checked against the task's current words. ``scripts/backfill_search_index.py`` runs it."""
+        written = 0
+        with SearchWordModel.batch_write() as batch:
+            for item in TaskModel.query(user_id, TaskModel.sk.startswith(TASK), page_size=200):
+                for word in index_items(_task(item)):
+                    batch.save(word)
+                    written += 1
+        SearchIndexedModel(user_id=user_id, sk=INDEXED, indexed_at=datetime.now(UTC)).save()
+        return written
+
+    def mark_search_indexed(self, user_id: str) -> None:
+        """Record that the user's tasks all went through the write path (a new user: the Inbox is created first)."""
+        SearchIndexedModel(user_id=user_id, sk=INDEXED, indexed_at=datetime.now(UTC)).save()
 
     # --- projects ---
     def list_projects(self, user_id: str) -> list[Project]:
@@ -604,12 +814,17 @@ class DynamoTaskStore:
     def add_project_once(self, project: Project) -> Project:
         """Create unless it exists (the Inbox, created on first use by concurrent requests)."""
         try:
-            return self.save_project(project)
+            saved = self.save_project(project)
         except ConflictError:
             existing = self.get_project(project.user_id, project.id)
             if existing is None:
                 raise
             return existing
+        if project.is_inbox:
+            # A new user's Inbox comes before any of their tasks, so every task will go through the write path
+            # and its search index: nothing to backfill.
+            self.mark_search_indexed(project.user_id)
+        return saved
 
     def delete_project(self, project: Project) -> None:
         _project_item(project).delete(add_version_condition=False)  # a delete wins over a concurrent rename

@@ -232,8 +232,11 @@ class ApiClient:
         limit: int | None = None,
         cursor: str | None = None,
         has_attachments: bool | None = None,
+        with_total: bool = False,
+        count_by: Literal["section", "status"] | None = None,
     ) -> TaskPage:
-        """One page of a view; pass ``next_cursor`` of the page as ``cursor`` for the next one."""
+        """One page of a view; pass ``next_cursor`` of the page as ``cursor`` for the next one. ``with_total`` fills
+        ``total`` (the whole list); ``count_by`` fills ``counts`` per section ("" = none) or status (and ``total``)."""
         params: dict[str, str] = {"view": view}
         optional: dict[str, object] = {
             "project_id": project_id,
@@ -249,6 +252,8 @@ class ApiClient:
             "limit": limit,
             "cursor": cursor,
             "has_attachments": None if has_attachments is None else str(has_attachments).lower(),
+            "with_total": "true" if with_total else None,
+            "count_by": count_by,
         }
         params.update({name: str(value) for name, value in optional.items() if value is not None and value != ""})
         return TaskPage.model_validate(self._request("GET", f"/tasks?{urlencode(params)}"))

@@ -133,6 +133,35 @@ def list_tasks(
     return store.list_tasks(query, limit=request.limit, cursor=request.cursor)
 
 
+@dataclass(frozen=True)
+class Totals:
+    total: int  # tasks in the whole list
+    counts: dict[str, int]  # per section ("" = none) or status, when asked
+
+
+def count_tasks(
+    *,
+    store: TaskStore,
+    user_id: str,
+    request: ListRequest,
+    clock: UserClock,
+    page: list[Task],
+    next_cursor: str | None,
+    by: str | None = None,
+) -> Totals:
+    """The totals of the list ``page`` (just read with ``request``) belongs to. A first page without a next one is
+    the whole list: counted from it, no read. Otherwise one more Query (``Select=COUNT``; see the store)."""
+    if request.cursor is None and next_cursor is None:
+        counts: dict[str, int] = {}
+        if by is not None:
+            for task in page:
+                value = (task.section or "") if by == "section" else task.status.value
+                counts[value] = counts.get(value, 0) + 1
+        return Totals(total=len(page), counts=counts)
+    total, counts = store.count_tasks(build_query(request, user_id=user_id, clock=clock), by=by)
+    return Totals(total=total, counts=counts)
+
+
 def get_task(*, store: TaskStore, user_id: str, task_id: str) -> Task:
     task = store.get_task(user_id, task_id)
     if task is None:

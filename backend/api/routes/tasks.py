@@ -17,6 +17,7 @@ from backend.bootstrap import dependencies
 from backend.schemas import (
     BulkAction,
     BulkResult,
+    CountBy,
     Id,
     Priority,
     QuickAddParsed,
@@ -63,6 +64,8 @@ def list_tasks(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
     has_attachments: Annotated[bool | None, Query(description="only tasks with (true) / without (false) files")] = None,
+    with_total: Annotated[bool, Query(description="also count the whole list (`total`)")] = False,
+    count_by: Annotated[CountBy | None, Query(description="also count per section or status (`counts`)")] = None,
 ) -> TaskPage:
     user_id = caller_id(router)
     clock = _clock(user_id)
@@ -82,8 +85,15 @@ def list_tasks(
         cursor=cursor,
         has_attachments=has_attachments,
     )
-    items, next_cursor = tasks.list_tasks(store=dependencies().tasks, user_id=user_id, request=request, clock=clock)
-    return TaskPage(items=[task_public(t, clock.local_naive) for t in items], next_cursor=next_cursor)
+    store = dependencies().tasks
+    items, next_cursor = tasks.list_tasks(store=store, user_id=user_id, request=request, clock=clock)
+    page = TaskPage(items=[task_public(t, clock.local_naive) for t in items], next_cursor=next_cursor)
+    if with_total or count_by is not None:
+        totals = tasks.count_tasks(
+            store=store, user_id=user_id, request=request, clock=clock, page=items, next_cursor=next_cursor, by=count_by
+        )
+        page.total, page.counts = totals.total, (totals.counts if count_by is not None else None)
+    return page
 
 
 @router.post(
