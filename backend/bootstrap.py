@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from backend import aws
 from backend.adapters.attachments import DynamoAttachmentStore
+from backend.adapters.change_bus import RedisChangeBus
 from backend.adapters.cognito import CognitoDirectory
 from backend.adapters.dynamodb import DynamoUserRepository, configure_models
 from backend.adapters.messaging import SesMailer, SnsTexter
@@ -88,6 +89,24 @@ def aggregates_store() -> DynamoStatsStore:
     return DynamoStatsStore(client=aws.client("dynamodb"), table=settings.names.tasks_table)
 
 
+@lru_cache(maxsize=1)
+def change_bus() -> RedisChangeBus | None:
+    """Live updates' publisher (backend/handlers/live.py); None without ``LIVE_REDIS_URL`` (nothing is published)."""
+    settings = get_settings()
+    if not settings.live_redis_url:
+        return None
+    secret = settings.live_redis_auth_secret
+
+    def password(force_fetch: bool) -> str | None:
+        if not secret:
+            return None
+        from aws_lambda_powertools.utilities import parameters
+
+        return str(parameters.get_secret(secret, force_fetch=force_fetch))
+
+    return RedisChangeBus(url=settings.live_redis_url, password=password)
+
+
 def erase_user_data(user_id: str) -> int:
     """Everything the user made (``user_data.delete_everything``), with this deployment's stores."""
     deps = dependencies()
@@ -105,5 +124,6 @@ def reset() -> None:
     """Forget everything built from the environment (tests that start a new emulator call this)."""
     dependencies.cache_clear()
     aggregates_store.cache_clear()
+    change_bus.cache_clear()
     get_settings.cache_clear()
     aws.reset_clients()

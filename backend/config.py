@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     link_signing_secret: SecretStr = Field(default=SecretStr(""), repr=False)
     # The public URL of the API (links in emails point at it); defaults to ``app_url`` + /api.
     api_url: str | None = None
+    # Live updates (backend/handlers/live.py): the Redis the Reflex backend subscribes to, as ``LIVE_REDIS_URL``
+    # (no credentials in it); in AWS the AUTH token is read at cold start from the Secrets Manager secret
+    # ``LIVE_REDIS_AUTH_SECRET`` (its ARN). No URL: nothing is published.
+    live_redis_url: str | None = Field(default=None, validation_alias="LIVE_REDIS_URL")
+    live_redis_auth_secret: str | None = Field(default=None, validation_alias="LIVE_REDIS_AUTH_SECRET")
 
     @property
     def public_api_url(self) -> str:

@@ -112,7 +112,8 @@ def _ensure_schedule_group(scheduler: Any, names: ResourceNames) -> None:
 
 
 def _ensure_stream(dynamodb: Any, table: str) -> None:
-    """The Tasks stream (analytics), also on a table restored from a snapshot taken before it existed."""
+    """A table's stream (Tasks: analytics + live updates; Notifications: live updates), also on a table restored
+    from a snapshot taken before it existed. NEW_AND_OLD_IMAGES, as the CDK sets (global-table replicas need it)."""
     if "StreamSpecification" not in dynamodb.describe_table(TableName=table)["Table"]:
         dynamodb.update_table(
             TableName=table, StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
@@ -129,6 +130,7 @@ def bootstrap(*, endpoint: str, region: str, stage: str, app_url: str = "http://
     _ensure_ttl(_client("dynamodb", endpoint, region), names.tasks_table)
     _ensure_attachments_bucket(_client("s3", endpoint, region), names, [app_url, *LOCAL_APP_ORIGINS])
     _ensure_stream(_client("dynamodb", endpoint, region), names.tasks_table)
+    _ensure_stream(_client("dynamodb", endpoint, region), names.notifications_table)  # live updates (the bell)
     _client("ses", endpoint, region).verify_email_identity(EmailAddress=LOCAL_SENDER)
     _ensure_schedule_group(_client("scheduler", endpoint, region), names)
     return _ensure_user_pool(_client("cognito-idp", endpoint, region), names)

@@ -13,9 +13,10 @@ from backend.local import transactions
 from backend.local.bootstrap import LOCAL_CREDENTIALS, LOCAL_SENDER, LocalOutputs, bootstrap
 from backend.local.environment import LOCAL_REGION, LOCAL_STAGE, local_environment
 from backend.local.lambda_runtime import invoke
+from backend.local.live_bus import LocalRedis
 from backend.local.scheduler import LocalScheduler
 from backend.local.server import LocalAws
-from backend.local.streams import StreamPump
+from backend.local.streams import Consumer, StreamPump
 from backend.names import ResourceNames
 
 
@@ -25,7 +26,9 @@ class LocalRun:
     outputs: LocalOutputs
     env: dict[str, str]  # to give to subprocesses (the Reflex backend, the API under test)
     scheduler: LocalScheduler | None = None  # plays EventBridge Scheduler; tests call scheduler.fire_due(now)
-    streams: StreamPump | None = None  # Tasks table stream -> analytics handler; ``drain()`` in tests
+    streams: StreamPump | None = None  # Tasks table stream -> analytics + live handlers; ``drain()`` in tests
+    notification_streams: StreamPump | None = None  # Notifications table stream -> live handler
+    redis: LocalRedis | None = None  # live updates' pub/sub (``LIVE_REDIS_URL`` in ``env``); tests stop/start it
 
 
 def _post_confirmation(event: dict[str, Any]) -> None:
@@ -63,6 +66,16 @@ def _deliver_stream(event: dict[str, Any]) -> Any:
     return invoke(analytics.handler, event, "analytics")
 
 
+def _deliver_live(event: dict[str, Any]) -> Any:
+    # The live-updates Lambda's mappings (Tasks and Notifications streams): small batches, polled often.
+    from backend.handlers import live
+
+    return invoke(live.handler, event, "live")
+
+
+LIVE_BATCH, LIVE_POLL_SECONDS = 10, 0.05  # the CDK mappings: batch 10, no batching window
+
+
 def _fresh_emulator() -> None:
     # moto's backends are process-global: every run starts from nothing (plus its own snapshot).
     from moto.moto_api._internal.models import moto_api_backend
@@ -97,10 +110,13 @@ def local_aws(
         object_created=(ResourceNames(LOCAL_STAGE).attachments_bucket, _object_created),
     )
     server.start()
+    redis = LocalRedis()
+    redis.start()
     try:
         outputs = bootstrap(endpoint=server.endpoint, region=LOCAL_REGION, stage=LOCAL_STAGE, app_url=app_url)
         env = local_environment(endpoint=server.endpoint, outputs=outputs, api_url=api_url, app_url=app_url)
         env["TMP_LINK_SIGNING_SECRET"] = _link_secret(data_dir)
+        env["LIVE_REDIS_URL"] = redis.url  # not REDIS_URL / REFLEX_REDIS_URL: Reflex's state manager stays in memory
         os.environ.update(env)
         composition.reset()
         scheduler = LocalScheduler(
@@ -109,13 +125,29 @@ def local_aws(
             group=ResourceNames(LOCAL_STAGE).schedule_group,
             credentials=LOCAL_CREDENTIALS,
         )
-        streams = StreamPump(table=ResourceNames(LOCAL_STAGE).tasks_table, region=LOCAL_REGION, deliver=_deliver_stream)
+        names = ResourceNames(LOCAL_STAGE)
+        live = Consumer("live", _deliver_live, batch_size=LIVE_BATCH, interval=LIVE_POLL_SECONDS)
+        streams = StreamPump(
+            table=names.tasks_table, region=LOCAL_REGION, consumers=[live, Consumer("analytics", _deliver_stream)]
+        )
+        notification_streams = StreamPump(table=names.notifications_table, region=LOCAL_REGION, consumers=[live])
         scheduler.start()
         streams.start()
+        notification_streams.start()
         try:
-            yield LocalRun(endpoint=server.endpoint, outputs=outputs, env=env, scheduler=scheduler, streams=streams)
+            yield LocalRun(
+                endpoint=server.endpoint,
+                outputs=outputs,
+                env=env,
+                scheduler=scheduler,
+                streams=streams,
+                notification_streams=notification_streams,
+                redis=redis,
+            )
         finally:
+            notification_streams.stop()
             streams.stop()
             scheduler.stop()
     finally:
+        redis.stop()
         server.stop()

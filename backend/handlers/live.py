@@ -1,0 +1,58 @@
+"""The live-updates Lambda: the Tasks and Notifications streams -> one ``Change`` per user on Redis pub/sub.
+
+``handler``  DynamoDB stream batches of either table (the record's ``eventSourceARN`` says which). Tasks, projects,
+             labels and inbox rows become changes (backend/services/live.py), on ``tm:changes:<user id>``; every
+             other item publishes nothing. A record whose publish fails is reported in ``batchItemFailures`` and
+             retried by the event source mapping. Without ``LIVE_REDIS_URL`` the records are read and dropped.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from backend.adapters.stream_records import item_write, table_of
+from backend.bootstrap import change_bus, dependencies
+from backend.observability import logger, metrics, tracer
+from backend.services import live as live_service
+from backend.services.tasks import user_clock
+
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+
+@logger.inject_lambda_context(log_event=False)  # images hold task titles and notes
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    deps = dependencies()
+    bus = change_bus()
+    names = deps.settings.names
+    clocks: dict[str, datetime] = {}  # a user's local time, read once per batch
+
+    def now_local(user_id: str) -> datetime:
+        if user_id not in clocks:
+            clocks[user_id] = user_clock(users=deps.users, user_id=user_id, now=deps.clock()).local_naive
+        return clocks[user_id]
+
+    def record_handler(record: DynamoDBRecord) -> None:
+        raw = record.raw_event
+        table = table_of(
+            raw.get("eventSourceARN", ""), tasks_table=names.tasks_table, notifications_table=names.notifications_table
+        )
+        write = item_write(raw, table) if table else None
+        if write is None or bus is None:
+            return
+        sent = live_service.relay([write], bus=bus, now_local=now_local)
+        metrics.add_metric(name="LiveChangesPublished", unit=MetricUnit.Count, value=sent)
+        if write.at:  # write -> published (whole seconds in AWS: ApproximateCreationDateTime is rounded down)
+            metrics.add_metric(name="LiveLag", unit=MetricUnit.Seconds, value=max(time.time() - write.at, 0.0))
+
+    return dict(
+        process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    )
