@@ -1,0 +1,150 @@
+"""Which live-update changes a stream record makes (backend/adapters/stream_records.py + backend/services/live.py)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+import pytest
+
+from backend.adapters.stream_records import ItemWrite, item_write, table_of
+from backend.adapters.task_store import _task_item
+from backend.api.presenters import task_public
+from backend.domain.tasks import Subtask, Task
+from backend.schemas_live import CHANNEL_PATTERN, Change, channel
+from backend.services import live
+
+T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+AT = 1_796_000_000.0
+ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/{}/stream/2026-11-02T08:00:00.000"
+
+
+def a_task(**changes: Any) -> Task:
+    task = Task(
+        id="01JTASK",
+        user_id="u1",
+        project_id="inbox",
+        title="Pay rent",
+        notes="before the 3rd",
+        created_at=T0,
+        updated_at=T0,
+        due_date=date(2026, 11, 1),
+        due_time=time(9, 30),
+        labels=("l1",),
+        subtasks=(Subtask(id="s1", title="log in", done=True),),
+        version=3,
+        position="a0",
+    )
+    return replace(task, **changes)
+
+
+def record(event: str, keys: dict[str, Any], new: dict[str, Any] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"Keys": keys, "ApproximateCreationDateTime": AT, "SequenceNumber": "1"}
+    if new is not None:
+        body["NewImage"] = new
+    return {"eventName": event, "dynamodb": body}
+
+
+def task_keys(sk: str, user: str = "u1") -> dict[str, Any]:
+    return {"user_id": {"S": user}, "sk": {"S": sk}}
+
+
+def note_keys(sk: str, user: str = "u1") -> dict[str, Any]:
+    return {"pk": {"S": f"USER#{user}"}, "sk": {"S": sk}}
+
+
+def test_a_task_upsert_carries_the_task_as_the_repository_reads_it() -> None:
+    task = a_task()
+    image = _task_item(task).serialize()
+    write = item_write(record("MODIFY", task_keys("TASK#01JTASK"), image), "tasks")
+    assert write == ItemWrite(user_id="u1", kind="task", id="01JTASK", op="upsert", at=AT, task=task)
+
+
+def test_the_task_shape_is_the_apis_in_the_viewers_local_time() -> None:
+    task = a_task()
+    write = ItemWrite(user_id="u1", kind="task", id=task.id, op="upsert", at=AT, task=task)
+    evening = datetime(2026, 11, 1, 20, 0)  # local, naive: the task (due 1 Nov 09:30) is overdue
+    morning = datetime(2026, 11, 1, 9, 0)
+    (late,) = live.changes_for(write, now_local=lambda _: evening)
+    (early,) = live.changes_for(write, now_local=lambda _: morning)
+    assert late == Change(user_id="u1", kind="task", op="upsert", id=task.id, task=task_public(task, evening), at=AT)
+    assert late.task is not None
+    assert early.task is not None
+    assert (late.task.overdue, early.task.overdue) == (True, False)
+
+
+def test_a_removed_task_is_a_delete_without_a_body() -> None:
+    write = item_write(record("REMOVE", task_keys("TASK#01JTASK")), "tasks")
+    assert write == ItemWrite(user_id="u1", kind="task", id="01JTASK", op="delete", at=AT)
+    (change,) = live.changes_for(write, now_local=lambda _: T0)
+    assert (change.op, change.task) == ("delete", None)
+
+
+@pytest.mark.parametrize(("sk", "kind", "item_id"), [("PROJECT#p1", "project", "p1"), ("LABEL#l1", "label", "l1")])
+def test_projects_and_labels_are_changes_without_a_body(sk: str, kind: str, item_id: str) -> None:
+    write = item_write(record("INSERT", task_keys(sk), {"any": {"S": "thing"}}), "tasks")
+    assert write == ItemWrite(user_id="u1", kind=kind, id=item_id, op="upsert", at=AT)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "sk",
+    [
+        *("LT#l1#01JTASK", "STAT#DAY#2026-11-02", "STAT#TASK#01JTASK", "ACTIVITY#2026-11-02"),
+        *("ATT#01JTASK#a1", "ATTREF#a1", "USAGE#attachments", "W#rent#01JTASK", "SUMMARY"),
+    ],
+)
+def test_index_link_and_aggregate_items_publish_nothing(sk: str) -> None:
+    assert item_write(record("INSERT", task_keys(sk), {"n": {"N": "1"}}), "tasks") is None
+
+
+def test_an_image_that_is_not_a_whole_task_publishes_nothing() -> None:
+    partial = {"user_id": {"S": "u1"}, "sk": {"S": "TASK#gone"}, "attachment_count": {"N": "1"}}
+    assert item_write(record("MODIFY", task_keys("TASK#gone"), partial), "tasks") is None
+
+
+def test_inbox_rows_are_notification_changes_and_other_rows_nothing() -> None:
+    upsert = item_write(record("INSERT", note_keys("N#n1"), {"title": {"S": "x"}}), "notifications")
+    assert upsert == ItemWrite(user_id="u1", kind="notification", id="n1", op="upsert", at=AT)
+    removed = item_write(record("REMOVE", note_keys("N#n1")), "notifications")
+    assert removed is not None
+    assert removed.op == "delete"
+    for sk in ("REM#01JTASK", "PHONE"):
+        assert item_write(record("INSERT", note_keys(sk), {"x": {"S": "y"}}), "notifications") is None
+
+
+def test_the_table_comes_from_the_event_source_arn() -> None:
+    names = {"tasks_table": "tmp-dev-tasks", "notifications_table": "tmp-dev-notifications"}
+    assert table_of(ARN.format("tmp-dev-tasks"), **names) == "tasks"
+    assert table_of(ARN.format("tmp-dev-notifications"), **names) == "notifications"
+    assert table_of(ARN.format("tmp-dev-users"), **names) is None
+    assert table_of("", **names) is None
+
+
+class RecordingBus:
+    def __init__(self) -> None:
+        self.sent: list[Change] = []
+
+    def publish(self, change: Change) -> int:
+        self.sent.append(change)
+        return 1
+
+
+def test_relay_sends_one_message_per_audience_member_on_their_channel() -> None:
+    bus = RecordingBus()
+    writes = [
+        ItemWrite(user_id="u1", kind="project", id="p1", op="upsert", at=AT),
+        ItemWrite(user_id="u2", kind="notification", id="n1", op="delete", at=AT),
+    ]
+    assert live.relay(writes, bus=bus, now_local=lambda _: T0) == 2
+    assert [(c.user_id, c.kind, c.id) for c in bus.sent] == [("u1", "project", "p1"), ("u2", "notification", "n1")]
+    assert live.audience(writes[0]) == ["u1"]  # today the owner; project members once projects are shared
+    assert channel("u1") == "tm:changes:u1"
+    assert CHANNEL_PATTERN == "tm:changes:*"
+
+
+def test_a_change_round_trips_as_json() -> None:
+    task = a_task()
+    shape = task_public(task, T0.replace(tzinfo=None))
+    change = Change(user_id="u1", kind="task", op="upsert", id=task.id, task=shape, at=AT)
+    assert Change.model_validate_json(change.model_dump_json()) == change
