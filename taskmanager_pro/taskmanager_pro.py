@@ -12,7 +12,9 @@ from starlette.applications import Starlette
 from backend.client import get_client_settings
 from backend.names import APP_DISPLAY_NAME
 from taskmanager_pro import pages, routes
+from taskmanager_pro.components.connection import offline_bar
 from taskmanager_pro.guards import Page, login_checked
+from taskmanager_pro.live import relay_changes
 from taskmanager_pro.pages.notifications import notifications_page
 from taskmanager_pro.state import AuthState, OutboxState, SettingsState
 from taskmanager_pro.state.notification_settings import NotificationSettingsState
@@ -51,6 +53,10 @@ app = rx.App(
     api_transformer=_api_transformer(),
     backend_exception_handler=unexpected_error,
 )
+# Our connection bar instead of Reflex's overlay (a technical toast naming the websocket URL).
+app.app_wraps[(5, "Overlay")] = lambda stateful: offline_bar() if stateful else None
+# Changes made anywhere (other tabs, devices, the API, reminders) pushed to this process's open tabs.
+app.register_lifespan_task(relay_changes)
 
 
 def add_page(component: Page, route: str, name: str | None, on_load: object) -> None:

@@ -49,6 +49,11 @@ useEffect(() => {
     window.tmpFocusRow = (index) => window.requestAnimationFrame(() => focusRow(index));
     window.tmpFocusTask = (id) => window.requestAnimationFrame(() => focusRow(rows().findIndex(
         (row) => row.getAttribute('data-task-id') === id)));
+    // A task just added (or moved) out of sight: bring it into view, without taking the focus from the input.
+    window.tmpRevealTask = (id) => window.requestAnimationFrame(() => {
+        const row = rows().find((r) => r.getAttribute('data-task-id') === id);
+        if (row) row.scrollIntoView({block: 'nearest', behavior: 'smooth'});
+    });
     // Esc in a field of a dialog (the task panel): leave the field first, so its on_blur save is sent
     // before the dialog closes (a field removed with its dialog never fires blur).
     const onEscape = (e) => {

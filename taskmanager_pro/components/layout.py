@@ -13,10 +13,10 @@ from taskmanager_pro.components.keyboard import help_overlay, shortcut_listener
 from taskmanager_pro.components.notifications import bell
 from taskmanager_pro.components.projects import labels_section, projects_section, workspace_dialogs
 from taskmanager_pro.components.quick_add import quick_add_dialog
-from taskmanager_pro.state import AppState, quick_add, tasks
+from taskmanager_pro.state import AppState, keyboard, quick_add
 
 QuickAddState: Any = quick_add.QuickAddState  # (untyped for mypy, as every Var in a component)
-TasksState: Any = tasks.TasksState
+KeyboardState: Any = keyboard.KeyboardState
 
 # The task views, in the sidebar's order.
 VIEWS: tuple[tuple[str, str, str], ...] = (
@@ -148,7 +148,7 @@ def sidebar_content() -> rx.Component:
             variant="ghost",
             color_scheme="gray",
             size="1",
-            on_click=TasksState.set_help_open(True),
+            on_click=KeyboardState.set_help_open(True),
             margin_left="var(--space-2)",
             margin_top="var(--space-2)",
         ),
@@ -245,8 +245,8 @@ def app_shell(*content: rx.Component, max_width: Any = "60em") -> rx.Component:
         ),
         quick_add_dialog(),
         workspace_dialogs(),
-        help_overlay(TasksState.help_open, TasksState.set_help_open),
-        shortcut_listener(on_shortcut=TasksState.shortcut),
+        help_overlay(KeyboardState.help_open, KeyboardState.set_help_open),
+        shortcut_listener(on_shortcut=KeyboardState.shortcut),
         min_height="100vh",
     )
 

@@ -8,10 +8,13 @@ from typing import Any
 import reflex as rx
 
 from taskmanager_pro.components.forms import error_message, field, form
+from taskmanager_pro.state.editors import LabelEditorState, ProjectEditorState
 from taskmanager_pro.state.views import COLORS
 from taskmanager_pro.state.workspace import WorkspaceState
 
 W: Any = WorkspaceState  # (untyped for mypy, as every Var in a component)
+PE: Any = ProjectEditorState
+LE: Any = LabelEditorState
 
 
 def color_dot(color: Any, size: str = "10px") -> rx.Component:
@@ -105,13 +108,13 @@ def project_entry(project: Any) -> rx.Component:
             )
         ),
         rx.menu.content(
-            rx.menu.item(rx.icon("pencil", size=14), "Edit…", on_click=W.edit_project(project.id)),
-            rx.menu.item(rx.icon("arrow-up", size=14), "Move up", on_click=W.move_project(project.id, -1)),
-            rx.menu.item(rx.icon("arrow-down", size=14), "Move down", on_click=W.move_project(project.id, 1)),
-            rx.menu.item(rx.icon("archive", size=14), "Archive", on_click=W.set_archived(project.id, True)),
+            rx.menu.item(rx.icon("pencil", size=14), "Edit…", on_click=PE.edit_project(project.id)),
+            rx.menu.item(rx.icon("arrow-up", size=14), "Move up", on_click=PE.move_project(project.id, -1)),
+            rx.menu.item(rx.icon("arrow-down", size=14), "Move down", on_click=PE.move_project(project.id, 1)),
+            rx.menu.item(rx.icon("archive", size=14), "Archive", on_click=PE.set_archived(project.id, True)),
             rx.menu.separator(),
             rx.menu.item(
-                rx.icon("trash-2", size=14), "Delete…", color_scheme="red", on_click=W.ask_delete_project(project.id)
+                rx.icon("trash-2", size=14), "Delete…", color_scheme="red", on_click=PE.ask_delete_project(project.id)
             ),
         ),
     )
@@ -132,9 +135,9 @@ def archived_entry(project: Any) -> rx.Component:
             )
         ),
         rx.menu.content(
-            rx.menu.item(rx.icon("archive-restore", size=14), "Restore", on_click=W.set_archived(project.id, False)),
+            rx.menu.item(rx.icon("archive-restore", size=14), "Restore", on_click=PE.set_archived(project.id, False)),
             rx.menu.item(
-                rx.icon("trash-2", size=14), "Delete…", color_scheme="red", on_click=W.ask_delete_project(project.id)
+                rx.icon("trash-2", size=14), "Delete…", color_scheme="red", on_click=PE.ask_delete_project(project.id)
             ),
         ),
     )
@@ -152,7 +155,7 @@ def label_entry(label: Any) -> rx.Component:
         variant="ghost",
         color_scheme="gray",
         size="1",
-        on_click=W.edit_label(label.id),
+        on_click=LE.edit_label(label.id),
         aria_label="Edit label " + label.name,
         class_name="tmp-side-menu",
     )
@@ -161,7 +164,7 @@ def label_entry(label: Any) -> rx.Component:
 
 def projects_section() -> rx.Component:
     return rx.vstack(
-        sidebar_heading("Projects", W.new_project, "New project"),
+        sidebar_heading("Projects", PE.new_project, "New project"),
         rx.foreach(W.active_projects, project_entry),
         rx.cond(
             W.active_projects.length() == 0,
@@ -193,7 +196,7 @@ def projects_section() -> rx.Component:
 
 def labels_section() -> rx.Component:
     return rx.vstack(
-        sidebar_heading("Labels", W.new_label, "New label"),
+        sidebar_heading("Labels", LE.new_label, "New label"),
         rx.foreach(W.labels, label_entry),
         rx.cond(
             W.labels.length() == 0,
@@ -237,23 +240,23 @@ def name_and_colour_fields(
 def project_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title(rx.cond(W.editing_project_id != "", "Edit project", "New project")),
+            rx.dialog.title(rx.cond(PE.editing_project_id != "", "Edit project", "New project")),
             form(
                 rx.vstack(
                     *name_and_colour_fields(
                         "project",
-                        name=W.project_name,
-                        set_name=W.set_project_name,
-                        colour=W.project_color,
-                        set_colour=W.set_project_color,
+                        name=PE.project_name,
+                        set_name=PE.set_project_name,
+                        colour=PE.project_color,
+                        set_colour=PE.set_project_color,
                     ),
                     field(
                         "Sections (board columns)",
                         rx.text_area(
                             id="project_sections",
                             name="project_sections",
-                            value=W.project_sections,
-                            on_change=W.set_project_sections,
+                            value=PE.project_sections,
+                            on_change=PE.set_project_sections,
                             placeholder="To do\nDoing\nReview",
                             rows="4",
                             width="100%",
@@ -261,14 +264,14 @@ def project_dialog() -> rx.Component:
                         control_id="project_sections",
                         hint="One per line. Tasks in a section that you remove go to “No section”.",
                     ),
-                    error_message(W.project_error),
+                    error_message(PE.project_error),
                     rx.hstack(
                         rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
                         rx.button(
-                            rx.cond(W.editing_project_id != "", "Save", "Create project"),
+                            rx.cond(PE.editing_project_id != "", "Save", "Create project"),
                             type="submit",
-                            loading=W.project_busy,
-                            disabled=W.project_busy | ~rx.State.is_hydrated,
+                            loading=PE.project_busy,
+                            disabled=PE.project_busy | ~rx.State.is_hydrated,
                         ),
                         justify="end",
                         width="100%",
@@ -276,68 +279,68 @@ def project_dialog() -> rx.Component:
                     spacing="4",
                     width="100%",
                 ),
-                on_submit=W.save_project,
+                on_submit=PE.save_project,
             ),
             max_width="30em",
         ),
-        open=W.project_dialog,
-        on_open_change=W.set_project_dialog,
+        open=PE.project_dialog,
+        on_open_change=PE.set_project_dialog,
     )
 
 
 def delete_project_dialog() -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
-            rx.alert_dialog.title("Delete “", W.deleting_project_name, "”?"),
+            rx.alert_dialog.title("Delete “", PE.deleting_project_name, "”?"),
             rx.alert_dialog.description(
                 "The project and all its tasks are deleted for good. Archive it instead to keep them.", size="2"
             ),
             rx.flex(
                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.button("Delete project", color_scheme="red", on_click=W.delete_project)),
+                rx.alert_dialog.action(rx.button("Delete project", color_scheme="red", on_click=PE.delete_project)),
                 spacing="3",
                 justify="end",
                 margin_top="4",
             ),
             max_width="28em",
         ),
-        open=W.deleting_project_id != "",
-        on_open_change=W.cancel_delete_project,
+        open=PE.deleting_project_id != "",
+        on_open_change=PE.cancel_delete_project,
     )
 
 
 def label_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title(rx.cond(W.editing_label_id != "", "Edit label", "New label")),
+            rx.dialog.title(rx.cond(LE.editing_label_id != "", "Edit label", "New label")),
             form(
                 rx.vstack(
                     *name_and_colour_fields(
                         "label",
-                        name=W.label_name,
-                        set_name=W.set_label_name,
-                        colour=W.label_color,
-                        set_colour=W.set_label_color,
+                        name=LE.label_name,
+                        set_name=LE.set_label_name,
+                        colour=LE.label_color,
+                        set_colour=LE.set_label_color,
                     ),
-                    error_message(W.label_error),
+                    error_message(LE.label_error),
                     rx.hstack(
                         rx.cond(
-                            W.editing_label_id != "",
+                            LE.editing_label_id != "",
                             rx.button(
                                 "Delete label",
                                 type="button",
                                 variant="ghost",
                                 color_scheme="red",
-                                on_click=W.delete_label,
+                                on_click=LE.delete_label,
                             ),
                         ),
                         rx.spacer(),
                         rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
                         rx.button(
-                            rx.cond(W.editing_label_id != "", "Save", "Create label"),
+                            rx.cond(LE.editing_label_id != "", "Save", "Create label"),
                             type="submit",
-                            loading=W.label_busy,
-                            disabled=W.label_busy | ~rx.State.is_hydrated,
+                            loading=LE.label_busy,
+                            disabled=LE.label_busy | ~rx.State.is_hydrated,
                         ),
                         width="100%",
                         align="center",
@@ -345,12 +348,12 @@ def label_dialog() -> rx.Component:
                     spacing="4",
                     width="100%",
                 ),
-                on_submit=W.save_label,
+                on_submit=LE.save_label,
             ),
             max_width="28em",
         ),
-        open=W.label_dialog,
-        on_open_change=W.set_label_dialog,
+        open=LE.label_dialog,
+        on_open_change=LE.set_label_dialog,
     )
 
 
@@ -361,11 +364,11 @@ def project_page_menu(project_id: Any) -> rx.Component:
             rx.icon_button(rx.icon("ellipsis", size=16), variant="soft", color_scheme="gray", aria_label="Project menu")
         ),
         rx.menu.content(
-            rx.menu.item(rx.icon("pencil", size=14), "Edit project…", on_click=W.edit_project(project_id)),
-            rx.menu.item(rx.icon("archive", size=14), "Archive", on_click=W.set_archived(project_id, True)),
+            rx.menu.item(rx.icon("pencil", size=14), "Edit project…", on_click=PE.edit_project(project_id)),
+            rx.menu.item(rx.icon("archive", size=14), "Archive", on_click=PE.set_archived(project_id, True)),
             rx.menu.separator(),
             rx.menu.item(
-                rx.icon("trash-2", size=14), "Delete…", color_scheme="red", on_click=W.ask_delete_project(project_id)
+                rx.icon("trash-2", size=14), "Delete…", color_scheme="red", on_click=PE.ask_delete_project(project_id)
             ),
             align="end",
         ),

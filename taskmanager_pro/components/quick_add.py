@@ -71,11 +71,10 @@ def quick_add_form(input_id: str, *, autofocus: bool = False) -> rx.Component:
                 "Add",
                 type="submit",
                 size="3",
-                loading=QuickAddState.qa_busy,
-                # Not disabled while the state's text is still empty: the input's value reaches the state 300 ms
-                # after typing (debounce), and a disabled default button blocks Enter's implicit form submission.
-                # ``save`` ignores an empty line and parses text newer than the last parse.
-                disabled=QuickAddState.qa_busy | ~rx.State.is_hydrated,
+                # Never disabled once hydrated: the input's value reaches the state after the debounce, and a
+                # disabled default button blocks Enter's implicit form submission. ``save`` ignores an empty line
+                # and a repeat of the one just saved.
+                disabled=~rx.State.is_hydrated,
             ),
             spacing="2",
             width="100%",

@@ -8,12 +8,13 @@ from typing import Any
 import reflex as rx
 
 from taskmanager_pro.components.forms import blocked
-from taskmanager_pro.state import task_detail, tasks
+from taskmanager_pro.state import selection, task_detail, tasks
 from taskmanager_pro.state.views import PRIORITY_NAMES
 
 # The states as Vars for the components below (untyped for mypy, as every Var in a component).
 TasksState: Any = tasks.TasksState
 TaskDetailState: Any = task_detail.TaskDetailState
+SelectionState: Any = selection.SelectionState
 
 TONE_COLORS = {
     "overdue": "red",
@@ -141,12 +142,12 @@ def row_meta(row: Any, *, show_project: Any) -> rx.Component:
 
 
 def select_box(row: Any) -> rx.Component:
-    selected = TasksState.selected.contains(row.id)
+    selected = SelectionState.selected.contains(row.id)
     return rx.cond(
-        TasksState.select_mode,
+        SelectionState.select_mode,
         rx.checkbox(
             checked=selected,
-            on_click=TasksState.toggle_selected(row.id).stop_propagation,
+            on_click=SelectionState.toggle_selected(row.id).stop_propagation,
             aria_label="Select " + row.title,
             size="2",
         ),
@@ -168,7 +169,7 @@ def row_menu(row: Any) -> rx.Component:
         ),
         rx.menu.content(
             rx.menu.item(rx.icon("panel-right-open", size=14), "Open", on_click=TaskDetailState.open_task(row.id)),
-            rx.menu.item(rx.icon("square-check", size=14), "Select", on_click=TasksState.toggle_selected(row.id)),
+            rx.menu.item(rx.icon("square-check", size=14), "Select", on_click=SelectionState.toggle_selected(row.id)),
             rx.cond(
                 TasksState.can_reorder,
                 rx.fragment(
@@ -219,7 +220,11 @@ def task_row(row: Any) -> rx.Component:
         row_menu(row),
         data_task_row="true",
         data_task_id=row.id,
-        data_selected=rx.cond(TasksState.selected.contains(row.id), "true", "false"),
+        data_selected=rx.cond(SelectionState.selected.contains(row.id), "true", "false"),
+        data_pending=rx.cond(row.pending, "true", "false"),
+        data_highlight=rx.cond(TasksState.highlight == row.id, "true", "false"),
+        aria_busy=rx.cond(row.pending, "true", "false"),
+        title=rx.cond(row.pending, "Saving…", ""),
         tab_index=0,
         role="listitem",
         aria_label=row.title,
@@ -366,7 +371,11 @@ def board_card(row: Any, column_key: Any) -> rx.Component:
         ),
         data_task_row="true",
         data_task_id=row.id,
-        data_selected=rx.cond(TasksState.selected.contains(row.id), "true", "false"),
+        data_selected=rx.cond(SelectionState.selected.contains(row.id), "true", "false"),
+        data_pending=rx.cond(row.pending, "true", "false"),
+        data_highlight=rx.cond(TasksState.highlight == row.id, "true", "false"),
+        aria_busy=rx.cond(row.pending, "true", "false"),
+        title=rx.cond(row.pending, "Saving…", ""),
         tab_index=0,
         role="listitem",
         aria_label=row.title,
@@ -631,11 +640,11 @@ def toolbar() -> rx.Component:
         ),
         rx.button(
             rx.icon("list-checks", size=14),
-            rx.cond(TasksState.select_mode, "Done selecting", "Select"),
-            variant=rx.cond(TasksState.select_mode, "solid", "outline"),
+            rx.cond(SelectionState.select_mode, "Done selecting", "Select"),
+            variant=rx.cond(SelectionState.select_mode, "solid", "outline"),
             color_scheme="gray",
             size="2",
-            on_click=TasksState.toggle_select_mode,
+            on_click=SelectionState.toggle_select_mode,
             disabled=blocked(False),
         ),
         spacing="2",
@@ -698,18 +707,18 @@ def load_more() -> rx.Component:
 # --- bulk actions, deleting ------------------------------------------------------------------
 def bulk_bar() -> rx.Component:
     return rx.cond(
-        TasksState.select_mode,
+        SelectionState.select_mode,
         rx.box(
             rx.hstack(
-                rx.text(TasksState.selected_count, " selected", size="2", weight="medium", white_space="nowrap"),
-                rx.button("Select all", variant="ghost", size="1", on_click=TasksState.select_all),
+                rx.text(SelectionState.selected_count, " selected", size="2", weight="medium", white_space="nowrap"),
+                rx.button("Select all", variant="ghost", size="1", on_click=SelectionState.select_all),
                 rx.spacer(),
                 rx.button(
                     rx.icon("check", size=14),
                     rx.cond(TasksState.view == "completed", "Reopen", "Complete"),
                     size="2",
-                    on_click=TasksState.bulk_complete,
-                    disabled=TasksState.selected_count == 0,
+                    on_click=SelectionState.bulk_complete,
+                    disabled=SelectionState.selected_count == 0,
                 ),
                 native_select(
                     rx.el.option("Move to…", value="", disabled=True),
@@ -718,9 +727,9 @@ def bulk_bar() -> rx.Component:
                         lambda p: rx.el.option(p.name, value=p.id),
                     ),
                     value="",
-                    on_change=TasksState.bulk_move,
+                    on_change=SelectionState.bulk_move,
                     aria_label="Move selected to project",
-                    disabled=TasksState.selected_count == 0,
+                    disabled=SelectionState.selected_count == 0,
                     height="var(--space-6)",
                 ),
                 rx.button(
@@ -729,14 +738,14 @@ def bulk_bar() -> rx.Component:
                     size="2",
                     color_scheme="red",
                     variant="soft",
-                    on_click=TasksState.set_bulk_delete_open(True),
-                    disabled=TasksState.selected_count == 0,
+                    on_click=SelectionState.set_bulk_delete_open(True),
+                    disabled=SelectionState.selected_count == 0,
                 ),
                 rx.icon_button(
                     rx.icon("x", size=16),
                     variant="ghost",
                     color_scheme="gray",
-                    on_click=TasksState.toggle_select_mode,
+                    on_click=SelectionState.toggle_select_mode,
                     aria_label="Stop selecting",
                 ),
                 align="center",
@@ -783,11 +792,11 @@ def delete_dialogs() -> rx.Component:
             on_confirm=TasksState.delete_task,
         ),
         confirm_dialog(
-            open_=TasksState.bulk_delete_open,
-            on_open_change=TasksState.set_bulk_delete_open,
+            open_=SelectionState.bulk_delete_open,
+            on_open_change=SelectionState.set_bulk_delete_open,
             title="Delete the selected tasks?",
-            description=rx.text(TasksState.selected_count, " tasks will be deleted for good."),
+            description=rx.text(SelectionState.selected_count, " tasks will be deleted for good."),
             confirm="Delete",
-            on_confirm=TasksState.bulk_delete,
+            on_confirm=SelectionState.bulk_delete,
         ),
     )

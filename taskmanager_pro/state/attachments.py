@@ -16,8 +16,10 @@ import reflex as rx
 
 from backend.client import ApiError
 from backend.client.api import AttachmentLimits, AttachmentPublic
+from taskmanager_pro.state.base import AppState
 from taskmanager_pro.state.clients import api, call
 from taskmanager_pro.state.task_detail import TaskDetailState
+from taskmanager_pro.state.tasks import TasksState
 
 INPUT_ID = "attachment-input"
 DROP_ID = "attachment-drop"
@@ -82,7 +84,7 @@ def _item(a: AttachmentPublic) -> AttachmentItem:
     )
 
 
-class AttachmentsState(TaskDetailState):
+class AttachmentsState(AppState):
     att_items: list[AttachmentItem] = []
     att_uploads: list[UploadItem] = []
     att_error: str = ""
@@ -101,7 +103,7 @@ class AttachmentsState(TaskDetailState):
     @rx.event
     async def load_attachments(self) -> AsyncGenerator[Any, None]:
         """When the attachments part of the panel appears (it is keyed by the task: once per task shown)."""
-        task_id = self.d_id
+        task_id = (await self.get_state(TaskDetailState)).d_id
         self.att_task_id, self.att_error, self.att_uploads = task_id, "", []
         if not task_id:
             return
@@ -260,14 +262,15 @@ class AttachmentsState(TaskDetailState):
     @rx.event
     async def refresh_task(self) -> AsyncGenerator[Any, None]:
         """The task's version and paperclip changed with its attachments: show the stored task (inputs kept)."""
-        if not self.d_id or not await self._ensure_session():
+        task_id = self.att_task_id
+        if not task_id or not await self._ensure_session():
             return
         try:
-            task = await call(api(self._access_token).get_task, self.d_id)
+            task = await call(api(self._access_token).get_task, task_id)
         except ApiError:
             return
-        self._fill(task, reset_inputs=False)
-        self.replace_task(task)
+        (await self.get_state(TaskDetailState)).show_stored(task)
+        (await self.get_state(TasksState)).task_saved(task)
         self._att_limits = None  # usage changed
         yield
 

@@ -12,16 +12,19 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 import time
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from typing import Any
 from zoneinfo import available_timezones
 
 import reflex as rx
 from reflex.event import EventSpec
 
-from backend.client import ApiError, AuthError, ProfilePublic, Tokens
+from backend.client import ApiClient, ApiError, AuthError, ProfilePublic, Tokens
 from taskmanager_pro import routes
+from taskmanager_pro.state import tabs
 from taskmanager_pro.state.clients import api, call, cognito
 
 # Refresh this long before the access token expires, so no request carries a token about to lapse.
@@ -32,6 +35,7 @@ _SESSION_OVER = frozenset({"NotAuthorizedException", "UserNotFoundException"})
 TIMEZONES: tuple[str, ...] = tuple(sorted(available_timezones()))
 
 Events = list[Any]
+OFFLINE_MESSAGE = "You are offline or the service cannot be reached; nothing was changed. Try again in a moment."
 
 
 class AppState(rx.State):
@@ -40,6 +44,7 @@ class AppState(rx.State):
     refresh_token: str = rx.LocalStorage("", name="tmp_refresh_token", sync=True)
     _access_token: str = ""
     _access_expires_at: float = 0.0
+    _user_id: str = ""  # the Cognito sub (the profile's id): whose live changes this tab hears
 
     signed_in: bool = False
     email: str = ""
@@ -52,6 +57,7 @@ class AppState(rx.State):
         self.refresh_token = ""
         self._access_token = ""
         self._access_expires_at = 0.0
+        self._user_id = ""
         self.signed_in = False
         self.email = ""
         self.display_name = ""
@@ -64,6 +70,8 @@ class AppState(rx.State):
             self.refresh_token = tokens.refresh_token
 
     def _show_profile(self, profile: ProfilePublic) -> None:
+        self._user_id = profile.id
+        tabs.listen(profile.id, self.router.session.client_token)
         self.email = profile.email
         self.display_name = profile.display_name
         self.signed_in = True
@@ -90,6 +98,24 @@ class AppState(rx.State):
         self.session_error = ""
         self._keep_tokens(tokens)
         return True
+
+    async def _client(self) -> ApiClient | None:
+        """The REST client with a fresh access token; None when nobody is signed in (or Cognito is unreachable)."""
+        if not await self._ensure_session():
+            return None
+        return api(self._access_token)
+
+    def _api(self) -> ApiClient:
+        """The REST client for a handler that has checked the session (``@signed_in``)."""
+        return api(self._access_token)
+
+    def _session_lost(self) -> EventSpec:
+        """What a refused handler shows: the sign-in page when the session is over, a plain message when the
+        services are only unreachable (the session is intact, the action was not done)."""
+        if self.refresh_token and self.session_error:
+            toast: EventSpec = rx.toast.error(OFFLINE_MESSAGE, id="offline")
+            return toast
+        return self._sign_in_redirect()
 
     async def _load_profile(self) -> Events:
         """Fetch the profile for the header; a first visit also sets the time zone from the browser."""
@@ -135,7 +161,9 @@ class AppState(rx.State):
         if await self._ensure_session() and not self.signed_in:
             for event in await self._load_profile():
                 yield event
-        if not self.signed_in and not self.session_error:
+        if self.signed_in:
+            tabs.listen(self._user_id, self.router.session.client_token)  # (again: this process may be new)
+        elif not self.session_error:
             yield self._sign_in_redirect()
 
     @rx.event
@@ -156,6 +184,45 @@ class AppState(rx.State):
             # Even if this fails, the session ends in this browser; tokens left behind expire on their own.
             with contextlib.suppress(AuthError, ApiError):
                 await call((await cognito()).sign_out_everywhere, self._access_token)
+        tabs.forget(self.router.session.client_token)
         self.reset()  # this state and every feature state, including the refresh token in the browser
         yield rx.redirect(routes.SIGN_IN)
         yield rx.toast.info("You are signed out.")
+
+
+Handler = Callable[..., Any]
+
+
+def signed_in(handler: Handler) -> Handler:
+    """The one wrapper for handlers that act for the user (below ``@rx.event``).
+
+    Checks the session first (signed out → the sign-in page; services unreachable → a plain message, nothing
+    done), then runs the handler; an ``ApiError`` it leaves unhandled becomes a readable toast. Handlers that
+    need more (roll back an optimistic change, show a field's message) catch ``ApiError`` themselves.
+    """
+
+    if inspect.isasyncgenfunction(handler):
+
+        @functools.wraps(handler)
+        async def run_generator(self: AppState, *args: Any, **kwargs: Any) -> AsyncGenerator[Any, None]:
+            if not await self._ensure_session():
+                yield self._session_lost()
+                return
+            try:
+                async for event in handler(self, *args, **kwargs):
+                    yield event
+            except ApiError as error:
+                yield rx.toast.error(error.first_problem, id="api-error")
+
+        return run_generator
+
+    @functools.wraps(handler)
+    async def run(self: AppState, *args: Any, **kwargs: Any) -> Any:
+        if not await self._ensure_session():
+            return self._session_lost()
+        try:
+            return await handler(self, *args, **kwargs)
+        except ApiError as error:
+            return rx.toast.error(error.first_problem, id="api-error")
+
+    return run

@@ -1,22 +1,35 @@
 """Quick add: one line of natural language ("Call mom tomorrow 5pm p1 #Family @phone"), parsed by the API as
-the user types and shown as chips, saved with Enter. The page adds its context (the project of a project page,
-the label of a label page, "today" on Today) where the text says nothing else."""
+the user types (here, without a round trip: ``backend.client.quick_add``) and shown as chips, saved with Enter.
+The page adds its context (the project of a project page, the label of a label page, "today" on Today) where the
+text says nothing else.
+
+Enter shows the task at once, as a pending row where it belongs, and clears the line; the one ``POST /api/tasks``
+follows in the background with an ``Idempotency-Key`` (one per submission: a repeated Enter of the same line, or a
+retry, creates nothing new). A refusal takes the row away and puts the text back with the reason."""
 
 from __future__ import annotations
 
 import dataclasses
+import time
+import uuid
 from collections.abc import AsyncGenerator
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import reflex as rx
 
 from backend.client import ApiError
-from backend.client.api import QuickAddParsed, TaskCreate
-from taskmanager_pro.state.clients import api, call
+from backend.client.api import QuickAddParsed, TaskCreate, TaskPublic
+from backend.client.quick_add import parse_quick_add
+from taskmanager_pro.state.clients import call
 from taskmanager_pro.state.tasks import TasksState
 from taskmanager_pro.state.views import day_name
+from taskmanager_pro.state.workspace import WorkspaceState
 
 MAX_TEXT = 1000
+INPUT_IDS = ("quick-add-input", "quick-add-dialog-input")
+REPEAT_SECONDS = 3.0  # the same line submitted again this soon is the same submission (a double Enter)
 CHIP_ICONS = {
     "due": "calendar",
     "time": "clock",
@@ -41,18 +54,17 @@ def _chip(kind: str, text: str, label: str, *, color: str = "gray", hint: str = 
     return ChipView(kind=kind, text=text, label=label, icon=CHIP_ICONS.get(kind, "sparkles"), color=color, hint=hint)
 
 
-class QuickAddState(TasksState):
+class QuickAddState(WorkspaceState):
     qa_text: str = ""
     chips: list[ChipView] = []
     qa_title: str = ""
-    qa_busy: bool = False
     qa_error: str = ""
     dialog_open: bool = False
 
-    # The last parse, as JSON: a model kept in the state comes back wrapped in Reflex's change-tracking proxy,
-    # which pydantic cannot serialize again.
-    _parsed_json: str = ""
-    _parsed_text: str = ""
+    # The last submission: (text, idempotency key, when) — a repeat of it is not a new task.
+    _last_text: str = ""
+    _last_key: str = ""
+    _last_at: float = 0.0
 
     # --- the dialog (shortcut q) -------------------------------------------------------------
     @rx.event
@@ -67,22 +79,31 @@ class QuickAddState(TasksState):
     # --- typing ------------------------------------------------------------------------------
     def _clear(self) -> None:
         self.qa_text, self.qa_title, self.chips, self.qa_error = "", "", [], ""
-        self._parsed_json, self._parsed_text = "", ""
 
-    def _context_task(self, task: TaskCreate) -> TaskCreate:
+    def _zone(self) -> ZoneInfo:
+        try:
+            return ZoneInfo(self.timezone)
+        except (ValueError, KeyError):
+            return ZoneInfo("UTC")
+
+    def _parse(self, text: str) -> QuickAddParsed:
+        projects = [(p.id, p.name) for p in self.projects if not p.archived]
+        return parse_quick_add(text, now=datetime.now(self._zone()), tz=self._zone(), open_projects=projects)
+
+    def _context_task(self, task: TaskCreate, view: str, context_id: str) -> TaskCreate:
         """The page's defaults for what the text does not say."""
         changes: dict[str, Any] = {}
-        project = self.project_map().get(self.context_id)
-        if self.view == "project" and task.project_id is None and project and not project.archived:
+        project = self.project_map().get(context_id)
+        if view == "project" and task.project_id is None and project and not project.archived:
             changes["project_id"] = project.id
-        if self.view == "label" and self.context_id in self.label_map() and self.context_id not in task.labels:
-            changes["labels"] = [*task.labels, self.context_id][:10]
-        if self.view == "today" and task.due_date is None:
+        if view == "label" and context_id in self.label_map() and context_id not in task.labels:
+            changes["labels"] = [*task.labels, context_id][:10]
+        if view == "today" and task.due_date is None:
             changes["due_date"] = self.today()
         return task.model_copy(update=changes) if changes else task
 
-    def _show(self, parsed: QuickAddParsed) -> None:
-        task = self._context_task(parsed.task)
+    def _show(self, parsed: QuickAddParsed, view: str, context_id: str) -> None:
+        task = self._context_task(parsed.task, view, context_id)
         self.qa_title = task.title
         colors = {"due": "grass", "time": "grass", "recurrence": "violet", "priority": "red", "label": "orange"}
         chips: list[ChipView] = []
@@ -98,9 +119,9 @@ class QuickAddState(TasksState):
                 chips.append(_chip(chip.kind, chip.text, chip.label, color=colors.get(chip.kind, "gray")))
         kinds = {chip.kind for chip in parsed.chips}
         project = self.project_map().get(task.project_id or "")
-        if "project" not in kinds and project is not None and self.view == "project":
+        if "project" not in kinds and project is not None and view == "project":
             chips.append(_chip("project", "", project.name, color="blue", hint="this project"))
-        label = self.label_map().get(self.context_id) if self.view == "label" else None
+        label = self.label_map().get(context_id) if view == "label" else None
         typed_labels = {c.label.lower() for c in parsed.chips if c.kind == "label"}
         if label is not None and label.name.lower() not in typed_labels:
             chips.append(_chip("label", "", label.name, color="orange", hint="this label"))
@@ -110,63 +131,102 @@ class QuickAddState(TasksState):
             chips.append(_chip("due", "", day_name(task.due_date, self.today()), color="grass", hint=hint))
         self.chips = chips
 
-    async def _parse(self, text: str) -> QuickAddParsed | None:
-        if not await self._ensure_session():
-            return None
-        try:
-            parsed = await call(api(self._access_token).parse_quick_add, text)
-        except ApiError as error:
-            self.qa_error = error.message
-            return None
-        self.qa_error = ""
-        self._parsed_json, self._parsed_text = parsed.model_dump_json(), text
-        return parsed
-
     @rx.event
     async def set_qa_text(self, value: str) -> None:
-        """``on_change`` of the quick-add input, debounced in the browser (300 ms): parse and show chips."""
+        """``on_change`` of the quick-add input (debounced in the browser): parse here and show the chips."""
         text = value[:MAX_TEXT] if isinstance(value, str) else ""
-        self.qa_text = text
-        if not text.strip():
-            self._clear()
+        if not text.strip() or self._is_repeat(text):
+            self._clear()  # (a debounced echo of the line just saved must not bring it back)
             return
-        parsed = await self._parse(text)
-        if parsed is not None and self.qa_text == text:
-            self._show(parsed)
+        self.qa_text = text
+        tasks = await self.get_state(TasksState)
+        self._show(self._parse(text), tasks.view, tasks.context_id)
 
     # --- saving ------------------------------------------------------------------------------
-    @rx.event
+    def _provisional(self, task: TaskCreate) -> TaskPublic:
+        """The row shown until the server answers: what the task will be, under a temporary id."""
+        now = datetime.now(self._zone())
+        names = {label.name.lower(): label.id for label in self.labels}
+        labels = [*task.labels, *(names[n.lower()] for n in task.label_names if n.lower() in names)]
+        return TaskPublic(
+            id=f"pending-{uuid.uuid4().hex}",
+            title=task.title,
+            notes=task.notes,
+            status="open",
+            priority=task.priority,
+            due_date=task.due_date,
+            due_time=task.due_time,
+            start_date=task.start_date,
+            project_id=task.project_id or "inbox",
+            section=task.section,
+            labels=list(dict.fromkeys(labels)),
+            subtasks=[],
+            recurrence=task.recurrence,
+            recurrence_text=None,
+            position="~",  # the API puts a new task last in its project
+            created_at=now,
+            updated_at=now,
+            completed_at=None,
+            history=[],
+            overdue=False,
+            version=0,
+        )
+
+    def _is_repeat(self, text: str) -> bool:
+        return text == self._last_text and time.monotonic() - self._last_at < REPEAT_SECONDS
+
+    @rx.event(background=True)
     async def save(self, form: dict[str, Any]) -> AsyncGenerator[Any, None]:
-        """Enter: create the task as parsed (the text may be newer than the last parse: parse it again)."""
-        value = form.get("text")
-        text = (value if isinstance(value, str) else self.qa_text)[:MAX_TEXT]
-        if not text.strip() or self.qa_busy:
-            return
-        self.qa_busy, self.qa_text = True, text
-        yield
-        if self._parsed_json and self._parsed_text == text:
-            parsed: QuickAddParsed | None = QuickAddParsed.model_validate_json(self._parsed_json)
-        else:
-            parsed = await self._parse(text)
-        if parsed is None:
-            self.qa_busy = False
-            if not self.signed_in:
-                yield self._sign_in_redirect()
-            return
+        """Enter: the task shows at once (pending), the line clears; the create follows in the background."""
+        value = form.get("text") if isinstance(form, dict) else None
+        async with self:
+            text = (value if isinstance(value, str) else self.qa_text)[:MAX_TEXT]
+            if not text.strip() or self._is_repeat(text):
+                return  # (a double Enter: the first one is on its way)
+            client = await self._client()
+            if client is None:
+                yield self._session_lost()
+                return
+            tasks = await self.get_state(TasksState)
+            payload = self._context_task(self._parse(text).task, tasks.view, tasks.context_id)
+            key = uuid.uuid4().hex
+            self._last_text, self._last_key, self._last_at = text, key, time.monotonic()
+            provisional = self._provisional(payload)
+            events = tasks.task_created(provisional)
+            tasks.set_pending(provisional.id, True)
+            self._clear()
+            self.dialog_open = False
+            known = {label.name.lower() for label in self.labels}
+            new_labels = any(name.lower() not in known for name in payload.label_names)
+        yield rx.set_value(INPUT_IDS[0], "")  # (the state's text may never have held it: typed within the debounce)
+        yield rx.set_value(INPUT_IDS[1], "")
+        for event in events:
+            yield event
         try:
-            task = await call(api(self._access_token).create_task, self._context_task(parsed.task))
+            task = await call(client.create_task, payload, idempotency_key=key)
         except ApiError as error:
-            self.qa_busy, self.qa_error = False, error.message
+            async with self:
+                tasks = await self.get_state(TasksState)
+                tasks.task_removed(provisional.id)
+                self._last_text = ""
+                if not self.qa_text:
+                    self.qa_text = text  # nothing typed since: the line comes back, with the reason
+                self.qa_error = error.first_problem
+            yield rx.toast.error(f"Not added: {error.first_problem}", description=text, id="quick-add")
             return
-        self.qa_busy, self.dialog_open = False, False
-        self._clear()
-        await self.refresh()  # "@new" labels may have been created
-        if self._showing_list():
-            await self._load_first_page(limit=self.shown + 1)
-        where = self.project_map().get(task.project_id)
+        async with self:
+            tasks = await self.get_state(TasksState)
+            events = tasks.task_created(task, replaces=provisional.id)
+            if new_labels:
+                await self.refresh()  # "@new" created labels: the sidebar and the row's chips
+                tasks.workspace_changed()
+            where = self.project_map().get(task.project_id)
+            today = self.today()
+        for event in events:
+            yield event
         parts = [task.title, where.name if where else ""]
         if task.due_date is not None:
             at = f" {task.due_time.strftime('%H:%M')}" if task.due_time else ""
-            parts.append(day_name(task.due_date, self.today()) + at)
+            parts.append(day_name(task.due_date, today) + at)
         description = " · ".join(part for part in parts if part)
         yield rx.toast.success("Task added", description=description, id="quick-add")

@@ -1,24 +1,29 @@
 """The task detail panel: every field edited in place and saved at once with the version it was read at.
 
-A save that lost a race (another tab, another device) answers 409 with the task as it is now: the panel says
-"This task was changed elsewhere" and offers to reload it. Nothing is overwritten silently.
+An edit shows at once, in the panel and in the list (the row pending), and the PATCH follows in the background
+(``sync_patch``), one at a time per task, each with the version the previous answer brought. A refusal puts the
+panel and the row back as the server has them, with the reason next to the field. A save that lost a race
+(another tab, another device) answers 409 with the task as it is now: the panel says "This task was changed
+elsewhere" and offers to reload it. Nothing is overwritten silently.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import AsyncGenerator
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Any
 
 import reflex as rx
 from pydantic import ValidationError
 
 from backend.client import ApiError
-from backend.client.api import StaleVersion, SubtaskIn, TaskPublic, TaskUpdate
-from taskmanager_pro.state.clients import api, call
+from backend.client.api import StaleVersion, SubtaskIn, SubtaskPublic, TaskPublic, TaskUpdate
+from taskmanager_pro.state.base import signed_in
+from taskmanager_pro.state.clients import call
 from taskmanager_pro.state.task_reminders import TaskRemindersState
-from taskmanager_pro.state.tasks import TasksState
+from taskmanager_pro.state.tasks import TasksState, task_lock
 from taskmanager_pro.state.views import (
     PRIORITY_COLORS,
     RECURRENCE_PRESETS,
@@ -29,6 +34,7 @@ from taskmanager_pro.state.views import (
     preset_of,
     rule_of,
 )
+from taskmanager_pro.state.workspace import WorkspaceState
 
 MAX_SUBTASKS = 100
 
@@ -64,7 +70,7 @@ def _problems(error: ValidationError) -> dict[str, str]:
     return {".".join(str(p) for p in e["loc"]) or "task": str(e["msg"]) for e in error.errors()}
 
 
-class TaskDetailState(TasksState):
+class TaskDetailState(WorkspaceState):
     detail_open: bool = False
     d_id: str = ""
     d_title: str = ""
@@ -94,8 +100,10 @@ class TaskDetailState(TasksState):
     notes_editing: bool = False
     d_delete_open: bool = False
 
-    _detail: TaskPublic | None = None
-    _current: TaskPublic | None = None
+    _detail: TaskPublic | None = None  # what the panel shows (edits included)
+    _stored: TaskPublic | None = None  # the server's last answer (what a refusal goes back to)
+    _current: TaskPublic | None = None  # after a 409: the task as it is stored now
+    _inflight: int = 0  # edits shown but not answered yet
 
     # --- derived -----------------------------------------------------------------------------
     @rx.var
@@ -150,33 +158,41 @@ class TaskDetailState(TasksState):
             self.notes_editing = not task.notes.strip()
 
     @rx.event
+    @signed_in
     async def open_task(self, task_id: str) -> AsyncGenerator[Any, None]:
-        """Open the panel on a task, fresh from the API (the row may be older than the task)."""
-        if not isinstance(task_id, str) or not task_id:
+        """Open the panel on a task: at once from its row, then fresh from the API (the row may be older)."""
+        if not isinstance(task_id, str) or not task_id or task_id.startswith("pending-"):
             return
         self.d_error, self.d_fields, self.d_conflict, self._current = "", {}, False, None
         self.d_delete_open = False
-        listed = self._task(task_id)
+        tasks = await self.get_state(TasksState)
+        listed = tasks.task_of(task_id)
         if listed is not None:
             self._fill(listed, reset_inputs=True)
+            self._stored = listed
             self.detail_open = True
             yield
-        if not await self._ensure_session():
-            yield self._sign_in_redirect()
-            return
         try:
-            task = await call(api(self._access_token).get_task, task_id)
+            task = await call(self._api().get_task, task_id)
         except ApiError as error:
             if error.status == 404:
                 self.detail_open = False
+                tasks.task_removed(task_id)
                 yield rx.toast.error("This task does not exist any more.")
-                await self._load_first_page(limit=self.shown)
                 return
             self.d_error = error.message
             return
         self._fill(task, reset_inputs=listed is None or listed.version != task.version)
+        self._stored = task
         self.detail_open = True
         yield TaskRemindersState.load(task_id)  # type: ignore[operator]  # the panel's reminders (issue 5)
+
+    def show_stored(self, task: TaskPublic) -> None:
+        """A newer stored task (live, or the attachments changed it): the panel shows it, inputs kept."""
+        if task.id != self.d_id or self._stored is None or task.version < self._stored.version:
+            return
+        self._stored = task
+        self._fill(task, reset_inputs=False)
 
     @rx.event
     def set_detail_open(self, value: bool) -> None:
@@ -189,47 +205,90 @@ class TaskDetailState(TasksState):
         self.notes_editing = bool(value)
 
     @rx.event
-    def reload_current(self) -> None:
+    async def reload_current(self) -> None:
         """After a 409: show the task as it is stored now (the user's unsaved edit is dropped)."""
         if self._current is not None:
             self._fill(self._current, reset_inputs=True)
-            self.replace_task(self._current)
+            self._stored = self._current
+            tasks = await self.get_state(TasksState)
+            tasks.task_saved(self._current)
         self.d_conflict, self._current, self.d_error, self.d_fields = False, None, "", {}
 
     # --- saving ------------------------------------------------------------------------------
     async def _patch(self, **changes: Any) -> AsyncGenerator[Any, None]:
+        """Show the edit now (panel and row), then send it: ``sync_patch`` runs in the background."""
         task = self._detail
         if task is None or self.d_conflict:
             return
         try:
-            update = TaskUpdate(version=task.version, **changes)
+            TaskUpdate(version=task.version, **changes)  # refused here, with the field, before anything shows
         except ValidationError as error:
             self.d_fields = _problems(error)
             self.d_error = "That value cannot be saved: " + "; ".join(f"{k} {v}" for k, v in self.d_fields.items())
             self._fill(task, reset_inputs=True)
             return
-        self.d_saving, self.d_error, self.d_fields = True, "", {}
-        yield
-        if not await self._ensure_session():
-            self.d_saving = False
-            yield self._sign_in_redirect()
+        self.d_error, self.d_fields = "", {}
+        shown = _edited(task, changes)
+        self._fill(shown, reset_inputs=False)
+        tasks = await self.get_state(TasksState)
+        tasks.task_saved(shown)
+        tasks.set_pending(task.id, True)
+        self.d_saving, self._inflight = True, self._inflight + 1
+        yield bound(TaskDetailState.sync_patch, task.id, json.dumps(changes, default=_json_value))
+
+    @rx.event(background=True)
+    async def sync_patch(self, task_id: str, changes_json: str) -> AsyncGenerator[Any, None]:
+        """The PATCH of one edit, after the ones before it on this task (each with the version it brought)."""
+        if not isinstance(task_id, str) or not isinstance(changes_json, str):
             return
-        try:
-            saved = await call(api(self._access_token).update_task, task.id, update)
-        except StaleVersion as stale:
-            self.d_saving, self.d_conflict, self._current = False, True, stale.current
-            return
-        except ApiError as error:
-            self.d_saving, self.d_error, self.d_fields = False, error.message, dict(error.fields)
-            self._fill(task, reset_inputs=True)  # the inputs show what is stored, next to the reason
-            return
-        self.d_saving = False
-        self._fill(saved, reset_inputs=False)
-        membership = {"project_id", "due_date", "section", "labels", "priority", "recurrence"}
-        if membership & set(changes):
-            await self._load_first_page(limit=self.shown)  # it may have left (or joined) this view
-        else:
-            self.replace_task(saved)
+        async with self:
+            token = self.router.session.client_token
+        async with task_lock(token, task_id):
+            async with self:
+                stored = self._stored if self._stored is not None and self._stored.id == task_id else None
+                client = await self._client()
+                if stored is None or client is None:
+                    self.d_saving, self._inflight = False, 0
+                    return
+                try:
+                    update = TaskUpdate.model_validate({**json.loads(changes_json), "version": stored.version})
+                except (ValidationError, ValueError, TypeError):
+                    self.d_saving = False
+                    return
+            try:
+                saved = await call(client.update_task, task_id, update)
+            except StaleVersion as stale:
+                async with self:
+                    self._inflight = 0
+                    self.d_saving, self.d_conflict, self._current = False, True, stale.current
+                    tasks = await self.get_state(TasksState)
+                    tasks.set_pending(task_id, False)
+                return
+            except ApiError as error:
+                async with self:
+                    self._inflight = max(self._inflight - 1, 0)
+                    self.d_saving, self.d_error, self.d_fields = False, error.message, dict(error.fields)
+                    tasks = await self.get_state(TasksState)
+                    tasks.set_pending(task_id, False)
+                    tasks.task_saved(stored)
+                    if self.d_id == task_id:
+                        self._fill(stored, reset_inputs=True)  # the inputs show what is stored, next to the reason
+                yield rx.toast.error(error.first_problem, id="detail-save")
+                return
+            async with self:
+                self._inflight = max(self._inflight - 1, 0)
+                last = self._inflight == 0
+                self.d_saving = not last
+                tasks = await self.get_state(TasksState)
+                if last:
+                    tasks.set_pending(task_id, False)
+                    tasks.task_saved(saved)
+                if self.d_id == task_id:
+                    self._stored = saved
+                    if last:
+                        self._fill(saved, reset_inputs=False)  # the server's words (rule text, subtask ids)
+                    elif self._detail is not None:
+                        self._detail = self._detail.model_copy(update={"version": saved.version})
 
     async def _save_title(self, value: Any) -> AsyncGenerator[Any, None]:
         title = value.strip() if isinstance(value, str) else ""
@@ -396,48 +455,60 @@ class TaskDetailState(TasksState):
 
     # --- complete, delete --------------------------------------------------------------------
     @rx.event
-    async def toggle_detail_done(self) -> AsyncGenerator[Any, None]:
+    def toggle_detail_done(self) -> Any:
+        """Complete (or reopen) from the panel: the list's own optimistic path; the panel closes on completing."""
         task = self._detail
         if task is None:
-            return
-        if not await self._ensure_session():
-            yield self._sign_in_redirect()
-            return
-        client = api(self._access_token)
-        try:
-            saved = await call(client.reopen_task if task.status == "done" else client.complete_task, task.id)
-        except ApiError as error:
-            self.d_error = error.message
-            return
-        if task.status == "open" and saved.status == "done":
+            return None
+        if task.status == "open" and task.recurrence is None:
             self.detail_open = False
-            undo = {"label": "Undo", "on_click": bound(TasksState.undo_complete, task.id)}
-            yield rx.toast.success("Task completed", description=task.title, action=undo, id="completed")
-        elif task.status == "open" and saved.due_date is not None:
-            self._fill(saved, reset_inputs=True)
-            yield rx.toast.success(f"Next: {long_day(saved.due_date)}", description=task.title, id="completed")
-        else:
-            self._fill(saved, reset_inputs=True)
-        await self._load_first_page(limit=self.shown + 1)
+        return bound(TasksState.toggle_done, task.id)
 
     @rx.event
     def set_d_delete_open(self, value: bool) -> None:
         self.d_delete_open = bool(value)
 
     @rx.event
+    @signed_in
     async def delete_detail(self) -> AsyncGenerator[Any, None]:
+        """Delete from the panel: the panel closes and the row goes at once; a refusal brings the row back."""
         task = self._detail
         self.d_delete_open = False
         if task is None:
             return
-        if not await self._ensure_session():
-            yield self._sign_in_redirect()
-            return
-        try:
-            await call(api(self._access_token).delete_task, task.id)
-        except ApiError as error:
-            self.d_error = error.message
-            return
         self.detail_open, self._detail = False, None
-        self._drop(task.id)
+        tasks = await self.get_state(TasksState)
+        listed = tasks.task_of(task.id)
+        tasks.task_removed(task.id)
+        yield
+        try:
+            await call(self._api().delete_task, task.id)
+        except ApiError as error:
+            if error.status != 404:
+                if listed is not None:
+                    tasks.task_created(listed)
+                yield rx.toast.error(error.first_problem)
+                return
         yield rx.toast.info("Task deleted", description=task.title, id="deleted")
+
+
+def _json_value(value: Any) -> Any:
+    """Dates, times and subtasks as the API's JSON has them (for the background PATCH's argument)."""
+    if isinstance(value, date | time | datetime):
+        return value.isoformat()
+    if isinstance(value, SubtaskIn):
+        return value.model_dump(mode="json")
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def _edited(task: TaskPublic, changes: dict[str, Any]) -> TaskPublic:
+    """The task as the edit will leave it, for the panel and the row until the server answers."""
+    update = {key: value for key, value in changes.items() if key != "subtasks"}
+    if "subtasks" in changes:
+        update["subtasks"] = [
+            SubtaskPublic(id=s.id or f"pending-{i}", title=s.title, done=s.done)
+            for i, s in enumerate(changes["subtasks"])
+        ]
+    if "recurrence" in changes and changes["recurrence"] != task.recurrence:
+        update["recurrence_text"] = None  # the server words the new rule
+    return task.model_copy(update=update)

@@ -1,19 +1,29 @@
-"""The task lists: which view is shown (Today, Upcoming, Inbox, a project as list or board, a label, Completed),
-its filters, sort and pages; completing with undo, selection and bulk actions, keyboard shortcuts."""
+"""The task list on screen: which view is shown (Today, Upcoming, Inbox, a project as list or board, a label,
+Completed, search results), its filters, sort and pages, and every change to its rows.
+
+Every change shows first and is reconciled with the server's answer afterwards: the handlers that write are
+background events, so the row moves on the first websocket round trip and the tab stays free for the next click
+while the API answers; a refusal puts the row back and says why. Other states (quick add, the detail panel,
+selection, live changes) change the list only through its public methods: ``task_created``, ``task_saved``,
+``task_removed``, ``set_pending``, ``task_of``.
+"""
 
 from __future__ import annotations
 
-import dataclasses
+import asyncio
 import json
+import weakref
 from collections.abc import AsyncGenerator
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 import reflex as rx
 
 from backend.client import ApiError
-from backend.client.api import BulkAction, StaleVersion, TaskOrder, TaskPage, TaskPublic, TaskUpdate
-from taskmanager_pro.state.clients import api, call
+from backend.client.api import StaleVersion, TaskOrder, TaskPage, TaskPublic, TaskUpdate
+from taskmanager_pro.state.clients import call
+from taskmanager_pro.state.listing import ListSpec, newer, place, without
 from taskmanager_pro.state.views import (
     NO_SECTION,
     NO_SECTION_KEY,
@@ -31,13 +41,13 @@ from taskmanager_pro.state.views import (
 from taskmanager_pro.state.workspace import WorkspaceState
 
 PAGE_SIZE = 50
-MAX_PAGE = 200  # the API's limit; a reload after an edit fetches as many rows as were shown, up to this
-SHORTCUT_ACTIONS = frozenset({"quick_add", "help", "open", "select", "complete", "delete"})
+MAX_PAGE = 200  # the API's limit
+CACHED_VIEWS = 8  # lists kept per tab for an instant switch back (refreshed in the background)
 SORTS: dict[str, str] = {"": "Default order", "due": "Due date", "priority": "Priority", "created": "Date added"}
 ViewName = Literal["today", "upcoming", "inbox", "completed", "project", "label"]
 
 
-def _view_of(path: str) -> tuple[ViewName, str] | None:
+def view_of(path: str) -> tuple[ViewName, str] | None:
     """The view (and the project or label id) a page path stands for; None for a page without a list."""
     parts = [part for part in path.split("/") if part]
     if not parts:
@@ -57,6 +67,19 @@ def _date(value: str) -> date | None:
         return None
 
 
+# One lock per tab and task: a complete and its undo, clicked quickly, reach the API in the order they were made.
+_TASK_LOCKS: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+
+def task_lock(client_token: str, task_id: str) -> asyncio.Lock:
+    key = f"{client_token}:{task_id}"
+    lock = _TASK_LOCKS.get(key)
+    if lock is None:
+        lock = asyncio.Lock()
+        _TASK_LOCKS[key] = lock
+    return lock
+
+
 class TasksState(WorkspaceState):
     """One list page at a time; the sidebar data (projects, labels, time zone) comes from ``WorkspaceState``."""
 
@@ -71,7 +94,10 @@ class TasksState(WorkspaceState):
     error: str = ""
     groups: list[TaskGroup] = []
     shown: int = 0
+    total: int = 0  # every task of the list, loaded or not
     next_cursor: str = ""
+    pending: list[str] = []  # rows being saved (shown dimmed, with a spinner)
+    highlight: str = ""  # a row just added or moved (flashes once)
 
     # filters and sort (every list); upcoming's window
     search: str = ""
@@ -89,18 +115,14 @@ class TasksState(WorkspaceState):
     layouts: str = rx.LocalStorage("{}", name="tmp_project_layouts")
     layout: str = "list"  # list | sections | status
 
-    # selection and bulk actions
-    select_mode: bool = False
-    selected: list[str] = []
-    bulk_project: str = ""
-    bulk_delete_open: bool = False
-
-    # one task to delete (keyboard Delete, row menu), the help overlay
+    # one task to delete (keyboard Delete, row menu)
     deleting_id: str = ""
     deleting_title: str = ""
-    help_open: bool = False
 
     _tasks: list[TaskPublic] = []
+    _generation: int = 0  # bumped on every new query: a late answer for an older one is dropped
+    _cache: dict[str, tuple[list[TaskPublic], str, int]] = {}
+    _counts: dict[str, int] = {}  # a board's totals per column, from the API
 
     # --- derived -----------------------------------------------------------------------------
     @rx.var
@@ -109,17 +131,18 @@ class TasksState(WorkspaceState):
         return sum(1 for value in set_filters if value) + int(self.overdue_only) + int(self.attachments_only)
 
     @rx.var
-    def is_board(self) -> bool:
-        return self.view == "project" and self.layout != "list"
+    def searching(self) -> bool:
+        return bool(self.search.strip())
 
     @rx.var
-    def selected_count(self) -> int:
-        return len(self.selected)
+    def is_board(self) -> bool:
+        return self.view == "project" and self.layout != "list" and not self.search.strip()
 
     @rx.var
     def can_reorder(self) -> bool:
         """Manual order is shown (a project or the Inbox as a list, in its own order): rows can move."""
-        return self.view in {"project", "inbox"} and self.layout == "list" and self.sort in {"", "manual"}
+        in_order = self.view in {"project", "inbox"} and self.layout == "list" and self.sort in {"", "manual"}
+        return in_order and not self.search.strip()
 
     @rx.var
     def sort_options(self) -> list[list[str]]:
@@ -132,8 +155,10 @@ class TasksState(WorkspaceState):
 
     @rx.var
     def empty_text(self) -> str:
-        if self.search or self.filters_active:
-            return "No tasks match your search and filters."
+        if self.search.strip():
+            return "No open task matches your search."
+        if self.filters_active:
+            return "No tasks match your filters."
         return {
             "today": "Nothing due today. Enjoy your day!",
             "upcoming": "Nothing planned in the coming days.",
@@ -142,63 +167,101 @@ class TasksState(WorkspaceState):
             "label": "No open tasks with this label.",
         }.get(self.view, "No tasks in this project yet. Add one above.")
 
-    # --- loading -----------------------------------------------------------------------------
+    # --- what the list is --------------------------------------------------------------------
+    def _spec(self) -> ListSpec:
+        """The list as the pure rules see it (search looks through every open task, whatever the view)."""
+        now = datetime.now(ZoneInfo(self.timezone)) if self._known_zone() else None
+        common: dict[str, Any] = {
+            "today": self.today(),
+            "now_local": now.replace(tzinfo=None) if now else None,
+            "priority": int(self.priority_filter) if self.priority_filter in {"1", "2", "3", "4"} else None,
+            "label_id": self.label_filter,
+            "project_id": self.project_filter,
+            "due_from": _date(self.due_from),
+            "due_to": _date(self.due_to),
+            "overdue_only": self.overdue_only,
+            "attachments_only": self.attachments_only,
+        }
+        if self.search.strip():
+            return ListSpec(view="search", search=self.search.strip(), **common)
+        return ListSpec(
+            view=self.view, context_id=self.context_id, days=self.days, sort=self.sort, layout=self.layout, **common
+        )
+
+    def _known_zone(self) -> bool:
+        try:
+            ZoneInfo(self.timezone)
+        except (ValueError, KeyError):
+            return False
+        return True
+
     def _query(self, *, cursor: str | None, limit: int) -> dict[str, Any]:
-        view = self.view
-        query: dict[str, Any] = {"cursor": cursor, "limit": limit, "q": self.search.strip()[:200] or None}
-        api_view = {"today": "today", "upcoming": "upcoming", "inbox": "inbox", "completed": "completed"}
-        query["view"] = api_view.get(view, "all")
-        if view == "upcoming":
-            query["days"] = self.days
-        if view == "project":
-            query["project_id"] = self.context_id
-        elif self.project_filter and view not in {"inbox"}:
-            query["project_id"] = self.project_filter
-        if view == "label":
-            query["label_id"] = self.context_id
-        elif self.label_filter:
-            query["label_id"] = self.label_filter
+        """The ``list_tasks`` arguments of the list shown (search looks through every open task)."""
+        query: dict[str, Any] = {"cursor": cursor, "limit": limit, "sort": None}
+        query |= self._search_query() if self.search.strip() else self._view_query()
         if self.priority_filter in {"1", "2", "3", "4"}:
             query["priority"] = int(self.priority_filter)
         query["due_from"], query["due_to"] = _date(self.due_from), _date(self.due_to)
         query["overdue"] = self.overdue_only
         query["has_attachments"] = True if self.attachments_only else None
+        return query
+
+    def _search_query(self) -> dict[str, Any]:
+        query: dict[str, Any] = {"q": self.search.strip()[:200], "view": "all", "status": "open"}
+        if self.project_filter:
+            query["project_id"] = self.project_filter
+        if self.label_filter:
+            query["label_id"] = self.label_filter
+        return query
+
+    def _view_query(self) -> dict[str, Any]:
+        view = self.view
+        api_view = {"today": "today", "upcoming": "upcoming", "inbox": "inbox", "completed": "completed"}
+        query: dict[str, Any] = {"view": api_view.get(view, "all")}
+        if view == "upcoming":
+            query["days"] = self.days
+        if view == "project":
+            query["project_id"] = self.context_id
+        elif self.project_filter and view != "inbox":
+            query["project_id"] = self.project_filter
+        if view == "label":
+            query["label_id"] = self.context_id
+        elif self.label_filter:
+            query["label_id"] = self.label_filter
         sort = self.sort or None
         if view == "project" and self.layout == "status":
             query["status"], sort = "all", "manual"  # both columns, in the project's order
         if sort == "manual" and "project_id" not in query and view != "inbox":
             sort = None
         query["sort"] = sort
+        if self.is_board:
+            query["count_by"] = "status" if self.layout == "status" else "section"
         return query
 
-    async def _fetch(self, *, cursor: str | None = None, limit: int = PAGE_SIZE) -> TaskPage | None:
-        if not await self._ensure_session():
-            return None
-        try:
-            page = await call(api(self._access_token).list_tasks, **self._query(cursor=cursor, limit=limit))
-        except ApiError as error:
-            self.error = error.message
-            return None
-        self.error = ""
-        return page
+    def _cache_key(self) -> str:
+        return json.dumps(self._query(cursor=None, limit=0), default=str, sort_keys=True)
 
+    # --- showing -----------------------------------------------------------------------------
     def _render(self) -> None:
         """Rows and groups from ``_tasks`` (after every load or change)."""
         today = self.today()
         projects, labels = self.project_map(), self.label_map()
-        rows = [task_row(task, today, projects, labels) for task in self._tasks]
+        pending = set(self.pending)
+        rows = [task_row(task, today, projects, labels, pending=task.id in pending) for task in self._tasks]
         self.shown = len(rows)
-        if self.view == "project" and self.layout == "sections":
+        if self.search.strip():
+            self.groups = single_group(rows)
+        elif self.view == "project" and self.layout == "sections":
             project = projects.get(self.context_id)
-            self.groups = section_columns(rows, project.sections if project else [])
+            self.groups = section_columns(rows, project.sections if project else [], counts=self._counts)
         elif self.view == "project" and self.layout == "status":
-            self.groups = status_columns(rows)
+            self.groups = status_columns(rows, counts=self._counts)
         elif (
             self.view == "project" and not self.sort and (project := projects.get(self.context_id)) and project.sections
         ):
             # the list of a project with sections: unsectioned tasks first (no heading), then each section
             columns = section_columns(rows, project.sections)
-            loose = dataclasses.replace(columns[0], title="")
+            loose = columns[0].titled("")
             self.groups = [loose, *columns[1:]] if loose.count else columns[1:]
         elif self.view == "today" and not self.sort:
             self.groups = today_groups(rows)
@@ -206,7 +269,6 @@ class TasksState(WorkspaceState):
             self.groups = upcoming_groups(self._tasks, rows, today, self.days)
         else:
             self.groups = single_group(rows)
-        self.selected = [task_id for task_id in self.selected if any(t.id == task_id for t in self._tasks)]
 
     def _describe(self) -> None:
         """The heading of the page."""
@@ -234,15 +296,20 @@ class TasksState(WorkspaceState):
             self.accent = label.color if label else ""
             self.subheading = "Open tasks with this label"
 
-    async def _load_first_page(self, limit: int = PAGE_SIZE) -> None:
-        page = await self._fetch(limit=min(max(limit, PAGE_SIZE), MAX_PAGE))
-        self.loading = False
-        if page is None:
-            return
+    def _show_page(self, page: TaskPage) -> None:
         self._tasks = list(page.items)
         self.next_cursor = page.next_cursor or ""
-        self.loaded = True
+        self.total = page.total if page.total is not None else len(page.items)
+        self._counts = dict(page.counts or {})
+        self.loaded, self.loading, self.error = True, False, ""
+        self._remember()
         self._render()
+
+    def _remember(self) -> None:
+        """Keep this list for an instant switch back (the newest few; a switch refreshes it anyway)."""
+        cache = {k: v for k, v in self._cache.items() if k != self._cache_key()}
+        cache[self._cache_key()] = (list(self._tasks), self.next_cursor, self.total)
+        self._cache = dict(list(cache.items())[-CACHED_VIEWS:])
 
     def _layout_for(self, project_id: str) -> str:
         try:
@@ -252,60 +319,107 @@ class TasksState(WorkspaceState):
         value = saved.get(project_id) if isinstance(saved, dict) else None
         return value if value in {"list", "sections", "status"} else "list"
 
-    @rx.event
-    async def open_view(self) -> AsyncGenerator[Any, None]:
-        """``on_load`` of every list page (after ``check_login``): the sidebar, then the view's first page."""
-        view, context_id = _view_of(self.router.url.path) or ("today", "")
-        if (view, context_id) != (self.view, self.context_id):
-            self._clear_filters()  # (kept when the same view is loaded again, e.g. on a reload)
-            self.groups, self._tasks, self.shown, self.next_cursor = [], [], 0, ""
-        self.select_mode, self.selected, self.bulk_delete_open = False, [], False
-        self.view, self.context_id = view, context_id
-        self.layout = self._layout_for(context_id) if view == "project" else "list"
-        self.loaded, self.loading, self.error, self.help_open, self.deleting_id = False, True, "", False, ""
-        self._describe()  # with what is known already: the heading changes with the URL
-        yield
-        if not await self.refresh():
-            self.loading = False
-            return
-        known: set[str] | None = None
-        if view == "project":
-            known = set(self.project_map())
-        elif view == "label":
-            known = set(self.label_map())
-        if known is not None and context_id not in known:
-            self.loading, self.error = False, f"This {view} does not exist (any more)."
-            self.heading = "Not found"
-            return
-        self._describe()
-        yield
-        await self._load_first_page()
-
     def _showing_list(self) -> bool:
         """Whether this page is the list this state holds (not, say, settings after a visit to a list)."""
-        return self.loaded and _view_of(self.router.url.path) == (self.view, self.context_id)
+        return self.loaded and view_of(self.router.url.path) == (self.view, self.context_id)
 
-    @rx.event
-    async def reload(self) -> None:
-        """The same view again, as many rows as are shown (after an edit elsewhere changed what belongs here)."""
-        if self._showing_list():
-            self._describe()
-            await self._load_first_page(limit=max(self.shown, PAGE_SIZE))
-
-    @rx.event
-    async def load_more(self) -> AsyncGenerator[Any, None]:
-        if not self.next_cursor or self.loading_more:
-            return
-        self.loading_more = True
-        yield
-        page = await self._fetch(cursor=self.next_cursor)
-        self.loading_more = False
-        if page is None:
-            return
-        known = {task.id for task in self._tasks}
-        self._tasks = [*self._tasks, *(task for task in page.items if task.id not in known)]
-        self.next_cursor = page.next_cursor or ""
+    # --- loading -----------------------------------------------------------------------------
+    def _start_query(self) -> Any:
+        """A new query: what is cached for it shows at once; the fresh page follows in the background."""
+        self._generation += 1
+        cached = self._cache.get(self._cache_key())
+        if cached is not None:
+            self._tasks, self.next_cursor, self.total = list(cached[0]), cached[1], cached[2]
+            self.loaded, self.loading = True, False
+        else:
+            self._tasks, self.next_cursor, self.total, self.loaded, self.loading = [], "", 0, False, True
         self._render()
+        return bound(TasksState.fetch_list, self._generation, PAGE_SIZE)
+
+    @rx.event
+    async def open_view(self) -> AsyncGenerator[Any, None]:
+        """``on_load`` of every list page (after ``check_login``): the view at once, its rows in the background."""
+        view, context_id = view_of(self.router.url.path) or ("today", "")
+        if (view, context_id) != (self.view, self.context_id):
+            self._clear_filters()  # (kept when the same view is loaded again, e.g. on a reload)
+        self.view, self.context_id = view, context_id
+        self.layout = self._layout_for(context_id) if view == "project" else "list"
+        self.error, self.deleting_id, self.highlight = "", "", ""
+        if not self.workspace_loaded and not await self.refresh():
+            self.loading = False
+            return
+        self._describe()
+        if not self._context_exists():
+            self.loading, self.loaded, self.heading = False, False, "Not found"
+            self.error = f"This {view} does not exist (any more)."
+            return
+        yield self._start_query()
+        if self.workspace_loaded:
+            yield WorkspaceState.refresh_in_background
+
+    def _context_exists(self) -> bool:
+        if self.view == "project":
+            return self.context_id in self.project_map()
+        if self.view == "label":
+            return self.context_id in self.label_map()
+        return True
+
+    @rx.event(background=True)
+    async def fetch_list(self, generation: int, limit: int) -> AsyncGenerator[Any, None]:
+        """The first page of the current query (as many rows as ``limit``), unless the user has moved on."""
+        async with self:
+            if generation != self._generation:
+                return
+            client = await self._client()
+            query = self._query(cursor=None, limit=min(max(int(limit), PAGE_SIZE), MAX_PAGE))
+            query.setdefault("with_total", True)  # (a board's count_by brings the total anyway)
+            if client is None:
+                self.loading = False
+                yield self._session_lost()
+                return
+        try:
+            page = await call(client.list_tasks, **query)
+        except ApiError as error:
+            async with self:
+                if generation == self._generation:
+                    self.loading, self.error = False, error.message
+            return
+        async with self:
+            if generation == self._generation:
+                self._show_page(page)
+
+    def reload(self) -> Any:
+        """The same list again in the background, as many rows as are shown (after a change nobody can place)."""
+        self._generation += 1
+        return bound(TasksState.fetch_list, self._generation, max(self.shown, PAGE_SIZE))
+
+    @rx.event(background=True)
+    async def load_more(self) -> AsyncGenerator[Any, None]:
+        async with self:
+            if not self.next_cursor or self.loading_more:
+                return
+            client = await self._client()
+            if client is None:
+                yield self._session_lost()
+                return
+            generation, query = self._generation, self._query(cursor=self.next_cursor, limit=PAGE_SIZE)
+            self.loading_more = True
+        try:
+            page = await call(client.list_tasks, **query)
+        except ApiError as error:
+            async with self:
+                self.loading_more = False
+            yield rx.toast.error(error.message)
+            return
+        async with self:
+            self.loading_more = False
+            if generation != self._generation:
+                return
+            known = {task.id for task in self._tasks}
+            self._tasks = [*self._tasks, *(task for task in page.items if task.id not in known)]
+            self.next_cursor = page.next_cursor or ""
+            self._remember()
+            self._render()
 
     # --- filters, sort, layout ---------------------------------------------------------------
     def _clear_filters(self) -> None:
@@ -314,72 +428,67 @@ class TasksState(WorkspaceState):
         self.overdue_only = False
         self.attachments_only = False
 
-    async def _refilter(self) -> None:
-        self.loading = True
-        self.next_cursor = ""
-        await self._load_first_page()
+    @rx.event
+    def set_search(self, value: str) -> Any:
+        self.search = value[:200] if isinstance(value, str) else ""
+        return self._start_query()
 
     @rx.event
-    async def set_search(self, value: str) -> None:
-        self.search = value[:200]
-        await self._refilter()
-
-    @rx.event
-    async def set_priority_filter(self, value: str) -> None:
+    def set_priority_filter(self, value: str) -> Any:
         self.priority_filter = value if value in {"1", "2", "3", "4"} else ""
-        await self._refilter()
+        return self._start_query()
 
     @rx.event
-    async def set_label_filter(self, value: str) -> None:
+    def set_label_filter(self, value: str) -> Any:
         self.label_filter = value if value in self.label_map() else ""
-        await self._refilter()
+        return self._start_query()
 
     @rx.event
-    async def set_project_filter(self, value: str) -> None:
+    def set_project_filter(self, value: str) -> Any:
         self.project_filter = value if value in self.project_map() else ""
-        await self._refilter()
+        return self._start_query()
 
     @rx.event
-    async def set_due_from(self, value: str) -> None:
+    def set_due_from(self, value: str) -> Any:
         self.due_from = value if _date(value) else ""
-        await self._refilter()
+        return self._start_query()
 
     @rx.event
-    async def set_due_to(self, value: str) -> None:
+    def set_due_to(self, value: str) -> Any:
         self.due_to = value if _date(value) else ""
-        await self._refilter()
+        return self._start_query()
 
     @rx.event
-    async def set_overdue_only(self, value: bool) -> None:
+    def set_overdue_only(self, value: bool) -> Any:
         self.overdue_only = bool(value)
-        await self._refilter()
+        return self._start_query()
 
     @rx.event
-    async def set_attachments_only(self, value: bool) -> None:
+    def set_attachments_only(self, value: bool) -> Any:
         self.attachments_only = bool(value)
-        await self._refilter()
+        return self._start_query()
 
     @rx.event
-    async def set_sort(self, value: str) -> None:
+    def set_sort(self, value: str) -> Any:
         allowed = {key for key, _ in self.sort_options}
         self.sort = value if value in allowed and value != "default" else ""
-        await self._refilter()
+        return self._start_query()
 
     @rx.event
-    async def set_days(self, value: str | list[str]) -> None:
+    def set_days(self, value: str | list[str]) -> Any:
         self.days = 14 if value == "14" else 7
         self._describe()
-        await self._refilter()
+        return self._start_query()
 
     @rx.event
-    async def clear_filters(self) -> None:
+    def clear_filters(self) -> Any:
         self._clear_filters()
-        await self._refilter()
+        return self._start_query()
 
     @rx.event
-    async def set_layout(self, value: str) -> None:
+    def set_layout(self, value: str) -> Any:
         if self.view != "project" or value not in {"list", "sections", "status"}:
-            return
+            return None
         self.layout = value
         try:
             saved = json.loads(self.layouts or "{}")
@@ -390,323 +499,300 @@ class TasksState(WorkspaceState):
         self.layouts = json.dumps(dict(list(saved.items())[-100:]))  # the 100 newest projects are plenty
         if value == "status" and self.sort in {"due", "priority"}:
             self.sort = ""
-        await self._refilter()
+        return self._start_query()
 
-    # --- completing --------------------------------------------------------------------------
-    def _task(self, task_id: str) -> TaskPublic | None:
+    # --- the public API: how other states change the list ------------------------------------
+    def task_of(self, task_id: str) -> TaskPublic | None:
         return next((task for task in self._tasks if task.id == task_id), None)
 
-    def _drop(self, task_id: str) -> None:
-        self._tasks = [task for task in self._tasks if task.id != task_id]
+    def index_of(self, task_id: str) -> int:
+        return next((i for i, task in enumerate(self._tasks) if task.id == task_id), -1)
+
+    def set_pending(self, task_id: str, pending: bool) -> None:
+        others = [x for x in self.pending if x != task_id]
+        self.pending = [*others, task_id] if pending else others
         self._render()
 
-    def replace_task(self, task: TaskPublic) -> None:
-        """Show an edited task in place (the detail panel calls this after each save)."""
-        self._tasks = [task if existing.id == task.id else existing for existing in self._tasks]
+    def task_created(self, task: TaskPublic, *, replaces: str = "") -> list[Any]:
+        """A new task (or the server's answer for the provisional row ``replaces``): shown where it belongs."""
+        was_listed = self.task_of(replaces or task.id) is not None
+        placed = place(self._tasks, task, self._spec(), replaces=replaces, complete=not self.next_cursor)
+        if replaces:
+            self.pending = [x for x in self.pending if x != replaces]
+        self._tasks = placed.tasks
+        if placed.index >= 0 and not was_listed:
+            self.total += 1
+        elif placed.index < 0 and was_listed:
+            self.total = max(self.total - 1, 0)
+        self._render()
+        if placed.index < 0 or replaces:
+            return []
+        self.highlight = task.id
+        return [rx.call_script(f"window.tmpRevealTask && window.tmpRevealTask({json.dumps(task.id)})")]
+
+    def task_saved(self, task: TaskPublic) -> None:
+        """An edited task (optimistic, or the server's answer): in place, moved, or out of this list."""
+        was_listed = self.task_of(task.id) is not None
+        placed = place(self._tasks, task, self._spec(), complete=not self.next_cursor)
+        self._tasks = placed.tasks
+        if was_listed and placed.index < 0:
+            self.total = max(self.total - 1, 0)
+        elif not was_listed and placed.index >= 0:
+            self.total += 1
+        self._render()
+
+    def task_removed(self, task_id: str) -> None:
+        if self.task_of(task_id) is None:
+            return
+        self._tasks = without(self._tasks, task_id)
+        self.pending = [x for x in self.pending if x != task_id]
+        self.total = max(self.total - 1, 0)
+        self._render()
+
+    def task_heard(self, task: TaskPublic | None, task_id: str) -> None:
+        """A change made elsewhere (another tab, device, the API, a reminder): applied if it is news."""
+        if task_id in self.pending:
+            return  # our own write is on its way: its answer reconciles the row
+        if task is None:
+            self.task_removed(task_id)
+        elif newer(task, self.task_of(task.id)):
+            self.task_saved(task)
+        self._cache = {}  # other lists may have changed too: the next switch fetches them
+
+    def workspace_changed(self) -> None:
+        """Projects or labels changed (names, colours, sections): the rows and heading show them."""
+        self._describe()
+        self._render()
+
+    def _move_after(self, task_id: str, after_id: str) -> None:
+        task = self.task_of(task_id)
+        if task is None:
+            return
+        rest = without(self._tasks, task_id)
+        index = next((i + 1 for i, t in enumerate(rest) if t.id == after_id), 0)
+        self._tasks = [*rest[:index], task, *rest[index:]]
         self._render()
 
     def _focus_row(self, index: int) -> Any:
         """Keep the keyboard where it was: focus the row now at ``index`` (the next one after a removal)."""
         return rx.call_script(f"window.tmpFocusRow && window.tmpFocusRow({max(index, 0)})")
 
-    def _index(self, task_id: str) -> int:
-        return next((i for i, task in enumerate(self._tasks) if task.id == task_id), -1)
-
-    @rx.event
+    # --- completing --------------------------------------------------------------------------
+    @rx.event(background=True)
     async def toggle_done(self, task_id: str) -> AsyncGenerator[Any, None]:
-        """The round checkbox: complete an open task, reopen a done one (Completed view, Done column)."""
-        task = self._task(task_id)
-        if task is None:
-            return
-        if task.status == "done":
-            async for event in self._reopen(task):
-                yield event
-        else:
-            async for event in self._complete(task):
-                yield event
+        """The round checkbox: complete an open task, reopen a done one. The row changes at once."""
+        async for event in self._set_done(task_id, None):
+            yield event
 
-    async def _complete(self, task: TaskPublic) -> AsyncGenerator[Any, None]:
-        index = self._index(task.id)
-        keeps_row = self.view == "project" and self.layout == "status"
-        if not keeps_row and task.recurrence is None:
-            self._drop(task.id)  # at once: the row goes, the request follows
-            yield self._focus_row(index)
-        if not await self._ensure_session():
-            yield self._sign_in_redirect()
-            return
-        try:
-            done = await call(api(self._access_token).complete_task, task.id)
-        except ApiError as error:
-            await self._load_first_page(limit=self.shown + 1)
-            yield rx.toast.error(error.message)
-            return
-        undo = {"label": "Undo", "on_click": bound(TasksState.undo_complete, task.id)}
-        if done.status == "open" and done.due_date is not None:  # a recurring task moved on
-            await self._load_first_page(limit=self.shown)
-            yield self._focus_row(index)
-            next_day = f"{day_name(done.due_date, self.today())} ({long_day(done.due_date)})"
-            yield rx.toast.success(f"Next: {next_day}", description=task.title, action=undo, id="completed")
-        else:
-            if keeps_row:
-                self.replace_task(done)
-            yield rx.toast.success("Task completed", description=task.title, action=undo, id="completed")
-
-    async def _reopen(self, task: TaskPublic) -> AsyncGenerator[Any, None]:
-        index = self._index(task.id)
-        if self.view == "completed":
-            self._drop(task.id)
-            yield self._focus_row(index)
-        if not await self._ensure_session():
-            yield self._sign_in_redirect()
-            return
-        try:
-            reopened = await call(api(self._access_token).reopen_task, task.id)
-        except ApiError as error:
-            await self._load_first_page(limit=self.shown + 1)
-            yield rx.toast.error(error.message)
-            return
-        if self.view != "completed":
-            self.replace_task(reopened)
-        redo = {"label": "Undo", "on_click": bound(TasksState.redo_complete, task.id)}
-        yield rx.toast.info("Task reopened", description=task.title, action=redo, id="reopened")
-
-    @rx.event
+    @rx.event(background=True)
     async def undo_complete(self, task_id: str) -> AsyncGenerator[Any, None]:
         """The toast's Undo: reopen (a recurring task goes back to the date it had)."""
-        if not isinstance(task_id, str) or not await self._ensure_session():
-            return
-        try:
-            task = await call(api(self._access_token).reopen_task, task_id)
-        except ApiError as error:
-            yield rx.toast.error(error.message)
-            return
-        await self._load_first_page(limit=self.shown + 1)
-        yield rx.toast.info("Restored", description=task.title, id="completed")
+        async for event in self._set_done(task_id, False, undo=True):
+            yield event
 
-    @rx.event
+    @rx.event(background=True)
     async def redo_complete(self, task_id: str) -> AsyncGenerator[Any, None]:
-        if not isinstance(task_id, str) or not await self._ensure_session():
-            return
-        try:
-            await call(api(self._access_token).complete_task, task_id)
-        except ApiError as error:
-            yield rx.toast.error(error.message)
-            return
-        await self._load_first_page(limit=self.shown)
+        async for event in self._set_done(task_id, True, undo=True):
+            yield event
 
-    # --- board -------------------------------------------------------------------------------
-    @rx.event
+    async def _set_done(self, task_id: Any, done: bool | None, *, undo: bool = False) -> AsyncGenerator[Any, None]:
+        if not isinstance(task_id, str) or not task_id:
+            return
+        async with self:
+            token = self.router.session.client_token
+        async with task_lock(token, task_id):
+            async with self:
+                client = await self._client()
+                if client is None:
+                    yield self._session_lost()
+                    return
+                before = self.task_of(task_id)
+                done = (before is None or before.status == "open") if done is None else done
+                index = self.index_of(task_id)
+                if before is not None:
+                    if done and before.recurrence is None:
+                        self.task_saved(_marked(before, done=True))
+                    elif not done:
+                        self.task_saved(_marked(before, done=False))
+                    self.set_pending(task_id, True)
+            if before is not None and self.index_of(task_id) < 0:
+                yield self._focus_row(index)
+            try:
+                saved = await call(client.complete_task if done else client.reopen_task, task_id)
+            except ApiError as error:
+                async with self:
+                    self.set_pending(task_id, False)
+                    if before is not None:
+                        self.task_saved(before)  # as it was
+                yield rx.toast.error(error.first_problem, id="completed")
+                return
+            async with self:
+                self.set_pending(task_id, False)
+                self.task_saved(saved)
+                today = self.today()
+            title = saved.title
+            if undo:
+                yield rx.toast.info("Restored" if not done else "Completed again", description=title, id="completed")
+            elif done and saved.status == "open" and saved.due_date is not None:  # a recurring task moved on
+                action = {"label": "Undo", "on_click": bound(TasksState.undo_complete, task_id)}
+                next_day = f"{day_name(saved.due_date, today)} ({long_day(saved.due_date)})"
+                yield rx.toast.success(f"Next: {next_day}", description=title, action=action, id="completed")
+            elif done:
+                action = {"label": "Undo", "on_click": bound(TasksState.undo_complete, task_id)}
+                yield rx.toast.success("Task completed", description=title, action=action, id="completed")
+            else:
+                action = {"label": "Undo", "on_click": bound(TasksState.redo_complete, task_id)}
+                yield rx.toast.info("Task reopened", description=title, action=action, id="reopened")
+
+    # --- edits from the list (board column, manual order) ------------------------------------
+    async def _update(
+        self, task_id: str, build: Any, success: str, *, after_id: str | None = None
+    ) -> AsyncGenerator[Any, None]:
+        """One PATCH from the list: ``build(task)`` gives (the optimistic task, the TaskUpdate) or None.
+
+        ``after_id``: a manual move; the row goes right after that one ("" = first) until the server's position
+        comes back."""
+        async with self:
+            token = self.router.session.client_token
+        async with task_lock(token, task_id):
+            async with self:
+                before = self.task_of(task_id)
+                planned = build(before) if before is not None else None
+                if before is None or planned is None:
+                    return
+                client = await self._client()
+                if client is None:
+                    yield self._session_lost()
+                    return
+                optimistic, update = planned
+                if after_id is None:
+                    self.task_saved(optimistic)
+                else:
+                    self._move_after(task_id, after_id)
+                self.set_pending(task_id, True)
+                self.highlight = task_id
+            try:
+                saved = await call(client.update_task, task_id, update)
+            except StaleVersion as stale:
+                async with self:
+                    self.set_pending(task_id, False)
+                    self.task_saved(stale.current)
+                yield rx.toast.warning("This task was changed elsewhere; it is shown as it is now. Try again.")
+                return
+            except ApiError as error:
+                async with self:
+                    self.set_pending(task_id, False)
+                    self.task_saved(before)
+                yield rx.toast.error(error.first_problem)
+                return
+            async with self:
+                self.set_pending(task_id, False)
+                self.task_saved(saved)
+            if success:
+                yield rx.toast.success(success, id="moved")
+
+    @rx.event(background=True)
     async def move_to_column(self, task_id: str, column: str) -> AsyncGenerator[Any, None]:
         """A card to another board column: its section (``""`` = no section), or Open/Done."""
-        task = self._task(task_id)
-        if task is None or self.view != "project":
+        if not isinstance(task_id, str) or not isinstance(column, str):
             return
-        if self.layout == "status":
+        async with self:
+            listed, layout, view = self.task_of(task_id), self.layout, self.view
+            project = self.project_map().get(listed.project_id) if listed else None
+        if listed is None or view != "project":
+            return
+        task: TaskPublic = listed
+        if layout == "status":
             wanted_done = column == "done"
             if wanted_done != (task.status == "done"):
-                async for event in self._complete(task) if wanted_done else self._reopen(task):
+                async for event in self._set_done(task_id, wanted_done):
                     yield event
             return
-        column = "" if column == NO_SECTION_KEY else column
-        project = self.project_map().get(task.project_id)
-        if project is None or (column and column not in project.sections) or (task.section or "") == column:
+        section = "" if column == NO_SECTION_KEY else column
+        if project is None or (section and section not in project.sections) or (task.section or "") == section:
             return
-        if not await self._ensure_session():
-            yield self._sign_in_redirect()
-            return
-        try:
-            moved = await call(
-                api(self._access_token).update_task,
-                task.id,
-                TaskUpdate(version=task.version, section=column or None),
-            )
-        except StaleVersion as stale:
-            self.replace_task(stale.current)
-            yield rx.toast.warning("This task was changed elsewhere; it is shown as it is now. Try again.")
-            return
-        except ApiError as error:
-            yield rx.toast.error(error.message)
-            return
-        self.replace_task(moved)
-        yield rx.toast.success(f"Moved to {column or NO_SECTION}", id="moved")
 
-    # --- manual order ------------------------------------------------------------------------
-    @rx.event
+        def build(current: TaskPublic) -> tuple[TaskPublic, TaskUpdate]:
+            moved = current.model_copy(update={"section": section or None})
+            return moved, TaskUpdate(version=current.version, section=section or None)
+
+        async for event in self._update(task_id, build, f"Moved to {section or NO_SECTION}"):
+            yield event
+
+    @rx.event(background=True)
     async def move_task(self, task_id: str, step: int) -> AsyncGenerator[Any, None]:
         """Up (-1) or down (+1) past its neighbour in the list (in a project: within its section)."""
-        task = self._task(task_id)
-        if task is None or not self.can_reorder or step not in (-1, 1):
+        if not isinstance(task_id, str) or step not in (-1, 1):
             return
-        peers = [t for t in self._tasks if self.view == "inbox" or (t.section or "") == (task.section or "")]
+        async with self:
+            tasks, can_reorder, view = list(self._tasks), self.can_reorder, self.view
+        task = next((t for t in tasks if t.id == task_id), None)
+        if task is None or not can_reorder:
+            return
+        peers = [t for t in tasks if view == "inbox" or (t.section or "") == (task.section or "")]
         index = next(i for i, t in enumerate(peers) if t.id == task_id)
         target = index + step
         if not 0 <= target < len(peers):
             return
-        after: str | None
-        before: str | None
+        after: TaskPublic | None
+        before: TaskPublic | None
         if step < 0:  # between the one before the neighbour and the neighbour
-            after, before = (peers[target - 1].id if target > 0 else None), peers[target].id
+            after, before = (peers[target - 1] if target > 0 else None), peers[target]
         else:
-            after, before = peers[target].id, (peers[target + 1].id if target + 1 < len(peers) else None)
-        if not await self._ensure_session():
-            yield self._sign_in_redirect()
-            return
-        order = TaskOrder(after_id=after, before_id=before)
-        try:
-            await call(api(self._access_token).update_task, task.id, TaskUpdate(version=task.version, order=order))
-        except StaleVersion as stale:
-            self.replace_task(stale.current)
-            yield rx.toast.warning("This task was changed elsewhere; it is shown as it is now. Try again.")
-            return
-        except ApiError as error:
-            yield rx.toast.error(error.message)
-            return
-        await self._load_first_page(limit=self.shown)
-        yield rx.call_script(f"window.tmpFocusTask && window.tmpFocusTask({json.dumps(task.id)})")
+            after, before = peers[target], (peers[target + 1] if target + 1 < len(peers) else None)
 
-    # --- selection and bulk ------------------------------------------------------------------
-    @rx.event
-    def toggle_select_mode(self) -> None:
-        self.select_mode = not self.select_mode
-        self.selected = []
+        def build(current: TaskPublic) -> tuple[TaskPublic, TaskUpdate]:
+            order = TaskOrder(after_id=after.id if after else None, before_id=before.id if before else None)
+            return current, TaskUpdate(version=current.version, order=order)
 
-    def _toggle(self, task_id: str) -> None:
-        if self._task(task_id) is None:
-            return
-        self.select_mode = True
-        if task_id in self.selected:
-            self.selected = [x for x in self.selected if x != task_id]
-        elif len(self.selected) < 100:  # the API's bulk limit
-            self.selected = [*self.selected, task_id]
-
-    @rx.event
-    def toggle_selected(self, task_id: str) -> None:
-        self._toggle(task_id)
-
-    @rx.event
-    def select_all(self) -> None:
-        self.selected = [task.id for task in self._tasks][:100]
-
-    @rx.event
-    def set_bulk_project(self, value: str) -> None:
-        self.bulk_project = value
-
-    @rx.event
-    def set_bulk_delete_open(self, value: bool) -> None:
-        self.bulk_delete_open = bool(value) and bool(self.selected)
-
-    async def _bulk(self, action: BulkAction) -> AsyncGenerator[Any, None]:
-        if not await self._ensure_session():
-            yield self._sign_in_redirect()
-            return
-        try:
-            await call(api(self._access_token).bulk, action)
-        except ApiError as error:
-            yield rx.toast.error(error.message)
-            return
-        self.selected, self.select_mode, self.bulk_delete_open = [], False, False
-        await self._load_first_page(limit=self.shown)
-
-    @rx.event
-    async def bulk_complete(self) -> AsyncGenerator[Any, None]:
-        ids = list(self.selected)[:100]
-        if not ids:
-            return
-        action = "reopen" if self.view == "completed" else "complete"
-        async for event in self._bulk(BulkAction(action=action, ids=ids)):
+        async for event in self._update(task_id, build, "", after_id=after.id if after else ""):
             yield event
-        undo_action = "complete" if action == "reopen" else "reopen"
-        undo = {"label": "Undo", "on_click": bound(TasksState.bulk_undo, undo_action, ids)}
-        done = "reopened" if action == "reopen" else "completed"
-        yield rx.toast.success(f"{len(ids)} task{'s' if len(ids) != 1 else ''} {done}", action=undo, id="bulk")
-
-    @rx.event
-    async def bulk_undo(self, action: str, ids: list[str]) -> AsyncGenerator[Any, None]:
-        if action not in {"complete", "reopen"} or not isinstance(ids, list) or not ids:
-            return
-        ids = [str(task_id) for task_id in ids][:100]
-        async for event in self._bulk(BulkAction(action="complete" if action == "complete" else "reopen", ids=ids)):
-            yield event
-
-    @rx.event
-    async def bulk_move(self, project_id: str) -> AsyncGenerator[Any, None]:
-        ids = list(self.selected)[:100]
-        project = self.project_map().get(project_id)
-        if not ids or project is None or project.archived:
-            return
-        async for event in self._bulk(BulkAction(action="move", ids=ids, project_id=project_id)):
-            yield event
-        yield rx.toast.success(f"Moved {len(ids)} task{'s' if len(ids) != 1 else ''} to {project.name}", id="bulk")
-
-    @rx.event
-    async def bulk_delete(self) -> AsyncGenerator[Any, None]:
-        ids = list(self.selected)[:100]
-        if not ids:
-            return
-        async for event in self._bulk(BulkAction(action="delete", ids=ids)):
-            yield event
-        yield rx.toast.info(f"Deleted {len(ids)} task{'s' if len(ids) != 1 else ''}", id="bulk")
+        yield rx.call_script(f"window.tmpFocusTask && window.tmpFocusTask({json.dumps(task_id)})")
 
     # --- deleting one task -------------------------------------------------------------------
-    def _ask_delete(self, task_id: str) -> None:
-        task = self._task(task_id)
+    def ask_to_delete(self, task_id: str) -> None:
+        task = self.task_of(task_id)
         self.deleting_id, self.deleting_title = (task.id, task.title) if task else ("", "")
 
     @rx.event
     def ask_delete(self, task_id: str) -> None:
-        self._ask_delete(task_id)
+        self.ask_to_delete(task_id)
 
     @rx.event
     def set_delete_open(self, value: bool) -> None:
         if not value:
             self.deleting_id = ""
 
-    @rx.event
+    @rx.event(background=True)
     async def delete_task(self) -> AsyncGenerator[Any, None]:
-        task = self._task(self.deleting_id)
-        self.deleting_id = ""
-        if task is None:
-            return
-        if not await self._ensure_session():
-            yield self._sign_in_redirect()
-            return
-        index = self._index(task.id)
-        try:
-            await call(api(self._access_token).delete_task, task.id)
-        except ApiError as error:
-            yield rx.toast.error(error.message)
-            return
-        self._drop(task.id)
+        async with self:
+            task = self.task_of(self.deleting_id)
+            self.deleting_id = ""
+            if task is None:
+                return
+            client = await self._client()
+            if client is None:
+                yield self._session_lost()
+                return
+            index = self.index_of(task.id)
+            self.task_removed(task.id)
         yield self._focus_row(index)
+        try:
+            await call(client.delete_task, task.id)
+        except ApiError as error:
+            if error.status != 404:  # (already gone is what was asked)
+                async with self:
+                    self.task_created(task)
+                yield rx.toast.error(error.first_problem)
+                return
         yield rx.toast.info("Task deleted", description=task.title, id="deleted")
 
-    # --- keyboard ----------------------------------------------------------------------------
-    @rx.event
-    def set_help_open(self, value: bool) -> None:
-        self.help_open = bool(value)
 
-    @rx.event
-    async def shortcut(self, action: str, task_id: str) -> AsyncGenerator[Any, None]:
-        """A key pressed outside any input (see ``components.keyboard``): ``action`` on the focused row."""
-        from taskmanager_pro.state.quick_add import QuickAddState
-        from taskmanager_pro.state.task_detail import TaskDetailState
+def _marked(task: TaskPublic, *, done: bool) -> TaskPublic:
+    """The task as completing (or reopening) it will leave it, for the row until the server answers."""
+    if done:
+        return task.model_copy(update={"status": "done", "completed_at": datetime.now().astimezone(), "overdue": False})
+    return task.model_copy(update={"status": "open", "completed_at": None})
 
-        if action not in SHORTCUT_ACTIONS or not isinstance(task_id, str):
-            return
-        if action == "quick_add":
-            yield QuickAddState.open_dialog
-        elif action == "help":
-            self.help_open = True
-        elif self._task(task_id) is None:
-            return
-        elif action == "open":
-            yield bound(TaskDetailState.open_task, task_id)
-        elif action == "select":
-            self._toggle(task_id)
-        elif action == "complete":
-            task = self._task(task_id)
-            if task is not None:
-                async for event in self._complete(task) if task.status == "open" else self._reopen(task):
-                    yield event
-        elif action == "delete":
-            self._ask_delete(task_id)
+
+__all__ = ["TasksState", "task_lock", "view_of"]

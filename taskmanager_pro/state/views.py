@@ -97,6 +97,7 @@ class TaskRow:
     has_notes: bool
     completed_text: str
     attachments: int = 0  # ready files: the paperclip
+    pending: bool = False  # being saved: shown dimmed until the server has answered
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,7 +109,10 @@ class TaskGroup:
     subtitle: str
     tone: str
     rows: list[TaskRow]
-    count: int
+    count: int  # every task of the group, loaded or not (a board column's total from the API)
+
+    def titled(self, title: str) -> TaskGroup:
+        return dataclasses.replace(self, title=title)
 
 
 def project_item(project: ProjectPublic) -> ProjectItem:
@@ -167,7 +171,14 @@ def due_chip(due_date: date | None, due_time: time | None, today: date, *, overd
     return text, tone
 
 
-def task_row(task: TaskPublic, today: date, projects: dict[str, ProjectItem], labels: dict[str, LabelItem]) -> TaskRow:
+def task_row(
+    task: TaskPublic,
+    today: date,
+    projects: dict[str, ProjectItem],
+    labels: dict[str, LabelItem],
+    *,
+    pending: bool = False,
+) -> TaskRow:
     project = projects.get(task.project_id)
     due_text, due_tone = due_chip(task.due_date, task.due_time, today, overdue=task.overdue)
     completed = ""
@@ -198,11 +209,15 @@ def task_row(task: TaskPublic, today: date, projects: dict[str, ProjectItem], la
         has_notes=bool(task.notes.strip()),
         completed_text=completed,
         attachments=task.attachment_count,
+        pending=pending,
     )
 
 
-def _group(key: str, title: str, rows: list[TaskRow], *, subtitle: str = "", tone: str = "") -> TaskGroup:
-    return TaskGroup(key=key, title=title, subtitle=subtitle, tone=tone, rows=rows, count=len(rows))
+def _group(
+    key: str, title: str, rows: list[TaskRow], *, subtitle: str = "", tone: str = "", total: int | None = None
+) -> TaskGroup:
+    count = len(rows) if total is None else max(total, len(rows))
+    return TaskGroup(key=key, title=title, subtitle=subtitle, tone=tone, rows=rows, count=count)
 
 
 def today_groups(rows: Sequence[TaskRow]) -> list[TaskGroup]:
@@ -230,20 +245,31 @@ def upcoming_groups(tasks: Sequence[TaskPublic], rows: Sequence[TaskRow], today:
     return groups
 
 
-def section_columns(rows: Sequence[TaskRow], sections: Iterable[str]) -> list[TaskGroup]:
-    """A board by the project's sections; tasks in no (or an unknown) section go to "No section"."""
+def section_columns(
+    rows: Sequence[TaskRow], sections: Iterable[str], *, counts: dict[str, int] | None = None
+) -> list[TaskGroup]:
+    """A board by the project's sections; tasks in no (or an unknown) section go to "No section".
+
+    ``counts``: the API's totals per section ("" = none), so a column says how many it has, loaded or not."""
     names = list(sections)
     columns: dict[str, list[TaskRow]] = {name: [] for name in names}
     loose: list[TaskRow] = []
     for row in rows:
         columns[row.section].append(row) if row.section in columns else loose.append(row)
-    return [_group(NO_SECTION_KEY, NO_SECTION, loose), *[_group(name, name, columns[name]) for name in names]]
-
-
-def status_columns(rows: Sequence[TaskRow]) -> list[TaskGroup]:
+    totals = counts or {}
+    known = sum(totals.get(name, 0) for name in names)
+    loose_total = (sum(totals.values()) - known) if counts else None
     return [
-        _group("open", "Open", [row for row in rows if not row.done]),
-        _group("done", "Done", [row for row in rows if row.done], tone="done"),
+        _group(NO_SECTION_KEY, NO_SECTION, loose, total=loose_total),
+        *[_group(name, name, columns[name], total=totals.get(name) if counts else None) for name in names],
+    ]
+
+
+def status_columns(rows: Sequence[TaskRow], *, counts: dict[str, int] | None = None) -> list[TaskGroup]:
+    totals = counts or {}
+    return [
+        _group("open", "Open", [row for row in rows if not row.done], total=totals.get("open")),
+        _group("done", "Done", [row for row in rows if row.done], tone="done", total=totals.get("done")),
     ]
 
 
