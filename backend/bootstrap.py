@@ -12,6 +12,7 @@ from backend.adapters.attachments import DynamoAttachmentStore
 from backend.adapters.change_bus import RedisChangeBus
 from backend.adapters.cognito import CognitoDirectory
 from backend.adapters.dynamodb import DynamoUserRepository, configure_models
+from backend.adapters.idempotency import EXPIRES_AFTER_SECONDS, IdempotentRequests
 from backend.adapters.messaging import SesMailer, SnsTexter
 from backend.adapters.notifications import DynamoNotifications
 from backend.adapters.object_storage import S3ObjectStorage
@@ -107,6 +108,17 @@ def change_bus() -> RedisChangeBus | None:
     return RedisChangeBus(url=settings.live_redis_url, password=password)
 
 
+@lru_cache(maxsize=1)
+def idempotent_requests() -> IdempotentRequests:
+    """``Idempotency-Key`` requests: Powertools' records in their own table, answers kept 24 h (POST /api/tasks)."""
+    settings = get_settings()
+    return IdempotentRequests(
+        client=aws.client("dynamodb"),
+        table=settings.idempotency_table_name,
+        expires_after_seconds=EXPIRES_AFTER_SECONDS,
+    )
+
+
 def erase_user_data(user_id: str) -> int:
     """Everything the user made (``user_data.delete_everything``), with this deployment's stores."""
     deps = dependencies()
@@ -125,5 +137,6 @@ def reset() -> None:
     dependencies.cache_clear()
     aggregates_store.cache_clear()
     change_bus.cache_clear()
+    idempotent_requests.cache_clear()
     get_settings.cache_clear()
     aws.reset_clients()

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     link_signing_secret: SecretStr = Field(default=SecretStr(""), repr=False)
     # The public URL of the API (links in emails point at it); defaults to ``app_url`` + /api.
     api_url: str | None = None
+    # The Powertools idempotency records of ``Idempotency-Key`` requests; defaults to this stage's table.
+    idempotency_table: str | None = Field(default=None, min_length=3, max_length=255)
     # Live updates (backend/handlers/live.py): the Redis the Reflex backend subscribes to, as ``LIVE_REDIS_URL``
     # (no credentials in it); in AWS the AUTH token is read at cold start from the Secrets Manager secret
     # ``LIVE_REDIS_AUTH_SECRET`` (its ARN). No URL: nothing is published.
@@ -51,6 +53,10 @@ class Settings(BaseSettings):
     @property
     def public_api_url(self) -> str:
         return (self.api_url or f"{self.app_url.rstrip('/')}/api").rstrip("/")
+
+    @property
+    def idempotency_table_name(self) -> str:
+        return self.idempotency_table or self.names.idempotency_table
 
     @computed_field  # type: ignore[prop-decorator]
     @property

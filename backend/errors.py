@@ -46,3 +46,15 @@ class TooLargeError(DomainError):
     """More than a limit allows (a file's size, the storage quota)."""
 
     code = "too_large"
+
+
+class IdempotencyKeyReusedError(DomainError):
+    """An ``Idempotency-Key`` sent again with a different request than the one it was first used for."""
+
+    code = "idempotency_key_reused"
+
+
+class RequestInProgressError(ConflictError):
+    """The first request with this ``Idempotency-Key`` has not finished yet: retry shortly."""
+
+    code = "request_in_progress"

@@ -33,6 +33,11 @@ class ResourceNames:
         return self._name("notifications")
 
     @property
+    def idempotency_table(self) -> str:
+        """Powertools idempotency records (``Idempotency-Key`` on POST /api/tasks), expiring by TTL."""
+        return self._name("idempotency")
+
+    @property
     def user_pool(self) -> str:
         return self._name("users")
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 from zoneinfo import available_timezones
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+if TYPE_CHECKING:
+    from backend.domain.quick_add import QuickAddResult
 
 _TIMEZONES = frozenset(available_timezones())
 
@@ -277,7 +280,6 @@ class TaskPage(BaseModel):
     )
 
 
-
 TaskView = Literal["all", "today", "upcoming", "inbox", "completed"]
 TaskSort = Literal["due", "priority", "created", "manual"]
 StatusFilter = Literal["open", "done", "all"]
@@ -312,6 +314,22 @@ class QuickAddParsed(BaseModel):
     project_name: str | None  # "#name" typed; task.project_id is set when it names an existing project
     project_found: bool
     chips: list[QuickAddChip]
+
+    @classmethod
+    def of(cls, text: str, parsed: QuickAddResult, project_id: str | None) -> QuickAddParsed:
+        """The API's shape of a parse (``project_id``: the open project "#name" names, if any). The API and the UI
+        (which parses as the user types, without a round trip) both build it here."""
+        task = TaskCreate(
+            title=(parsed.title or text.strip() or "Untitled")[:500],
+            project_id=project_id,
+            priority=parsed.priority or 4,
+            due_date=parsed.due_date,
+            due_time=parsed.due_time,
+            label_names=[name[:60] for name in parsed.labels[:10]],
+            recurrence=parsed.recurrence,
+        )
+        chips = [QuickAddChip(kind=c.kind, text=c.text, label=c.label) for c in parsed.chips]
+        return cls(task=task, project_name=parsed.project, project_found=project_id is not None, chips=chips)
 
 
 # --- statistics (issue 8) -----------------------------------------------------------------------------

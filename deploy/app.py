@@ -136,6 +136,7 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
         users_table=stateful.users_table,
         tasks_table=stateful.tasks_table,
         notifications_table=stateful.notifications_table,
+        idempotency_table=stateful.idempotency_table,
         user_pool=stateful.user_pool,
         user_pool_client_id=stateful.user_pool_client.ref,
         deps_layer=stateful.deps_layer,
@@ -197,6 +198,7 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
             ("Users", stateful.users_table),
             ("Tasks", stateful.tasks_table),
             ("Notifications", stateful.notifications_table),
+            ("Idempotency", stateful.idempotency_table),
         ],
         dead_letter_queues=[
             ("AnalyticsStreamFailures", stateless.features.analytics_failures),

@@ -19,7 +19,9 @@ def build_app(cors_origin: str = "*") -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(
         enable_validation=True,
         strip_prefixes=[API_PREFIX],
-        cors=CORSConfig(allow_origin=cors_origin, allow_headers=["Authorization", "Content-Type"], max_age=600),
+        cors=CORSConfig(
+            allow_origin=cors_origin, allow_headers=["Authorization", "Content-Type", "Idempotency-Key"], max_age=600
+        ),
     )
     # Powertools runs this validation first on every validated route; ours adds the JSON-only rule to it.
     app._request_validation_middleware = JsonBodyValidation()

@@ -21,6 +21,7 @@ from backend.domain.tasks import Task
 from backend.errors import (
     ConflictError,
     DomainError,
+    IdempotencyKeyReusedError,
     InvalidInputError,
     NotAuthenticatedError,
     NotFoundError,
@@ -35,6 +36,7 @@ _STATUS: dict[type[DomainError], HTTPStatus] = {
     NotFoundError: HTTPStatus.NOT_FOUND,
     ConflictError: HTTPStatus.CONFLICT,
     InvalidInputError: HTTPStatus.BAD_REQUEST,
+    IdempotencyKeyReusedError: HTTPStatus.UNPROCESSABLE_ENTITY,
     TooLargeError: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
 }
 

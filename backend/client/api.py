@@ -29,6 +29,7 @@ from backend.schemas import (
     QuickAddParsed,
     StatsPublic,
     SubtaskIn,
+    SubtaskPublic,
     TaskCreate,
     TaskOrder,
     TaskPage,
@@ -69,6 +70,7 @@ __all__ = [
     "StaleVersion",
     "StatsPublic",
     "SubtaskIn",
+    "SubtaskPublic",
     "TaskCreate",
     "TaskOrder",
     "TaskPage",
@@ -258,8 +260,11 @@ class ApiClient:
         params.update({name: str(value) for name, value in optional.items() if value is not None and value != ""})
         return TaskPage.model_validate(self._request("GET", f"/tasks?{urlencode(params)}"))
 
-    def create_task(self, data: TaskCreate) -> TaskPublic:
-        return TaskPublic.model_validate(self._request("POST", "/tasks", json=_body(data)))
+    def create_task(self, data: TaskCreate, *, idempotency_key: str | None = None) -> TaskPublic:
+        """With ``idempotency_key`` (one fresh key per submission, e.g. a UUID) a retry creates nothing new: the API
+        answers a repeat within 24 h with the first answer."""
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key is not None else None
+        return TaskPublic.model_validate(self._request("POST", "/tasks", json=_body(data), headers=headers))
 
     def get_task(self, task_id: str) -> TaskPublic:
         return TaskPublic.model_validate(self._request("GET", f"/tasks/{_segment(task_id)}"))

@@ -9,6 +9,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from backend.adapters.dynamodb import MODELS, configure_models
+from backend.adapters.idempotency import EXPIRY_ATTRIBUTE, KEY_ATTRIBUTE
 from backend.domain.password_policy import PASSWORD_POLICY
 from backend.names import APP_DISPLAY_NAME, ResourceNames
 
@@ -95,12 +96,12 @@ def _ensure_attachments_bucket(s3: Any, names: ResourceNames, origins: list[str]
     s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [attachments_cors_rule(origins)]})
 
 
-def _ensure_ttl(dynamodb: Any, table: str) -> None:
+def _ensure_ttl(dynamodb: Any, table: str, attribute: str = TTL_ATTRIBUTE) -> None:
     """Pending/rejected attachment rows expire (moto stores the setting but never deletes; readers skip them)."""
     current = dynamodb.describe_time_to_live(TableName=table)["TimeToLiveDescription"]
     if current.get("TimeToLiveStatus") != "ENABLED":
         dynamodb.update_time_to_live(
-            TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE}
+            TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": attribute}
         )
 
 
@@ -120,6 +121,22 @@ def _ensure_stream(dynamodb: Any, table: str) -> None:
         )
 
 
+def _ensure_idempotency_table(dynamodb: Any, names: ResourceNames) -> None:
+    """Powertools' idempotency records (backend/adapters/idempotency.py): key ``id``, TTL on ``expiration``."""
+    table = names.idempotency_table
+    try:
+        dynamodb.describe_table(TableName=table)
+    except dynamodb.exceptions.ResourceNotFoundException:
+        dynamodb.create_table(
+            TableName=table,
+            AttributeDefinitions=[{"AttributeName": KEY_ATTRIBUTE, "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": KEY_ATTRIBUTE, "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        dynamodb.get_waiter("table_exists").wait(TableName=table)
+    _ensure_ttl(dynamodb, table, EXPIRY_ATTRIBUTE)
+
+
 def bootstrap(*, endpoint: str, region: str, stage: str, app_url: str = "http://localhost:3000") -> LocalOutputs:
     """Tables, user pool + app client, SES sender, attachments bucket (CORS), the reminders' schedule group."""
     names = ResourceNames(stage)
@@ -131,6 +148,7 @@ def bootstrap(*, endpoint: str, region: str, stage: str, app_url: str = "http://
     _ensure_attachments_bucket(_client("s3", endpoint, region), names, [app_url, *LOCAL_APP_ORIGINS])
     _ensure_stream(_client("dynamodb", endpoint, region), names.tasks_table)
     _ensure_stream(_client("dynamodb", endpoint, region), names.notifications_table)  # live updates (the bell)
+    _ensure_idempotency_table(_client("dynamodb", endpoint, region), names)
     _client("ses", endpoint, region).verify_email_identity(EmailAddress=LOCAL_SENDER)
     _ensure_schedule_group(_client("scheduler", endpoint, region), names)
     return _ensure_user_pool(_client("cognito-idp", endpoint, region), names)

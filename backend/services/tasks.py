@@ -26,7 +26,6 @@ from backend.errors import ConflictError, InvalidInputError, NotFoundError, Stal
 from backend.schemas import (
     MAX_LABELS_PER_TASK,
     BulkAction,
-    QuickAddChip,
     QuickAddParsed,
     SubtaskIn,
     TaskCreate,
@@ -385,14 +384,4 @@ def parse_quick_add(*, store: TaskStore, user_id: str, text: str, clock: UserClo
             ),
             None,
         )
-    task = TaskCreate(
-        title=(parsed.title or text.strip() or "Untitled")[:500],
-        project_id=project_id,
-        priority=parsed.priority or 4,
-        due_date=parsed.due_date,
-        due_time=parsed.due_time,
-        label_names=[name[:60] for name in parsed.labels[:10]],
-        recurrence=parsed.recurrence,
-    )
-    chips = [QuickAddChip(kind=c.kind, text=c.text, label=c.label) for c in parsed.chips]
-    return QuickAddParsed(task=task, project_name=parsed.project, project_found=project_id is not None, chips=chips)
+    return QuickAddParsed.of(text, parsed, project_id)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from backend.adapters.dynamodb import UserModel
+from backend.adapters.idempotency import EXPIRY_ATTRIBUTE as IDEMPOTENCY_EXPIRY_ATTRIBUTE
+from backend.adapters.idempotency import KEY_ATTRIBUTE as IDEMPOTENCY_KEY_ATTRIBUTE
 from backend.adapters.notifications import NotificationModel, PhoneCodeModel, TaskRemindersModel
 from backend.adapters.task_store import TaskModel
 from backend.api.app import PUBLIC_PATHS
@@ -21,12 +23,14 @@ __all__ = [
     "APP_CLIENT",
     "APP_DISPLAY_NAME",
     "APP_SLUG",
+    "IDEMPOTENCY_EXPIRY_ATTRIBUTE",
     "PASSWORD_POLICY",
     "PUBLIC_PATHS",
     "TTL_ATTRIBUTE",
     "ResourceNames",
     "TableSchema",
     "attachments_cors_rule",
+    "idempotency_table_schema",
     "notifications_table_schema",
     "tasks_table_schema",
     "users_table_schema",
@@ -81,6 +85,11 @@ def users_table_schema() -> TableSchema:
 
 def tasks_table_schema() -> TableSchema:
     return _schema(TaskModel)
+
+
+def idempotency_table_schema() -> TableSchema:
+    """Powertools' idempotency records (backend/adapters/idempotency.py): one string key, no index."""
+    return TableSchema(IDEMPOTENCY_KEY_ATTRIBUTE, None, (), {IDEMPOTENCY_KEY_ATTRIBUTE: "S"})
 
 
 def notifications_table_schema() -> TableSchema:

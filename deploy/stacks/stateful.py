@@ -27,10 +27,12 @@ from deploy.stacks.naming import (
     APP_CLIENT,
     APP_DISPLAY_NAME,
     APP_SLUG,
+    IDEMPOTENCY_EXPIRY_ATTRIBUTE,
     PASSWORD_POLICY,
     TTL_ATTRIBUTE,
     ResourceNames,
     TableSchema,
+    idempotency_table_schema,
     notifications_table_schema,
     tasks_table_schema,
     users_table_schema,
@@ -100,7 +102,15 @@ class StatefulStack(Stack):
             deletion_protection,
             ttl_attribute=TTL_ATTRIBUTE,
         )
-        for table in (self.users_table, self.tasks_table, self.notifications_table):
+        # Idempotency-Key records (POST /api/tasks): the first answer, replayed for 24 h, then expired by TTL.
+        self.idempotency_table = self._table(
+            "IdempotencyTable",
+            names.idempotency_table,
+            idempotency_table_schema(),
+            deletion_protection,
+            ttl_attribute=IDEMPOTENCY_EXPIRY_ATTRIBUTE,
+        )
+        for table in (self.users_table, self.tasks_table, self.notifications_table, self.idempotency_table):
             table.apply_removal_policy(removal)
 
         # Reminders: the schedules the API creates live in this group (deleting the group deletes them: stateful).

@@ -35,6 +35,10 @@ GATEWAY_ERRORS = {
 }
 
 
+# What Powertools' DynamoDBPersistenceLayer calls (put in progress, get on conflict, save the answer, delete on error).
+IDEMPOTENCY_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+
+
 def error_body(code: str, message: str) -> str:
     return json.dumps({"error": {"code": code, "message": message, "fields": {}}})
 
@@ -49,6 +53,7 @@ class StatelessStack(Stack):
         users_table: dynamodb.ITableV2,
         tasks_table: dynamodb.ITableV2,
         notifications_table: dynamodb.ITableV2,
+        idempotency_table: dynamodb.ITableV2,
         user_pool: cognito.IUserPool,
         user_pool_client_id: str,
         deps_layer: lambda_.ILayerVersion,
@@ -92,7 +97,11 @@ class StatelessStack(Stack):
             "ApiFn",
             handler="backend.handlers.api.lambda_handler",
             layer=deps_layer,
-            environment={**environment, **self.features.secret_environment},
+            environment={
+                **environment,
+                **self.features.secret_environment,
+                "TMP_IDEMPOTENCY_TABLE": idempotency_table.table_name,
+            },
             memory_size=1024,
         )
         self.features.grant_api(self.api_function, attachments_bucket_name)
@@ -100,6 +109,8 @@ class StatelessStack(Stack):
         functions.grant_table(
             self.api_function, tasks_table, [i.name for i in tasks_table_schema().indexes], functions.TABLE_READ_WRITE
         )
+        # Powertools' idempotency records: exactly the four item calls its DynamoDB persistence layer makes.
+        functions.grant_table(self.api_function, idempotency_table, [], IDEMPOTENCY_ACTIONS)
         self.api_function.add_to_role_policy(
             iam.PolicyStatement(
                 actions=["cognito-idp:AdminGetUser", "cognito-idp:AdminDeleteUser"],

@@ -87,11 +87,12 @@ def attachment_row(item: Any) -> rx.Component:
         ),
         rx.cond(
             item.download_url != "",
-            rx.link(
-                rx.icon_button(rx.icon("download", size=14), size="1", variant="ghost", tab_index=-1),
-                href=item.download_url,
-                aria_label="Download " + item.name,
-                is_external=False,
+            # The link itself looks like the icon button (as_child): no button nested in a link.
+            rx.icon_button(
+                rx.el.a(rx.icon("download", size=14), href=item.download_url, aria_label="Download " + item.name),
+                as_child=True,
+                size="1",
+                variant="ghost",
             ),
         ),
         rx.icon_button(

@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from backend.api.auth import caller_id
+from backend.api.idempotency import IDEMPOTENCY_ERRORS, IdempotencyKeyHeader, idempotent
 from backend.api.openapi import AUTHENTICATED
 from backend.api.presenters import task_public
 from backend.api.responses import created, documented, no_content
@@ -98,16 +99,20 @@ def list_tasks(
 
 @router.post(
     "/tasks",
-    summary="Create a task (in the Inbox unless a project is given)",
+    summary="Create a task (in the Inbox unless a project is given); safe to retry with an Idempotency-Key",
     tags=["tasks"],
     security=AUTHENTICATED,
-    responses=documented(TaskPublic),
+    responses={**documented(TaskPublic), **IDEMPOTENCY_ERRORS},
 )
-def create_task(data: Annotated[TaskCreate, Body()]) -> Response[str]:
-    user_id = caller_id(router)
-    clock = _clock(user_id)
-    task = tasks.create_task(store=dependencies().tasks, user_id=user_id, data=data, now=clock.now)
-    return created(task_public(task, clock.local_naive))
+def create_task(data: Annotated[TaskCreate, Body()], idempotency_key: IdempotencyKeyHeader = None) -> Response[str]:
+    def create() -> Response[str]:
+        user_id = caller_id(router)
+        clock = _clock(user_id)
+        task = tasks.create_task(store=dependencies().tasks, user_id=user_id, data=data, now=clock.now)
+        return created(task_public(task, clock.local_naive))
+
+    payload = data.model_dump(mode="json")
+    return idempotent(router, key=idempotency_key, operation="tasks.create", payload=payload, produce=create)
 
 
 @router.get("/tasks/<task_id>", summary="One task", tags=["tasks"], security=AUTHENTICATED, responses=documented())
