@@ -75,9 +75,10 @@ format: setup
 	$(UV) run --no-sync ruff format .
 
 # The handlers' EMF metric lines would bury the figures: metrics are off while benchmarking.
-bench: setup
+bench: setup browser
 	POWERTOOLS_METRICS_DISABLED=true $(UV) run --no-sync python -m scripts.bench
 	POWERTOOLS_METRICS_DISABLED=true $(UV) run --no-sync python -m scripts.bench_attachments
+	POWERTOOLS_METRICS_DISABLED=true $(UV) run --no-sync python -m scripts.bench_ui
 
 reset: setup
 	$(UV) run --no-sync python -m backend.local reset
