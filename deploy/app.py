@@ -157,6 +157,10 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
         stage=stage,
         environment=stateless.tmp_environment,
         api_url=f"{stateless.api.url}api",
+        users_table=stateful.users_table,
+        tasks_table=stateful.tasks_table,
+        notifications_table=stateful.notifications_table,
+        deps_layer=stateful.deps_layer,
         min_tasks=int(app.node.try_get_context("reflex_min_tasks") or 2),
         max_tasks=int(app.node.try_get_context("reflex_max_tasks") or 6),
         env=env,
@@ -183,6 +187,7 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
         ("Reminders", stateless.features.reminders),
         ("Analytics", stateless.features.analytics),
         ("AnalyticsRecompute", stateless.features.recompute),
+        ("LiveUpdates", reflex.live_updates.function),
         ("AttachmentProcessor", attachments.processor),
     ]
     functions.reserve_concurrency(
@@ -203,6 +208,7 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
         dead_letter_queues=[
             ("AnalyticsStreamFailures", stateless.features.analytics_failures),
             ("AnalyticsRecomputeFailures", stateless.features.recompute_failures),
+            ("LiveUpdatesStreamFailures", reflex.live_updates.failures),
             ("AttachmentProcessorFailures", attachments.dead_letter_queue),
         ],
         alarm_email=app.node.try_get_context("alarm_email"),

@@ -15,6 +15,7 @@ from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -110,6 +111,9 @@ def backend_function(
     timeout: Duration | None = None,
     reserved_concurrency: int | None = None,
     function_name: str | None = None,
+    vpc: ec2.IVpc | None = None,
+    vpc_subnets: ec2.SubnetSelection | None = None,
+    security_groups: Sequence[ec2.ISecurityGroup] | None = None,
 ) -> lambda_.Function:
     """A function with its own role (basic logging + X-Ray only); callers add their data grants to it."""
     log_group = logs.LogGroup(
@@ -139,6 +143,9 @@ def backend_function(
         tracing=lambda_.Tracing.ACTIVE,
         log_group=log_group,
         reserved_concurrent_executions=reserved_concurrency,
+        vpc=vpc,  # only the live-updates function (it reaches the Reflex backend's Redis)
+        vpc_subnets=vpc_subnets,
+        security_groups=list(security_groups) if security_groups else None,
         environment={
             "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
             "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,

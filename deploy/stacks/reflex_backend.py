@@ -14,6 +14,9 @@ Why not Lambda: docs/decisions.md ("The Reflex backend runs on Fargate"). The sh
   entrypoint builds ``REFLEX_REDIS_URL`` from the endpoint and the token (deploy/container/entrypoint.sh).
   ElastiCache refuses ``CONFIG SET``: the keyspace notifications Reflex needs come from the parameter group, and
   ``REFLEX_IGNORE_REDIS_CONFIG_ERROR`` lets Reflex start without setting them itself.
+- Live updates (deploy/stacks/live.py): a Lambda in this VPC publishes the Tasks/Notifications streams' changes on
+  the same Redis (pub/sub); the container gets ``LIVE_REDIS_URL`` (rediss, no credentials) and the token as the ECS
+  secret ``LIVE_REDIS_AUTH_TOKEN`` (backend/client/live.py subscribes).
 
 The image is a ``from_asset`` image: synthesis only copies the build context (what ``.dockerignore`` lets through)
 into cdk.out; the CDK CLI builds and pushes it at deploy time, so synth needs no Docker.
@@ -24,17 +27,20 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticache as elasticache
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from deploy.stacks.functions import REPO_ROOT
+from deploy.stacks.live import LiveUpdates, redis_url
 from deploy.stacks.nag import acknowledge
 
 CONTAINER_PORT = 8000
@@ -54,6 +60,10 @@ class ReflexBackendStack(Stack):
         stage: str,
         environment: dict[str, str],
         api_url: str,
+        users_table: dynamodb.ITableV2,
+        tasks_table: dynamodb.ITableV2,
+        notifications_table: dynamodb.ITableV2,
+        deps_layer: lambda_.ILayerVersion,
         min_tasks: int = 2,
         max_tasks: int = 6,
         **kwargs: Any,
@@ -201,6 +211,8 @@ class ReflexBackendStack(Stack):
             "TMP_API_URL": api_url,
             "REDIS_HOST": self.redis.attr_primary_end_point_address,
             "REDIS_PORT": self.redis.attr_primary_end_point_port,
+            # Live updates (backend/client/live.py): the same Redis, pub/sub only; the token is an ECS secret.
+            "LIVE_REDIS_URL": redis_url(self.redis),
             "REFLEX_IGNORE_REDIS_CONFIG_ERROR": "true",
             "REFLEX_TELEMETRY_ENABLED": "false",
         }
@@ -211,7 +223,10 @@ class ReflexBackendStack(Stack):
             ),
             port_mappings=[ecs.PortMapping(container_port=CONTAINER_PORT)],
             environment=self.container_environment,
-            secrets={"REDIS_AUTH_TOKEN": ecs.Secret.from_secrets_manager(self.redis_auth)},
+            secrets={
+                "REDIS_AUTH_TOKEN": ecs.Secret.from_secrets_manager(self.redis_auth),
+                "LIVE_REDIS_AUTH_TOKEN": ecs.Secret.from_secrets_manager(self.redis_auth),
+            },
             logging=ecs.LogDrivers.aws_logs(stream_prefix="reflex", log_group=container_logs),
             readonly_root_filesystem=False,  # Reflex writes .web/ and .states/ in its working directory
         )
@@ -240,6 +255,20 @@ class ReflexBackendStack(Stack):
         )
         self.redis_security_group.add_ingress_rule(
             self.service_security_group, ec2.Port.tcp(REDIS_PORT), "Reflex backend to its state manager"
+        )
+        # Live updates: the streams' changes, published on this Redis by a Lambda in this VPC (deploy/stacks/live.py).
+        self.live_updates = LiveUpdates(
+            self,
+            vpc=self.vpc,
+            redis=self.redis,
+            redis_port=REDIS_PORT,
+            redis_security_group=self.redis_security_group,
+            redis_auth=self.redis_auth,
+            deps_layer=deps_layer,
+            environment=environment,
+            users_table=users_table,
+            tasks_table=tasks_table,
+            notifications_table=notifications_table,
         )
         listener = self.alb.add_listener("Http", port=80, open=False)
         self.target_group = listener.add_targets(

@@ -100,6 +100,7 @@ class StatefulStack(Stack):
             names.notifications_table,
             notifications_table_schema(),
             deletion_protection,
+            stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,  # live updates: the bell (deploy/stacks/live.py)
             ttl_attribute=TTL_ATTRIBUTE,
         )
         # Idempotency-Key records (POST /api/tasks): the first answer, replayed for 24 h, then expired by TTL.

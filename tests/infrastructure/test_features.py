@@ -126,6 +126,7 @@ def test_lambdas_are_python312_arm64_traced_with_powertools(synthesized: Synthes
         ANALYTICS,
         RECOMPUTE,
         PROCESSOR,
+        "backend.handlers.live.handler",
     }
     for function in functions:
         assert function["Runtime"] == "python3.12"
@@ -461,7 +462,7 @@ def test_recompute_runs_daily(synthesized: Synthesized) -> None:
 
 def test_dead_letter_queues_are_encrypted_and_tls_only(synthesized: Synthesized) -> None:
     queues = [q for t in synthesized.all_templates() for q in resources(t, "AWS::SQS::Queue").values()]
-    assert len(queues) == 3
+    assert len(queues) == 4  # analytics stream + recompute, attachment processor, live-updates streams
     for queue in queues:
         assert queue["Properties"]["SqsManagedSseEnabled"] is True
         assert queue["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600

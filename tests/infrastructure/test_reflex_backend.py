@@ -104,7 +104,7 @@ def test_container_gets_the_api_settings_and_redis(synthesized: Synthesized) -> 
     assert env["REFLEX_IGNORE_REDIS_CONFIG_ERROR"] == "true"
     # The API URL ends in /api (the resolver's prefix), on the REST API of the stateless stack.
     assert "api" in str(env["TMP_API_URL"])
-    assert [s["Name"] for s in container["Secrets"]] == ["REDIS_AUTH_TOKEN"]
+    assert [s["Name"] for s in container["Secrets"]] == ["REDIS_AUTH_TOKEN", "LIVE_REDIS_AUTH_TOKEN"]
     assert container["LogConfiguration"]["LogDriver"] == "awslogs"
 
 
@@ -140,11 +140,11 @@ def test_redis_is_encrypted_authenticated_multi_az_and_isolated(synthesized: Syn
     assert "resolve:secretsmanager" in str(props["AuthToken"])
     (parameters,) = resources(reflex, "AWS::ElastiCache::ParameterGroup").values()
     assert parameters["Properties"]["Properties"] == {"notify-keyspace-events": REDIS_KEYSPACE_EVENTS}
-    # Only the service's security group may reach it, on its port.
+    # Only the service's and the live-updates Lambda's security groups may reach it, on its port.
     ingress = resources(reflex, "AWS::EC2::SecurityGroupIngress").values()
     to_redis = [r["Properties"] for r in ingress if r["Properties"]["FromPort"] == REDIS_PORT]
-    assert len(to_redis) == 1
-    assert "SourceSecurityGroupId" in to_redis[0]
+    assert len(to_redis) == 2
+    assert all("SourceSecurityGroupId" in rule for rule in to_redis)
     (subnets,) = resources(reflex, "AWS::ElastiCache::SubnetGroup").values()
     isolated = {k for k, v in resources(reflex, "AWS::EC2::Subnet").items() if "data" in json_tags(v)}
     assert {s["Ref"] for s in subnets["Properties"]["SubnetIds"]} == isolated

@@ -1,0 +1,128 @@
+"""Live updates in AWS: the Tasks and Notifications streams -> the live Lambda -> the Reflex backend's Redis.
+
+``backend.handlers.live.handler`` reads both tables' streams (batches of at most 10, no batching window: latency
+matters; bisect on error, partial batch failures, 3 retries, records older than 10 minutes dropped, then the
+on-failure queue) and publishes each change on Redis pub/sub, the ElastiCache replication group the Reflex
+backend already uses as its state manager (reflex_backend.py). So it runs in that VPC, in the private subnets
+with egress (their NAT gateway reaches Secrets Manager, DynamoDB and X-Ray: no interface endpoint needed, ~$15 a
+month each saved), with a security group of its own, let into Redis on its port only. Its role: read the two
+streams, GetItem on the Users table (the user's time zone, for the task's ``overdue``), GetSecretValue on the
+Redis AUTH secret only.
+
+Environment: the ``TMP_*`` settings, ``LIVE_REDIS_URL`` = ``rediss://<primary endpoint>:<port>/0`` (TLS in
+transit, no credentials) and ``LIVE_REDIS_AUTH_SECRET`` = the secret's ARN, read at cold start with Powertools
+Parameters (the token is never in the function's configuration).
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_elasticache as elasticache
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as event_sources
+from aws_cdk import aws_secretsmanager as secretsmanager
+
+from deploy.stacks import functions
+from deploy.stacks.nag import acknowledge
+
+STREAM_READ = (
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:ListStreams",
+)
+USERS_READ = ("dynamodb:DescribeTable", "dynamodb:GetItem")
+BATCH_SIZE = 10
+RETRY_ATTEMPTS = 3
+MAX_RECORD_AGE = Duration.minutes(10)  # a change relayed later than this is of no use to an open screen
+
+
+def redis_url(redis: elasticache.CfnReplicationGroup) -> str:
+    """``rediss://host:port/0`` of the replication group's primary endpoint (TLS, no credentials)."""
+    return f"rediss://{redis.attr_primary_end_point_address}:{redis.attr_primary_end_point_port}/0"
+
+
+class LiveUpdates:
+    """Builds the live Lambda, its two stream mappings and its network path to Redis on ``stack``."""
+
+    def __init__(
+        self,
+        stack: Stack,
+        *,
+        vpc: ec2.IVpc,
+        redis: elasticache.CfnReplicationGroup,
+        redis_port: int,
+        redis_security_group: ec2.SecurityGroup,
+        redis_auth: secretsmanager.ISecret,
+        deps_layer: lambda_.ILayerVersion,
+        environment: dict[str, str],
+        users_table: dynamodb.ITableV2,
+        tasks_table: dynamodb.ITableV2,
+        notifications_table: dynamodb.ITableV2,
+    ) -> None:
+        self.security_group = ec2.SecurityGroup(
+            stack,
+            "LiveUpdatesSg",
+            vpc=vpc,
+            description="Live-updates Lambda: to Redis, and HTTPS out (Secrets Manager, DynamoDB, X-Ray)",
+            allow_all_outbound=False,
+        )
+        self.security_group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "AWS APIs over HTTPS")
+        self.security_group.add_egress_rule(redis_security_group, ec2.Port.tcp(redis_port), "publish to Redis")
+        redis_security_group.add_ingress_rule(
+            self.security_group, ec2.Port.tcp(redis_port), "live-updates Lambda publishes changes"
+        )
+        self.failures = functions.dead_letter_queue(stack, "LiveUpdatesStreamFailures")
+        self.function = functions.backend_function(
+            stack,
+            "LiveUpdatesFn",
+            handler="backend.handlers.live.handler",
+            layer=deps_layer,
+            environment={
+                **environment,
+                "LIVE_REDIS_URL": redis_url(redis),
+                "LIVE_REDIS_AUTH_SECRET": redis_auth.secret_arn,
+            },
+            memory_size=256,
+            timeout=Duration.seconds(30),
+            vpc=vpc,
+            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+            security_groups=[self.security_group],
+        )
+        role = self.function.role
+        assert role is not None
+        acknowledge(
+            role,
+            "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]",
+            reason=(
+                "A function in a VPC needs the network-interface actions of this AWS managed policy (CDK attaches it "
+                "for a VPC function; the actions support only Resource '*')."
+            ),
+        )
+        streams = []
+        for construct_id, table in (("LiveTasksStream", tasks_table), ("LiveNotificationsStream", notifications_table)):
+            stream_arn = table.table_stream_arn
+            assert stream_arn is not None, f"{construct_id}: the table must have a stream"
+            streams.append(stream_arn)
+            lambda_.EventSourceMapping(
+                stack,
+                construct_id,
+                target=functions.live(self.function),
+                event_source_arn=stream_arn,
+                starting_position=lambda_.StartingPosition.LATEST,
+                batch_size=BATCH_SIZE,
+                max_batching_window=Duration.seconds(0),
+                bisect_batch_on_error=True,
+                report_batch_item_failures=True,
+                retry_attempts=RETRY_ATTEMPTS,
+                max_record_age=MAX_RECORD_AGE,
+                on_failure=event_sources.SqsDlq(self.failures),
+            )
+        self.function.add_to_role_policy(iam.PolicyStatement(actions=list(STREAM_READ), resources=streams))
+        functions.grant_table(self.function, users_table, [], USERS_READ)
+        self.function.add_to_role_policy(
+            iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[redis_auth.secret_arn])
+        )
