@@ -78,6 +78,7 @@ format: setup
 bench: setup browser
 	POWERTOOLS_METRICS_DISABLED=true $(UV) run --no-sync python -m scripts.bench
 	POWERTOOLS_METRICS_DISABLED=true $(UV) run --no-sync python -m scripts.bench_attachments
+	POWERTOOLS_METRICS_DISABLED=true $(UV) run --no-sync python -m scripts.bench_live
 	POWERTOOLS_METRICS_DISABLED=true $(UV) run --no-sync python -m scripts.bench_ui
 
 reset: setup
