@@ -3,7 +3,7 @@
 One task per process (a lifespan task) reads the changes relayed to this process (``backend.client.live``) and,
 for each, the tabs of that user that this process serves, and applies it to each tab's state with
 ``app.modify_state`` (which pushes the delta down the tab's websocket). A tab is listed when its session is
-checked (``state.tabs.listen``); tabs whose socket is gone are dropped on the next change.
+checked (``state.tabs.listen``) and forgotten when it signs out or shows another user.
 """
 
 from __future__ import annotations
@@ -21,19 +21,24 @@ log = logging.getLogger(__name__)
 
 
 async def deliver(app: rx.App, change: Change) -> int:
-    """Apply ``change`` to every connected tab of its user here; how many tabs it reached."""
-    connected = app.event_namespace.token_to_sid if app.event_namespace else {}
+    """Apply ``change`` to every tab of its user here; how many tabs it reached.
+
+    A tab whose socket is down right now is changed too (its state lives here): when it reconnects it shows
+    the list as it is, not as it was when the connection dropped. A tab that shows someone else (or nobody) by
+    now is forgotten.
+    """
     reached = 0
     for token in tabs_of(change.user_id):
-        if token not in connected:
-            forget(token)
-            continue
         try:
             async with app.modify_state(rx.BaseStateToken(ident=token, cls=TasksState)) as root:
-                await apply_change(root, change)
-            reached += 1
+                applied = await apply_change(root, change)
         except Exception:  # one tab's trouble must not stop the others' updates
             log.exception("live change not applied to a tab")
+            continue
+        if applied:
+            reached += 1
+        else:
+            forget(token)
     return reached
 
 

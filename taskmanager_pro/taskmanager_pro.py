@@ -19,6 +19,7 @@ from taskmanager_pro.pages.notifications import notifications_page
 from taskmanager_pro.state import AuthState, OutboxState, SettingsState
 from taskmanager_pro.state.notification_settings import NotificationSettingsState
 from taskmanager_pro.state.notifications import NotificationsState
+from taskmanager_pro.state.selection import SelectionState
 from taskmanager_pro.state.stats import DataState, StatsState
 from taskmanager_pro.state.tasks import TasksState
 from taskmanager_pro.state.workspace import WorkspaceState
@@ -65,12 +66,13 @@ def add_page(component: Page, route: str, name: str | None, on_load: object) -> 
 
 
 # The task views: one page, the view comes from the route (TasksState.open_view reads it).
-add_page(pages.tasks_page, routes.TODAY, "Today", login_checked(TasksState.open_view))
-add_page(pages.tasks_page, routes.UPCOMING, "Upcoming", login_checked(TasksState.open_view))
-add_page(pages.tasks_page, routes.INBOX, "Inbox", login_checked(TasksState.open_view))
-add_page(pages.tasks_page, routes.COMPLETED, "Completed", login_checked(TasksState.open_view))
-add_page(pages.tasks_page, routes.PROJECT, "Project", login_checked(TasksState.open_view))
-add_page(pages.tasks_page, routes.LABEL, "Label", login_checked(TasksState.open_view))
+OPEN_LIST = login_checked(TasksState.open_view, SelectionState.reset_selection)
+add_page(pages.tasks_page, routes.TODAY, "Today", OPEN_LIST)
+add_page(pages.tasks_page, routes.UPCOMING, "Upcoming", OPEN_LIST)
+add_page(pages.tasks_page, routes.INBOX, "Inbox", OPEN_LIST)
+add_page(pages.tasks_page, routes.COMPLETED, "Completed", OPEN_LIST)
+add_page(pages.tasks_page, routes.PROJECT, "Project", OPEN_LIST)
+add_page(pages.tasks_page, routes.LABEL, "Label", OPEN_LIST)
 add_page(
     pages.settings_page,
     routes.SETTINGS,

@@ -7,6 +7,8 @@ and calls ``apply_change`` inside ``app.modify_state``, which sends the tab its 
 
 from __future__ import annotations
 
+import contextlib
+
 from reflex.state import BaseState
 
 from backend.client import ApiError
@@ -18,11 +20,14 @@ from taskmanager_pro.state.tasks import TasksState
 from taskmanager_pro.state.workspace import WorkspaceState
 
 
-async def apply_change(root: BaseState, change: Change) -> None:
-    """Apply one change to the tab whose root state is ``root`` (already locked by ``modify_state``)."""
+async def apply_change(root: BaseState, change: Change) -> bool:
+    """Apply one change to the tab whose root state is ``root`` (already locked by ``modify_state``).
+
+    False when the tab does not show the change's user (any more): signed out, another user, or a state the
+    server no longer holds."""
     tasks = await root.get_state(TasksState)
     if change.user_id != tasks._user_id:
-        return  # (the tab was signed out or changed user since it was registered)
+        return False
     if change.kind == "task":
         task = change.task if change.op == "upsert" else None
         if tasks.loaded:
@@ -39,7 +44,6 @@ async def apply_change(root: BaseState, change: Change) -> None:
         if change.unread is not None:
             bell.unread = change.unread
         elif await bell._ensure_session():
-            try:
+            with contextlib.suppress(ApiError):  # the bell stays as it was; the next change asks again
                 bell.unread = await call(bell._api().unread_count)
-            except ApiError:
-                return  # the bell stays as it was; the next page load asks again
+    return True

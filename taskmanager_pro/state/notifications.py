@@ -51,15 +51,18 @@ class NotificationsState(AppState):
     busy: bool = False
     error: str = ""
 
+    _count_loaded: bool = False
+
     @rx.event
     async def load_count(self) -> None:
-        """The bell's number (on every signed-in page)."""
-        if not await self._ensure_session():
+        """The bell's number: asked once per tab; live changes (``state.live``) keep it current after that."""
+        if self._count_loaded or not await self._ensure_session():
             return
         try:
             self.unread = await call(api(self._access_token).unread_count)
         except ApiError:
             return  # the bell stays as it was; the page's own loader shows errors
+        self._count_loaded = True
 
     @rx.event
     async def load(self) -> AsyncGenerator[Any, None]:

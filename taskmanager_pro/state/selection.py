@@ -39,6 +39,17 @@ class SelectionState(WorkspaceState):
         self.select_mode, self.selected, self.bulk_delete_open = False, [], False
 
     @rx.event
+    def reset_selection(self) -> None:
+        """``on_load`` of every list page: a new page starts with nothing selected."""
+        self.clear()
+
+    async def _listed(self) -> list[str]:
+        """The selected rows still in the list (one may have been deleted or completed meanwhile)."""
+        tasks = await self.get_state(TasksState)
+        self.selected = [task_id for task_id in self.selected if tasks.task_of(task_id) is not None]
+        return self.selected[:MAX_SELECTED]
+
+    @rx.event
     def toggle_select_mode(self) -> None:
         self.select_mode = not self.select_mode
         self.selected = []
@@ -107,7 +118,7 @@ class SelectionState(WorkspaceState):
     @rx.event(background=True)
     async def bulk_complete(self) -> AsyncGenerator[Any, None]:
         async with self:
-            ids = list(self.selected)[:MAX_SELECTED]
+            ids = await self._listed()
             view = (await self.get_state(TasksState)).view
         if not ids:
             return
@@ -135,7 +146,7 @@ class SelectionState(WorkspaceState):
     @rx.event(background=True)
     async def bulk_move(self, project_id: str) -> AsyncGenerator[Any, None]:
         async with self:
-            ids = list(self.selected)[:MAX_SELECTED]
+            ids = await self._listed()
             project = self.project_map().get(project_id) if isinstance(project_id, str) else None
         if not ids or project is None or project.archived:
             return
@@ -146,7 +157,7 @@ class SelectionState(WorkspaceState):
     @rx.event(background=True)
     async def bulk_delete(self) -> AsyncGenerator[Any, None]:
         async with self:
-            ids = list(self.selected)[:MAX_SELECTED]
+            ids = await self._listed()
         if not ids:
             return
         async for event in self._bulk(BulkAction(action="delete", ids=ids), f"Deleted {_plural(len(ids))}"):

@@ -37,6 +37,7 @@ from taskmanager_pro.state.views import (
 from taskmanager_pro.state.workspace import WorkspaceState
 
 MAX_SUBTASKS = 100
+PENDING = "pending-"  # the id of a subtask shown before the server has answered
 
 
 @dataclasses.dataclass(frozen=True)
@@ -391,7 +392,8 @@ class TaskDetailState(WorkspaceState):
 
     # --- subtasks ----------------------------------------------------------------------------
     async def _save_subtasks(self, items: list[SubtaskItem]) -> AsyncGenerator[Any, None]:
-        subtasks = [SubtaskIn(id=s.id or None, title=s.title, done=s.done) for s in items]
+        # (a subtask shown before the server gave it an id goes as a new one; the list is replaced as a whole)
+        subtasks = [SubtaskIn(id=_stored_id(s.id), title=s.title, done=s.done) for s in items]
         async for event in self._patch(subtasks=subtasks):
             yield event
 
@@ -492,6 +494,10 @@ class TaskDetailState(WorkspaceState):
         yield rx.toast.info("Task deleted", description=task.title, id="deleted")
 
 
+def _stored_id(subtask_id: str) -> str | None:
+    return None if not subtask_id or subtask_id.startswith(PENDING) else subtask_id
+
+
 def _json_value(value: Any) -> Any:
     """Dates, times and subtasks as the API's JSON has them (for the background PATCH's argument)."""
     if isinstance(value, date | time | datetime):
@@ -506,7 +512,7 @@ def _edited(task: TaskPublic, changes: dict[str, Any]) -> TaskPublic:
     update = {key: value for key, value in changes.items() if key != "subtasks"}
     if "subtasks" in changes:
         update["subtasks"] = [
-            SubtaskPublic(id=s.id or f"pending-{i}", title=s.title, done=s.done)
+            SubtaskPublic(id=s.id or f"{PENDING}{i}", title=s.title, done=s.done)
             for i, s in enumerate(changes["subtasks"])
         ]
     if "recurrence" in changes and changes["recurrence"] != task.recurrence:

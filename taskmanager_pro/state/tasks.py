@@ -353,9 +353,7 @@ class TasksState(WorkspaceState):
             self.loading, self.loaded, self.heading = False, False, "Not found"
             self.error = f"This {view} does not exist (any more)."
             return
-        yield self._start_query()
-        if self.workspace_loaded:
-            yield WorkspaceState.refresh_in_background
+        yield self._start_query()  # (the sidebar is kept current by live changes: no reload per switch)
 
     def _context_exists(self) -> bool:
         if self.view == "project":

@@ -92,12 +92,6 @@ class WorkspaceState(AppState):
         self.workspace_loaded = True
         return True
 
-    @rx.event(background=True)
-    async def refresh_in_background(self) -> None:
-        """The sidebar again without holding up the tab (a view switch shows what is loaded meanwhile)."""
-        async with self:
-            await self.refresh()
-
     # --- page load ---------------------------------------------------------------------------
     @rx.event
     async def load(self) -> None:
