@@ -8,16 +8,22 @@ checked (``state.tabs.listen``) and forgotten when it signs out or shows another
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import reflex as rx
 
 from backend.client.live import Change, changes, live_url
-from taskmanager_pro.state.live import apply_change
+from taskmanager_pro.state.live import apply_change, refresh_stats, stats_shown
 from taskmanager_pro.state.tabs import forget, tabs_of
 from taskmanager_pro.state.tasks import TasksState
 
 log = logging.getLogger(__name__)
+
+# The analytics Lambda counts a task change from the same stream as this one, a moment later: the statistics
+# page asks for its figures after this long.
+STATS_SETTLE_SECONDS = 0.5
+_pending: set[asyncio.Task[None]] = set()  # (references: a task nobody holds may be collected before it runs)
 
 
 async def deliver(app: rx.App, change: Change) -> int:
@@ -30,8 +36,9 @@ async def deliver(app: rx.App, change: Change) -> int:
     reached = 0
     for token in tabs_of(change.user_id):
         try:
-            async with app.modify_state(rx.BaseStateToken(ident=token, cls=TasksState)) as root:
+            async with app.modify_state(_token(token)) as root:
                 applied = await apply_change(root, change)
+                stats = applied and change.kind == "task" and await stats_shown(root)
         except Exception:  # one tab's trouble must not stop the others' updates
             log.exception("live change not applied to a tab")
             continue
@@ -39,7 +46,24 @@ async def deliver(app: rx.App, change: Change) -> int:
             reached += 1
         else:
             forget(token)
+        if stats:
+            later = asyncio.create_task(_refresh_stats_later(app, token))
+            _pending.add(later)
+            later.add_done_callback(_pending.discard)
     return reached
+
+
+def _token(client_token: str) -> rx.BaseStateToken:
+    return rx.BaseStateToken(ident=client_token, cls=TasksState)
+
+
+async def _refresh_stats_later(app: rx.App, client_token: str) -> None:
+    await asyncio.sleep(STATS_SETTLE_SECONDS)
+    try:
+        async with app.modify_state(_token(client_token)) as root:
+            await refresh_stats(root)
+    except Exception:
+        log.exception("statistics not refreshed after a live change")
 
 
 async def relay_changes(app: rx.App) -> None:

@@ -188,7 +188,7 @@ def row_menu(row: Any) -> rx.Component:
 
 def task_row(row: Any) -> rx.Component:
     """One task; focusable (j/k), opens the detail panel on click or Enter."""
-    show_project = (TasksState.view != "project") & (TasksState.view != "inbox")
+    show_project = ((TasksState.view != "project") & (TasksState.view != "inbox")) | TasksState.searching
     return rx.hstack(
         select_box(row),
         check_circle(row, TasksState.toggle_done(row.id)),
@@ -651,6 +651,27 @@ def toolbar() -> rx.Component:
         align="center",
         wrap="wrap",
         width="100%",
+    )
+
+
+def search_scope() -> rx.Component:
+    """Search looks through every open task, whatever the page: say so, and how many it found."""
+    return rx.cond(
+        TasksState.searching,
+        rx.hstack(
+            rx.icon("search", size=14, aria_hidden="true"),
+            rx.text(
+                rx.cond(TasksState.loaded, TasksState.total.to_string() + " found in ", "Searching "),
+                rx.el.strong("all your open tasks"),
+                size="2",
+            ),
+            rx.button("Clear search", variant="ghost", size="1", on_click=TasksState.set_search("")),
+            spacing="2",
+            align="center",
+            role="status",
+            id="search-scope",
+            color=rx.color("gray", 11),
+        ),
     )
 
 

@@ -15,6 +15,7 @@ from backend.client import ApiError
 from backend.client.live import Change
 from taskmanager_pro.state.clients import call
 from taskmanager_pro.state.notifications import NotificationsState
+from taskmanager_pro.state.stats import StatsState
 from taskmanager_pro.state.task_detail import TaskDetailState
 from taskmanager_pro.state.tasks import TasksState
 from taskmanager_pro.state.workspace import WorkspaceState
@@ -47,3 +48,12 @@ async def apply_change(root: BaseState, change: Change) -> bool:
             with contextlib.suppress(ApiError):  # the bell stays as it was; the next change asks again
                 bell.unread = await call(bell._api().unread_count)
     return True
+
+
+async def stats_shown(root: BaseState) -> bool:
+    """Whether the tab shows the statistics (a task change there calls for fresh figures, a moment later)."""
+    return (await root.get_state(StatsState)).showing()
+
+
+async def refresh_stats(root: BaseState) -> None:
+    await (await root.get_state(StatsState)).refresh_figures()

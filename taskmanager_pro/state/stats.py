@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncGenerator
 from datetime import date
 from typing import Any
@@ -11,6 +12,7 @@ import reflex as rx
 
 from backend.client import ApiError
 from backend.client.api import StatsPublic
+from taskmanager_pro import routes
 from taskmanager_pro.state.base import AppState
 from taskmanager_pro.state.clients import api, call
 
@@ -87,6 +89,17 @@ class StatsState(AppState):
             return
         self._show(figures)
         self.busy, self.loaded = False, True
+
+    def showing(self) -> bool:
+        """Whether this tab is on the statistics page with its figures shown."""
+        return self.loaded and self.router.url.path.rstrip("/") == routes.STATS
+
+    async def refresh_figures(self) -> None:
+        """The figures again, quietly (a task changed elsewhere: the analytics stream has counted it by now)."""
+        if not await self._ensure_session():
+            return
+        with contextlib.suppress(ApiError):  # the figures stay as they were; the next change or load asks again
+            self._show(await call(api(self._access_token).get_stats, self.range))
 
     @rx.event
     async def set_range(self, value: str) -> AsyncGenerator[Any, None]:
