@@ -24,7 +24,7 @@ from backend.client.api import LabelCreate, ProjectCreate, ReminderIn, SubtaskIn
 from backend.local.testing import LocalRun
 from tests.e2e.accessibility import assert_accessible
 from tests.e2e.conftest import BROWSER_TIMEZONE, App
-from tests.e2e.test_tasks import User, new_user, ready, row, sign_in, today
+from tests.e2e.test_tasks import User, new_user, quick_add_input, ready, row, sign_in, today
 
 pytestmark = pytest.mark.e2e
 
@@ -248,6 +248,23 @@ def test_quick_add_dialog_open(signed_in: Page) -> None:
     dialog.get_by_role("textbox", name="Quick add").fill("Call mom tomorrow 5pm p2 @home")
     expect(dialog.get_by_role("status", name="Quick add understood")).to_contain_text("17:00")
     assert_accessible(signed_in, context="the quick-add dialog")
+
+
+def test_a_row_being_saved(signed_in: Page, app: App, seeded: Seeded) -> None:
+    """The optimistic row, shown before the server has answered (the create is held back by the local API)."""
+    open_view(signed_in, "/", *TODAY_TASKS)
+    me = seeded.user.api.get_me()
+    held = {"path": "/tasks", "method": "POST", "delay_ms": 6000, "user": me.id}
+    httpx.post(f"{app.api_url}/local/faults", json=held, timeout=5.0).raise_for_status()
+    quick_add_input(signed_in).fill("Saving row today")
+    quick_add_input(signed_in).press("Enter")
+    pending = signed_in.locator("[data-task-row][data-pending='true']")
+    expect(pending).to_have_count(1)
+    assert_accessible(signed_in, context="Today with a row being saved")
+    expect(pending).to_have_count(0, timeout=20_000)
+    expect(row(signed_in, "Saving row")).to_be_visible()  # ("today" is its due date)
+    [saved] = [task for task in seeded.user.api.list_tasks(q="Saving row").items if task.title == "Saving row"]
+    seeded.user.api.delete_task(saved.id)  # the other tests see the seeded lists only
 
 
 # --- signed in: the other pages --------------------------------------------------------------
