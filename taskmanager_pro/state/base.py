@@ -16,7 +16,7 @@ import functools
 import inspect
 import time
 from collections.abc import AsyncGenerator, Callable
-from typing import Any
+from typing import Any, overload
 from zoneinfo import available_timezones
 
 import reflex as rx
@@ -193,14 +193,31 @@ class AppState(rx.State):
 Handler = Callable[..., Any]
 
 
-def signed_in(handler: Handler) -> Handler:
+@overload
+def signed_in(handler: Handler, /) -> Handler: ...
+
+
+@overload
+def signed_in(*, busy: str) -> Callable[[Handler], Handler]: ...
+
+
+def signed_in(handler: Handler | None = None, /, *, busy: str = "") -> Handler | Callable[[Handler], Handler]:
     """The one wrapper for handlers that act for the user (below ``@rx.event``).
 
     Checks the session first (signed out → the sign-in page; services unreachable → a plain message, nothing
     done), then runs the handler; an ``ApiError`` it leaves unhandled becomes a readable toast. Handlers that
     need more (roll back an optimistic change, show a field's message) catch ``ApiError`` themselves.
-    """
 
+    ``@signed_in(busy="flag")`` (handlers that yield) also holds the bool var ``flag`` True while the handler
+    runs and sets it False in a ``finally``, whatever happens. The handler's first ``yield`` shows it: a form it
+    refuses before yielding (a missing field) never flickers busy.
+    """
+    if handler is None:
+        return functools.partial(_signed_in, busy=busy)
+    return _signed_in(handler, busy=busy)
+
+
+def _signed_in(handler: Handler, *, busy: str) -> Handler:
     if inspect.isasyncgenfunction(handler):
 
         @functools.wraps(handler)
@@ -208,13 +225,21 @@ def signed_in(handler: Handler) -> Handler:
             if not await self._ensure_session():
                 yield self._session_lost()
                 return
+            if busy:
+                setattr(self, busy, True)
             try:
                 async for event in handler(self, *args, **kwargs):
                     yield event
             except ApiError as error:
                 yield rx.toast.error(error.first_problem, id="api-error")
+            finally:
+                if busy:
+                    setattr(self, busy, False)
 
         return run_generator
+
+    if busy:
+        raise TypeError(f"{handler.__qualname__}: busy= needs a handler that yields (an async generator)")
 
     @functools.wraps(handler)
     async def run(self: AppState, *args: Any, **kwargs: Any) -> Any:
