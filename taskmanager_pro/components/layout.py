@@ -68,7 +68,10 @@ def user_menu() -> rx.Component:
                 rx.icon("user", size=16),
                 rx.text(AppState.display_name, display=["none", "inline", "inline"], max_width="12em", truncate=True),
                 variant="soft",
-                aria_label="Account menu",
+                # the visible name is part of the accessible name (WCAG 2.5.3)
+                aria_label=rx.cond(
+                    AppState.display_name != "", "Account menu, " + AppState.display_name, "Account menu"
+                ),
             )
         ),
         rx.menu.content(

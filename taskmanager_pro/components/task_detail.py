@@ -281,7 +281,7 @@ def subtask_row(item: Any, index: Any) -> rx.Component:
             flex="1",
             min_width="0",
             text_decoration=rx.cond(item.done, "line-through", "none"),
-            color=rx.cond(item.done, rx.color("gray", 10), rx.color("gray", 12)),
+            color=rx.cond(item.done, rx.color("gray", 11), rx.color("gray", 12)),
         ),
         rx.icon_button(
             rx.icon("chevron-up", size=14),
@@ -336,6 +336,7 @@ def subtasks_block() -> rx.Component:
             S.d_subtasks.length() > 0,
             rx.progress(
                 value=(S.d_subtasks_done * 100 / S.d_subtasks.length()).to(int),
+                aria_label="Subtasks done",
                 size="1",
                 width="100%",
             ),

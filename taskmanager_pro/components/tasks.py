@@ -155,34 +155,44 @@ def select_box(row: Any) -> rx.Component:
 
 
 def row_menu(row: Any) -> rx.Component:
-    return rx.menu.root(
-        rx.menu.trigger(
-            rx.icon_button(
-                rx.icon("ellipsis", size=16),
-                variant="ghost",
-                color_scheme="gray",
-                size="1",
-                aria_label="More actions for " + row.title,
-                on_click=rx.stop_propagation,
-                class_name="tmp-row-menu",
-            ),
-        ),
-        rx.menu.content(
-            rx.menu.item(rx.icon("panel-right-open", size=14), "Open", on_click=TaskDetailState.open_task(row.id)),
-            rx.menu.item(rx.icon("square-check", size=14), "Select", on_click=SelectionState.toggle_selected(row.id)),
-            rx.cond(
-                TasksState.can_reorder,
-                rx.fragment(
-                    rx.menu.item(rx.icon("arrow-up", size=14), "Move up", on_click=TasksState.move_task(row.id, -1)),
-                    rx.menu.item(rx.icon("arrow-down", size=14), "Move down", on_click=TasksState.move_task(row.id, 1)),
+    # The trigger's button has no on_click of its own: Reflex would wrap it in a div that gets aria-expanded.
+    # The flex around the menu keeps the click from reaching the row.
+    return rx.flex(
+        rx.menu.root(
+            rx.menu.trigger(
+                rx.icon_button(
+                    rx.icon("ellipsis", size=16),
+                    variant="ghost",
+                    color_scheme="gray",
+                    size="1",
+                    aria_label="More actions for " + row.title,
+                    class_name="tmp-row-menu",
                 ),
             ),
-            rx.menu.separator(),
-            rx.menu.item(
-                rx.icon("trash-2", size=14), "Delete…", color_scheme="red", on_click=TasksState.ask_delete(row.id)
+            rx.menu.content(
+                rx.menu.item(rx.icon("panel-right-open", size=14), "Open", on_click=TaskDetailState.open_task(row.id)),
+                rx.menu.item(
+                    rx.icon("square-check", size=14), "Select", on_click=SelectionState.toggle_selected(row.id)
+                ),
+                rx.cond(
+                    TasksState.can_reorder,
+                    rx.fragment(
+                        rx.menu.item(
+                            rx.icon("arrow-up", size=14), "Move up", on_click=TasksState.move_task(row.id, -1)
+                        ),
+                        rx.menu.item(
+                            rx.icon("arrow-down", size=14), "Move down", on_click=TasksState.move_task(row.id, 1)
+                        ),
+                    ),
+                ),
+                rx.menu.separator(),
+                rx.menu.item(
+                    rx.icon("trash-2", size=14), "Delete…", color_scheme="red", on_click=TasksState.ask_delete(row.id)
+                ),
+                on_click=rx.stop_propagation,
             ),
-            on_click=rx.stop_propagation,
         ),
+        on_click=rx.stop_propagation,
     )
 
 
@@ -198,7 +208,7 @@ def task_row(row: Any) -> rx.Component:
                 size="2",
                 class_name="tmp-row-title",
                 text_decoration=rx.cond(row.done, "line-through", "none"),
-                color=rx.cond(row.done, rx.color("gray", 10), rx.color("gray", 12)),
+                color=rx.cond(row.done, rx.color("gray", 11), rx.color("gray", 12)),
             ),
             row_meta(row, show_project=show_project),
             spacing="1",
@@ -356,7 +366,7 @@ def board_card(row: Any, column_key: Any) -> rx.Component:
                 flex="1",
                 min_width="0",
                 text_decoration=rx.cond(row.done, "line-through", "none"),
-                color=rx.cond(row.done, rx.color("gray", 10), rx.color("gray", 12)),
+                color=rx.cond(row.done, rx.color("gray", 11), rx.color("gray", 12)),
             ),
             align="start",
             spacing="2",
@@ -393,16 +403,16 @@ def board_column(group: Any) -> rx.Component:
             spacing="2",
             padding_x="var(--space-1)",
         ),
-        rx.vstack(
-            rx.foreach(group.rows, lambda row: board_card(row, group.key)),
-            rx.cond(
-                group.count == 0,
-                rx.text("No tasks", size="1", color_scheme="gray", padding="var(--space-3)"),
+        rx.cond(
+            group.count > 0,
+            rx.vstack(
+                rx.foreach(group.rows, lambda row: board_card(row, group.key)),
+                role="list",
+                aria_label=group.title,
+                spacing="2",
+                width="100%",
             ),
-            role="list",
-            aria_label=group.title,
-            spacing="2",
-            width="100%",
+            rx.text("No tasks", size="1", color_scheme="gray", padding="var(--space-3)"),
         ),
         data_column=group.key,
         class_name="tmp-column",

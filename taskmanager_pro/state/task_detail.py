@@ -193,7 +193,8 @@ class TaskDetailState(WorkspaceState):
         if task.id != self.d_id or self._stored is None or task.version < self._stored.version:
             return
         self._stored = task
-        self._fill(task, reset_inputs=False)
+        if not self._inflight:  # (edits on their way: their answers bring the panel up to date)
+            self._fill(task, reset_inputs=False)
 
     @rx.event
     def set_detail_open(self, value: bool) -> None:

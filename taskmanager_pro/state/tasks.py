@@ -345,10 +345,14 @@ class TasksState(WorkspaceState):
         self.view, self.context_id = view, context_id
         self.layout = self._layout_for(context_id) if view == "project" else "list"
         self.error, self.deleting_id, self.highlight = "", "", ""
-        if not self.workspace_loaded and not await self.refresh():
-            self.loading = False
-            return
-        self._describe()
+        self._describe()  # with what is known already: the heading changes with the URL
+        if not self.workspace_loaded:
+            yield
+            if not await self.refresh():
+                self.loading = False
+                self.error = self.workspace_error or "Your projects could not be loaded. Reload to try again."
+                return
+            self._describe()
         if not self._context_exists():
             self.loading, self.loaded, self.heading = False, False, "Not found"
             self.error = f"This {view} does not exist (any more)."
@@ -513,31 +517,25 @@ class TasksState(WorkspaceState):
 
     def task_created(self, task: TaskPublic, *, replaces: str = "") -> list[Any]:
         """A new task (or the server's answer for the provisional row ``replaces``): shown where it belongs."""
-        was_listed = self.task_of(replaces or task.id) is not None
-        placed = place(self._tasks, task, self._spec(), replaces=replaces, complete=not self.next_cursor)
-        if replaces:
-            self.pending = [x for x in self.pending if x != replaces]
-        self._tasks = placed.tasks
-        if placed.index >= 0 and not was_listed:
-            self.total += 1
-        elif placed.index < 0 and was_listed:
-            self.total = max(self.total - 1, 0)
-        self._render()
-        if placed.index < 0 or replaces:
+        listed = sum(1 for task_id in {task.id, replaces} if task_id and self.task_of(task_id) is not None)
+        self.pending = [x for x in self.pending if x != replaces]
+        placed = self._place(task, replaces=replaces, listed=listed)
+        if placed < 0 or replaces or listed:
             return []
         self.highlight = task.id
         return [rx.call_script(f"window.tmpRevealTask && window.tmpRevealTask({json.dumps(task.id)})")]
 
     def task_saved(self, task: TaskPublic) -> None:
         """An edited task (optimistic, or the server's answer): in place, moved, or out of this list."""
-        was_listed = self.task_of(task.id) is not None
-        placed = place(self._tasks, task, self._spec(), complete=not self.next_cursor)
+        self._place(task, listed=int(self.task_of(task.id) is not None))
+
+    def _place(self, task: TaskPublic, *, listed: int, replaces: str = "") -> int:
+        """Put ``task`` where it belongs; ``listed``: how many rows it stood for before (the total follows)."""
+        placed = place(self._tasks, task, self._spec(), replaces=replaces, complete=not self.next_cursor)
         self._tasks = placed.tasks
-        if was_listed and placed.index < 0:
-            self.total = max(self.total - 1, 0)
-        elif not was_listed and placed.index >= 0:
-            self.total += 1
+        self.total = max(self.total + int(placed.index >= 0) - listed, 0)
         self._render()
+        return placed.index
 
     def task_removed(self, task_id: str) -> None:
         if self.task_of(task_id) is None:
