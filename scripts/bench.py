@@ -37,7 +37,7 @@ from backend.local.testing import free_port, local_aws, serve_local_api
 from backend.names import ResourceNames
 from scripts.bench_reminders import print_reminders, run_reminders
 from scripts.bench_stats import print_stats, run_stats
-from scripts.bench_tasks import measure_scale, run_tasks
+from scripts.bench_tasks import measure_scale, measure_search, print_search, run_tasks
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -162,7 +162,15 @@ def run(n: int) -> dict[str, Any]:
                     n=max(n // 6, 20),
                     measure=measure,
                 )
-                tasks["scale"] = measure_scale(owners=tasks.pop("scale_owners"), n=max(n // 15, 10), measure=measure)
+                owners = tasks.pop("scale_owners")
+                tasks["scale"] = measure_scale(owners=owners, n=max(n // 15, 10), measure=measure)
+                tasks["search"] = measure_search(  # issue 18
+                    owners=owners,
+                    n=max(n // 15, 10),
+                    measure=measure,
+                    dynamodb=dynamodb,
+                    table=ResourceNames(LOCAL_STAGE).tasks_table,
+                )
             reminders = run_reminders(local, n=n)  # issue 5
     me_fig, item_fig, _ = results
     return {
@@ -218,6 +226,7 @@ def print_report(report: dict[str, Any]) -> None:
             f"  view={view:6} p50 {small['p50_ms']:7.2f} ms vs {large['p50_ms']:7.2f} ms "
             f"(ratio {scale[f'ratio_{view}_10000_over_100']})"
         )
+    print_search(tasks["search"])
     print_reminders(report["reminders"])
     print_stats(report["stats"])
     env = report["environment"]

@@ -1,8 +1,11 @@
 """The tasks part of ``make bench`` (issue 4): list / get / patch next to raw DynamoDB calls, DynamoDB calls per
-API operation, and list latency for a user with 100 tasks vs one with 10 000 (the ratio should stay near 1)."""
+API operation, and list and search latency for a user with 100 tasks vs one with 10 000 (the ratios should stay
+near 1)."""
 
 from __future__ import annotations
 
+import statistics
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,7 +16,7 @@ from typing import Any
 import httpx
 
 from backend.adapters.dynamodb import UserModel
-from backend.adapters.task_store import TaskModel, _task_item
+from backend.adapters.task_store import INDEXED, SearchIndexedModel, SearchWordModel, TaskModel, _task_item, index_items
 from backend.domain.tasks import Task, new_id, position_after
 
 CALLS_OF: list[tuple[str, str, dict[str, Any] | None]] = [
@@ -45,8 +48,13 @@ def dynamodb_calls() -> Iterator[Counter[str]]:
             client.meta.events.unregister("before-call.dynamodb.*", count)
 
 
+SEARCHED = "invoice"  # in the titles of the first SEARCH_MATCHES seeded tasks of every user
+SEARCH_MATCHES = 10
+
+
 def seed(user_id: str, count: int) -> list[str]:
-    """``count`` tasks written straight to the table in batches (the API would take minutes for 10 000)."""
+    """``count`` tasks written straight to the table in batches (the API would take minutes for 10 000), with their
+    search index entries as the write path makes them; the first ``SEARCH_MATCHES`` have the word ``SEARCHED``."""
     now = datetime.now(UTC)
     position: str | None = None
     ids: list[str] = []
@@ -57,7 +65,7 @@ def seed(user_id: str, count: int) -> list[str]:
                 id=new_id(),
                 user_id=user_id,
                 project_id="inbox",
-                title=f"seeded task {i}",
+                title=f"seeded task {i}" + (f" {SEARCHED} to send" if i < SEARCH_MATCHES else ""),
                 created_at=now,
                 updated_at=now,
                 due_date=date.today() + timedelta(days=i % 30 - 5),
@@ -68,6 +76,13 @@ def seed(user_id: str, count: int) -> list[str]:
             item.version = 1
             batch.save(item)
             ids.append(task.id)
+    with SearchWordModel.batch_write() as words:
+        for task_id, i in zip(ids, range(count), strict=True):
+            title = f"seeded task {i}" + (f" {SEARCHED} to send" if i < SEARCH_MATCHES else "")
+            shape = Task(id=task_id, user_id=user_id, project_id="inbox", title=title, created_at=now, updated_at=now)
+            for word in index_items(shape):
+                words.save(word)
+    SearchIndexedModel(user_id=user_id, sk=INDEXED, indexed_at=now).save()
     return ids
 
 
@@ -173,3 +188,130 @@ def measure_scale(
             results[f"{view}@10000"]["p50_ms"] / results[f"{view}@100"]["p50_ms"], 2
         )
     return results
+
+
+SEARCHES = (SEARCHED, SEARCHED[:4])  # a word, and the prefix typed so far
+
+
+def items_read(call: Callable[[], None]) -> int:
+    """Items DynamoDB reads for one call (Query ScannedCount + BatchGetItem answers): what its cost follows."""
+    read = [0]
+
+    def count(parsed: dict[str, Any], model: Any, **_: Any) -> None:
+        if model.name == "Query":
+            read[0] += int(parsed.get("ScannedCount", 0))
+        elif model.name == "BatchGetItem":
+            read[0] += sum(len(items) for items in parsed.get("Responses", {}).values())
+
+    client = TaskModel._get_connection().connection.client
+    client.meta.events.register("after-call.dynamodb", count)
+    try:
+        call()
+    finally:
+        client.meta.events.unregister("after-call.dynamodb", count)
+    return read[0]
+
+
+def measure_search(
+    *,
+    owners: dict[str, str],
+    n: int,
+    measure: Callable[[str, int, Callable[[], None]], Any],
+    dynamodb: Any,
+    table: str,
+) -> dict[str, Any]:
+    """Search latency (issue 18) for the 100-task and the 10 000-task user, through the service layer as
+    ``GET /api/tasks?q=...&view=all&status=open`` calls it, next to the raw DynamoDB calls it cannot do without (the
+    index Query of the word, one BatchGetItem of the matches) and the raw Query the old ``contains`` search made."""
+    from zoneinfo import ZoneInfo
+
+    from backend.adapters.task_store import DynamoTaskStore
+    from backend.services import tasks as task_service
+
+    store = DynamoTaskStore()
+    clock = task_service.UserClock(tz=ZoneInfo("UTC"), now=datetime.now(UTC))
+    results: dict[str, Any] = {}
+    for typed in SEARCHES:
+        for count, owner in owners.items():
+            request = task_service.ListRequest(view="all", status="open", search=typed, limit=50)
+            items, _ = task_service.list_tasks(store=store, user_id=owner, request=request, clock=clock)
+            if len(items) != SEARCH_MATCHES:
+                raise RuntimeError(f"search {typed!r} found {len(items)} tasks of {count}, not {SEARCH_MATCHES}")
+
+            def search(owner: str = owner, request: task_service.ListRequest = request) -> None:
+                task_service.list_tasks(store=store, user_id=owner, request=request, clock=clock)
+
+            results[f"{typed}@{count}"] = asdict(measure(f"search {typed!r}, user with {count} tasks", n, search))
+            results[f"{typed}@{count}"]["items_read"] = items_read(search)
+        results[f"ratio_{typed}_10000_over_100"] = round(
+            results[f"{typed}@10000"]["p50_ms"] / results[f"{typed}@100"]["p50_ms"], 2
+        )
+        results[f"ratio_p95_{typed}_10000_over_100"] = round(
+            results[f"{typed}@10000"]["p95_ms"] / results[f"{typed}@100"]["p95_ms"], 2
+        )
+
+    owner = owners["10000"]
+    ids: list[str] = []
+
+    def raw_index_query(owner: str = owner) -> None:
+        answer = dynamodb.query(
+            TableName=table,
+            KeyConditionExpression="user_id = :u AND begins_with(sk, :w)",
+            ExpressionAttributeValues={":u": {"S": owner}, ":w": {"S": f"W#{SEARCHED}#"}},
+            ProjectionExpression="task_id",
+            ConsistentRead=True,
+        )
+        ids[:] = [item["task_id"]["S"] for item in answer["Items"]]
+
+    def raw_index_and_batch_get(owner: str = owner) -> None:
+        raw_index_query(owner)
+        keys = [{"user_id": {"S": owner}, "sk": {"S": f"TASK#{task_id}"}} for task_id in ids]
+        dynamodb.batch_get_item(RequestItems={table: {"Keys": keys, "ConsistentRead": True}})
+
+    def raw_contains_scan_of_partition() -> None:  # what search did before the index: the whole partition
+        kwargs: dict[str, Any] = {
+            "TableName": table,
+            "KeyConditionExpression": "user_id = :u AND begins_with(sk, :t)",
+            "FilterExpression": "contains(search_text, :q)",
+            "ExpressionAttributeValues": {":u": {"S": owner}, ":t": {"S": "TASK#"}, ":q": {"S": SEARCHED}},
+        }
+        while True:
+            page = dynamodb.query(**kwargs)
+            if "LastEvaluatedKey" not in page:
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    # The emulator's own growth: moto walks every item of the table on each Query (DynamoDB reads a key range).
+    raw_small = measure("raw index Query + BatchGetItem, 100", n, lambda: raw_index_and_batch_get(owners["100"]))
+    raw = measure("raw index Query + BatchGetItem, 10 000", n, raw_index_and_batch_get)
+    results["raw@100"], results["raw@10000"] = asdict(raw_small), asdict(raw)
+    results["ratio_raw_10000_over_100"] = round(raw.p50_ms / raw_small.p50_ms, 2)
+    results["ratio_service_over_raw_10000"] = round(results[f"{SEARCHED}@10000"]["p50_ms"] / raw.p50_ms, 2)
+    results["ratio_service_over_raw_100"] = round(results[f"{SEARCHED}@100"]["p50_ms"] / raw_small.p50_ms, 2)
+    samples = []
+    for _ in range(3):  # a few seconds each on the emulator: no warm-up, three calls
+        start = time.perf_counter()
+        raw_contains_scan_of_partition()
+        samples.append((time.perf_counter() - start) * 1000)
+    results["old_contains_ms@10000"] = round(statistics.median(samples), 1)
+    return results
+
+
+def print_search(search: dict[str, Any]) -> None:
+    print("\nsearch latency (service layer, q + view=all + status=open), user with 100 vs 10 000 tasks:")
+    for typed in SEARCHES:
+        small, large = search[f"{typed}@100"], search[f"{typed}@10000"]
+        print(
+            f"  q={typed!r:14} p50 {small['p50_ms']:7.2f} / {large['p50_ms']:7.2f} ms, "
+            f"p95 {small['p95_ms']:7.2f} / {large['p95_ms']:7.2f} ms "
+            f"(ratio p50 {search[f'ratio_{typed}_10000_over_100']}, "
+            f"p95 {search[f'ratio_p95_{typed}_10000_over_100']}); "
+            f"items read {small['items_read']} / {large['items_read']}"
+        )
+    small, large = search["raw@100"], search["raw@10000"]
+    print(
+        f"  raw index Query + BatchGetItem: p50 {small['p50_ms']:.2f} / {large['p50_ms']:.2f} ms "
+        f"(ratio {search['ratio_raw_10000_over_100']}: the emulator's own growth); service / raw "
+        f"{search['ratio_service_over_raw_100']}x at 100, {search['ratio_service_over_raw_10000']}x at 10 000"
+    )
+    print(f"  the old contains() Query over the partition at 10 000: {search['old_contains_ms@10000']:.0f} ms")
