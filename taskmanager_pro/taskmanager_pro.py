@@ -9,8 +9,7 @@ import reflex as rx
 from reflex.event import EventSpec
 from starlette.applications import Starlette
 
-from backend.client import get_client_settings
-from backend.names import APP_DISPLAY_NAME
+from backend.client import APP_DISPLAY_NAME, get_client_settings
 from taskmanager_pro import pages, routes
 from taskmanager_pro.components.connection import offline_bar
 from taskmanager_pro.guards import Page, login_checked

@@ -7,7 +7,7 @@ from typing import Any
 
 import reflex as rx
 
-from backend.names import APP_DISPLAY_NAME
+from backend.client import APP_DISPLAY_NAME
 from taskmanager_pro import routes
 from taskmanager_pro.components.keyboard import help_overlay, shortcut_listener
 from taskmanager_pro.components.notifications import bell

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from backend.client.api import TaskPublic
+from backend.client.search import matches_search
 
 INBOX_ID = "inbox"
 NO_DUE = "~"
@@ -52,10 +53,8 @@ class ListSpec:
         """The order the API answers in (``build_query``): the view's own unless a sort was chosen."""
         if self.view == "project" and self.layout == "status":
             return "manual"
-        if self.sort == "manual":
-            return "manual" if self.view in {"project", "inbox"} else "created"
-        if self.sort:
-            return self.sort
+        if self.sort and (self.sort != "manual" or self.view in {"project", "inbox"}):
+            return self.sort  # (manual order elsewhere is not sent: the view's own order applies)
         own = {"today": "due", "upcoming": "due", "inbox": "manual", "completed": "completed", "project": "manual"}
         return own.get(self.view, "created")
 
@@ -69,9 +68,7 @@ def due_key(task: TaskPublic) -> str:
 
 
 def _matches_text(task: TaskPublic, text: str) -> bool:
-    words = text.casefold().split()
-    haystack = f"{task.title}\n{task.notes}".casefold()
-    return all(word in haystack for word in words)
+    return matches_search(text, title=task.title, notes=task.notes)
 
 
 def belongs(task: TaskPublic, spec: ListSpec) -> bool:
@@ -98,12 +95,13 @@ def _in_view(task: TaskPublic, spec: ListSpec) -> bool:
 
 def _passes_filters(task: TaskPublic, spec: ListSpec) -> bool:
     due = due_key(task)
+    due_range = spec.view != "upcoming"  # (the API's Upcoming window replaces a due range: build_query)
     checks = (
         not spec.project_id or spec.view in {"project", "inbox"} or task.project_id == spec.project_id,
         not spec.label_id or spec.label_id in task.labels,
         spec.priority is None or task.priority == spec.priority,
-        spec.due_from is None or (task.due_date is not None and due >= spec.due_from.isoformat()),
-        spec.due_to is None or (task.due_date is not None and due <= spec.due_to.isoformat() + NO_DUE),
+        not due_range or spec.due_from is None or (task.due_date is not None and due >= spec.due_from.isoformat()),
+        not due_range or spec.due_to is None or (task.due_date is not None and due <= spec.due_to.isoformat() + NO_DUE),
         not spec.overdue_only or task.overdue,
         not spec.attachments_only or task.attachment_count > 0,
     )

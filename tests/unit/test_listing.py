@@ -265,7 +265,6 @@ def test_membership_is_the_apis(view: ListSpec) -> None:
 
 
 # Known differences from the API (reported; strict: they fail loudly once fixed, so the marker goes).
-@pytest.mark.xfail(strict=True, reason="bug: listing matches search text as substrings, the API matches words")
 @pytest.mark.parametrize(
     ("text", "title"),
     [
@@ -280,7 +279,6 @@ def test_search_membership_is_the_apis(text: str, title: str) -> None:
     assert belongs(public(task), view) is api_lists(task, view)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: build_query replaces due_from/due_to in Upcoming, listing intersects")
 def test_upcoming_with_a_due_range_is_the_apis() -> None:
     view = spec("upcoming", days=7, due_to=day(1))
     task = domain("In the window, after the range", due_date=day(3))
@@ -385,9 +383,6 @@ def test_effective_sort_is_the_order_the_api_answers_in(view: ListSpec) -> None:
     assert view.effective_sort == api_query(view).sort
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bug: a manual sort outside a project is 'created' here, the view's own at the API"
-)
 @pytest.mark.parametrize(
     "view", [spec("today", sort="manual"), spec("completed", sort="manual")], ids=["today", "done"]
 )
