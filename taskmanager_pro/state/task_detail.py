@@ -161,32 +161,56 @@ class TaskDetailState(WorkspaceState):
     @rx.event
     @signed_in
     async def open_task(self, task_id: str) -> AsyncGenerator[Any, None]:
-        """Open the panel on a task: at once from its row, then fresh from the API (the row may be older)."""
-        if not isinstance(task_id, str) or not task_id or task_id.startswith("pending-"):
+        """Open the panel on a task: at once from its row; the stored task follows in the background."""
+        if not isinstance(task_id, str) or not task_id or task_id.startswith(PENDING):
             return
         self.d_error, self.d_fields, self.d_conflict, self._current = "", {}, False, None
-        self.d_delete_open = False
-        tasks = await self.get_state(TasksState)
-        listed = tasks.task_of(task_id)
+        self.d_delete_open, self._inflight = False, 0
+        listed = (await self.get_state(TasksState)).task_of(task_id)
         if listed is not None:
             self._fill(listed, reset_inputs=True)
             self._stored = listed
             self.detail_open = True
-            yield
-        try:
-            task = await call(self._api().get_task, task_id)
-        except ApiError as error:
-            if error.status == 404:
-                self.detail_open = False
-                tasks.task_removed(task_id)
-                yield rx.toast.error("This task does not exist any more.")
-                return
-            self.d_error = error.message
-            return
-        self._fill(task, reset_inputs=listed is None or listed.version != task.version)
-        self._stored = task
-        self.detail_open = True
+        else:
+            self.d_id, self._stored = task_id, None
+        yield bound(TaskDetailState.fetch_task, task_id)
         yield TaskRemindersState.load(task_id)  # type: ignore[operator]  # the panel's reminders (issue 5)
+
+    @rx.event(background=True)
+    async def fetch_task(self, task_id: str) -> AsyncGenerator[Any, None]:
+        """The panel's task as stored (the row may be older); edits made meanwhile are kept."""
+        async with self:
+            client = await self._client()
+        if client is None or not isinstance(task_id, str):
+            return
+        try:
+            task = await call(client.get_task, task_id)
+        except ApiError as error:
+            async with self:
+                if self.d_id != task_id:
+                    return
+                if error.status == 404:
+                    self.detail_open = False
+                    (await self.get_state(TasksState)).task_removed(task_id)
+                else:
+                    self.d_error = error.message
+            if error.status == 404:
+                yield rx.toast.error("This task does not exist any more.")
+            return
+        async with self:
+            if self.d_id != task_id:
+                return  # another task is open by now
+            if self._stored is None:
+                self._fill(task, reset_inputs=True)
+                self._stored = task
+                self.detail_open = True
+            elif self._inflight:  # edits on their way: their answers bring the panel up to date
+                if task.version > self._stored.version:
+                    self._stored = task
+            elif task != self._stored:
+                self._fill(task, reset_inputs=task.version != self._stored.version)
+                self._stored = task
+                (await self.get_state(TasksState)).task_saved(task)
 
     def show_stored(self, task: TaskPublic) -> None:
         """A newer stored task (live, or the attachments changed it): the panel shows it, inputs kept."""
@@ -194,7 +218,11 @@ class TaskDetailState(WorkspaceState):
             return
         self._stored = task
         if not self._inflight:  # (edits on their way: their answers bring the panel up to date)
-            self._fill(task, reset_inputs=False)
+            # The title and notes inputs are uncontrolled: shown again when they changed, or a blur would save the
+            # old text over the other change.
+            shown = self._detail
+            retyped = shown is None or (shown.title, shown.notes) != (task.title, task.notes)
+            self._fill(task, reset_inputs=retyped)
 
     @rx.event
     def set_detail_open(self, value: bool) -> None:

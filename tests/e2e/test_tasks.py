@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
@@ -291,7 +292,7 @@ def test_filters_search_and_label_view(page: Page, app: App) -> None:
     expect(row(page, "Lazy reading")).to_have_count(0)
 
 
-def test_detail_panel_edits_markdown_safely_and_reports_conflicts(page: Page, app: App) -> None:
+def test_detail_panel_edits_markdown_safely_follows_changes_and_reports_conflicts(page: Page, app: App) -> None:
     user = new_user(app)
     notes = '**Pack** light\n\n<img src=x onerror="window.__xss=1"> <script>window.__xss=2</script>'
     task = user.api.create_task(TaskCreate(title="Plan trip", notes=notes, due_date=today()))
@@ -334,17 +335,34 @@ def test_detail_panel_edits_markdown_safely_and_reports_conflicts(page: Page, ap
 
     eventually(saved, page, "the panel's edits were not all saved")
 
-    # Someone else changes the task meanwhile: the next save is refused, nothing is lost silently.
+    # Someone else changes the task meanwhile: the open panel shows it at once (live), so leaving the title field
+    # does not save the old text over it.
     current = user.api.get_task(task.id)
     user.api.update_task(task.id, TaskUpdate(version=current.version, title="Plan the trip to Rome"))
-    title.fill("My stale title")
-    title.press("Enter")
+    expect(panel.get_by_label("Title")).to_have_value("Plan the trip to Rome", timeout=2_000)
+    panel.get_by_label("Title").focus()
+    panel.get_by_label("Title").blur()
+
+    # A real race: this panel's save waits in the network (a delay of the local API) while the other change lands
+    # first. The save is refused, the panel says so and offers the stored task; nothing is overwritten silently.
+    me = user.api.get_me().id
+    fault = {"method": "PATCH", "path": f"/tasks/{task.id}", "delay_ms": 1500, "count": 1, "user": me}
+    held = httpx.post(f"{app.api_url}/local/faults", json=fault).json()["fault"]["id"]
+    panel.get_by_label("Title").fill("My stale title")
+    panel.get_by_label("Title").press("Enter")
+
+    def save_sent() -> bool:
+        return all(f["id"] != held for f in httpx.get(f"{app.api_url}/local/faults").json()["faults"])
+
+    eventually(save_sent, page, "the panel's save was not sent")
+    current = user.api.get_task(task.id)
+    user.api.update_task(task.id, TaskUpdate(version=current.version, title="Plan the trip to Rome, again"))
     expect(panel.get_by_text("This task was changed elsewhere.")).to_be_visible()
     panel.get_by_role("button", name="Reload").click()
-    expect(panel.get_by_label("Title")).to_have_value("Plan the trip to Rome")
-    assert user.api.get_task(task.id).title == "Plan the trip to Rome"
+    expect(panel.get_by_label("Title")).to_have_value("Plan the trip to Rome, again")
+    assert user.api.get_task(task.id).title == "Plan the trip to Rome, again"
     page.keyboard.press("Escape")
-    expect(row(page, "Plan the trip to Rome")).to_be_visible()
+    expect(row(page, "Plan the trip to Rome, again")).to_be_visible()
 
 
 def test_bulk_select_move_and_complete(page: Page, app: App) -> None:
