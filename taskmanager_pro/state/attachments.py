@@ -16,8 +16,8 @@ import reflex as rx
 
 from backend.client import ApiError
 from backend.client.api import AttachmentLimits, AttachmentPublic
-from taskmanager_pro.state.base import AppState
-from taskmanager_pro.state.clients import api, call
+from taskmanager_pro.state.base import AppState, signed_in
+from taskmanager_pro.state.clients import call
 from taskmanager_pro.state.task_detail import TaskDetailState
 from taskmanager_pro.state.tasks import TasksState
 
@@ -101,26 +101,23 @@ class AttachmentsState(AppState):
 
     # --- loading -----------------------------------------------------------------------------
     @rx.event
+    @signed_in(busy="att_loading")
     async def load_attachments(self) -> AsyncGenerator[Any, None]:
         """When the attachments part of the panel appears (it is keyed by the task: once per task shown)."""
         task_id = (await self.get_state(TaskDetailState)).d_id
         self.att_task_id, self.att_error, self.att_uploads = task_id, "", []
         if not task_id:
             return
-        if not await self._ensure_session():
-            yield self._sign_in_redirect()
-            return
-        self.att_loading = True
         yield
-        client = api(self._access_token)
+        client = self._api()
         try:
             found = await call(client.list_attachments, task_id)
             if self._att_limits is None:
                 self._att_limits = await call(client.attachment_limits)
         except ApiError as error:
-            self.att_loading, self.att_error = False, error.message
+            self.att_error = error.message
             return
-        self.att_loading = False
+        self.att_loading = False  # (the spinner goes with the list, not after the scripts below)
         self.att_items = [_item(a) for a in found]
         limits = self._att_limits
         self.att_accept = ",".join(limits.allowed_types)
@@ -137,14 +134,12 @@ class AttachmentsState(AppState):
         return rx.call_script(f"window.tmpUploads.collect('{INPUT_ID}')", callback=AttachmentsState.files_chosen)
 
     @rx.event
+    @signed_in
     async def files_chosen(self, files: list[dict[str, Any]]) -> AsyncGenerator[Any, None]:
         """Ask the API for a presigned POST per file, then let the page send each file to S3."""
         if not isinstance(files, list) or not self.att_task_id:
             return
-        if not await self._ensure_session():
-            yield self._sign_in_redirect()
-            return
-        client = api(self._access_token)
+        client = self._api()
         problems: list[str] = []
         for described in files[:MAX_FILES_AT_ONCE]:
             local_id = str(described.get("local_id", ""))[:40] if isinstance(described, dict) else ""
@@ -190,6 +185,7 @@ class AttachmentsState(AppState):
         return None
 
     @rx.event
+    @signed_in
     async def upload_finished(self, result: dict[str, Any]) -> AsyncGenerator[Any, None]:
         """S3 answered (or the upload was cancelled): processing, or the pending record goes away."""
         if not isinstance(result, dict):
@@ -199,10 +195,7 @@ class AttachmentsState(AppState):
         if upload is None:
             return
         self.att_uploads = [u for u in self.att_uploads if u.local_id != local_id]
-        if not await self._ensure_session():
-            yield self._sign_in_redirect()
-            return
-        client = api(self._access_token)
+        client = self._api()
         if not result.get("ok"):
             with contextlib.suppress(ApiError):  # else it expires on its own (TTL)
                 await call(client.delete_attachment, upload.attachment_id)  # nothing was stored: drop the record
@@ -229,7 +222,7 @@ class AttachmentsState(AppState):
             if self._watching:
                 return
             self._watching = True
-            token, task_id = self._access_token, self.att_task_id
+            task_id = self.att_task_id
         changed = False
         try:
             for _ in range(POLL_LIMIT):
@@ -238,9 +231,12 @@ class AttachmentsState(AppState):
                     pending = [i.id for i in self.att_items if i.status == "pending"]
                     if not pending or self.att_task_id != task_id:
                         break
-                    token = self._access_token or token
+                    client = await self._client()  # (the token is refreshed when it is about to lapse)
+                    if client is None:
+                        yield self._session_lost()
+                        break
                 try:
-                    found = await call(api(token).list_attachments, task_id)
+                    found = await call(client.list_attachments, task_id)
                 except ApiError:
                     continue
                 async with self:
@@ -260,13 +256,14 @@ class AttachmentsState(AppState):
             yield AttachmentsState.refresh_task
 
     @rx.event
+    @signed_in
     async def refresh_task(self) -> AsyncGenerator[Any, None]:
         """The task's version and paperclip changed with its attachments: show the stored task (inputs kept)."""
         task_id = self.att_task_id
-        if not task_id or not await self._ensure_session():
+        if not task_id:
             return
         try:
-            task = await call(api(self._access_token).get_task, task_id)
+            task = await call(self._api().get_task, task_id)
         except ApiError:
             return
         (await self.get_state(TaskDetailState)).show_stored(task)
@@ -276,15 +273,13 @@ class AttachmentsState(AppState):
 
     # --- delete --------------------------------------------------------------------------------
     @rx.event
+    @signed_in
     async def delete_attachment(self, attachment_id: str) -> AsyncGenerator[Any, None]:
         item = next((i for i in self.att_items if i.id == attachment_id), None)
         if item is None:
             return
-        if not await self._ensure_session():
-            yield self._sign_in_redirect()
-            return
         try:
-            await call(api(self._access_token).delete_attachment, attachment_id)
+            await call(self._api().delete_attachment, attachment_id)
         except ApiError as error:
             if error.status != 404:
                 self.att_error = error.message

@@ -10,8 +10,8 @@ from typing import Any
 import reflex as rx
 
 from backend.client import ApiError, ProfilePublic
-from taskmanager_pro.state.base import AppState
-from taskmanager_pro.state.clients import api, call
+from taskmanager_pro.state.base import AppState, signed_in
+from taskmanager_pro.state.clients import call
 
 _E164 = re.compile(r"\+[1-9]\d{6,14}")
 _CLOCK = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
@@ -60,11 +60,10 @@ class NotificationSettingsState(AppState):
         self.digest_on, self.digest_time = p.digest_enabled, p.digest_time
 
     @rx.event
+    @signed_in
     async def load(self) -> None:
-        if not await self._ensure_session():
-            return
         try:
-            profile = await call(api(self._access_token).get_me)
+            profile = await call(self._api().get_me)
         except ApiError as error:
             self.n_error = error.message
             return
@@ -98,6 +97,7 @@ class NotificationSettingsState(AppState):
 
     # --- saving ------------------------------------------------------------------------------
     @rx.event
+    @signed_in(busy="n_busy")
     async def save(self, form: dict[str, Any]) -> AsyncGenerator[Any, None]:
         start, end, digest = _text(form, "quiet_start"), _text(form, "quiet_end"), _text(form, "digest_time")
         if self.quiet_on and not (_CLOCK.fullmatch(start) and _CLOCK.fullmatch(end)):
@@ -116,57 +116,47 @@ class NotificationSettingsState(AppState):
         }
         if _CLOCK.fullmatch(digest):
             preferences["digest_time"] = digest
-        self.n_busy, self.n_error = True, ""
+        self.n_error = ""
         yield
-        if not await self._ensure_session():
-            self.n_busy = False
-            return
         try:
-            profile = await call(api(self._access_token).update_me, {"preferences": preferences})
+            profile = await call(self._api().update_me, {"preferences": preferences})
         except ApiError as error:
-            self.n_busy, self.n_error = False, error.message
+            self.n_error = error.message
             return
-        self.n_busy = False
         self._show_preferences(profile)
         yield rx.toast.success("Reminder settings saved.")
 
     @rx.event
+    @signed_in(busy="n_busy")
     async def send_code(self, form: dict[str, Any]) -> AsyncGenerator[Any, None]:
         phone = re.sub(r"[\s()-]", "", _text(form, "verify_phone"))
         if not _E164.fullmatch(phone):
             self.phone_error = "Use the international format: + and the country code."
             return
-        self.n_busy, self.n_error, self.phone_error = True, "", ""
+        self.n_error, self.phone_error = "", ""
         yield
-        if not await self._ensure_session():
-            self.n_busy = False
-            return
         try:
-            await call(api(self._access_token).send_phone_code, phone)
+            await call(self._api().send_phone_code, phone)
         except ApiError as error:
-            self.n_busy = False
             self.phone_error = error.first_problem
             return
-        self.n_busy, self.code_sent, self.sms_phone, self.sms_verified = False, True, phone, False
+        self.code_sent, self.sms_phone, self.sms_verified = True, phone, False
         yield rx.toast.info(f"We texted a code to {phone}.")
 
     @rx.event
+    @signed_in(busy="n_busy")
     async def verify_code(self, form: dict[str, Any]) -> AsyncGenerator[Any, None]:
         code = _text(form, "sms_code")
         if not (code.isdigit() and len(code) == 6):
             self.n_error = "Enter the 6-digit code we texted you."
             return
-        self.n_busy, self.n_error = True, ""
+        self.n_error = ""
         yield
-        if not await self._ensure_session():
-            self.n_busy = False
-            return
         try:
-            preferences = await call(api(self._access_token).verify_phone, code)
+            preferences = await call(self._api().verify_phone, code)
         except ApiError as error:
-            self.n_busy = False
             self.n_error = error.first_problem
             return
-        self.n_busy, self.code_sent = False, False
+        self.code_sent = False
         self.sms_verified, self.sms_on = preferences.sms_verified, preferences.sms_notifications
         yield rx.toast.success("Number verified: SMS reminders are on.")

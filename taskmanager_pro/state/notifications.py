@@ -10,8 +10,8 @@ import reflex as rx
 
 from backend.client import ApiError
 from backend.client.api import NotificationPublic
-from taskmanager_pro.state.base import AppState
-from taskmanager_pro.state.clients import api, call
+from taskmanager_pro.state.base import AppState, signed_in
+from taskmanager_pro.state.clients import call
 
 SNOOZES: dict[str, Literal["10m", "1h", "tomorrow"]] = {"10m": "10m", "1h": "1h", "tomorrow": "tomorrow"}
 
@@ -54,71 +54,69 @@ class NotificationsState(AppState):
     _count_loaded: bool = False
 
     @rx.event
+    @signed_in
     async def load_count(self) -> None:
         """The bell's number: asked once per tab; live changes (``state.live``) keep it current after that."""
-        if self._count_loaded or not await self._ensure_session():
+        if self._count_loaded:
             return
         try:
-            self.unread = await call(api(self._access_token).unread_count)
+            self.unread = await call(self._api().unread_count)
         except ApiError:
             return  # the bell stays as it was; the page's own loader shows errors
         self._count_loaded = True
 
     @rx.event
+    @signed_in(busy="busy")
     async def load(self) -> AsyncGenerator[Any, None]:
         """``on_load`` of the inbox page."""
-        self.busy, self.error = True, ""
+        self.error = ""
         yield
-        if not await self._ensure_session():
-            self.busy = False
-            return
         try:
-            page = await call(api(self._access_token).list_notifications, limit=20)
+            page = await call(self._api().list_notifications, limit=20)
         except ApiError as error:
-            self.busy, self.error = False, error.message
+            self.error = error.message
             return
         self.items = [_view(n) for n in page.items]
         self.next_cursor = page.next_cursor or ""
         self.unread = page.unread_count
-        self.busy = False
 
     @rx.event
+    @signed_in(busy="busy")
     async def load_more(self) -> AsyncGenerator[Any, None]:
-        if not self.next_cursor or not await self._ensure_session():
+        if not self.next_cursor:
             return
-        self.busy = True
         yield
         try:
-            page = await call(api(self._access_token).list_notifications, limit=20, cursor=self.next_cursor)
+            page = await call(self._api().list_notifications, limit=20, cursor=self.next_cursor)
         except ApiError as error:
-            self.busy, self.error = False, error.message
+            self.error = error.message
             return
         self.items = [*self.items, *(_view(n) for n in page.items)]
         self.next_cursor = page.next_cursor or ""
         self.unread = page.unread_count
-        self.busy = False
 
     def _replace(self, note: NotificationPublic) -> None:
         self.items = [_view(note) if item.id == note.id else item for item in self.items]
 
     @rx.event
+    @signed_in
     async def mark_read(self, notification_id: str) -> None:
-        if not isinstance(notification_id, str) or not await self._ensure_session():
+        if not isinstance(notification_id, str):
             return
+        client = self._api()
         try:
-            note = await call(api(self._access_token).read_notification, notification_id)
-            self.unread = await call(api(self._access_token).unread_count)
+            note = await call(client.read_notification, notification_id)
+            self.unread = await call(client.unread_count)
         except ApiError as error:
             self.error = error.message
             return
         self._replace(note)
 
     @rx.event
+    @signed_in
     async def mark_all_read(self) -> AsyncGenerator[Any, None]:
-        if not await self._ensure_session():
-            return
         try:
-            result = await call(api(self._access_token).read_all_notifications)
+            result = await call(self._api().read_all_notifications)
         except ApiError as error:
             self.error = error.message
             return
@@ -127,15 +125,14 @@ class NotificationsState(AppState):
         yield rx.toast.success("All caught up.")
 
     @rx.event
+    @signed_in
     async def snooze(self, notification_id: str, choice: str) -> AsyncGenerator[Any, None]:
-        if choice not in SNOOZES or not isinstance(notification_id, str) or not await self._ensure_session():
+        """A refusal (the notification is gone, say) is the decorator's toast."""
+        if choice not in SNOOZES or not isinstance(notification_id, str):
             return
-        try:
-            note = await call(api(self._access_token).snooze_notification, notification_id, SNOOZES[choice])
-            self.unread = await call(api(self._access_token).unread_count)
-        except ApiError as error:
-            yield rx.toast.error(error.message)
-            return
+        client = self._api()
+        note = await call(client.snooze_notification, notification_id, SNOOZES[choice])
+        self.unread = await call(client.unread_count)
         self._replace(note)
         label = {"10m": "10 minutes", "1h": "an hour", "tomorrow": "tomorrow morning"}[choice]
         yield rx.toast.success(f"Snoozed: you will be reminded again in {label}.")

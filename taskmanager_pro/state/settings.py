@@ -11,8 +11,8 @@ import segno
 from backend.client import PASSWORD_POLICY, ApiError, AuthError, ProfilePublic, totp_uri
 from taskmanager_pro import routes
 from taskmanager_pro.state.auth import password_complaint
-from taskmanager_pro.state.base import TIMEZONES, AppState
-from taskmanager_pro.state.clients import api, call, cognito
+from taskmanager_pro.state.base import TIMEZONES, AppState, signed_in
+from taskmanager_pro.state.clients import call, cognito
 
 
 def _text(form: dict[str, Any], name: str) -> str:
@@ -60,22 +60,14 @@ class SettingsState(AppState):
         self.display_name_input = profile.display_name
         self.timezone = profile.timezone or ""
 
-    async def _signed_in(self) -> bool:
-        """Every handler starts here; a lapsed session sends the user to sign in (and back)."""
-        if await self._ensure_session():
-            return True
-        self.loaded = False
-        return False
-
     # --- loading -----------------------------------------------------------------------------
     @rx.event
+    @signed_in
     async def load(self) -> AsyncGenerator[Any, None]:
         """``on_load``, after ``check_login``: the profile and the MFA status, fresh from the services."""
         self.reset()  # nothing left over from another visit (a half-done MFA set-up, old errors)
-        if not await self._signed_in():
-            return
         try:
-            profile = await call(api(self._access_token).get_me)
+            profile = await call(self._api().get_me)
             self.mfa_enabled = await call((await cognito()).mfa_enabled, self._access_token)
         except (ApiError, AuthError) as error:
             self.profile_error = error.message
@@ -104,23 +96,18 @@ class SettingsState(AppState):
 
     # --- profile and preferences -------------------------------------------------------------
     async def _save(self, changes: dict[str, Any], done: str) -> AsyncGenerator[Any, None]:
-        self.profile_busy, self.profile_error, self.profile_fields = True, "", {}
+        self.profile_error, self.profile_fields = "", {}
         yield
-        if not await self._signed_in():
-            self.profile_busy = False
-            yield self._sign_in_redirect()
-            return
         try:
-            profile = await call(api(self._access_token).update_me, changes)
+            profile = await call(self._api().update_me, changes)
         except ApiError as error:
-            self.profile_busy = False
             self.profile_error, self.profile_fields = error.message, dict(error.fields)
             return
-        self.profile_busy = False
         self._show(profile)
         yield rx.toast.success(done)
 
     @rx.event
+    @signed_in(busy="profile_busy")
     async def save_profile(self, form: dict[str, Any]) -> AsyncGenerator[Any, None]:
         name, zone = _text(form, "display_name"), _text(form, "timezone")
         changes: dict[str, Any] = {"display_name": name}
@@ -137,6 +124,7 @@ class SettingsState(AppState):
 
     # --- password ----------------------------------------------------------------------------
     @rx.event
+    @signed_in(busy="password_busy")
     async def change_password(self, form: dict[str, Any]) -> AsyncGenerator[Any, None]:
         current, new = form.get("current_password"), form.get("new_password")
         if not isinstance(current, str) or not isinstance(new, str) or not current:
@@ -145,20 +133,14 @@ class SettingsState(AppState):
         if complaint := password_complaint(new):
             self.password_error = complaint
             return
-        self.password_busy, self.password_error = True, ""
+        self.password_error = ""
         yield
-        if not await self._signed_in():
-            self.password_busy = False
-            yield self._sign_in_redirect()
-            return
         try:
             await call((await cognito()).change_password, self._access_token, current, new)
         except (AuthError, ApiError) as error:
-            self.password_busy = False
             wrong_current = isinstance(error, AuthError) and error.code == "NotAuthorizedException"
             self.password_error = "Your current password is not correct." if wrong_current else error.message
             return
-        self.password_busy = False
         self.password_missing = PASSWORD_POLICY.problems("")
         yield rx.set_value("current_password", "")
         yield rx.set_value("new_password", "")
@@ -166,40 +148,34 @@ class SettingsState(AppState):
 
     # --- two-step verification ---------------------------------------------------------------
     @rx.event
+    @signed_in(busy="mfa_busy")
     async def begin_mfa_setup(self) -> AsyncGenerator[Any, None]:
-        self.mfa_busy, self.mfa_error = True, ""
+        self.mfa_error = ""
         yield
-        if not await self._signed_in():
-            self.mfa_busy = False
-            yield self._sign_in_redirect()
-            return
         try:
             secret = await call((await cognito()).begin_totp_setup, self._access_token)
         except (AuthError, ApiError) as error:
-            self.mfa_busy, self.mfa_error = False, error.message
+            self.mfa_error = error.message
             return
         self.totp_secret = secret
         self.totp_qr = _qr_data_uri(totp_uri(secret, self.email))
-        self.mfa_busy, self.mfa_setup = False, True
+        self.mfa_setup = True
 
     @rx.event
+    @signed_in(busy="mfa_busy")
     async def verify_mfa(self, form: dict[str, Any]) -> AsyncGenerator[Any, None]:
         code = _text(form, "code")
         if not (code.isdigit() and len(code) == 6):
             self.mfa_error = "Enter the 6-digit code from your authenticator app."
             return
-        self.mfa_busy, self.mfa_error = True, ""
+        self.mfa_error = ""
         yield
-        if not await self._signed_in():
-            self.mfa_busy = False
-            yield self._sign_in_redirect()
-            return
         try:
             await call((await cognito()).verify_totp_and_enable, self._access_token, code)
         except (AuthError, ApiError) as error:
-            self.mfa_busy, self.mfa_error = False, error.message
+            self.mfa_error = error.message
             return
-        self.mfa_busy, self.mfa_setup, self.mfa_enabled = False, False, True
+        self.mfa_setup, self.mfa_enabled = False, True
         self.totp_secret = self.totp_qr = ""
         yield rx.toast.success("Two-step verification is on. Sign-in now asks for a code.")
 
@@ -209,37 +185,31 @@ class SettingsState(AppState):
         self.totp_secret = self.totp_qr = ""
 
     @rx.event
+    @signed_in(busy="mfa_busy")
     async def disable_mfa(self) -> AsyncGenerator[Any, None]:
-        self.mfa_busy, self.mfa_error = True, ""
+        self.mfa_error = ""
         yield
-        if not await self._signed_in():
-            self.mfa_busy = False
-            yield self._sign_in_redirect()
-            return
         try:
             await call((await cognito()).set_mfa, self._access_token, enabled=False)
         except (AuthError, ApiError) as error:
-            self.mfa_busy, self.mfa_error = False, error.message
+            self.mfa_error = error.message
             return
-        self.mfa_busy, self.mfa_enabled = False, False
+        self.mfa_enabled = False
         yield rx.toast.info("Two-step verification is off.")
 
     # --- account deletion --------------------------------------------------------------------
     @rx.event
+    @signed_in(busy="delete_busy")
     async def delete_account(self, form: dict[str, Any]) -> AsyncGenerator[Any, None]:
         if _text(form, "confirm_email").lower() != self.email.lower():
             self.delete_error = "Type your email address exactly to confirm."
             return
-        self.delete_busy, self.delete_error = True, ""
+        self.delete_error = ""
         yield
-        if not await self._signed_in():
-            self.delete_busy = False
-            yield self._sign_in_redirect()
-            return
         try:
-            await call(api(self._access_token).delete_me)
+            await call(self._api().delete_me)
         except ApiError as error:
-            self.delete_busy, self.delete_error = False, error.message
+            self.delete_error = error.message
             return
         # The Cognito user is gone with its tokens: only this browser's session is left to forget.
         app = await self.get_state(AppState)

@@ -13,8 +13,8 @@ import reflex as rx
 from backend.client import ApiError
 from backend.client.api import StatsPublic
 from taskmanager_pro import routes
-from taskmanager_pro.state.base import AppState
-from taskmanager_pro.state.clients import api, call
+from taskmanager_pro.state.base import AppState, signed_in
+from taskmanager_pro.state.clients import call
 
 RANGES = {"7d": "7 days", "30d": "30 days", "90d": "90 days", "365d": "12 months"}
 
@@ -71,24 +71,23 @@ class StatsState(AppState):
         self.by_hour = [{"name": c.name, "count": c.count} for c in s.by_hour]
 
     @rx.event
+    @signed_in(busy="busy")
     async def load(self) -> AsyncGenerator[Any, None]:
         """``on_load`` and every refresh: the figures, fresh from the API."""
         async for event in self._load():
             yield event
 
     async def _load(self) -> AsyncGenerator[Any, None]:
-        if not await self._ensure_session():
-            self.loaded = False
-            return
-        self.busy, self.error = True, ""
+        """The figures for ``self.range`` (both callers are ``signed_in(busy="busy")``)."""
+        self.error = ""
         yield
         try:
-            figures = await call(api(self._access_token).get_stats, self.range)
+            figures = await call(self._api().get_stats, self.range)
         except ApiError as error:
-            self.busy, self.error = False, error.message
+            self.error = error.message
             return
         self._show(figures)
-        self.busy, self.loaded = False, True
+        self.loaded = True
 
     def showing(self) -> bool:
         """Whether this tab is on the statistics page with its figures shown."""
@@ -96,12 +95,14 @@ class StatsState(AppState):
 
     async def refresh_figures(self) -> None:
         """The figures again, quietly (a task changed elsewhere: the analytics stream has counted it by now)."""
-        if not await self._ensure_session():
+        client = await self._client()
+        if client is None:
             return
         with contextlib.suppress(ApiError):  # the figures stay as they were; the next change or load asks again
-            self._show(await call(api(self._access_token).get_stats, self.range))
+            self._show(await call(client.get_stats, self.range))
 
     @rx.event
+    @signed_in(busy="busy")
     async def set_range(self, value: str) -> AsyncGenerator[Any, None]:
         self.range = value if value in RANGES else "30d"
         async for event in self._load():
@@ -125,11 +126,10 @@ class DataState(AppState):
     wipe_error: str = ""
 
     @rx.event
+    @signed_in
     async def load(self) -> AsyncGenerator[Any, None]:
-        if not await self._ensure_session():
-            return
         try:
-            profile = await call(api(self._access_token).get_me)
+            profile = await call(self._api().get_me)
         except ApiError as error:
             self.goal_error = error.message
             return
@@ -147,50 +147,40 @@ class DataState(AppState):
         self.weekly_summary = bool(value)
 
     @rx.event
+    @signed_in(busy="busy")
     async def save(self, form: dict[str, Any]) -> AsyncGenerator[Any, None]:
         raw = str(form.get("daily_goal", self.daily_goal)).strip()
         if not raw.isdigit() or not 1 <= int(raw) <= 100:
             self.goal_error = "Enter a whole number from 1 to 100."
             return
-        self.busy, self.goal_error = True, ""
+        self.goal_error = ""
         yield
-        if not await self._ensure_session():
-            self.busy = False
-            yield self._sign_in_redirect()
-            return
         changes = {"preferences": {"daily_goal": int(raw), "weekly_summary": self.weekly_summary}}
         try:
-            profile = await call(api(self._access_token).update_me, changes)
+            profile = await call(self._api().update_me, changes)
         except ApiError as error:
-            self.busy = False
             self.goal_error = error.fields.get("preferences.daily_goal", error.message)
             return
-        self.busy = False
         self.daily_goal = str(profile.preferences.daily_goal)
         self.weekly_summary = profile.preferences.weekly_summary
         yield rx.toast.success("Goal saved.")
 
     @rx.event
+    @signed_in
     async def download(self, kind: str) -> AsyncGenerator[Any, None]:
-        """``kind``: json, or csv-tasks / csv-projects / csv-labels. The browser saves the file."""
+        """``kind``: json, or csv-tasks / csv-projects / csv-labels. The browser saves the file (a refusal is
+        the decorator's toast)."""
         formats = {"json": ("json", "tasks"), "csv-tasks": ("csv", "tasks")}
         formats |= {"csv-projects": ("csv", "projects"), "csv-labels": ("csv", "labels")}
         if kind not in formats:
             return
-        self.exporting = kind
+        self.exporting = kind  # (which button spins: not a bool, so not the decorator's busy=)
         yield
-        if not await self._ensure_session():
-            self.exporting = ""
-            yield self._sign_in_redirect()
-            return
         fmt, part = formats[kind]
         try:
-            text = await call(api(self._access_token).export, fmt, part)  # type: ignore[arg-type]
-        except ApiError as error:
+            text = await call(self._api().export, fmt, part)  # type: ignore[arg-type]
+        finally:
             self.exporting = ""
-            yield rx.toast.error(error.message)
-            return
-        self.exporting = ""
         stamp = date.today().strftime("%Y%m%d")
         name = f"taskmanager-export-{stamp}.json" if fmt == "json" else f"taskmanager-{part}-{stamp}.csv"
         yield rx.download(data=text, filename=name)
@@ -200,20 +190,17 @@ class DataState(AppState):
         self.wipe_open, self.wipe_error = bool(value), ""
 
     @rx.event
+    @signed_in(busy="wipe_busy")
     async def delete_everything(self, form: dict[str, Any]) -> AsyncGenerator[Any, None]:
         if str(form.get("confirm_wipe", "")).strip().lower() != "delete":
             self.wipe_error = "Type DELETE to confirm."
             return
-        self.wipe_busy, self.wipe_error = True, ""
+        self.wipe_error = ""
         yield
-        if not await self._ensure_session():
-            self.wipe_busy = False
-            yield self._sign_in_redirect()
-            return
         try:
-            await call(api(self._access_token).delete_my_data)
+            await call(self._api().delete_my_data)
         except ApiError as error:
-            self.wipe_busy, self.wipe_error = False, error.message
+            self.wipe_error = error.message
             return
-        self.wipe_busy, self.wipe_open = False, False
+        self.wipe_open = False
         yield rx.toast.success("All your tasks, projects, labels and statistics are deleted.")

@@ -9,8 +9,8 @@ import reflex as rx
 
 from backend.client import ApiError
 from taskmanager_pro.state.attachments import size_text
-from taskmanager_pro.state.base import AppState
-from taskmanager_pro.state.clients import api, call
+from taskmanager_pro.state.base import AppState, signed_in
+from taskmanager_pro.state.clients import call
 
 
 class StorageState(AppState):
@@ -21,11 +21,10 @@ class StorageState(AppState):
     storage_error: str = ""
 
     @rx.event
+    @signed_in
     async def load_storage(self) -> AsyncGenerator[Any, None]:
-        if not await self._ensure_session():
-            return
         try:
-            limits = await call(api(self._access_token).attachment_limits)
+            limits = await call(self._api().attachment_limits)
         except ApiError as error:
             self.storage_error = error.message
             return

@@ -11,8 +11,8 @@ import reflex as rx
 
 from backend.client import ApiError
 from backend.client.api import ReminderIn, ReminderList
-from taskmanager_pro.state.base import AppState
-from taskmanager_pro.state.clients import api, call
+from taskmanager_pro.state.base import AppState, signed_in
+from taskmanager_pro.state.clients import call
 
 # value -> (label, reminder). Minutes-before presets need a due time; the API says so when there is none.
 PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -56,12 +56,13 @@ class TaskRemindersState(AppState):
     _listed: ReminderList | None = None
 
     @rx.event
+    @signed_in
     async def load(self, task_id: str) -> None:
-        if not isinstance(task_id, str) or not task_id or not await self._ensure_session():
+        if not isinstance(task_id, str) or not task_id:
             return
         self.r_task_id, self.r_error, self.reminders = task_id, "", []
         try:
-            listed = await call(api(self._access_token).get_reminders, task_id)
+            listed = await call(self._api().get_reminders, task_id)
         except ApiError as error:
             self.r_error = error.message
             return
@@ -76,18 +77,16 @@ class TaskRemindersState(AppState):
         self.r_choice = value if value in PRESETS else "30"
 
     async def _save(self, items: list[ReminderIn]) -> AsyncGenerator[Any, None]:
-        self.r_busy, self.r_error = True, ""
+        """The task's reminders replaced by ``items`` (both callers are ``signed_in(busy="r_busy")``)."""
+        self.r_error = ""
         yield
-        if not self.r_task_id or not await self._ensure_session():
-            self.r_busy = False
+        if not self.r_task_id:
             return
         try:
-            listed = await call(api(self._access_token).put_reminders, self.r_task_id, items)
+            listed = await call(self._api().put_reminders, self.r_task_id, items)
         except ApiError as error:
-            self.r_busy = False
             self.r_error = error.first_problem
             return
-        self.r_busy = False
         self._show(listed)
 
     def _own(self) -> list[ReminderIn]:
@@ -101,12 +100,14 @@ class TaskRemindersState(AppState):
         ]
 
     @rx.event
+    @signed_in(busy="r_busy")
     async def add_reminder(self) -> AsyncGenerator[Any, None]:
         _, spec = PRESETS.get(self.r_choice, PRESETS["30"])
         async for event in self._save([*self._own(), ReminderIn(**spec)]):
             yield event
 
     @rx.event
+    @signed_in(busy="r_busy")
     async def remove_reminder(self, reminder_id: str) -> AsyncGenerator[Any, None]:
         if self._listed is None or not isinstance(reminder_id, str):
             return
