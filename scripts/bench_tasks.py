@@ -16,7 +16,15 @@ from typing import Any
 import httpx
 
 from backend.adapters.dynamodb import UserModel
-from backend.adapters.task_store import INDEXED, SearchIndexedModel, SearchWordModel, TaskModel, _task_item, index_items
+from backend.adapters.task_store import (
+    INDEXED,
+    TASK_TABLE_MODELS,
+    SearchIndexedModel,
+    SearchWordModel,
+    TaskModel,
+    _task_item,
+    index_items,
+)
 from backend.domain.tasks import Task, new_id, position_after
 
 CALLS_OF: list[tuple[str, str, dict[str, Any] | None]] = [
@@ -203,12 +211,14 @@ def items_read(call: Callable[[], None]) -> int:
         elif model.name == "BatchGetItem":
             read[0] += sum(len(items) for items in parsed.get("Responses", {}).values())
 
-    client = TaskModel._get_connection().connection.client
-    client.meta.events.register("after-call.dynamodb", count)
+    clients = {id(c): c for c in (m._get_connection().connection.client for m in TASK_TABLE_MODELS)}
+    for client in clients.values():
+        client.meta.events.register("after-call.dynamodb", count)
     try:
         call()
     finally:
-        client.meta.events.unregister("after-call.dynamodb", count)
+        for client in clients.values():
+            client.meta.events.unregister("after-call.dynamodb", count)
     return read[0]
 
 
