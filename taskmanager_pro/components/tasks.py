@@ -469,6 +469,16 @@ def page_header(project_menu: rx.Component) -> rx.Component:
                     rx.box(width="12px", height="12px", border_radius="50%", background=TasksState.accent),
                 ),
                 rx.heading(TasksState.heading, size="7", as_="h1"),
+                rx.cond(
+                    TasksState.loaded & ~TasksState.searching,
+                    rx.badge(
+                        TasksState.total.to_string() + rx.cond(TasksState.total == 1, " task", " tasks"),
+                        variant="soft",
+                        color_scheme="gray",
+                        radius="full",
+                        id="list-total",
+                    ),
+                ),
                 align="center",
                 spacing="2",
             ),

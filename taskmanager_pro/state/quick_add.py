@@ -23,7 +23,7 @@ from backend.client import ApiError
 from backend.client.api import QuickAddParsed, TaskCreate, TaskPublic
 from backend.client.quick_add import parse_quick_add
 from taskmanager_pro.state.clients import call
-from taskmanager_pro.state.tasks import TasksState
+from taskmanager_pro.state.tasks import PROVISIONAL, TasksState
 from taskmanager_pro.state.views import day_name
 from taskmanager_pro.state.workspace import WorkspaceState
 
@@ -149,7 +149,7 @@ class QuickAddState(WorkspaceState):
         names = {label.name.lower(): label.id for label in self.labels}
         labels = [*task.labels, *(names[n.lower()] for n in task.label_names if n.lower() in names)]
         return TaskPublic(
-            id=f"pending-{uuid.uuid4().hex}",
+            id=f"{PROVISIONAL}{uuid.uuid4().hex}",
             title=task.title,
             notes=task.notes,
             status="open",

@@ -14,7 +14,7 @@ import reflex as rx
 from backend.client import ApiError
 from backend.client.api import BulkAction, TaskPublic
 from taskmanager_pro.state.clients import call
-from taskmanager_pro.state.tasks import TasksState
+from taskmanager_pro.state.tasks import PROVISIONAL, TasksState
 from taskmanager_pro.state.views import bound
 from taskmanager_pro.state.workspace import WorkspaceState
 
@@ -72,7 +72,7 @@ class SelectionState(WorkspaceState):
     @rx.event
     async def select_all(self) -> None:
         tasks = await self.get_state(TasksState)
-        self.selected = [task.id for task in tasks._tasks if not task.id.startswith("pending-")][:MAX_SELECTED]
+        self.selected = [task.id for task in tasks._tasks if not task.id.startswith(PROVISIONAL)][:MAX_SELECTED]
 
     @rx.event
     def set_bulk_project(self, value: str) -> None:

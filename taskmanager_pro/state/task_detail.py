@@ -37,7 +37,7 @@ from taskmanager_pro.state.views import (
 from taskmanager_pro.state.workspace import WorkspaceState
 
 MAX_SUBTASKS = 100
-PENDING = "pending-"  # the id of a subtask shown before the server has answered
+PENDING = "pending-"  # the id prefix of a subtask (or task row) shown before the server has answered
 
 
 @dataclasses.dataclass(frozen=True)

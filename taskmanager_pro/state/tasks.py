@@ -23,7 +23,7 @@ import reflex as rx
 from backend.client import ApiError
 from backend.client.api import StaleVersion, TaskOrder, TaskPage, TaskPublic, TaskUpdate
 from taskmanager_pro.state.clients import call
-from taskmanager_pro.state.listing import ListSpec, newer, place, without
+from taskmanager_pro.state.listing import ListSpec, newer, place, sort_key, without
 from taskmanager_pro.state.views import (
     NO_SECTION,
     NO_SECTION_KEY,
@@ -43,6 +43,7 @@ from taskmanager_pro.state.workspace import WorkspaceState
 PAGE_SIZE = 50
 MAX_PAGE = 200  # the API's limit
 CACHED_VIEWS = 8  # lists kept per tab for an instant switch back (refreshed in the background)
+PROVISIONAL = "pending-"  # the id prefix of a row shown before the server has answered (quick add)
 SORTS: dict[str, str] = {"": "Default order", "due": "Due date", "priority": "Priority", "created": "Date added"}
 ViewName = Literal["today", "upcoming", "inbox", "completed", "project", "label"]
 
@@ -418,7 +419,10 @@ class TasksState(WorkspaceState):
             if generation != self._generation:
                 return
             known = {task.id for task in self._tasks}
-            self._tasks = [*self._tasks, *(task for task in page.items if task.id not in known)]
+            merged = [*self._tasks, *(task for task in page.items if task.id not in known)]
+            # (a task added here beyond the loaded part sat at the end: the next page goes before it, in order)
+            spec = self._spec()
+            self._tasks = sorted(merged, key=lambda task: sort_key(task, spec))
             self.next_cursor = page.next_cursor or ""
             self._remember()
             self._render()
@@ -520,7 +524,8 @@ class TasksState(WorkspaceState):
         listed = sum(1 for task_id in {task.id, replaces} if task_id and self.task_of(task_id) is not None)
         self.pending = [x for x in self.pending if x != replaces]
         placed = self._place(task, replaces=replaces, listed=listed)
-        if placed < 0 or replaces or listed:
+        shown_new = not replaces and not listed  # (a provisional row the user saw arrive: it keeps its highlight)
+        if placed < 0 or not (shown_new or (replaces and self.highlight == replaces)):
             return []
         self.highlight = task.id
         return [rx.call_script(f"window.tmpRevealTask && window.tmpRevealTask({json.dumps(task.id)})")]
@@ -551,9 +556,30 @@ class TasksState(WorkspaceState):
             return  # our own write is on its way: its answer reconciles the row
         if task is None:
             self.task_removed(task_id)
+        elif (mine := self._provisional_for(task)) is not None:
+            # our own quick add, heard before its answer: the row becomes the real task (the answer finds it)
+            self.pending = [x for x in self.pending if x != mine.id]
+            self._tasks = [task if t.id == mine.id else t for t in self._tasks]
+            self.highlight = task.id if self.highlight == mine.id else self.highlight
+            self._render()
         elif newer(task, self.task_of(task.id)):
             self.task_saved(task)
         self._cache = {}  # other lists may have changed too: the next switch fetches them
+
+    def _provisional_for(self, task: TaskPublic) -> TaskPublic | None:
+        """The pending provisional row this newly heard task is the answer to (same title and project), if any."""
+        if self.task_of(task.id) is not None:
+            return None
+        return next(
+            (
+                t
+                for t in self._tasks
+                if t.id.startswith(PROVISIONAL)
+                and t.id in self.pending
+                and (t.title, t.project_id) == (task.title, task.project_id)
+            ),
+            None,
+        )
 
     def workspace_changed(self) -> None:
         """Projects or labels changed (names, colours, sections): the rows and heading show them."""
