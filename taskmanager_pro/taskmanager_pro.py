@@ -65,7 +65,8 @@ def add_page(component: Page, route: str, name: str | None, on_load: object) -> 
 
 
 # The task views: one page, the view comes from the route (TasksState.open_view reads it).
-OPEN_LIST = login_checked(TasksState.open_view, SelectionState.reset_selection)
+# (``open_view`` checks the session itself: one event before the rows show, not two)
+OPEN_LIST = [TasksState.open_view, SelectionState.reset_selection]
 add_page(pages.tasks_page, routes.TODAY, "Today", OPEN_LIST)
 add_page(pages.tasks_page, routes.UPCOMING, "Upcoming", OPEN_LIST)
 add_page(pages.tasks_page, routes.INBOX, "Inbox", OPEN_LIST)

@@ -339,7 +339,11 @@ class TasksState(WorkspaceState):
 
     @rx.event
     async def open_view(self) -> AsyncGenerator[Any, None]:
-        """``on_load`` of every list page (after ``check_login``): the view at once, its rows in the background."""
+        """``on_load`` of every list page: the session check, then the view at once, its rows in the background."""
+        for event in await self._check_login():
+            yield event
+        if not self.signed_in:
+            return
         view, context_id = view_of(self.router.url.path) or ("today", "")
         if (view, context_id) != (self.view, self.context_id):
             self._clear_filters()  # (kept when the same view is loaded again, e.g. on a reload)
