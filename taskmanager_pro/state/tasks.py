@@ -320,10 +320,6 @@ class TasksState(WorkspaceState):
         value = saved.get(project_id) if isinstance(saved, dict) else None
         return value if value in {"list", "sections", "status"} else "list"
 
-    def _showing_list(self) -> bool:
-        """Whether this page is the list this state holds (not, say, settings after a visit to a list)."""
-        return self.loaded and view_of(self.router.url.path) == (self.view, self.context_id)
-
     # --- loading -----------------------------------------------------------------------------
     def _start_query(self) -> Any:
         """A new query: what is cached for it shows at once; the fresh page follows in the background."""

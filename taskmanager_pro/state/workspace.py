@@ -71,8 +71,8 @@ class WorkspaceState(AppState):
     async def refresh(self) -> bool:
         """Projects, labels and the time zone, fresh from the API; False (with a message) if that failed.
 
-        Three calls at once: only on the first list of a tab, after a change to projects or labels, and in the
-        background of a view switch."""
+        Three calls at once: on the first page of a tab that needs the sidebar, and after a change to projects or
+        labels (made here, or heard live)."""
         if not await self._ensure_session():
             return False
         client = api(self._access_token)
