@@ -1,8 +1,17 @@
-"""Runs Lambda handlers in-process, as the Lambda service would call them."""
+"""Runs Lambda handlers in-process, as the Lambda service would call them.
+
+One invocation of a function at a time, as in one Lambda execution environment: the handlers keep per-invocation
+state in module-level objects (Powertools' resolver keeps the current event and route in ``app.context``, the
+logger its Lambda context), which two overlapping requests on the local API's threads would overwrite for each
+other (a request lost its route: ``KeyError: '_route'``, a 500). AWS runs concurrent requests in separate
+environments; locally they wait their turn, per function.
+"""
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,5 +39,16 @@ class LocalContext:
         return 30_000
 
 
+# (re-entrant: a handler whose AWS call makes the emulator invoke the same function again must not deadlock)
+_environments: defaultdict[str, threading.RLock] = defaultdict(threading.RLock)
+_environments_lock = threading.Lock()
+
+
+def _environment(function_name: str) -> threading.RLock:
+    with _environments_lock:
+        return _environments[function_name]
+
+
 def invoke(handler: Handler, event: dict[str, Any], function_name: str) -> Any:
-    return handler(event, LocalContext(function_name=function_name))
+    with _environment(function_name):
+        return handler(event, LocalContext(function_name=function_name))

@@ -62,3 +62,50 @@ def test_twenty_concurrent_patches_with_one_version_exactly_one_wins(
         stored = client.get(f"/tasks/{task['id']}").json()
     assert stored["version"] == version + 1
     assert stored["title"] == winner_title
+
+
+READERS = 24
+
+
+def test_overlapping_requests_of_every_kind_never_answer_500(
+    api_url: str, make_user: Callable[[], SignedInUser]
+) -> None:
+    """A screen now sends its calls in parallel (a list refresh, the panel's task, its reminders, a save): the
+    local API runs them on threads, and no request may lose its route or context to another (that was a 500)."""
+    user = make_user()
+    with httpx.Client(base_url=api_url, headers=user.headers, timeout=60) as client:
+        task = client.post("/tasks", json={"title": "busy"}).json()
+    paths = [
+        ("GET", "/tasks?view=inbox"),
+        ("GET", f"/tasks/{task['id']}"),
+        ("GET", f"/tasks/{task['id']}/reminders"),
+        ("GET", "/projects"),
+        ("GET", "/me"),
+        ("POST", "/tasks"),
+    ]
+    barrier = threading.Barrier(READERS)
+    statuses: Counter[int] = Counter()
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def caller(n: int) -> None:
+        method, path = paths[n % len(paths)]
+        try:
+            with httpx.Client(base_url=api_url, headers=user.headers, timeout=60) as http:
+                barrier.wait(timeout=30)
+                body = {"title": f"parallel {n}"} if method == "POST" else None
+                response = http.request(method, path, json=body)
+            with lock:
+                statuses[response.status_code] += 1
+        except BaseException as exc:
+            with lock:
+                errors.append(exc)
+
+    threads = [threading.Thread(target=caller, args=(n,)) for n in range(READERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sum(statuses.values()) == READERS
+    assert set(statuses) <= {200, 201}, statuses
