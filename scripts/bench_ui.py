@@ -9,7 +9,7 @@ in headless Chromium measures ``-n`` repetitions of:
 - quick add: the Enter keydown → the new row in the list;
 - complete: the click on the row's checkbox → the row gone;
 - view switch: the click on a sidebar link (Today ↔ Inbox) → the view's list rendered (its marker row, nothing busy);
-- search: the search box's input event → exactly the matching rows shown (includes the box's 300 ms debounce);
+- search: the search box's input event → exactly the matching rows shown (includes the box's 150 ms debounce);
 - the same API calls with httpx from this process (POST /api/tasks, POST /api/tasks/{id}/complete,
   GET /api/tasks?view=inbox, GET /api/tasks?view=inbox&q=...): the ratio UI-visible ÷ API (p50 / p50);
 - API calls per interaction, from the local API's request log (``GET /api/local/requests``, docs/local-aws.md);
@@ -66,7 +66,7 @@ from tests.e2e.test_tasks import User, new_user, quick_add_input, ready, sign_in
 
 OUTPUT = Path(".local/bench/ui.json")
 SAMPLE_TIMEOUT_MS = 10_000  # one UI sample longer than this counts as failed
-TYPING_PAUSE_MS = 400  # after filling the quick add line: its live parse is debounced by 300 ms
+TYPING_PAUSE_MS = 400  # after filling the quick add line, as a user pauses (the chips need no call: parsed locally)
 QUIET_MS = 250  # an interaction is over when the API has served nothing for this long
 QUIET_MAX_S = 6.0
 MAX_FAILURES = 3  # a section stops after this many failed samples in a row
@@ -367,8 +367,8 @@ def measure_quick_add(page: Page, log: RequestLog, n: int, run_id: str) -> tuple
     def one(i: int) -> None:
         title = f"Bench add {run_id} {letters(i)}"
         box.fill(title)
-        # As a user would: typed, paused; the line's live parse (its own API call, after the input's 300 ms
-        # debounce) is over before Enter, so it is not counted as a call of the add.
+        # As a user would: typed, paused, Enter. (The line is parsed in the Reflex process: no call but the create,
+        # which the request log counts.)
         page.wait_for_timeout(TYPING_PAUSE_MS)
         log.settle(log.last_seq())
         sample(series, page, log, event="keydown", condition=row_shown(title), act=lambda: box.press("Enter"))
@@ -599,7 +599,7 @@ def print_report(figures: dict[str, Any]) -> None:
             f"{name:<14}{_ms(ui.get('p50_ms')):>9}{_ms(ui.get('p95_ms')):>9}{ui.get('failures', '—'):>6}"
             f"{_ms(api.get('p50_ms')):>10}{_ms(api.get('p95_ms')):>10}{ratio:>7}  {calls_text}"
         )
-    print("(ratio = UI p50 / API p50; search includes the search box's 300 ms debounce; calls = median per sample)")
+    print("(ratio = UI p50 / API p50; search includes the search box's 150 ms debounce; calls = median per sample)")
     live = figures["other_tab"]
     if live is None:
         print("other tab: not measured (see the error above)")
