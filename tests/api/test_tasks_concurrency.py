@@ -5,13 +5,43 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
 
 import httpx
 
 from tests.conftest import SignedInUser
 
 WRITERS = 20
+Request = Callable[[int, httpx.Client], httpx.Response]
+
+
+def all_at_once(
+    count: int, api_url: str, headers: dict[str, str], request: Request
+) -> tuple[list[tuple[int, httpx.Response]], list[BaseException]]:
+    """``request(n, client)`` from ``count`` threads released together (each its own connection): the answers by
+    thread number, and whatever a thread raised."""
+    barrier = threading.Barrier(count)
+    answers: list[tuple[int, httpx.Response]] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def run(n: int) -> None:
+        try:
+            with httpx.Client(base_url=api_url, headers=headers, timeout=60) as http:
+                barrier.wait(timeout=30)
+                response = request(n, http)
+                response.read()
+            with lock:
+                answers.append((n, response))
+        except BaseException as exc:
+            with lock:
+                errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return answers, errors
 
 
 def test_twenty_concurrent_patches_with_one_version_exactly_one_wins(
@@ -24,27 +54,11 @@ def test_twenty_concurrent_patches_with_one_version_exactly_one_wins(
         task = created.json()
     version = task["version"]
 
-    barrier = threading.Barrier(WRITERS)
-    answers: list[tuple[int, dict[str, Any], str]] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
+    def writer(n: int, http: httpx.Client) -> httpx.Response:
+        return http.patch(f"/tasks/{task['id']}", json={"version": version, "title": f"writer {n}"})
 
-    def writer(n: int) -> None:
-        try:
-            with httpx.Client(base_url=api_url, headers=user.headers, timeout=60) as http:
-                barrier.wait(timeout=30)
-                response = http.patch(f"/tasks/{task['id']}", json={"version": version, "title": f"writer {n}"})
-            with lock:
-                answers.append((response.status_code, response.json(), f"writer {n}"))
-        except BaseException as exc:
-            with lock:
-                errors.append(exc)
-
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(WRITERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    responses, errors = all_at_once(WRITERS, api_url, user.headers, writer)
+    answers = [(response.status_code, response.json(), f"writer {n}") for n, response in responses]
 
     assert errors == []
     assert len(answers) == WRITERS
@@ -83,29 +97,13 @@ def test_overlapping_requests_of_every_kind_never_answer_500(
         ("GET", "/me"),
         ("POST", "/tasks"),
     ]
-    barrier = threading.Barrier(READERS)
-    statuses: Counter[int] = Counter()
-    errors: list[BaseException] = []
-    lock = threading.Lock()
 
-    def caller(n: int) -> None:
+    def caller(n: int, http: httpx.Client) -> httpx.Response:
         method, path = paths[n % len(paths)]
-        try:
-            with httpx.Client(base_url=api_url, headers=user.headers, timeout=60) as http:
-                barrier.wait(timeout=30)
-                body = {"title": f"parallel {n}"} if method == "POST" else None
-                response = http.request(method, path, json=body)
-            with lock:
-                statuses[response.status_code] += 1
-        except BaseException as exc:
-            with lock:
-                errors.append(exc)
+        return http.request(method, path, json={"title": f"parallel {n}"} if method == "POST" else None)
 
-    threads = [threading.Thread(target=caller, args=(n,)) for n in range(READERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    responses, errors = all_at_once(READERS, api_url, user.headers, caller)
+    statuses = Counter(response.status_code for _, response in responses)
     assert errors == []
     assert sum(statuses.values()) == READERS
     assert set(statuses) <= {200, 201}, statuses
