@@ -75,7 +75,7 @@ class ProjectEditorState(WorkspaceState):
         self.project_error = ""
 
     @rx.event
-    @signed_in
+    @signed_in(busy="project_busy")
     async def save_project(self, form: dict[str, Any]) -> AsyncGenerator[Any, None]:
         name = self.project_name.strip()
         sections = sections_of(self.project_sections)
@@ -85,7 +85,7 @@ class ProjectEditorState(WorkspaceState):
         if len(sections) > MAX_SECTIONS:
             self.project_error = f"A project has at most {MAX_SECTIONS} sections."
             return
-        self.project_busy, self.project_error = True, ""
+        self.project_error = ""
         yield
         client = self._api()
         try:
@@ -97,10 +97,10 @@ class ProjectEditorState(WorkspaceState):
                     client.create_project, ProjectCreate(name=name, color=self.project_color, sections=sections)
                 )
         except ApiError as error:
-            self.project_busy, self.project_error = False, error.first_problem
+            self.project_error = error.first_problem
             return
         created = not self.editing_project_id
-        self.project_busy, self.project_dialog = False, False
+        self.project_dialog = False
         await self.refresh()
         await _workspace_changed(self)
         if created:
@@ -208,13 +208,13 @@ class LabelEditorState(WorkspaceState):
         self.label_error = ""
 
     @rx.event
-    @signed_in
+    @signed_in(busy="label_busy")
     async def save_label(self, form: dict[str, Any]) -> AsyncGenerator[Any, None]:
         name = self.label_name.strip().lstrip("@")
         if not name:
             self.label_error = "Give the label a name."
             return
-        self.label_busy, self.label_error = True, ""
+        self.label_error = ""
         yield
         client = self._api()
         try:
@@ -223,9 +223,9 @@ class LabelEditorState(WorkspaceState):
             else:
                 await call(client.create_label, LabelCreate(name=name, color=self.label_color))
         except ApiError as error:
-            self.label_busy, self.label_error = False, error.first_problem
+            self.label_error = error.first_problem
             return
-        self.label_busy, self.label_dialog = False, False
+        self.label_dialog = False
         await self.refresh()
         await _workspace_changed(self)
 

@@ -23,7 +23,7 @@ from backend.client.api import StaleVersion, SubtaskIn, SubtaskPublic, TaskPubli
 from taskmanager_pro.state.base import signed_in
 from taskmanager_pro.state.clients import call
 from taskmanager_pro.state.task_reminders import TaskRemindersState
-from taskmanager_pro.state.tasks import TasksState, task_lock
+from taskmanager_pro.state.tasks import TasksState, one_write_at_a_time
 from taskmanager_pro.state.views import (
     PRIORITY_COLORS,
     RECURRENCE_PRESETS,
@@ -271,9 +271,7 @@ class TaskDetailState(WorkspaceState):
         """The PATCH of one edit, after the ones before it on this task (each with the version it brought)."""
         if not isinstance(task_id, str) or not isinstance(changes_json, str):
             return
-        async with self:
-            token = self.router.session.client_token
-        async with task_lock(token, task_id):
+        async with one_write_at_a_time(self, task_id):
             async with self:
                 stored = self._stored if self._stored is not None and self._stored.id == task_id else None
                 client = await self._client()

@@ -11,9 +11,10 @@ selection, live changes) change the list only through its public methods: ``task
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import weakref
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -72,13 +73,22 @@ def _date(value: str) -> date | None:
 _TASK_LOCKS: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
 
-def task_lock(client_token: str, task_id: str) -> asyncio.Lock:
+def _task_lock(client_token: str, task_id: str) -> asyncio.Lock:
     key = f"{client_token}:{task_id}"
     lock = _TASK_LOCKS.get(key)
     if lock is None:
         lock = asyncio.Lock()
         _TASK_LOCKS[key] = lock
     return lock
+
+
+@contextlib.asynccontextmanager
+async def one_write_at_a_time(state: rx.State, task_id: str) -> AsyncIterator[None]:
+    """Inside a background handler: this tab's writes to ``task_id`` run here one after another, in order."""
+    async with state:
+        token = state.router.session.client_token
+    async with _task_lock(token, task_id):
+        yield
 
 
 class TasksState(WorkspaceState):
@@ -620,9 +630,7 @@ class TasksState(WorkspaceState):
     async def _set_done(self, task_id: Any, done: bool | None, *, undo: bool = False) -> AsyncGenerator[Any, None]:
         if not isinstance(task_id, str) or not task_id:
             return
-        async with self:
-            token = self.router.session.client_token
-        async with task_lock(token, task_id):
+        async with one_write_at_a_time(self, task_id):
             async with self:
                 client = await self._client()
                 if client is None:
@@ -674,9 +682,7 @@ class TasksState(WorkspaceState):
 
         ``after_id``: a manual move; the row goes right after that one ("" = first) until the server's position
         comes back."""
-        async with self:
-            token = self.router.session.client_token
-        async with task_lock(token, task_id):
+        async with one_write_at_a_time(self, task_id):
             async with self:
                 before = self.task_of(task_id)
                 planned = build(before) if before is not None else None
@@ -817,4 +823,4 @@ def _marked(task: TaskPublic, *, done: bool) -> TaskPublic:
     return task.model_copy(update={"status": "open", "completed_at": None})
 
 
-__all__ = ["TasksState", "task_lock", "view_of"]
+__all__ = ["TasksState", "one_write_at_a_time", "view_of"]
