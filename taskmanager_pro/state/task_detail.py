@@ -435,25 +435,43 @@ class TaskDetailState(WorkspaceState):
 
     @rx.event
     async def toggle_subtask(self, subtask_id: str) -> AsyncGenerator[Any, None]:
-        items = [dataclasses.replace(s, done=not s.done) if s.id == subtask_id else s for s in self.d_subtasks]
+        index = self._subtask_index(subtask_id)
+        if index < 0:
+            return
+        items = list(self.d_subtasks)
+        items[index] = dataclasses.replace(items[index], done=not items[index].done)
         async for event in self._save_subtasks(items):
             yield event
 
     @rx.event
     async def remove_subtask(self, subtask_id: str) -> AsyncGenerator[Any, None]:
-        async for event in self._save_subtasks([s for s in self.d_subtasks if s.id != subtask_id]):
+        index = self._subtask_index(subtask_id)
+        if index < 0:
+            return
+        async for event in self._save_subtasks([s for i, s in enumerate(self.d_subtasks) if i != index]):
             yield event
 
     @rx.event
     async def move_subtask(self, subtask_id: str, step: int) -> AsyncGenerator[Any, None]:
         items = list(self.d_subtasks)
-        index = next((i for i, s in enumerate(items) if s.id == subtask_id), -1)
+        index = self._subtask_index(subtask_id)
         target = index + (1 if step > 0 else -1)
         if index < 0 or not 0 <= target < len(items):
             return
         items[index], items[target] = items[target], items[index]
         async for event in self._save_subtasks(items):
             yield event
+
+    def _subtask_index(self, subtask_id: Any) -> int:
+        """Where the subtask is; -1 if not here. A click may name a subtask by the id it had before the server
+        answered (``pending-<position>``) while the panel shows the stored one by now: same position, same one."""
+        if not isinstance(subtask_id, str):
+            return -1
+        index = next((i for i, s in enumerate(self.d_subtasks) if s.id == subtask_id), -1)
+        position = subtask_id.removeprefix(PENDING)
+        if index < 0 and subtask_id.startswith(PENDING) and position.isdigit():
+            index = int(position) if int(position) < len(self.d_subtasks) else -1
+        return index
 
     # --- recurrence --------------------------------------------------------------------------
     async def _save_rule(self, rule: str | None) -> AsyncGenerator[Any, None]:
