@@ -9,6 +9,7 @@ checked (``state.tabs.listen``) and forgotten when it signs out or shows another
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 import reflex as rx
@@ -88,9 +89,10 @@ async def relay_changes(app: rx.App) -> None:
     queue: asyncio.Queue[Change] = asyncio.Queue()
 
     async def read() -> None:
-        async for change in changes(url):
-            if tabs_of(change.user_id):
-                queue.put_nowait(change)
+        async with contextlib.aclosing(changes(url)) as feed:  # cancelled: the subscription closes now, not at GC
+            async for change in feed:
+                if tabs_of(change.user_id):
+                    queue.put_nowait(change)
 
     reader = asyncio.create_task(read())
     try:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
@@ -50,7 +50,7 @@ def _where(url: str) -> str:
     return f"{parts.hostname}:{parts.port}"
 
 
-async def changes(url: str | None = None) -> AsyncIterator[Change]:
+async def changes(url: str | None = None) -> AsyncGenerator[Change, None]:
     """Every change published for any user, in order, for as long as the caller iterates.
 
     ``url`` defaults to :func:`live_url`; without one the iterator ends at once. The AUTH token, when the URL
@@ -97,6 +97,8 @@ async def changes(url: str | None = None) -> AsyncIterator[Change]:
 
 async def _close(pubsub: aioredis.client.PubSub, client: aioredis.Redis) -> None:
     try:
+        # Say goodbye explicitly: not every server (fakeredis' TCP server, locally) drops a closed connection's patterns
+        await pubsub.punsubscribe()
         await pubsub.aclose()
         await client.aclose()
     except (RedisError, OSError):

@@ -7,6 +7,7 @@ Nothing here is faked: the API, the stores, moto's streams, the handler and redi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import threading
 import time
@@ -39,13 +40,18 @@ class Listener:
         self.received: queue.Queue[tuple[float, Change]] = queue.Queue()
         self._loop = asyncio.new_event_loop()
         self._task: asyncio.Task[None] | None = None
+        # The server may still count an earlier listener's pattern for a moment after it stopped (the disconnect is
+        # processed asynchronously): subscribed means one more than before we started, not "at least one".
+        self._others = self._patterns()
         self._thread = threading.Thread(target=self._run, name="live-listener", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         async def consume() -> None:
-            async for change in changes(self.url):
-                self.received.put((time.time(), change))
+            # aclosing: a cancelled consumer closes the generator (and its connection) now, not when it is collected
+            async with contextlib.aclosing(changes(self.url)) as feed:
+                async for change in feed:
+                    self.received.put((time.time(), change))
 
         self._task = self._loop.create_task(consume())
         try:
@@ -55,13 +61,16 @@ class Listener:
         finally:
             self._loop.close()
 
+    def _patterns(self) -> int:
+        with redis.Redis.from_url(self.url) as probe:
+            return int(probe.execute_command("PUBSUB", "NUMPAT"))
+
     def wait_subscribed(self, subscribers: int = 1) -> None:
         """Until the server counts our pattern subscription (a change published before it would be missed)."""
         deadline = time.monotonic() + WAIT
-        with redis.Redis.from_url(self.url) as probe:
-            while int(probe.execute_command("PUBSUB", "NUMPAT")) < subscribers:
-                assert time.monotonic() < deadline, "changes() never subscribed"
-                time.sleep(0.02)
+        while self._patterns() < self._others + subscribers:
+            assert time.monotonic() < deadline, "changes() never subscribed"
+            time.sleep(0.02)
 
     def next_for(self, user_id: str, timeout: float = WAIT) -> tuple[float, Change]:
         """The next change of ``user_id`` (other users' changes, from other tests' writes, are passed over)."""
@@ -81,6 +90,10 @@ class Listener:
             self._loop.call_soon_threadsafe(self._task.cancel)
         self._thread.join(timeout=10)
         assert not self._thread.is_alive()
+        deadline = time.monotonic() + WAIT  # gone from the server's count, so the next listener's baseline is clean
+        while self._patterns() > self._others:
+            assert time.monotonic() < deadline, "the stopped listener is still subscribed"
+            time.sleep(0.02)
 
 
 @pytest.fixture(scope="module")
