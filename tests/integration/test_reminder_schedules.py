@@ -86,7 +86,10 @@ def set_reminders(deps: Dependencies, user_id: str, task_id: str, *items: Remind
 
 
 def test_reminders_follow_the_task_through_its_life(deps: Dependencies, scheduler: Any, user_id: str) -> None:
-    task = new_task(deps, user_id, due_date=tomorrow(), due_time=time(9, 0))
+    # Due the day after tomorrow: "1 day before at 18:00" must still be ahead whatever the hour of the run
+    # (with a task due tomorrow it was today 18:00, already past - and so never scheduled - in evening runs).
+    due = tomorrow() + timedelta(days=1)
+    task = new_task(deps, user_id, due_date=due, due_time=time(9, 0))
     assert schedules_of(scheduler, deps, task.id) == {}  # no reminders, no default: nothing scheduled
 
     planned = set_reminders(
@@ -97,8 +100,8 @@ def test_reminders_follow_the_task_through_its_life(deps: Dependencies, schedule
     assert len(found) == 2
     times = sorted(local_at(s) for s in found.values())
     assert [t.replace(tzinfo=None) for t in times] == [
-        datetime.combine(tomorrow() - timedelta(days=1), time(18, 0)),
-        datetime.combine(tomorrow(), time(8, 30)),
+        datetime.combine(due - timedelta(days=1), time(18, 0)),
+        datetime.combine(due, time(8, 30)),
     ]
     one = next(iter(found.values()))
     assert one["ActionAfterCompletion"] == "DELETE"
