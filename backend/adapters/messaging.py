@@ -2,13 +2,18 @@
 
 A send that fails transiently (throttling, 5xx, a dropped connection) is retried with exponential backoff on top
 of botocore's own retries; what still fails, or fails permanently (a rejected message), raises ``SendFailedError``
-with the reason, which the caller records on the notification row.
+with the reason, which the caller records on the notification row. So does a message that cannot be built (an
+address with a line break in it): nothing that fails here may look like a send.
+
+Header values are made one line (``one_line``) whatever the caller passes: a line break in a Subject would end the
+header and turn the rest into another header or into the body.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from email.errors import MessageError
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr
@@ -16,7 +21,7 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
 
-from backend.domain.notifications import Email, SendFailedError
+from backend.domain.notifications import Email, SendFailedError, one_line
 from backend.names import APP_DISPLAY_NAME
 
 T = TypeVar("T")
@@ -59,13 +64,20 @@ def with_backoff(send: Callable[[], T], *, attempts: int, base_delay: float, sle
     raise AssertionError("unreachable")
 
 
+def _address(value: str) -> str:
+    if one_line(value) != value or "@" not in value:
+        raise ValueError(f"not a deliverable address: {value!r}")
+    return value
+
+
 def mime(email: Email, *, sender: str) -> bytes:
+    """The raw message; ``ValueError`` / ``email.errors.MessageError`` for one that cannot be built."""
     message = MIMEMultipart("alternative")
-    message["Subject"] = email.subject
-    message["From"] = formataddr((APP_DISPLAY_NAME, sender))
-    message["To"] = email.to
+    message["Subject"] = one_line(email.subject)
+    message["From"] = formataddr((APP_DISPLAY_NAME, _address(sender)))
+    message["To"] = _address(email.to)
     if email.unsubscribe_url:
-        message["List-Unsubscribe"] = f"<{email.unsubscribe_url}>"
+        message["List-Unsubscribe"] = f"<{one_line(email.unsubscribe_url)}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.attach(MIMEText(email.text, "plain", "utf-8"))
     message.attach(MIMEText(email.html, "html", "utf-8"))
@@ -90,7 +102,10 @@ class SesMailer:
 
     def send(self, email: Email) -> tuple[str, int]:
         """(message id, attempts used); raises ``SendFailedError``."""
-        raw = mime(email, sender=self._sender)
+        try:
+            raw = mime(email, sender=self._sender)
+        except (ValueError, MessageError) as exc:  # permanent: the same message fails the same way again
+            raise SendFailedError(f"{type(exc).__name__}: {exc}"[:500], attempts=0, transient=False) from exc
         attempts = 0
 
         def once() -> str:

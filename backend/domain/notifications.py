@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
@@ -58,6 +59,14 @@ class Email:
     text: str
     html: str
     unsubscribe_url: str | None = None  # RFC 8058 one-click: the URL answers a POST
+
+
+def one_line(text: str) -> str:
+    """``text`` fit for a message header or an SMS line: every run of control characters (CR, LF, NUL, ESC ...),
+    line separators and whitespace becomes one space. A task title with a line break must not end the Subject
+    header and push the rest of it, or a smuggled header, into the message."""
+    spaced = "".join(" " if unicodedata.category(ch) in {"Cc", "Zl", "Zp"} else ch for ch in text)
+    return " ".join(spaced.split())
 
 
 class SendFailedError(Exception):

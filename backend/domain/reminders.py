@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from backend.domain.notifications import one_line
 from backend.domain.recurrence import to_instant
 
 MAX_REMINDERS_PER_TASK = 5
@@ -131,6 +132,7 @@ def snooze_until(choice: str, *, now: datetime, tz: ZoneInfo) -> datetime:
 
 def sms_text(title: str, when: str, link: str | None = None) -> str:
     """An SMS of at most 160 characters: the title is shortened, never the time."""
+    title = one_line(title)  # one SMS line, whatever the stored title holds
     tail = f" ({when})"
     if link and len(link) <= 60:
         tail += f" {link}"

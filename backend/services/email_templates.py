@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 from string import Template
 
+from backend.domain.notifications import one_line
 from backend.names import APP_DISPLAY_NAME
 
 _LAYOUT = Template("""<!doctype html>
@@ -57,7 +58,7 @@ def reminder_email(
     *, title: str, when: str, complete_url: str, open_url: str, unsubscribe_url: str
 ) -> tuple[str, str, str]:
     """(subject, text, html)."""
-    subject = f"Reminder: {title}"[:200]
+    subject = f"Reminder: {one_line(title)}"[:200]
     why = "You get this because email reminders are on in your settings."
     text = _REMINDER_TEXT.substitute(
         title=title, when=when, complete=complete_url, open=open_url, app=APP_DISPLAY_NAME, why=why,

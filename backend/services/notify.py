@@ -8,6 +8,7 @@ recorded on the row (``failed``) and shown in the inbox, never dropped.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
@@ -85,23 +86,29 @@ def _is_current(payload: dict[str, Any], task: Task, user: User | None, ports: P
     return instant is not None and instant == datetime.fromisoformat(payload["fire_at"])
 
 
-def _send_email(note: Notification, email: Email, ports: Ports) -> Notification:
+def _sent_or_failed(send: Callable[[], tuple[str, int]]) -> Delivery:
+    """The outcome of one send, for the row. Anything the sender raises is a failure on the record: the row was
+    claimed before the send, so an escaping error would leave it ``pending`` and the retried invocation would
+    find it claimed and send nothing, with no trace in the inbox."""
     try:
-        _, attempts = ports.mailer.send(email)
+        _, attempts = send()
     except SendFailedError as failure:
-        return note.with_delivery("email", Delivery("failed", failure.detail, failure.attempts))
-    return note.with_delivery("email", Delivery("sent", "", attempts))
+        return Delivery("failed", failure.detail, failure.attempts)
+    except Exception as exc:  # a sender bug or an error it did not expect: still recorded, never "sent"
+        return Delivery("failed", f"{type(exc).__name__}: {exc}"[:500], 1)
+    return Delivery("sent", "", attempts)
+
+
+def _send_email(note: Notification, email: Email, ports: Ports) -> Notification:
+    return note.with_delivery("email", _sent_or_failed(lambda: ports.mailer.send(email)))
 
 
 def _send_sms(note: Notification, user: User, text: str, ports: Ports) -> Notification:
     p = user.preferences
     if not (p.sms_notifications and p.sms_verified and p.sms_phone):
         return note.with_delivery("sms", Delivery("skipped", "SMS is off"))
-    try:
-        _, attempts = ports.texter.send(p.sms_phone, text)
-    except SendFailedError as failure:
-        return note.with_delivery("sms", Delivery("failed", failure.detail, failure.attempts))
-    return note.with_delivery("sms", Delivery("sent", "", attempts))
+    phone = p.sms_phone
+    return note.with_delivery("sms", _sent_or_failed(lambda: ports.texter.send(phone, text)))
 
 
 def deliver_reminder(payload: dict[str, Any], *, ports: Ports, now: datetime) -> Outcome:

@@ -264,3 +264,56 @@ def test_quiet_hours_move_the_delivery_to_their_end(local: LocalRun, deps: Depen
     fired = [f for f in local.scheduler.fire_due(quiet_end + timedelta(seconds=1)) if f.name == quiet["Name"]]
     assert [f.result for f in fired] == [{"status": "sent"}]
     assert len(outbox(local, email_of(deps, user_id))) == 1
+
+
+def stored_title(deps: Dependencies, task: Task, title: str) -> Task:
+    """The task as an older row may hold it: a title the API refuses now (control characters), written to the store."""
+    saved = deps.tasks.save_task(replace(task, title=title), previous=task)
+    assert saved.title == title
+    return saved
+
+
+def test_a_title_with_line_breaks_gives_a_clean_one_line_subject(
+    local: LocalRun, deps: Dependencies, scheduler_api: Any
+) -> None:
+    user_id = make_user(deps)
+    task = task_with_reminder(deps, user_id)
+    stored_title(deps, task, "Buy milk\r\nand eggs\x00\tBcc: someone@example.com")
+    [fired] = fired_for(local, task, fire_at(schedule_of(scheduler_api, deps, task)) + timedelta(seconds=1))
+    assert fired.result == {"status": "sent"}
+    [email] = outbox(local, email_of(deps, user_id))
+    assert set(email["to"]) == {email_of(deps, user_id)}  # no Bcc smuggled in by the title (moto lists To twice)
+    assert email["subject"] == "Reminder: Buy milk and eggs Bcc: someone@example.com"
+    assert "Mark as done" in email["html"]  # the body parts are intact, not swallowed into the headers
+    assert "/links/complete?token=" in email["body"]
+    [row], _ = deps.notifications.page(user_id, limit=10, cursor=None)
+    assert row.deliveries["email"].status == "sent"
+
+
+def test_an_email_that_cannot_be_built_is_recorded_failed_not_sent(
+    local: LocalRun, deps: Dependencies, scheduler_api: Any
+) -> None:
+    """Whatever the sender raises, the row says failed (and why): a claimed row never stays pending or says sent."""
+    user_id = make_user(deps)
+    task = task_with_reminder(deps, user_id)
+    user = deps.users.get(user_id)
+    assert user is not None
+    deps.users.save(replace(user, email="broken\r\nBcc: x@example.com"))  # an address no message can carry
+    [fired] = fired_for(local, task, fire_at(schedule_of(scheduler_api, deps, task)) + timedelta(seconds=1))
+    assert fired.result == {"status": "partial"}  # in-app delivered, email failed
+    [row], _ = deps.notifications.page(user_id, limit=10, cursor=None)
+    assert row.deliveries["email"].status == "failed"
+    assert row.deliveries["email"].detail
+
+
+def test_a_number_sns_refuses_is_recorded_failed(local: LocalRun, deps: Dependencies, scheduler_api: Any) -> None:
+    # stored before numbers were validated: SNS refuses it (not E.164), permanently
+    user_id = make_user(deps, sms_phone="+49 151 2345", sms_verified=True, sms_notifications=True)
+    task = task_with_reminder(deps, user_id)
+    [fired] = fired_for(local, task, fire_at(schedule_of(scheduler_api, deps, task)) + timedelta(seconds=1))
+    assert fired.result == {"status": "partial"}  # in-app and email sent, SMS failed
+    [row], _ = deps.notifications.page(user_id, limit=10, cursor=None)
+    assert row.deliveries["sms"].status == "failed"
+    assert row.deliveries["sms"].attempts == 1  # not retried: a refusal is permanent
+    assert "InvalidParameter" in row.deliveries["sms"].detail
+    assert row.deliveries["email"].status == "sent"

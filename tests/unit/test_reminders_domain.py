@@ -125,6 +125,7 @@ def test_sms_is_at_most_160_characters() -> None:
     assert len(text) == 160
     assert text.endswith("(today 09:00) https://app.example/t/1")
     assert sms_text("Call Ann", "09:00") == "Reminder: Call Ann (09:00)"
+    assert sms_text("Call\r\nAnn\x1b[2J", "09:00") == "Reminder: Call Ann [2J (09:00)"  # one line, no escapes
 
 
 def test_describe() -> None:
