@@ -14,7 +14,7 @@ from backend.adapters.idempotency import EXPIRY_ATTRIBUTE as IDEMPOTENCY_EXPIRY_
 from backend.adapters.idempotency import KEY_ATTRIBUTE as IDEMPOTENCY_KEY_ATTRIBUTE
 from backend.adapters.notifications import NotificationModel, PhoneCodeModel, TaskRemindersModel
 from backend.adapters.task_store import TaskModel
-from backend.api.app import PUBLIC_PATHS
+from backend.api.app import PUBLIC_PATHS, build_app
 from backend.domain.password_policy import PASSWORD_POLICY
 from backend.local.bootstrap import APP_CLIENT, TTL_ATTRIBUTE, attachments_cors_rule
 from backend.names import APP_DISPLAY_NAME, APP_SLUG, ResourceNames
@@ -32,9 +32,27 @@ __all__ = [
     "attachments_cors_rule",
     "idempotency_table_schema",
     "notifications_table_schema",
+    "public_routes",
     "tasks_table_schema",
     "users_table_schema",
 ]
+
+
+def public_routes() -> frozenset[tuple[str, str]]:
+    """Every (method, path) the API serves without sign-in: the resolver's own routes on ``PUBLIC_PATHS``.
+
+    Read from the built resolver, not restated: a new method on a public path (the RFC 8058 one-click POST next to
+    the GET page) gets its API Gateway method without the authorizer, where a GET-only list would leave it behind
+    the authorizer (401) or without a method at all (403). Powertools keeps its route table private
+    (``_static_routes`` / ``_dynamic_routes``); a rename there fails this at synth, not silently.
+    """
+    app = build_app()
+    routes = {(route.method.upper(), route.path) for route in [*app._static_routes, *app._dynamic_routes]}
+    public = frozenset((method, path) for method, path in routes if path in PUBLIC_PATHS)
+    missing = PUBLIC_PATHS - {path for _, path in public}
+    if missing:
+        raise ValueError(f"PUBLIC_PATHS names paths the API does not serve: {sorted(missing)}")
+    return public
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,32 @@ class CustomDomain:
     certificate_arn: str | None = None
 
 
+# Reflex's static export has one HTML file per prerendered page and its SPA fallback (``404.html``, a copy of React
+# Router's ``__spa-fallback.html``) that renders any route client-side. A page path (no file extension in its last
+# segment: /inbox, /projects/<id>, /sign-in/) gets that fallback with status 200; files are fetched as they are.
+# Only on the S3 behaviour: a CloudFront custom error response would be distribution-wide and rewrite /api/*'s own
+# 403/404 (an expired e-mail link, a stranger's task) into this page.
+SPA_FALLBACK_PAGE = "/404.html"
+SPA_FALLBACK_FUNCTION = """function handler(event) {
+  var request = event.request;
+  var uri = request.uri;
+  if (uri === "/") {
+    request.uri = "/index.html";
+  } else if (uri.substring(uri.lastIndexOf("/") + 1).indexOf(".") === -1) {
+    request.uri = "SPA_FALLBACK_PAGE";
+  }
+  return request;
+}
+""".replace("SPA_FALLBACK_PAGE", SPA_FALLBACK_PAGE)
+
+
+def spa_fallback_uri(uri: str) -> str:
+    """:data:`SPA_FALLBACK_FUNCTION` in Python, for the static-export browser test's CloudFront-like server."""
+    if uri == "/":
+        return "/index.html"
+    return SPA_FALLBACK_PAGE if "." not in uri.rsplit("/", 1)[-1] else uri
+
+
 # Reflex's own routes: the websocket (Socket.IO under /_event/), uploads, and the health check.
 REFLEX_PATHS = ("/_event*", "/_upload*", "/ping")
 
@@ -160,6 +186,13 @@ class SiteStack(Stack):
             response_headers_policy=headers,
             compress=False,
         )
+        spa_fallback = cloudfront.Function(
+            self,
+            "SpaFallback",
+            comment="Page paths -> the static export's SPA fallback page (S3 behaviour only)",
+            code=cloudfront.FunctionCode.from_inline(SPA_FALLBACK_FUNCTION),
+            runtime=cloudfront.FunctionRuntime.JS_2_0,
+        )
         self.distribution = cloudfront.Distribution(
             self,
             "Distribution",
@@ -178,6 +211,11 @@ class SiteStack(Stack):
                 cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
                 response_headers_policy=headers,
                 compress=True,
+                function_associations=[
+                    cloudfront.FunctionAssociation(
+                        function=spa_fallback, event_type=cloudfront.FunctionEventType.VIEWER_REQUEST
+                    )
+                ],
             ),
             additional_behaviors={
                 **dict.fromkeys(REFLEX_PATHS, reflex_behavior),
@@ -191,16 +229,6 @@ class SiteStack(Stack):
                     compress=True,
                 ),
             },
-            # SPA fallback as Reflex's static export expects: unknown paths get its 404.html (client-side routing).
-            error_responses=[
-                cloudfront.ErrorResponse(
-                    http_status=status,
-                    response_http_status=404,
-                    response_page_path="/404.html",
-                    ttl=Duration.seconds(0),
-                )
-                for status in (403, 404)
-            ],
         )
         acknowledge(
             self.distribution,

@@ -1,12 +1,14 @@
 """Stateless resources: the api and authorizer Lambdas and the REST API in front of them.
 
-Routes: ``/api/{proxy+}`` (every method) -> api Lambda behind the TOKEN authorizer; the public paths of
-``backend.api.app.PUBLIC_PATHS`` (GET) -> api Lambda without it. The Powertools resolver strips ``/api`` itself.
+Routes: ``/api/{proxy+}`` (every method) -> api Lambda behind the TOKEN authorizer; every public route (each
+method the resolver serves on ``backend.api.app.PUBLIC_PATHS``: the GET pages and the POSTs of the e-mail links)
+-> api Lambda without it. The Powertools resolver strips ``/api`` itself.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
@@ -22,7 +24,7 @@ from constructs import Construct
 from deploy.stacks import functions
 from deploy.stacks.features import DEFAULT_SMS_MONTHLY_SPEND_LIMIT, Features
 from deploy.stacks.nag import acknowledge
-from deploy.stacks.naming import PUBLIC_PATHS, tasks_table_schema
+from deploy.stacks.naming import public_routes, tasks_table_schema
 
 API_PREFIX = "api"
 
@@ -190,12 +192,12 @@ class StatelessStack(Stack):
             request_validator=validator,
         )
         api_root.add_proxy(default_integration=integration, default_method_options=protected, any_method=True)
-        for path in sorted(PUBLIC_PATHS):
+        for http_method, path in sorted(public_routes()):
             resource: apigw.IResource = api_root
-            for part in path.strip("/").split("/"):
+            for part in re.sub(r"<(\w+)>", r"{\1}", path).strip("/").split("/"):  # Powertools <id> -> {id}
                 resource = resource.get_resource(part) or resource.add_resource(part)
             method = resource.add_method(
-                "GET",
+                http_method,
                 integration,
                 authorization_type=apigw.AuthorizationType.NONE,
                 request_validator=validator,
@@ -204,7 +206,10 @@ class StatelessStack(Stack):
                 method,
                 "APIG4",
                 "COG4",
-                reason=f"{path} is public by design (backend.api.app.PUBLIC_PATHS): it is read before sign-in.",
+                reason=(
+                    f"{http_method} {path} is public by design (backend.api.app.PUBLIC_PATHS): read before sign-in, "
+                    "or a signed e-mail link."
+                ),
             )
 
         acknowledge(

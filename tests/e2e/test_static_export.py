@@ -1,10 +1,11 @@
 """The static export really works (issue 7): ``reflex export --frontend-only`` served by a plain static file
 server, talking to a Reflex backend that runs on a port of its own (as S3 + CloudFront in front of Fargate).
 
-The static server answers like the CDK site stack's CloudFront distribution (deploy/stacks/site.py): ``/``
-is ``index.html``, any other path is the object of that exact key, and a missing key gets ``/404.html`` with
-status 404 (S3 behind OAC answers 403/404 for it; both map to the SPA fallback). So a deep link such as
-``/inbox`` is rendered by the client-side router from that fallback page.
+The static server answers like the CDK site stack's CloudFront distribution (deploy/stacks/site.py): its
+viewer-request function (``spa_fallback_uri``) serves ``/`` as ``index.html`` and every page path (no file
+extension) as the SPA fallback ``/404.html`` with status 200; any other path is the object of that exact key (a
+missing one is an error, never the fallback). So a deep link such as ``/inbox`` is rendered by the client-side
+router from that fallback page.
 
 Every response carries the Content-Security-Policy the site stack's CloudFront sets (``content_security_policy``
 of deploy/stacks/site.py, with the local backend's origin and the local S3 emulator as the upload origin), and a
@@ -31,7 +32,7 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from backend.local.testing import LocalRun, free_port
-from deploy.stacks.site import content_security_policy
+from deploy.stacks.site import SPA_FALLBACK_PAGE, content_security_policy, spa_fallback_uri
 from scripts.export_size import ExportSize, describe, measure
 from tests.e2e.conftest import BROWSER_TIMEZONE, App
 from tests.e2e.reflex_app import RunningApp, export_static_site, reflex_backend
@@ -40,8 +41,7 @@ from tests.e2e.test_tasks import chips, new_user, quick_add_input, ready, row, s
 
 pytestmark = pytest.mark.e2e
 
-SPA_FALLBACK = "404.html"  # CloudFront's error response page for 403/404 (deploy/stacks/site.py)
-SPA_FALLBACK_STATUS = HTTPStatus.NOT_FOUND
+SPA_FALLBACK = SPA_FALLBACK_PAGE.lstrip("/")  # what CloudFront's viewer-request function serves for page paths
 JS_GZIP_BUDGET_BYTES = 5 * 1024 * 1024
 
 
@@ -58,18 +58,19 @@ class CloudFrontLikeHandler(SimpleHTTPRequestHandler):
         super().end_headers()
 
     def send_head(self):  # type: ignore[no-untyped-def]  # the stdlib's own signature is untyped
-        key = unquote(urlsplit(self.path).path).lstrip("/") or "index.html"
+        key = spa_fallback_uri(unquote(urlsplit(self.path).path)).lstrip("/")
         target = (Path(self.directory) / key).resolve()
         root = Path(self.directory).resolve()
         if root not in target.parents or not target.is_file():
-            return self._fallback()
+            return self._missing()
         self.path = "/" + key
         return super().send_head()
 
-    def _fallback(self):  # type: ignore[no-untyped-def]
-        body = (Path(self.directory) / SPA_FALLBACK).read_bytes()
-        self.send_response(SPA_FALLBACK_STATUS)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
+    def _missing(self):  # type: ignore[no-untyped-def]
+        # S3 behind OAC (no ListBucket) answers 403 for a missing key; CloudFront passes it on, no error page.
+        body = b"AccessDenied"
+        self.send_response(HTTPStatus.FORBIDDEN)
+        self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         return io.BytesIO(body)
@@ -168,7 +169,7 @@ def test_the_export_is_a_sane_static_site(static_site: StaticSite) -> None:
         index = client.get(f"{static_site.url}/")
         assert index.status_code == HTTPStatus.OK
         deep = client.get(f"{static_site.url}/inbox")
-        assert deep.status_code == SPA_FALLBACK_STATUS
+        assert deep.status_code == HTTPStatus.OK
         assert deep.text == (static_site.directory / SPA_FALLBACK).read_text()
     for response in (index, deep):
         assert response.headers["Content-Security-Policy"] == static_site.content_security_policy

@@ -1,0 +1,126 @@
+"""Issue 12 (security hardening) in the CDK app: public routes really public, the SPA fallback kept off ``/api/*``.
+
+Public routes are read from the API's own resolver (``deploy.stacks.naming.public_routes``: every route on
+``backend.api.app.PUBLIC_PATHS``, any method), so a new public route without its API Gateway method fails here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from typing import Any
+
+from backend.api.app import PUBLIC_PATHS
+from deploy.stacks.naming import public_routes
+from deploy.stacks.site import spa_fallback_uri
+from tests.infrastructure.synth import Synthesized, resources
+
+
+def api_paths(template: dict[str, Any]) -> dict[str, str]:
+    """Logical id of each API Gateway resource -> its full path (``/api/links/complete``)."""
+    api_resources = resources(template, "AWS::ApiGateway::Resource")
+    paths: dict[str, str] = {}
+
+    def path_of(logical: str) -> str:
+        if logical not in paths:
+            parent = api_resources[logical]["Properties"]["ParentId"]
+            prefix = path_of(parent["Ref"]) if "Ref" in parent else ""
+            paths[logical] = f"{prefix}/{api_resources[logical]['Properties']['PathPart']}"
+        return paths[logical]
+
+    for logical in api_resources:
+        path_of(logical)
+    return paths
+
+
+def methods(template: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(HTTP method, full path) -> the method's properties."""
+    paths = api_paths(template)
+    found = {}
+    for method in resources(template, "AWS::ApiGateway::Method").values():
+        props = method["Properties"]
+        path = paths[props["ResourceId"]["Ref"]] if "Ref" in props["ResourceId"] else "/"
+        found[(props["HttpMethod"], path)] = props
+    return found
+
+
+def test_the_public_routes_come_from_the_resolver() -> None:
+    routes = public_routes()
+    assert {path for _, path in routes} == PUBLIC_PATHS
+    # The finding: the e-mails' one-click unsubscribe (RFC 8058) and "Mark as done" are POSTs.
+    assert {("POST", "/links/unsubscribe"), ("POST", "/links/complete")} <= routes
+
+
+def test_every_public_route_is_a_method_without_the_authorizer(synthesized: Synthesized) -> None:
+    stateless = synthesized.template("stateless")
+    (authorizer,) = resources(stateless, "AWS::ApiGateway::Authorizer").values()
+    assert authorizer["Properties"]["Type"] == "TOKEN"
+    assert authorizer["Properties"]["AuthorizerResultTtlInSeconds"] > 0
+    found = methods(stateless)
+    public = {(method, "/api" + re.sub(r"<(\w+)>", r"{\1}", path)) for method, path in public_routes()}
+    missing = public - set(found)
+    assert not missing, f"public routes without an API Gateway method: {sorted(missing)}"
+    for key, props in found.items():
+        if key in public:
+            assert props["AuthorizationType"] == "NONE", key
+            assert "AuthorizerId" not in props, key
+            assert props["Integration"]["Type"] == "AWS_PROXY", key
+        else:  # everything else goes through the authorizer, the catch-all included
+            assert props["AuthorizationType"] == "CUSTOM", key
+            assert "AuthorizerId" in props, key
+    assert ("ANY", "/api/{proxy+}") in found
+
+
+def _distribution(synthesized: Synthesized) -> dict[str, Any]:
+    (distribution,) = resources(synthesized.template("site"), "AWS::CloudFront::Distribution").values()
+    config: dict[str, Any] = distribution["Properties"]["DistributionConfig"]
+    return config
+
+
+def test_no_error_page_rewrite_reaches_the_api(synthesized: Synthesized) -> None:
+    """Custom error responses are distribution-wide: ``/api/*``'s own 403/404 must reach the caller as sent."""
+    config = _distribution(synthesized)
+    assert "CustomErrorResponses" not in config
+    (api,) = [b for b in config["CacheBehaviors"] if b["PathPattern"] == "/api/*"]
+    assert "FunctionAssociations" not in api
+    assert "LambdaFunctionAssociations" not in api
+
+
+def _spa_function(synthesized: Synthesized) -> str:
+    site = synthesized.template("site")
+    config = _distribution(synthesized)
+    (association,) = config["DefaultCacheBehavior"]["FunctionAssociations"]
+    assert association["EventType"] == "viewer-request"
+    logical = association["FunctionARN"]["Fn::GetAtt"][0]
+    function = site["Resources"][logical]["Properties"]
+    assert function["FunctionConfig"]["Runtime"] == "cloudfront-js-2.0"
+    code: str = function["FunctionCode"]
+    return code
+
+
+def test_spa_fallback_rewrites_page_paths_only(synthesized: Synthesized) -> None:
+    """The viewer-request function, run in node: pages → Reflex's SPA fallback page, files untouched."""
+    cases = {
+        "/": "/index.html",
+        "/inbox": "/404.html",
+        "/inbox/": "/404.html",
+        "/projects/01HX7Y0ABC": "/404.html",
+        "/sign-in": "/404.html",
+        "/index.html": "/index.html",
+        "/404.html": "/404.html",
+        "/assets/app-3f2a.js": "/assets/app-3f2a.js",
+        "/favicon.ico": "/favicon.ico",
+    }
+    script = (
+        _spa_function(synthesized)
+        + f"\nconst uris = {json.dumps(list(cases))};"
+        + "\nconsole.log(JSON.stringify(uris.map((uri) => handler({request: {uri: uri, headers: {}}}).uri)));"
+    )
+    node = shutil.which("node")  # the project needs node anyway (Makefile: bun, the CDK CLI)
+    assert node is not None
+    result = subprocess.run([node, "-e", script], capture_output=True, text=True, check=True, timeout=30)
+    assert dict(zip(cases, json.loads(result.stdout.strip().splitlines()[-1]), strict=True)) == cases
+    # The Python twin the static-export browser test serves with says the same.
+    assert {uri: spa_fallback_uri(uri) for uri in cases} == cases
