@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from backend.client.api import TaskPublic
+from backend.client.api import TaskPage, TaskPublic
 from backend.client.search import matches_search
 
 INBOX_ID = "inbox"
@@ -161,3 +161,19 @@ def place(
 def newer(incoming: TaskPublic, known: TaskPublic | None) -> bool:
     """Whether a task heard about (live, or a late answer) is newer than what the list shows."""
     return known is None or incoming.version > known.version or incoming.updated_at > known.updated_at
+
+
+@dataclasses.dataclass(frozen=True)
+class ShownPage:
+    """A list as the screen has it: its rows, where the next page starts ("" = none), its total and board counts."""
+
+    tasks: list[TaskPublic]
+    next_cursor: str
+    total: int
+    counts: dict[str, int]
+
+    @classmethod
+    def of(cls, page: TaskPage) -> ShownPage:
+        """How the screen shows an API page (no total asked for: the rows are all there is)."""
+        total = page.total if page.total is not None else len(page.items)
+        return cls(list(page.items), page.next_cursor or "", total, dict(page.counts or {}))

@@ -24,7 +24,7 @@ import reflex as rx
 from backend.client import ApiError
 from backend.client.api import StaleVersion, TaskOrder, TaskPage, TaskPublic, TaskUpdate
 from taskmanager_pro.state.clients import call
-from taskmanager_pro.state.listing import ListSpec, newer, place, sort_key, without
+from taskmanager_pro.state.listing import ListSpec, ShownPage, newer, place, sort_key, without
 from taskmanager_pro.state.views import (
     NO_SECTION,
     NO_SECTION_KEY,
@@ -308,10 +308,18 @@ class TasksState(WorkspaceState):
             self.subheading = "Open tasks with this label"
 
     def _show_page(self, page: TaskPage) -> None:
-        self._tasks = list(page.items)
-        self.next_cursor = page.next_cursor or ""
-        self.total = page.total if page.total is not None else len(page.items)
-        self._counts = dict(page.counts or {})
+        fresh = ShownPage.of(page)
+        shown = ShownPage(list(self._tasks), self.next_cursor, self.total, dict(self._counts))
+        if self.loaded and not self.loading and not self.error and fresh == shown:
+            # The background refresh of a cached list found nothing new: sending the same rows again would only
+            # make the browser render the whole list a second time right after the switch.
+            return
+        self._tasks, self.next_cursor, self.total, self._counts = (
+            fresh.tasks,
+            fresh.next_cursor,
+            fresh.total,
+            fresh.counts,
+        )
         self.loaded, self.loading, self.error = True, False, ""
         self._remember()
         self._render()

@@ -17,11 +17,21 @@ from ulid import ULID
 
 from backend.adapters import task_store
 from backend.api.presenters import task_public
-from backend.client.api import TaskPublic
+from backend.client.api import TaskPage, TaskPublic
 from backend.domain import search
 from backend.domain.tasks import Status, Task, TaskQuery
 from backend.services.tasks import ListRequest, UserClock, build_query
-from taskmanager_pro.state.listing import INBOX_ID, ListSpec, belongs, due_key, newer, place, sort_key, without
+from taskmanager_pro.state.listing import (
+    INBOX_ID,
+    ListSpec,
+    ShownPage,
+    belongs,
+    due_key,
+    newer,
+    place,
+    sort_key,
+    without,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 3, 11, 10, 0, tzinfo=BERLIN)  # a Wednesday, 10:00 on the user's calendar
@@ -509,3 +519,18 @@ def test_newer_same_version_other_content() -> None:
     assert not newer(server, optimistic)
     touched = server.model_copy(update={"updated_at": BASE + timedelta(seconds=5), "attachment_count": 1})
     assert newer(touched, server)
+
+
+def test_a_refreshed_page_equals_the_list_on_screen_only_when_nothing_in_it_changed() -> None:
+    first, second = make("Pay rent"), make("Call mum")
+    shown = ShownPage.of(TaskPage(items=[first, second], next_cursor=None, total=2, counts=None))
+    assert shown == ShownPage([first, second], "", 2, {})
+    # no total asked for: the rows are the total
+    assert ShownPage.of(TaskPage(items=[first, second], next_cursor=None)) == shown
+
+    edited = second.model_copy(update={"title": "Call mum back", "version": second.version + 1})
+    assert ShownPage.of(TaskPage(items=[first, edited], next_cursor=None, total=2)) != shown
+    assert ShownPage.of(TaskPage(items=[second, first], next_cursor=None, total=2)) != shown  # the order counts
+    assert ShownPage.of(TaskPage(items=[first, second], next_cursor="c2", total=2)) != shown
+    assert ShownPage.of(TaskPage(items=[first, second], next_cursor=None, total=3)) != shown
+    assert ShownPage.of(TaskPage(items=[first, second], next_cursor=None, total=2, counts={"": 2})) != shown
