@@ -91,7 +91,7 @@ class AttachmentsStack(Stack):
                 "thumbnails/: keys are only known per event; the grants stop at these prefixes."
             ),
         )
-        functions.grant_table(self.processor, users_table, [], functions.TABLE_READ_WRITE)
+        # Attachment rows, refs, usage and the task's counter all live in the Tasks table: no Users grant at all.
         functions.grant_table(
             self.processor, tasks_table, [i.name for i in tasks_table_schema().indexes], functions.TABLE_READ_WRITE
         )

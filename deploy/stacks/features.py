@@ -273,7 +273,16 @@ class Features:
         function.add_to_role_policy(
             iam.PolicyStatement(actions=["ses:SendEmail", "ses:SendRawEmail"], resources=[self.identity_arn])
         )
+        # Publishing to a phone number has no resource ARN to allow, so the allow is on "*"; the deny on every topic
+        # ARN (any region, any account) leaves SMS as the only thing this role can publish.
         function.add_to_role_policy(iam.PolicyStatement(actions=["sns:Publish"], resources=["*"]))
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                effect=iam.Effect.DENY,
+                actions=["sns:Publish"],
+                resources=[f"arn:{self.stack.partition}:sns:*:*:*"],
+            )
+        )
         assert function.role is not None
         acknowledge(function.role, "IAM5[Resource::*]", reason=SMS_REASON)
 
@@ -305,10 +314,15 @@ class Features:
         self.link_signing_secret.grant_read(api)
         functions.grant_table(api, self.notifications_table, NOTIFICATION_INDEXES, functions.TABLE_READ_WRITE)
         # Presigned POST (upload) / GET (download) / delete are signed with these rights, on our prefixes only.
+        # Uploads go under users/ only: thumbnails are written by the processor alone (a presigned POST the api
+        # could sign for thumbnails/ would let a browser replace one).
         bucket_arn = f"arn:{self.stack.partition}:s3:::{attachments_bucket_name}"
         api.add_to_role_policy(
+            iam.PolicyStatement(actions=["s3:PutObject"], resources=[f"{bucket_arn}/{UPLOAD_PREFIX}*"])
+        )
+        api.add_to_role_policy(
             iam.PolicyStatement(
-                actions=["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
+                actions=["s3:GetObject", "s3:DeleteObject"],
                 resources=[f"{bucket_arn}/{UPLOAD_PREFIX}*", f"{bucket_arn}/{THUMBNAIL_PREFIX}*"],
             )
         )

@@ -12,10 +12,19 @@ import shutil
 import subprocess
 from typing import Any
 
+import pytest
+
 from backend.api.app import PUBLIC_PATHS
 from deploy.stacks.naming import public_routes
 from deploy.stacks.site import spa_fallback_uri
-from tests.infrastructure.synth import Synthesized, resources
+from tests.infrastructure.synth import (
+    Synthesized,
+    as_list,
+    function_by_handler,
+    resources,
+    role_of,
+    statements_of_role,
+)
 
 
 def api_paths(template: dict[str, Any]) -> dict[str, str]:
@@ -124,3 +133,58 @@ def test_spa_fallback_rewrites_page_paths_only(synthesized: Synthesized) -> None
     assert dict(zip(cases, json.loads(result.stdout.strip().splitlines()[-1]), strict=True)) == cases
     # The Python twin the static-export browser test serves with says the same.
     assert {uri: spa_fallback_uri(uri) for uri in cases} == cases
+
+
+# --- finding 8, IAM: least privilege where the grants were wider than the code --------------------------------------
+
+API = "backend.handlers.api.lambda_handler"
+REMINDERS = "backend.handlers.reminders.handler"
+PROCESSOR = "backend.handlers.attachments.handler"
+
+
+def _statements(template: dict[str, Any], handler: str) -> list[dict[str, Any]]:
+    return statements_of_role(template, role_of(template, function_by_handler(template, handler)))
+
+
+def _resources_of(statement: dict[str, Any]) -> list[str]:
+    return [json.dumps(r) for r in as_list(statement["Resource"])]
+
+
+def _allowed(template: dict[str, Any], handler: str, action: str) -> list[str]:
+    return [
+        r
+        for s in _statements(template, handler)
+        if s.get("Effect", "Allow") == "Allow" and action in as_list(s["Action"])
+        for r in _resources_of(s)
+    ]
+
+
+@pytest.mark.parametrize("handler", [API, REMINDERS])
+def test_sms_publish_cannot_reach_a_topic(synthesized: Synthesized, handler: str) -> None:
+    """sns:Publish to a phone number has no resource ARN (``*``): a Deny on every topic ARN leaves SMS only."""
+    stateless = synthesized.template("stateless")
+    assert _allowed(stateless, handler, "sns:Publish") == ['"*"']
+    denies = [s for s in _statements(stateless, handler) if s["Effect"] == "Deny"]
+    assert [as_list(s["Action"]) for s in denies] == [["sns:Publish"]]
+    (deny,) = denies
+    assert _resources_of(deny) == [json.dumps({"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":sns:*:*:*"]]})]
+
+
+def _object_prefixes(resources_json: list[str]) -> set[str]:
+    return {r.split(":::")[-1].split("/", 1)[1].split('"')[0] for r in resources_json}
+
+
+def test_api_cannot_write_thumbnails(synthesized: Synthesized) -> None:
+    """Only the processor writes thumbnails; the api signs uploads under users/ and reads/deletes both prefixes."""
+    stateless = synthesized.template("stateless")
+    assert _object_prefixes(_allowed(stateless, API, "s3:PutObject")) == {"users/*"}
+    for action in ("s3:GetObject", "s3:DeleteObject"):
+        assert _object_prefixes(_allowed(stateless, API, action)) == {"users/*", "thumbnails/*"}
+
+
+def test_processor_has_no_grant_on_the_users_table(synthesized: Synthesized) -> None:
+    """The processor writes attachment rows in the Tasks table only (backend/services/attachments.process_upload)."""
+    attachments = synthesized.template("attachments")
+    granted = [r for s in _statements(attachments, PROCESSOR) for r in _resources_of(s)]
+    assert not any("UsersTable" in r for r in granted)
+    assert any("TasksTable" in r for r in _allowed(attachments, PROCESSOR, "dynamodb:UpdateItem"))
