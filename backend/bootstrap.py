@@ -19,9 +19,11 @@ from backend.adapters.object_storage import S3ObjectStorage
 from backend.adapters.ports import AttachmentStore, IdentityDirectory, ObjectStorage, TaskStore, UserRepository
 from backend.adapters.reminder_sync import DigestSyncingUsers, ReminderSyncingTaskStore
 from backend.adapters.scheduler import SchedulerGateway
+from backend.adapters.signing_keys import SecretsManagerSigningKeys
 from backend.adapters.stats_store import DynamoStatsStore
 from backend.adapters.task_store import DynamoTaskStore
 from backend.config import Settings, get_settings
+from backend.domain.signing_keys import SigningKeys
 from backend.domain.users import User
 from backend.services import reminders as reminder_service
 from backend.services import user_data
@@ -39,6 +41,8 @@ class Dependencies:
     tasks: TaskStore
     attachments: AttachmentStore
     storage: ObjectStorage
+    # The signing keys (links in e-mails, SMS codes): read from Secrets Manager on first use, cached (max_age).
+    signing_keys: Callable[[], SigningKeys]
     clock: Callable[[], datetime] = field(default=utcnow)
     # reminders and notifications (issue 5)
     notifications: DynamoNotifications = field(default_factory=DynamoNotifications)
@@ -76,6 +80,9 @@ def dependencies() -> Dependencies:
             task_store, reminders=notifications, scheduler=scheduler, users=users, clock=utcnow
         ),
         identity=CognitoDirectory(cognito=aws.client("cognito-idp"), user_pool_id=settings.user_pool_id),
+        signing_keys=SecretsManagerSigningKeys(
+            client=lambda: aws.client("secretsmanager"), secret_id=settings.link_signing_secret_id
+        ),
         notifications=notifications,
         scheduler=scheduler,
         mailer=SesMailer(client=aws.single_attempt_client("ses"), sender=settings.email_sender),

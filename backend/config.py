@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Self
 
-from pydantic import Field, SecretStr, computed_field
+from pydantic import Field, computed_field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from backend.domain.attachments import DEFAULT_ALLOWED_TYPES, GIB, MIB, Limits
-from backend.names import ResourceNames
+from backend.names import LOCAL_STAGE, ResourceNames
+
+# What a function needs besides the settings every function gets; its handler requires them at cold start.
+SCHEDULING = ("reminder_target_arn", "scheduler_role_arn")  # reminder schedules (api, reminders)
+MESSAGING = ("email_sender", "link_signing_secret_arn")  # e-mails with signed links, SMS codes (api, reminders)
+# Outside the local stage these must come from the environment: their defaults are local placeholders.
+REQUIRED_IN_AWS = ("app_url",)
+
+
+class MissingSettingError(RuntimeError):
+    """A deployed function lacks a setting the stack should have passed (names the variables, never values)."""
 
 
 class Settings(BaseSettings):
     """Everything the Lambdas need to know about their environment.
 
     In AWS the CDK stack sets these variables; locally ``backend.local`` sets them after its bootstrap.
-    A missing pool id fails at cold start, not at the first request.
+    A missing pool id fails at cold start, not at the first request. Outside the local stage the placeholders below
+    (localhost, fake ARNs) are never used: ``REQUIRED_IN_AWS`` fails when the settings are read, and each handler
+    calls ``require`` for what else it uses (``SCHEDULING``, ``MESSAGING``) when it is imported.
     """
 
     model_config = SettingsConfigDict(env_prefix="TMP_", frozen=True, extra="ignore")
@@ -38,8 +51,9 @@ class Settings(BaseSettings):
     reminder_target_arn: str = "arn:aws:lambda:us-east-1:000000000000:function:local-reminders"
     scheduler_role_arn: str = "arn:aws:iam::000000000000:role/local-scheduler"
     email_sender: str = "no-reply@taskmanager.local"  # a verified SES identity
-    # Signs the links in emails (unsubscribe, complete). Locally generated once (.local/); in AWS from Secrets Manager.
-    link_signing_secret: SecretStr = Field(default=SecretStr(""), repr=False)
+    # The Secrets Manager secret (ARN) the signing keys are derived from: links in e-mails, SMS codes
+    # (backend/domain/signing_keys.py). Read at run time, never an environment value. Locally: the stage's name.
+    link_signing_secret_arn: str | None = None
     # The public URL of the API (links in emails point at it); defaults to ``app_url`` + /api.
     api_url: str | None = None
     # The Powertools idempotency records of ``Idempotency-Key`` requests; defaults to this stage's table.
@@ -49,6 +63,25 @@ class Settings(BaseSettings):
     # ``LIVE_REDIS_AUTH_SECRET`` (its ARN). No URL: nothing is published.
     live_redis_url: str | None = Field(default=None, validation_alias="LIVE_REDIS_URL")
     live_redis_auth_secret: str | None = Field(default=None, validation_alias="LIVE_REDIS_AUTH_SECRET")
+
+    @model_validator(mode="after")
+    def _required_in_aws(self) -> Self:
+        self.require(*REQUIRED_IN_AWS)
+        return self
+
+    def require(self, *fields: str) -> None:
+        """Outside the local stage, fail naming every one of ``fields`` the environment did not set."""
+        if self.stage == LOCAL_STAGE:
+            return
+        missing = [f for f in fields if f not in self.model_fields_set or getattr(self, f) in (None, "")]
+        if missing:
+            variables = ", ".join(_variable(f) for f in missing)
+            raise MissingSettingError(f"{variables} must be set for stage {self.stage!r} (the stack passes it)")
+
+    @property
+    def link_signing_secret_id(self) -> str:
+        # Without the ARN: the stage's secret by name (local; the functions that read it in AWS require the ARN).
+        return self.link_signing_secret_arn or self.names.link_signing_secret
 
     @property
     def public_api_url(self) -> str:
@@ -85,6 +118,11 @@ class Settings(BaseSettings):
     def cognito_jwks_url(self) -> str:
         base = self.aws_endpoint_url.rstrip("/") if self.aws_endpoint_url else self.cognito_issuer.rsplit("/", 1)[0]
         return f"{base}/{self.user_pool_id}/.well-known/jwks.json"
+
+
+def _variable(field: str) -> str:
+    alias = Settings.model_fields[field].validation_alias
+    return alias if isinstance(alias, str) else f"TMP_{field.upper()}"
 
 
 @lru_cache(maxsize=1)

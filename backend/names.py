@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 APP_SLUG = "taskmanager-pro"
 APP_DISPLAY_NAME = "TaskManager Pro"
+LOCAL_STAGE = "local"  # the embedded local AWS (backend/local); every other stage is a deployment in AWS
 
 
 @dataclass(frozen=True)
@@ -52,3 +53,8 @@ class ResourceNames:
     @property
     def schedule_group(self) -> str:
         return self._name("reminders")
+
+    @property
+    def link_signing_secret(self) -> str:
+        """The Secrets Manager secret the signing keys are derived from (signed links, SMS codes)."""
+        return self._name("link-signing")

@@ -143,7 +143,6 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
         app_url=app_url,
         schedule_group_name=str(stateful.schedule_group.name),
         link_signing_secret=stateful.link_signing_secret,
-        link_signing_secret_name=stateful.link_signing_secret_name,
         attachments_bucket_name=attachments.bucket_name,
         ses_identity=str(app.node.try_get_context("ses_identity") or (domain.domain_name if domain else "example.com")),
         sms_monthly_spend_limit=str(

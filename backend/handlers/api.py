@@ -9,9 +9,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from backend.api.app import build_app
 from backend.bootstrap import dependencies
+from backend.config import MESSAGING, SCHEDULING
 from backend.observability import logger, tracer
 
-app = build_app(cors_origin=dependencies().settings.app_url)
+settings = dependencies().settings
+settings.require(*SCHEDULING, *MESSAGING)  # at cold start, naming any variable the stack did not pass
+app = build_app(cors_origin=settings.app_url)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -13,6 +13,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from backend.bootstrap import Dependencies, aggregates_store, dependencies
+from backend.config import MESSAGING, SCHEDULING
+from backend.domain.signing_keys import LINKS
 from backend.observability import logger, metrics
 from backend.services import notify
 
@@ -34,7 +36,7 @@ def ports(deps: Dependencies) -> notify.Ports:
         mailer=deps.mailer,
         texter=deps.texter,
         links=notify.LinkConfig(
-            secret=settings.link_signing_secret.get_secret_value(),
+            key=deps.signing_keys().signing_key(LINKS),
             api_url=settings.public_api_url,
             app_url=settings.app_url,
         ),
@@ -46,6 +48,8 @@ def ports(deps: Dependencies) -> notify.Ports:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     deps = dependencies()
+    # Outside the local stage: fails (naming the variable) if the stack did not pass what this function uses.
+    deps.settings.require(*SCHEDULING, *MESSAGING)
     kind = event.get("kind")
     if kind == "reminder":
         outcome = notify.deliver_reminder(event, ports=ports(deps), now=deps.clock())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+import string
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +36,7 @@ APP_CLIENT: dict[str, Any] = {
 class LocalOutputs:
     user_pool_id: str
     user_pool_client_id: str
+    link_signing_secret_arn: str
 
 
 def _client(service: str, endpoint: str, region: str) -> Any:
@@ -45,7 +48,7 @@ def _client(service: str, endpoint: str, region: str) -> Any:
     )
 
 
-def _ensure_user_pool(cognito: Any, names: ResourceNames) -> LocalOutputs:
+def _ensure_user_pool(cognito: Any, names: ResourceNames) -> tuple[str, str]:
     pools = cognito.list_user_pools(MaxResults=60)["UserPools"]
     pool_id = next((p["Id"] for p in pools if p["Name"] == names.user_pool), None)
     if pool_id is None:
@@ -68,7 +71,7 @@ def _ensure_user_pool(cognito: Any, names: ResourceNames) -> LocalOutputs:
         client_id = cognito.create_user_pool_client(
             UserPoolId=pool_id, ClientName=names.user_pool_client, **APP_CLIENT
         )["UserPoolClient"]["ClientId"]
-    return LocalOutputs(user_pool_id=pool_id, user_pool_client_id=client_id)
+    return pool_id, client_id
 
 
 # Attachments: the browser POSTs files straight to the bucket, so it allows the app's origin. Locally any port of
@@ -137,8 +140,25 @@ def _ensure_idempotency_table(dynamodb: Any, names: ResourceNames) -> None:
     _ensure_ttl(dynamodb, table, EXPIRY_ATTRIBUTE)
 
 
+def _ensure_link_signing_secret(secretsmanager: Any, names: ResourceNames) -> str:
+    """The signing secret, as the stack defines it (64 generated letters and digits); kept across restarts with the
+    rest of the emulator's data (persistence.py), so links in old local e-mails keep working. Returns its ARN."""
+    try:
+        return str(secretsmanager.describe_secret(SecretId=names.link_signing_secret)["ARN"])
+    except secretsmanager.exceptions.ResourceNotFoundException:
+        pass
+    value = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(64))
+    created = secretsmanager.create_secret(
+        Name=names.link_signing_secret,
+        Description="Signing keys of the links in e-mails and of SMS codes (backend/domain/signing_keys.py)",
+        SecretString=value,
+    )
+    return str(created["ARN"])
+
+
 def bootstrap(*, endpoint: str, region: str, stage: str, app_url: str = "http://localhost:3000") -> LocalOutputs:
-    """Tables, user pool + app client, SES sender, attachments bucket (CORS), the reminders' schedule group."""
+    """Tables, user pool + app client, SES sender, attachments bucket (CORS), the reminders' schedule group, the
+    link-signing secret."""
     names = ResourceNames(stage)
     configure_models(names=names, region=region, endpoint=endpoint)
     for model in MODELS:
@@ -151,4 +171,9 @@ def bootstrap(*, endpoint: str, region: str, stage: str, app_url: str = "http://
     _ensure_idempotency_table(_client("dynamodb", endpoint, region), names)
     _client("ses", endpoint, region).verify_email_identity(EmailAddress=LOCAL_SENDER)
     _ensure_schedule_group(_client("scheduler", endpoint, region), names)
-    return _ensure_user_pool(_client("cognito-idp", endpoint, region), names)
+    pool_id, client_id = _ensure_user_pool(_client("cognito-idp", endpoint, region), names)
+    return LocalOutputs(
+        user_pool_id=pool_id,
+        user_pool_client_id=client_id,
+        link_signing_secret_arn=_ensure_link_signing_secret(_client("secretsmanager", endpoint, region), names),
+    )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from backend.local.bootstrap import LOCAL_CREDENTIALS, LocalOutputs
+from backend.names import LOCAL_STAGE
 
 LOCAL_REGION = "us-east-1"
-LOCAL_STAGE = "local"
+__all__ = ["LOCAL_REGION", "LOCAL_STAGE", "local_environment"]
 
 
 def local_environment(*, endpoint: str, outputs: LocalOutputs, api_url: str, app_url: str) -> dict[str, str]:
@@ -15,6 +16,7 @@ def local_environment(*, endpoint: str, outputs: LocalOutputs, api_url: str, app
         "TMP_AWS_ENDPOINT_URL": endpoint,
         "TMP_USER_POOL_ID": outputs.user_pool_id,
         "TMP_USER_POOL_CLIENT_ID": outputs.user_pool_client_id,
+        "TMP_LINK_SIGNING_SECRET_ARN": outputs.link_signing_secret_arn,  # read from the emulator, as in AWS
         "TMP_APP_URL": app_url,
         "TMP_API_URL": api_url,
         "TMP_LOCAL_API": "1",

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 get_backend: Any = _get_backend  # typed per literal name; we iterate over names
 
-SERVICES = ("dynamodb", "cognito-idp", "s3", "ses", "sns", "scheduler")
+SERVICES = ("dynamodb", "cognito-idp", "s3", "ses", "sns", "scheduler", "secretsmanager")
 _FORMAT = 1
 
 

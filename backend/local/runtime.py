@@ -45,20 +45,6 @@ def _object_created(event: dict[str, Any]) -> None:
     invoke(attachments.handler, event, "attachments")
 
 
-def _link_secret(data_dir: Path | None) -> str:
-    """The secret that signs links in emails: made once per checkout (kept in .local/), or per test run."""
-    import secrets
-
-    if data_dir is None:
-        return secrets.token_urlsafe(32)
-    path = data_dir / "link-signing-secret"
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
 def _deliver_stream(event: dict[str, Any]) -> Any:
     # What the event source mapping does: invoke the analytics Lambda with a batch of the Tasks stream.
     from backend.handlers import analytics
@@ -115,7 +101,6 @@ def local_aws(
     try:
         outputs = bootstrap(endpoint=server.endpoint, region=LOCAL_REGION, stage=LOCAL_STAGE, app_url=app_url)
         env = local_environment(endpoint=server.endpoint, outputs=outputs, api_url=api_url, app_url=app_url)
-        env["TMP_LINK_SIGNING_SECRET"] = _link_secret(data_dir)
         env["LIVE_REDIS_URL"] = redis.url  # not REDIS_URL / REFLEX_REDIS_URL: Reflex's state manager stays in memory
         os.environ.update(env)
         composition.reset()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
@@ -104,8 +105,9 @@ def snooze(
 
 
 # --- SMS number verification ------------------------------------------------------------------------
-def _code_hash(user_id: str, phone: str, code: str, secret: str) -> str:
-    return hmac.new(secret.encode(), f"{user_id}|{phone}|{code}".encode(), hashlib.sha256).hexdigest()
+def _code_hash(user_id: str, phone: str, code: str, secret: bytes) -> str:
+    # ``secret``: the SMS-code key derived from the signing secret (signing_keys.SMS_CODE), no other purpose's.
+    return hmac.new(secret, f"{user_id}|{phone}|{code}".encode(), hashlib.sha256).hexdigest()
 
 
 def send_phone_code(
@@ -115,7 +117,7 @@ def send_phone_code(
     texter: Texter,
     user_id: str,
     phone: str,
-    secret: str,
+    secret: bytes,
     now: datetime,
 ) -> datetime:
     """Text a 6-digit code to ``phone``; the number becomes the profile's (unverified until the code comes back)."""
@@ -138,7 +140,7 @@ def send_phone_code(
 
 
 def verify_phone(
-    *, inbox: InboxStore, users: UserRepository, user_id: str, code: str, secret: str, now: datetime
+    *, inbox: InboxStore, users: UserRepository, user_id: str, code: str, secret: bytes, now: datetime
 ) -> User:
     pending = inbox.get_phone_code(user_id)
     if pending is None:
@@ -159,8 +161,8 @@ def verify_phone(
 
 
 # --- signed links ---------------------------------------------------------------------------------------
-def unsubscribe(*, users: UserRepository, token: str, secret: str, now: datetime) -> tuple[str, str]:
-    claims = links.verify(token, action="unsubscribe", secret=secret)
+def unsubscribe(*, users: UserRepository, token: str, keys: Sequence[bytes], now: datetime) -> tuple[str, str]:
+    claims = links.verify(token, action="unsubscribe", keys=keys)
     user = users.get(claims.user_id)
     if user is None:
         raise links.InvalidLinkError("This link is not valid.", fields={"token": "is not valid"})
@@ -176,10 +178,10 @@ def unsubscribe(*, users: UserRepository, token: str, secret: str, now: datetime
 
 
 def complete_from_link(
-    *, store: TaskStore, users: UserRepository, token: str, secret: str, now: datetime
+    *, store: TaskStore, users: UserRepository, token: str, keys: Sequence[bytes], now: datetime
 ) -> tuple[Literal["completed", "already_done"], str]:
     """Complete the occurrence the email was about; a second click, or a task moved on since, changes nothing."""
-    claims = links.verify(token, action="complete", secret=secret)
+    claims = links.verify(token, action="complete", keys=keys)
     task = store.get_task(claims.user_id, claims.task_id or "")
     if task is None:
         raise links.InvalidLinkError("This task no longer exists.", fields={"token": "the task is gone"})

@@ -1,10 +1,13 @@
 """Signed links in emails (no sign-in needed): unsubscribe and complete-the-task. HS256 JWTs (PyJWT).
 
-A token names one user and one action; tampering, another purpose or an expired token is refused.
+A token names one user and one action; tampering, another purpose or an expired token is refused. The key is the
+links key derived from the signing secret (``backend.domain.signing_keys.LINKS``); while the secret is rotated a token
+verifies with the current or the previous key.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -33,9 +36,7 @@ class LinkClaims:
     due_key: str | None = None
 
 
-def sign(claims: LinkClaims, *, secret: str, now: datetime) -> str:
-    if not secret:
-        raise RuntimeError("TMP_LINK_SIGNING_SECRET is not set")
+def sign(claims: LinkClaims, *, key: bytes, now: datetime) -> str:
     body: dict[str, Any] = {
         "iss": ISSUER,
         "act": claims.action,
@@ -46,20 +47,30 @@ def sign(claims: LinkClaims, *, secret: str, now: datetime) -> str:
     for name, value in (("scope", claims.scope), ("tid", claims.task_id), ("due", claims.due_key)):
         if value is not None:
             body[name] = value
-    return jwt.encode(body, secret, algorithm="HS256")
+    return jwt.encode(body, key, algorithm="HS256")
 
 
-def verify(token: str, *, action: Action, secret: str) -> LinkClaims:
-    if not secret:
-        raise RuntimeError("TMP_LINK_SIGNING_SECRET is not set")
-    try:
-        body = jwt.decode(
-            token, secret, algorithms=["HS256"], issuer=ISSUER, options={"require": ["exp", "iat", "sub", "act"]}
-        )
-    except jwt.ExpiredSignatureError:
-        raise InvalidLinkError("This link has expired.", fields={"token": "has expired"}) from None
-    except jwt.InvalidTokenError:
-        raise InvalidLinkError("This link is not valid.", fields={"token": "is not valid"}) from None
+def _decode(token: str, keys: Sequence[bytes]) -> dict[str, Any]:
+    for key in keys:
+        try:
+            body: dict[str, Any] = jwt.decode(
+                token, key, algorithms=["HS256"], issuer=ISSUER, options={"require": ["exp", "iat", "sub", "act"]}
+            )
+            return body
+        except jwt.InvalidSignatureError:
+            continue  # signed with another key of the ring, or forged
+        except jwt.ExpiredSignatureError:  # checked after the signature: the link was ours
+            raise InvalidLinkError("This link has expired.", fields={"token": "has expired"}) from None
+        except jwt.InvalidTokenError:
+            break
+    raise InvalidLinkError("This link is not valid.", fields={"token": "is not valid"})
+
+
+def verify(token: str, *, action: Action, keys: Sequence[bytes]) -> LinkClaims:
+    """The claims of a token signed with one of ``keys`` (current first) for ``action``."""
+    if not keys:
+        raise RuntimeError("no key to verify signed links with")
+    body = _decode(token, keys)
     if body.get("act") != action:
         raise InvalidLinkError("This link is not valid.", fields={"token": "is not valid"})
     return LinkClaims(

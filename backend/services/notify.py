@@ -9,7 +9,7 @@ recorded on the row (``failed``) and shown in the inbox, never dropped.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
@@ -46,7 +46,7 @@ class Inbox(Protocol):
 
 @dataclass(frozen=True)
 class LinkConfig:
-    secret: str
+    key: bytes = field(repr=False)  # the links key (signing_keys.LINKS), read from Secrets Manager per invocation
     api_url: str
     app_url: str
 
@@ -156,11 +156,11 @@ def deliver_reminder(payload: dict[str, Any], *, ports: Ports, now: datetime) ->
 def reminder_message(task: Task, user: User, config: LinkConfig, *, now: datetime) -> Email:
     complete = links.sign(
         links.LinkClaims(action="complete", user_id=user.id, task_id=task.id, due_key=task.due_key),
-        secret=config.secret,
+        key=config.key,
         now=now,
     )
     unsubscribe = links.sign(
-        links.LinkClaims(action="unsubscribe", user_id=user.id, scope="reminders"), secret=config.secret, now=now
+        links.LinkClaims(action="unsubscribe", user_id=user.id, scope="reminders"), key=config.key, now=now
     )
     unsubscribe_url = links.url(config.api_url, "/links/unsubscribe", unsubscribe)
     subject, text, html = reminder_email(
@@ -201,7 +201,7 @@ def deliver_digest(payload: dict[str, Any], *, ports: Ports, now: datetime) -> O
         ports.inbox.record(note.with_delivery("email", Delivery("skipped", "nothing due today")))
         return "skipped"
     token = links.sign(
-        links.LinkClaims(action="unsubscribe", user_id=user.id, scope="digest"), secret=ports.links.secret, now=now
+        links.LinkClaims(action="unsubscribe", user_id=user.id, scope="digest"), key=ports.links.key, now=now
     )
     unsubscribe_url = links.url(ports.links.api_url, "/links/unsubscribe", token)
     local_now = now.astimezone(tz).replace(tzinfo=None)
@@ -227,7 +227,7 @@ def deliver_weekly(payload: dict[str, Any], *, ports: Ports, now: datetime) -> O
     origin = schedules.weekly_name(user.id)
     day = datetime.combine(today, datetime.min.time(), tzinfo=UTC)
     token = links.sign(
-        links.LinkClaims(action="unsubscribe", user_id=user.id, scope="weekly"), secret=ports.links.secret, now=now
+        links.LinkClaims(action="unsubscribe", user_id=user.id, scope="weekly"), key=ports.links.key, now=now
     )
     email = build_weekly_summary(
         user,

@@ -7,14 +7,13 @@ Contracts fixed by the lead (handler modules land with their features):
 
 - ``backend.handlers.reminders.handler``: invoked by one-off schedules in the group ``ResourceNames.schedule_group``
   through a scheduler role that may only invoke it. Env: the ``TMP_*`` settings, ``TMP_REMINDER_TARGET_ARN`` (its
-  own ARN, built from its fixed name to avoid a cycle), ``TMP_SCHEDULER_ROLE_ARN``, ``TMP_LINK_SIGNING_SECRET``.
+  own ARN, built from its fixed name to avoid a cycle), ``TMP_SCHEDULER_ROLE_ARN``, ``TMP_LINK_SIGNING_SECRET_ARN``.
 - ``backend.handlers.analytics.handler``: the Tasks table's stream (batches of 100, bisect on error, partial batch
   failures, 3 retries, then the on-failure queue); ``backend.handlers.analytics.recompute_handler``: daily.
 
-``TMP_LINK_SIGNING_SECRET`` is injected as a CloudFormation dynamic reference to the generated Secrets Manager
-secret: the value is never in the template or the repository, the app reads a plain setting, and the secret's ARN
-(``TMP_LINK_SIGNING_SECRET_ARN``, with read access) is there for a later switch to reading it at cold start (the
-resolved value is visible to whoever may read the function's configuration).
+The link-signing secret reaches the functions that sign or verify (api, reminders) as its ARN only
+(``TMP_LINK_SIGNING_SECRET_ARN``) with ``secretsmanager:GetSecretValue`` on it: they read it at run time (Powertools
+parameters, cached), so its value is in no template and in no function configuration.
 """
 
 from __future__ import annotations
@@ -78,7 +77,6 @@ class Features:
         notifications_table: dynamodb.ITableV2,
         schedule_group_name: str,
         link_signing_secret: secretsmanager.ISecret,
-        link_signing_secret_name: str,
         ses_identity: str,
         sms_monthly_spend_limit: str = DEFAULT_SMS_MONTHLY_SPEND_LIMIT,
     ) -> None:
@@ -123,11 +121,8 @@ class Features:
             # The From address of reminder/digest e-mails: the identity itself, or no-reply@ its domain.
             "TMP_EMAIL_SENDER": ses_identity if "@" in ses_identity else f"no-reply@{ses_identity}",
         }
-        self.secret_environment = {
-            # By name: a plain dynamic reference, resolved by CloudFormation at deploy time (no import inside it).
-            "TMP_LINK_SIGNING_SECRET": f"{{{{resolve:secretsmanager:{link_signing_secret_name}:SecretString:::}}}}",
-            "TMP_LINK_SIGNING_SECRET_ARN": link_signing_secret.secret_arn,
-        }
+        # The ARN, never the value (a resolved value would be readable in the function's configuration).
+        self.secret_environment = {"TMP_LINK_SIGNING_SECRET_ARN": link_signing_secret.secret_arn}
         self.reminders = functions.backend_function(
             stack,
             "RemindersFn",
@@ -140,7 +135,7 @@ class Features:
         )
         self._grant_messaging(self.reminders)
         self._grant_scheduling(self.reminders)
-        link_signing_secret.grant_read(self.reminders)
+        self._grant_signing_secret(self.reminders)
         functions.grant_table(self.reminders, users_table, [], functions.TABLE_READ_WRITE)
         functions.grant_table(self.reminders, notifications_table, NOTIFICATION_INDEXES, functions.TABLE_READ_WRITE)
         functions.grant_table(
@@ -286,6 +281,14 @@ class Features:
         assert function.role is not None
         acknowledge(function.role, "IAM5[Resource::*]", reason=SMS_REASON)
 
+    def _grant_signing_secret(self, function: lambda_.IFunction) -> None:
+        # Reading its value only (grant_read adds DescribeSecret, which nothing needs); default aws/secretsmanager key.
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["secretsmanager:GetSecretValue"], resources=[self.link_signing_secret.secret_arn]
+            )
+        )
+
     def _grant_scheduling(self, function: lambda_.IFunction) -> None:
         function.add_to_role_policy(iam.PolicyStatement(actions=list(SCHEDULE_ACTIONS), resources=[self.schedules_arn]))
         # The adapter lists a task's schedules by name prefix (always with GroupName); ListSchedules has no
@@ -311,7 +314,7 @@ class Features:
         """What the api Lambda needs for the features: schedules, notifications, presigned URLs, SMS/e-mail."""
         self._grant_messaging(api)
         self._grant_scheduling(api)
-        self.link_signing_secret.grant_read(api)
+        self._grant_signing_secret(api)
         functions.grant_table(api, self.notifications_table, NOTIFICATION_INDEXES, functions.TABLE_READ_WRITE)
         # Presigned POST (upload) / GET (download) / delete are signed with these rights, on our prefixes only.
         # Uploads go under users/ only: thumbnails are written by the processor alone (a presigned POST the api

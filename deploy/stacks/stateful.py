@@ -26,7 +26,6 @@ from deploy.stacks.nag import acknowledge
 from deploy.stacks.naming import (
     APP_CLIENT,
     APP_DISPLAY_NAME,
-    APP_SLUG,
     IDEMPOTENCY_EXPIRY_ATTRIBUTE,
     PASSWORD_POLICY,
     TTL_ATTRIBUTE,
@@ -117,13 +116,13 @@ class StatefulStack(Stack):
         # Reminders: the schedules the API creates live in this group (deleting the group deletes them: stateful).
         self.schedule_group = scheduler.CfnScheduleGroup(self, "ReminderSchedules", name=names.schedule_group)
         self.schedule_group.apply_removal_policy(removal)
-        # Signs the links in reminder e-mails (complete / snooze without signing in): must outlive deploys.
-        self.link_signing_secret_name = f"{APP_SLUG}-{stage}-link-signing"
+        # The keys of the links in e-mails (complete / unsubscribe without signing in) and of SMS codes are derived
+        # from it (backend/domain/signing_keys.py): must outlive deploys. Functions get its ARN, never its value.
         self.link_signing_secret = secretsmanager.Secret(
             self,
             "LinkSigningSecret",
-            secret_name=self.link_signing_secret_name,
-            description="HMAC key of the signed links in reminder e-mails (TMP_LINK_SIGNING_SECRET)",
+            secret_name=names.link_signing_secret,
+            description="Master key of the signed e-mail links and SMS codes (functions read it at run time)",
             generate_secret_string=secretsmanager.SecretStringGenerator(
                 password_length=64, exclude_punctuation=True, include_space=False
             ),
@@ -133,8 +132,8 @@ class StatefulStack(Stack):
             self.link_signing_secret,
             "SMG4",
             reason=(
-                "Rotating the link-signing key invalidates every link already e-mailed; it is rotated by hand "
-                "(runbook), links carry an expiry."
+                "Rotated by hand with the previous key kept for verifying (docs/operations.md): an automatic "
+                "rotation would invalidate every link already e-mailed; links carry an expiry."
             ),
         )
 

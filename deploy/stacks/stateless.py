@@ -62,7 +62,6 @@ class StatelessStack(Stack):
         app_url: str,
         schedule_group_name: str,
         link_signing_secret: secretsmanager.ISecret,
-        link_signing_secret_name: str,
         attachments_bucket_name: str,
         ses_identity: str,
         sms_monthly_spend_limit: str = DEFAULT_SMS_MONTHLY_SPEND_LIMIT,
@@ -87,7 +86,6 @@ class StatelessStack(Stack):
             notifications_table=notifications_table,
             schedule_group_name=schedule_group_name,
             link_signing_secret=link_signing_secret,
-            link_signing_secret_name=link_signing_secret_name,
             ses_identity=ses_identity,
             sms_monthly_spend_limit=sms_monthly_spend_limit,
         )

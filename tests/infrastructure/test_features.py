@@ -200,9 +200,7 @@ def test_reminders_function_env_and_grants(synthesized: Synthesized) -> None:
     variables = _function(stateless, REMINDERS)["Environment"]["Variables"]
     assert "function:taskmanager-pro-ci-reminders" in json.dumps(variables["TMP_REMINDER_TARGET_ARN"])
     assert "SchedulerRole" in json.dumps(variables["TMP_SCHEDULER_ROLE_ARN"])
-    assert variables["TMP_LINK_SIGNING_SECRET"] == (
-        f"{{{{resolve:secretsmanager:taskmanager-pro-{STAGE}-link-signing:SecretString:::}}}}"
-    )
+    assert "LinkSigningSecret" in json.dumps(variables["TMP_LINK_SIGNING_SECRET_ARN"])  # its ARN, never its value
     assert variables["TMP_EMAIL_SENDER"] == "no-reply@example.com"  # Settings.email_sender, from ses_identity
     grants = _grants(stateless, REMINDERS)
     assert grants["scheduler:ListSchedules"] == {'"*"'}  # no resource-level permissions for it
@@ -213,6 +211,31 @@ def test_reminders_function_env_and_grants(synthesized: Synthesized) -> None:
     for action in ("scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule"):
         assert all(f"schedule/{NAMES.schedule_group}/*" in r for r in grants[action])
     assert not any(a.startswith("s3:") for a in grants)
+
+
+def test_no_function_environment_holds_a_secret_value(synthesized: Synthesized) -> None:
+    """Keys are read at run time from Secrets Manager (by ARN): a resolved value would show in the configuration."""
+    functions_seen = 0
+    for template in synthesized.all_templates():
+        for logical, function in resources(template, "AWS::Lambda::Function").items():
+            functions_seen += 1
+            variables = function["Properties"].get("Environment", {}).get("Variables", {})
+            assert "resolve:secretsmanager" not in json.dumps(variables), logical
+            assert "TMP_LINK_SIGNING_SECRET" not in variables, logical  # the old setting that held the key
+    assert functions_seen >= 8
+
+
+def test_only_the_api_and_reminders_may_read_the_link_signing_key(synthesized: Synthesized) -> None:
+    stateless = synthesized.template("stateless")
+    readers: dict[str, set[str]] = {}
+    for template in synthesized.all_templates():
+        for policy in resources(template, "AWS::IAM::Policy").values():
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+                if "LinkSigningSecret" in json.dumps(statement["Resource"]):
+                    for role in policy["Properties"]["Roles"]:
+                        readers.setdefault(role["Ref"], set()).update(as_list(statement["Action"]))
+    expected = {role_of(stateless, function_by_handler(stateless, handler)) for handler in (API, REMINDERS)}
+    assert readers == {role: {"secretsmanager:GetSecretValue"} for role in expected}
 
 
 def test_api_gets_the_feature_grants(synthesized: Synthesized) -> None:
@@ -237,7 +260,7 @@ def test_api_gets_the_feature_grants(synthesized: Synthesized) -> None:
     assert {r.split(":::")[-1].rstrip('"]}') for r in grants["s3:ListBucket"]} == {NAMES.attachments_bucket}
     assert {"sns:Publish", "ses:SendEmail", "secretsmanager:GetSecretValue"} <= set(grants)
     variables = _function(stateless, API)["Environment"]["Variables"]
-    assert {"TMP_REMINDER_TARGET_ARN", "TMP_SCHEDULER_ROLE_ARN", "TMP_LINK_SIGNING_SECRET"} <= set(variables)
+    assert {"TMP_REMINDER_TARGET_ARN", "TMP_SCHEDULER_ROLE_ARN", "TMP_LINK_SIGNING_SECRET_ARN"} <= set(variables)
     # The authorizer gets none of it.
     assert not any(
         a.startswith(("s3:", "sns:", "ses:", "scheduler:", "iam:"))

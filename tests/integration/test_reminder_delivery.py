@@ -1,12 +1,14 @@
 """Firing reminders on the local AWS: the local scheduler (test clock) -> the reminders handler -> SES / SNS.
 
 Exactly once under duplicate delivery, stale payloads send nothing, quiet hours defer, SES failures (a dropped
-connection injected into the real boto3 client, an unverified sender) are retried and recorded on the row.
+connection injected into the real boto3 client, an unverified sender) are retried and recorded on the row. The links
+in the e-mails are signed with a key derived from the emulator's Secrets Manager secret, and follow its rotation.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -15,20 +17,25 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import jwt
 import pytest
 from botocore.exceptions import EndpointConnectionError
 
 from backend import aws
+from backend.adapters.signing_keys import SecretsManagerSigningKeys
 from backend.bootstrap import Dependencies, dependencies
+from backend.domain.signing_keys import LINKS, SMS_CODE, SigningKeys, derive
 from backend.domain.tasks import Task
 from backend.domain.users import new_user
 from backend.handlers import reminders as handler_module
 from backend.local.bootstrap import LOCAL_SENDER
+from backend.local.environment import LOCAL_STAGE
 from backend.local.lambda_runtime import invoke
 from backend.local.server import OUTBOX_PATH
 from backend.local.testing import LocalRun
+from backend.names import ResourceNames
 from backend.schemas import TaskCreate
-from backend.services import reminders, tasks
+from backend.services import links, reminders, tasks
 from backend.services.reminders import ReminderInput
 from tests.integration.conftest import aws_client
 
@@ -317,3 +324,58 @@ def test_a_number_sns_refuses_is_recorded_failed(local: LocalRun, deps: Dependen
     assert row.deliveries["sms"].attempts == 1  # not retried: a refusal is permanent
     assert "InvalidParameter" in row.deliveries["sms"].detail
     assert row.deliveries["email"].status == "sent"
+
+
+# --- the signing keys (issue 12): from Secrets Manager, never from the environment -------------------------------
+def complete_token(email: dict[str, Any]) -> str:
+    match = re.search(r"/links/complete\?token=([\w.-]+)", email["body"])
+    assert match, email["body"]
+    return match.group(1)
+
+
+def test_the_secret_is_in_secrets_manager_and_only_its_arn_in_the_environment(local: LocalRun) -> None:
+    secrets_api = aws_client(local, "secretsmanager")
+    described = secrets_api.describe_secret(SecretId=ResourceNames(LOCAL_STAGE).link_signing_secret)
+    assert local.env["TMP_LINK_SIGNING_SECRET_ARN"] == described["ARN"]
+    value = secrets_api.get_secret_value(SecretId=described["ARN"])["SecretString"]
+    assert len(value) == 64
+    assert value not in json.dumps(local.env)
+
+
+def test_email_links_follow_a_rotated_secret_once_the_cache_is_cleared(
+    local: LocalRun, deps: Dependencies, scheduler_api: Any
+) -> None:
+    assert isinstance(deps.signing_keys, SecretsManagerSigningKeys)
+    secrets_api, arn = aws_client(local, "secretsmanager"), deps.settings.link_signing_secret_id
+    old = secrets_api.get_secret_value(SecretId=arn)["SecretString"]
+    new = "N" * 64
+    assert deps.signing_keys().signing_key(SMS_CODE) == derive(old, SMS_CODE) != derive(old, LINKS)
+
+    def emailed_token(title: str) -> str:
+        user_id = make_user(deps)
+        task = task_with_reminder(deps, user_id, title=title)
+        [fired] = fired_for(local, task, fire_at(schedule_of(scheduler_api, deps, task)) + timedelta(seconds=1))
+        assert fired.result == {"status": "sent"}
+        [email] = outbox(local, email_of(deps, user_id))
+        return complete_token(email)
+
+    before = emailed_token("Before the rotation")
+    secrets_api.put_secret_value(SecretId=arn, SecretString=json.dumps({"current": new, "previous": old}))
+    try:
+        # Cached (max_age): a warm function signs with the old key until it reads the secret again.
+        assert deps.signing_keys().signing_key(LINKS) == derive(old, LINKS)
+        deps.signing_keys.clear_cache()
+        after = emailed_token("After the rotation")
+        jwt.decode(after, derive(new, LINKS), algorithms=["HS256"], issuer=links.ISSUER)  # signed with the new key
+        rotating = deps.signing_keys().verifying_keys(LINKS)
+        for token in (before, after):  # links e-mailed before the rotation still work
+            assert links.verify(token, action="complete", keys=rotating).action == "complete"
+
+        secrets_api.put_secret_value(SecretId=arn, SecretString=new)  # rotation done: the old key is dropped
+        deps.signing_keys.clear_cache()
+        with pytest.raises(links.InvalidLinkError):
+            links.verify(before, action="complete", keys=deps.signing_keys().verifying_keys(LINKS))
+        assert SigningKeys.parse(new).verifying_keys(LINKS) == deps.signing_keys().verifying_keys(LINKS)
+    finally:
+        secrets_api.put_secret_value(SecretId=arn, SecretString=old)
+        deps.signing_keys.clear_cache()

@@ -20,6 +20,7 @@ import pytest
 from backend.adapters.task_store import DynamoTaskStore
 from backend.bootstrap import Dependencies, dependencies
 from backend.domain import schedules
+from backend.domain.signing_keys import LINKS
 from backend.domain.tasks import Task, complete, new_id
 from backend.domain.users import User, new_user
 from backend.handlers import reminders as handler_module
@@ -114,8 +115,8 @@ def test_monday_sends_the_week_in_numbers_once_with_a_working_unsubscribe(local:
     assert "Ada &lt;b&gt;" in str(message["html"])  # the HTML part escapes the name
     link = next(word for word in body.split() if "/links/unsubscribe?token=" in word)
     token = parse_qs(urlparse(link).query)["token"][0]
-    secret = deps.settings.link_signing_secret.get_secret_value()
-    status, message_text = inbox.unsubscribe(users=deps.users, token=token, secret=secret, now=MONDAY)
+    keys = deps.signing_keys().verifying_keys(LINKS)
+    status, message_text = inbox.unsubscribe(users=deps.users, token=token, keys=keys, now=MONDAY)
     assert status == "unsubscribed"
     assert "weekly summary" in message_text
     after = deps.users.get(user.id)

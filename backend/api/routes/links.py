@@ -17,6 +17,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from backend.api.errors import error_response
 from backend.api.openapi import ERRORS
 from backend.bootstrap import dependencies
+from backend.domain.signing_keys import LINKS
 from backend.names import APP_DISPLAY_NAME
 from backend.schemas_notifications import LinkResult
 from backend.services import inbox, links
@@ -65,8 +66,8 @@ def _invalid(exc: links.InvalidLinkError) -> Response[str]:
     return error_response(400, exc.code, exc.message, exc.fields)
 
 
-def _secret() -> str:
-    return dependencies().settings.link_signing_secret.get_secret_value()
+def _keys() -> tuple[bytes, ...]:
+    return dependencies().signing_keys().verifying_keys(LINKS)
 
 
 def _self_url(path: str, token: str) -> str:
@@ -76,7 +77,7 @@ def _self_url(path: str, token: str) -> str:
 @router.get("/links/unsubscribe", summary="Unsubscribe page (from an email)", tags=["links"], responses=_PAGE_RESPONSES)
 def unsubscribe_page(token: Token) -> Response[str]:
     try:
-        claims = links.verify(token, action="unsubscribe", secret=_secret())
+        claims = links.verify(token, action="unsubscribe", keys=_keys())
     except links.InvalidLinkError as exc:
         return _page(400, "This link does not work", exc.message)
     what = {"digest": "the daily digest", "weekly": "the weekly summary"}.get(claims.scope or "", "reminder emails")
@@ -98,7 +99,7 @@ def unsubscribe_page(token: Token) -> Response[str]:
 def unsubscribe(token: Token) -> Response[str]:
     deps = dependencies()
     try:
-        status, message = inbox.unsubscribe(users=deps.users, token=token, secret=_secret(), now=deps.clock())
+        status, message = inbox.unsubscribe(users=deps.users, token=token, keys=_keys(), now=deps.clock())
     except links.InvalidLinkError as exc:
         return _invalid(exc)
     return _answer(status, message, "Unsubscribed")
@@ -107,7 +108,7 @@ def unsubscribe(token: Token) -> Response[str]:
 @router.get("/links/complete", summary="Complete-task page (from an email)", tags=["links"], responses=_PAGE_RESPONSES)
 def complete_page(token: Token) -> Response[str]:
     try:
-        links.verify(token, action="complete", secret=_secret())
+        links.verify(token, action="complete", keys=_keys())
     except links.InvalidLinkError as exc:
         return _page(400, "This link does not work", exc.message)
     return _page(
@@ -122,7 +123,7 @@ def complete(token: Token) -> Response[str]:
     deps = dependencies()
     try:
         status, message = inbox.complete_from_link(
-            store=deps.tasks, users=deps.users, token=token, secret=_secret(), now=deps.clock()
+            store=deps.tasks, users=deps.users, token=token, keys=_keys(), now=deps.clock()
         )
     except links.InvalidLinkError as exc:
         return _invalid(exc)

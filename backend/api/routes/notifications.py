@@ -12,6 +12,7 @@ from backend.api.openapi import AUTHENTICATED
 from backend.api.responses import documented
 from backend.bootstrap import dependencies
 from backend.domain.notifications import Notification
+from backend.domain.signing_keys import SMS_CODE
 from backend.schemas import Preferences
 from backend.schemas_notifications import (
     DeliveryPublic,
@@ -145,7 +146,7 @@ def send_phone_code(request: Annotated[PhoneCodeRequest, Body()]) -> PhoneCodeSe
         texter=deps.texter,
         user_id=caller_id(router),
         phone=request.phone,
-        secret=deps.settings.link_signing_secret.get_secret_value(),
+        secret=deps.signing_keys().signing_key(SMS_CODE),
         now=deps.clock(),
     )
     return PhoneCodeSent(phone=request.phone, expires_at=expires)
@@ -165,7 +166,7 @@ def verify_phone(request: Annotated[PhoneVerifyRequest, Body()]) -> Preferences:
         users=deps.users,
         user_id=caller_id(router),
         code=request.code,
-        secret=deps.settings.link_signing_secret.get_secret_value(),
+        secret=deps.signing_keys().signing_key(SMS_CODE),
         now=deps.clock(),
     )
     return public_preferences(user)
