@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     In AWS the CDK stack sets these variables; locally ``backend.local`` sets them after its bootstrap.
     A missing pool id fails at cold start, not at the first request. Outside the local stage the placeholders below
     (localhost, fake ARNs) are never used: ``REQUIRED_IN_AWS`` fails when the settings are read, and each handler
-    calls ``require`` for what else it uses (``SCHEDULING``, ``MESSAGING``) when it is imported.
+    calls ``require`` for what else it uses (``SCHEDULING``, ``MESSAGING``): the api on import, reminders first thing.
     """
 
     model_config = SettingsConfigDict(env_prefix="TMP_", frozen=True, extra="ignore")
