@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Annotated, Literal
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 if TYPE_CHECKING:
     from backend.domain.quick_add import QuickAddResult
@@ -34,6 +35,28 @@ class StrictModel(BaseModel):
 
 # A local wall-clock time "HH:MM" (JSON Schema's "time" format would demand a UTC offset).
 ClockTime = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+
+# A task's time of day: local wall-clock time in the user's time zone, "HH:MM" or "HH:MM:SS[.ffffff]". Documented by
+# a pattern, not JSON Schema's "time" format: that one demands a UTC offset (RFC 3339), which a local time has none of.
+LOCAL_TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$"
+_LOCAL_TIME = re.compile(LOCAL_TIME_PATTERN)
+
+
+def _local_time(value: object) -> object:
+    """Refuses what pydantic would otherwise take for a time but the document does not promise: an offset ("Z",
+    "+05:00", silently dropped before), seconds as a number, any other text."""
+    if isinstance(value, time) and value.tzinfo is None:
+        return value
+    if isinstance(value, str) and _LOCAL_TIME.fullmatch(value):
+        return value
+    raise ValueError("must be a local time such as '18:30' or '18:30:00', without a UTC offset")
+
+
+LocalTime = Annotated[
+    time,
+    BeforeValidator(_local_time),
+    WithJsonSchema({"type": "string", "pattern": LOCAL_TIME_PATTERN, "examples": ["18:30:00"]}),
+]
 
 
 class QuietHoursWindow(StrictModel):
@@ -209,7 +232,7 @@ class TaskCreate(StrictModel):
     project_id: Id | None = None  # None: the Inbox
     priority: Priority = 4
     due_date: date | None = None
-    due_time: time | None = None
+    due_time: LocalTime | None = None
     start_date: date | None = None
     section: SectionName | None = None
     labels: list[Id] = Field(default_factory=list, max_length=MAX_LABELS_PER_TASK)
@@ -235,7 +258,7 @@ class TaskUpdate(StrictModel):
     project_id: Id | None = None
     priority: Priority | None = None
     due_date: date | None = None
-    due_time: time | None = None
+    due_time: LocalTime | None = None
     start_date: date | None = None
     section: SectionName | None = None
     labels: list[Id] | None = Field(default=None, max_length=MAX_LABELS_PER_TASK)
@@ -251,7 +274,7 @@ class TaskPublic(BaseModel):
     status: Literal["open", "done"]
     priority: int
     due_date: date | None
-    due_time: time | None
+    due_time: LocalTime | None
     start_date: date | None
     project_id: str
     section: str | None

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.api_gateway import CORSConfig
+from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver, CORSConfig
 
 from backend.api.errors import JsonBodyValidation, register_error_handlers
 from backend.api.openapi import API_PREFIX, OPENAPI
@@ -15,8 +17,19 @@ PUBLIC_PATHS = frozenset(
 )
 
 
+class RestResolver(APIGatewayRestResolver):
+    """Powertools' REST resolver with its routes anchored at the very end of the path: its ``$`` also matches before
+    a final line break, so ``GET /tasks/%0A`` (task id "\\n") was answered with the task list instead of 404."""
+
+    @staticmethod
+    def _compile_regex(rule: str, base_regex: str = r"^{}/*\Z") -> re.Pattern[str]:
+        # (the parent's ``^{}/*$`` with ``\Z``: trailing slashes are still the same route)
+        pattern: re.Pattern[str] = ApiGatewayResolver._compile_regex(rule, base_regex)
+        return pattern
+
+
 def build_app(cors_origin: str = "*") -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(
+    app = RestResolver(
         enable_validation=True,
         strip_prefixes=[API_PREFIX],
         cors=CORSConfig(

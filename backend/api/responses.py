@@ -27,5 +27,6 @@ def documented(created_model: type[BaseModel] | None = None, *, empty: bool = Fa
     if created_model is not None:
         responses[201] = {"description": "Created", "content": {"application/json": {"model": created_model}}}
     if empty:
-        responses[204] = {"description": "Done; no content"}
+        # An empty content map: Powertools would otherwise document the route's return type (None) as a JSON body.
+        responses[204] = {"description": "Done; no content", "content": {}}
     return responses

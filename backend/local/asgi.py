@@ -18,6 +18,7 @@ import httpx
 from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import PathConvertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -30,6 +31,23 @@ from backend.local.lambda_runtime import invoke
 from backend.local.server import OUTBOX_PATH
 
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
+
+
+class _PathWithLineBreaks(PathConvertor):
+    """Starlette's ``path`` convertor, line breaks included (its ``.*`` has no DOTALL).
+
+    ``make run`` serves this app inside the Reflex backend, whose outermost app mounts everything at "" (a Mount is
+    the pattern ``/{path:path}``): a path with a line break, e.g. ``/api/tasks/a%0Ab``, matched nothing there and got
+    Starlette's plain-text ``Not Found`` before reaching our routes. Replaced process-wide, so every Mount and route
+    compiled after this import (Reflex builds its app after ``api_transformer`` imported us) takes such paths; this
+    module is only imported in local runs and tests.
+    """
+
+    regex = "(?s:.*)"
+
+
+register_url_convertor("path", _PathWithLineBreaks())
+
 _API_ID = "local"
 _STAGE = "local"
 
@@ -55,7 +73,9 @@ def proxy_event(request: Request, raw_body: bytes) -> dict[str, Any]:
     for name, value in request.query_params.multi_items():
         multi_query.setdefault(name, []).append(value)
     body, is_base64 = _body(raw_body)
-    path = request.url.path
+    # The decoded path as the server received it, like API Gateway's ``path``; ``request.url`` re-parses the URL,
+    # which drops line breaks and tabs (so ``/api/tasks/%0A`` was served as ``/api/tasks/``, the task list).
+    path: str = request.scope["path"]
     proxy = path.removeprefix(API_PREFIX).lstrip("/")
     return {
         "resource": f"{API_PREFIX}/{{proxy+}}",
