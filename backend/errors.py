@@ -58,3 +58,13 @@ class RequestInProgressError(ConflictError):
     """The first request with this ``Idempotency-Key`` has not finished yet: retry shortly."""
 
     code = "request_in_progress"
+
+
+class TooManyRequestsError(DomainError):
+    """Over a rate limit (e.g. SMS codes): ``retry_after`` whole seconds until one more is allowed."""
+
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message, fields=fields)
+        self.retry_after = retry_after

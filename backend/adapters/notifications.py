@@ -5,6 +5,8 @@
                                              its conditional creation is the exactly-once claim of the send
   ``USER#<user>``  ``REM#<task id>``         the reminders of a task (absent: the default reminder applies)
   ``USER#<user>``  ``PHONE``                 the pending SMS verification code (hashed), expires in 10 min
+  ``USER#<user>``  ``LIMIT#<name>``          a rate limit's stamps for the user (SMS codes sent, codes tried)
+  ``NUMBER#<hash>`` ``LIMIT#<name>``         a rate limit's stamps for a phone number (keyed hash), across users
 GSI ``by_unread`` (sparse): ``unread_pk`` = ``USER#<user>`` only while a row is unread, range ``sk``: the
 unread count and "mark all read" are one Query. TTL attribute ``expires_at`` (epoch seconds) on every item
 that may go away by itself; DynamoDB TTL deletes lazily, so reads also skip expired items.
@@ -16,6 +18,7 @@ import base64
 import binascii
 import json
 import time as clock
+from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -28,16 +31,19 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from backend.adapters.task_store import is_conditional_failure
 from backend.domain.notifications import KEEP_DAYS, Delivery, Notification
+from backend.domain.rate_limits import Counter, LimitKey
 from backend.domain.reminders import Reminder
 from backend.errors import InvalidInputError
 
-NOTE, REMINDERS, PHONE = "N#", "REM#", "PHONE"
+NOTE, REMINDERS, PHONE, LIMIT = "N#", "REM#", "PHONE", "LIMIT#"
+NUMBER_PK = "NUMBER#"
 LEASE_SECONDS = 120  # a claim whose sender died is taken over after this long
 
 
@@ -121,11 +127,33 @@ class PhoneCodeModel(Model):
     sk = UnicodeAttribute(range_key=True)
     phone = UnicodeAttribute()
     code_hash = UnicodeAttribute()
-    attempts = NumberAttribute(default=0)
     expires_at = TTLAttribute()
 
 
-NOTIFICATION_TABLE_MODELS: tuple[type[Model], ...] = (NotificationModel, TaskRemindersModel, PhoneCodeModel)
+class LimitModel(Model):
+    """The stamps (epoch seconds) of one rate limit's key; ``version`` makes each write conditional on the read."""
+
+    class Meta(_Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    stamps = ListAttribute(of=NumberAttribute, default=list)
+    version = NumberAttribute(default=0)
+    expires_at = TTLAttribute()
+
+
+NOTIFICATION_TABLE_MODELS: tuple[type[Model], ...] = (
+    NotificationModel,
+    TaskRemindersModel,
+    PhoneCodeModel,
+    LimitModel,
+)
+
+
+def _limit_keys(key: LimitKey) -> tuple[str, str]:
+    pk = user_pk(key.id) if key.scope == "user" else NUMBER_PK + key.id
+    return pk, LIMIT + key.name
 
 
 def configure_notification_models(*, table_name: str, region: str, endpoint: str | None) -> None:
@@ -353,26 +381,59 @@ class DynamoNotifications:
     def put_phone_code(self, user_id: str, phone: str, code_hash: str, *, expires: datetime) -> None:
         PhoneCodeModel(pk=user_pk(user_id), sk=PHONE, phone=phone, code_hash=code_hash, expires_at=expires).save()
 
-    def get_phone_code(self, user_id: str) -> tuple[str, str, int, datetime] | None:
-        """(phone, code hash, failed attempts, expiry) of the pending code, if any and not expired."""
+    def get_phone_code(self, user_id: str) -> tuple[str, str, datetime] | None:
+        """(phone, code hash, expiry) of the pending code, if any and not expired (tries: ``LIMIT#sms-verify``)."""
         try:
             item = PhoneCodeModel.get(user_pk(user_id), PHONE, consistent_read=True)
         except DoesNotExist:
             return None
         if item.expires_at.timestamp() <= clock.time():
             return None
-        return item.phone, item.code_hash, int(item.attempts or 0), item.expires_at
-
-    def count_phone_attempt(self, user_id: str) -> None:
-        item = PhoneCodeModel(pk=user_pk(user_id), sk=PHONE)
-        try:
-            item.update(actions=[PhoneCodeModel.attempts.add(1)], condition=PhoneCodeModel.pk.exists())
-        except UpdateError as exc:
-            if not is_conditional_failure(exc):
-                raise
+        return item.phone, item.code_hash, item.expires_at
 
     def delete_phone_code(self, user_id: str) -> None:
         PhoneCodeModel(pk=user_pk(user_id), sk=PHONE).delete()
+
+    # --- rate limits (backend/services/rate_limits.py) ---
+    def read_counters(self, keys: Sequence[LimitKey]) -> list[Counter]:
+        counters = []
+        for key in keys:
+            try:
+                item = LimitModel.get(*_limit_keys(key), consistent_read=True)
+            except DoesNotExist:
+                counters.append(Counter())
+                continue
+            epochs: list[float] = list(item.stamps or ())  # type: ignore[arg-type]  # numbers (of=NumberAttribute)
+            stamps = tuple(datetime.fromtimestamp(float(e), UTC) for e in epochs)
+            counters.append(Counter(stamps=stamps, version=int(item.version or 0)))
+        return counters
+
+    def write_counters(self, writes: Sequence[tuple[LimitKey, Counter, tuple[datetime, ...], datetime]]) -> bool:
+        try:
+            with TransactWrite(connection=LimitModel._get_connection().connection) as transaction:
+                for key, read, stamps, expires in writes:
+                    pk, sk = _limit_keys(key)
+                    item = LimitModel(
+                        pk=pk,
+                        sk=sk,
+                        stamps=[s.timestamp() for s in stamps],
+                        version=read.version + 1,
+                        expires_at=expires,
+                    )
+                    # unchanged since it was read (a row the TTL removed counts as never written)
+                    unchanged = (
+                        LimitModel.pk.does_not_exist() if read.version == 0 else LimitModel.version == read.version
+                    )
+                    transaction.save(item, condition=unchanged)
+        except TransactWriteError as exc:
+            if is_conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    def forget_counter(self, key: LimitKey) -> None:
+        pk, sk = _limit_keys(key)
+        LimitModel(pk=pk, sk=sk).delete()
 
     # --- everything of a user (delete my data / my account) ---
     def erase_user(self, user_id: str) -> tuple[int, list[str]]:

@@ -27,6 +27,7 @@ from backend.errors import (
     NotFoundError,
     StaleVersionError,
     TooLargeError,
+    TooManyRequestsError,
 )
 from backend.observability import logger
 from backend.schemas import ErrorBody, ErrorDetail
@@ -38,12 +39,22 @@ _STATUS: dict[type[DomainError], HTTPStatus] = {
     InvalidInputError: HTTPStatus.BAD_REQUEST,
     IdempotencyKeyReusedError: HTTPStatus.UNPROCESSABLE_ENTITY,
     TooLargeError: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    TooManyRequestsError: HTTPStatus.TOO_MANY_REQUESTS,
 }
 
 
-def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> Response[str]:
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, str] | None = None,
+    *,
+    headers: dict[str, str] | None = None,
+) -> Response[str]:
     body = ErrorBody(error=ErrorDetail(code=code, message=message, fields=fields or {}))
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body.model_dump_json())
+    return Response(
+        status_code=status, content_type=content_types.APPLICATION_JSON, body=body.model_dump_json(), headers=headers
+    )
 
 
 def _field_name(location: tuple[Any, ...]) -> str:
@@ -124,7 +135,8 @@ def register_error_handlers(app: APIGatewayRestResolver) -> None:
     @app.exception_handler(DomainError)
     def domain_error(exc: DomainError) -> Response[str]:
         status = next((s for cls, s in _STATUS.items() if isinstance(exc, cls)), HTTPStatus.BAD_REQUEST)
-        return error_response(status, exc.code, exc.message, exc.fields)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequestsError) else None
+        return error_response(status, exc.code, exc.message, exc.fields, headers=headers)
 
     @app.not_found
     def not_found(_: Exception) -> Response[str]:

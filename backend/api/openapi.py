@@ -22,6 +22,12 @@ ERRORS: dict[int, OpenAPIResponse] = {
     409: {"description": "Changed meanwhile (optimistic locking)", "content": _ERROR_CONTENT},
     422: {"description": "Invalid request; `fields` names each bad field", "content": _ERROR_CONTENT},
 }
+# Only on the routes with a limit of their own (SMS codes); API Gateway's throttling answers 429 without this body.
+TOO_MANY_REQUESTS: OpenAPIResponse = {
+    "description": "Over a rate limit; `fields` names the input that is the cause, if one is",
+    "headers": {"Retry-After": {"description": "Seconds until a retry can succeed", "schema": {"type": "integer"}}},
+    "content": _ERROR_CONTENT,
+}
 
 OPENAPI: dict[str, Any] = {
     "title": f"{APP_DISPLAY_NAME} API",

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel
 
-from backend.api.openapi import ERRORS
+from backend.api.openapi import ERRORS, TOO_MANY_REQUESTS
 
 
 def created(model: BaseModel) -> Response[str]:
@@ -19,9 +19,14 @@ def no_content() -> Response[None]:
     return Response(status_code=204)
 
 
-def documented(created_model: type[BaseModel] | None = None, *, empty: bool = False) -> dict[int, OpenAPIResponse]:
-    """The documented answers of a route: the common errors plus 200 (the return model), 201 or 204."""
+def documented(
+    created_model: type[BaseModel] | None = None, *, empty: bool = False, limited: bool = False
+) -> dict[int, OpenAPIResponse]:
+    """The documented answers of a route: the common errors plus 200 (the return model), 201 or 204; ``limited``:
+    also 429 with ``Retry-After`` (a route with a rate limit of its own)."""
     responses: dict[int, Any] = dict(ERRORS)
+    if limited:
+        responses[429] = TOO_MANY_REQUESTS
     if created_model is None and not empty:
         responses[200] = {"description": "OK"}  # Powertools fills in the route's return model
     if created_model is not None:

@@ -13,17 +13,25 @@ from typing import Literal, Protocol
 from backend.adapters.ports import TaskStore, UserRepository
 from backend.domain import schedules
 from backend.domain.notifications import Notification, SendFailedError
+from backend.domain.rate_limits import (
+    SMS_CODES_PER_NUMBER,
+    SMS_CODES_PER_USER,
+    SMS_VERIFY_TRIES,
+    LimitKey,
+    in_words,
+    retry_after,
+)
 from backend.domain.reminders import snooze_until
 from backend.domain.tasks import Status, complete
 from backend.domain.users import User
-from backend.errors import ConflictError, InvalidInputError, NotFoundError
+from backend.errors import ConflictError, InvalidInputError, NotFoundError, TooManyRequestsError
 from backend.services import links
 from backend.services.notification_settings import zone_of
 from backend.services.notify import Texter
+from backend.services.rate_limits import Limit, LimitStore, take
 from backend.services.reminders import Schedules
 
 PHONE_CODE_TTL = timedelta(minutes=10)
-MAX_PHONE_ATTEMPTS = 5
 
 
 class InboxStore(Protocol):
@@ -41,9 +49,7 @@ class InboxStore(Protocol):
 
     def put_phone_code(self, user_id: str, phone: str, code_hash: str, *, expires: datetime) -> None: ...
 
-    def get_phone_code(self, user_id: str) -> tuple[str, str, int, datetime] | None: ...
-
-    def count_phone_attempt(self, user_id: str) -> None: ...
+    def get_phone_code(self, user_id: str) -> tuple[str, str, datetime] | None: ...
 
     def delete_phone_code(self, user_id: str) -> None: ...
 
@@ -110,9 +116,24 @@ def _code_hash(user_id: str, phone: str, code: str, secret: bytes) -> str:
     return hmac.new(secret, f"{user_id}|{phone}|{code}".encode(), hashlib.sha256).hexdigest()
 
 
+def _codes_by(user_id: str) -> Limit:
+    return Limit(LimitKey("user", user_id, "sms-code"), SMS_CODES_PER_USER)
+
+
+def _codes_to(phone: str, secret: bytes) -> Limit:
+    # keyed hash: the row counts codes to a number without storing the number (it is not the caller's data)
+    number = hmac.new(secret, f"sms-number|{phone}".encode(), hashlib.sha256).hexdigest()[:32]
+    return Limit(LimitKey("number", number, "sms-code"), SMS_CODES_PER_NUMBER)
+
+
+def _tries_of(user_id: str) -> Limit:
+    return Limit(LimitKey("user", user_id, "sms-verify"), SMS_VERIFY_TRIES)
+
+
 def send_phone_code(
     *,
     inbox: InboxStore,
+    limits: LimitStore,
     users: UserRepository,
     texter: Texter,
     user_id: str,
@@ -120,10 +141,25 @@ def send_phone_code(
     secret: bytes,
     now: datetime,
 ) -> datetime:
-    """Text a 6-digit code to ``phone``; the number becomes the profile's (unverified until the code comes back)."""
+    """Text a 6-digit code to ``phone``; the number becomes the profile's (unverified until the code comes back).
+
+    Every SMS costs money from one account-wide budget, so codes are limited per user and per number (whoever
+    asks); ``TooManyRequestsError`` when over a limit, and then nothing is sent or counted."""
     user = users.get(user_id)
     if user is None:
         raise NotFoundError("This account no longer exists.")
+    refused = take(limits, [_codes_by(user_id), _codes_to(phone, secret)], now=now)
+    if refused is not None:
+        seconds = retry_after(refused.wait)
+        if refused.limit.key.scope == "number":
+            raise TooManyRequestsError(
+                f"This number got several codes lately. Try again in {in_words(seconds)}.",
+                retry_after=seconds,
+                fields={"phone": f"got too many codes lately; try again in {in_words(seconds)}"},
+            )
+        raise TooManyRequestsError(
+            f"You asked for codes too often. Try again in {in_words(seconds)}.", retry_after=seconds
+        )
     code = f"{secrets.randbelow(1_000_000):06d}"
     expires = now + PHONE_CODE_TTL
     inbox.put_phone_code(user_id, phone, _code_hash(user_id, phone, code, secret), expires=expires)
@@ -140,22 +176,37 @@ def send_phone_code(
 
 
 def verify_phone(
-    *, inbox: InboxStore, users: UserRepository, user_id: str, code: str, secret: bytes, now: datetime
+    *,
+    inbox: InboxStore,
+    limits: LimitStore,
+    users: UserRepository,
+    user_id: str,
+    code: str,
+    secret: bytes,
+    now: datetime,
 ) -> User:
+    """Check the texted code. Each try takes a slot before the code is compared (so parallel guesses are counted
+    too), and the count spans resends: a new code does not bring new guesses. A right code clears it."""
     pending = inbox.get_phone_code(user_id)
     if pending is None:
         raise InvalidInputError("Ask for a new code first.", fields={"code": "has expired or was never sent"})
-    phone, expected, attempts, _ = pending
-    if attempts >= MAX_PHONE_ATTEMPTS:
-        inbox.delete_phone_code(user_id)
-        raise InvalidInputError("Too many wrong codes; ask for a new one.", fields={"code": "too many attempts"})
+    phone, expected, _ = pending
+    tries = _tries_of(user_id)
+    refused = take(limits, [tries], now=now)
+    if refused is not None:
+        seconds = retry_after(refused.wait)
+        raise TooManyRequestsError(
+            f"Too many wrong codes. Try again in {in_words(seconds)}.",
+            retry_after=seconds,
+            fields={"code": f"too many wrong codes; try again in {in_words(seconds)}"},
+        )
     if not hmac.compare_digest(expected, _code_hash(user_id, phone, code, secret)):
-        inbox.count_phone_attempt(user_id)
         raise InvalidInputError("That code is not right.", fields={"code": "does not match"})
     user = users.get(user_id)
     if user is None:
         raise NotFoundError("This account no longer exists.")
     inbox.delete_phone_code(user_id)
+    limits.forget_counter(tries.key)
     p = replace(user.preferences, sms_phone=phone, sms_verified=True, sms_notifications=True)
     return users.save(replace(user, preferences=p, updated_at=now))
 

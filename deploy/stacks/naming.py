@@ -12,7 +12,7 @@ from typing import Any
 from backend.adapters.dynamodb import UserModel
 from backend.adapters.idempotency import EXPIRY_ATTRIBUTE as IDEMPOTENCY_EXPIRY_ATTRIBUTE
 from backend.adapters.idempotency import KEY_ATTRIBUTE as IDEMPOTENCY_KEY_ATTRIBUTE
-from backend.adapters.notifications import NotificationModel, PhoneCodeModel, TaskRemindersModel
+from backend.adapters.notifications import NOTIFICATION_TABLE_MODELS
 from backend.adapters.task_store import TaskModel
 from backend.api.app import PUBLIC_PATHS, build_app
 from backend.domain.password_policy import PASSWORD_POLICY
@@ -111,8 +111,8 @@ def idempotency_table_schema() -> TableSchema:
 
 
 def notifications_table_schema() -> TableSchema:
-    """The Notifications table: three models share it (inbox rows, task reminder lists, phone codes)."""
-    schemas = [_schema(model) for model in (NotificationModel, TaskRemindersModel, PhoneCodeModel)]
+    """The Notifications table: its models share it (inbox rows, task reminder lists, phone codes, rate limits)."""
+    schemas = [_schema(model) for model in NOTIFICATION_TABLE_MODELS]
     keys = {(schema.partition_key, schema.sort_key) for schema in schemas}
     if len(keys) != 1:
         raise ValueError(f"the Notifications models disagree on the table's keys: {keys}")

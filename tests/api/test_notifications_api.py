@@ -6,6 +6,7 @@ Schedules fire through the local scheduler's test clock (``local.scheduler.fire_
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,11 +17,14 @@ import httpx
 import pytest
 
 from backend.client import ApiClient
+from backend.local.environment import LOCAL_STAGE
 from backend.local.testing import LocalRun
+from backend.names import ResourceNames
 from tests.api.conftest import assert_error_shape, aws_client
 from tests.conftest import SignedInUser
 
 BERLIN = ZoneInfo("Europe/Berlin")
+NOTIFICATIONS_TABLE = ResourceNames(LOCAL_STAGE).notifications_table
 
 
 @pytest.fixture(scope="module")
@@ -369,3 +373,98 @@ def test_an_unreachable_sms_service_is_a_400_naming_the_phone(http: httpx.Client
     finally:
         sns.meta.events.unregister("before-send.sns.Publish", drop)
     assert assert_error_shape(response, 400)["fields"] == {"phone": "could not be reached"}
+
+
+# --- SMS code limits (issue 12 finding 3) -----------------------------------------------------------------------
+def new_phone() -> str:
+    return f"+4916{uuid.uuid4().int % 10**9:09d}"
+
+
+def send_code(http: httpx.Client, user: SignedInUser, phone: str) -> httpx.Response:
+    return http.post("/notifications/sms/code", headers=user.headers, json={"phone": phone})
+
+
+def texted_code(api_url: str, phone: str) -> str:
+    [sms] = [m for m in ApiClient(api_url).outbox() if phone in m.to][-1:]
+    code = re.search(r"\b(\d{6})\b", sms.body)
+    assert code, sms.body
+    return code.group(1)
+
+
+def limited(response: httpx.Response) -> tuple[dict[str, Any], int]:
+    """A 429 in the error shape with ``Retry-After`` (whole seconds); returns the error and the wait."""
+    error = assert_error_shape(response, 429, "too_many_requests")
+    wait = int(response.headers["Retry-After"])
+    assert wait >= 1
+    return error, wait
+
+
+def a_minute_passes(dynamodb: Any) -> None:
+    """The API runs on the real clock: move every stored SMS limit stamp 61 s into the past instead of waiting."""
+    for page in dynamodb.get_paginator("scan").paginate(
+        TableName=NOTIFICATIONS_TABLE,
+        FilterExpression="begins_with(sk, :limit)",
+        ExpressionAttributeValues={":limit": {"S": "LIMIT#"}},
+    ):
+        for item in page["Items"]:
+            item["stamps"] = {"L": [{"N": str(float(s["N"]) - 61)} for s in item["stamps"]["L"]]}
+            dynamodb.put_item(TableName=NOTIFICATIONS_TABLE, Item=item)
+
+
+def test_a_burst_of_sms_codes_is_refused_after_the_first(
+    http: httpx.Client, api_url: str, berliner: SignedInUser
+) -> None:
+    phones = [new_phone() for _ in range(10)]
+    answers = [send_code(http, berliner, phone) for phone in phones]
+    assert [a.status_code for a in answers] == [200] + [429] * 9  # before the limits: ten times 200
+    for answer in answers[1:]:
+        error, wait = limited(answer)
+        assert wait <= 60  # one code a minute
+        assert "minute" in error["message"] or "second" in error["message"]
+    texted = [m for m in ApiClient(api_url).outbox() if set(m.to) & set(phones)]
+    assert [m.to for m in texted] == [[phones[0]]]
+
+
+def test_a_number_gets_at_most_three_codes_an_hour_whoever_asks(
+    http: httpx.Client, dynamodb: Any, make_user: Callable[[], SignedInUser]
+) -> None:
+    ann, bob = make_user(), make_user()
+    phone = new_phone()
+    assert send_code(http, ann, phone).status_code == 200
+    a_minute_passes(dynamodb)
+    assert send_code(http, ann, phone).status_code == 200
+    assert send_code(http, bob, phone).status_code == 200  # three codes to this number within the hour
+    a_minute_passes(dynamodb)
+    error, wait = limited(send_code(http, bob, phone))  # bob's own first minute is over: the number is the cause
+    assert set(error["fields"]) == {"phone"}
+    assert 60 < wait <= 3600
+    assert send_code(http, bob, new_phone()).status_code == 200  # bob may still text another number
+
+
+def test_wrong_codes_are_counted_across_resends(
+    http: httpx.Client, api_url: str, dynamodb: Any, berliner: SignedInUser
+) -> None:
+    phone = new_phone()
+    assert send_code(http, berliner, phone).status_code == 200
+    code = texted_code(api_url, phone)
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    for _ in range(5):
+        refused = http.post("/notifications/sms/verify", headers=berliner.headers, json={"code": wrong})
+        assert assert_error_shape(refused, 400)["fields"] == {"code": "does not match"}
+    error, _ = limited(http.post("/notifications/sms/verify", headers=berliner.headers, json={"code": code}))
+    assert set(error["fields"]) == {"code"}
+    a_minute_passes(dynamodb)
+    assert send_code(http, berliner, phone).status_code == 200  # a new code ...
+    fresh = texted_code(api_url, phone)
+    # ... does not give five more guesses (before: the new code reset the counter, and this was 200)
+    error, wait = limited(http.post("/notifications/sms/verify", headers=berliner.headers, json={"code": fresh}))
+    assert 60 < wait <= 3600
+    assert http.get("/me", headers=berliner.headers).json()["preferences"]["sms_verified"] is False
+
+
+def test_the_sms_routes_document_their_429(http: httpx.Client) -> None:
+    paths = http.get("/openapi.json").json()["paths"]
+    for route in ("/notifications/sms/code", "/notifications/sms/verify"):
+        answer = paths[route]["post"]["responses"]["429"]
+        assert "Retry-After" in answer["headers"]
+        assert answer["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")

@@ -12,7 +12,7 @@ import pytest
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Match, Template
 
-from backend.adapters.notifications import NotificationModel, PhoneCodeModel, TaskRemindersModel
+from backend.adapters.notifications import NOTIFICATION_TABLE_MODELS, NotificationModel
 from backend.adapters.task_store import TaskModel
 from backend.names import ResourceNames
 from deploy.app import build
@@ -69,7 +69,7 @@ def _function(template: dict[str, Any], handler: str) -> dict[str, Any]:
 
 def test_notifications_table_follows_its_models(synthesized: Synthesized) -> None:
     table = _table(synthesized, NAMES.notifications_table)
-    for model in (NotificationModel, TaskRemindersModel, PhoneCodeModel):
+    for model in NOTIFICATION_TABLE_MODELS:
         expected = model._get_schema()
         assert sorted(table["KeySchema"], key=lambda k: k["KeyType"]) == sorted(
             expected["key_schema"], key=lambda k: k["KeyType"]

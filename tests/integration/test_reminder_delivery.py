@@ -24,6 +24,7 @@ from botocore.exceptions import EndpointConnectionError
 from backend import aws
 from backend.adapters.signing_keys import SecretsManagerSigningKeys
 from backend.bootstrap import Dependencies, dependencies
+from backend.domain.rate_limits import Counter, LimitKey
 from backend.domain.signing_keys import LINKS, SMS_CODE, SigningKeys, derive
 from backend.domain.tasks import Task
 from backend.domain.users import new_user
@@ -379,3 +380,23 @@ def test_email_links_follow_a_rotated_secret_once_the_cache_is_cleared(
     finally:
         secrets_api.put_secret_value(SecretId=arn, SecretString=old)
         deps.signing_keys.clear_cache()
+
+
+def test_a_rate_limit_write_based_on_an_old_read_changes_nothing(deps: Dependencies) -> None:
+    """The SMS limits' stamps (same table): a write is conditional on the version read, all keys or none."""
+    store = deps.notifications
+    now = datetime.now(UTC).replace(microsecond=0)
+    user = LimitKey("user", str(uuid.uuid4()), "sms-code")
+    number = LimitKey("number", uuid.uuid4().hex, "sms-code")
+    later = now + timedelta(days=1)
+    first_user, first_number = store.read_counters([user, number])
+    assert (first_user, first_number) == (Counter(), Counter())
+    assert store.write_counters([(user, first_user, (now,), later), (number, first_number, (now,), later)])
+    assert store.read_counters([user, number]) == [Counter((now,), 1), Counter((now,), 1)]
+    # a second request that read before the first wrote: refused, and neither key changes
+    again = now + timedelta(seconds=1)
+    stale = [(user, first_user, (again,), later), (number, Counter((now,), 1), (now, again), later)]
+    assert not store.write_counters(stale)
+    assert store.read_counters([user, number]) == [Counter((now,), 1), Counter((now,), 1)]
+    store.forget_counter(user)
+    assert store.read_counters([user]) == [Counter()]

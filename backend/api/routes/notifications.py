@@ -135,13 +135,14 @@ def snooze(notification_id: NotificationId, request: Annotated[SnoozeRequest, Bo
     summary="Text a 6-digit code to this number (it becomes my SMS number once verified)",
     tags=["notifications"],
     security=AUTHENTICATED,
-    responses=documented(),
+    responses=documented(limited=True),
 )
 def send_phone_code(request: Annotated[PhoneCodeRequest, Body()]) -> PhoneCodeSent:
     deps = dependencies()
     assert deps.texter is not None
     expires = inbox.send_phone_code(
         inbox=deps.notifications,
+        limits=deps.notifications,
         users=deps.users,
         texter=deps.texter,
         user_id=caller_id(router),
@@ -157,12 +158,13 @@ def send_phone_code(request: Annotated[PhoneCodeRequest, Body()]) -> PhoneCodeSe
     summary="Verify my SMS number with the texted code (switches SMS reminders on)",
     tags=["notifications"],
     security=AUTHENTICATED,
-    responses=documented(),
+    responses=documented(limited=True),
 )
 def verify_phone(request: Annotated[PhoneVerifyRequest, Body()]) -> Preferences:
     deps = dependencies()
     user = inbox.verify_phone(
         inbox=deps.notifications,
+        limits=deps.notifications,
         users=deps.users,
         user_id=caller_id(router),
         code=request.code,
