@@ -3,7 +3,9 @@
 It runs the same Lambda authorizer as AWS on every non-public route, then calls the same API handler.
 Mounted into the Reflex backend at /api by ``make run``; served by uvicorn in the API tests.
 Local-only hooks under ``/api/local/`` (docs/local-aws.md): the outbox, the request log and fault injection
-(``backend/local/hooks.py``), applied here in front of the real handlers.
+(``backend/local/hooks.py``), applied here in front of the real handlers. They answer only this machine (a loopback
+client, a loopback or app ``Host``) and the app itself (no ``Origin``, or one of the app's): the outbox holds every
+account's codes, and a page elsewhere (or a DNS-rebound name) must not read it or plant faults.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import asyncio
 import base64
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -29,6 +32,7 @@ from backend.config import get_settings
 from backend.local.hooks import FaultIn, Faults, RequestLog
 from backend.local.lambda_runtime import invoke
 from backend.local.server import OUTBOX_PATH
+from backend.origins import app_origins, is_loopback_name, split_host
 
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
 
@@ -132,6 +136,18 @@ def _unauthorized() -> JSONResponse:
     return JSONResponse({"error": error}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
 
 
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _from_this_machine(request: Request, origins: list[str]) -> bool:
+    """A loopback caller that names this machine or the app in ``Host`` and, if it sends ``Origin``, is the app."""
+    client = request.client.host if request.client else ""
+    hosts = {split_host(origin.split("://", 1)[1]) for origin in origins}
+    host = split_host(request.headers.get("host", ""))
+    origin = request.headers.get("origin")
+    return is_loopback_name(client) and (is_loopback_name(host) or host in hosts) and origin in (None, *origins)
+
+
 def create_local_api() -> Starlette:
     # Imported here: the handlers read their settings at import, after backend.local set the environment.
     from backend.handlers import api as api_handler
@@ -139,6 +155,16 @@ def create_local_api() -> Starlette:
 
     requests = RequestLog()
     faults = Faults()
+    settings = get_settings()
+    origins = app_origins([settings.app_url, settings.public_api_url])
+
+    def local_only(endpoint: Endpoint) -> Endpoint:
+        async def guarded(request: Request) -> Response:
+            if not _from_this_machine(request, origins):
+                return _error(403, "forbidden", "The local hooks answer only the app on this machine.")
+            return await endpoint(request)
+
+        return guarded
 
     async def call_api(request: Request) -> Response:
         try:
@@ -208,9 +234,9 @@ def create_local_api() -> Starlette:
     return Starlette(
         exception_handlers={404: _no_route, 405: _no_route},
         routes=[
-            Route(f"{API_PREFIX}/local/outbox", outbox, methods=["GET"]),
-            Route(f"{API_PREFIX}/local/requests", request_log, methods=["GET"]),
-            Route(f"{API_PREFIX}/local/faults", fault_rules, methods=["GET", "POST", "DELETE"]),
+            Route(f"{API_PREFIX}/local/outbox", local_only(outbox), methods=["GET"]),
+            Route(f"{API_PREFIX}/local/requests", local_only(request_log), methods=["GET"]),
+            Route(f"{API_PREFIX}/local/faults", local_only(fault_rules), methods=["GET", "POST", "DELETE"]),
             Route(API_PREFIX, call_api, methods=_METHODS),
             Route(f"{API_PREFIX}/{{path:path}}", call_api, methods=_METHODS),
         ],

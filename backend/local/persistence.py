@@ -2,13 +2,15 @@
 
 moto has no persistence of its own. Pickling its backends is fast (~10 ms for a dev data set) and
 restores ids and passwords exactly. A pickle is code: we only ever load the file this module wrote
-into the git-ignored ``.local/`` directory of the checkout.
+into the git-ignored ``.local/`` directory of the checkout, which only its owner can read (0700, files 0600): the
+snapshot holds every local account, session and code.
 """
 
 from __future__ import annotations
 
 import copyreg
 import logging
+import os
 import pickle
 import time
 from pathlib import Path
@@ -49,12 +51,27 @@ def _live_backends() -> dict[str, dict[str, dict[str, Any]]]:
     return state
 
 
+def private_dir(path: Path) -> Path:
+    """``path`` as a directory only its owner can enter (0700), made or tightened (an older run may have left 0755)."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``path`` readable by its owner only (0600) from the first byte, also over an older, looser file."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as file:
+        os.fchmod(fd, 0o600)
+        file.write(data)
+
+
 def save(path: Path, extra: Any) -> None:
     """Write the emulator state (and ``extra``, our own state beside it) atomically."""
     _register_key_pickling()
     payload = pickle.dumps({"format": _FORMAT, "backends": _live_backends(), "extra": extra})
     tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(payload)
+    write_private(tmp, payload)
     tmp.replace(path)
 
 

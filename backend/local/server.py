@@ -104,7 +104,7 @@ class LocalAws:
         os.environ["MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP"] = "true"
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         if self._snapshot:
-            self._snapshot.parent.mkdir(parents=True, exist_ok=True)
+            persistence.private_dir(self._snapshot.parent)
             restored = persistence.load(self._snapshot)
             if isinstance(restored, IssuedCodes):
                 self.codes = restored

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import re
 from collections.abc import AsyncGenerator
 from typing import Any
@@ -13,6 +14,13 @@ from backend.client import ApiError
 from taskmanager_pro.state.clients import api, call, public_config
 
 _CODE = re.compile(r"\b(\d{6})\b")
+
+
+def _loopback(ip: str) -> bool:
+    try:
+        return ipaddress.ip_address(ip).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,6 +48,11 @@ class OutboxState(rx.State):
         try:
             # cognito_endpoint is set only by a local run: in AWS, Cognito and SES send real emails.
             self.local = (await public_config()).cognito_endpoint is not None
+            if self.local and not _loopback(self.router.session.client_ip):
+                # Everyone's codes: only for the person at this machine, even when make run is exposed.
+                self.busy, self.messages = False, []
+                self.error = "The outbox is shown only on the machine running the app."
+                return
             found = await call(api().outbox) if self.local else []
         except ApiError as error:
             self.busy, self.error = False, error.message

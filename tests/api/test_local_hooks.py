@@ -4,6 +4,7 @@ fail or wait, in front of the real authorizer and handler."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from backend.local.asgi import create_local_api
 from backend.local.hooks import RequestLog, path_pattern
 from tests.api.conftest import assert_error_shape, claims_of
 from tests.conftest import SignedInUser
@@ -209,6 +211,56 @@ def test_delete_clears_every_fault(http: httpx.Client, user: SignedInUser) -> No
 def test_a_fault_that_makes_no_sense_is_refused(http: httpx.Client, rule: dict[str, Any]) -> None:
     assert_error_shape(http.post("/local/faults", json=rule), 422, "validation_error")
     assert http.get("/local/faults").json()["faults"] == []
+
+
+# --- who may call the hooks (issue 12, finding 1) ---------------------------------------------------------------------
+# The outbox holds every account's sign-up and reset codes; the faults change what the API answers. Only the app and
+# scripts on this machine may use them: a page elsewhere sends its own Origin, a DNS-rebound name its own Host.
+HOOKS = ["/local/outbox", "/local/requests", "/local/faults"]
+APP_ORIGIN = "http://localhost:3000"  # TMP_APP_URL of the module's local run (backend.local.runtime.local_aws)
+
+
+@pytest.mark.parametrize("path", HOOKS)
+def test_the_hooks_refuse_a_page_elsewhere_and_a_rebound_host(http: httpx.Client, api_url: str, path: str) -> None:
+    port = httpx.URL(api_url).port
+    assert_error_shape(http.get(path, headers={"Origin": "http://evil.example"}), 403, "forbidden")
+    assert_error_shape(http.get(path, headers={"Host": f"evil.example:{port}"}), 403, "forbidden")
+    assert http.get(path, headers={"Origin": APP_ORIGIN}).status_code == 200
+    assert http.get(path, headers={"Origin": "http://127.0.0.1:3000", "Host": f"localhost:{port}"}).status_code == 200
+    assert http.get(path).status_code == 200  # a script or test on this machine
+
+
+def test_a_planted_fault_from_a_page_elsewhere_is_refused(http: httpx.Client, user: SignedInUser) -> None:
+    # A form or text/plain fetch needs no CORS preflight: the Origin check is what stops it.
+    planted = http.post(
+        "/local/faults",
+        content=b'{"path": "/me", "status": 503}',
+        headers={"Origin": "http://evil.example", "Content-Type": "text/plain"},
+    )
+    assert_error_shape(planted, 403, "forbidden")
+    assert http.get("/local/faults").json()["faults"] == []
+    assert http.get("/me", headers=user.headers).status_code == 200
+
+
+def outbox_status(peer: str) -> int:
+    """``GET /api/local/outbox`` from ``peer``: the ASGI app called as the server calls it for a client there."""
+
+    async def get() -> int:
+        transport = httpx.ASGITransport(app=create_local_api(), client=(peer, 50123))
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost:8000") as client:
+            answer = await client.get("/api/local/outbox")
+        if answer.status_code == 403:
+            assert_error_shape(answer, 403, "forbidden")
+        return answer.status_code
+
+    return asyncio.run(get())
+
+
+@pytest.mark.usefixtures("api_url")
+def test_the_outbox_answers_this_machine_only() -> None:
+    # Another machine reaches the API only when the run is exposed (TASKMANAGER_EXPOSE): the codes stay here.
+    assert [outbox_status(peer) for peer in ("192.0.2.7", "10.1.2.3", "fd00::7")] == [403, 403, 403]
+    assert [outbox_status(peer) for peer in ("127.0.0.1", "::1")] == [200, 200]
 
 
 @pytest.mark.parametrize(
