@@ -18,9 +18,11 @@ _CODE = re.compile(r"\b(\d{6})\b")
 
 def _loopback(ip: str) -> bool:
     try:
-        return ipaddress.ip_address(ip).is_loopback
+        address = ipaddress.ip_address(ip)
     except ValueError:
         return False
+    mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None  # a dual-stack listener's view
+    return (mapped or address).is_loopback
 
 
 @dataclasses.dataclass(frozen=True)

@@ -34,6 +34,8 @@ def test_a_public_url_is_only_itself() -> None:
         ("127.1.2.3", True),
         ("[::1]", True),
         ("::1", True),
+        ("::ffff:127.0.0.1", True),
+        ("::ffff:192.168.1.20", False),
         ("localhost.evil.example", False),
         ("127.0.0.1.nip.io", False),
         ("192.168.1.20", False),
