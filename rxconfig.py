@@ -29,6 +29,7 @@ from backend.origins import app_origins, is_loopback_name
 APP_URL = os.environ.get("TMP_APP_URL", "http://localhost:3000")
 APP_HOST = urlsplit(APP_URL).hostname or "localhost"
 LOOPBACK = "127.0.0.1"
+VITE_PLUGIN = "taskmanager-listen-host"
 
 
 @dataclasses.dataclass
@@ -45,13 +46,12 @@ class ListenWhereTheBackendDoes(rx.plugins.Plugin):
 
 
 def bind_vite_to(host: str) -> Callable[[str], str]:
-    """Adds a Vite plugin to ``vite.config.js`` that sets ``server.host`` (idempotent: Reflex rewrites the file)."""
+    """Adds a Vite plugin to ``vite.config.js`` that sets ``server.host`` (once, replacing an earlier one)."""
     anchor = "  plugins: ["
-    plugin = f'{{ name: "taskmanager-listen-host", config: () => ({{ server: {{ host: {json.dumps(host)} }} }}) }},'
+    plugin = f'{{ name: "{VITE_PLUGIN}", config: () => ({{ server: {{ host: {json.dumps(host)} }} }}) }},'
 
     def modify(content: str) -> str:
-        if "taskmanager-listen-host" in content:
-            return content
+        content = "".join(line for line in content.splitlines(keepends=True) if VITE_PLUGIN not in line)
         if anchor not in content:
             raise RuntimeError(f"vite.config.js has no {anchor.strip()!r} to add the listen host to (Reflex upgrade?)")
         return content.replace(anchor, f"{anchor}\n    {plugin}", 1)

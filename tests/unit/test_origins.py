@@ -67,3 +67,6 @@ def test_the_dev_ui_server_is_told_the_backend_host_last() -> None:
     assert plugins.startswith('plugins: [\n    { name: "taskmanager-listen-host"')
     assert 'config: () => ({ server: { host: "127.0.0.1" } })' in patched
     assert bind_vite_to("127.0.0.1")(patched) == patched  # a recompile does not add it twice
+    exposed = bind_vite_to("0.0.0.0")(patched)  # noqa: S104 - a later run with TASKMANAGER_EXPOSE
+    assert exposed.count("taskmanager-listen-host") == 1
+    assert 'host: "0.0.0.0"' in exposed
