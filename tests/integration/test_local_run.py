@@ -66,12 +66,11 @@ def test_make_run_listens_on_loopback_and_keeps_its_files_private(checkout: Path
     assert argv[argv.index("--backend-host") + 1] == "127.0.0.1"  # the dev UI server follows it (rxconfig.py)
     assert reflex["env"]["REFLEX_API_URL"] == "http://localhost:8000"
     assert reflex["env"]["TMP_APP_URL"] == "http://localhost:3000"
-    # Sessions (tokens) and local data (every account, the link-signing secret): the owner's only.
+    # Sessions (tokens) and local data (every account, code and secret of the local AWS): the owner's only.
     assert mode(checkout / ".states") == 0o700
     assert mode(checkout / ".states" / "session.pkl") == 0o600
     assert mode(checkout / ".local") == 0o700
     assert mode(checkout / ".local" / "aws-snapshot.pickle") == 0o600
-    assert mode(checkout / ".local" / "link-signing-secret") == 0o600
 
 
 def test_exposing_is_an_explicit_opt_in_naming_this_machine() -> None:
