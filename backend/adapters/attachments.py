@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -48,6 +48,7 @@ class AttachmentModel(Model):
     reason = UnicodeAttribute(null=True)
     processed_at = UTCDateTimeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
+    source = UnicodeAttribute(null=True)  # the uploaded object version bound to it (see ``claim``)
 
 
 class AttachmentRefModel(Model):
@@ -109,6 +110,7 @@ def _attachment(item: AttachmentModel) -> Attachment:
         reason=item.reason,
         processed_at=item.processed_at,
         expires_at=item.expires_at,
+        source=item.source,
     )
 
 
@@ -171,10 +173,30 @@ class DynamoAttachmentStore:
         except DoesNotExist:
             return 0
 
+    def claim(self, attachment: Attachment, *, source: str) -> bool:
+        """Bind the pending attachment to the uploaded version ``source`` unless another one is bound already.
+
+        Re-posting the upload form stages new versions; the first one the processor takes is the attachment's, and
+        ``mark_ready`` requires it, so two versions checked at once can never mix file, hash and thumbnail.
+        """
+        row = AttachmentModel(user_id=attachment.user_id, sk=_sk(attachment.task_id, attachment.id))
+        try:
+            row.update(
+                actions=[AttachmentModel.source.set(source)],
+                condition=(AttachmentModel.status == AttachmentStatus.PENDING.value)
+                & (AttachmentModel.source.does_not_exist() | (AttachmentModel.source == source)),
+            )
+        except UpdateError as exc:
+            if is_conditional_failure(exc):
+                return False
+            raise
+        return True
+
     def mark_ready(
         self,
         attachment: Attachment,
         *,
+        source: str,
         size: int,
         sha256: str,
         content_type: str,
@@ -200,7 +222,8 @@ class DynamoAttachmentStore:
                         AttachmentModel.processed_at.set(now),
                         AttachmentModel.expires_at.remove(),
                     ],
-                    condition=AttachmentModel.status == AttachmentStatus.PENDING.value,
+                    condition=(AttachmentModel.status == AttachmentStatus.PENDING.value)
+                    & (AttachmentModel.source == source),
                 )
                 transaction.update(
                     ref, actions=[AttachmentRefModel.expires_at.remove()], condition=AttachmentRefModel.sk.exists()

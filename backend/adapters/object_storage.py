@@ -1,4 +1,4 @@
-"""The attachments bucket through boto3: presigned POST/GET, head, streaming reads, thumbnails, deletes."""
+"""The attachments bucket through boto3: presigned POST/GET, version-pinned reads and copies, thumbnails, deletes."""
 
 from __future__ import annotations
 
@@ -6,7 +6,15 @@ from typing import Any, BinaryIO, cast
 
 from botocore.exceptions import ClientError
 
+from backend.adapters.ports import StoredObject
 from backend.domain.attachments import content_disposition
+
+_MISSING = {"404", "NoSuchKey", "NotFound", "NoSuchVersion"}
+_CHANGED = {"412", "PreconditionFailed"}
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
 
 
 class S3ObjectStorage:
@@ -38,25 +46,52 @@ class S3ObjectStorage:
         )
         return str(url)
 
-    def size_of(self, key: str) -> int | None:
-        """The stored size, None when there is no such object."""
+    def open(self, key: str, *, version_id: str | None = None) -> StoredObject | None:
+        """A stream of that version's bytes (read it in chunks), None when there is no such object or version."""
+        pinned = {"VersionId": version_id} if version_id else {}
         try:
-            head = self._s3.head_object(Bucket=self.bucket, Key=key)
+            answer = self._s3.get_object(Bucket=self.bucket, Key=key, **pinned)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+            if _code(exc) in _MISSING:
                 return None
             raise
-        return int(head["ContentLength"])
+        return StoredObject(
+            body=cast(BinaryIO, answer["Body"]),
+            size=int(answer["ContentLength"]),
+            etag=str(answer.get("ETag", "")),
+            version_id=answer.get("VersionId") if answer.get("VersionId") not in (None, "null") else None,
+        )
 
-    def open(self, key: str) -> BinaryIO | None:
-        """A stream of the object's bytes (read it in chunks), None when there is no such object."""
+    def copy(self, *, source: StoredObject, source_key: str, key: str, content_type: str) -> bool:
+        """Server-side copy of exactly that version (VersionId; If-Match on its ETag as well, for an unversioned
+        bucket). False when it is gone or was replaced meanwhile."""
+        copy_source = {"Bucket": self.bucket, "Key": source_key}
+        if source.version_id:
+            copy_source["VersionId"] = source.version_id
+        if_match = {"CopySourceIfMatch": source.etag} if source.etag else {}
         try:
-            answer = self._s3.get_object(Bucket=self.bucket, Key=key)
+            self._s3.copy_object(
+                Bucket=self.bucket,
+                Key=key,
+                CopySource=copy_source,
+                MetadataDirective="REPLACE",
+                ContentType=content_type,
+                **if_match,
+            )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
-                return None
+            if _code(exc) in _MISSING | _CHANGED:
+                return False
             raise
-        return cast(BinaryIO, answer["Body"])
+        return True
+
+    def discard(self, key: str, version_id: str | None) -> None:
+        """Delete that version permanently (a plain delete in a versioned bucket would only hide it)."""
+        pinned = {"VersionId": version_id} if version_id else {}
+        try:
+            self._s3.delete_object(Bucket=self.bucket, Key=key, **pinned)
+        except ClientError as exc:
+            if _code(exc) not in _MISSING:
+                raise
 
     def put(self, *, key: str, data: bytes, content_type: str) -> None:
         self._s3.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
@@ -97,10 +98,16 @@ class AttachmentStore(Protocol):
 
     def bytes_used(self, user_id: str) -> int: ...
 
+    def claim(self, attachment: Attachment, *, source: str) -> bool:
+        """Bind a pending attachment to one uploaded object version (``source``); False if it is bound to another
+        or no longer pending. Only the bound version may make it ready, so concurrent re-posts cannot interleave."""
+        ...
+
     def mark_ready(
         self,
         attachment: Attachment,
         *,
+        source: str,
         size: int,
         sha256: str,
         content_type: str,
@@ -122,6 +129,21 @@ class TaskDeletionListener(Protocol):
     def task_deleted(self, user_id: str, task_id: str) -> None: ...
 
 
+@dataclass(frozen=True)
+class StoredObject:
+    """One version of an object, opened for reading."""
+
+    body: BinaryIO
+    size: int
+    etag: str
+    version_id: str | None  # None in an unversioned bucket
+
+    @property
+    def source(self) -> str:
+        """What names exactly these bytes: the version, else (unversioned) the ETag."""
+        return self.version_id or self.etag
+
+
 class ObjectStorage(Protocol):
     """The attachments bucket."""
 
@@ -131,9 +153,17 @@ class ObjectStorage(Protocol):
         self, *, key: str, filename: str, content_type: str, expires_s: int, inline: bool = False
     ) -> str: ...
 
-    def size_of(self, key: str) -> int | None: ...
+    def open(self, key: str, *, version_id: str | None = None) -> StoredObject | None:
+        """That version (else the current one), None when it does not exist."""
+        ...
 
-    def open(self, key: str) -> BinaryIO | None: ...
+    def copy(self, *, source: StoredObject, source_key: str, key: str, content_type: str) -> bool:
+        """Copy exactly ``source`` to ``key``; False when that version is gone or was replaced."""
+        ...
+
+    def discard(self, key: str, version_id: str | None) -> None:
+        """Remove that version for good (no noncurrent copy is kept); the key itself when unversioned."""
+        ...
 
     def put(self, *, key: str, data: bytes, content_type: str) -> None: ...
 

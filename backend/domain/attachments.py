@@ -22,9 +22,12 @@ GIB = 1024 * MIB
 SNIFF_BYTES = 8192  # how much of an object is read to tell its real type
 MAX_NAME_LENGTH = 200
 
-# The one place of the object layout. Uploads live under UPLOAD_PREFIX (the bucket notification is filtered to it),
-# thumbnails under THUMBNAIL_PREFIX, so writing a thumbnail never triggers the processor again.
-UPLOAD_PREFIX = "users/"
+# The one place of the object layout. The browser's presigned POST writes only under STAGING_PREFIX (the bucket
+# notification is filtered to it). The processor copies the exact version it checked to FILE_PREFIX, which no
+# presigned POST can address (the signing role may not write there), and writes thumbnails under THUMBNAIL_PREFIX:
+# re-posting the form within its lifetime only stages a new object, never replaces the file users download.
+STAGING_PREFIX = "uploads/"
+FILE_PREFIX = "users/"
 THUMBNAIL_PREFIX = "thumbnails/"
 
 # Declared type → the real types (sniffed from magic numbers) an object of that type may have.
@@ -97,10 +100,17 @@ class Attachment:
     reason: str | None = None  # why it was rejected
     processed_at: datetime | None = None
     expires_at: datetime | None = None  # pending and rejected rows expire (DynamoDB TTL)
+    source: str | None = None  # the uploaded object version being checked / that was accepted (its VersionId)
 
     @property
     def key(self) -> str:
+        """The checked file (what downloads serve)."""
         return object_key(self.user_id, self.task_id, self.id)
+
+    @property
+    def staging_key(self) -> str:
+        """Where the browser uploads it (the presigned POST's key)."""
+        return staging_key(self.user_id, self.task_id, self.id)
 
     @property
     def thumbnail_key(self) -> str:
@@ -120,28 +130,37 @@ class ObjectRef:
     attachment_id: str
 
 
+def _path(user_id: str, task_id: str, attachment_id: str) -> str:
+    return f"{user_id}/tasks/{task_id}/{attachment_id}"
+
+
 def object_key(user_id: str, task_id: str, attachment_id: str) -> str:
-    return f"{UPLOAD_PREFIX}{user_id}/tasks/{task_id}/{attachment_id}"
+    return FILE_PREFIX + _path(user_id, task_id, attachment_id)
+
+
+def staging_key(user_id: str, task_id: str, attachment_id: str) -> str:
+    return STAGING_PREFIX + _path(user_id, task_id, attachment_id)
 
 
 def thumbnail_key(user_id: str, task_id: str, attachment_id: str) -> str:
     return f"{THUMBNAIL_PREFIX}{object_key(user_id, task_id, attachment_id)}"
 
 
-def user_prefixes(user_id: str) -> tuple[str, str]:
-    """Where all of a user's files live: their uploads and the thumbnails made of them."""
-    uploads = f"{UPLOAD_PREFIX}{user_id}/"
-    return uploads, f"{THUMBNAIL_PREFIX}{uploads}"
+def user_prefixes(user_id: str) -> tuple[str, ...]:
+    """Where all of a user's objects live: staged uploads, checked files and the thumbnails made of them."""
+    files = f"{FILE_PREFIX}{user_id}/"
+    return f"{STAGING_PREFIX}{user_id}/", files, f"{THUMBNAIL_PREFIX}{files}"
 
 
-_KEY = re.compile(
-    r"^users/(?P<user>[0-9A-Za-z_-]{1,64})/tasks/(?P<task>[0-9A-Za-z_-]{1,40})/(?P<id>[0-9A-Za-z_-]{1,40})$"
+_STAGING_KEY = re.compile(
+    rf"^{re.escape(STAGING_PREFIX)}"
+    r"(?P<user>[0-9A-Za-z_-]{1,64})/tasks/(?P<task>[0-9A-Za-z_-]{1,40})/(?P<id>[0-9A-Za-z_-]{1,40})$"
 )
 
 
-def parse_key(key: str) -> ObjectRef | None:
-    """The owner, task and attachment of an upload key; None for anything else (thumbnails, strays)."""
-    match = _KEY.match(key)
+def parse_staging_key(key: str) -> ObjectRef | None:
+    """The owner, task and attachment of a staged upload's key; None for anything else (files, thumbnails, strays)."""
+    match = _STAGING_KEY.match(key)
     if match is None:
         return None
     return ObjectRef(user_id=match["user"], task_id=match["task"], attachment_id=match["id"])

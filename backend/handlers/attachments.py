@@ -1,7 +1,8 @@
 """S3 ObjectCreated → the attachment processor: real type, size, SHA-256, thumbnail; ready or rejected.
 
-Subscribed to ``s3:ObjectCreated:*`` on the attachments bucket, filtered to the prefix ``users/`` (thumbnails are
-written under ``thumbnails/``, so the processor never triggers itself). Idempotent: S3 may deliver an event twice.
+Subscribed to ``s3:ObjectCreated:*`` on the attachments bucket, filtered to the staging prefix ``uploads/`` (the
+accepted file is copied to ``users/``, its thumbnail written under ``thumbnails/``, so the processor never triggers
+itself). It checks the object version the event names. Idempotent: S3 may deliver an event twice.
 """
 
 from __future__ import annotations
@@ -36,12 +37,13 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             store=deps.attachments,
             storage=deps.storage,
             key=key,
+            version_id=s3.get("object", {}).get("versionId") or None,  # absent in an unversioned bucket
             limits=deps.settings.attachment_limits,
             now=deps.clock(),
         )
         if outcome.result == "ready":
             metrics.add_metric(name="UploadsAccepted", unit=MetricUnit.Count, value=1)
-        elif outcome.result in {"rejected", "orphan"}:
+        elif outcome.result in {"rejected", "orphan", "superseded"}:
             metrics.add_metric(name="UploadsRejected", unit=MetricUnit.Count, value=1)
         logger.info(
             "upload processed",

@@ -96,6 +96,8 @@ def _ensure_attachments_bucket(s3: Any, names: ResourceNames, origins: list[str]
         s3.head_bucket(Bucket=bucket)
     except ClientError:
         s3.create_bucket(Bucket=bucket)
+    # Versioned as in AWS: the processor checks and copies the exact version an upload event names.
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [attachments_cors_rule(origins)]})
 
 

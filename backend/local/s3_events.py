@@ -1,10 +1,14 @@
 """What S3 does and moto does not: ObjectCreated notifications to the attachment processor (one place).
 
 moto stores a bucket's notification configuration but never delivers it (a Lambda target needs Docker). This
-WSGI middleware sits in front of the emulator and, after a successful upload to the attachments bucket under
-``users/`` (browser form POST, PUT, or a completed multipart upload), builds the S3 event AWS would send and hands
-it to ``deliver`` on a background thread, so the upload's answer is not delayed, as with S3's asynchronous
-notifications. The processor is the same handler AWS runs.
+WSGI middleware sits in front of the emulator and, after a successful upload to the attachments bucket under the
+staging prefix ``uploads/`` (browser form POST, PUT, or a completed multipart upload), builds the S3 event AWS would
+send (with the new object's ``versionId``) and hands it to ``deliver`` on a background thread, so the upload's
+answer is not delayed, as with S3's asynchronous notifications. The processor is the same handler AWS runs.
+
+moto checks no POST policy and no signature of a form POST. In AWS a form outside ``uploads/`` cannot be signed (the
+signing role may not write there); here such a form is refused with 403 AccessDenied, so a hand-made form cannot
+write a checked file or a thumbnail locally either.
 
 It also refuses presigned GETs of that bucket once their ``X-Amz-Expires`` has passed (403 AccessDenied, as S3
 does; moto serves them forever), so a download link expires locally too.
@@ -23,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, quote_plus, unquote
 
-from backend.domain.attachments import UPLOAD_PREFIX
+from backend.domain.attachments import STAGING_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +37,17 @@ Deliver = Callable[[dict[str, Any]], None]
 _FORM_KEY = re.compile(rb'name="key"\r\n(?:[^\r\n]+\r\n)*\r\n([^\r\n]*)\r\n')
 
 
-def object_created_event(*, region: str, bucket: str, key: str, size: int, etag: str, kind: str) -> dict[str, Any]:
-    """An S3 event notification record, shaped as S3 sends it (the key URL-encoded)."""
+def object_created_event(
+    *, region: str, bucket: str, key: str, size: int, etag: str, kind: str, version_id: str | None = None
+) -> dict[str, Any]:
+    """An S3 event notification record, shaped as S3 sends it (the key URL-encoded; ``versionId`` if versioned)."""
+    stored: dict[str, Any] = {
+        "key": quote_plus(key, safe="/"),
+        "size": size,
+        "eTag": etag.strip('"'),
+        **({"versionId": version_id} if version_id else {}),
+        "sequencer": f"{time.time_ns():016X}",
+    }
     return {
         "Records": [
             {
@@ -54,12 +67,7 @@ def object_created_event(*, region: str, bucket: str, key: str, size: int, etag:
                         "ownerIdentity": {"principalId": "local"},
                         "arn": f"arn:aws:s3:::{bucket}",
                     },
-                    "object": {
-                        "key": quote_plus(key, safe="/"),
-                        "size": size,
-                        "eTag": etag.strip('"'),
-                        "sequencer": f"{time.time_ns():016X}",
-                    },
+                    "object": stored,
                 },
             }
         ]
@@ -77,16 +85,13 @@ class S3Events:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if self._expired_link(environ):
-            denied = (
-                b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
-                b"<Message>Request has expired</Message></Error>"
-            )
-            start_response("403 Forbidden", [("Content-Type", "application/xml"), ("Content-Length", str(len(denied)))])
-            return [denied]
+            return _access_denied(start_response, "Request has expired")
         upload = self._upload_of(environ)
         if upload is None:
             return self._app(environ, start_response)
         kind, key = upload
+        if kind == "Post" and not key.startswith(STAGING_PREFIX):
+            return _access_denied(start_response, "Invalid according to Policy: the key is not an upload key")
         captured: dict[str, Any] = {}
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
@@ -94,7 +99,7 @@ class S3Events:
             return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
 
         body = list(self._app(environ, capture))
-        if str(captured.get("status", "")).startswith("2") and key.startswith(UPLOAD_PREFIX):
+        if str(captured.get("status", "")).startswith("2") and key.startswith(STAGING_PREFIX):
             etag = next((v for k, v in captured.get("headers", []) if k.lower() == "etag"), "")
             self._notify(kind, key, etag)
         return body
@@ -135,8 +140,15 @@ class S3Events:
         return ("Post", match.group(1).decode("utf-8", "replace")) if match else None
 
     def _notify(self, kind: str, key: str, etag: str) -> None:
+        size, stored_etag, version_id = self._stored(key)  # moto's form POST answers without ETag or version
         event = object_created_event(
-            region=self._region, bucket=self._bucket, key=key, size=self._size_of(key), etag=etag, kind=kind
+            region=self._region,
+            bucket=self._bucket,
+            key=key,
+            size=size,
+            etag=stored_etag or etag,
+            kind=kind,
+            version_id=version_id,
         )
 
         def run() -> None:
@@ -148,12 +160,25 @@ class S3Events:
 
         threading.Thread(target=run, name="s3-object-created", daemon=True).start()
 
-    def _size_of(self, key: str) -> int:
+    def _stored(self, key: str) -> tuple[int, str, str | None]:
+        """Size, ETag and version of the object just written (read from the emulator before anything else lands)."""
         from moto.core.models import DEFAULT_ACCOUNT_ID
         from moto.s3.models import s3_backends
 
         try:
             stored = s3_backends[DEFAULT_ACCOUNT_ID]["aws"].get_object(self._bucket, key)
-            return int(stored.size) if stored is not None else 0
         except Exception:
-            return 0
+            return 0, "", None
+        if stored is None:
+            return 0, "", None
+        version = str(stored.version_id) if stored.version_id not in (None, "null") else None
+        return int(stored.size), str(stored.etag), version
+
+
+def _access_denied(start_response: Callable[..., Any], message: str) -> list[bytes]:
+    denied = (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
+        b"<Message>" + message.encode() + b"</Message></Error>"
+    )
+    start_response("403 Forbidden", [("Content-Type", "application/xml"), ("Content-Length", str(len(denied)))])
+    return [denied]

@@ -12,7 +12,7 @@ from typing import Any, BinaryIO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from backend.adapters.ports import AttachmentStore, ObjectStorage, TaskStore
+from backend.adapters.ports import AttachmentStore, ObjectStorage, StoredObject, TaskStore
 from backend.domain import attachments as domain
 from backend.domain.attachments import Attachment, AttachmentStatus, Limits
 from backend.domain.tasks import new_id
@@ -86,8 +86,8 @@ def request_upload(
         expires_at=url_expires + PENDING_GRACE,
     )
     store.add(attachment)
-    post = storage.presigned_post(
-        key=attachment.key, content_type=declared, max_bytes=size, expires_s=limits.upload_expiry_s
+    post = storage.presigned_post(  # to the staging key: the processor copies what it accepts to ``key``
+        key=attachment.staging_key, content_type=declared, max_bytes=size, expires_s=limits.upload_expiry_s
     )
     return Upload(attachment=attachment, url=str(post["url"]), fields=dict(post["fields"]), expires_at=url_expires)
 
@@ -140,7 +140,7 @@ def delete_attachment(
 ) -> None:
     attachment = get_attachment(store=store, user_id=user_id, attachment_id=attachment_id, now=now)
     # Objects first: a retry after a failure in between finds the row and finishes the job.
-    storage.delete(attachment.key, attachment.thumbnail_key)
+    storage.delete(attachment.staging_key, attachment.key, attachment.thumbnail_key)
     store.delete(attachment)
 
 
@@ -148,7 +148,7 @@ def delete_task_attachments(*, store: AttachmentStore, storage: ObjectStorage, u
     """After the task itself is gone: every attachment of it (objects, thumbnails, rows, usage). Returns how many."""
     found = store.list_for_task(user_id, task_id, now=_LONG_AGO)  # expired pending rows too
     for attachment in found:
-        storage.delete(attachment.key, attachment.thumbnail_key)
+        storage.delete(attachment.staging_key, attachment.key, attachment.thumbnail_key)
         store.delete(attachment, task_exists=False)
     return len(found)
 
@@ -167,7 +167,7 @@ class TaskAttachmentCleanup:
 # --- processing ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Outcome:
-    result: str  # ready | rejected | duplicate | orphan | ignored | missing
+    result: str  # ready | rejected | duplicate | superseded | orphan | ignored | missing
     reason: str | None = None
     attachment_id: str | None = None
 
@@ -187,33 +187,75 @@ class Rejected(Exception):
 
 
 def process_upload(
-    *, store: AttachmentStore, storage: ObjectStorage, key: str, limits: Limits, now: datetime
+    *,
+    store: AttachmentStore,
+    storage: ObjectStorage,
+    key: str,
+    limits: Limits,
+    now: datetime,
+    version_id: str | None = None,
 ) -> Outcome:
-    """What the processor does for one ObjectCreated: check the object against its pending row, then ready or reject.
+    """What the processor does for one ObjectCreated of a staged upload (``key``, ``version_id`` from the event).
 
-    Idempotent: only a pending row changes (conditional writes), so a duplicate event finds it ready/rejected and
-    does nothing; an object nobody asked for (no row) is deleted.
+    It checks exactly that object version, copies exactly it to the attachment's file key (which no upload form can
+    write) and records its SHA-256: what users download is what was checked. Re-posting the upload form only stages
+    another version: before the attachment is ready the first version taken is bound to it (``claim``) and the others
+    are discarded; after, every new version is discarded at once, so nothing of it stays stored or counts.
+    Idempotent: a duplicate event of the bound version redoes the same copy and finds the row ready.
     """
-    ref = domain.parse_key(key)
+    ref = domain.parse_staging_key(key)
     if ref is None:
         return Outcome("ignored")
     attachment = store.get_in_task(ref.user_id, ref.task_id, ref.attachment_id, now=now)
     if attachment is None:
-        storage.delete(key, domain.thumbnail_key(ref.user_id, ref.task_id, ref.attachment_id))
+        storage.discard(key, version_id)
+        storage.delete(
+            domain.object_key(ref.user_id, ref.task_id, ref.attachment_id),
+            domain.thumbnail_key(ref.user_id, ref.task_id, ref.attachment_id),
+        )
         return Outcome("orphan", "no upload was requested for this key", ref.attachment_id)
     if attachment.status is not AttachmentStatus.PENDING:
+        storage.discard(key, version_id)  # a re-post of a processed upload: never served, never counted
         return Outcome("duplicate", attachment_id=attachment.id)
-    size = storage.size_of(key)
-    if size is None:
-        return Outcome("missing", attachment_id=attachment.id)  # deleted meanwhile; nothing to check
+    stored = storage.open(key, version_id=version_id)
+    if stored is None:  # deleted meanwhile, or a duplicate event of it just made it ready (and discarded it)
+        now_row = store.get_in_task(ref.user_id, ref.task_id, ref.attachment_id, now=now)
+        done = now_row is not None and now_row.status is not AttachmentStatus.PENDING
+        return Outcome("duplicate" if done else "missing", attachment_id=attachment.id)
     try:
-        inspection = _inspect(attachment, storage=storage, size=size, limits=limits)
+        if not store.claim(attachment, source=stored.source):
+            if stored.version_id:  # unversioned, the key holds only the bound object: keep it
+                storage.discard(key, stored.version_id)
+            return Outcome("superseded", "another upload of this attachment was taken first", attachment.id)
+        inspection = _inspect(attachment, stored=stored, limits=limits)
     except Rejected as rejected:
-        return _reject(attachment, rejected.reason, store=store, storage=storage, now=now)
+        return _reject(attachment, rejected.reason, stored=stored, store=store, storage=storage, now=now)
+    finally:
+        _close(stored.body)
+    return _accept(attachment, stored, inspection, store=store, storage=storage, limits=limits, now=now)
+
+
+def _accept(
+    attachment: Attachment,
+    stored: StoredObject,
+    inspection: _Inspection,
+    *,
+    store: AttachmentStore,
+    storage: ObjectStorage,
+    limits: Limits,
+    now: datetime,
+) -> Outcome:
+    """Copy the checked version to the file key (and its thumbnail), then count it: ready unless over quota."""
+    if not storage.copy(
+        source=stored, source_key=attachment.staging_key, key=attachment.key, content_type=inspection.content_type
+    ):
+        reason = "the file changed while it was being checked; upload it again"
+        return _reject(attachment, reason, stored=stored, store=store, storage=storage, now=now)
     if inspection.thumbnail is not None:
         storage.put(key=attachment.thumbnail_key, data=inspection.thumbnail, content_type=THUMBNAIL_TYPE)
     outcome = store.mark_ready(
         attachment,
+        source=stored.source,
         size=inspection.size,
         sha256=inspection.sha256,
         content_type=inspection.content_type,
@@ -222,35 +264,48 @@ def process_upload(
         quota_bytes=limits.quota_bytes,
     )
     if outcome == "ready":
+        storage.discard(attachment.staging_key, stored.version_id)  # checked and copied: not stored twice
         return Outcome("ready", attachment_id=attachment.id)
     if outcome == "over_quota":
         reason = f"your storage is full ({domain.format_bytes(limits.quota_bytes)})"
-        return _reject(attachment, reason, store=store, storage=storage, now=now)
+        return _reject(attachment, reason, stored=stored, store=store, storage=storage, now=now, copied=True)
     if outcome == "task_gone":
+        storage.discard(attachment.staging_key, stored.version_id)
         storage.delete(attachment.key, attachment.thumbnail_key)
         store.delete(attachment, task_exists=False)
         return Outcome("orphan", "the task was deleted", attachment.id)
-    return Outcome("duplicate", attachment_id=attachment.id)
+    if store.get_in_task(attachment.user_id, attachment.task_id, attachment.id, now=now) is None:
+        # The attachment was deleted while being checked (its objects first): take away what was just written.
+        storage.delete(attachment.key, attachment.thumbnail_key)
+        return Outcome("orphan", "the attachment was deleted", attachment.id)
+    return Outcome("duplicate", attachment_id=attachment.id)  # the same version, processed twice at once
 
 
 def _reject(
-    attachment: Attachment, reason: str, *, store: AttachmentStore, storage: ObjectStorage, now: datetime
+    attachment: Attachment,
+    reason: str,
+    *,
+    stored: StoredObject,
+    store: AttachmentStore,
+    storage: ObjectStorage,
+    now: datetime,
+    copied: bool = False,
 ) -> Outcome:
-    storage.delete(attachment.key, attachment.thumbnail_key)
+    storage.discard(attachment.staging_key, stored.version_id)
+    if copied:
+        storage.delete(attachment.key, attachment.thumbnail_key)
     if store.mark_rejected(attachment, reason=reason, now=now, expires_at=now + REJECTED_KEPT):
         return Outcome("rejected", reason, attachment.id)
     return Outcome("duplicate", attachment_id=attachment.id)
 
 
-def _inspect(attachment: Attachment, *, storage: ObjectStorage, size: int, limits: Limits) -> _Inspection:
+def _inspect(attachment: Attachment, *, stored: StoredObject, limits: Limits) -> _Inspection:
     """Size, real type, SHA-256 and (images) a thumbnail, reading the object once in chunks."""
-    if size > attachment.declared_size:
-        raise Rejected(f"the file has {size} bytes, more than the {attachment.declared_size} declared")
-    if size > limits.max_bytes:
+    if stored.size > attachment.declared_size:
+        raise Rejected(f"the file has {stored.size} bytes, more than the {attachment.declared_size} declared")
+    if stored.size > limits.max_bytes:
         raise Rejected(f"the file is larger than {domain.format_bytes(limits.max_bytes)}")
-    body = storage.open(attachment.key)
-    if body is None:
-        raise Rejected("the file disappeared before it could be checked")
+    body = stored.body
     digest = hashlib.sha256()
     read = 0
     is_image = attachment.declared_type in domain.IMAGE_TYPES
@@ -259,19 +314,16 @@ def _inspect(attachment: Attachment, *, storage: ObjectStorage, size: int, limit
         sniffed = domain.sniff(head)
         mismatch = domain.type_mismatch(attachment.declared_type, sniffed)
         if mismatch:
-            _close(body)
             raise Rejected(mismatch)
         chunk = head
         while chunk:
             read += len(chunk)
             if read > attachment.declared_size:  # the object grew, or HEAD lied: never trust more than declared
-                _close(body)
                 raise Rejected(f"the file has more than the {attachment.declared_size} bytes declared")
             digest.update(chunk)
             if is_image:
                 spool.write(chunk)
             chunk = body.read(CHUNK)
-        _close(body)
         thumbnail = _thumbnail(spool, limits) if is_image else None
     content_type = attachment.declared_type if sniffed in (domain.TEXT, "application/zip") else str(sniffed)
     return _Inspection(size=read, sha256=digest.hexdigest(), content_type=content_type, thumbnail=thumbnail)

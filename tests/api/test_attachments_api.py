@@ -116,7 +116,18 @@ def exists(s3: Any, key: str) -> bool:
 
 
 def key_of(caller: Caller, attachment: Json) -> str:
+    """The checked file's key (only the processor writes it)."""
     return f"users/{caller.sub}/tasks/{attachment['task_id']}/{attachment['id']}"
+
+
+def staged_of(caller: Caller, attachment: Json) -> str:
+    """The key the browser's presigned POST writes."""
+    return f"uploads/{caller.sub}/tasks/{attachment['task_id']}/{attachment['id']}"
+
+
+def versions_of(s3: Any, key: str) -> list[Json]:
+    found: list[Json] = s3.list_object_versions(Bucket=BUCKET, Prefix=key).get("Versions", [])
+    return found
 
 
 def decode_policy(fields: dict[str, str]) -> Json:
@@ -132,7 +143,7 @@ def test_the_presigned_post_policy_pins_key_size_type_and_a_short_expiry(alice: 
     assert response.status_code == 201, response.text
     body = response.json()
     attachment, upload = body["attachment"], body["upload"]
-    key = f"users/{alice.sub}/tasks/{task['id']}/{attachment['id']}"
+    key = f"uploads/{alice.sub}/tasks/{task['id']}/{attachment['id']}"  # staged; the checked file goes to users/
     assert attachment["status"] == "pending"
     assert attachment["name"] == "holiday photo.png"  # no path
     assert upload["url"].endswith(f"/{BUCKET}")
@@ -204,6 +215,7 @@ def test_real_files_end_ready(alice: Caller, s3: Any, sample: tuple[str, str, by
     assert done["content_type"] == content_type
     assert done["has_thumbnail"] is thumbnail
     assert exists(s3, key_of(alice, done))
+    assert versions_of(s3, staged_of(alice, done)) == []  # copied, not kept twice
     if thumbnail:
         image = httpx.get(done["thumbnail_url"])
         assert image.status_code == 200
@@ -223,6 +235,7 @@ def test_an_executable_renamed_png_is_rejected_and_deleted(alice: Caller, s3: An
     assert "not image/png" in done["reason"]
     assert done["download_url"] is None
     assert not exists(s3, key_of(alice, done))
+    assert versions_of(s3, staged_of(alice, done)) == []
     assert alice.http.get(f"/tasks/{task['id']}").json()["attachment_count"] == 0
 
 
@@ -255,11 +268,11 @@ def test_a_duplicate_event_is_handled_once(alice: Caller, s3: Any) -> None:
     done = alice.upload(task["id"], "dot.png", "image/png", data)
     assert done["status"] == "ready"
     event = object_created_event(
-        region="us-east-1", bucket=BUCKET, key=key_of(alice, done), size=len(data), etag="x", kind="Post"
+        region="us-east-1", bucket=BUCKET, key=staged_of(alice, done), size=len(data), etag="x", kind="Post"
     )
     for _ in range(2):
         result = invoke(processor.handler, event, "attachments")
-        assert result["processed"] == [{"key": key_of(alice, done), "result": "duplicate", "reason": None}]
+        assert result["processed"] == [{"key": staged_of(alice, done), "result": "duplicate", "reason": None}]
     assert alice.limits()["used_bytes"] == used_before + len(data)
     task_now = alice.http.get(f"/tasks/{task['id']}").json()
     assert task_now["attachment_count"] == 1
@@ -276,7 +289,7 @@ def test_concurrent_duplicate_events_count_once(alice: Caller) -> None:
     posted = httpx.post(upload["url"], data=upload["fields"], files={"file": ("race.png", data, "image/png")})
     assert posted.status_code == 204
     event = object_created_event(
-        region="us-east-1", bucket=BUCKET, key=key_of(alice, attachment), size=len(data), etag="x", kind="Post"
+        region="us-east-1", bucket=BUCKET, key=staged_of(alice, attachment), size=len(data), etag="x", kind="Post"
     )
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(lambda _: invoke(processor.handler, event, "attachments"), range(4)))
@@ -298,10 +311,10 @@ def test_a_damaged_image_is_rejected(alice: Caller, s3: Any) -> None:
 
 def test_an_object_nobody_asked_for_is_deleted(alice: Caller, s3: Any) -> None:
     task = alice.task()
-    key = f"users/{alice.sub}/tasks/{task['id']}/01STRAYOBJECT"
+    key = f"uploads/{alice.sub}/tasks/{task['id']}/01STRAYOBJECT"
     s3.put_object(Bucket=BUCKET, Key=key, Body=b"hello")  # the local runtime delivers ObjectCreated:Put
     deadline = time.monotonic() + 10
-    while exists(s3, key):
+    while versions_of(s3, key):
         assert time.monotonic() < deadline, "the stray object was not deleted"
         time.sleep(0.05)
 
@@ -487,4 +500,38 @@ def test_another_users_attachment_is_404_on_every_route(alice: Caller, caller: C
     # Mallory's own task cannot be used to reach A's key either: keys come from the caller's id only.
     own = mallory.task()
     upload = mallory.request_upload(own["id"], "x.txt", "text/plain", 3).json()["upload"]
-    assert upload["fields"]["key"].startswith(f"users/{mallory.sub}/tasks/{own['id']}/")
+    assert upload["fields"]["key"].startswith(f"uploads/{mallory.sub}/tasks/{own['id']}/")
+
+
+# --- an accepted file cannot be swapped -----------------------------------------------------------------
+def test_reposting_the_upload_form_cannot_swap_a_ready_file(alice: Caller, s3: Any) -> None:
+    """The presigned POST stays valid for 10 minutes: posting it again (here an executable) must change nothing that
+    is downloaded, and the extra bytes must not stay in the bucket (issue 12, finding 2)."""
+    task = alice.task()
+    data = png(96, 64)
+    used_before = alice.limits()["used_bytes"]
+    body = alice.request_upload(task["id"], "chart.png", "image/png", len(data)).json()
+    upload = body["upload"]
+    posted = httpx.post(upload["url"], data=upload["fields"], files={"file": ("chart.png", data, "image/png")})
+    assert posted.status_code == 204
+    done = alice.wait_processed(body["attachment"]["id"])
+    assert done["status"] == "ready"
+    assert done["sha256"] == hashlib.sha256(data).hexdigest()
+    swapped = EXE[: len(data)]
+    reposted = httpx.post(upload["url"], data=upload["fields"], files={"file": ("chart.png", swapped, "image/png")})
+    assert reposted.status_code == 204  # moto enforces no POST policy; in AWS the same form is valid too
+    posted_key = upload["fields"]["key"]
+    deadline = time.monotonic() + 10
+    while s3.list_object_versions(Bucket=BUCKET, Prefix=posted_key).get("Versions"):
+        assert time.monotonic() < deadline, "the re-posted object was left in the bucket"
+        time.sleep(0.05)
+    again = alice.http.get(f"/attachments/{done['id']}").json()
+    assert (again["status"], again["sha256"], again["size"]) == ("ready", done["sha256"], len(data))
+    served = httpx.get(again["download_url"])
+    assert served.status_code == 200
+    assert served.content == data
+    assert hashlib.sha256(served.content).hexdigest() == done["sha256"]
+    assert served.headers["content-type"] == "image/png"
+    assert httpx.get(again["thumbnail_url"]).status_code == 200
+    assert alice.limits()["used_bytes"] == used_before + len(data)
+    assert alice.http.get(f"/tasks/{task['id']}").json()["attachment_count"] == 1

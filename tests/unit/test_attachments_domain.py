@@ -20,22 +20,32 @@ def png_bytes() -> bytes:
     return out.getvalue()
 
 
-def test_keys_round_trip_and_thumbnails_are_outside_the_upload_prefix() -> None:
+def test_staged_keys_round_trip_and_files_and_thumbnails_are_outside_the_staging_prefix() -> None:
+    staged = att.staging_key("sub-1", "TASK1", "ATT1")
+    assert staged == "uploads/sub-1/tasks/TASK1/ATT1"
+    assert att.parse_staging_key(staged) == att.ObjectRef(user_id="sub-1", task_id="TASK1", attachment_id="ATT1")
     key = att.object_key("sub-1", "TASK1", "ATT1")
-    assert key == "users/sub-1/tasks/TASK1/ATT1"
-    assert att.parse_key(key) == att.ObjectRef(user_id="sub-1", task_id="TASK1", attachment_id="ATT1")
     thumb = att.thumbnail_key("sub-1", "TASK1", "ATT1")
-    assert thumb == "thumbnails/users/sub-1/tasks/TASK1/ATT1"
-    assert not thumb.startswith(att.UPLOAD_PREFIX)
-    assert att.parse_key(thumb) is None
+    assert (key, thumb) == ("users/sub-1/tasks/TASK1/ATT1", "thumbnails/users/sub-1/tasks/TASK1/ATT1")
+    for checked in (key, thumb):  # what the processor writes is never an upload it would process
+        assert not checked.startswith(att.STAGING_PREFIX)
+        assert att.parse_staging_key(checked) is None
+    assert all(k.startswith(p) for k, p in zip((staged, key, thumb), att.user_prefixes("sub-1"), strict=True))
 
 
 @pytest.mark.parametrize(
     "key",
-    ["users/a/tasks/b", "users/a/tasks/b/c/d", "users/../tasks/b/c", "other/a/tasks/b/c", "users/a/tasks/b/c d"],
+    [
+        "uploads/a/tasks/b",
+        "uploads/a/tasks/b/c/d",
+        "uploads/../tasks/b/c",
+        "users/a/tasks/b/c",
+        "other/a/tasks/b/c",
+        "uploads/a/tasks/b/c d",
+    ],
 )
-def test_parse_key_refuses_anything_but_an_upload_key(key: str) -> None:
-    assert att.parse_key(key) is None
+def test_parse_staging_key_refuses_anything_but_a_staged_upload(key: str) -> None:
+    assert att.parse_staging_key(key) is None
 
 
 def test_check_request_accepts_within_limits_and_normalises_the_type() -> None:

@@ -1,4 +1,5 @@
-"""The local S3 gap-filler: which requests are uploads under ``users/``, the event's shape, expired links."""
+"""The local S3 gap-filler: which requests are uploads under ``uploads/``, the event's shape, expired links, form
+POSTs outside the staging prefix refused."""
 
 from __future__ import annotations
 
@@ -72,10 +73,10 @@ def form_post(key: str) -> tuple[bytes, str]:
     return request.read(), request.headers["content-type"]
 
 
-def test_a_browser_form_post_under_users_notifies_with_the_key_from_the_form() -> None:
+def test_a_browser_form_post_under_uploads_notifies_with_the_key_from_the_form() -> None:
     recorder = Recorder()
     middleware = S3Events(recorder.app("204 No Content"), bucket=BUCKET, region="us-east-1", deliver=recorder.deliver)
-    body, content_type = form_post("users/sub 1/tasks/T/A")
+    body, content_type = form_post("uploads/sub 1/tasks/T/A")
     env = environ("POST", f"/{BUCKET}", body=body, content_type=content_type)
     assert run(middleware, env) == "204 No Content"
     assert env["wsgi.input"].read() == body  # the emulator still gets the whole body
@@ -84,20 +85,21 @@ def test_a_browser_form_post_under_users_notifies_with_the_key_from_the_form() -
     assert record["eventSource"] == "aws:s3"
     assert record["eventName"] == "ObjectCreated:Post"
     assert record["s3"]["bucket"]["name"] == BUCKET
-    assert record["s3"]["object"]["key"] == "users/sub+1/tasks/T/A"  # URL-encoded, as S3 sends it
-    assert unquote_plus(record["s3"]["object"]["key"]) == "users/sub 1/tasks/T/A"
+    assert record["s3"]["object"]["key"] == "uploads/sub+1/tasks/T/A"  # URL-encoded, as S3 sends it
+    assert unquote_plus(record["s3"]["object"]["key"]) == "uploads/sub 1/tasks/T/A"
     assert record["s3"]["object"]["eTag"] == "abc"
 
 
 @pytest.mark.parametrize(
     ("method", "path", "query", "status"),
     [
-        ("PUT", f"/{BUCKET}/thumbnails/users/s/tasks/t/a", "", "200 OK"),  # thumbnails are outside users/
-        ("PUT", f"/{BUCKET}/users/s/tasks/t/a", "", "403 Forbidden"),  # failed uploads notify nothing
-        ("PUT", f"/{BUCKET}/users/s/tasks/t/a", "partNumber=1&uploadId=x", "200 OK"),  # a part is no object yet
-        ("PUT", f"/{BUCKET}/users/s/tasks/t/a", "tagging", "200 OK"),
-        ("GET", f"/{BUCKET}/users/s/tasks/t/a", "", "200 OK"),
-        ("PUT", "/other-bucket/users/s/tasks/t/a", "", "200 OK"),
+        ("PUT", f"/{BUCKET}/thumbnails/users/s/tasks/t/a", "", "200 OK"),  # thumbnails are outside uploads/
+        ("PUT", f"/{BUCKET}/users/s/tasks/t/a", "", "200 OK"),  # so are checked files (the processor's copies)
+        ("PUT", f"/{BUCKET}/uploads/s/tasks/t/a", "", "403 Forbidden"),  # failed uploads notify nothing
+        ("PUT", f"/{BUCKET}/uploads/s/tasks/t/a", "partNumber=1&uploadId=x", "200 OK"),  # a part is no object yet
+        ("PUT", f"/{BUCKET}/uploads/s/tasks/t/a", "tagging", "200 OK"),
+        ("GET", f"/{BUCKET}/uploads/s/tasks/t/a", "", "200 OK"),
+        ("PUT", "/other-bucket/uploads/s/tasks/t/a", "", "200 OK"),
     ],
 )
 def test_other_requests_notify_nothing(method: str, path: str, query: str, status: str) -> None:
@@ -112,11 +114,23 @@ def test_other_requests_notify_nothing(method: str, path: str, query: str, statu
 def test_a_put_and_a_completed_multipart_upload_notify() -> None:
     recorder = Recorder()
     middleware = S3Events(recorder.app("200 OK"), bucket=BUCKET, region="us-east-1", deliver=recorder.deliver)
-    run(middleware, environ("PUT", f"/{BUCKET}/users/s/tasks/t/a"))
-    run(middleware, environ("POST", f"/{BUCKET}/users/s/tasks/t/b", query="uploadId=x"))
+    run(middleware, environ("PUT", f"/{BUCKET}/uploads/s/tasks/t/a"))
+    run(middleware, environ("POST", f"/{BUCKET}/uploads/s/tasks/t/b", query="uploadId=x"))
     wait_for(recorder, 2)
     kinds = sorted(e["Records"][0]["eventName"] for e in recorder.events)
     assert kinds == ["ObjectCreated:CompleteMultipartUpload", "ObjectCreated:Put"]
+
+
+@pytest.mark.parametrize("key", ["users/s/tasks/t/a", "thumbnails/users/s/tasks/t/a", "elsewhere"])
+def test_a_form_post_outside_the_staging_prefix_is_refused(key: str) -> None:
+    """moto checks no POST policy: a hand-made form must not write a checked file (AWS: the signer may not)."""
+    recorder = Recorder()
+    middleware = S3Events(recorder.app("204 No Content"), bucket=BUCKET, region="us-east-1", deliver=recorder.deliver)
+    body, content_type = form_post(key)
+    assert run(middleware, environ("POST", f"/{BUCKET}", body=body, content_type=content_type)) == "403 Forbidden"
+    assert recorder.calls == 0
+    time.sleep(0.05)
+    assert recorder.events == []
 
 
 def test_an_expired_presigned_get_is_refused_and_a_live_one_passes() -> None:
@@ -131,9 +145,13 @@ def test_an_expired_presigned_get_is_refused_and_a_live_one_passes() -> None:
 
 
 def test_the_event_has_the_shape_s3_sends() -> None:
-    event = object_created_event(region="eu-west-1", bucket="b", key="users/a b", size=5, etag='"e"', kind="Put")
+    event = object_created_event(region="eu-west-1", bucket="b", key="uploads/a b", size=5, etag='"e"', kind="Put")
     record = event["Records"][0]
     assert set(record) >= {"eventVersion", "eventSource", "awsRegion", "eventTime", "eventName", "s3"}
     assert record["awsRegion"] == "eu-west-1"
-    assert record["s3"]["object"] | {"sequencer": ""} == {"key": "users/a+b", "size": 5, "eTag": "e", "sequencer": ""}
+    assert record["s3"]["object"] | {"sequencer": ""} == {"key": "uploads/a+b", "size": 5, "eTag": "e", "sequencer": ""}
+    versioned = object_created_event(
+        region="eu-west-1", bucket="b", key="uploads/a", size=5, etag='"e"', kind="Post", version_id="v1"
+    )
+    assert versioned["Records"][0]["s3"]["object"]["versionId"] == "v1"
     assert record["eventTime"].endswith("Z")
