@@ -1,5 +1,11 @@
 """Attachments: the private bucket the browser uploads to (presigned POST) and the processor Lambda it triggers.
 
+Layout (``backend.domain.attachments``): the browser's presigned POST writes only ``uploads/`` (the notification's
+prefix); the processor checks the exact version an event names and copies it to ``users/`` (what downloads serve);
+thumbnails go to ``thumbnails/``. Only the processor may write ``users/`` and ``thumbnails/`` (the api role, which
+signs the upload forms, may not), so no upload form can replace a checked file. Staged objects and their old versions
+expire after a day (a re-posted form leaves nothing counted-less behind for long; the processor deletes them at once).
+
 Bucket and processor share a stack because S3 checks the notification's target when the bucket is created: the
 bucket's native ``ObjectCreated`` notification (the S3 event shape the handler reads) is written directly on the
 bucket (no custom-resource Lambda), and depends on the Lambda permission, whose source ARN is built from the
@@ -23,17 +29,20 @@ from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_s3 as s3
 from constructs import Construct, IConstruct
 
+from backend.domain.attachments import FILE_PREFIX, STAGING_PREFIX, THUMBNAIL_PREFIX
 from deploy.stacks import functions
 from deploy.stacks.nag import acknowledge
 from deploy.stacks.naming import ResourceNames, attachments_cors_rule, tasks_table_schema
 
-UPLOAD_PREFIX = "users/"
-THUMBNAIL_PREFIX = "thumbnails/"
+OBJECT_PREFIXES = (STAGING_PREFIX, FILE_PREFIX, THUMBNAIL_PREFIX)
+STAGED_DAYS = 1  # lifecycle: staged uploads (and their noncurrent versions) the processor did not delete
 
 
-def acknowledge_object_prefixes(role: IConstruct, bucket_name: str, *, reason: str) -> None:
-    """IAM5 on ``<bucket>/users/*`` and ``<bucket>/thumbnails/*``: object-level grants on our two prefixes."""
-    for prefix in (UPLOAD_PREFIX, THUMBNAIL_PREFIX):
+def acknowledge_object_prefixes(
+    role: IConstruct, bucket_name: str, *, reason: str, prefixes: tuple[str, ...] = OBJECT_PREFIXES
+) -> None:
+    """IAM5 on ``<bucket>/<prefix>*``: object-level grants on our prefixes (uploads/, users/, thumbnails/)."""
+    for prefix in prefixes:
         acknowledge(role, f"IAM5[Resource::arn:<AWS::Partition>:s3:::{bucket_name}/{prefix}*]", reason=reason)
 
 
@@ -74,21 +83,29 @@ class AttachmentsStack(Stack):
             max_event_age=Duration.hours(6),
             on_failure=destinations.SqsDestination(self.dead_letter_queue),
         )
+        # Reads the staged version an event names (GetObject[Version], also the source of the copy) and deletes
+        # it for good once handled; writes the checked copy and the thumbnail (and deletes them for a rejected or
+        # deleted attachment).
         self.processor.add_to_role_policy(
             iam.PolicyStatement(
-                actions=["s3:GetObject", "s3:DeleteObject"], resources=[f"{bucket_arn}/{UPLOAD_PREFIX}*"]
+                actions=["s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObject", "s3:DeleteObjectVersion"],
+                resources=[f"{bucket_arn}/{STAGING_PREFIX}*"],
             )
         )
         self.processor.add_to_role_policy(
-            iam.PolicyStatement(actions=["s3:PutObject"], resources=[f"{bucket_arn}/{THUMBNAIL_PREFIX}*"])
+            iam.PolicyStatement(
+                actions=["s3:PutObject", "s3:DeleteObject"],
+                resources=[f"{bucket_arn}/{FILE_PREFIX}*", f"{bucket_arn}/{THUMBNAIL_PREFIX}*"],
+            )
         )
         assert self.processor.role is not None
         acknowledge_object_prefixes(
             self.processor.role,
             bucket_name,
             reason=(
-                "The processor reads/deletes any new upload under users/ and writes its thumbnail under "
-                "thumbnails/: keys are only known per event; the grants stop at these prefixes."
+                "The processor reads/deletes any new upload under uploads/, copies the checked version under users/ "
+                "and writes its thumbnail under thumbnails/: keys are only known per event; the grants stop at "
+                "these prefixes."
             ),
         )
         # Attachment rows, refs, usage and the task's counter all live in the Tasks table: no Users grant at all.
@@ -146,6 +163,14 @@ class AttachmentsStack(Stack):
                     id="abort-incomplete-uploads", abort_incomplete_multipart_upload_after=Duration.days(1)
                 ),
                 s3.LifecycleRule(id="expire-old-versions", noncurrent_version_expiration=Duration.days(30)),
+                # Normally the processor deletes a staged version as soon as it is handled; whatever a failed or
+                # lost event left (a re-posted form included) goes after a day, uncounted only that long.
+                s3.LifecycleRule(
+                    id="expire-staged-uploads",
+                    prefix=STAGING_PREFIX,
+                    expiration=Duration.days(STAGED_DAYS),
+                    noncurrent_version_expiration=Duration.days(STAGED_DAYS),
+                ),
             ],
             removal_policy=RemovalPolicy.RETAIN if deletion_protection else RemovalPolicy.DESTROY,
         )
@@ -158,7 +183,7 @@ class AttachmentsStack(Stack):
                     function=functions.live(self.processor).function_arn,
                     filter=s3.CfnBucket.NotificationFilterProperty(
                         s3_key=s3.CfnBucket.S3KeyFilterProperty(
-                            rules=[s3.CfnBucket.FilterRuleProperty(name="prefix", value=UPLOAD_PREFIX)]
+                            rules=[s3.CfnBucket.FilterRuleProperty(name="prefix", value=STAGING_PREFIX)]
                         )
                     ),
                 )
@@ -169,10 +194,11 @@ class AttachmentsStack(Stack):
             self._replicate(cfn_bucket, bucket_arn, replica_bucket_arn)
 
     def _replicate(self, cfn_bucket: s3.CfnBucket, bucket_arn: str, replica_bucket_arn: str) -> None:
-        """Replicate our two prefixes (new versions and delete markers) to ``replica_bucket_arn``."""
+        """Replicate the checked files and thumbnails (new versions and delete markers) to ``replica_bucket_arn``;
+        staged uploads are transient and stay home."""
         if not re.fullmatch(r"arn:aws[\w-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", replica_bucket_arn):
             raise ValueError(f"attachments_replica_bucket_arn is not an S3 bucket ARN: {replica_bucket_arn!r}")
-        prefixes = (UPLOAD_PREFIX, THUMBNAIL_PREFIX)
+        prefixes = (FILE_PREFIX, THUMBNAIL_PREFIX)
         role = iam.Role(
             self,
             "ReplicationRole",
@@ -203,7 +229,7 @@ class AttachmentsStack(Stack):
             },
         )
         reason = "Replication copies every object version under our two prefixes; keys are per user and upload."
-        acknowledge_object_prefixes(role, self.bucket_name, reason=reason)
+        acknowledge_object_prefixes(role, self.bucket_name, reason=reason, prefixes=prefixes)
         for prefix in prefixes:
             acknowledge(role, f"IAM5[Resource::{replica_bucket_arn}/{prefix}*]", reason=reason)
         # The bucket is SSE-S3 (no KMS key): S3 replicates SSE-S3 objects as they are and the replica gets SSE-S3 as

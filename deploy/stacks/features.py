@@ -30,8 +30,9 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ses as ses
 from aws_cdk import custom_resources as cr
 
+from backend.domain.attachments import FILE_PREFIX, STAGING_PREFIX, THUMBNAIL_PREFIX
 from deploy.stacks import functions
-from deploy.stacks.attachments import THUMBNAIL_PREFIX, UPLOAD_PREFIX, acknowledge_object_prefixes
+from deploy.stacks.attachments import OBJECT_PREFIXES, acknowledge_object_prefixes
 from deploy.stacks.nag import acknowledge
 from deploy.stacks.naming import APP_SLUG, notifications_table_schema, tasks_table_schema
 
@@ -50,7 +51,7 @@ STREAM_READ = (
     "dynamodb:ListStreams",
 )
 PRESIGN_REASON = (
-    "Object keys are per user and per upload (users/<user id>/...): the api signs URLs for keys under our two "
+    "Object keys are per user and per upload (<prefix><user id>/...): the api signs URLs for keys under our "
     "prefixes of the attachments bucket only; ownership of a key is checked by the service before signing."
 )
 # SNS's account-wide SMS spending cap, in whole US dollars. A new account's SMS spending quota is $1; a higher cap
@@ -317,24 +318,27 @@ class Features:
         self._grant_signing_secret(api)
         functions.grant_table(api, self.notifications_table, NOTIFICATION_INDEXES, functions.TABLE_READ_WRITE)
         # Presigned POST (upload) / GET (download) / delete are signed with these rights, on our prefixes only.
-        # Uploads go under users/ only: thumbnails are written by the processor alone (a presigned POST the api
-        # could sign for thumbnails/ would let a browser replace one).
+        # Uploads are signed for the staging prefix alone: with no PutObject on users/ or thumbnails/, no upload form
+        # the api signs can write a checked file or a thumbnail (S3 refuses a POST its signer may not make); those
+        # are written by the processor alone.
         bucket_arn = f"arn:{self.stack.partition}:s3:::{attachments_bucket_name}"
         api.add_to_role_policy(
-            iam.PolicyStatement(actions=["s3:PutObject"], resources=[f"{bucket_arn}/{UPLOAD_PREFIX}*"])
+            iam.PolicyStatement(
+                actions=["s3:PutObject", "s3:DeleteObject"], resources=[f"{bucket_arn}/{STAGING_PREFIX}*"]
+            )
         )
         api.add_to_role_policy(
             iam.PolicyStatement(
                 actions=["s3:GetObject", "s3:DeleteObject"],
-                resources=[f"{bucket_arn}/{UPLOAD_PREFIX}*", f"{bucket_arn}/{THUMBNAIL_PREFIX}*"],
+                resources=[f"{bucket_arn}/{FILE_PREFIX}*", f"{bucket_arn}/{THUMBNAIL_PREFIX}*"],
             )
         )
-        # "Delete my data / my account" lists the user's files to delete them: listing only under our two prefixes.
+        # "Delete my data / my account" lists the user's files to delete them: listing only under our prefixes.
         api.add_to_role_policy(
             iam.PolicyStatement(
                 actions=["s3:ListBucket"],
                 resources=[bucket_arn],
-                conditions={"StringLike": {"s3:prefix": [f"{UPLOAD_PREFIX}*", f"{THUMBNAIL_PREFIX}*"]}},
+                conditions={"StringLike": {"s3:prefix": [f"{prefix}*" for prefix in OBJECT_PREFIXES]}},
             )
         )
         assert api.role is not None

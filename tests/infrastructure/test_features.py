@@ -51,6 +51,11 @@ def _grants(template: dict[str, Any], handler: str) -> dict[str, set[str]]:
     return grants
 
 
+def _objects(resources: set[str]) -> set[str]:
+    """``bucket/prefix*`` of each S3 ARN a grant names."""
+    return {r.split(":::")[-1].rstrip('"]}') for r in resources}
+
+
 def _live(template: dict[str, Any], handler: str) -> str:
     """The logical id of the function's ``live`` alias."""
     function = function_by_handler(template, handler)
@@ -251,13 +256,13 @@ def test_api_gets_the_feature_grants(synthesized: Synthesized) -> None:
     assert all("SchedulerRole" in r for r in grants["iam:PassRole"])
     assert any("Notifications" in r for r in grants["dynamodb:Query"])
     assert any("Notifications" in r and "/index/by_unread" in r for r in grants["dynamodb:Query"])
-    for action in ("s3:GetObject", "s3:DeleteObject"):  # PutObject: users/ only (test_hardening.py)
-        assert {r.split(":::")[-1].rstrip('"]}') for r in grants[action]} == {
-            f"{NAMES.attachments_bucket}/users/*",
-            f"{NAMES.attachments_bucket}/thumbnails/*",
-        }
+    bucket = NAMES.attachments_bucket
+    # Upload forms are signed for the staging prefix only: no form can write a checked file or a thumbnail.
+    assert _objects(grants["s3:PutObject"]) == {f"{bucket}/uploads/*"}
+    assert _objects(grants["s3:GetObject"]) == {f"{bucket}/users/*", f"{bucket}/thumbnails/*"}
+    assert _objects(grants["s3:DeleteObject"]) == {f"{bucket}/{p}*" for p in ("uploads/", "users/", "thumbnails/")}
     # Listing (to delete a user's files) only on the bucket itself; the statement pins the prefixes.
-    assert {r.split(":::")[-1].rstrip('"]}') for r in grants["s3:ListBucket"]} == {NAMES.attachments_bucket}
+    assert _objects(grants["s3:ListBucket"]) == {bucket}
     assert {"sns:Publish", "ses:SendEmail", "secretsmanager:GetSecretValue"} <= set(grants)
     variables = _function(stateless, API)["Environment"]["Variables"]
     assert {"TMP_REMINDER_TARGET_ARN", "TMP_SCHEDULER_ROLE_ARN", "TMP_LINK_SIGNING_SECRET_ARN"} <= set(variables)
@@ -339,9 +344,13 @@ def test_attachments_bucket_is_private_versioned_with_cors_and_lifecycle(synthes
     rules = {r["Id"]: r for r in bucket["LifecycleConfiguration"]["Rules"]}
     assert rules["abort-incomplete-uploads"]["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}
     assert rules["expire-old-versions"]["NoncurrentVersionExpiration"]["NoncurrentDays"] == 30
+    # A re-posted upload form only stages versions; what the processor did not delete goes within a day.
+    staged = rules["expire-staged-uploads"]
+    assert (staged["Prefix"], staged["Status"], staged["ExpirationInDays"]) == ("uploads/", "Enabled", 1)
+    assert staged["NoncurrentVersionExpiration"]["NoncurrentDays"] == 1
     (configuration,) = bucket["NotificationConfiguration"]["LambdaConfigurations"]
     assert configuration["Event"] == "s3:ObjectCreated:*"
-    assert configuration["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "users/"}]
+    assert configuration["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "uploads/"}]
     assert configuration["Function"] == {"Ref": _live(attachments, PROCESSOR)}
     # TLS only.
     Template.from_json(attachments).has_resource_properties(
@@ -435,12 +444,12 @@ def test_processor_size_grants_and_failure_destination(synthesized: Synthesized)
     assert function["MemorySize"] == 1024
     assert function["Timeout"] == 60
     grants = _grants(attachments, PROCESSOR)
-    assert {r.split(":::")[-1].rstrip('"]}') for r in grants["s3:GetObject"] | grants["s3:DeleteObject"]} == {
-        f"{NAMES.attachments_bucket}/users/*"
-    }
-    assert {r.split(":::")[-1].rstrip('"]}') for r in grants["s3:PutObject"]} == {
-        f"{NAMES.attachments_bucket}/thumbnails/*"
-    }
+    bucket = NAMES.attachments_bucket
+    # It reads (the exact version) and deletes staged uploads, and alone writes checked files and thumbnails.
+    for action in ("s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObjectVersion"):
+        assert _objects(grants[action]) == {f"{bucket}/uploads/*"}, action
+    assert _objects(grants["s3:PutObject"]) == {f"{bucket}/users/*", f"{bucket}/thumbnails/*"}
+    assert _objects(grants["s3:DeleteObject"]) == {f"{bucket}/{p}*" for p in ("uploads/", "users/", "thumbnails/")}
     assert "dynamodb:UpdateItem" in grants
     (config,) = resources(attachments, "AWS::Lambda::EventInvokeConfig").values()
     assert "OnFailure" in config["Properties"]["DestinationConfig"]

@@ -175,11 +175,12 @@ def _object_prefixes(resources_json: list[str]) -> set[str]:
 
 
 def test_api_cannot_write_thumbnails(synthesized: Synthesized) -> None:
-    """Only the processor writes thumbnails; the api signs uploads under users/ and reads/deletes both prefixes."""
+    """Only the processor writes thumbnails (and checked files, finding 2); the api signs uploads under uploads/ only
+    and reads the other two prefixes."""
     stateless = synthesized.template("stateless")
-    assert _object_prefixes(_allowed(stateless, API, "s3:PutObject")) == {"users/*"}
-    for action in ("s3:GetObject", "s3:DeleteObject"):
-        assert _object_prefixes(_allowed(stateless, API, action)) == {"users/*", "thumbnails/*"}
+    assert _object_prefixes(_allowed(stateless, API, "s3:PutObject")) == {"uploads/*"}
+    assert _object_prefixes(_allowed(stateless, API, "s3:GetObject")) == {"users/*", "thumbnails/*"}
+    assert _object_prefixes(_allowed(stateless, API, "s3:DeleteObject")) == {"uploads/*", "users/*", "thumbnails/*"}
 
 
 def test_processor_has_no_grant_on_the_users_table(synthesized: Synthesized) -> None:
