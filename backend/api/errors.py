@@ -79,10 +79,47 @@ def validation_fields(errors: list[dict[str, Any]]) -> dict[str, str]:
 
 # The public email-link routes take what a mail client posts (RFC 8058: form-encoded ``List-Unsubscribe=One-Click``).
 FORM_BODY_PATHS = ("/links/unsubscribe", "/links/complete")
+# Our deepest request is 3 levels (a task's subtasks); json.loads itself gives up near 1 000 with a RecursionError.
+MAX_JSON_DEPTH = 20
+# The largest request is a task with 20 000 characters of notes (< 128 KB even escaped); API Gateway lets 10 MB in.
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def json_depth(value: Any) -> int:
+    """How deep objects and arrays nest in a parsed JSON value (iterative: no recursion on hostile input)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _body_problem(event: Any) -> Response[str] | None:
+    """A JSON body that is too large, nests too deep, or is not one object: a 4xx naming ``body``."""
+    if len(event.body) > MAX_BODY_BYTES:
+        message = f"The body is larger than {MAX_BODY_BYTES // 1024} KB."
+        return error_response(413, "too_large", message, {"body": f"is larger than {MAX_BODY_BYTES} bytes"})
+    try:
+        parsed = event.json_body
+        too_deep = json_depth(parsed) > MAX_JSON_DEPTH
+    except RecursionError:
+        too_deep = True  # deeper than the parser goes
+    except (ValueError, UnicodeDecodeError):
+        return None  # Powertools' validation names the bad body
+    if too_deep:
+        fields = {"body": f"nests deeper than {MAX_JSON_DEPTH} levels"}
+        return error_response(422, "validation_error", "The body nests too deeply.", fields)
+    if not isinstance(parsed, dict):
+        return error_response(422, "validation_error", "The body must be a JSON object.", {"body": "is not an object"})
+    return None
 
 
 class JsonBodyValidation(OpenAPIRequestValidationMiddleware):
-    """Powertools' request validation, behind one more rule: a body is one JSON object.
+    """Powertools' request validation, behind one more rule: a body is one JSON object, at most 1 MB and 20 levels.
 
     Powertools would also parse form and multipart bodies (and take the first element of a JSON array for a
     model); our API speaks JSON only, so anything else is refused before validation: 415 or 422.
@@ -96,13 +133,9 @@ class JsonBodyValidation(OpenAPIRequestValidationMiddleware):
             if media_type != "application/json" and not media_type.endswith("+json"):
                 message = "Send the body as JSON (Content-Type: application/json)."
                 return error_response(415, "unsupported_media_type", message)
-            try:
-                parsed = event.json_body
-            except (ValueError, UnicodeDecodeError):
-                parsed = {}  # Powertools' validation names the bad body
-            if not isinstance(parsed, dict):
-                fields = {"body": "is not an object"}
-                return error_response(422, "validation_error", "The body must be a JSON object.", fields)
+            problem = _body_problem(event)
+            if problem is not None:
+                return problem
         return super().handler(app, next_middleware)
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from backend.api.errors import validation_fields
+from backend.api.errors import json_depth, validation_fields
 from backend.client import ApiError
 from backend.schemas import ProfileUpdate
 
@@ -69,3 +69,13 @@ def test_the_client_shows_the_first_field_problem_or_else_the_message() -> None:
     named = ApiError(422, "invalid_input", "The request is not valid.", {"phone": "Use the + format.", "x": "no"})
     assert named.first_problem == "Use the + format."
     assert ApiError(400, "bad_request", "Something is off.").first_problem == "Something is off."
+
+
+def test_json_depth_counts_objects_and_arrays_without_recursing() -> None:
+    assert json_depth("text") == 0
+    assert json_depth({}) == 1
+    assert json_depth({"subtasks": [{"title": "x"}]}) == 3
+    deep: Any = []
+    for _ in range(100_000):  # far beyond Python's recursion limit
+        deep = [deep]
+    assert json_depth(deep) == 100_001
