@@ -9,6 +9,7 @@ from pydantic import Field, computed_field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from backend.domain.attachments import DEFAULT_ALLOWED_TYPES, GIB, MIB, Limits
+from backend.domain.quotas import DEFAULT_QUOTAS, Quotas
 from backend.names import LOCAL_STAGE, ResourceNames
 
 # What a function needs besides the settings every function gets; its handler requires them at cold start.
@@ -46,6 +47,12 @@ class Settings(BaseSettings):
     attachment_quota_bytes: int = Field(default=GIB, ge=1)
     attachment_allowed_types: tuple[str, ...] = DEFAULT_ALLOWED_TYPES  # JSON list in TMP_ATTACHMENT_ALLOWED_TYPES
     attachment_max_image_pixels: int = Field(default=40_000_000, ge=1)
+    # What one account may hold (backend/domain/quotas.py); tests set them low through TMP_QUOTA_*.
+    quota_tasks: int = Field(default=DEFAULT_QUOTAS.tasks, ge=1)
+    quota_open_tasks: int = Field(default=DEFAULT_QUOTAS.open_tasks, ge=1)
+    quota_projects: int = Field(default=DEFAULT_QUOTAS.projects, ge=1)
+    quota_labels: int = Field(default=DEFAULT_QUOTAS.labels, ge=1)
+    quota_tasks_with_reminders: int = Field(default=DEFAULT_QUOTAS.tasks_with_reminders, ge=1)
     # Reminders (issue 5). The Scheduler invokes ``reminder_target_arn`` (the reminders Lambda) as
     # ``scheduler_role_arn``; locally both are placeholders the local poller ignores.
     reminder_target_arn: str = "arn:aws:lambda:us-east-1:000000000000:function:local-reminders"
@@ -103,6 +110,16 @@ class Settings(BaseSettings):
             quota_bytes=self.attachment_quota_bytes,
             allowed_types=self.attachment_allowed_types,
             max_image_pixels=self.attachment_max_image_pixels,
+        )
+
+    @property
+    def quotas(self) -> Quotas:
+        return Quotas(
+            tasks=self.quota_tasks,
+            open_tasks=self.quota_open_tasks,
+            projects=self.quota_projects,
+            labels=self.quota_labels,
+            tasks_with_reminders=self.quota_tasks_with_reminders,
         )
 
     @property

@@ -68,3 +68,10 @@ class TooManyRequestsError(DomainError):
     def __init__(self, message: str, *, retry_after: int, fields: dict[str, str] | None = None) -> None:
         super().__init__(message, fields=fields)
         self.retry_after = retry_after
+
+
+class QuotaExceededError(DomainError):
+    """The account holds as many of something as it may (tasks, projects, labels...): 409, resolved by removing some.
+    Not a ``ConflictError``: those mean "changed meanwhile, reload"."""
+
+    code = "quota_exceeded"

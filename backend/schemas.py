@@ -4,15 +4,60 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
+
+from backend.domain import dates
 
 if TYPE_CHECKING:
     from backend.domain.quick_add import QuickAddResult
 
 _TIMEZONES = frozenset(available_timezones())
+
+# Control characters (Unicode category Cc: C0, DEL, C1) and the Unicode line/paragraph separators. A one-line field
+# (a title, a name) takes none of them, not even at its ends; a multi-line one (notes) keeps newlines and tabs.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _one_line(value: Any) -> Any:
+    if isinstance(value, str) and _CONTROL.search(value):
+        raise ValueError("must be one line without control characters (no line breaks or tabs)")
+    return value
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, str) and _CONTROL_IN_TEXT.search(value):
+        raise ValueError("must not contain control characters other than line breaks and tabs")
+    return value
+
+
+# Put after StringConstraints in ``Annotated``, a before-validator still runs first (it wraps the constrained str):
+# a control character at either end is refused, not stripped.
+OneLine = BeforeValidator(_one_line)
+MultiLine = BeforeValidator(_text)
+
+
+def _in_calendar(value: Any) -> Any:
+    if not dates.in_range(value):
+        raise ValueError(dates.OUT_OF_RANGE)
+    return value
+
+
+# Every date and instant a client sends lies in the app's calendar (backend/domain/dates.py): 1970-2100.
+CalendarDate = Annotated[date, AfterValidator(_in_calendar)]
+CalendarInstant = Annotated[AwareDatetime, AfterValidator(_in_calendar)]
 
 
 def _known_timezone(value: str) -> str:
@@ -22,7 +67,7 @@ def _known_timezone(value: str) -> str:
 
 
 TimeZoneName = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_known_timezone)]
-DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), OneLine]
 # E.164, as SNS requires for SMS.
 PhoneNumber = Annotated[str, StringConstraints(pattern=r"^\+[1-9]\d{6,14}$")]
 
@@ -149,12 +194,12 @@ class OutboxMessage(BaseModel):
 # --- tasks, projects, labels -------------------------------------------------------------------
 Id = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z_-]{1,40}$")]
 Color = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Notes = Annotated[str, StringConstraints(max_length=20_000)]
-SectionName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), OneLine]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), OneLine]
+Notes = Annotated[str, StringConstraints(max_length=20_000), MultiLine]
+SectionName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), OneLine]
 Priority = Annotated[int, Field(ge=1, le=4)]
-Rule = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Rule = Annotated[str, StringConstraints(min_length=1, max_length=200), OneLine]
 
 MAX_LABELS_PER_TASK = 10
 MAX_SUBTASKS = 100
@@ -211,7 +256,7 @@ class LabelPublic(BaseModel):
 
 class SubtaskIn(StrictModel):
     id: Id | None = None
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), OneLine]
     done: bool = False
 
 
@@ -231,9 +276,9 @@ class TaskCreate(StrictModel):
     notes: Notes = ""
     project_id: Id | None = None  # None: the Inbox
     priority: Priority = 4
-    due_date: date | None = None
+    due_date: CalendarDate | None = None
     due_time: LocalTime | None = None
-    start_date: date | None = None
+    start_date: CalendarDate | None = None
     section: SectionName | None = None
     labels: list[Id] = Field(default_factory=list, max_length=MAX_LABELS_PER_TASK)
     # Labels by name (quick add's "@name"): existing ones are used, missing ones are created.
@@ -257,9 +302,9 @@ class TaskUpdate(StrictModel):
     notes: Notes | None = None
     project_id: Id | None = None
     priority: Priority | None = None
-    due_date: date | None = None
+    due_date: CalendarDate | None = None
     due_time: LocalTime | None = None
-    start_date: date | None = None
+    start_date: CalendarDate | None = None
     section: SectionName | None = None
     labels: list[Id] | None = Field(default=None, max_length=MAX_LABELS_PER_TASK)
     subtasks: list[SubtaskIn] | None = Field(default=None, max_length=MAX_SUBTASKS)
@@ -321,7 +366,7 @@ class BulkResult(BaseModel):
 
 
 class QuickAddRequest(StrictModel):
-    text: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+    text: Annotated[str, StringConstraints(min_length=1, max_length=1000), OneLine]
 
 
 class QuickAddChip(BaseModel):
@@ -342,13 +387,16 @@ class QuickAddParsed(BaseModel):
     def of(cls, text: str, parsed: QuickAddResult, project_id: str | None) -> QuickAddParsed:
         """The API's shape of a parse (``project_id``: the open project "#name" names, if any). The API and the UI
         (which parses as the user types, without a round trip) both build it here."""
+        # The UI parses what is typed before the API sees it: a pasted tab becomes a space here, not an error.
+        title = _CONTROL.sub(" ", parsed.title or text).strip()
+        labels = [name for name in (_CONTROL.sub(" ", n)[:60].strip() for n in parsed.labels[:10]) if name]
         task = TaskCreate(
-            title=(parsed.title or text.strip() or "Untitled")[:500],
+            title=title[:500] or "Untitled",
             project_id=project_id,
             priority=parsed.priority or 4,
             due_date=parsed.due_date,
             due_time=parsed.due_time,
-            label_names=[name[:60] for name in parsed.labels[:10]],
+            label_names=labels,
             recurrence=parsed.recurrence,
         )
         chips = [QuickAddChip(kind=c.kind, text=c.text, label=c.label) for c in parsed.chips]

@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from backend.domain.reminders import MAX_REMINDERS_PER_TASK
-from backend.schemas import ClockTime, PhoneNumber, Preferences, StrictModel
+from backend.schemas import CalendarInstant, ClockTime, PhoneNumber, Preferences, StrictModel
 
 
 class ReminderIn(StrictModel):
     """Exactly one of: ``at`` (an instant with its offset), ``minutes_before`` (a task with a due time), or
     ``days_before`` with ``time`` (local "HH:MM", e.g. 1 day before at 09:00)."""
 
-    at: AwareDatetime | None = None
+    at: CalendarInstant | None = None
     minutes_before: Annotated[int, Field(ge=0, le=7 * 24 * 60)] | None = None
     days_before: Annotated[int, Field(ge=0, le=30)] | None = None
     time: ClockTime | None = None

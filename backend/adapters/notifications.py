@@ -32,6 +32,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import size
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -373,6 +374,17 @@ class DynamoNotifications:
             reminders=[_reminder_item(r) for r in reminders],
             updated_at=now,
         ).save()
+
+    def count_reminder_lists(self, user_id: str) -> int:
+        """Tasks of the user with reminders of their own (an empty list, "no reminder", is not one): a COUNT Query."""
+        return int(
+            TaskRemindersModel.count(
+                user_pk(user_id),
+                TaskRemindersModel.sk.startswith(REMINDERS),
+                filter_condition=size(TaskRemindersModel.reminders) > 0,
+                consistent_read=True,
+            )
+        )
 
     def delete_reminders(self, user_id: str, task_id: str) -> None:
         TaskRemindersModel(pk=user_pk(user_id), sk=REMINDERS + task_id).delete()

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from backend.domain.attachments import Attachment
+from backend.domain.quotas import Quotas
 from backend.domain.tasks import Label, Project, Task, TaskQuery
 from backend.domain.users import User
 
@@ -47,8 +48,9 @@ class TaskStore(Protocol):
 
     def get_tasks(self, user_id: str, task_ids: Iterable[str]) -> dict[str, Task]: ...
 
-    def save_task(self, task: Task, *, previous: Task | None) -> Task:
-        """Create (``previous`` None) or update if still at ``previous.version`` (else ``ConflictError``)."""
+    def save_task(self, task: Task, *, previous: Task | None, limits: Quotas | None = None) -> Task:
+        """Create (``previous`` None) or update if still at ``previous.version`` (else ``ConflictError``); with
+        ``limits``, a write that would add a task or an open one beyond them raises ``QuotaExceededError``."""
         ...
 
     def delete_task(self, task: Task) -> None: ...

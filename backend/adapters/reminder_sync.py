@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from backend.adapters.ports import TaskStore, UserRepository
+from backend.domain.quotas import Quotas
 from backend.domain.tasks import Label, Project, Task, TaskQuery
 from backend.domain.users import User
 from backend.observability import logger, metrics
@@ -53,8 +54,8 @@ class ReminderSyncingTaskStore:
         except Exception as exc:
             _failed("task write", exc)
 
-    def save_task(self, task: Task, *, previous: Task | None) -> Task:
-        saved = self._inner.save_task(task, previous=previous)
+    def save_task(self, task: Task, *, previous: Task | None, limits: Quotas | None = None) -> Task:
+        saved = self._inner.save_task(task, previous=previous, limits=limits)
         if previous is None:
             if saved.due_date is not None:  # a new task without a due date has no reminder yet
                 self.sync(saved)

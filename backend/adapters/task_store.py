@@ -8,6 +8,7 @@ Single-table design, partitioned by user (see docs/data-model.md):
   ``LT#<label>#<task>``    "task has label" link, written in the same transaction as the task
   ``W#<word>#<task>``      search index: "task has word" (backend/domain/search.py), same transaction as the task
   ``WIDX``                 the user's tasks are all in the search index (written with the Inbox, or by the backfill)
+  ``USAGE#tasks``          how many tasks the user has (all, open): atomic counters, same transaction as the task
 GSIs (all keys prefixed with the user id, so no query can cross users):
   by_status_due  status_pk = user#status       due_sk = due_key#id           Today, Upcoming, overdue, sort=due
   by_priority    status_pk                     priority_sk = p#due_key#id    sort=priority
@@ -39,18 +40,21 @@ from pynamodb.connection import Connection
 from pynamodb.constants import STREAM_NEW_AND_OLD_IMAGE
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from backend.domain import search
+from backend.domain import quotas, search
 from backend.domain.tasks import Completion, Label, Project, Status, Subtask, Task, TaskQuery
 from backend.errors import ConflictError, InvalidInputError
 
 TASK, PROJECT, LABEL, LINK, WORD, INDEXED = "TASK#", "PROJECT#", "LABEL#", "LT#", "W#", "WIDX"
+TASK_COUNTS = "USAGE#tasks"
 TRANSACTION_LIMIT = 100
 MAX_LINKS_PER_SAVE = 20  # 10 labels added + 10 removed
-assert 1 + MAX_LINKS_PER_SAVE + 2 * search.MAX_TERMS <= TRANSACTION_LIMIT, "a task save must fit one transaction"
+# the task, its label links, its search words and the task counters
+assert 2 + MAX_LINKS_PER_SAVE + 2 * search.MAX_TERMS <= TRANSACTION_LIMIT, "a task save must fit one transaction"
 LAST_DATE = "9999-12-31"
 
 
@@ -215,7 +219,23 @@ class SearchIndexedModel(Model):
     indexed_at = UTCDateTimeAttribute(null=True)
 
 
+class TaskCountsModel(Model):
+    """``USAGE#tasks``: the user's tasks (``tasks``: all, ``open_tasks``: open), changed by ``ADD`` in the transaction
+    of every write that changes them; a write that adds one is conditional on the quota. ``counted``: the counters
+    hold the whole partition (written with the Inbox; a user from before them is counted on their first create)."""
+
+    class Meta(_Meta):
+        pass
+
+    user_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=TASK_COUNTS)
+    tasks = NumberAttribute(null=True)
+    open_tasks = NumberAttribute(null=True)
+    counted = BooleanAttribute(null=True)
+
+
 TASK_TABLE_MODELS: tuple[type[Model], ...] = (
+    TaskCountsModel,
     TaskModel,
     ProjectModel,
     LabelModel,
@@ -520,6 +540,39 @@ def _group(tasks: Iterable[Task], by: str | None) -> dict[str, int]:
     return counts
 
 
+_DELETE_DONE = "Delete some completed tasks to add more."
+_COMPLETE_SOME = "Complete or delete some to add more."
+
+
+class _CountsRefused(Exception):
+    """The task counters' condition refused a write: not counted yet, or at a quota."""
+
+
+def _count_change(previous: Task | None, task: Task) -> tuple[int, int]:
+    """(tasks added, open tasks added) by saving ``task`` over ``previous``."""
+    was_open = previous is not None and previous.status is Status.OPEN
+    return (1 if previous is None else 0), int(task.status is Status.OPEN) - int(was_open)
+
+
+def _within(limits: quotas.Quotas | None, *, added: int, opened: int) -> Condition | None:
+    """The counters' condition for a write adding ``added`` tasks and ``opened`` open ones (only growth is limited)."""
+    if limits is None or (added <= 0 and opened <= 0):
+        return None
+    condition: Condition = TaskCountsModel.counted == True  # noqa: E712  # a PynamoDB condition, not a comparison
+    if added > 0:
+        condition &= TaskCountsModel.tasks < limits.tasks
+    if opened > 0:
+        condition &= TaskCountsModel.open_tasks < limits.open_tasks
+    return condition
+
+
+def _counts_refused(exc: TransactWriteError) -> bool:
+    """The counters' update refused the transaction: PynamoDB sends updates after deletes and puts, and a task save
+    has one update (the counters), so its reason is the last one."""
+    reasons = getattr(exc, "cancellation_reasons", None) or []
+    return bool(reasons) and getattr(reasons[-1], "code", None) == "ConditionalCheckFailed"
+
+
 class DynamoTaskStore:
     """Repositories for tasks, projects and labels on the Tasks table."""
 
@@ -534,13 +587,39 @@ class DynamoTaskStore:
         keys = [(user_id, TASK + task_id) for task_id in dict.fromkeys(task_ids)]
         return {item.task_id: _task(item) for item in TaskModel.batch_get(keys, consistent_read=True)}
 
-    def save_task(self, task: Task, *, previous: Task | None) -> Task:
-        """Create (``previous`` None) or update a task if its version is still ``previous.version``."""
+    def save_task(self, task: Task, *, previous: Task | None, limits: quotas.Quotas | None = None) -> Task:
+        """Create (``previous`` None) or update a task if its version is still ``previous.version``.
+
+        With ``limits``, a write that adds a task or an open one is refused (``QuotaExceededError``) at the quota."""
+        try:
+            return self._save_task(task, previous=previous, limits=limits)
+        except _CountsRefused:
+            assert limits is not None  # only limits make a condition
+            if self._count_tasks_once(task.user_id):  # a user from before the counters: counted now, once more
+                try:
+                    return self._save_task(task, previous=previous, limits=limits)
+                except _CountsRefused:
+                    pass
+        if previous is None and int(self._counts(task.user_id).tasks or 0) >= limits.tasks:
+            raise quotas.exceeded("tasks", limits.tasks, field="tasks", hint=_DELETE_DONE)
+        raise quotas.exceeded("open tasks", limits.open_tasks, field="tasks", hint=_COMPLETE_SOME)
+
+    def _save_task(self, task: Task, *, previous: Task | None, limits: quotas.Quotas | None) -> Task:
         item = _task_item(task)
         old_labels = set(previous.labels) if previous else set()
         old_terms, new_terms = _terms(previous), _terms(task)
+        added, opened = _count_change(previous, task)
         try:
             with TransactWrite(connection=self._connection()) as transaction:
+                if added or opened:
+                    transaction.update(
+                        TaskCountsModel(user_id=task.user_id),
+                        actions=[
+                            *([TaskCountsModel.tasks.add(added)] if added else []),
+                            *([TaskCountsModel.open_tasks.add(opened)] if opened else []),
+                        ],
+                        condition=_within(limits, added=added, opened=opened),
+                    )
                 transaction.save(item)  # conditional on the version (absent when creating)
                 for label_id in set(task.labels) - old_labels:
                     transaction.save(_link(task.user_id, label_id, task.id))
@@ -552,14 +631,45 @@ class DynamoTaskStore:
                 for term in sorted(old_terms - new_terms):
                     transaction.delete(_word(task.user_id, term, task.id))
         except TransactWriteError as exc:
+            if (added > 0 or opened > 0) and _counts_refused(exc):
+                raise _CountsRefused from exc
             if is_conditional_failure(exc):
                 raise ConflictError("The task was changed meanwhile; reload it and try again.") from exc
             raise
         return _task(item)
 
+    def _counts(self, user_id: str) -> TaskCountsModel:
+        try:
+            return TaskCountsModel.get(user_id, TASK_COUNTS, consistent_read=True)
+        except DoesNotExist:
+            return TaskCountsModel(user_id=user_id)
+
+    def _count_tasks_once(self, user_id: str) -> bool:
+        """Count a user's tasks from before the counters (one paged COUNT Query each); False if already counted.
+        A delete racing with this leaves the count one too high for good: a quota errs on the safe side."""
+        if self._counts(user_id).counted:
+            return False
+        everything, _ = self.count_tasks(TaskQuery(user_id=user_id, status="all"))
+        still_open, _ = self.count_tasks(TaskQuery(user_id=user_id, status="open", sort="due"))
+        self._start_counts(user_id, tasks=everything, open_tasks=still_open)
+        return True
+
+    @staticmethod
+    def _start_counts(user_id: str, *, tasks: int, open_tasks: int) -> None:
+        counts = TaskCountsModel(user_id=user_id, tasks=tasks, open_tasks=open_tasks, counted=True)
+        try:  # replaces what deletes ADDed before the count (the count has them); a concurrent first count wins
+            counts.save(condition=TaskCountsModel.counted.does_not_exist())
+        except PutError as exc:
+            if not is_conditional_failure(exc):
+                raise
+
     def delete_task(self, task: Task) -> None:
         try:
             with TransactWrite(connection=self._connection()) as transaction:
+                fewer: list[Action] = [TaskCountsModel.tasks.add(-1)]
+                if task.status is Status.OPEN:
+                    fewer.append(TaskCountsModel.open_tasks.add(-1))
+                transaction.update(TaskCountsModel(user_id=task.user_id), actions=fewer)
                 transaction.delete(_task_item(task))  # conditional on the version we read
                 for label_id in task.labels:
                     transaction.delete(_link(task.user_id, label_id, task.id))
@@ -822,8 +932,9 @@ class DynamoTaskStore:
             return existing
         if project.is_inbox:
             # A new user's Inbox comes before any of their tasks, so every task will go through the write path
-            # and its search index: nothing to backfill.
+            # and its search index and counters: nothing to backfill, nothing to count.
             self.mark_search_indexed(project.user_id)
+            self._start_counts(project.user_id, tasks=0, open_tasks=0)
         return saved
 
     def delete_project(self, project: Project) -> None:

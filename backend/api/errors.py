@@ -25,6 +25,7 @@ from backend.errors import (
     InvalidInputError,
     NotAuthenticatedError,
     NotFoundError,
+    QuotaExceededError,
     StaleVersionError,
     TooLargeError,
     TooManyRequestsError,
@@ -36,6 +37,9 @@ _STATUS: dict[type[DomainError], HTTPStatus] = {
     NotAuthenticatedError: HTTPStatus.UNAUTHORIZED,
     NotFoundError: HTTPStatus.NOT_FOUND,
     ConflictError: HTTPStatus.CONFLICT,
+    # 409, not 403 (a role) or 422 (the request itself is fine): the account's state refuses it, and deleting some
+    # items resolves it (RFC 9110 15.5.10).
+    QuotaExceededError: HTTPStatus.CONFLICT,
     InvalidInputError: HTTPStatus.BAD_REQUEST,
     IdempotencyKeyReusedError: HTTPStatus.UNPROCESSABLE_ENTITY,
     TooLargeError: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,

@@ -94,7 +94,10 @@ class ApiError(Exception):
 
     @property
     def first_problem(self) -> str:
-        """What is wrong with the first named field (the most precise text for one input), else the message."""
+        """What is wrong with the first named field (the most precise text for one input), else the message. A quota
+        names no input the user could fix, so its message (what the limit is, what to do) is the text."""
+        if self.code == "quota_exceeded":
+            return self.message
         return next(iter(self.fields.values()), self.message)
 
     @classmethod

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
-from backend.domain import recurrence
+from backend.domain import dates, recurrence
 
 WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 RRULE_DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
@@ -164,7 +164,8 @@ def _parse_recurrence(p: _Parse) -> None:
 
 
 def _set_due(p: _Parse, m: re.Match[str], day: date | None) -> Chip | None:
-    if day is None or (p.result.due_date is not None and not p.result.recurrence):
+    # A date outside the app's calendar ("in 999 years") is not understood: the words stay in the title.
+    if day is None or not dates.in_range(day) or (p.result.due_date is not None and not p.result.recurrence):
         return None
     p.result.due_date = day
     return Chip("due", m.group(0).strip(), _fmt_date(day, p.today))

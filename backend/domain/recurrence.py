@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrule, rrulestr
 
+from backend.domain import dates
+
 MAX_RULE_LENGTH = 200
 _ALLOWED_KEYS = {"FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "BYMONTH", "BYSETPOS", "COUNT", "UNTIL", "WKST"}
 _FREQS = {"DAILY", "WEEKLY", "MONTHLY", "YEARLY"}
@@ -54,6 +56,15 @@ def validate_rule(rule: str) -> str:
         raise InvalidRecurrenceError("FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY")
     if "INTERVAL" in parts and not re.fullmatch(r"[1-9]\d{0,2}", parts["INTERVAL"]):
         raise InvalidRecurrenceError("INTERVAL must be a number from 1 to 999")
+    until = re.fullmatch(r"(\d{4})(\d{2})(\d{2})(T\d{6}Z?)?", parts.get("UNTIL", "20000101"))
+    if until is None:
+        raise InvalidRecurrenceError("UNTIL must be a date like 20271231 or 20271231T090000Z")
+    try:
+        until_date = date(int(until[1]), int(until[2]), int(until[3]))
+    except ValueError as exc:
+        raise InvalidRecurrenceError(f"UNTIL is not a date: {exc}") from exc
+    if not dates.in_range(until_date):
+        raise InvalidRecurrenceError(f"UNTIL {dates.OUT_OF_RANGE}")
     month_days = parts.get("BYMONTHDAY", "1").split(",")
     if not all(re.fullmatch(r"-?\d{1,2}", d) and 1 <= abs(int(d)) <= 31 for d in month_days):
         raise InvalidRecurrenceError("BYMONTHDAY must be between 1 and 31 (or -31 and -1)")
@@ -104,9 +115,12 @@ def first_due_date(rule: str, *, start: date) -> date | None:
 
 
 def next_due_date(rule: str, *, anchor: date, after: date) -> date | None:
-    """Next occurrence of a date-only series (no time zone involved)."""
+    """Next occurrence of a date-only series (no time zone involved); None past the app's calendar (2100).
+
+    The walk from ``anchor`` is as long as the series so far: callers keep both in the calendar (1970-2100).
+    """
     found = _next_wall_time(rule, datetime.combine(anchor, time()), datetime.combine(after, time()))
-    return found.date() if found else None
+    return found.date() if found and dates.in_range(found.date()) else None
 
 
 def next_due_instant(rule: str, *, anchor: datetime, after: datetime, tz: ZoneInfo) -> datetime | None:

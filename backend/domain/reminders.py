@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from backend.domain import dates
 from backend.domain.notifications import one_line
 from backend.domain.recurrence import to_instant
 
@@ -66,11 +67,12 @@ def due_instant(due_date: date, due_time: time, tz: ZoneInfo) -> datetime:
 def reminder_instant(
     reminder: Reminder, *, due_date: date | None, due_time: time | None, tz: ZoneInfo
 ) -> datetime | None:
-    """When ``reminder`` fires for a task due then, as an aware UTC datetime; None when it cannot (no due)."""
+    """When ``reminder`` fires for a task due then, as an aware UTC datetime; None when it cannot (no due, or a due
+    outside the app's calendar)."""
     if reminder.at is not None:
-        return reminder.at.astimezone(UTC)
-    if due_date is None:
-        return None
+        return reminder.at.astimezone(UTC) if dates.in_range(reminder.at) else None
+    if due_date is None or not dates.in_range(due_date):
+        return None  # a date stored before dates were checked (the year 1) has no reminder instant
     if reminder.minutes_before is not None:
         if due_time is None:
             return None

@@ -13,7 +13,8 @@ from enum import StrEnum
 from fractional_indexing import generate_key_between
 from ulid import ULID
 
-from backend.domain import recurrence
+from backend.domain import dates, recurrence
+from backend.errors import InvalidInputError
 
 INBOX_NAME = "Inbox"
 MAX_HISTORY = 200  # completions of a recurring task kept on the task (item size stays far below 400 KB)
@@ -154,6 +155,13 @@ def complete(task: Task, *, now: datetime, today: date) -> Task:
         return task
     if task.recurrence and task.due_date is not None:
         anchor = task.recurrence_anchor or task.due_date
+        if not (dates.in_range(task.due_date) and dates.in_range(anchor)):
+            # Stored before dates were checked (a daily series from the year 1 walked 740 000 days per completion).
+            raise InvalidInputError(
+                f"This task is due {task.due_date.isoformat()}; give it a date from {dates.FIRST_DATE.year} to "
+                f"{dates.LAST_DATE.year} to complete it.",
+                fields={"due_date": dates.OUT_OF_RANGE},
+            )
         next_date = recurrence.next_due_date(task.recurrence, anchor=anchor, after=max(task.due_date, today - ONE_DAY))
         if next_date is not None:
             history = (*task.history, Completion(due_date=task.due_date, completed_at=now))[-MAX_HISTORY:]

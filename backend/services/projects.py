@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from backend.adapters.ports import TaskDeletionListener, TaskStore
+from backend.domain.quotas import DEFAULT_QUOTAS, Quotas, exceeded
 from backend.domain.tasks import INBOX_NAME, Label, Project, new_id, position_after, position_between
 from backend.errors import InvalidInputError, NotFoundError
 from backend.schemas import DEFAULT_COLOR, LabelCreate, LabelUpdate, ProjectCreate, ProjectUpdate
@@ -49,8 +50,14 @@ def owned_project(store: TaskStore, user_id: str, project_id: str, now: datetime
     return project
 
 
-def create_project(*, store: TaskStore, user_id: str, data: ProjectCreate, now: datetime) -> Project:
+def create_project(
+    *, store: TaskStore, user_id: str, data: ProjectCreate, now: datetime, quotas: Quotas = DEFAULT_QUOTAS
+) -> Project:
     projects = list_projects(store=store, user_id=user_id, now=now)
+    # Counted from the list read anyway (one Query); two creates at once may both pass at the limit.
+    if sum(not p.is_inbox for p in projects) >= quotas.projects:
+        hint = "Delete some (archived ones count too) to add more."
+        raise exceeded("projects", quotas.projects, field="projects", hint=hint)
     last = max((p.position for p in projects if not p.is_inbox), default=None)
     project = Project(
         id=new_id(),
@@ -123,18 +130,28 @@ def owned_label(store: TaskStore, user_id: str, label_id: str) -> Label:
     return label
 
 
-def create_label(*, store: TaskStore, user_id: str, data: LabelCreate, now: datetime) -> Label:
+def create_label(
+    *, store: TaskStore, user_id: str, data: LabelCreate, now: datetime, quotas: Quotas = DEFAULT_QUOTAS
+) -> Label:
     existing = {label.name.lower() for label in store.list_labels(user_id)}
     if data.name.lower() in existing:
         raise InvalidInputError("A label with this name exists.", fields={"name": "is already used"})
+    if len(existing) >= quotas.labels:
+        raise exceeded("labels", quotas.labels, field="labels")
     return store.save_label(
         Label(id=new_id(), user_id=user_id, name=data.name, color=data.color, created_at=now, updated_at=now)
     )
 
 
-def labels_by_name(*, store: TaskStore, user_id: str, names: list[str], now: datetime) -> list[str]:
-    """Label ids for names (case-insensitive), creating the missing labels: quick add's ``@name``."""
+def labels_by_name(
+    *, store: TaskStore, user_id: str, names: list[str], now: datetime, quotas: Quotas = DEFAULT_QUOTAS
+) -> list[str]:
+    """Label ids for names (case-insensitive), creating the missing labels: quick add's ``@name``. Over the label
+    quota nothing is created."""
     known = {label.name.lower(): label.id for label in store.list_labels(user_id)}
+    missing = {name.lower() for name in names} - set(known)
+    if missing and len(known) + len(missing) > quotas.labels:
+        raise exceeded("labels", quotas.labels, field="label_names", hint="Use existing labels or delete some.")
     ids: list[str] = []
     for name in names:
         label_id = known.get(name.lower())

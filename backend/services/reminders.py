@@ -12,7 +12,8 @@ from datetime import UTC, datetime, time
 from typing import Any, Protocol
 
 from backend.adapters.ports import TaskStore, UserRepository
-from backend.domain import schedules
+from backend.domain import dates, schedules
+from backend.domain.quotas import DEFAULT_QUOTAS, Quotas, exceeded
 from backend.domain.reminders import MAX_REMINDERS_PER_TASK, Reminder, reminder_id, reminder_instant
 from backend.domain.tasks import Status, Task, TaskQuery
 from backend.domain.users import User
@@ -36,6 +37,8 @@ class ReminderLists(Protocol):
     def put_reminders(self, user_id: str, task_id: str, reminders: list[Reminder], *, now: datetime) -> None: ...
 
     def delete_reminders(self, user_id: str, task_id: str) -> None: ...
+
+    def count_reminder_lists(self, user_id: str) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,14 @@ def _validated(items: list[ReminderInput], task: Task) -> list[Reminder]:
         raise InvalidInputError(
             f"A task has at most {MAX_REMINDERS_PER_TASK} reminders.", fields={"reminders": "too many reminders"}
         )
+    relative = any(item.at is None for item in items)
+    if relative and not dates.in_range(task.due_date):
+        assert task.due_date is not None
+        raise InvalidInputError(
+            f"This task is due {task.due_date.isoformat()}; give it a date from {dates.FIRST_DATE.year} to "
+            f"{dates.LAST_DATE.year} before reminders relative to it.",
+            fields={"due_date": dates.OUT_OF_RANGE},
+        )
     result: dict[str, Reminder] = {}
     for index, item in enumerate(items):
         where = f"reminders.{index}"
@@ -178,12 +189,18 @@ def set_reminders(
     task_id: str,
     items: list[ReminderInput],
     now: datetime,
+    quotas: Quotas = DEFAULT_QUOTAS,
 ) -> list[PlannedReminder]:
     """Replace the task's reminders (an empty list: none, not even the default one) and reschedule."""
     task = store.get_task(user_id, task_id)
     if task is None:
         raise NotFoundError("No such task.", fields={"task_id": "does not exist"})
     own = _validated(items, task)
+    # Another task with reminders: each is a Scheduler schedule, and the account's schedules are shared by all.
+    # (Two such requests at once may both pass at the limit: a bound on cost, not an exact count.)
+    another = bool(own) and not reminders.get_reminders(user_id, task_id)
+    if another and reminders.count_reminder_lists(user_id) >= quotas.tasks_with_reminders:
+        raise exceeded("tasks with reminders", quotas.tasks_with_reminders, field="reminders")
     reminders.put_reminders(user_id, task_id, own, now=now)
     user = users.get(user_id)
     sync_task(task, reminders=reminders, scheduler=scheduler, users=users, now=now, user=user, own=own)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from backend.adapters.ports import TaskDeletionListener, TaskStore, UserRepository
 from backend.domain import quick_add, recurrence
+from backend.domain.quotas import DEFAULT_QUOTAS, Quotas
 from backend.domain.tasks import (
     Project,
     Status,
@@ -168,10 +169,11 @@ def get_task(*, store: TaskStore, user_id: str, task_id: str) -> Task:
     return task
 
 
-def _save(store: TaskStore, task: Task, *, previous: Task) -> Task:
-    """Save an edit; a writer who lost the race gets what is stored now, so the client can reload."""
+def _save(store: TaskStore, task: Task, *, previous: Task, quotas: Quotas | None = None) -> Task:
+    """Save an edit; a writer who lost the race gets what is stored now, so the client can reload. ``quotas``: for
+    an edit that may add an open task (a reopen)."""
     try:
-        return store.save_task(task, previous=previous)
+        return store.save_task(task, previous=previous, limits=quotas)
     except ConflictError:
         current = store.get_task(previous.user_id, previous.id)
         if current is None:
@@ -228,7 +230,9 @@ def _check_rules(task: Task, sections: tuple[str, ...]) -> Task:
     return replace(task, recurrence=rule, recurrence_anchor=task.recurrence_anchor if rule else None)
 
 
-def create_task(*, store: TaskStore, user_id: str, data: TaskCreate, now: datetime) -> Task:
+def create_task(
+    *, store: TaskStore, user_id: str, data: TaskCreate, now: datetime, quotas: Quotas = DEFAULT_QUOTAS
+) -> Task:
     project = _open_project(store, user_id, data.project_id or project_service.INBOX_ID, now)
     labels = list(_check_labels(store, user_id, data.labels))
     if len(set(labels) | {name.lower() for name in data.label_names}) > MAX_LABELS_PER_TASK:
@@ -236,7 +240,9 @@ def create_task(*, store: TaskStore, user_id: str, data: TaskCreate, now: dateti
             f"A task has at most {MAX_LABELS_PER_TASK} labels.", fields={"labels": "too many labels"}
         )
     if data.label_names:
-        labels += project_service.labels_by_name(store=store, user_id=user_id, names=data.label_names, now=now)
+        labels += project_service.labels_by_name(
+            store=store, user_id=user_id, names=data.label_names, now=now, quotas=quotas
+        )
     task = Task(
         id=new_id(),
         user_id=user_id,
@@ -256,7 +262,7 @@ def create_task(*, store: TaskStore, user_id: str, data: TaskCreate, now: dateti
         created_at=now,
         updated_at=now,
     )
-    return store.save_task(_check_rules(task, project.sections), previous=None)
+    return store.save_task(_check_rules(task, project.sections), previous=None, limits=quotas)
 
 
 def update_task(*, store: TaskStore, user_id: str, task_id: str, changes: TaskUpdate, now: datetime) -> Task:
@@ -316,12 +322,14 @@ def complete_task(*, store: TaskStore, user_id: str, task_id: str, clock: UserCl
     return current if done == current else _save(store, done, previous=current)
 
 
-def reopen_task(*, store: TaskStore, user_id: str, task_id: str, now: datetime) -> Task:
+def reopen_task(
+    *, store: TaskStore, user_id: str, task_id: str, now: datetime, quotas: Quotas = DEFAULT_QUOTAS
+) -> Task:
     current = get_task(store=store, user_id=user_id, task_id=task_id)
     reopened = reopen(current, now=now)
     if reopened.status is Status.OPEN and current.status is Status.DONE:
         reopened = replace(reopened, position=position_after(store.last_position(user_id, current.project_id)))
-    return current if reopened == current else _save(store, reopened, previous=current)
+    return current if reopened == current else _save(store, reopened, previous=current, quotas=quotas)
 
 
 def delete_task(
@@ -339,6 +347,7 @@ def bulk(
     action: BulkAction,
     clock: UserClock,
     on_deleted: TaskDeletionListener | None = None,
+    quotas: Quotas = DEFAULT_QUOTAS,
 ) -> tuple[list[Task], list[str]]:
     """All or nothing on ownership: one id that is not the caller's → 404 before anything changes."""
     ids = list(dict.fromkeys(action.ids))
@@ -366,7 +375,7 @@ def bulk(
         else:
             position = position_after(store.last_position(user_id, project.id))
             changed = replace(task, project_id=project.id, section=None, position=position, updated_at=clock.now)
-        updated.append(changed if changed == task else _save(store, changed, previous=task))
+        updated.append(changed if changed == task else _save(store, changed, previous=task, quotas=quotas))
     return updated, []
 
 

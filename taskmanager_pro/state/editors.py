@@ -8,6 +8,7 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 import reflex as rx
+from pydantic import ValidationError
 
 from backend.client import ApiError
 from backend.client.api import LabelCreate, LabelUpdate, ProjectCreate, ProjectUpdate
@@ -27,6 +28,13 @@ async def _workspace_changed(state: rx.State) -> None:
 
 def _on_page(state: rx.State, path: str) -> bool:
     return state.router.url.path.rstrip("/") == path
+
+
+def _first_problem(error: ValidationError) -> str:
+    """``name: must be one line ...`` of the first field pydantic refused (its "Value error, " prefix dropped)."""
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or "value"
+    return f"{field}: {str(first['msg']).removeprefix('Value error, ')}"
 
 
 class ProjectEditorState(WorkspaceState):
@@ -98,6 +106,9 @@ class ProjectEditorState(WorkspaceState):
                 )
         except ApiError as error:
             self.project_error = error.first_problem
+            return
+        except ValidationError as error:  # checked here as the API would (a pasted tab in the name)
+            self.project_error = _first_problem(error)
             return
         created = not self.editing_project_id
         self.project_dialog = False
@@ -225,6 +236,9 @@ class LabelEditorState(WorkspaceState):
         except ApiError as error:
             self.label_error = error.first_problem
             return
+        except ValidationError as error:
+            self.label_error = _first_problem(error)
+            return
         self.label_dialog = False
         await self.refresh()
         await _workspace_changed(self)
@@ -240,6 +254,9 @@ class LabelEditorState(WorkspaceState):
             await call(client.delete_label, label.id)
         except ApiError as error:
             self.label_error = error.first_problem
+            return
+        except ValidationError as error:
+            self.label_error = _first_problem(error)
             return
         self.label_dialog = False
         await self.refresh()

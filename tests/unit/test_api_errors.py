@@ -79,3 +79,9 @@ def test_json_depth_counts_objects_and_arrays_without_recursing() -> None:
     for _ in range(100_000):  # far beyond Python's recursion limit
         deep = [deep]
     assert json_depth(deep) == 100_001
+
+
+def test_a_quota_shows_its_message_not_the_field() -> None:
+    message = "An account has at most 10,000 open tasks. Complete or delete some to add more."
+    error = ApiError(409, "quota_exceeded", message, {"tasks": "at most 10000 open tasks"})
+    assert error.first_problem == message

@@ -42,7 +42,9 @@ def list_projects() -> list[ProjectPublic]:
 )
 def create_project(data: Annotated[ProjectCreate, Body()]) -> Response[str]:
     deps = dependencies()
-    project = projects.create_project(store=deps.tasks, user_id=caller_id(router), data=data, now=deps.clock())
+    project = projects.create_project(
+        store=deps.tasks, user_id=caller_id(router), data=data, now=deps.clock(), quotas=deps.settings.quotas
+    )
     return created(project_public(project))
 
 
@@ -95,7 +97,9 @@ def list_labels() -> list[LabelPublic]:
 )
 def create_label(data: Annotated[LabelCreate, Body()]) -> Response[str]:
     deps = dependencies()
-    label = projects.create_label(store=deps.tasks, user_id=caller_id(router), data=data, now=deps.clock())
+    label = projects.create_label(
+        store=deps.tasks, user_id=caller_id(router), data=data, now=deps.clock(), quotas=deps.settings.quotas
+    )
     return created(label_public(label))
 
 

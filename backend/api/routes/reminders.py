@@ -91,5 +91,6 @@ def put_reminders(task_id: Annotated[Id, Path()], body: Annotated[RemindersPut, 
             for r in body.reminders
         ],
         now=deps.clock(),
+        quotas=deps.settings.quotas,
     )
     return _public(task_id, planned, user_id)

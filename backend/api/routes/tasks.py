@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
@@ -18,6 +17,7 @@ from backend.bootstrap import dependencies
 from backend.schemas import (
     BulkAction,
     BulkResult,
+    CalendarDate,
     CountBy,
     Id,
     Priority,
@@ -55,8 +55,8 @@ def list_tasks(
     project_id: Annotated[Id | None, Query()] = None,
     label_id: Annotated[Id | None, Query()] = None,
     priority: Annotated[Priority | None, Query()] = None,
-    due_from: Annotated[date | None, Query()] = None,
-    due_to: Annotated[date | None, Query()] = None,
+    due_from: Annotated[CalendarDate | None, Query()] = None,
+    due_to: Annotated[CalendarDate | None, Query()] = None,
     overdue: Annotated[bool, Query()] = False,
     status: Annotated[StatusFilter | None, Query()] = None,
     q: Annotated[str | None, Query(max_length=200, description="search in title and notes")] = None,
@@ -108,7 +108,10 @@ def create_task(data: Annotated[TaskCreate, Body()], idempotency_key: Idempotenc
     def create() -> Response[str]:
         user_id = caller_id(router)
         clock = _clock(user_id)
-        task = tasks.create_task(store=dependencies().tasks, user_id=user_id, data=data, now=clock.now)
+        deps = dependencies()
+        task = tasks.create_task(
+            store=deps.tasks, user_id=user_id, data=data, now=clock.now, quotas=deps.settings.quotas
+        )
         return created(task_public(task, clock.local_naive))
 
     payload = data.model_dump(mode="json")
@@ -176,7 +179,10 @@ def complete_task(task_id: Annotated[Id, Path()]) -> TaskPublic:
 def reopen_task(task_id: Annotated[Id, Path()]) -> TaskPublic:
     user_id = caller_id(router)
     clock = _clock(user_id)
-    task = tasks.reopen_task(store=dependencies().tasks, user_id=user_id, task_id=task_id, now=clock.now)
+    deps = dependencies()
+    task = tasks.reopen_task(
+        store=deps.tasks, user_id=user_id, task_id=task_id, now=clock.now, quotas=deps.settings.quotas
+    )
     return task_public(task, clock.local_naive)
 
 
@@ -192,7 +198,14 @@ def bulk(action: Annotated[BulkAction, Body()]) -> BulkResult:
     clock = _clock(user_id)
     deps = dependencies()
     cleanup = TaskAttachmentCleanup(store=deps.attachments, storage=deps.storage)
-    updated, deleted = tasks.bulk(store=deps.tasks, user_id=user_id, action=action, clock=clock, on_deleted=cleanup)
+    updated, deleted = tasks.bulk(
+        store=deps.tasks,
+        user_id=user_id,
+        action=action,
+        clock=clock,
+        on_deleted=cleanup,
+        quotas=deps.settings.quotas,
+    )
     return BulkResult(updated=[task_public(t, clock.local_naive) for t in updated], deleted=deleted)
 
 
