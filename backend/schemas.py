@@ -19,13 +19,15 @@ from pydantic import (
 )
 
 from backend.domain import dates
+from backend.domain.notifications import one_line
 
 if TYPE_CHECKING:
     from backend.domain.quick_add import QuickAddResult
 
 _TIMEZONES = frozenset(available_timezones())
 
-# Control characters (Unicode category Cc: C0, DEL, C1) and the Unicode line/paragraph separators. A one-line field
+# Control characters (Unicode category Cc: C0, DEL, C1) and the Unicode line/paragraph separators (Zl, Zp: what
+# backend.domain.notifications.one_line turns into spaces in outgoing messages). A one-line field
 # (a title, a name) takes none of them, not even at its ends; a multi-line one (notes) keeps newlines and tabs.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -388,8 +390,8 @@ class QuickAddParsed(BaseModel):
         """The API's shape of a parse (``project_id``: the open project "#name" names, if any). The API and the UI
         (which parses as the user types, without a round trip) both build it here."""
         # The UI parses what is typed before the API sees it: a pasted tab becomes a space here, not an error.
-        title = _CONTROL.sub(" ", parsed.title or text).strip()
-        labels = [name for name in (_CONTROL.sub(" ", n)[:60].strip() for n in parsed.labels[:10]) if name]
+        title = one_line(parsed.title or text)
+        labels = [name for name in (one_line(n)[:60].strip() for n in parsed.labels[:10]) if name]
         task = TaskCreate(
             title=title[:500] or "Untitled",
             project_id=project_id,
