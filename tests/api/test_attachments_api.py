@@ -535,3 +535,29 @@ def test_reposting_the_upload_form_cannot_swap_a_ready_file(alice: Caller, s3: A
     assert httpx.get(again["thumbnail_url"]).status_code == 200
     assert alice.limits()["used_bytes"] == used_before + len(data)
     assert alice.http.get(f"/tasks/{task['id']}").json()["attachment_count"] == 1
+
+
+def test_a_pending_attachment_bound_to_another_version_discards_this_one(alice: Caller, s3: Any) -> None:
+    """While one posted version is being checked, a re-post's event finds the row bound to it (DynamoDB condition)
+    and is discarded: nothing copied, nothing counted, the row stays pending for the version that was taken."""
+    from backend.bootstrap import dependencies
+
+    deps = dependencies()
+    task = alice.task()
+    used_before = alice.limits()["used_bytes"]
+    data = png(40, 40)
+    body = alice.request_upload(task["id"], "late.png", "image/png", len(data)).json()
+    upload, attachment = body["upload"], body["attachment"]
+    row = deps.attachments.get(alice.sub, attachment["id"], now=deps.clock())
+    assert row is not None
+    assert deps.attachments.claim(row, source="the-version-taken-first")
+    assert deps.attachments.claim(row, source="the-version-taken-first")  # a duplicate event of it: still its own
+    posted = httpx.post(upload["url"], data=upload["fields"], files={"file": ("late.png", data, "image/png")})
+    assert posted.status_code == 204
+    deadline = time.monotonic() + 10
+    while versions_of(s3, upload["fields"]["key"]):
+        assert time.monotonic() < deadline, "the superseded version was left in the bucket"
+        time.sleep(0.05)
+    assert alice.http.get(f"/attachments/{attachment['id']}").json()["status"] == "pending"
+    assert not exists(s3, key_of(alice, attachment))
+    assert alice.limits()["used_bytes"] == used_before
