@@ -32,9 +32,12 @@ from deploy.stacks.reflex_backend import ReflexBackendStack
 from deploy.stacks.site import CustomDomain, SiteStack
 from deploy.stacks.stateful import StatefulStack
 from deploy.stacks.stateless import StatelessStack
+from deploy.stacks.waf import EdgeFirewallStack
 
 DEFAULT_OUTDIR = REPO_ROOT / "deploy" / "cdk.out"
-# A stage's fixed baseline is ~$120-150 a month (docs/operations.md, cost model): a lower default would alarm monthly.
+EDGE_REGION = "us-east-1"  # CloudFront's certificates and web ACLs live there
+# A stage's fixed baseline is ~$140-175 a month, WAF included (docs/operations.md, cost model): a lower default
+# would alarm monthly.
 DEFAULT_BUDGET_USD = 200
 
 
@@ -45,12 +48,21 @@ class Stacks:
     attachments: AttachmentsStack
     stateless: StatelessStack
     reflex: ReflexBackendStack
+    edge: EdgeFirewallStack
     site: SiteStack
     observability: ObservabilityStack
 
     @property
     def all(self) -> list[cdk.Stack]:
-        return [self.stateful, self.attachments, self.stateless, self.reflex, self.site, self.observability]
+        return [
+            self.stateful,
+            self.attachments,
+            self.stateless,
+            self.reflex,
+            self.edge,
+            self.site,
+            self.observability,
+        ]
 
 
 def _flag(value: Any) -> bool:
@@ -156,6 +168,7 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
         stage=stage,
         environment=stateless.tmp_environment,
         api_url=f"{stateless.api.url}api",
+        egress_allocation_id=stateless.reflex_egress.attr_allocation_id,
         users_table=stateful.users_table,
         tasks_table=stateful.tasks_table,
         notifications_table=stateful.notifications_table,
@@ -164,9 +177,21 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
         max_tasks=int(app.node.try_get_context("reflex_max_tasks") or 6),
         env=env,
     )
+    # A CLOUDFRONT web ACL exists only in us-east-1: its own stack there; elsewhere the site stack reads its ARN
+    # through CDK's cross-region references (an SSM parameter written in us-east-1, read by a custom resource).
+    cross_region = env.region != EDGE_REGION
+    edge = EdgeFirewallStack(
+        app,
+        f"{prefix}-edge",
+        stage=stage,
+        env=cdk.Environment(account=env.account, region=EDGE_REGION),
+        cross_region_references=cross_region,
+    )
     site = SiteStack(
         app,
         f"{prefix}-site",
+        web_acl_arn=edge.web_acl.attr_arn,
+        cross_region_references=cross_region,
         api=stateless.api,
         reflex_alb=reflex.alb,
         reflex_backend_origin=reflex_backend_origin,
@@ -215,7 +240,7 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
         reflex=reflex,
         env=env,
     )
-    stacks = Stacks(app, stateful, attachments, stateless, reflex, site, observability)
+    stacks = Stacks(app, stateful, attachments, stateless, reflex, edge, site, observability)
     for stack in stacks.all:
         cdk.Tags.of(stack).add("app", APP_SLUG)
         cdk.Tags.of(stack).add("stage", stage)

@@ -60,6 +60,7 @@ class ReflexBackendStack(Stack):
         stage: str,
         environment: dict[str, str],
         api_url: str,
+        egress_allocation_id: str,
         users_table: dynamodb.ITableV2,
         tasks_table: dynamodb.ITableV2,
         notifications_table: dynamodb.ITableV2,
@@ -77,6 +78,9 @@ class ReflexBackendStack(Stack):
             "Vpc",
             max_azs=2,
             nat_gateways=1,
+            # The address the stateless stack allocated: the API's WAF rate-limits this backend's users per token,
+            # not per this shared address (deploy/stacks/waf.py).
+            nat_gateway_provider=ec2.NatProvider.gateway(eip_allocation_ids=[egress_allocation_id]),
             # No custom-resource Lambda to strip the default security group's rules: nothing uses that group.
             restrict_default_security_group=False,
             subnet_configuration=[

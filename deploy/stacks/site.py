@@ -97,6 +97,7 @@ class SiteStack(Stack):
         reflex_alb: elbv2.IApplicationLoadBalancer,
         reflex_backend_origin: str = "",
         upload_origins: Sequence[str] = (),
+        web_acl_arn: str,
         domain: CustomDomain | None = None,
         **kwargs: Any,
     ) -> None:
@@ -197,6 +198,7 @@ class SiteStack(Stack):
             self,
             "Distribution",
             comment="TaskManager Pro site",
+            web_acl_id=web_acl_arn,  # the CLOUDFRONT web ACL of the edge firewall stack (us-east-1)
             default_root_object="index.html",
             domain_names=[domain.domain_name] if domain else None,
             certificate=self.certificate,
@@ -234,11 +236,6 @@ class SiteStack(Stack):
             self.distribution,
             "CFR1",
             reason="The app is offered worldwide; no geo restriction is a product requirement.",
-        )
-        acknowledge(
-            self.distribution,
-            "CFR2",
-            reason="WAF is not part of the seed architecture yet (cost); API Gateway throttling limits abuse.",
         )
         if domain is not None and self.zone is not None:
             for kind, record in (("A", route53.ARecord), ("AAAA", route53.AaaaRecord)):

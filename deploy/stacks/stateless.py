@@ -15,13 +15,15 @@ from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
-from deploy.stacks import functions
+from deploy.stacks import functions, waf
 from deploy.stacks.features import DEFAULT_SMS_MONTHLY_SPEND_LIMIT, Features
 from deploy.stacks.nag import acknowledge
 from deploy.stacks.naming import public_routes, tasks_table_schema
@@ -223,11 +225,7 @@ class StatelessStack(Stack):
             "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
             reason="API Gateway's account-level logging role: AWS documents this managed policy as the one to use.",
         )
-        acknowledge(
-            self.api,
-            "APIG3",
-            reason="WAF is not part of the seed architecture yet (cost); throttling limits abuse meanwhile.",
-        )
+        self._firewall(stage)
         # A usage plan on the stage: the same limits as the stage throttling plus a ceiling per month, and the
         # place where per-client API keys (partners, mobile) get their own limits later.
         self.usage_plan = self.api.add_usage_plan(
@@ -238,3 +236,35 @@ class StatelessStack(Stack):
             api_stages=[apigw.UsagePlanPerApiStage(api=self.api, stage=self.api.deployment_stage)],
         )
         CfnOutput(self, "ApiUrl", value=self.api.url)
+
+    def _firewall(self, stage: str) -> None:
+        """The API stage's WAF web ACL (deploy/stacks/waf.py), and the Reflex backend's egress address it knows.
+
+        The Reflex backend calls the API server-side for every signed-in user of the UI, all from its NAT gateway:
+        the address is allocated here (the reflex stack's NAT gateway uses it) so the per-IP rule can leave it out
+        and limit those users by their token instead.
+        """
+        self.reflex_egress = ec2.CfnEIP(self, "ReflexEgressIp", domain="vpc")
+        self.reflex_egress.apply_removal_policy(RemovalPolicy.DESTROY)
+        reflex_ips = wafv2.CfnIPSet(
+            self,
+            "ReflexEgressIpSet",
+            name=f"taskmanager-pro-{stage}-reflex-egress",
+            description="NAT gateway address of the Reflex backend - its users are rate-limited per token",
+            scope="REGIONAL",
+            ip_address_version="IPV4",
+            addresses=[f"{self.reflex_egress.ref}/32"],  # Ref of an EIP is its public address
+        )
+        self.web_acl = waf.web_acl(
+            self,
+            "ApiWebAcl",
+            name=f"taskmanager-pro-{stage}-api",
+            waf_scope="REGIONAL",
+            rules=waf.api_rules(reflex_ips.attr_arn),
+        )
+        wafv2.CfnWebACLAssociation(
+            self,
+            "ApiWebAclAssociation",
+            resource_arn=self.api.deployment_stage.stage_arn,
+            web_acl_arn=self.web_acl.attr_arn,
+        )
