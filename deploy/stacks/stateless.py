@@ -36,6 +36,9 @@ GATEWAY_ERRORS = {
     apigw.ResponseType.ACCESS_DENIED: ("403", "forbidden", "You are not allowed to do this."),
     apigw.ResponseType.EXPIRED_TOKEN: ("401", "not_authenticated", "Sign in to continue."),
     apigw.ResponseType.THROTTLED: ("429", "throttled", "Too many requests, try again shortly."),
+    # No method for this path and verb (PUT on a public path, anything outside /api): what the API itself answers
+    # (backend/api/errors.py not_found), not API Gateway's 403 "Missing Authentication Token".
+    apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN: ("404", "not_found", "There is nothing at this address."),
 }
 
 

@@ -83,6 +83,17 @@ def test_every_public_route_is_a_method_without_the_authorizer(synthesized: Synt
     assert ("ANY", "/api/{proxy+}") in found
 
 
+def test_a_method_api_gateway_does_not_have_is_a_404_in_the_error_shape(synthesized: Synthesized) -> None:
+    """PUT on a public path has no method: API Gateway's "Missing Authentication Token" 403 becomes the API's 404."""
+    responses = resources(synthesized.template("stateless"), "AWS::ApiGateway::GatewayResponse").values()
+    (missing,) = [
+        r["Properties"] for r in responses if r["Properties"]["ResponseType"] == "MISSING_AUTHENTICATION_TOKEN"
+    ]
+    assert missing["StatusCode"] == "404"
+    body = json.loads(missing["ResponseTemplates"]["application/json"])
+    assert body == {"error": {"code": "not_found", "message": "There is nothing at this address.", "fields": {}}}
+
+
 def _distribution(synthesized: Synthesized) -> dict[str, Any]:
     (distribution,) = resources(synthesized.template("site"), "AWS::CloudFront::Distribution").values()
     config: dict[str, Any] = distribution["Properties"]["DistributionConfig"]
