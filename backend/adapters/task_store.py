@@ -22,10 +22,12 @@ import base64
 import binascii
 import hashlib
 import json
+import random
+import time as time_module
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import Any, TypeVar
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -51,6 +53,7 @@ from backend.errors import ConflictError, InvalidInputError
 
 TASK, PROJECT, LABEL, LINK, WORD, INDEXED = "TASK#", "PROJECT#", "LABEL#", "LT#", "W#", "WIDX"
 TASK_COUNTS = "USAGE#tasks"
+_T = TypeVar("_T")
 TRANSACTION_LIMIT = 100
 MAX_LINKS_PER_SAVE = 20  # 10 labels added + 10 removed
 # the task, its label links, its search words and the task counters
@@ -566,6 +569,23 @@ def _within(limits: quotas.Quotas | None, *, added: int, opened: int) -> Conditi
     return condition
 
 
+CONFLICT_RETRIES = 3  # DynamoDB cancels a transaction that meets another on the same item (the counters)
+
+
+def _retry_conflicts(write: Callable[[], _T]) -> _T:
+    """Run a transaction again, after a short random pause, when it only met a concurrent one (``TransactionConflict``):
+    every create, completion and delete of a user updates ``USAGE#tasks``, so two at the same moment collide."""
+    for attempt in range(CONFLICT_RETRIES + 1):
+        try:
+            return write()
+        except TransactWriteError as exc:
+            codes = {getattr(r, "code", None) for r in getattr(exc, "cancellation_reasons", None) or []} - {None}
+            if attempt == CONFLICT_RETRIES or codes != {"TransactionConflict"}:
+                raise
+            time_module.sleep(random.uniform(0.01, 0.05) * 2**attempt)  # noqa: S311  # jitter, not a secret
+    raise AssertionError("unreachable")
+
+
 def _counts_refused(exc: TransactWriteError) -> bool:
     """The counters' update refused the transaction: PynamoDB sends updates after deletes and puts, and a task save
     has one update (the counters), so its reason is the last one."""
@@ -606,6 +626,11 @@ class DynamoTaskStore:
 
     def _save_task(self, task: Task, *, previous: Task | None, limits: quotas.Quotas | None) -> Task:
         item = _task_item(task)
+        return _task(_retry_conflicts(lambda: self._write_task(item, task, previous=previous, limits=limits)))
+
+    def _write_task(
+        self, item: TaskModel, task: Task, *, previous: Task | None, limits: quotas.Quotas | None
+    ) -> TaskModel:
         old_labels = set(previous.labels) if previous else set()
         old_terms, new_terms = _terms(previous), _terms(task)
         added, opened = _count_change(previous, task)
@@ -636,7 +661,7 @@ class DynamoTaskStore:
             if is_conditional_failure(exc):
                 raise ConflictError("The task was changed meanwhile; reload it and try again.") from exc
             raise
-        return _task(item)
+        return item
 
     def _counts(self, user_id: str) -> TaskCountsModel:
         try:
@@ -664,6 +689,9 @@ class DynamoTaskStore:
                 raise
 
     def delete_task(self, task: Task) -> None:
+        _retry_conflicts(lambda: self._delete_task(task))
+
+    def _delete_task(self, task: Task) -> None:
         try:
             with TransactWrite(connection=self._connection()) as transaction:
                 fewer: list[Action] = [TaskCountsModel.tasks.add(-1)]

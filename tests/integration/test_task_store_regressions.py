@@ -4,9 +4,12 @@ import base64
 import json
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
+from pynamodb.transactions import TransactWrite
 
 from backend.adapters.task_store import DynamoTaskStore, encode_cursor
 from backend.errors import InvalidInputError
@@ -89,3 +92,31 @@ def test_sort_by_due_with_status_all_is_refused(store: DynamoTaskStore) -> None:
     with pytest.raises(InvalidInputError) as refused:
         task_service.list_tasks(store=store, user_id=user, request=ListRequest(sort="due", status="all"), clock=CLOCK)
     assert "sort" in refused.value.fields
+
+
+def test_a_write_that_meets_a_concurrent_transaction_on_the_counters_is_retried(
+    store: DynamoTaskStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every create, completion and delete of a user now also updates ``USAGE#tasks``: two at the same moment make
+    DynamoDB cancel one with ``TransactionConflict`` (moto never does), which must be retried, not answered 500."""
+    user = f"u-{uuid.uuid4().hex}"
+    real_commit = TransactWrite._commit
+    conflicts = iter([True, True])  # the first two commits meet a concurrent transaction
+
+    def commit(self: TransactWrite) -> Any:
+        if next(conflicts, False):
+            reasons = [CancellationReason(code="TransactionConflict", message="Transaction is ongoing for the item")]
+            cause = VerboseClientError(
+                {"Error": {"Code": "TransactionCanceledException", "Message": "cancelled"}},
+                "TransactWriteItems",
+                cancellation_reasons=reasons,
+            )
+            raise TransactWriteError("Failed to write transaction items", cause=cause)
+        return real_commit(self)
+
+    monkeypatch.setattr(TransactWrite, "_commit", commit)
+    task = task_service.create_task(store=store, user_id=user, data=TaskCreate(title="lucky"), now=NOW)
+    assert store.get_task(user, task.id) is not None
+    conflicts = iter([True])
+    store.delete_task(task)
+    assert store.get_task(user, task.id) is None
