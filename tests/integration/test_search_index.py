@@ -113,8 +113,10 @@ def test_create_indexes_title_and_notes_in_the_same_transaction(
     assert "PutItem" not in calls.operations
     writes = [params for name, params in calls.seen if name == "TransactWriteItems"]
     assert len(writes) == 1
-    keys = [next(iter(op.values()))["Item"]["sk"]["S"] for op in writes[0]["TransactItems"]]
+    operations = writes[0]["TransactItems"]
+    keys = [op["Put"]["Item"]["sk"]["S"] for op in operations if "Put" in op]
     assert sorted(keys) == sorted([f"TASK#{task.id}"] + [f"{WORD}{w}#{task.id}" for w in indexed(user, task.id)])
+    assert [op["Update"]["Key"]["sk"]["S"] for op in operations if "Update" in op] == ["USAGE#tasks"]  # the counts
 
 
 def test_editing_title_or_notes_moves_the_index(store: DynamoTaskStore, calls: Reads, user: str) -> None:
