@@ -79,7 +79,11 @@ def dependencies() -> Dependencies:
         tasks=ReminderSyncingTaskStore(
             task_store, reminders=notifications, scheduler=scheduler, users=users, clock=utcnow
         ),
-        identity=CognitoDirectory(cognito=aws.client("cognito-idp"), user_pool_id=settings.user_pool_id),
+        identity=CognitoDirectory(
+            cognito=aws.client("cognito-idp"),
+            user_pool_id=settings.user_pool_id,
+            client_id=settings.user_pool_client_id,
+        ),
         signing_keys=SecretsManagerSigningKeys(
             client=lambda: aws.client("secretsmanager"), secret_id=settings.link_signing_secret_id
         ),

@@ -75,3 +75,9 @@ class QuotaExceededError(DomainError):
     Not a ``ConflictError``: those mean "changed meanwhile, reload"."""
 
     code = "quota_exceeded"
+
+
+class WrongPasswordError(DomainError):
+    """A re-authentication (the password asked again before deleting the account) that failed."""
+
+    code = "wrong_password"

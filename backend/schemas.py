@@ -159,6 +159,17 @@ class ProfileUpdate(StrictModel):
     preferences: PreferencesUpdate | None = None
 
 
+class AccountDeletion(StrictModel):
+    """``DELETE /api/me``: deleting the account asks for the password again (issue 12)."""
+
+    password: str = Field(
+        min_length=1,
+        max_length=256,
+        description="The account's current password. Wrong: 403 `wrong_password` naming `password`.",
+        json_schema_extra={"format": "password", "writeOnly": True},
+    )
+
+
 class PublicConfig(BaseModel):
     """What a browser or the Reflex backend needs to talk to Cognito (fixed interface)."""
 

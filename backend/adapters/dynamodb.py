@@ -10,6 +10,7 @@ from pynamodb.attributes import (
     BooleanAttribute,
     MapAttribute,
     NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
@@ -21,7 +22,7 @@ from backend.adapters.attachments import ATTACHMENT_MODELS
 from backend.adapters.notifications import NotificationModel, configure_notification_models
 from backend.adapters.task_store import TASK_TABLE_MODELS, TaskModel, is_conditional_failure
 from backend.domain.stats import DEFAULT_DAILY_GOAL
-from backend.domain.users import NotificationPreferences, User
+from backend.domain.users import DELETED_MARKER_LIFETIME, NotificationPreferences, User
 from backend.errors import ConflictError
 from backend.names import ResourceNames
 
@@ -93,6 +94,9 @@ class UserModel(Model):
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()
+    sessions_valid_after = UTCDateTimeAttribute(null=True)
+    deleted_at = UTCDateTimeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)  # only on a deleted account's marker (the table's TTL removes it)
 
 
 # The models whose create_table() makes a table (the other Tasks-table models share TaskModel's table).
@@ -122,6 +126,8 @@ def _to_domain(item: UserModel) -> User:
         updated_at=item.updated_at,
         preferences=_preferences(item.preferences),
         version=int(item.version or 0),
+        sessions_valid_after=item.sessions_valid_after,
+        deleted_at=item.deleted_at,
     )
 
 
@@ -140,6 +146,9 @@ def _to_item(user: User) -> UserModel:
             daily_goal=user.preferences.daily_goal,
             weekly_summary=user.preferences.weekly_summary,
         ),
+        sessions_valid_after=user.sessions_valid_after.astimezone(UTC) if user.sessions_valid_after else None,
+        deleted_at=user.deleted_at.astimezone(UTC) if user.deleted_at else None,
+        expires_at=user.deleted_at + DELETED_MARKER_LIFETIME if user.deleted_at else None,
     )
     if user.version:  # VersionAttribute: unset means "must not exist yet", else "must still be this version"
         item.version = user.version

@@ -40,6 +40,14 @@ class IdentityDirectory(Protocol):
 
     def delete_user(self, user_id: str) -> None: ...
 
+    def password_matches(self, user_id: str, password: str) -> bool:
+        """Whether ``password`` is the user's password now (a re-authentication; counts as a sign-in attempt)."""
+        ...
+
+    def sign_out_everywhere(self, user_id: str) -> None:
+        """Revoke every refresh token of the user (their access tokens are refused by ``sessions_valid_after``)."""
+        ...
+
 
 class TaskStore(Protocol):
     """Tasks, projects and labels of users (one table; see adapters/task_store.py)."""

@@ -20,6 +20,9 @@ class InvalidTokenError(Exception):
 class VerifiedCaller:
     sub: str
     username: str
+    # When the user signed in (``auth_time``; Cognito keeps it across refreshes): the API compares it with the
+    # Users row's ``sessions_valid_after``. None for a token without it (then only a row without a cut-off passes).
+    signed_in_at: int | None = None
 
 
 class CognitoTokenVerifier:
@@ -48,7 +51,12 @@ class CognitoTokenVerifier:
             raise InvalidTokenError("not an access token")
         if claims.get("client_id") != self._client_id:
             raise InvalidTokenError("issued to another app client")
-        return VerifiedCaller(sub=str(claims["sub"]), username=str(claims.get("username", claims["sub"])))
+        auth_time = claims.get("auth_time", claims["iat"])
+        return VerifiedCaller(
+            sub=str(claims["sub"]),
+            username=str(claims.get("username", claims["sub"])),
+            signed_in_at=int(auth_time) if isinstance(auth_time, int | float) else None,
+        )
 
 
 def bearer_token(header: str | None) -> str | None:

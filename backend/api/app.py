@@ -7,6 +7,7 @@ import re
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver, CORSConfig
 
+from backend.api.auth import current_session_only
 from backend.api.errors import JsonBodyValidation, register_error_handlers
 from backend.api.openapi import API_PREFIX, OPENAPI
 from backend.api.routes import attachments, links, me, notifications, projects, reminders, stats, system, tasks
@@ -38,6 +39,7 @@ def build_app(cors_origin: str = "*") -> APIGatewayRestResolver:
     )
     # Powertools runs this validation first on every validated route; ours adds the JSON-only rule to it.
     app._request_validation_middleware = JsonBodyValidation()
+    app.use(middlewares=[current_session_only])  # before any route (and before validation) runs
     app.include_router(system.router)
     app.include_router(me.router)
     app.include_router(projects.router)

@@ -1,20 +1,54 @@
-"""Who is calling: the ``sub`` the Lambda authorizer put in the request context."""
+"""Who is calling: the ``sub`` the Lambda authorizer put in the request context, checked against the Users row."""
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.types import EventHandlerInstance
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
+from backend.bootstrap import dependencies
 from backend.errors import NotAuthenticatedError
+from backend.services import profiles
+
+
+def _authorizer_context(event: APIGatewayProxyEvent) -> dict[str, Any]:
+    authorizer = event.request_context.authorizer
+    return dict(authorizer.get_context()) if authorizer else {}
 
 
 def caller_id(router: BaseRouter) -> str:
     """The authenticated user's id. API Gateway never lets an unauthenticated call through; we check anyway."""
-    event = cast(APIGatewayProxyEvent, router.current_event)
-    authorizer = event.request_context.authorizer
-    user_id = authorizer.get_context().get("sub") if authorizer else None
+    user_id = _authorizer_context(cast(APIGatewayProxyEvent, router.current_event)).get("sub")
     if not user_id:
         raise NotAuthenticatedError("Sign in to continue.")
     return str(user_id)
+
+
+def _signed_in_at(context: dict[str, Any]) -> int | None:
+    # API Gateway hands the authorizer's context values to the Lambda as strings.
+    try:
+        return int(str(context.get("auth_time")))
+    except ValueError:
+        return None
+
+
+def current_session_only(app: EventHandlerInstance, next_middleware: NextMiddleware) -> Response[Any]:
+    """Global middleware: a token whose sign-in no longer counts (account deleted, password reset) is refused
+    on every route before the route runs. Here and not (only) in the authorizer: API Gateway caches the
+    authorizer's Allow per token for minutes, while this runs on each request."""
+    context = _authorizer_context(cast(APIGatewayProxyEvent, app.current_event))
+    user_id = context.get("sub")
+    if user_id:  # the public routes have no authorizer context; the others answer 401 through caller_id
+        deps = dependencies()
+        profiles.authenticate(
+            users=deps.users,
+            identity=deps.identity,
+            user_id=str(user_id),
+            signed_in_at=_signed_in_at(context),
+            now=deps.clock(),
+        )
+    return next_middleware(app)

@@ -29,6 +29,7 @@ from backend.errors import (
     StaleVersionError,
     TooLargeError,
     TooManyRequestsError,
+    WrongPasswordError,
 )
 from backend.observability import logger
 from backend.schemas import ErrorBody, ErrorDetail
@@ -44,6 +45,8 @@ _STATUS: dict[type[DomainError], HTTPStatus] = {
     IdempotencyKeyReusedError: HTTPStatus.UNPROCESSABLE_ENTITY,
     TooLargeError: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
     TooManyRequestsError: HTTPStatus.TOO_MANY_REQUESTS,
+    # 403, not 401: the caller's token is fine (401 would tell the client its session ended); the action is refused.
+    WrongPasswordError: HTTPStatus.FORBIDDEN,
 }
 
 
@@ -172,8 +175,10 @@ def register_error_handlers(app: APIGatewayRestResolver) -> None:
     @app.exception_handler(DomainError)
     def domain_error(exc: DomainError) -> Response[str]:
         status = next((s for cls, s in _STATUS.items() if isinstance(exc, cls)), HTTPStatus.BAD_REQUEST)
-        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequestsError) else None
-        return error_response(status, exc.code, exc.message, exc.fields, headers=headers)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequestsError) else {}
+        if status == HTTPStatus.UNAUTHORIZED:
+            headers["WWW-Authenticate"] = "Bearer"  # as the authorizer's 401 (RFC 6750)
+        return error_response(status, exc.code, exc.message, exc.fields, headers=headers or None)
 
     @app.not_found
     def not_found(_: Exception) -> Response[str]:

@@ -178,8 +178,9 @@ class ApiClient:
         """PATCH /me with only the fields to change (``display_name``, ``timezone``, ``preferences``)."""
         return ProfilePublic.model_validate(self._request("PATCH", "/me", json=changes))
 
-    def delete_me(self) -> None:
-        self._request("DELETE", "/me")
+    def delete_me(self, password: str) -> None:
+        """Delete the account; the password is asked again (403 ``wrong_password`` when it is not right)."""
+        self._request("DELETE", "/me", json={"password": password})
 
     def outbox(self) -> list[OutboxMessage]:
         """What the local emulator "sent" (emails, SMS); only served by a local run."""

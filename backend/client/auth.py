@@ -197,9 +197,25 @@ class CognitoAuth:
             UserCode=code.strip(),
             FriendlyDeviceName=APP_DISPLAY_NAME,
         )
-        self.set_mfa(access_token, enabled=True)
+        self._set_mfa(access_token, enabled=True)
 
-    def set_mfa(self, access_token: str, *, enabled: bool) -> None:
+    def disable_mfa(self, email: str, password: str, code: str) -> None:
+        """Turn TOTP off after a re-authentication: the password and a current code of the authenticator app.
+
+        Cognito has no call that checks a code of an app already in use but sign-in, so this is a sign-in whose
+        fresh (discarded) session turns MFA off: a session alone (an unattended browser) cannot do it.
+        """
+        code = code.strip()
+        if not (code.isdigit() and len(code) == 6):
+            raise AuthError("CodeMismatchException", "Enter the 6-digit code from your authenticator app.")
+        if not password:
+            raise AuthError("NotAuthorizedException", "Enter your password.")
+        result = self.sign_in(email, password)
+        # No challenge: MFA is off already (say, from another tab), so there is no code to check nor anything to do.
+        tokens = self.answer_mfa(result, code) if isinstance(result, MfaChallenge) else result
+        self._set_mfa(tokens.access_token, enabled=False)
+
+    def _set_mfa(self, access_token: str, *, enabled: bool) -> None:
         self._call(
             "set_user_mfa_preference",
             AccessToken=access_token,

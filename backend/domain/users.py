@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 
@@ -34,6 +35,14 @@ class User:
     updated_at: datetime
     preferences: NotificationPreferences = field(default_factory=NotificationPreferences)
     version: int = 0  # optimistic locking; bumped by every save
+    # Tokens from sign-ins before this instant are refused (a password reset, a deleted account): issue 12.
+    sessions_valid_after: datetime | None = None
+    # Set on the marker that replaces a deleted account's row until the last of its tokens has expired.
+    deleted_at: datetime | None = None
+
+
+# How long a deleted account's marker outlives it: longer than an access token (1 h) and the authorizer cache.
+DELETED_MARKER_LIFETIME = timedelta(days=1)
 
 
 def default_display_name(email: str) -> str:
@@ -87,3 +96,40 @@ def with_changes(
         preferences=preferences,
         updated_at=now,
     )
+
+
+def without_old_sessions(user: User, *, now: datetime) -> User:
+    """The user after a password reset: every token from an earlier sign-in is refused from ``now`` on."""
+    return replace(user, sessions_valid_after=now)
+
+
+def deleted_marker(*, user_id: str, now: datetime, version: int = 0) -> User:
+    """What stays of a deleted account until its tokens have expired: the id and two instants, nothing personal."""
+    return User(
+        id=user_id,
+        email="",
+        display_name="",
+        timezone=None,
+        created_at=now,
+        updated_at=now,
+        version=version,
+        sessions_valid_after=now,
+        deleted_at=now,
+    )
+
+
+def first_valid_second(cut_off: datetime) -> int:
+    """The first whole second (epoch) whose sign-ins count after a cut-off.
+
+    Token times are whole seconds, so a sign-in in the same second as the cut-off cannot be told from one just
+    before it: it is refused (the safe side). The password-reset trigger returns only once this second has
+    begun, so the sign-in that follows a reset always counts.
+    """
+    return math.ceil(cut_off.timestamp())
+
+
+def session_is_current(user: User, *, signed_in_at: int | None) -> bool:
+    """Whether a token whose sign-in was at ``signed_in_at`` (``auth_time``, whole epoch seconds) still counts."""
+    if user.sessions_valid_after is None:
+        return True
+    return signed_in_at is not None and signed_in_at >= first_valid_second(user.sessions_valid_after)

@@ -50,5 +50,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
                 {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": _any_route_of(event["methodArn"])}
             ],
         },
-        "context": {"sub": caller.sub, "username": caller.username},
+        # Cached with the Allow per token: the API checks auth_time against the Users row on every request.
+        "context": {"sub": caller.sub, "username": caller.username, "auth_time": caller.signed_in_at or 0},
     }

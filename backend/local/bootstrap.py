@@ -167,6 +167,7 @@ def bootstrap(*, endpoint: str, region: str, stage: str, app_url: str = "http://
         if not model.exists():
             model.create_table(wait=True)
     _ensure_ttl(_client("dynamodb", endpoint, region), names.tasks_table)
+    _ensure_ttl(_client("dynamodb", endpoint, region), names.users_table)  # deleted accounts' markers
     _ensure_attachments_bucket(_client("s3", endpoint, region), names, [app_url, *LOCAL_APP_ORIGINS])
     _ensure_stream(_client("dynamodb", endpoint, region), names.tasks_table)
     _ensure_stream(_client("dynamodb", endpoint, region), names.notifications_table)  # live updates (the bell)

@@ -5,7 +5,10 @@ sits between boto3 and moto and, for the few operations concerned, does what Cog
 - SignUp / ResendConfirmationCode / ForgotPassword: make a 6-digit code and email it through SES
   (so it shows in the local outbox, as Cognito's email would in a real inbox);
 - ConfirmSignUp / ConfirmForgotPassword: check that code (CodeMismatch / Expired like Cognito);
-- after a successful ConfirmSignUp: invoke the post-confirmation trigger handler, as Cognito would.
+- AdminUserGlobalSignOut: revoke the user's sessions whatever name they signed in with (moto files a session
+  under the typed name, the email, and revokes only those filed under the name the admin call gives);
+- after a successful ConfirmSignUp or ConfirmForgotPassword: invoke the post-confirmation trigger handler, as
+  Cognito would (trigger sources ``PostConfirmation_ConfirmSignUp`` / ``PostConfirmation_ConfirmForgotPassword``).
 Every client call stays the AWS call; only the emulator side differs.
 """
 
@@ -145,6 +148,8 @@ class CognitoGaps:
                         return _error(failure, _ERROR_MESSAGES[failure])
             status, headers, body = self._call_inner(environ)
             ok = status.startswith("200")
+            if ok and operation == "AdminUserGlobalSignOut":
+                self._sign_out_every_alias(str(params.get("UserPoolId", "")), username)
             if ok and operation == "SignUp":
                 self._send_code("sign-up", client_id, username, SIGN_UP_CODE_TTL)
                 body = self._email_delivery(body, username)
@@ -155,9 +160,9 @@ class CognitoGaps:
                 body = self._email_delivery(body, username)
         if not ok and self._hides_users(client_id) and _error_type(body) == "UserNotFoundException":
             return self._as_if_user_existed(operation, username)
-        if ok and operation == "ConfirmSignUp":
-            # Outside the lock: the trigger writes to DynamoDB on this same emulator.
-            failure_response = self._run_post_confirmation(client_id, username)
+        if ok and operation in ("ConfirmSignUp", "ConfirmForgotPassword"):
+            # Outside the lock: the trigger writes to DynamoDB and calls Cognito on this same emulator.
+            failure_response = self._run_post_confirmation(client_id, username, f"PostConfirmation_{operation}")
             if failure_response:
                 return failure_response
         return status, headers, body
@@ -196,6 +201,14 @@ class CognitoGaps:
             return _error("CodeMismatchException", _ERROR_MESSAGES["CodeMismatchException"])
         return _error("NotAuthorizedException", "Incorrect username or password.")
 
+    def _sign_out_every_alias(self, pool_id: str, username: str) -> None:
+        pool = cognitoidp_backends[DEFAULT_ACCOUNT_ID][self._region].user_pools.get(pool_id)
+        user = pool._get_user(username) if pool is not None else None
+        if pool is None or user is None:
+            return
+        for name in {user.username, *(v for k, v in user.attribute_lookup.items() if k in ("email", "sub"))}:
+            pool.sign_out(name)
+
     def _find_user(self, client_id: str, username: str) -> Any | None:
         pool = self._pool_of(client_id)
         return pool._get_user(username) if pool is not None else None
@@ -230,14 +243,16 @@ class CognitoGaps:
         }
         return json.dumps(payload).encode()
 
-    def _run_post_confirmation(self, client_id: str, username: str) -> tuple[str, list[tuple[str, str]], bytes] | None:
+    def _run_post_confirmation(
+        self, client_id: str, username: str, source: str
+    ) -> tuple[str, list[tuple[str, str]], bytes] | None:
         with self._lock:
             user = self._find_user(client_id, username)
             if user is None:
                 return None
             event = {
                 "version": "1",
-                "triggerSource": "PostConfirmation_ConfirmSignUp",
+                "triggerSource": source,
                 "region": self._region,
                 "userPoolId": user.user_pool_id,
                 "userName": user.username,

@@ -1,4 +1,4 @@
-"""Profile use cases: create on confirmation, read (self-healing), edit, delete. No HTTP, no boto3."""
+"""Profile use cases: create on confirmation, check a caller, read (self-healing), edit, delete. No HTTP, no boto3."""
 
 from __future__ import annotations
 
@@ -7,8 +7,15 @@ from dataclasses import replace
 from datetime import datetime
 
 from backend.adapters.ports import IdentityDirectory, UserRepository
-from backend.domain.users import User, new_user, with_changes
-from backend.errors import NotFoundError
+from backend.domain.users import (
+    User,
+    deleted_marker,
+    new_user,
+    session_is_current,
+    with_changes,
+    without_old_sessions,
+)
+from backend.errors import NotAuthenticatedError, NotFoundError, WrongPasswordError
 from backend.schemas import ProfileUpdate
 from backend.services.notification_settings import preference_changes
 
@@ -16,6 +23,38 @@ from backend.services.notification_settings import preference_changes
 def register_confirmed_user(*, users: UserRepository, user_id: str, email: str, now: datetime) -> User:
     """The post-confirmation trigger: create the Users row once, however often Cognito retries."""
     return users.add(new_user(user_id=user_id, email=email, now=now))
+
+
+def authenticate(
+    *, users: UserRepository, identity: IdentityDirectory, user_id: str, signed_in_at: int | None, now: datetime
+) -> User:
+    """The caller behind a valid token, on every API request: the token is a JWT, valid for an hour whatever
+    happened since, so the Users row says whether its sign-in still counts.
+
+    Refused: a token from before a password reset or an account deletion (``sessions_valid_after``), and a
+    caller whose Cognito user is gone. A missing row of a user who exists is created (docs/decisions.md §7), and
+    so is a deleted-account marker met by a *newer* sign-in: the deletion stopped before removing the Cognito
+    user (the only way to sign in after the marker), and the user must be able to use the account or delete it
+    again.
+    """
+    user = users.get(user_id)
+    if user is not None and not session_is_current(user, signed_in_at=signed_in_at):
+        raise NotAuthenticatedError("Your session has ended. Sign in again.")
+    if user is not None and user.deleted_at is None:
+        return user
+    email = identity.email_of(user_id)
+    if email is None:
+        raise NotAuthenticatedError("This account no longer exists.")
+    if user is None:
+        return register_confirmed_user(users=users, user_id=user_id, email=email, now=now)
+    return users.save(replace(new_user(user_id=user_id, email=email, now=now), version=user.version))
+
+
+def end_sessions(*, users: UserRepository, user_id: str, email: str, now: datetime) -> User:
+    """After a password reset: every token from an earlier sign-in is refused (the refresh tokens are revoked
+    by the caller). A missing row is created first, or the self-healing would let an old token back in."""
+    user = users.get(user_id) or register_confirmed_user(users=users, user_id=user_id, email=email, now=now)
+    return users.save(without_old_sessions(user, now=now))
 
 
 def get_profile(*, users: UserRepository, identity: IdentityDirectory, user_id: str, now: datetime) -> User:
@@ -62,7 +101,27 @@ def update_profile(
     return saved
 
 
-def delete_account(*, users: UserRepository, identity: IdentityDirectory, user_id: str) -> None:
-    """Remove the sign-in identity first, so a half-finished delete never leaves a user who can sign in."""
+def delete_account(
+    *,
+    users: UserRepository,
+    identity: IdentityDirectory,
+    user_id: str,
+    password: str,
+    now: datetime,
+    erase_data: Callable[[str], object],
+) -> None:
+    """Delete the account after a re-authentication with the password.
+
+    Order: the data first (a failure later leaves a user who can sign in and retry, not data nobody can ask to
+    delete); then the row becomes a marker that refuses every token issued so far, the refresh tokens are
+    revoked, and the Cognito user goes last. A failure after the marker leaves a Cognito user who can sign in
+    anew: ``authenticate`` gives that newer session its account back, so the deletion can be retried.
+    """
+    if not identity.password_matches(user_id, password):
+        raise WrongPasswordError("That password is not correct.", fields={"password": "is not correct"})
+    erase_data(user_id)
+    current = users.get(user_id)
+    marker = deleted_marker(user_id=user_id, now=now, version=current.version if current else 0)
+    users.save(marker) if current is not None else users.add(marker)
+    identity.sign_out_everywhere(user_id)
     identity.delete_user(user_id)
-    users.delete(user_id)

@@ -83,7 +83,10 @@ class StatefulStack(Stack):
         removal = RemovalPolicy.RETAIN if deletion_protection else RemovalPolicy.DESTROY
         self._replica_regions = tuple(replica_regions)
 
-        self.users_table = self._table("UsersTable", names.users_table, users_table_schema(), deletion_protection)
+        # TTL removes a deleted account's marker (expires_at) once the last of its tokens has expired.
+        self.users_table = self._table(
+            "UsersTable", names.users_table, users_table_schema(), deletion_protection, ttl_attribute=TTL_ATTRIBUTE
+        )
         # The stream feeds the analytics Lambda (old and new image: it counts transitions); TTL expires
         # what the backend marks with expires_at.
         self.tasks_table = self._table(
@@ -148,8 +151,8 @@ class StatefulStack(Stack):
             environment={
                 "TMP_STAGE": stage,
                 "TMP_REGION": self.region,
-                # Settings requires these; the trigger never calls Cognito. The real pool id would be a cycle
-                # (pool -> trigger -> pool), so the trigger gets a marker it cannot mistake for a pool.
+                # Settings requires these; the trigger takes the pool id from Cognito's event instead (the real
+                # one here would be a cycle: pool -> trigger -> pool), so it gets a marker it cannot mistake for a pool.
                 "TMP_USER_POOL_ID": "unused-by-cognito-trigger",
                 "TMP_USER_POOL_CLIENT_ID": "unused-by-cognito-trigger",
                 "TMP_APP_URL": app_url,
@@ -201,6 +204,19 @@ class StatefulStack(Stack):
             user_pool_id=self.user_pool.user_pool_id,
             client_name=names.user_pool_client,
             **app_client_properties(APP_CLIENT),
+        )
+        # After a password reset the trigger revokes the user's sessions (issue 12). A policy of its own, not the
+        # role's default one: the function depends on its default policy, the pool on the function, so naming the
+        # pool there would be a cycle; nothing depends on this policy.
+        iam.Policy(
+            self,
+            "PostConfirmationSignOut",
+            roles=[self.post_confirmation.role] if self.post_confirmation.role else [],
+            statements=[
+                iam.PolicyStatement(
+                    actions=["cognito-idp:AdminUserGlobalSignOut"], resources=[self.user_pool.user_pool_arn]
+                )
+            ],
         )
         self._identity_pool(names)
         acknowledge(

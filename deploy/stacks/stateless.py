@@ -118,7 +118,13 @@ class StatelessStack(Stack):
         functions.grant_table(self.api_function, idempotency_table, [], IDEMPOTENCY_ACTIONS)
         self.api_function.add_to_role_policy(
             iam.PolicyStatement(
-                actions=["cognito-idp:AdminGetUser", "cognito-idp:AdminDeleteUser"],
+                # Deleting an account signs it out everywhere first (issue 12). The password check before it is
+                # InitiateAuth on the app client, a public call that needs no permission.
+                actions=[
+                    "cognito-idp:AdminGetUser",
+                    "cognito-idp:AdminDeleteUser",
+                    "cognito-idp:AdminUserGlobalSignOut",
+                ],
                 resources=[user_pool.user_pool_arn],
             )
         )

@@ -152,23 +152,55 @@ def mfa_setup() -> rx.Component:
     )
 
 
+def mfa_disable() -> rx.Component:
+    """Turning it off asks for the password and a current code, as a sign-in would (issue 12)."""
+    return form(
+        rx.vstack(
+            rx.text("To turn two-step verification off, confirm it is you.", size="2"),
+            field(
+                "Your password",
+                password_input("mfa_password", autocomplete="current-password"),
+                control_id="mfa_password",
+            ),
+            field("Code from the app", code_input(one_time=False), control_id="code"),
+            rx.hstack(
+                rx.button(
+                    "Turn off two-step verification",
+                    color_scheme="red",
+                    type="submit",
+                    loading=SettingsState.mfa_busy,
+                    disabled=blocked(SettingsState.mfa_busy),
+                ),
+                rx.button("Cancel", variant="soft", type="button", on_click=SettingsState.cancel_mfa_disable),
+            ),
+            spacing="3",
+            align="start",
+        ),
+        on_submit=SettingsState.disable_mfa,
+        reset_on_submit=True,
+    )
+
+
 def mfa_section() -> rx.Component:
     return section(
         "Two-step verification",
         "Ask for a code from an authenticator app (TOTP) after your password when you sign in.",
         rx.cond(
             SettingsState.mfa_enabled,
-            rx.hstack(
-                rx.badge("On", color_scheme="grass", size="2"),
-                rx.button(
-                    "Turn off",
-                    variant="soft",
-                    color_scheme="red",
-                    on_click=SettingsState.disable_mfa,
-                    loading=SettingsState.mfa_busy,
-                    disabled=blocked(SettingsState.mfa_busy),
+            rx.cond(
+                SettingsState.mfa_disabling,
+                mfa_disable(),
+                rx.hstack(
+                    rx.badge("On", color_scheme="grass", size="2"),
+                    rx.button(
+                        "Turn off",
+                        variant="soft",
+                        color_scheme="red",
+                        on_click=SettingsState.begin_mfa_disable,
+                        disabled=blocked(SettingsState.mfa_busy),
+                    ),
+                    align="center",
                 ),
-                align="center",
             ),
             rx.cond(
                 SettingsState.mfa_setup,
@@ -198,12 +230,12 @@ def delete_section() -> rx.Component:
             title="Delete your account?",
             description=(
                 "Your tasks, projects, files, notifications and settings are deleted for good. "
-                "Type your email address to confirm."
+                "Enter your password to confirm."
             ),
             confirmation=field(
-                "Your email address",
-                text_input("confirm_email", input_type="email", auto_complete="off"),
-                control_id="confirm_email",
+                "Your password",
+                password_input("delete_password", autocomplete="current-password"),
+                control_id="delete_password",
             ),
             keep="Keep my account",
             confirm="Delete for good",

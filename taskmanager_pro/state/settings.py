@@ -49,6 +49,7 @@ class SettingsState(AppState):
     totp_qr: str = ""
     mfa_busy: bool = False
     mfa_error: str = ""
+    mfa_disabling: bool = False  # the form asking for the password and a code before turning it off
 
     # account deletion
     delete_open: bool = False
@@ -185,33 +186,52 @@ class SettingsState(AppState):
         self.totp_secret = self.totp_qr = ""
 
     @rx.event
+    def begin_mfa_disable(self) -> None:
+        self.mfa_disabling, self.mfa_error = True, ""
+
+    @rx.event
+    def cancel_mfa_disable(self) -> None:
+        self.mfa_disabling, self.mfa_error = False, ""
+
+    @rx.event
     @signed_in(busy="mfa_busy")
-    async def disable_mfa(self) -> AsyncGenerator[Any, None]:
+    async def disable_mfa(self, form: dict[str, Any]) -> AsyncGenerator[Any, None]:
+        """Turning the second step off asks for the password and a current code (issue 12): whoever finds the
+        browser signed in must not be able to weaken the account."""
+        password, code = form.get("mfa_password"), _text(form, "code")
+        if not isinstance(password, str) or not password:
+            self.mfa_error = "Enter your password."
+            return
+        if not (code.isdigit() and len(code) == 6):
+            self.mfa_error = "Enter the 6-digit code from your authenticator app."
+            return
         self.mfa_error = ""
         yield
         try:
-            await call((await cognito()).set_mfa, self._access_token, enabled=False)
+            await call((await cognito()).disable_mfa, self.email, password, code)
         except (AuthError, ApiError) as error:
-            self.mfa_error = error.message
+            wrong_password = isinstance(error, AuthError) and error.code == "NotAuthorizedException"
+            self.mfa_error = "Your password is not correct." if wrong_password else error.message
             return
-        self.mfa_enabled = False
+        self.mfa_enabled = self.mfa_disabling = False
         yield rx.toast.info("Two-step verification is off.")
 
     # --- account deletion --------------------------------------------------------------------
     @rx.event
     @signed_in(busy="delete_busy")
     async def delete_account(self, form: dict[str, Any]) -> AsyncGenerator[Any, None]:
-        if _text(form, "confirm_email").lower() != self.email.lower():
-            self.delete_error = "Type your email address exactly to confirm."
+        password = form.get("delete_password")
+        if not isinstance(password, str) or not password:
+            self.delete_error = "Enter your password to confirm."
             return
         self.delete_error = ""
         yield
         try:
-            await call(self._api().delete_me)
+            await call(self._api().delete_me, password)
         except ApiError as error:
             self.delete_error = error.message
             return
-        # The Cognito user is gone with its tokens: only this browser's session is left to forget.
+        # Every token of the account is refused now: only this browser's session is left to forget.
         app = await self.get_state(AppState)
         app.reset()
         yield rx.redirect(routes.SIGN_UP)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +14,7 @@ from backend.local.environment import LOCAL_STAGE
 from backend.local.testing import LocalRun
 from backend.names import ResourceNames
 from tests.api.conftest import assert_error_shape, claims_of
-from tests.conftest import PASSWORD, SignedInUser
+from tests.conftest import PASSWORD, SignedInUser, latest_code
 
 USERS_TABLE = ResourceNames(LOCAL_STAGE).users_table
 
@@ -217,7 +218,7 @@ def test_two_users_never_see_or_change_each_other(http: httpx.Client, make_user:
 
 
 # --- deleting --------------------------------------------------------------------------------------
-def test_delete_removes_the_cognito_user_and_the_row_and_nobody_else(
+def test_delete_removes_the_cognito_user_and_the_data_and_nobody_else(
     http: httpx.Client,
     auth: CognitoAuth,
     cognito_admin: Any,
@@ -228,25 +229,111 @@ def test_delete_removes_the_cognito_user_and_the_row_and_nobody_else(
     doomed, bystander = make_user(), make_user()
     bystander_profile = http.patch("/me", headers=bystander.headers, json={"display_name": "Still here"}).json()
 
-    response = http.delete("/me", headers=doomed.headers)
+    response = http.request("DELETE", "/me", headers=doomed.headers, json={"password": PASSWORD})
     assert response.status_code == 204, response.text
     assert response.content == b""
 
     with pytest.raises(AuthError):
         auth.sign_in(doomed.email, PASSWORD)
+    with pytest.raises(AuthError):  # the refresh token is revoked
+        auth.refresh(doomed.tokens.refresh_token)
     with pytest.raises(cognito_admin.exceptions.UserNotFoundException):
         cognito_admin.admin_get_user(UserPoolId=pool_id, Username=doomed.email)
-    assert users_row(dynamodb, sub_of(doomed)) is None
-    # The access token is still a valid JWT for up to an hour, but the account is gone: 404, and no row comes back.
-    assert_error_shape(http.get("/me", headers=doomed.headers), 404, "not_found")
-    assert users_row(dynamodb, sub_of(doomed)) is None
+    # The access token is still a valid JWT for up to an hour, but refused (401), and no profile comes back:
+    # what is left of the row is a marker without the email, removed by the table's TTL a day later.
+    assert_error_shape(http.get("/me", headers=doomed.headers), 401, "not_authenticated")
+    row = users_row(dynamodb, sub_of(doomed))
+    assert row is not None
+    assert row["email"] == {"S": ""}
+    assert "deleted_at" in row
+    assert int(row["expires_at"]["N"]) > time.time() + 3600
 
     assert http.get("/me", headers=bystander.headers).json() == bystander_profile
     assert isinstance(auth.sign_in(bystander.email, PASSWORD), Tokens)
 
 
-def test_delete_twice_is_fine(http: httpx.Client, make_user: Callable[[], SignedInUser]) -> None:
-    # A client that timed out and retries: the second delete finds nothing to do.
+def test_a_retried_delete_finds_the_session_ended(http: httpx.Client, make_user: Callable[[], SignedInUser]) -> None:
+    # A client that timed out and retries with the same token: the account is gone, so is the session.
     user = make_user()
-    assert http.delete("/me", headers=user.headers).status_code == 204
-    assert http.delete("/me", headers=user.headers).status_code == 204
+    assert http.request("DELETE", "/me", headers=user.headers, json={"password": PASSWORD}).status_code == 204
+    again = http.request("DELETE", "/me", headers=user.headers, json={"password": PASSWORD})
+    assert_error_shape(again, 401, "not_authenticated")
+
+
+# --- deleting needs the password; the old tokens die with the account (issue 12 finding 6) --------------
+def delete_me(http: httpx.Client, user: SignedInUser, body: object = None) -> httpx.Response:
+    return http.request("DELETE", "/me", headers=user.headers, json=body)
+
+
+def tasks_partition(dynamodb: Any, sub: str) -> list[str]:
+    items = dynamodb.query(
+        TableName=ResourceNames(LOCAL_STAGE).tasks_table,
+        KeyConditionExpression="user_id = :u",
+        ExpressionAttributeValues={":u": {"S": sub}},
+        ConsistentRead=True,
+    )["Items"]
+    return [item["sk"]["S"] for item in items]
+
+
+def test_delete_needs_the_right_password(
+    http: httpx.Client, auth: CognitoAuth, make_user: Callable[[], SignedInUser]
+) -> None:
+    user = make_user()
+    error = assert_error_shape(delete_me(http, user), 422, "validation_error")
+    assert set(error["fields"]) == {"password"}
+    error = assert_error_shape(delete_me(http, user, {}), 422, "validation_error")
+    assert set(error["fields"]) == {"password"}
+    error = assert_error_shape(delete_me(http, user, {"password": "Not-The-Password-1"}), 403, "wrong_password")
+    assert set(error["fields"]) == {"password"}
+    # Refused: the account and its session are untouched.
+    assert http.get("/me", headers=user.headers).status_code == 200
+    assert isinstance(auth.sign_in(user.email, PASSWORD), Tokens)
+
+    assert delete_me(http, user, {"password": PASSWORD}).status_code == 204
+
+
+def test_after_delete_the_old_access_token_writes_nothing(
+    http: httpx.Client, local: LocalRun, dynamodb: Any, make_user: Callable[[], SignedInUser]
+) -> None:
+    user = make_user()
+    sub = sub_of(user)
+    assert http.post("/tasks", headers=user.headers, json={"title": "before"}).status_code == 201
+    assert local.streams is not None
+    local.streams.drain()  # the statistics of that task are written by the stream handler: let it finish first
+    assert delete_me(http, user, {"password": PASSWORD}).status_code == 204
+    assert tasks_partition(dynamodb, sub) == []
+
+    # The access token is a JWT that stays well-formed for up to an hour: the API refuses it all the same.
+    assert_error_shape(http.post("/tasks", headers=user.headers, json={"title": "orphan"}), 401, "not_authenticated")
+    assert_error_shape(http.post("/labels", headers=user.headers, json={"name": "orphan"}), 401, "not_authenticated")
+    assert_error_shape(http.get("/me", headers=user.headers), 401, "not_authenticated")
+    local.streams.drain()
+    assert tasks_partition(dynamodb, sub) == []
+    # What is left of the row is a marker without personal data: the token did not bring the profile back.
+    row = users_row(dynamodb, sub)
+    assert row is not None
+    assert "deleted_at" in row
+    assert user.email not in str(row)
+
+
+def test_a_password_reset_ends_every_session(
+    http: httpx.Client, api_url: str, auth: CognitoAuth, make_user: Callable[[], SignedInUser]
+) -> None:
+    user = make_user()
+    bystander = make_user()
+    assert http.get("/me", headers=user.headers).status_code == 200
+    new_password = "Brand-New-Pass-42"
+    auth.forgot_password(user.email)
+    auth.confirm_forgot_password(user.email, latest_code(api_url, user.email), new_password)
+
+    with pytest.raises(AuthError):
+        auth.refresh(user.tokens.refresh_token)
+    assert_error_shape(http.get("/me", headers=user.headers), 401, "not_authenticated")
+    assert_error_shape(http.post("/tasks", headers=user.headers, json={"title": "x"}), 401, "not_authenticated")
+    assert http.get("/me", headers=bystander.headers).status_code == 200
+
+    # The sign-in right after the reset counts (the trigger returns once the cut-off's whole second is over).
+    fresh = auth.sign_in(user.email, new_password)
+    assert isinstance(fresh, Tokens)
+    response = http.post("/tasks", headers={"Authorization": f"Bearer {fresh.access_token}"}, json={"title": "ok"})
+    assert response.status_code == 201, response.text

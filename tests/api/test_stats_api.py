@@ -14,7 +14,7 @@ import pytest
 from backend.local.testing import LocalRun
 from backend.names import ResourceNames
 from tests.api.conftest import aws_client
-from tests.conftest import SignedInUser
+from tests.conftest import PASSWORD, SignedInUser
 
 Json = dict[str, Any]
 
@@ -216,6 +216,6 @@ def test_deleting_the_account_deletes_its_data(
         complete(http, add_task(http))
         drain(local)
         assert partition(local, user_id) != []
-        assert http.delete("/me").status_code == 204
+        assert http.request("DELETE", "/me", json={"password": PASSWORD}).status_code == 204
         drain(local)
         assert partition(local, user_id) == []

@@ -158,6 +158,19 @@ def test_account_lifecycle(page: Page, app: App, new_email: str) -> None:
     arrived(page, app, "/", WELCOME)
     expect(page.get_by_role("heading", name=f"Welcome, {NEW_NAME}")).to_be_visible()
 
+    # Turning two-step verification off asks for the password and a current code: a wrong code keeps it on.
+    page.goto("/settings")
+    page.get_by_role("button", name="Turn off", exact=True).click()
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_label("Code from the app").fill(f"{(int(totp_code(secret)) + 1) % 1_000_000:06d}")
+    page.get_by_role("button", name="Turn off two-step verification").click()
+    expect(page.get_by_text("That code is not correct. Check it and try again.")).to_be_visible()
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_label("Code from the app").fill(totp_code(secret))
+    page.get_by_role("button", name="Turn off two-step verification").click()
+    expect(page.get_by_text("Two-step verification is off.")).to_be_visible()
+    expect(page.get_by_role("button", name="Set up")).to_be_visible()
+
     sign_out(page)
     arrived(page, app, "/sign-in", "Sign in")
     page.goto("/")
@@ -213,11 +226,14 @@ def test_account_deletion(page: Page, app: App, new_email: str) -> None:
     sign_in_form(page, new_email, PASSWORD)
     arrived(page, app, "/", WELCOME)
 
-    # Deleting the account needs the email typed out; afterwards the account is gone.
+    # Deleting the account needs the password again (a wrong one deletes nothing); afterwards the account is gone.
     page.goto("/settings")
     page.get_by_role("button", name="Delete my account").click()
     dialog = page.get_by_role("alertdialog")
-    dialog.get_by_label("Your email address").fill(new_email)
+    dialog.get_by_label("Your password").fill("Not-My-Password-1")
+    dialog.get_by_role("button", name="Delete for good").click()
+    expect(dialog.get_by_text("That password is not correct.")).to_be_visible()
+    dialog.get_by_label("Your password").fill(PASSWORD)
     dialog.get_by_role("button", name="Delete for good").click()
     arrived(page, app, "/sign-up", "Create your account")
     open_page(page, "/sign-in", "Sign in")

@@ -98,6 +98,14 @@ def test_notifications_table_follows_its_models(synthesized: Synthesized) -> Non
     assert replica["DeletionProtectionEnabled"] is True
 
 
+def test_users_table_expires_deleted_accounts_markers(synthesized: Synthesized) -> None:
+    # A deleted account leaves a marker (no personal data) that refuses its old tokens, then TTL removes it.
+    assert _table(synthesized, NAMES.users_table)["TimeToLiveSpecification"] == {
+        "AttributeName": "expires_at",
+        "Enabled": True,
+    }
+
+
 def test_tasks_table_streams_both_images_and_expires_items(synthesized: Synthesized) -> None:
     table = _table(synthesized, NAMES.tasks_table)
     assert table["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}

@@ -165,12 +165,18 @@ def test_each_function_has_its_own_least_privilege_role(synthesized: Synthesized
     by_handler = {f["Properties"]["Handler"]: logical for logical, f in functions.items()}
     api = actions_of_role(stateless, role_of(stateless, by_handler["backend.handlers.api.lambda_handler"]))
     auth = actions_of_role(stateless, role_of(stateless, by_handler["backend.handlers.authorizer.lambda_handler"]))
-    assert {"cognito-idp:AdminGetUser", "cognito-idp:AdminDeleteUser", "dynamodb:Query"} <= api
+    assert {
+        "cognito-idp:AdminGetUser",
+        "cognito-idp:AdminDeleteUser",
+        "cognito-idp:AdminUserGlobalSignOut",
+        "dynamodb:Query",
+    } <= api
     assert not any(a.startswith(("dynamodb:", "cognito-idp:")) for a in auth)
     stateful = synthesized.template("stateful")
     (trigger,) = resources(stateful, "AWS::Lambda::Function")
     trigger_actions = actions_of_role(stateful, role_of(stateful, trigger))
-    assert not any(a.startswith("cognito-idp:") for a in trigger_actions)
+    # After a password reset it signs the user out everywhere (issue 12): that one Cognito call only.
+    assert {a for a in trigger_actions if a.startswith("cognito-idp:")} == {"cognito-idp:AdminUserGlobalSignOut"}
     assert "dynamodb:PutItem" in trigger_actions
     roles = [role_of(stateless, f) for f in functions]
     assert len(set(roles)) == len(roles)

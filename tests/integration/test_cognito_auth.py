@@ -157,7 +157,14 @@ def test_totp_mfa_enable_challenge_and_disable(cognito: CognitoAuth, confirmed_u
     mfa_tokens = with_current_code(app, answer)
     assert cognito.mfa_enabled(mfa_tokens.access_token) is True
 
-    # Turning it off: the next sign-in gives tokens straight away.
-    cognito.set_mfa(mfa_tokens.access_token, enabled=False)
+    # Turning it off needs the password and a current code (issue 12): a session alone is not enough.
+    for password, code in [(PASSWORD, ""), (PASSWORD, "12345"), (PASSWORD, a_wrong_code(app)), ("Wrong-Pass-99", "")]:
+        auth_error(lambda: cognito.disable_mfa(email, password, code))  # noqa: B023 (called at once)
+        assert cognito.mfa_enabled(mfa_tokens.access_token) is True
+    error = auth_error(lambda: with_current_code(app, lambda code: cognito.disable_mfa(email, "Wrong-Pass-99", code)))
+    assert error.code == "NotAuthorizedException"
+    assert cognito.mfa_enabled(mfa_tokens.access_token) is True
+    with_current_code(app, lambda code: cognito.disable_mfa(email, PASSWORD, code))
     assert cognito.mfa_enabled(mfa_tokens.access_token) is False
+    # The next sign-in gives tokens straight away.
     assert isinstance(cognito.sign_in(email, PASSWORD), Tokens)

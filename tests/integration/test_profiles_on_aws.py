@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from backend.bootstrap import Dependencies, dependencies
-from backend.errors import NotFoundError
+from backend.errors import NotFoundError, WrongPasswordError
 from backend.local.testing import LocalRun
 from backend.services import profiles
 from tests.conftest import PASSWORD
@@ -60,16 +60,34 @@ def test_an_unknown_sub_is_not_found(deps: Dependencies) -> None:
     assert deps.users.get("no-such-sub") is None
 
 
-def test_delete_account_removes_identity_and_row(
+def test_the_directory_checks_passwords(deps: Dependencies, cognito_admin: Any, local: LocalRun) -> None:
+    _, sub = admin_created_user(cognito_admin, local)
+    assert deps.identity.password_matches(sub, PASSWORD) is True
+    assert deps.identity.password_matches(sub, "Not-The-Password-1") is False
+    # The app client hides which users exist (PreventUserExistenceErrors): no user is a wrong password too.
+    assert deps.identity.password_matches("00000000-0000-0000-0000-000000000000", PASSWORD) is False
+
+
+def test_delete_account_removes_identity_and_leaves_a_marker(
     deps: Dependencies, cognito_admin: Any, local: LocalRun, confirmed_user: Callable[[], str]
 ) -> None:
     email = confirmed_user()
     sub = sub_of(cognito_admin, local, email)
     assert deps.users.get(sub) is not None  # made by the post-confirmation trigger
-    profiles.delete_account(users=deps.users, identity=deps.identity, user_id=sub)
+    erased: list[str] = []
+    profiles.delete_account(
+        users=deps.users, identity=deps.identity, user_id=sub, password=PASSWORD, now=NOW, erase_data=erased.append
+    )
+    assert erased == [sub]
     with pytest.raises(ClientError) as caught:
         cognito_admin.admin_get_user(UserPoolId=local.outputs.user_pool_id, Username=email)
     assert caught.value.response["Error"]["Code"] == "UserNotFoundException"
-    assert deps.users.get(sub) is None
-    # A retried delete (the client timed out and tried again) succeeds too.
-    profiles.delete_account(users=deps.users, identity=deps.identity, user_id=sub)
+    marker = deps.users.get(sub)
+    assert marker is not None
+    assert (marker.email, marker.deleted_at, marker.sessions_valid_after) == ("", NOW, NOW)
+    # A retried delete finds no account to re-authenticate with (over HTTP the old token is refused first: 401).
+    with pytest.raises(WrongPasswordError):
+        profiles.delete_account(
+            users=deps.users, identity=deps.identity, user_id=sub, password=PASSWORD, now=NOW, erase_data=erased.append
+        )
+    assert erased == [sub]

@@ -35,7 +35,7 @@ def call(event: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture
 def verifier(monkeypatch: pytest.MonkeyPatch) -> StubVerifier:
-    stub = StubVerifier(VerifiedCaller(sub="sub-1", username="sub-1"))
+    stub = StubVerifier(VerifiedCaller(sub="sub-1", username="sub-1", signed_in_at=1_800_000_000))
     monkeypatch.setattr(authorizer, "verifier", lambda: stub)
     return stub
 
@@ -71,7 +71,7 @@ def test_a_valid_token_gets_an_allow_policy_and_the_callers_sub(verifier: StubVe
                 }
             ],
         },
-        "context": {"sub": "sub-1", "username": "sub-1"},
+        "context": {"sub": "sub-1", "username": "sub-1", "auth_time": 1_800_000_000},
     }
 
 

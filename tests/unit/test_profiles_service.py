@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from backend.adapters.ports import IdentityDirectory, UserRepository
-from backend.domain.users import User
-from backend.errors import ConflictError, NotFoundError
+from backend.domain.users import User, deleted_marker
+from backend.errors import ConflictError, NotAuthenticatedError, NotFoundError, WrongPasswordError
 from backend.schemas import ProfileUpdate
 from backend.services import profiles
 
@@ -50,6 +50,7 @@ class FakeDirectory:
 
     def __init__(self, log: list[tuple[str, str]] | None = None, *, fail_delete: bool = False) -> None:
         self.emails: dict[str, str] = {}
+        self.passwords: dict[str, str] = {}
         self.log = log if log is not None else []
         self.fail_delete = fail_delete
 
@@ -61,6 +62,13 @@ class FakeDirectory:
         if self.fail_delete:
             raise RuntimeError("Cognito is unreachable")
         self.emails.pop(user_id, None)
+
+    def password_matches(self, user_id: str, password: str) -> bool:
+        self.log.append(("identity.password", user_id))
+        return self.passwords.get(user_id) == password
+
+    def sign_out_everywhere(self, user_id: str) -> None:
+        self.log.append(("identity.sign_out", user_id))
 
 
 @pytest.fixture
@@ -157,25 +165,106 @@ def test_update_profile_of_a_user_whose_row_is_missing(users: FakeUsers, identit
     assert user.email == "ada@example.com"
 
 
-def test_delete_removes_the_identity_first(users: FakeUsers) -> None:
+def delete(users: FakeUsers, identity: FakeDirectory, log: list[tuple[str, str]], password: str) -> None:
+    profiles.delete_account(
+        users=users,
+        identity=identity,
+        user_id="sub-1",
+        password=password,
+        now=LATER,
+        erase_data=lambda user_id: log.append(("erase", user_id)),
+    )
+
+
+def test_delete_checks_the_password_then_erases_marks_signs_out_and_removes_the_identity(users: FakeUsers) -> None:
     log: list[tuple[str, str]] = []
-    users.log = log
     identity = FakeDirectory(log)
     profiles.register_confirmed_user(users=users, user_id="sub-1", email="ada@example.com", now=NOW)
-    identity.emails["sub-1"] = "ada@example.com"
-    profiles.delete_account(users=users, identity=identity, user_id="sub-1")
-    assert log == [("identity.delete", "sub-1"), ("users.delete", "sub-1")]
-    assert users.rows == {}
+    identity.emails["sub-1"], identity.passwords["sub-1"] = "ada@example.com", "right"
+    delete(users, identity, log, "right")
+    assert log == [
+        ("identity.password", "sub-1"),
+        ("erase", "sub-1"),
+        ("identity.sign_out", "sub-1"),
+        ("identity.delete", "sub-1"),
+    ]
+    marker = users.rows["sub-1"]  # written before the sign-out (FakeUsers.save does not log)
+    assert (marker.email, marker.display_name, marker.deleted_at, marker.sessions_valid_after) == ("", "", LATER, LATER)
     assert identity.emails == {}
 
 
-def test_a_failed_identity_delete_keeps_the_data(users: FakeUsers) -> None:
-    # The user can still sign in, so their data must still be there: nothing half-deleted.
-    identity = FakeDirectory(fail_delete=True)
+def test_a_wrong_password_deletes_nothing(users: FakeUsers) -> None:
+    log: list[tuple[str, str]] = []
+    identity = FakeDirectory(log)
     profiles.register_confirmed_user(users=users, user_id="sub-1", email="ada@example.com", now=NOW)
+    identity.emails["sub-1"], identity.passwords["sub-1"] = "ada@example.com", "right"
+    with pytest.raises(WrongPasswordError) as caught:
+        delete(users, identity, log, "wrong")
+    assert caught.value.fields == {"password": "is not correct"}
+    assert log == [("identity.password", "sub-1")]
+    assert users.rows["sub-1"].deleted_at is None
+
+
+def test_a_failed_identity_delete_leaves_a_user_who_can_sign_in_again_and_retry(users: FakeUsers) -> None:
+    log: list[tuple[str, str]] = []
+    identity = FakeDirectory(log, fail_delete=True)
+    profiles.register_confirmed_user(users=users, user_id="sub-1", email="ada@example.com", now=NOW)
+    identity.emails["sub-1"], identity.passwords["sub-1"] = "ada@example.com", "right"
     with pytest.raises(RuntimeError):
-        profiles.delete_account(users=users, identity=identity, user_id="sub-1")
-    assert "sub-1" in users.rows
+        delete(users, identity, log, "right")
+    old_session, new_session = int(NOW.timestamp()), int(LATER.timestamp()) + 1
+
+    def caller(signed_in_at: int) -> User:
+        return profiles.authenticate(
+            users=users, identity=identity, user_id="sub-1", signed_in_at=signed_in_at, now=LATER
+        )
+
+    with pytest.raises(NotAuthenticatedError):
+        caller(old_session)  # the tokens from before the deletion stay refused
+    revived = caller(new_session)  # a sign-in after it: Cognito still has the user, so the account is back
+    assert (revived.email, revived.deleted_at) == ("ada@example.com", None)
+    assert caller(new_session) == revived
+
+
+def test_authenticate_refuses_a_deleted_user_and_heals_a_missing_row(users: FakeUsers, identity: FakeDirectory) -> None:
+    now_s = int(NOW.timestamp())
+    with pytest.raises(NotAuthenticatedError):  # no row, no Cognito user: nothing is created
+        profiles.authenticate(users=users, identity=identity, user_id="sub-gone", signed_in_at=now_s, now=NOW)
+    assert users.rows == {}
+    healed = profiles.authenticate(users=users, identity=identity, user_id="sub-1", signed_in_at=now_s, now=NOW)
+    assert healed.email == "ada@example.com"
+    users.rows["sub-1"] = replace(deleted_marker(user_id="sub-1", now=NOW), version=healed.version)
+    identity.emails.clear()
+    with pytest.raises(NotAuthenticatedError):  # a marker and no Cognito user: refused whenever the sign-in was
+        profiles.authenticate(users=users, identity=identity, user_id="sub-1", signed_in_at=now_s + 60, now=LATER)
+
+
+def test_a_password_reset_refuses_the_sessions_from_before(users: FakeUsers, identity: FakeDirectory) -> None:
+    profiles.register_confirmed_user(users=users, user_id="sub-1", email="ada@example.com", now=NOW)
+    reset_at = NOW + timedelta(seconds=30, milliseconds=250)
+    profiles.end_sessions(users=users, user_id="sub-1", email="ada@example.com", now=reset_at)
+
+    def signed_in(at: datetime) -> User:
+        return profiles.authenticate(
+            users=users, identity=identity, user_id="sub-1", signed_in_at=int(at.timestamp()), now=LATER
+        )
+
+    for before in (NOW, reset_at - timedelta(seconds=1), reset_at):  # the same whole second counts as before
+        with pytest.raises(NotAuthenticatedError):
+            signed_in(before)
+    assert signed_in(reset_at + timedelta(seconds=1)).email == "ada@example.com"
+    with pytest.raises(NotAuthenticatedError):  # a token without auth_time passes only rows without a cut-off
+        profiles.authenticate(users=users, identity=identity, user_id="sub-1", signed_in_at=None, now=LATER)
+
+
+def test_a_reset_of_a_user_without_a_row_creates_it_with_the_cut_off(users: FakeUsers, identity: FakeDirectory) -> None:
+    # Else the self-healing would create the row on the old token's next call, without the cut-off.
+    profiles.end_sessions(users=users, user_id="sub-1", email="ada@example.com", now=NOW)
+    assert users.rows["sub-1"].sessions_valid_after == NOW
+    with pytest.raises(NotAuthenticatedError):
+        profiles.authenticate(
+            users=users, identity=identity, user_id="sub-1", signed_in_at=int(NOW.timestamp()) - 5, now=LATER
+        )
 
 
 def test_a_new_time_zone_rebases_the_statistics_once(users: FakeUsers, identity: FakeDirectory) -> None:

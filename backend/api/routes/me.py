@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from backend.api.auth import caller_id
-from backend.api.openapi import AUTHENTICATED
+from backend.api.openapi import AUTHENTICATED, ERRORS
 from backend.api.responses import documented, no_content
 from backend.bootstrap import aggregates_store, dependencies, erase_user_data
 from backend.domain.users import User
-from backend.schemas import ProfilePublic, ProfileUpdate
+from backend.schemas import AccountDeletion, ProfilePublic, ProfileUpdate
 from backend.services import profiles, stats
 from backend.services.notification_settings import public_preferences
 
@@ -57,13 +58,29 @@ def patch_me(changes: Annotated[ProfileUpdate, Body()]) -> ProfilePublic:
 
 
 @router.delete(
-    "/me", summary="Delete my account and data", tags=["me"], security=AUTHENTICATED, responses=documented(empty=True)
+    "/me",
+    summary="Delete my account and data",
+    description=(
+        'Needs the account\'s password in the body (`{"password"}`): missing, 422 naming `password`; wrong, 403 '
+        "`wrong_password`. Every token issued so far is refused afterwards (401)."
+    ),
+    tags=["me"],
+    security=AUTHENTICATED,
+    responses={
+        **documented(empty=True),
+        403: {"description": "Wrong password (`wrong_password`)", "content": ERRORS[401].get("content", {})},
+    },
 )
-def delete_me() -> Response[None]:
+def delete_me(confirmation: Annotated[AccountDeletion | None, Body()] = None) -> Response[None]:
+    if confirmation is None:  # no body at all (an older client): name the field it lacks, as for ``{}``
+        raise RequestValidationError([{"loc": ("body", "password"), "type": "missing", "msg": "Field required"}])
     deps = dependencies()
-    user_id = caller_id(router)
-    # The data first: if a later step fails, the user can still sign in and delete again. Removing the account
-    # first could strand files and tasks that nobody could ask to delete any more.
-    erase_user_data(user_id)
-    profiles.delete_account(users=deps.users, identity=deps.identity, user_id=user_id)
+    profiles.delete_account(
+        users=deps.users,
+        identity=deps.identity,
+        user_id=caller_id(router),
+        password=confirmation.password,
+        now=deps.clock(),
+        erase_data=erase_user_data,
+    )
     return no_content()
