@@ -108,10 +108,12 @@ synth: setup lambda-deps
 $(CDK):
 	npm install --prefix $(TOOLS) --no-audit --no-fund --silent aws-cdk@2
 
-# The static UI, pointed at the API of the target (the site's CloudFront URL: /api/* goes to API Gateway).
+# The static UI, pointed at the API of the target (the site's CloudFront URL: /api/* goes to API Gateway); each page
+# then gets a script policy with the hashes of its own inline scripts (deploy/csp.py).
 export: setup
 	@test -n "$$REFLEX_API_URL" || { echo "set REFLEX_API_URL (e.g. https://dxxxx.cloudfront.net)"; exit 1; }
 	REFLEX_API_URL=$$REFLEX_API_URL $(UV) run --no-sync reflex export --frontend-only --no-zip
+	$(UV) run --no-sync python -m deploy.csp .web/build/client
 
 # Needs AWS credentials + region in the environment and a bootstrapped account (npx aws-cdk bootstrap). Untested here.
 deploy: synth $(CDK)

@@ -13,6 +13,8 @@ from typing import Any
 
 import boto3
 
+from deploy.csp import unpinned_pages
+
 LONG_CACHE = "public, max-age=31536000, immutable"
 NO_CACHE = "no-cache"
 
@@ -22,6 +24,9 @@ def cache_control(key: str) -> str:
 
 
 def upload(root: Path, bucket: str) -> int:
+    unpinned = unpinned_pages(root)
+    if unpinned:  # an export not made by ``make export``: its pages would allow any inline script
+        raise ValueError(f"{len(unpinned)} pages lack their script policy (run python -m deploy.csp {root})")
     s3 = boto3.client("s3")
     keys = set()
     for path in sorted(p for p in root.rglob("*") if p.is_file()):

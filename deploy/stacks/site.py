@@ -24,7 +24,13 @@ from deploy.stacks.nag import acknowledge
 # ``reflex_backend_origin`` names another one; the attachments bucket, which the browser posts files to
 # (presigned POST) and shows thumbnails from (presigned GET). 'unsafe-eval' because Reflex runs every
 # ``rx.call_script`` / ``rx.call_function`` with ``eval`` (reflex_base/.templates/web/utils/state.js): the
-# attachment upload script, focus handling and the keyboard shortcuts would all be blocked without it.
+# attachment upload script, focus handling and the keyboard shortcuts would all be blocked without it (measured:
+# without it the static-export test's quick add never completes, "_call_script EvalError").
+# 'unsafe-inline' is only the header's fallback: every exported page carries a second policy in a <meta> with the
+# SHA-256 of exactly its own inline scripts (deploy/csp.py, run by ``make export``), and the browser enforces both,
+# so an injected inline script is refused (tests/e2e/test_static_export.py). The hashes cannot be in this header:
+# the export is built after ``cdk deploy`` (it needs the site URL). style-src keeps 'unsafe-inline' for the inline
+# styles Reflex and Radix set (styles do not run code).
 CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob: {uploads}; font-src 'self' data:; connect-src 'self' {backend} {uploads}; "

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import httpx
 
+from deploy.csp import pin_export
+
 REPO = Path(__file__).resolve().parents[2]
 # reflex.lock/ holds the pinned bun lockfile once `reflex` has run in the checkout (copied when present).
 APP_FILES = ("rxconfig.py", "taskmanager_pro", "assets", "reflex.lock")
@@ -128,7 +130,8 @@ EXPORT_TIMEOUT_SECONDS = 300.0
 
 
 def export_static_site(*, api_url: str, env: Mapping[str, str]) -> Path:
-    """``reflex export --frontend-only --no-zip`` in a fresh copy of the app; returns the exported directory.
+    """``reflex export --frontend-only --no-zip`` in a fresh copy of the app, its inline scripts pinned by hash
+    (deploy/csp.py), as ``make export`` does; returns the exported directory.
 
     ``api_url`` is baked into the export as where the browser finds the Reflex backend (as ``make export`` does).
     The caller removes ``result.parents[2]`` (the temporary app copy) when done.
@@ -143,7 +146,9 @@ def export_static_site(*, api_url: str, env: Mapping[str, str]) -> Path:
     if done.returncode != 0:
         output = (done.stdout + done.stderr).decode(errors="replace")
         raise RuntimeError(f"reflex export failed ({done.returncode}):\n{output[-4000:]}")
-    return workdir / ".web" / "build" / "client"
+    directory = workdir / ".web" / "build" / "client"
+    pin_export(directory)
+    return directory
 
 
 @contextmanager

@@ -32,6 +32,7 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from backend.local.testing import LocalRun, free_port
+from deploy.csp import MARKER
 from deploy.stacks.site import SPA_FALLBACK_PAGE, content_security_policy, spa_fallback_uri
 from scripts.export_size import ExportSize, describe, measure
 from tests.e2e.conftest import BROWSER_TIMEZONE, App
@@ -173,6 +174,7 @@ def test_the_export_is_a_sane_static_site(static_site: StaticSite) -> None:
         assert deep.text == (static_site.directory / SPA_FALLBACK).read_text()
     for response in (index, deep):
         assert response.headers["Content-Security-Policy"] == static_site.content_security_policy
+        assert MARKER in response.text  # the page's own script policy (deploy/csp.py), as make export pins it
     assert f"connect-src 'self' {backend} " in static_site.content_security_policy
 
 
@@ -209,3 +211,29 @@ def test_sign_in_and_quick_add_on_the_static_site(
 
     # All of it under the deployed CSP: nothing was blocked (a blocked script or socket can fail silently).
     assert csp_watch.violations == []
+
+
+# What an attacker's markup would do: run as an inline script (React escapes text, but an injected element would run
+# under the header's 'unsafe-inline').
+INJECTED_SCRIPT = "<script>window.__cspInjected = localStorage.length</script>"
+
+
+def test_an_inline_script_the_export_did_not_ship_is_blocked(
+    site_page: Page, static_site: StaticSite, csp_watch: CspWatch
+) -> None:
+    """The measure of the pinned script policy: every exported inline script runs (the tests above see no violation)
+    and one that is not in the export is refused by the browser, reported as a violation."""
+    probe = static_site.directory / "csp-probe.html"
+    index = (static_site.directory / "index.html").read_text(encoding="utf-8")
+    probe.write_text(index.replace("</head>", INJECTED_SCRIPT + "</head>", 1), encoding="utf-8")
+    try:
+        site_page.goto("/csp-probe.html")
+        deadline = time.monotonic() + 10
+        while not csp_watch.violations and time.monotonic() < deadline:
+            site_page.wait_for_timeout(100)  # the report arrives through the exposed binding
+    finally:
+        probe.unlink()
+    assert site_page.evaluate("window.__cspInjected") is None  # it did not run
+    assert any("script-src" in violation and "inline" in violation for violation in csp_watch.violations), (
+        csp_watch.violations
+    )
