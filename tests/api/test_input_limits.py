@@ -39,9 +39,17 @@ def low_quotas(api_url: str) -> Iterator[None]:
     bootstrap.reset()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def client(api_url: str, make_user: Callable[[], SignedInUser]) -> Iterator[httpx.Client]:
-    """A new user per test: quotas are per user."""
+    """One user for the tests that create next to nothing (signing up takes a while): at most 2 tasks in all, under
+    this module's quota of 3 open tasks."""
+    with httpx.Client(base_url=api_url, headers=make_user().headers, timeout=30) as http:
+        yield http
+
+
+@pytest.fixture
+def new_client(api_url: str, make_user: Callable[[], SignedInUser]) -> Iterator[httpx.Client]:
+    """A new user: quotas are per user."""
     with httpx.Client(base_url=api_url, headers=make_user().headers, timeout=30) as http:
         yield http
 
@@ -107,23 +115,23 @@ def _store_due_date(dynamodb: Any, user_sub: str, task_id: str, day: str) -> Non
     )
 
 
-def test_a_stored_task_due_in_the_year_1_never_answers_500(client: httpx.Client, dynamodb: Any) -> None:
-    sub = claims_of(str(client.headers["Authorization"]).removeprefix("Bearer "))["sub"]
-    task = client.post("/tasks", json={"title": "ancient", "due_date": "2030-01-01", "recurrence": "FREQ=DAILY"})
+def test_a_stored_task_due_in_the_year_1_never_answers_500(new_client: httpx.Client, dynamodb: Any) -> None:
+    sub = claims_of(str(new_client.headers["Authorization"]).removeprefix("Bearer "))["sub"]
+    task = new_client.post("/tasks", json={"title": "ancient", "due_date": "2030-01-01", "recurrence": "FREQ=DAILY"})
     task_id = task.json()["id"]
     _store_due_date(dynamodb, sub, task_id, "0001-01-01")
 
-    put = client.put(f"/tasks/{task_id}/reminders", json={"reminders": [{"days_before": 1, "time": "09:00"}]})
+    put = new_client.put(f"/tasks/{task_id}/reminders", json={"reminders": [{"days_before": 1, "time": "09:00"}]})
     assert "due_date" in assert_error_shape(put, 400, "invalid_input")["fields"]
-    got = client.get(f"/tasks/{task_id}/reminders")
+    got = new_client.get(f"/tasks/{task_id}/reminders")
     assert got.status_code == 200, got.text
-    completed = client.post(f"/tasks/{task_id}/complete")
+    completed = new_client.post(f"/tasks/{task_id}/complete")
     assert "due_date" in assert_error_shape(completed, 400, "invalid_input")["fields"]
     # the way out: a date in range, then everything works again
-    current = client.get(f"/tasks/{task_id}").json()
-    fixed = client.patch(f"/tasks/{task_id}", json={"version": current["version"], "due_date": "2030-01-02"})
+    current = new_client.get(f"/tasks/{task_id}").json()
+    fixed = new_client.patch(f"/tasks/{task_id}", json={"version": current["version"], "due_date": "2030-01-02"})
     assert fixed.status_code == 200, fixed.text
-    assert client.post(f"/tasks/{task_id}/complete").status_code == 200
+    assert new_client.post(f"/tasks/{task_id}/complete").status_code == 200
 
 
 # --- control characters --------------------------------------------------------------------------------
@@ -165,68 +173,68 @@ def test_control_characters_are_refused_in_a_display_name(client: httpx.Client) 
 
 
 # --- quotas -------------------------------------------------------------------------------------------------
-def test_open_and_stored_task_quotas(client: httpx.Client) -> None:
-    ids = [client.post("/tasks", json={"title": f"t{n}"}).json()["id"] for n in range(3)]
-    _quota_error(client.post("/tasks", json={"title": "one open too many"}), "tasks")
-    assert client.post(f"/tasks/{ids[0]}/complete").status_code == 200
-    fourth = client.post("/tasks", json={"title": "t3"})  # 3 open, 4 stored
+def test_open_and_stored_task_quotas(new_client: httpx.Client) -> None:
+    ids = [new_client.post("/tasks", json={"title": f"t{n}"}).json()["id"] for n in range(3)]
+    _quota_error(new_client.post("/tasks", json={"title": "one open too many"}), "tasks")
+    assert new_client.post(f"/tasks/{ids[0]}/complete").status_code == 200
+    fourth = new_client.post("/tasks", json={"title": "t3"})  # 3 open, 4 stored
     assert fourth.status_code == 201, fourth.text
-    _quota_error(client.post(f"/tasks/{ids[0]}/reopen"), "tasks")  # would be a 4th open task
-    assert client.post(f"/tasks/{ids[1]}/complete").status_code == 200
-    _quota_error(client.post("/tasks", json={"title": "one stored too many"}), "tasks")  # 2 open, 4 stored
-    assert client.delete(f"/tasks/{ids[0]}").status_code == 204
-    assert client.post("/tasks", json={"title": "room again"}).status_code == 201
-    listed = client.get("/tasks", params={"status": "all", "limit": 10}).json()["items"]
+    _quota_error(new_client.post(f"/tasks/{ids[0]}/reopen"), "tasks")  # would be a 4th open task
+    assert new_client.post(f"/tasks/{ids[1]}/complete").status_code == 200
+    _quota_error(new_client.post("/tasks", json={"title": "one stored too many"}), "tasks")  # 2 open, 4 stored
+    assert new_client.delete(f"/tasks/{ids[0]}").status_code == 204
+    assert new_client.post("/tasks", json={"title": "room again"}).status_code == 201
+    listed = new_client.get("/tasks", params={"status": "all", "limit": 10}).json()["items"]
     assert len(listed) == 4
 
 
-def test_bulk_reopen_respects_the_open_task_quota(client: httpx.Client) -> None:
-    ids = [client.post("/tasks", json={"title": f"t{n}"}).json()["id"] for n in range(3)]
-    assert client.post("/tasks/bulk", json={"action": "complete", "ids": ids}).status_code == 200
-    client.post("/tasks", json={"title": "new open"})
-    _quota_error(client.post("/tasks/bulk", json={"action": "reopen", "ids": ids}), "tasks")
+def test_bulk_reopen_respects_the_open_task_quota(new_client: httpx.Client) -> None:
+    ids = [new_client.post("/tasks", json={"title": f"t{n}"}).json()["id"] for n in range(3)]
+    assert new_client.post("/tasks/bulk", json={"action": "complete", "ids": ids}).status_code == 200
+    new_client.post("/tasks", json={"title": "new open"})
+    _quota_error(new_client.post("/tasks/bulk", json={"action": "reopen", "ids": ids}), "tasks")
 
 
-def test_project_quota_leaves_out_the_inbox(client: httpx.Client) -> None:
-    assert [client.post("/projects", json={"name": f"p{n}"}).status_code for n in range(2)] == [201, 201]
-    _quota_error(client.post("/projects", json={"name": "p2"}), "projects")
-    assert len(client.get("/projects").json()) == 3  # the Inbox and two
+def test_project_quota_leaves_out_the_inbox(new_client: httpx.Client) -> None:
+    assert [new_client.post("/projects", json={"name": f"p{n}"}).status_code for n in range(2)] == [201, 201]
+    _quota_error(new_client.post("/projects", json={"name": "p2"}), "projects")
+    assert len(new_client.get("/projects").json()) == 3  # the Inbox and two
 
 
-def test_label_quota_also_holds_for_quick_add_label_names(client: httpx.Client) -> None:
-    assert client.post("/labels", json={"name": "l0"}).status_code == 201
-    both = client.post("/tasks", json={"title": "t", "label_names": ["l1", "l2"]})
+def test_label_quota_also_holds_for_quick_add_label_names(new_client: httpx.Client) -> None:
+    assert new_client.post("/labels", json={"name": "l0"}).status_code == 201
+    both = new_client.post("/tasks", json={"title": "t", "label_names": ["l1", "l2"]})
     _quota_error(both, "label_names")
-    assert [label["name"] for label in client.get("/labels").json()] == ["l0"], "nothing is half-created"
-    assert client.get("/tasks").json()["items"] == []
-    assert client.post("/tasks", json={"title": "t", "label_names": ["l0", "L1"]}).status_code == 201
-    _quota_error(client.post("/labels", json={"name": "l3"}), "labels")
+    assert [label["name"] for label in new_client.get("/labels").json()] == ["l0"], "nothing is half-created"
+    assert new_client.get("/tasks").json()["items"] == []
+    assert new_client.post("/tasks", json={"title": "t", "label_names": ["l0", "L1"]}).status_code == 201
+    _quota_error(new_client.post("/labels", json={"name": "l3"}), "labels")
 
 
-def test_tasks_with_reminders_quota(client: httpx.Client) -> None:
+def test_tasks_with_reminders_quota(new_client: httpx.Client) -> None:
     ids = [
-        client.post("/tasks", json={"title": f"t{n}", "due_date": "2099-01-01", "due_time": "09:00"}).json()["id"]
+        new_client.post("/tasks", json={"title": f"t{n}", "due_date": "2099-01-01", "due_time": "09:00"}).json()["id"]
         for n in range(3)
     ]
     one = {"reminders": [{"minutes_before": 30}]}
-    assert client.put(f"/tasks/{ids[0]}/reminders", json=one).status_code == 200
-    assert client.put(f"/tasks/{ids[1]}/reminders", json=one).status_code == 200
-    _quota_error(client.put(f"/tasks/{ids[2]}/reminders", json=one), "reminders")
-    assert client.put(f"/tasks/{ids[1]}/reminders", json={"reminders": [{"minutes_before": 5}]}).status_code == 200
-    assert client.put(f"/tasks/{ids[2]}/reminders", json={"reminders": []}).status_code == 200  # none: no schedule
-    assert client.put(f"/tasks/{ids[0]}/reminders", json={"reminders": []}).status_code == 200
-    assert client.put(f"/tasks/{ids[2]}/reminders", json=one).status_code == 200
+    assert new_client.put(f"/tasks/{ids[0]}/reminders", json=one).status_code == 200
+    assert new_client.put(f"/tasks/{ids[1]}/reminders", json=one).status_code == 200
+    _quota_error(new_client.put(f"/tasks/{ids[2]}/reminders", json=one), "reminders")
+    assert new_client.put(f"/tasks/{ids[1]}/reminders", json={"reminders": [{"minutes_before": 5}]}).status_code == 200
+    assert new_client.put(f"/tasks/{ids[2]}/reminders", json={"reminders": []}).status_code == 200  # none: no schedule
+    assert new_client.put(f"/tasks/{ids[0]}/reminders", json={"reminders": []}).status_code == 200
+    assert new_client.put(f"/tasks/{ids[2]}/reminders", json=one).status_code == 200
 
 
 def test_a_user_from_before_the_task_counters_is_counted_on_the_first_create(
-    client: httpx.Client, dynamodb: Any
+    new_client: httpx.Client, dynamodb: Any
 ) -> None:
-    ids = [client.post("/tasks", json={"title": f"t{n}"}).json()["id"] for n in range(3)]
-    sub = claims_of(str(client.headers["Authorization"]).removeprefix("Bearer "))["sub"]
+    ids = [new_client.post("/tasks", json={"title": f"t{n}"}).json()["id"] for n in range(3)]
+    sub = claims_of(str(new_client.headers["Authorization"]).removeprefix("Bearer "))["sub"]
     table = ResourceNames(LOCAL_STAGE).tasks_table
     dynamodb.delete_item(TableName=table, Key={"user_id": {"S": sub}, "sk": {"S": "USAGE#tasks"}})  # as before
-    assert client.delete(f"/tasks/{ids[0]}").status_code == 204  # a delete before the count adds -1 to nothing
-    assert client.post("/tasks", json={"title": "counted first"}).status_code == 201  # 2 found, 3 now
-    _quota_error(client.post("/tasks", json={"title": "one open too many"}), "tasks")
+    assert new_client.delete(f"/tasks/{ids[0]}").status_code == 204  # a delete before the count adds -1 to nothing
+    assert new_client.post("/tasks", json={"title": "counted first"}).status_code == 201  # 2 found, 3 now
+    _quota_error(new_client.post("/tasks", json={"title": "one open too many"}), "tasks")
     counts = dynamodb.get_item(TableName=table, Key={"user_id": {"S": sub}, "sk": {"S": "USAGE#tasks"}})["Item"]
     assert (counts["tasks"]["N"], counts["open_tasks"]["N"], counts["counted"]["BOOL"]) == ("3", "3", True)
