@@ -178,6 +178,16 @@ def test_the_export_is_a_sane_static_site(static_site: StaticSite) -> None:
     assert f"connect-src 'self' {backend} " in static_site.content_security_policy
 
 
+def test_the_api_inside_the_reflex_backend_answers_odd_paths_in_the_error_shape(static_site: StaticSite) -> None:
+    # The REST API mounted in a real Reflex backend (as in make run): a path with a line break got Reflex's outer
+    # app's plain-text "Not Found" (issue 12 finding 10); now it reaches the API, whose authorizer answers first.
+    with httpx.Client() as client:
+        odd = client.get(f"{static_site.backend.url}/api/tasks/a%0Ab")
+    assert odd.status_code == HTTPStatus.UNAUTHORIZED, odd.text
+    assert odd.headers["content-type"].startswith("application/json")
+    assert odd.json()["error"]["code"] == "not_authenticated"
+
+
 def test_sign_in_and_quick_add_on_the_static_site(
     site_page: Page, static_site: StaticSite, csp_watch: CspWatch
 ) -> None:
