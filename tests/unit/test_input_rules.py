@@ -13,7 +13,7 @@ from backend.domain import dates, quick_add, recurrence
 from backend.domain.reminders import Reminder, reminder_instant
 from backend.domain.tasks import Task, complete
 from backend.errors import InvalidInputError
-from backend.schemas import QuickAddParsed, SubtaskIn, TaskCreate
+from backend.schemas import ProjectCreate, QuickAddParsed, SubtaskIn, TaskCreate
 from backend.schemas_notifications import ReminderIn
 
 NOW = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
@@ -94,3 +94,11 @@ def test_quick_add_turns_a_pasted_tab_into_a_space_instead_of_failing() -> None:
     text = "buy\tmilk"
     parsed = QuickAddParsed.of(text, quick_add.parse(text, now=NOW, tz=ZoneInfo("UTC")), None)
     assert parsed.task.title == "buy milk"
+
+
+def test_the_project_editor_shows_why_a_pasted_tab_is_refused() -> None:
+    from taskmanager_pro.state.editors import _first_problem
+
+    with pytest.raises(ValidationError) as caught:
+        ProjectCreate(name="Home\tWork")
+    assert _first_problem(caught.value) == "name: must be one line without control characters (no line breaks or tabs)"
