@@ -17,7 +17,6 @@ from backend.adapters.messaging import SesMailer, SnsTexter
 from backend.adapters.notifications import DynamoNotifications
 from backend.adapters.object_storage import S3ObjectStorage
 from backend.adapters.ports import AttachmentStore, IdentityDirectory, ObjectStorage, TaskStore, UserRepository
-from backend.adapters.reminder_sync import DigestSyncingUsers, ReminderSyncingTaskStore
 from backend.adapters.scheduler import SchedulerGateway
 from backend.adapters.signing_keys import SecretsManagerSigningKeys
 from backend.adapters.stats_store import DynamoStatsStore
@@ -27,6 +26,7 @@ from backend.domain.signing_keys import SigningKeys
 from backend.domain.users import User
 from backend.services import reminders as reminder_service
 from backend.services import user_data
+from backend.services.reminder_sync import DigestSyncingUsers, ReminderSyncingTaskStore
 
 
 def utcnow() -> datetime:
@@ -55,7 +55,7 @@ class Dependencies:
 def dependencies() -> Dependencies:
     settings = get_settings()
     configure_models(names=settings.names, region=settings.region, endpoint=settings.aws_endpoint_url)
-    # Reminders: every task or profile write keeps the Scheduler's schedules in step (adapters/reminder_sync.py).
+    # Reminders: every task or profile write keeps the Scheduler's schedules in step (services/reminder_sync.py).
     notifications = DynamoNotifications()
     scheduler = SchedulerGateway(
         client=aws.client("scheduler"),

@@ -1,7 +1,7 @@
 """Reminder use cases: a task's reminders, and keeping the Scheduler's schedules in step with tasks and profiles.
 
 No HTTP, no boto3: the Scheduler and the tables come in as ports. Every task write goes through
-``sync_task`` (see ``backend.adapters.reminder_sync``), so create, edit, complete, reopen, delete, bulk
+``sync_task`` (see ``backend.services.reminder_sync``), so create, edit, complete, reopen, delete, bulk
 actions, project deletion and a recurring task's next occurrence all leave exactly the right schedules.
 """
 

@@ -154,7 +154,7 @@ class ObservabilityStack(Stack):
                 1,
                 f"{name} Lambda: throttled invocations",
             )
-        # A failed Scheduler call after a task/profile write (backend/adapters/reminder_sync.py): that user's
+        # A failed Scheduler call after a task/profile write (backend/services/reminder_sync.py): that user's
         # reminders stay stale until the task is saved again, and nothing retries it, so one failure is worth an
         # alarm (1 of 1 period). The api emits it with {service}, the reminders Lambda with {service, kind}.
         alarm(

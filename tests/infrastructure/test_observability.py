@@ -94,8 +94,8 @@ def test_reminder_sync_failures_alarm_on_the_first_one(synthesized: Synthesized)
     assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
     assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (1, 1)
     assert alarm["AlarmActions"] == [{"Ref": topic_id}]
-    # The backend really emits it under that name (backend/adapters/reminder_sync.py).
-    source = (Path(__file__).resolve().parents[2] / "backend" / "adapters" / "reminder_sync.py").read_text()
+    # The backend really emits it under that name (backend/services/reminder_sync.py).
+    source = (Path(__file__).resolve().parents[2] / "backend" / "services" / "reminder_sync.py").read_text()
     assert 'name="ReminderSyncFailed"' in source
     # And it is graphed with the other business metrics.
     (dashboard,) = resources(observability, "AWS::CloudWatch::Dashboard").values()
