@@ -4,7 +4,8 @@ The item layouts are the stores' (task_store.py, notifications.py): only tasks, 
 are something a screen shows. Every other item (label links ``LT#``, aggregates ``STAT#``, the activity list,
 attachment rows and references, usage counters, reminder lists ``REM#``, phone codes, search-index entries, the
 idempotency records...) gives None. A task's NEW_IMAGE is read with the repository's own mapping
-(``task_from_image``): a stream upsert carries exactly the task the API would answer with.
+(``task_from_image``): a stream upsert carries exactly the task the API would answer with. ``task_record`` is the
+analytics' reading of the same records: every task write, with its version, so no handler needs the item layout.
 """
 
 from __future__ import annotations
@@ -72,3 +73,26 @@ def item_write(raw: dict[str, Any], table: Table) -> ItemWrite | None:
             logger.warning("stream image is not a whole task: nothing published", extra={"task_id": item_id})
             return None
     return ItemWrite(user_id=user_id, kind=kind, id=item_id, op=op, at=at, task=task)
+
+
+@dataclass(frozen=True)
+class TaskRecord:
+    """One task write of the Tasks table's stream: the task after it (None once deleted) and its version."""
+
+    user_id: str
+    task_id: str
+    version: int
+    task: Task | None
+
+
+def task_record(raw: dict[str, Any]) -> TaskRecord | None:
+    """The task write a Tasks-table stream record describes, or None for any other item of the table. A new image
+    that is not a whole task raises (the caller reports the record as failed); a delete's version is its old image's."""
+    keys = raw["dynamodb"]["Keys"]
+    sk = keys["sk"]["S"]
+    if not sk.startswith(TASK):
+        return None
+    new, old = raw["dynamodb"].get("NewImage"), raw["dynamodb"].get("OldImage")
+    task = task_from_image(new) if new else None
+    version = task.version if task else int((old or {}).get("version", {}).get("N", "0"))
+    return TaskRecord(user_id=keys["user_id"]["S"], task_id=sk.removeprefix(TASK), version=version, task=task)

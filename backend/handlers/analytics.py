@@ -24,7 +24,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from backend import aws
-from backend.adapters.task_store import TASK, task_from_image
+from backend.adapters.stream_records import task_record
 from backend.bootstrap import aggregates_store, dependencies
 from backend.observability import logger, metrics, tracer
 from backend.services import stats as stats_service
@@ -37,15 +37,11 @@ MAX_HOPS = 50  # a day's work list ends within this many chained invocations (a 
 
 def task_change(raw: dict[str, Any]) -> stats_service.TaskChange | None:
     """The task write a stream record describes, or None for any other item of the table."""
-    keys = raw["dynamodb"]["Keys"]
-    sk = keys["sk"]["S"]
-    if not sk.startswith(TASK):
+    record = task_record(raw)
+    if record is None:
         return None
-    new, old = raw["dynamodb"].get("NewImage"), raw["dynamodb"].get("OldImage")
-    task = task_from_image(new) if new else None
-    version = task.version if task else int((old or {}).get("version", {}).get("N", "0"))
     return stats_service.TaskChange(
-        user_id=keys["user_id"]["S"], task_id=sk.removeprefix(TASK), version=version, task=task
+        user_id=record.user_id, task_id=record.task_id, version=record.version, task=record.task
     )
 
 
