@@ -11,7 +11,7 @@ from backend.client import APP_DISPLAY_NAME
 from taskmanager_pro import routes
 from taskmanager_pro.components.keyboard import help_overlay, shortcut_listener
 from taskmanager_pro.components.notifications import bell
-from taskmanager_pro.components.projects import labels_section, projects_section, workspace_dialogs
+from taskmanager_pro.components.projects import labels_section, projects_section, switches_view, workspace_dialogs
 from taskmanager_pro.components.quick_add import quick_add_dialog
 from taskmanager_pro.state import AppState, keyboard, quick_add
 
@@ -103,9 +103,10 @@ def _nav_row(label: str, icon: str, *extra: rx.Component, **props: Any) -> rx.Co
     )
 
 
-def nav_link(label: str, icon: str, href: str) -> rx.Component:
+def nav_link(label: str, icon: str, href: str, *, task_list: bool = False) -> rx.Component:
     """A view of the app; highlighted while it is the current page."""
     current = AppState.router.url.path.rstrip("/") == href.rstrip("/")
+    extra = {"on_click": switches_view(href)} if task_list else {}
     return rx.link(
         _nav_row(
             label,
@@ -118,6 +119,7 @@ def nav_link(label: str, icon: str, href: str) -> rx.Component:
         underline="none",
         width="100%",
         aria_current=rx.cond(current, "page", ""),
+        **extra,
     )
 
 
@@ -136,7 +138,7 @@ def coming_soon(label: str, icon: str) -> rx.Component:
 
 def sidebar_content() -> rx.Component:
     return rx.vstack(
-        *[nav_link(label, icon, href) for label, icon, href in VIEWS],
+        *[nav_link(label, icon, href, task_list=True) for label, icon, href in VIEWS],
         projects_section(),
         labels_section(),
         rx.box(height="var(--space-3)"),

@@ -8,11 +8,13 @@ from typing import Any
 import reflex as rx
 
 from taskmanager_pro.components.forms import error_message, field, form
+from taskmanager_pro.state import tasks
 from taskmanager_pro.state.editors import LabelEditorState, ProjectEditorState
 from taskmanager_pro.state.views import COLORS
 from taskmanager_pro.state.workspace import WorkspaceState
 
 W: Any = WorkspaceState  # (untyped for mypy, as every Var in a component)
+TasksState: Any = tasks.TasksState
 PE: Any = ProjectEditorState
 LE: Any = LabelEditorState
 
@@ -64,11 +66,18 @@ def sidebar_heading(text: str, on_add: Any, add_label: str) -> rx.Component:
     )
 
 
+def switches_view(href: Any) -> Any:
+    """``on_click`` of a sidebar link to a task list: the list is set on the click, while the browser draws the new
+    page (``TasksState.switch_view``; the page's own load then has nothing left to do)."""
+    return lambda click: TasksState.switch_view(href, click)
+
+
 def _entry(href: Any, icon: rx.Component, name: Any, menu: rx.Component, *, current: Any) -> rx.Component:
     return rx.hstack(
         rx.link(
             rx.hstack(icon, rx.text(name, size="2", truncate=True), align="center", spacing="2", min_width="0"),
             href=href,
+            on_click=switches_view(href),
             underline="none",
             color="inherit",
             flex="1",

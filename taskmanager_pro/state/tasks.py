@@ -13,8 +13,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -60,6 +62,32 @@ def view_of(path: str) -> tuple[ViewName, str] | None:
         return "label", parts[1]
     named: dict[str, ViewName] = {"upcoming": "upcoming", "inbox": "inbox", "completed": "completed"}
     return (named[parts[0]], "") if len(parts) == 1 and parts[0] in named else None
+
+
+def plain_click(click: object) -> bool:
+    """A click (``PointerEventInfo``) that follows a link in this tab: the main button, no modifier key (those
+    open a new tab or window, where this tab's list must stay as it is)."""
+    if not isinstance(click, dict):
+        return False
+    modifiers = ("alt_key", "ctrl_key", "meta_key", "shift_key")
+    return click.get("button", 0) == 0 and not any(click.get(key) for key in modifiers)
+
+
+SWITCH_SECONDS = 10.0  # a sidebar click's page load comes within this (else it loads the view itself)
+
+
+@dataclass(frozen=True)
+class SwitchedView:
+    """A view a sidebar click has shown before its page loaded."""
+
+    view: str
+    context_id: str
+    at: float  # time.monotonic()
+    refresh: int | None = None  # the query (generation) whose cached rows were shown: refreshed on the page load
+
+    def covers(self, view: str, context_id: str, *, now: float) -> bool:
+        """The page now loading is that view, and soon enough to be that click's."""
+        return (self.view, self.context_id) == (view, context_id) and 0 <= now - self.at <= SWITCH_SECONDS
 
 
 def _date(value: str) -> date | None:
@@ -134,6 +162,7 @@ class TasksState(WorkspaceState):
     _generation: int = 0  # bumped on every new query: a late answer for an older one is dropped
     _cache: dict[str, tuple[list[TaskPublic], str, int]] = {}
     _counts: dict[str, int] = {}  # a board's totals per column, from the API
+    _switched: SwitchedView | None = None  # the view a sidebar click has just shown (open_view skips it)
 
     # --- derived -----------------------------------------------------------------------------
     @rx.var
@@ -352,6 +381,33 @@ class TasksState(WorkspaceState):
         return bound(TasksState.fetch_list, self._generation, PAGE_SIZE)
 
     @rx.event
+    async def switch_view(self, path: Any, click: Any) -> AsyncGenerator[Any, None]:
+        """A plain click on a sidebar link (``on_click``, sent as the browser starts drawing the new page): the view's
+        list is set now, cached rows and all, so its delta arrives while the page renders instead of after it; the
+        page's ``open_view`` then finds the work done (``_switched``). Anything else is left to ``open_view``."""
+        target = view_of(path) if isinstance(path, str) else None
+        if target is None or not plain_click(click) or not self.signed_in or not self.workspace_loaded:
+            return
+        if not self._context_exists(*target) or not await self._ensure_session():
+            return  # (open_view shows "Not found", or why the session could not be checked)
+        self._open(*target)
+        refresh = self._start_query()
+        if not self.loaded:
+            yield refresh  # nothing cached: the rows are the API's answer, ask at once
+        # A cached list refreshes when the page has loaded (open_view): its API call, and in a local run the API
+        # itself in this process, would otherwise take the CPU the browser needs to draw the page right now.
+        self._switched = SwitchedView(*target, at=time.monotonic(), refresh=self._generation if self.loaded else None)
+
+    def _open(self, view: ViewName, context_id: str) -> None:
+        """The view's own settings and heading (its rows come from ``_start_query``)."""
+        if (view, context_id) != (self.view, self.context_id):
+            self._clear_filters()  # (kept when the same view is loaded again, e.g. on a reload)
+        self.view, self.context_id = view, context_id
+        self.layout = self._layout_for(context_id) if view == "project" else "list"
+        self.error, self.deleting_id, self.highlight = "", "", ""
+        self._describe()  # with what is known already: the heading changes with the URL
+
+    @rx.event
     async def open_view(self) -> AsyncGenerator[Any, None]:
         """``on_load`` of every list page: the session check, then the view at once, its rows in the background."""
         for event in await self._check_login():
@@ -359,12 +415,13 @@ class TasksState(WorkspaceState):
         if not self.signed_in:
             return
         view, context_id = view_of(self.router.url.path) or ("today", "")
-        if (view, context_id) != (self.view, self.context_id):
-            self._clear_filters()  # (kept when the same view is loaded again, e.g. on a reload)
-        self.view, self.context_id = view, context_id
-        self.layout = self._layout_for(context_id) if view == "project" else "list"
-        self.error, self.deleting_id, self.highlight = "", "", ""
-        self._describe()  # with what is known already: the heading changes with the URL
+        switched, self._switched = self._switched, None
+        shown = (view, context_id) == (self.view, self.context_id)
+        if shown and switched is not None and switched.covers(view, context_id, now=time.monotonic()):
+            if switched.refresh is not None:  # the sidebar click has shown this view already: only its refresh is left
+                yield bound(TasksState.fetch_list, switched.refresh, PAGE_SIZE)
+            return
+        self._open(view, context_id)
         if not self.workspace_loaded:
             yield
             if not await self.refresh():
@@ -372,17 +429,17 @@ class TasksState(WorkspaceState):
                 self.error = self.workspace_error or "Your projects could not be loaded. Reload to try again."
                 return
             self._describe()
-        if not self._context_exists():
+        if not self._context_exists(self.view, self.context_id):
             self.loading, self.loaded, self.heading = False, False, "Not found"
             self.error = f"This {view} does not exist (any more)."
             return
         yield self._start_query()  # (the sidebar is kept current by live changes: no reload per switch)
 
-    def _context_exists(self) -> bool:
-        if self.view == "project":
-            return self.context_id in self.project_map()
-        if self.view == "label":
-            return self.context_id in self.label_map()
+    def _context_exists(self, view: str, context_id: str) -> bool:
+        if view == "project":
+            return context_id in self.project_map()
+        if view == "label":
+            return context_id in self.label_map()
         return True
 
     @rx.event(background=True)
@@ -831,4 +888,4 @@ def _marked(task: TaskPublic, *, done: bool) -> TaskPublic:
     return task.model_copy(update={"status": "open", "completed_at": None})
 
 
-__all__ = ["TasksState", "one_write_at_a_time", "view_of"]
+__all__ = ["SwitchedView", "TasksState", "one_write_at_a_time", "plain_click", "view_of"]
