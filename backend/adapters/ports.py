@@ -1,16 +1,20 @@
-"""The ports services depend on. Adapters implement them for AWS; unit tests pass small fakes."""
+"""The ports services depend on, all of them here. Adapters implement them for AWS; unit tests pass small fakes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from backend.domain.attachments import Attachment
+from backend.domain.notifications import Email, Notification
 from backend.domain.quotas import Quotas
+from backend.domain.rate_limits import Counter, LimitKey
+from backend.domain.reminders import Reminder
 from backend.domain.tasks import Label, Project, Task, TaskQuery
 from backend.domain.users import User
+from backend.schemas_live import Change
 
 if TYPE_CHECKING:
     from backend.adapters.stats_store import StoredContribution
@@ -212,3 +216,95 @@ class StatsStore(Protocol):
     def active_users(self, day: date, *, cursor: str | None, limit: int) -> tuple[list[str], str | None]: ...
 
     def erase_user(self, user_id: str) -> int: ...
+
+
+# --- reminders, notifications and live changes ------------------------------------------------------------------
+class Schedules(Protocol):
+    """EventBridge Scheduler schedules of the stage (see adapters/scheduler.py)."""
+
+    def put_one_time(self, name: str, instant: datetime, payload: dict[str, Any]) -> None: ...
+
+    def put_daily(self, name: str, at: time, timezone: str, payload: dict[str, Any]) -> None: ...
+
+    def delete(self, name: str) -> None: ...
+
+    def names(self, prefix: str) -> list[str]: ...
+
+
+class ReminderLists(Protocol):
+    """A task's own reminder list (see adapters/notifications.py)."""
+
+    def get_reminders(self, user_id: str, task_id: str) -> list[Reminder] | None: ...
+
+    def put_reminders(self, user_id: str, task_id: str, reminders: list[Reminder], *, now: datetime) -> None: ...
+
+    def delete_reminders(self, user_id: str, task_id: str) -> None: ...
+
+    def count_reminder_lists(self, user_id: str) -> int: ...
+
+
+class Mailer(Protocol):
+    """Sends an e-mail; answers (provider message id, attempts it took)."""
+
+    def send(self, email: Email) -> tuple[str, int]: ...
+
+
+class Texter(Protocol):
+    """Sends a text message; answers (provider message id, attempts it took)."""
+
+    def send(self, phone: str, text: str) -> tuple[str, int]: ...
+
+
+class Inbox(Protocol):
+    """The in-app notifications as the delivery sees them: claim once, then record."""
+
+    def claim(self, note: Notification, *, now: datetime) -> bool: ...
+
+    def record(self, note: Notification) -> Notification: ...
+
+
+class InboxStore(Protocol):
+    """The in-app notifications and the phone verification codes, as the user sees them."""
+
+    def get(self, user_id: str, notification_id: str) -> Notification | None: ...
+
+    def page(self, user_id: str, *, limit: int, cursor: str | None) -> tuple[list[Notification], str | None]: ...
+
+    def unread_count(self, user_id: str) -> int: ...
+
+    def mark_read(self, user_id: str, notification_id: str) -> Notification | None: ...
+
+    def mark_all_read(self, user_id: str) -> int: ...
+
+    def set_snoozed(self, user_id: str, notification_id: str, until: datetime) -> Notification | None: ...
+
+    def put_phone_code(self, user_id: str, phone: str, code_hash: str, *, expires: datetime) -> None: ...
+
+    def get_phone_code(self, user_id: str) -> tuple[str, str, datetime] | None: ...
+
+    def delete_phone_code(self, user_id: str) -> None: ...
+
+
+class UserNotifications(Protocol):
+    """What erasing an account needs of the notifications table: its rows and the user's phone numbers."""
+
+    def erase_user(self, user_id: str) -> tuple[int, list[str]]: ...
+
+
+class ChangePublisher(Protocol):
+    """The live changes channel (issue 10): one change to one user's open screens."""
+
+    def publish(self, change: Change) -> object: ...
+
+
+# --- rate limits ------------------------------------------------------------------------------------------------
+class LimitStore(Protocol):
+    """The rate-limit counters (read, conditional write of several, forget)."""
+
+    def read_counters(self, keys: Sequence[LimitKey]) -> list[Counter]: ...
+
+    def write_counters(self, writes: Sequence[tuple[LimitKey, Counter, tuple[datetime, ...], datetime]]) -> bool:
+        """(key, counter as read, new stamps, expiry) each; all or nothing. False: one changed since it was read."""
+        ...
+
+    def forget_counter(self, key: LimitKey) -> None: ...

@@ -8,9 +8,9 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Literal, Protocol
+from typing import Literal
 
-from backend.adapters.ports import TaskStore, UserRepository
+from backend.adapters.ports import InboxStore, LimitStore, Schedules, TaskStore, Texter, UserRepository
 from backend.domain import schedules
 from backend.domain.notifications import Notification, SendFailedError
 from backend.domain.rate_limits import (
@@ -27,31 +27,9 @@ from backend.domain.users import User
 from backend.errors import ConflictError, InvalidInputError, NotFoundError, TooManyRequestsError
 from backend.services import links
 from backend.services.notification_settings import zone_of
-from backend.services.notify import Texter
-from backend.services.rate_limits import Limit, LimitStore, take
-from backend.services.reminders import Schedules
+from backend.services.rate_limits import Limit, take
 
 PHONE_CODE_TTL = timedelta(minutes=10)
-
-
-class InboxStore(Protocol):
-    def get(self, user_id: str, notification_id: str) -> Notification | None: ...
-
-    def page(self, user_id: str, *, limit: int, cursor: str | None) -> tuple[list[Notification], str | None]: ...
-
-    def unread_count(self, user_id: str) -> int: ...
-
-    def mark_read(self, user_id: str, notification_id: str) -> Notification | None: ...
-
-    def mark_all_read(self, user_id: str) -> int: ...
-
-    def set_snoozed(self, user_id: str, notification_id: str, until: datetime) -> Notification | None: ...
-
-    def put_phone_code(self, user_id: str, phone: str, code_hash: str, *, expires: datetime) -> None: ...
-
-    def get_phone_code(self, user_id: str) -> tuple[str, str, datetime] | None: ...
-
-    def delete_phone_code(self, user_id: str) -> None: ...
 
 
 def _missing() -> NotFoundError:

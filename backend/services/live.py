@@ -11,15 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Protocol
 
+from backend.adapters.ports import ChangePublisher
 from backend.adapters.stream_records import ItemWrite
 from backend.api.presenters import task_public
 from backend.schemas_live import Change
-
-
-class ChangePublisher(Protocol):
-    def publish(self, change: Change) -> object: ...
 
 
 def audience(write: ItemWrite) -> list[str]:

@@ -11,10 +11,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from backend.adapters.ports import StatsStore, TaskStore, UserRepository
+from backend.adapters.ports import (
+    Inbox,
+    Mailer,
+    ReminderLists,
+    Schedules,
+    StatsStore,
+    TaskStore,
+    Texter,
+    UserRepository,
+)
 from backend.domain import schedules
 from backend.domain.notifications import Delivery, Email, Notification, SendFailedError
 from backend.domain.reminders import deliver_at, reminder_instant, sms_text
@@ -23,25 +32,11 @@ from backend.domain.users import User
 from backend.services import links
 from backend.services.email_templates import digest_email, reminder_email
 from backend.services.notification_settings import quiet_hours, zone_of
-from backend.services.reminders import ReminderLists, Schedules, effective_reminders
+from backend.services.reminders import effective_reminders
 from backend.services.weekly_summary import build_weekly_summary
 
 Outcome = Literal["pending", "sent", "partial", "failed", "skipped", "stale", "duplicate", "deferred", "off"]
 DEFER_SLACK = timedelta(seconds=60)
-
-
-class Mailer(Protocol):
-    def send(self, email: Email) -> tuple[str, int]: ...
-
-
-class Texter(Protocol):
-    def send(self, phone: str, text: str) -> tuple[str, int]: ...
-
-
-class Inbox(Protocol):
-    def claim(self, note: Notification, *, now: datetime) -> bool: ...
-
-    def record(self, note: Notification) -> Notification: ...
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
-from backend.domain.rate_limits import Counter, LimitKey, Rule, keep_for, recent, wait
+from backend.adapters.ports import LimitStore
+from backend.domain.rate_limits import LimitKey, Rule, keep_for, recent, wait
 
 TRIES = 4  # re-reads after a concurrent write; then the caller is told to come back in a second
 CONTENDED = timedelta(seconds=1)
@@ -30,16 +30,6 @@ class Refused:
 
     limit: Limit
     wait: timedelta
-
-
-class LimitStore(Protocol):
-    def read_counters(self, keys: Sequence[LimitKey]) -> list[Counter]: ...
-
-    def write_counters(self, writes: Sequence[tuple[LimitKey, Counter, tuple[datetime, ...], datetime]]) -> bool:
-        """(key, counter as read, new stamps, expiry) each; all or nothing. False: one changed since it was read."""
-        ...
-
-    def forget_counter(self, key: LimitKey) -> None: ...
 
 
 def take(store: LimitStore, limits: Sequence[Limit], *, now: datetime) -> Refused | None:

@@ -12,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from backend.adapters.ports import TaskStore, UserRepository
+from backend.adapters.ports import ReminderLists, Schedules, TaskStore, UserRepository
 from backend.domain.quotas import Quotas
 from backend.domain.tasks import Label, Project, Task, TaskQuery
 from backend.domain.users import User
 from backend.observability import logger, metrics
 from backend.services import reminders as reminder_service
-from backend.services.reminders import ReminderLists, Schedules
 
 _SCHEDULE_FIELDS = ("status", "due_date", "due_time", "recurrence", "recurrence_anchor")
 

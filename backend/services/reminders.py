@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
-from typing import Any, Protocol
+from typing import Any
 
-from backend.adapters.ports import TaskStore, UserRepository
+from backend.adapters.ports import ReminderLists, Schedules, TaskStore, UserRepository
 from backend.domain import dates, schedules
 from backend.domain.quotas import DEFAULT_QUOTAS, Quotas, exceeded
 from backend.domain.reminders import MAX_REMINDERS_PER_TASK, Reminder, reminder_id, reminder_instant
@@ -19,26 +19,6 @@ from backend.domain.tasks import Status, Task, TaskQuery
 from backend.domain.users import User
 from backend.errors import InvalidInputError, NotFoundError
 from backend.services.notification_settings import zone_of
-
-
-class Schedules(Protocol):
-    def put_one_time(self, name: str, instant: datetime, payload: dict[str, Any]) -> None: ...
-
-    def put_daily(self, name: str, at: time, timezone: str, payload: dict[str, Any]) -> None: ...
-
-    def delete(self, name: str) -> None: ...
-
-    def names(self, prefix: str) -> list[str]: ...
-
-
-class ReminderLists(Protocol):
-    def get_reminders(self, user_id: str, task_id: str) -> list[Reminder] | None: ...
-
-    def put_reminders(self, user_id: str, task_id: str, reminders: list[Reminder], *, now: datetime) -> None: ...
-
-    def delete_reminders(self, user_id: str, task_id: str) -> None: ...
-
-    def count_reminder_lists(self, user_id: str) -> int: ...
 
 
 @dataclass(frozen=True)

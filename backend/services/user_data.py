@@ -6,12 +6,11 @@ import csv
 import io
 import json
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
-from backend.adapters.ports import ObjectStorage, StatsStore, TaskStore
+from backend.adapters.ports import ObjectStorage, Schedules, StatsStore, TaskStore, UserNotifications
 from backend.domain import attachments, schedules
 from backend.domain.tasks import Label, Project, Status, Task
-from backend.services.reminders import Schedules
 from backend.services.stats import all_tasks
 
 TASK_COLUMNS = (
@@ -138,10 +137,6 @@ def spreadsheet_safe(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return f"'{value}"
     return value
-
-
-class UserNotifications(Protocol):
-    def erase_user(self, user_id: str) -> tuple[int, list[str]]: ...
 
 
 def delete_everything(

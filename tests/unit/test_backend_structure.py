@@ -3,7 +3,8 @@
 * no module of ``backend/adapters/`` imports ``backend.services`` or ``backend.api`` (an adapter implements a port;
   what needs a use case is a service, wired in the composition root);
 * ``backend/domain/`` is pure: it imports no adapter, service or API module, and neither boto3 nor PynamoDB;
-* no import cycle between the modules of ``backend``.
+* no import cycle between the modules of ``backend``;
+* every port (a ``typing.Protocol``) is declared in one module, ``backend/adapters/ports.py``.
 
 Imports are read with ``ast`` by the UI structure test's helpers: every import counts, at module level, in a function
 or under ``TYPE_CHECKING`` (a type-only import still ties the layers together).
@@ -11,6 +12,7 @@ or under ``TYPE_CHECKING`` (a type-only import still ties the layers together).
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 
 from tests.unit.test_ui_structure import find_cycle, import_graph, imported_names, module_files
@@ -67,3 +69,15 @@ def test_handlers_use_no_adapter_internals() -> None:
         and (imported.rpartition(".")[2].startswith("_") or imported.endswith("Model"))
     ]
     assert wrong == []
+
+
+def test_every_port_is_in_the_ports_module() -> None:
+    protocols = {
+        f"{name}.{node.name}"
+        for name, path in module_files(BACKEND).items()
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ClassDef)
+        and any((base.id if isinstance(base, ast.Name) else ast.unparse(base)) == "Protocol" for base in node.bases)
+    }
+    assert "backend.adapters.ports.TaskStore" in protocols
+    assert {p for p in protocols if not p.startswith("backend.adapters.ports.")} == set()
