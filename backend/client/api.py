@@ -182,6 +182,10 @@ class ApiClient:
         """Delete the account; the password is asked again (403 ``wrong_password`` when it is not right)."""
         self._request("DELETE", "/me", json={"password": password})
 
+    def sign_out_everywhere(self) -> None:
+        """POST /me/sign-out: every session of the account ends at once (access tokens refused, refresh revoked)."""
+        self._request("POST", "/me/sign-out")
+
     def outbox(self) -> list[OutboxMessage]:
         """What the local emulator "sent" (emails, SMS); only served by a local run."""
         return [OutboxMessage.model_validate(item) for item in self._request("GET", "/local/outbox")]

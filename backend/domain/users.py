@@ -99,7 +99,8 @@ def with_changes(
 
 
 def without_old_sessions(user: User, *, now: datetime) -> User:
-    """The user after a password reset: every token from an earlier sign-in is refused from ``now`` on."""
+    """The user after a password reset or a "sign out everywhere": every token from an earlier sign-in is refused
+    from ``now`` on."""
     return replace(user, sessions_valid_after=now)
 
 
@@ -126,6 +127,12 @@ def first_valid_second(cut_off: datetime) -> int:
     begun, so the sign-in that follows a reset always counts.
     """
     return math.ceil(cut_off.timestamp())
+
+
+def until_first_valid_second(cut_off: datetime) -> timedelta:
+    """How long after a cut-off its sign-ins start to count again (under a second): what whoever sets a cut-off
+    waits before answering, so the user's next sign-in is never taken for an old one."""
+    return timedelta(seconds=first_valid_second(cut_off) - cut_off.timestamp())
 
 
 def session_is_current(user: User, *, signed_in_at: int | None) -> bool:

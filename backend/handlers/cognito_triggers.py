@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from backend import aws
 from backend.adapters.cognito import CognitoDirectory
 from backend.bootstrap import dependencies
-from backend.domain.users import first_valid_second
+from backend.domain.users import until_first_valid_second
 from backend.observability import logger, metrics
 from backend.services import profiles
 
@@ -37,5 +37,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         pool.sign_out_everywhere(event["userName"])
         # Token times are whole seconds: return (and let the user sign in) only once the cut-off's second is over,
         # so the first sign-in with the new password is never mistaken for an old one. At most a second, rarely.
-        time.sleep(max(0.0, first_valid_second(cut_off) - time.time()))
+        time.sleep(until_first_valid_second(cut_off).total_seconds())
     return event  # Cognito expects the event back

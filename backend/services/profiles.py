@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -12,6 +13,7 @@ from backend.domain.users import (
     deleted_marker,
     new_user,
     session_is_current,
+    until_first_valid_second,
     with_changes,
     without_old_sessions,
 )
@@ -55,6 +57,26 @@ def end_sessions(*, users: UserRepository, user_id: str, email: str, now: dateti
     by the caller). A missing row is created first, or the self-healing would let an old token back in."""
     user = users.get(user_id) or register_confirmed_user(users=users, user_id=user_id, email=email, now=now)
     return users.save(without_old_sessions(user, now=now))
+
+
+def sign_out_everywhere(
+    *,
+    users: UserRepository,
+    identity: IdentityDirectory,
+    user_id: str,
+    now: datetime,
+    wait: Callable[[float], object] = time.sleep,
+) -> None:
+    """The user's own "sign out everywhere": every token from a sign-in until ``now`` is refused at once (access
+    tokens by ``sessions_valid_after``, refresh tokens revoked by Cognito), this device's included.
+
+    Cognito's GlobalSignOut alone revokes only the refresh tokens; the access tokens are JWTs valid for up to an
+    hour. Returns once the cut-off's second is over (token times are whole seconds), like the reset trigger: the
+    sign-in that follows is never taken for an old one."""
+    user = get_profile(users=users, identity=identity, user_id=user_id, now=now)
+    users.save(without_old_sessions(user, now=now))
+    identity.sign_out_everywhere(user_id)
+    wait(until_first_valid_second(now).total_seconds())
 
 
 def get_profile(*, users: UserRepository, identity: IdentityDirectory, user_id: str, now: datetime) -> User:

@@ -185,11 +185,16 @@ class AppState(rx.State):
 
     @rx.event
     async def sign_out(self) -> AsyncGenerator[Any, None]:
-        """Global sign-out (revokes every refresh token of the user), then forget the session here."""
+        """Sign out everywhere (the API refuses every token of the user at once and revokes the refresh tokens),
+        then forget the session here."""
         if await self._ensure_session():
-            # Even if this fails, the session ends in this browser; tokens left behind expire on their own.
-            with contextlib.suppress(AuthError, ApiError):
-                await call((await cognito()).sign_out_everywhere, self._access_token)
+            try:
+                await call(api(self._access_token).sign_out_everywhere)
+            except ApiError:
+                # The API could not do it: Cognito's GlobalSignOut at least revokes the refresh tokens (access
+                # tokens then lapse within the hour). Even if that fails, the session ends in this browser.
+                with contextlib.suppress(AuthError, ApiError):
+                    await call((await cognito()).sign_out_everywhere, self._access_token)
         tabs.forget(self.router.session.client_token)
         self.reset()  # this state and every feature state, including the refresh token in the browser
         yield rx.redirect(routes.SIGN_IN)

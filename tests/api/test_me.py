@@ -337,3 +337,42 @@ def test_a_password_reset_ends_every_session(
     assert isinstance(fresh, Tokens)
     response = http.post("/tasks", headers={"Authorization": f"Bearer {fresh.access_token}"}, json={"title": "ok"})
     assert response.status_code == 201, response.text
+
+
+# --- "sign out everywhere" ends every session at once (issue 12 finding 6, leftover) --------------------------------
+def test_sign_out_everywhere_refuses_every_older_token_at_once(
+    http: httpx.Client, auth: CognitoAuth, make_user: Callable[[], SignedInUser]
+) -> None:
+    user = make_user()  # one session (say the laptop) ...
+    phone = auth.sign_in(user.email, PASSWORD)  # ... and another one (the phone)
+    assert isinstance(phone, Tokens)
+    on_phone = {"Authorization": f"Bearer {phone.access_token}"}
+    bystander = make_user()
+    assert http.get("/me", headers=on_phone).status_code == 200
+
+    response = http.post("/me/sign-out", headers=user.headers)
+    assert response.status_code == 204, response.text
+    assert response.content == b""
+
+    # Cognito's own GlobalSignOut only revoked the refresh tokens: the phone's access token kept working for up to
+    # an hour (GET /me 200). Now every token of an earlier sign-in is refused at once, and so are the refresh tokens.
+    assert_error_shape(http.get("/me", headers=on_phone), 401, "not_authenticated")
+    assert_error_shape(http.post("/tasks", headers=on_phone, json={"title": "x"}), 401, "not_authenticated")
+    assert_error_shape(http.get("/me", headers=user.headers), 401, "not_authenticated")
+    with pytest.raises(AuthError):
+        auth.refresh(phone.refresh_token)
+    with pytest.raises(AuthError):
+        auth.refresh(user.tokens.refresh_token)
+    assert http.get("/me", headers=bystander.headers).status_code == 200
+
+    # The sign-in right after counts (the route answers once the cut-off's whole second is over).
+    fresh = auth.sign_in(user.email, PASSWORD)
+    assert isinstance(fresh, Tokens)
+    response = http.post("/tasks", headers={"Authorization": f"Bearer {fresh.access_token}"}, json={"title": "ok"})
+    assert response.status_code == 201, response.text
+
+
+def test_sign_out_everywhere_is_documented_and_needs_a_token(http: httpx.Client) -> None:
+    answers = http.get("/openapi.json").json()["paths"]["/me/sign-out"]["post"]["responses"]
+    assert {"204", "401"} <= set(answers)
+    assert_error_shape(http.post("/me/sign-out"), 401, "not_authenticated")

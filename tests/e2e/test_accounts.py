@@ -9,7 +9,7 @@ import pyotp
 import pytest
 from playwright.sync_api import Page, WebSocket, expect
 
-from backend.client import ApiClient, AuthError, CognitoAuth
+from backend.client import ApiClient, ApiError, AuthError, CognitoAuth, Tokens
 from tests.e2e.conftest import BROWSER_TIMEZONE, App
 
 pytestmark = pytest.mark.e2e
@@ -171,8 +171,15 @@ def test_account_lifecycle(page: Page, app: App, new_email: str) -> None:
     expect(page.get_by_text("Two-step verification is off.")).to_be_visible()
     expect(page.get_by_role("button", name="Set up")).to_be_visible()
 
+    # "Sign out" signs out everywhere: another device's access token is refused at once, not an hour later.
+    elsewhere = CognitoAuth(ApiClient(app.api_url).config()).sign_in(new_email, PASSWORD)
+    assert isinstance(elsewhere, Tokens)
+    assert ApiClient(app.api_url, elsewhere.access_token).get_me().email == new_email
     sign_out(page)
     arrived(page, app, "/sign-in", "Sign in")
+    with pytest.raises(ApiError) as refused:
+        ApiClient(app.api_url, elsewhere.access_token).get_me()
+    assert refused.value.status == 401
     page.goto("/")
     arrived(page, app, "/sign-in", "Sign in")
 

@@ -287,3 +287,21 @@ def test_a_new_time_zone_rebases_the_statistics_once(users: FakeUsers, identity:
     assert patch({"preferences": {"daily_goal": 5, "weekly_summary": True}}).preferences.daily_goal == 5
     assert rebased == ["sub-1"]
     assert users.rows["sub-1"].preferences.weekly_summary is True
+
+
+def test_sign_out_everywhere_cuts_off_every_earlier_sign_in_and_waits_out_the_second(
+    users: FakeUsers, identity: FakeDirectory
+) -> None:
+    log: list[tuple[str, str]] = []
+    identity.log = log
+    profiles.register_confirmed_user(users=users, user_id="sub-1", email="ada@example.com", now=NOW)
+    cut_off = LATER + timedelta(milliseconds=250)
+    waited: list[float] = []
+    profiles.sign_out_everywhere(users=users, identity=identity, user_id="sub-1", now=cut_off, wait=waited.append)
+    assert users.rows["sub-1"].sessions_valid_after == cut_off
+    assert log == [("identity.sign_out", "sub-1")]
+    assert waited == [pytest.approx(0.75)]  # token times are whole seconds: answer once this one is over
+    second = int(LATER.timestamp())
+    with pytest.raises(NotAuthenticatedError):  # the check every request makes
+        profiles.authenticate(users=users, identity=identity, user_id="sub-1", signed_in_at=second, now=cut_off)
+    assert profiles.authenticate(users=users, identity=identity, user_id="sub-1", signed_in_at=second + 1, now=cut_off)

@@ -57,6 +57,23 @@ def patch_me(changes: Annotated[ProfileUpdate, Body()]) -> ProfilePublic:
     return to_public(user)
 
 
+@router.post(
+    "/me/sign-out",
+    summary="Sign me out everywhere",
+    description=(
+        "Ends every session of the account, this one included: every access token issued so far is refused (401) "
+        "from now on and every refresh token is revoked. The next sign-in works at once."
+    ),
+    tags=["me"],
+    security=AUTHENTICATED,
+    responses=documented(empty=True),
+)
+def sign_out_everywhere() -> Response[None]:
+    deps = dependencies()
+    profiles.sign_out_everywhere(users=deps.users, identity=deps.identity, user_id=caller_id(router), now=deps.clock())
+    return no_content()
+
+
 @router.delete(
     "/me",
     summary="Delete my account and data",
