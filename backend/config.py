@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from backend.domain.attachments import DEFAULT_ALLOWED_TYPES, GIB, MIB, Limits
 from backend.domain.quotas import DEFAULT_QUOTAS, Quotas
+from backend.domain.rate_limits import DEFAULT_SMS_CODES_PER_DAY
 from backend.names import LOCAL_STAGE, ResourceNames
 
 # What a function needs besides the settings every function gets; its handler requires them at cold start.
@@ -53,6 +54,9 @@ class Settings(BaseSettings):
     quota_projects: int = Field(default=DEFAULT_QUOTAS.projects, ge=1)
     quota_labels: int = Field(default=DEFAULT_QUOTAS.labels, ge=1)
     quota_tasks_with_reminders: int = Field(default=DEFAULT_QUOTAS.tasks_with_reminders, ge=1)
+    # SMS codes a day, all users together (backend/domain/rate_limits.py). At most 20 000: the stamps of a day are one
+    # DynamoDB item (~11 bytes each, 400 KB at most).
+    sms_codes_per_day: int = Field(default=DEFAULT_SMS_CODES_PER_DAY, ge=1, le=20_000)
     # Reminders (issue 5). The Scheduler invokes ``reminder_target_arn`` (the reminders Lambda) as
     # ``scheduler_role_arn``; locally both are placeholders the local poller ignores.
     reminder_target_arn: str = "arn:aws:lambda:us-east-1:000000000000:function:local-reminders"

@@ -7,6 +7,7 @@
   ``USER#<user>``  ``PHONE``                 the pending SMS verification code (hashed), expires in 10 min
   ``USER#<user>``  ``LIMIT#<name>``          a rate limit's stamps for the user (SMS codes sent, codes tried)
   ``NUMBER#<hash>`` ``LIMIT#<name>``         a rate limit's stamps for a phone number (keyed hash), across users
+  ``ALL``           ``LIMIT#<name>``         a rate limit's stamps of every user together (SMS codes a day)
 GSI ``by_unread`` (sparse): ``unread_pk`` = ``USER#<user>`` only while a row is unread, range ``sk``: the
 unread count and "mark all read" are one Query. TTL attribute ``expires_at`` (epoch seconds) on every item
 that may go away by itself; DynamoDB TTL deletes lazily, so reads also skip expired items.
@@ -45,6 +46,7 @@ from backend.errors import InvalidInputError
 
 NOTE, REMINDERS, PHONE, LIMIT = "N#", "REM#", "PHONE", "LIMIT#"
 NUMBER_PK = "NUMBER#"
+ALL_USERS_PK = "ALL"
 LEASE_SECONDS = 120  # a claim whose sender died is taken over after this long
 
 
@@ -153,8 +155,8 @@ NOTIFICATION_TABLE_MODELS: tuple[type[Model], ...] = (
 
 
 def _limit_keys(key: LimitKey) -> tuple[str, str]:
-    pk = user_pk(key.id) if key.scope == "user" else NUMBER_PK + key.id
-    return pk, LIMIT + key.name
+    partitions = {"user": user_pk(key.id), "number": NUMBER_PK + key.id, "all": ALL_USERS_PK}
+    return partitions[key.scope], LIMIT + key.name
 
 
 def configure_notification_models(*, table_name: str, region: str, endpoint: str | None) -> None:

@@ -5,7 +5,8 @@ number) by the caller's store. ``wait`` says how long until one more is allowed 
 fixed ones: a fixed hour lets twice the limit through around its boundary.
 
 The SMS limits (issue 12): one SMS costs real money, and the account's SNS spend cap is shared by every user, so
-codes are limited per user and per number (counted across users), and wrong codes per user across resends.
+codes are limited per user, per number (counted across users) and per day across all users, and wrong codes per user
+across resends.
 """
 
 from __future__ import annotations
@@ -26,6 +27,15 @@ class Rule:
 SMS_CODES_PER_USER = (Rule(1, timedelta(minutes=1)), Rule(5, timedelta(hours=1)), Rule(10, timedelta(days=1)))
 # Per number, whoever asks: nobody can make us text a stranger's phone more than this.
 SMS_CODES_PER_NUMBER = (Rule(3, timedelta(hours=1)), Rule(10, timedelta(days=1)))
+# Across all users, a day: many accounts, each within its own limits, could still spend the account-wide SNS budget
+# (and stop every user's SMS reminders with it). The number is a setting (``TMP_SMS_CODES_PER_DAY``).
+DEFAULT_SMS_CODES_PER_DAY = 1000
+
+
+def sms_codes_all_users(per_day: int) -> tuple[Rule, ...]:
+    return (Rule(per_day, timedelta(days=1)),)
+
+
 # Verification tries per user, whatever code they are for: a resend does not give fresh guesses.
 SMS_VERIFY_TRIES = (Rule(5, timedelta(hours=1)),)
 
@@ -71,7 +81,8 @@ def in_words(seconds: int) -> str:
 
 @dataclass(frozen=True)
 class LimitKey:
-    """Whose stamps: ``scope`` "user" (a user id) or "number" (a keyed hash of a phone number), and which limit."""
+    """Whose stamps: ``scope`` "user" (a user id), "number" (a keyed hash of a phone number) or "all" (every user
+    together; ``id`` unused), and which limit."""
 
     scope: str
     id: str

@@ -20,6 +20,7 @@ from backend.domain.rate_limits import (
     LimitKey,
     in_words,
     retry_after,
+    sms_codes_all_users,
 )
 from backend.domain.reminders import snooze_until
 from backend.domain.tasks import Status, complete
@@ -104,6 +105,10 @@ def _codes_to(phone: str, secret: bytes) -> Limit:
     return Limit(LimitKey("number", number, "sms-code"), SMS_CODES_PER_NUMBER)
 
 
+def _codes_of_everyone(per_day: int) -> Limit:
+    return Limit(LimitKey("all", "", "sms-code"), sms_codes_all_users(per_day))
+
+
 def _tries_of(user_id: str) -> Limit:
     return Limit(LimitKey("user", user_id, "sms-verify"), SMS_VERIFY_TRIES)
 
@@ -117,18 +122,26 @@ def send_phone_code(
     user_id: str,
     phone: str,
     secret: bytes,
+    codes_per_day: int,
     now: datetime,
 ) -> datetime:
     """Text a 6-digit code to ``phone``; the number becomes the profile's (unverified until the code comes back).
 
-    Every SMS costs money from one account-wide budget, so codes are limited per user and per number (whoever
-    asks); ``TooManyRequestsError`` when over a limit, and then nothing is sent or counted."""
+    Every SMS costs money from one account-wide budget, so codes are limited per user, per number (whoever asks)
+    and per day for all users together (``codes_per_day``); ``TooManyRequestsError`` when over a limit, and then
+    nothing is sent or counted."""
     user = users.get(user_id)
     if user is None:
         raise NotFoundError("This account no longer exists.")
-    refused = take(limits, [_codes_by(user_id), _codes_to(phone, secret)], now=now)
+    everyone = _codes_of_everyone(codes_per_day)
+    refused = take(limits, [_codes_by(user_id), _codes_to(phone, secret), everyone], now=now)
     if refused is not None:
         seconds = retry_after(refused.wait)
+        if refused.limit == everyone:
+            # Nothing the caller sent or did is the cause: no field, and a message that says so.
+            raise TooManyRequestsError(
+                f"We cannot send text messages right now. Try again in {in_words(seconds)}.", retry_after=seconds
+            )
         if refused.limit.key.scope == "number":
             raise TooManyRequestsError(
                 f"This number got several codes lately. Try again in {in_words(seconds)}.",

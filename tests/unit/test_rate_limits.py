@@ -15,6 +15,7 @@ from backend.domain.rate_limits import (
     in_words,
     recent,
     retry_after,
+    sms_codes_all_users,
     wait,
 )
 from backend.services.rate_limits import CONTENDED, Limit, take
@@ -54,6 +55,15 @@ def test_the_window_slides() -> None:
     # two near the end of one hour and none after: a fixed hour would allow two more at once at its turn
     stamps = [at(3500), at(3590)]
     assert wait(stamps, rule, at(3610)) == timedelta(seconds=3500 + 3600 - 3610)
+
+
+def test_a_daily_cap_across_all_users() -> None:
+    rule = sms_codes_all_users(3)
+    day = [at(0), at(600), at(1200)]  # whoever asked: the stamps of every user and number together
+    assert wait(day[:2], rule, at(1800)) == timedelta(0)
+    assert wait(day, rule, at(1800)) == timedelta(days=1) - timedelta(seconds=1800)  # until 00:00 leaves the day
+    assert wait(day, rule, at(86_400)) == timedelta(0)
+    assert sms_codes_all_users(1000) == (Rule(1000, timedelta(days=1)),)
 
 
 def test_five_tries_an_hour() -> None:
@@ -135,3 +145,24 @@ def test_take_gives_up_under_contention() -> None:
     refused = take(store, [USER], now=T0)
     assert refused is not None
     assert refused.wait == CONTENDED
+
+
+def test_the_daily_cap_refuses_a_fresh_user_and_number() -> None:
+    store = Store()
+    everyone = Limit(LimitKey("all", "", "sms-code"), sms_codes_all_users(2))
+
+    def by(user: str) -> list[Limit]:  # a user's code to a number of their own
+        return [
+            Limit(LimitKey("user", user, "sms-code"), SMS_CODES_PER_USER),
+            Limit(LimitKey("number", f"number of {user}", "sms-code"), SMS_CODES_PER_NUMBER),
+            everyone,
+        ]
+
+    assert take(store, by("u1"), now=at(0)) is None
+    assert take(store, by("u2"), now=at(1)) is None
+    newcomer = by("u3")
+    refused = take(store, newcomer, now=at(5))
+    assert refused is not None
+    assert (refused.limit, refused.wait) == (everyone, timedelta(days=1) - timedelta(seconds=5))
+    assert newcomer[0].key not in store.counters  # refused: nothing counted
+    assert store.counters[everyone.key].stamps == (at(0), at(1))

@@ -148,6 +148,7 @@ def send_phone_code(request: Annotated[PhoneCodeRequest, Body()]) -> PhoneCodeSe
         user_id=caller_id(router),
         phone=request.phone,
         secret=deps.signing_keys().signing_key(SMS_CODE),
+        codes_per_day=deps.settings.sms_codes_per_day,
         now=deps.clock(),
     )
     return PhoneCodeSent(phone=request.phone, expires_at=expires)
