@@ -141,6 +141,10 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
         replica_bucket_arn=app.node.try_get_context("attachments_replica_bucket_arn") or None,
         env=env,
     )
+    # The account's SNS SMS cap: set by the features stack, watched by an alarm in the observability stack.
+    sms_monthly_spend_limit = str(
+        app.node.try_get_context("sms_monthly_spend_limit") or DEFAULT_SMS_MONTHLY_SPEND_LIMIT
+    )
     stateless = StatelessStack(
         app,
         f"{prefix}-stateless",
@@ -157,9 +161,7 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
         link_signing_secret=stateful.link_signing_secret,
         attachments_bucket_name=attachments.bucket_name,
         ses_identity=str(app.node.try_get_context("ses_identity") or (domain.domain_name if domain else "example.com")),
-        sms_monthly_spend_limit=str(
-            app.node.try_get_context("sms_monthly_spend_limit") or DEFAULT_SMS_MONTHLY_SPEND_LIMIT
-        ),
+        sms_monthly_spend_limit=sms_monthly_spend_limit,
         env=env,
     )
     reflex = ReflexBackendStack(
@@ -237,6 +239,7 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
         ],
         alarm_email=app.node.try_get_context("alarm_email"),
         budget_amount=float(app.node.try_get_context("budget_amount") or DEFAULT_BUDGET_USD),
+        sms_monthly_spend_limit=sms_monthly_spend_limit,
         reflex=reflex,
         env=env,
     )

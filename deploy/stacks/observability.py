@@ -2,7 +2,8 @@
 
 Alarms (all to one SNS topic, e-mailed to the context's ``alarm_email`` when set): API 5xx rate and p95 latency,
 failed reminder-schedule syncs (``ReminderSyncFailed``), errors and throttles of every Lambda, read/write throttles
-of every table, the depth of every dead-letter queue, the Reflex backend's target 5xx, unhealthy tasks and memory.
+of every table, the depth of every dead-letter queue, the Reflex backend's target 5xx, unhealthy tasks and memory,
+the account's SMS spend this month near the SNS cap the stack sets.
 The dashboard adds the business metrics the backend emits with Powertools (namespace ``TaskManagerPro``,
 dimension ``service=taskmanager-pro``). An AWS Budgets cost budget (context ``budget_amount``, USD/month)
 notifies the same topic at 80 % actual and 100 % forecast.
@@ -28,6 +29,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from deploy.stacks.features import DEFAULT_SMS_MONTHLY_SPEND_LIMIT
 from deploy.stacks.functions import METRICS_NAMESPACE, SERVICE_NAME
 from deploy.stacks.reflex_backend import ReflexBackendStack
 
@@ -45,6 +47,14 @@ API_5XX_RATE_PERCENT = 5
 API_P95_LATENCY_MS = 2000
 LAMBDA_ERRORS_PER_5_MIN = 5
 PERIOD = Duration.minutes(5)
+# Warn at this share of the account's SNS SMS monthly cap: at the cap SNS stops every SMS (codes, reminders) within
+# minutes, until the month ends or the cap is raised.
+SMS_SPEND_ALARM_SHARE = 0.8
+
+
+def sms_spend_alarm_threshold(monthly_spend_limit: str) -> float:
+    """The alarm's threshold in USD for the cap the stack sets (whole dollars, as the features stack passes it)."""
+    return float(monthly_spend_limit) * SMS_SPEND_ALARM_SHARE
 
 
 def business_insights_query(metric_name: str) -> str:
@@ -75,6 +85,7 @@ class ObservabilityStack(Stack):
         dead_letter_queues: Sequence[tuple[str, sqs.IQueue]],
         alarm_email: str | None,
         budget_amount: float,
+        sms_monthly_spend_limit: str = DEFAULT_SMS_MONTHLY_SPEND_LIMIT,
         reflex: ReflexBackendStack | None = None,
         **kwargs: Any,
     ) -> None:
@@ -113,6 +124,7 @@ class ObservabilityStack(Stack):
             *,
             evaluation_periods: int = 3,
             datapoints_to_alarm: int = 2,
+            treat_missing_data: cloudwatch.TreatMissingData = cloudwatch.TreatMissingData.NOT_BREACHING,
         ) -> None:
             created = cloudwatch.Alarm(
                 self,
@@ -122,7 +134,7 @@ class ObservabilityStack(Stack):
                 evaluation_periods=evaluation_periods,
                 datapoints_to_alarm=datapoints_to_alarm,
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                treat_missing_data=treat_missing_data,
                 alarm_description=description,
             )
             created.add_alarm_action(action)
@@ -166,6 +178,24 @@ class ObservabilityStack(Stack):
             "Reminder schedules not updated after a write: re-save the task (docs/operations.md)",
             evaluation_periods=1,
             datapoints_to_alarm=1,
+        )
+        # Many accounts, each within its own SMS limits, could still spend the account-wide cap (issue 12 finding 3).
+        # SNS publishes the month's total (Maximum) per region, without dimensions; between data points it holds,
+        # so missing data keeps the alarm's state rather than reporting "OK".
+        alarm(
+            "SmsMonthToDateSpend",
+            cloudwatch.Metric(
+                namespace="AWS/SNS",
+                metric_name="SMSMonthToDateSpentUSD",
+                period=PERIOD,
+                statistic="Maximum",
+            ),
+            sms_spend_alarm_threshold(sms_monthly_spend_limit),
+            f"SMS spend this month >= {SMS_SPEND_ALARM_SHARE:.0%} of the SNS cap (${sms_monthly_spend_limit}): "
+            "raise the cap or find who sends (docs/operations.md)",
+            evaluation_periods=1,
+            datapoints_to_alarm=1,
+            treat_missing_data=cloudwatch.TreatMissingData.IGNORE,
         )
         table_throttles: list[cloudwatch.IMetric] = []
         for name, table in tables:
