@@ -20,7 +20,7 @@ from backend.adapters.ports import AttachmentStore, IdentityDirectory, ObjectSto
 from backend.adapters.scheduler import SchedulerGateway
 from backend.adapters.signing_keys import SecretsManagerSigningKeys
 from backend.adapters.stats_store import DynamoStatsStore
-from backend.adapters.task_store import DynamoTaskStore
+from backend.adapters.task_store.store import DynamoTaskStore
 from backend.config import Settings, get_settings
 from backend.domain.signing_keys import SigningKeys
 from backend.domain.users import User

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 
-from backend.adapters.task_store import DynamoTaskStore
+from backend.adapters.task_store.store import DynamoTaskStore
 from backend.bootstrap import dependencies
 
 

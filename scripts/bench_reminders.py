@@ -22,7 +22,8 @@ from typing import Any
 
 import httpx
 
-from backend.adapters.task_store import TaskModel, _task_item
+from backend.adapters.task_store.mapping import task_item
+from backend.adapters.task_store.models import TaskModel
 from backend.bootstrap import dependencies
 from backend.domain import schedules
 from backend.domain.tasks import Task, new_id
@@ -64,7 +65,7 @@ def _seed(user_id: str, count: int, due: datetime) -> list[Task]:
     ]
     with TaskModel.batch_write() as batch:
         for task in tasks:
-            batch.save(_task_item(task))
+            batch.save(task_item(task))
     return tasks
 
 

@@ -16,14 +16,13 @@ from typing import Any
 import httpx
 
 from backend.adapters.dynamodb import UserModel
-from backend.adapters.task_store import (
+from backend.adapters.task_store.mapping import index_items, task_item
+from backend.adapters.task_store.models import (
     INDEXED,
     TASK_TABLE_MODELS,
     SearchIndexedModel,
     SearchWordModel,
     TaskModel,
-    _task_item,
-    index_items,
 )
 from backend.domain.tasks import Task, new_id, position_after
 
@@ -80,7 +79,7 @@ def seed(user_id: str, count: int) -> list[str]:
                 priority=i % 4 + 1,
                 position=position,
             )
-            item = _task_item(task)
+            item = task_item(task)
             item.version = 1
             batch.save(item)
             ids.append(task.id)
@@ -177,7 +176,7 @@ def measure_scale(
     through the service layer, which is what differs between them (the HTTP and token parts are equal)."""
     from zoneinfo import ZoneInfo
 
-    from backend.adapters.task_store import DynamoTaskStore
+    from backend.adapters.task_store.store import DynamoTaskStore
     from backend.services import tasks as task_service
 
     store = DynamoTaskStore()
@@ -235,7 +234,7 @@ def measure_search(
     index Query of the word, one BatchGetItem of the matches) and the raw Query the old ``contains`` search made."""
     from zoneinfo import ZoneInfo
 
-    from backend.adapters.task_store import DynamoTaskStore
+    from backend.adapters.task_store.store import DynamoTaskStore
     from backend.services import tasks as task_service
 
     store = DynamoTaskStore()

@@ -19,7 +19,8 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from backend.adapters.task_store import TASK, TaskModel, _Meta, is_conditional_failure
+from backend.adapters.task_store.models import TASK, TableMeta, TaskModel
+from backend.adapters.write_errors import is_conditional_failure
 from backend.domain.attachments import Attachment, AttachmentStatus
 from backend.errors import ConflictError
 
@@ -29,7 +30,7 @@ _LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)  # "now" for reads that must see ex
 
 
 class AttachmentModel(Model):
-    class Meta(_Meta):
+    class Meta(TableMeta):
         pass
 
     user_id = UnicodeAttribute(hash_key=True)
@@ -52,7 +53,7 @@ class AttachmentModel(Model):
 
 
 class AttachmentRefModel(Model):
-    class Meta(_Meta):
+    class Meta(TableMeta):
         pass
 
     user_id = UnicodeAttribute(hash_key=True)
@@ -62,7 +63,7 @@ class AttachmentRefModel(Model):
 
 
 class UsageModel(Model):
-    class Meta(_Meta):
+    class Meta(TableMeta):
         pass
 
     user_id = UnicodeAttribute(hash_key=True)
@@ -74,7 +75,7 @@ class TaskCounterModel(Model):
     """The task item seen only through its attachment counter (no VersionAttribute: we add 1 to ``version``
     ourselves, so an edit based on the task read before the attachment came answers 409 instead of losing it)."""
 
-    class Meta(_Meta):
+    class Meta(TableMeta):
         pass
 
     user_id = UnicodeAttribute(hash_key=True)

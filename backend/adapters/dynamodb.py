@@ -20,7 +20,8 @@ from pynamodb.models import Model
 
 from backend.adapters.attachments import ATTACHMENT_MODELS
 from backend.adapters.notifications import NotificationModel, configure_notification_models
-from backend.adapters.task_store import TASK_TABLE_MODELS, TaskModel, is_conditional_failure
+from backend.adapters.task_store.models import TASK_TABLE_MODELS, TaskModel
+from backend.adapters.write_errors import is_conditional_failure
 from backend.domain.stats import DEFAULT_DAILY_GOAL
 from backend.domain.users import DELETED_MARKER_LIFETIME, NotificationPreferences, User
 from backend.errors import ConflictError

@@ -38,7 +38,7 @@ from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from backend.adapters.task_store import is_conditional_failure
+from backend.adapters.write_errors import is_conditional_failure
 from backend.domain.notifications import KEEP_DAYS, Delivery, Notification
 from backend.domain.rate_limits import Counter, LimitKey
 from backend.domain.reminders import Reminder

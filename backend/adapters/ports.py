@@ -54,7 +54,7 @@ class IdentityDirectory(Protocol):
 
 
 class TaskStore(Protocol):
-    """Tasks, projects and labels of users (one table; see adapters/task_store.py)."""
+    """Tasks, projects and labels of users (one table; see adapters/task_store/)."""
 
     def get_task(self, user_id: str, task_id: str) -> Task | None: ...
 

@@ -1,6 +1,6 @@
 """DynamoDB stream records of the Tasks and Notifications tables -> the item writes users see (``ItemWrite``).
 
-The item layouts are the stores' (task_store.py, notifications.py): only tasks, projects, labels and inbox rows
+The item layouts are the stores' (task_store/, notifications.py): only tasks, projects, labels and inbox rows
 are something a screen shows. Every other item (label links ``LT#``, aggregates ``STAT#``, the activity list,
 attachment rows and references, usage counters, reminder lists ``REM#``, phone codes, search-index entries, the
 idempotency records...) gives None. A task's NEW_IMAGE is read with the repository's own mapping
@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from backend.adapters.notifications import NOTE
-from backend.adapters.task_store import LABEL, PROJECT, TASK, task_from_image
+from backend.adapters.task_store.mapping import task_from_image
+from backend.adapters.task_store.models import LABEL, PROJECT, TASK
 from backend.domain.tasks import Task
 from backend.observability import logger
 

@@ -4,7 +4,7 @@ Both sides go through the same normalisation (case-folded, accents stripped, spl
 or digit, one-character words dropped), so "Café" finds "cafe" and "CAFÉ". The last typed word is a prefix ("mil"
 finds "milk"): the user is still typing it. The index holds the first ``MAX_TERMS`` distinct words of a task (title
 first), each cut to ``MAX_WORD_LENGTH`` characters, so that a task's index entries fit in the transaction that writes
-the task (see adapters/task_store.py); matching is then checked against every word of the task.
+the task (see adapters/task_store/); matching is then checked against every word of the task.
 """
 
 from __future__ import annotations

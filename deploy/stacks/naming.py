@@ -13,7 +13,7 @@ from backend.adapters.dynamodb import UserModel
 from backend.adapters.idempotency import EXPIRY_ATTRIBUTE as IDEMPOTENCY_EXPIRY_ATTRIBUTE
 from backend.adapters.idempotency import KEY_ATTRIBUTE as IDEMPOTENCY_KEY_ATTRIBUTE
 from backend.adapters.notifications import NOTIFICATION_TABLE_MODELS
-from backend.adapters.task_store import TaskModel
+from backend.adapters.task_store.models import TaskModel
 from backend.api.app import PUBLIC_PATHS, build_app
 from backend.domain.password_policy import PASSWORD_POLICY
 from backend.local.bootstrap import APP_CLIENT, TTL_ATTRIBUTE, attachments_cors_rule

@@ -13,7 +13,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Match, Template
 
 from backend.adapters.notifications import NOTIFICATION_TABLE_MODELS, NotificationModel
-from backend.adapters.task_store import TaskModel
+from backend.adapters.task_store.models import TaskModel
 from backend.names import ResourceNames
 from deploy.app import build
 from deploy.stacks import functions

@@ -16,7 +16,7 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from backend.adapters.dynamodb import UserModel
-from backend.adapters.task_store import TaskModel
+from backend.adapters.task_store.models import TaskModel
 from backend.domain.password_policy import PASSWORD_POLICY
 from backend.local.bootstrap import APP_CLIENT
 from backend.names import ResourceNames

@@ -12,15 +12,9 @@ from typing import Any
 
 import pytest
 
-from backend.adapters import task_store as adapter
-from backend.adapters.task_store import (
-    INDEXED,
-    TASK_TABLE_MODELS,
-    WORD,
-    DynamoTaskStore,
-    SearchIndexedModel,
-    SearchWordModel,
-)
+from backend.adapters.task_store.mapping import index_items, task_item
+from backend.adapters.task_store.models import INDEXED, TASK_TABLE_MODELS, WORD, SearchIndexedModel, SearchWordModel
+from backend.adapters.task_store.store import DynamoTaskStore
 from backend.domain import search
 from backend.domain.tasks import Task, new_id
 from backend.errors import InvalidInputError
@@ -331,7 +325,7 @@ def test_older_tasks_are_backfilled_on_the_first_search(store: DynamoTaskStore, 
     # tasks written as before the index: the items alone, no marker
     for title in ("legacy invoice", "legacy receipt", "other"):
         task = Task(id=new_id(), user_id=user_id, project_id="inbox", title=title, created_at=NOW, updated_at=NOW)
-        item = adapter._task_item(task)
+        item = task_item(task)
         item.save()
     assert indexed(user_id) == set()
     calls.seen.clear()
@@ -448,7 +442,7 @@ def test_counts_per_section_of_a_board(store: DynamoTaskStore, user: str) -> Non
 def test_the_seeded_item_shape_has_no_index(store: DynamoTaskStore) -> None:
     """Tasks written straight to the table (the bench's seed) get their words from ``index_items``."""
     task = Task(id=new_id(), user_id="u", project_id="inbox", title="Seeded words", created_at=NOW, updated_at=NOW)
-    assert sorted(item.sk for item in adapter.index_items(task)) == [
+    assert sorted(item.sk for item in index_items(task)) == [
         f"{WORD}seeded#{task.id}",
         f"{WORD}words#{task.id}",
     ]

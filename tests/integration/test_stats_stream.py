@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from backend.adapters.stats_store import DynamoStatsStore, StoredContribution
-from backend.adapters.task_store import DynamoTaskStore
+from backend.adapters.task_store.store import DynamoTaskStore
 from backend.bootstrap import Dependencies
 from backend.domain import stats
 from backend.domain.tasks import Task, complete, new_id, reopen

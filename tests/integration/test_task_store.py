@@ -15,7 +15,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from backend.adapters.task_store import TASK_TABLE_MODELS, DynamoTaskStore, encode_cursor
+from backend.adapters.task_store.cursors import encode_cursor
+from backend.adapters.task_store.models import TASK_TABLE_MODELS
+from backend.adapters.task_store.store import DynamoTaskStore
 from backend.domain.tasks import Project, Status, Task
 from backend.errors import ConflictError, InvalidInputError, NotFoundError
 from backend.local.testing import LocalRun

@@ -11,7 +11,8 @@ import pytest
 from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
 from pynamodb.transactions import TransactWrite
 
-from backend.adapters.task_store import DynamoTaskStore, encode_cursor
+from backend.adapters.task_store.cursors import encode_cursor
+from backend.adapters.task_store.store import DynamoTaskStore
 from backend.errors import InvalidInputError
 from backend.local.testing import LocalRun
 from backend.schemas import LabelCreate, TaskCreate

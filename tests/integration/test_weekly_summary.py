@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from backend.adapters.task_store import DynamoTaskStore
+from backend.adapters.task_store.store import DynamoTaskStore
 from backend.bootstrap import Dependencies, dependencies
 from backend.domain import schedules
 from backend.domain.signing_keys import LINKS

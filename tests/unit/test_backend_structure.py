@@ -60,7 +60,7 @@ def test_no_import_cycle_in_the_backend() -> None:
 
 
 def test_handlers_use_no_adapter_internals() -> None:
-    """A handler calls an adapter's public functions: no private name (``_task_item``), no PynamoDB model."""
+    """A handler calls an adapter's public functions: no private name (``_task``), no PynamoDB model."""
     found = list(imports_under("backend.handlers"))
     wrong = [
         f"{module}:{line} imports {imported}"

@@ -2,8 +2,8 @@
 of each sort, and where a changed task lands in a loaded list. Pure: tasks are built as domain ``Task``s and turned into
 ``TaskPublic`` the way the client receives them (presenter + JSON), so both sides see the same task.
 
-Two oracles pin the "mirrors the API" promise of the module: the store's own index keys (``_task_item``) for the order,
-and ``build_query`` + the store's criteria check (``_matches``, search's word matching) for membership.
+Two oracles pin the "mirrors the API" promise of the module: the store's own index keys (``mapping.task_item``) for the
+order, and ``build_query`` + the store's criteria check (``planner.matches``, search's word matching) for membership.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from ulid import ULID
 
-from backend.adapters import task_store
+from backend.adapters.task_store import planner
+from backend.adapters.task_store.mapping import task_item
 from backend.api.presenters import task_public
 from backend.client.api import TaskPage, TaskPublic
 from backend.domain import search
@@ -222,7 +223,7 @@ def api_lists(task: Task, view: ListSpec) -> bool:
         parsed = search.parse_query(query.search)
         if parsed is None or not parsed.matches(search.task_words(task.title, task.notes)):
             return False
-    return task_store._matches(query, task)
+    return planner.matches(query, task)
 
 
 ORACLE_TASKS = [
@@ -314,8 +315,8 @@ def test_due_key_is_the_domains(fields: dict[str, Any]) -> None:
 
 
 def store_key(task: Task, sort: str) -> str:
-    """The sort key of the index the store answers ``sort`` from (adapters/task_store.py's module docstring)."""
-    item = task_store._task_item(task)
+    """The sort key of the index the store answers ``sort`` from (adapters/task_store's package docstring)."""
+    item = task_item(task)
     keys = {
         "due": item.due_sk,
         "priority": item.priority_sk,

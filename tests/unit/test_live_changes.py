@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from backend.adapters.stream_records import ItemWrite, item_write, table_of
-from backend.adapters.task_store import _task_item
+from backend.adapters.task_store.mapping import task_item
 from backend.api.presenters import task_public
 from backend.domain.tasks import Subtask, Task
 from backend.schemas_live import CHANNEL_PATTERN, Change, channel
@@ -56,7 +56,7 @@ def note_keys(sk: str, user: str = "u1") -> dict[str, Any]:
 
 def test_a_task_upsert_carries_the_task_as_the_repository_reads_it() -> None:
     task = a_task()
-    image = _task_item(task).serialize()
+    image = task_item(task).serialize()
     write = item_write(record("MODIFY", task_keys("TASK#01JTASK"), image), "tasks")
     assert write == ItemWrite(user_id="u1", kind="task", id="01JTASK", op="upsert", at=AT, task=task)
 

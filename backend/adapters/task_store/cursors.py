@@ -1,0 +1,80 @@
+"""List cursors: the start key of the next page (or, for a search, the sort key of the last task returned), named
+after the list it continues so that a cursor is refused on any other list or for any other user."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from dataclasses import asdict
+from typing import Any
+
+from pynamodb.models import Model
+
+from backend.domain.tasks import TaskQuery
+from backend.errors import InvalidInputError
+
+# the key attributes of a page's last item, per index ("labels": the label links, read from the base table)
+INDEX_KEYS = {
+    "table": ("user_id", "sk"),
+    "by_status_due": ("status_pk", "due_sk"),
+    "by_priority": ("status_pk", "priority_sk"),
+    "by_project": ("project_pk", "project_sk"),
+    "by_completed": ("done_pk", "completed_sk"),
+    "labels": ("user_id", "sk"),
+}
+
+
+def encode_cursor(index: str, key: dict[str, Any]) -> str:
+    raw = json.dumps({"i": index, "k": key}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def list_id(index: str, query: TaskQuery) -> str:
+    """Names one list (an index and every criterion): a cursor only continues the list it came from."""
+    digest = hashlib.sha256(json.dumps(asdict(query), sort_keys=True).encode()).hexdigest()[:16]
+    return f"{index}:{digest}"
+
+
+def decode_cursor(cursor: str, *, index: str, query: TaskQuery) -> dict[str, Any]:
+    """The start key of a cursor, after checking it belongs to this list and this user."""
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        key = payload["k"]
+        valid = (
+            payload.get("i") == list_id(index, query)
+            and isinstance(key, dict)
+            and set(key) == {"user_id", "sk", *INDEX_KEYS[index]}
+            and key.get("user_id") == {"S": query.user_id}
+            and all(isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) for v in key.values())
+        )
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        valid = False
+    if not valid:
+        raise InvalidInputError("The cursor is not valid for this list.", fields={"cursor": "is not valid"})
+    return dict(key)
+
+
+def key_of(item: Model, index: str) -> dict[str, Any]:
+    """The start key of the page after ``item`` in ``index`` (what ``encode_cursor`` carries)."""
+    names = {"user_id", "sk", *INDEX_KEYS[index]}
+    return {name: {"S": getattr(item, name)} for name in sorted(names)}
+
+
+def decode_search_cursor(cursor: str, q: TaskQuery, *, key_length: int) -> list[Any]:
+    """The sort key (``key_length`` values) of the last task a search page returned, checked against the list."""
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        after = payload["k"]["after"]
+        valid = (
+            payload.get("i") == list_id("search", q)
+            and isinstance(after, list)
+            and len(after) == key_length
+            and all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in after)
+        )
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        valid = False
+    if not valid:
+        raise InvalidInputError("The cursor is not valid for this list.", fields={"cursor": "is not valid"})
+    return list(after)

@@ -1,0 +1,220 @@
+"""The Tasks table's PynamoDB models, their key prefixes and the GSIs (the layout: the package's docstring)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+from pynamodb.connection import Connection
+from pynamodb.constants import STREAM_NEW_AND_OLD_IMAGE
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from backend.domain import search
+
+TASK, PROJECT, LABEL, LINK, WORD, INDEXED = "TASK#", "PROJECT#", "LABEL#", "LT#", "W#", "WIDX"
+TASK_COUNTS = "USAGE#tasks"
+TRANSACTION_LIMIT = 100
+MAX_LINKS_PER_SAVE = 20  # 10 labels added + 10 removed
+# the task, its label links, its search words and the task counters
+assert 2 + MAX_LINKS_PER_SAVE + 2 * search.MAX_TERMS <= TRANSACTION_LIMIT, "a task save must fit one transaction"
+
+
+class TableMeta:
+    table_name = "tasks"  # set by configure_models()
+    billing_mode = "PAY_PER_REQUEST"
+    region = "us-east-1"
+    host: str | None = None
+
+
+class StatusDueIndex(GlobalSecondaryIndex["TaskModel"]):
+    class Meta:
+        index_name = "by_status_due"
+        projection = AllProjection()
+
+    status_pk = UnicodeAttribute(hash_key=True)
+    due_sk = UnicodeAttribute(range_key=True)
+
+
+class PriorityIndex(GlobalSecondaryIndex["TaskModel"]):
+    class Meta:
+        index_name = "by_priority"
+        projection = AllProjection()
+
+    status_pk = UnicodeAttribute(hash_key=True)
+    priority_sk = UnicodeAttribute(range_key=True)
+
+
+class ProjectIndex(GlobalSecondaryIndex["TaskModel"]):
+    class Meta:
+        index_name = "by_project"
+        projection = AllProjection()
+
+    project_pk = UnicodeAttribute(hash_key=True)
+    project_sk = UnicodeAttribute(range_key=True)
+
+
+class CompletedIndex(GlobalSecondaryIndex["TaskModel"]):
+    class Meta:
+        index_name = "by_completed"
+        projection = AllProjection()
+
+    done_pk = UnicodeAttribute(hash_key=True)
+    completed_sk = UnicodeAttribute(range_key=True)
+
+
+class SubtaskAttribute(MapAttribute[str, Any]):
+    id = UnicodeAttribute()
+    title = UnicodeAttribute()
+    done = BooleanAttribute(default=False)
+
+
+class CompletionAttribute(MapAttribute[str, Any]):
+    due_date = UnicodeAttribute(null=True)
+    completed_at = UTCDateTimeAttribute()
+
+
+class TaskModel(Model):
+    class Meta(TableMeta):
+        # The analytics Lambda reads the table's stream (backend/handlers/analytics.py); the CDK sets the same.
+        stream_view_type = STREAM_NEW_AND_OLD_IMAGE
+
+    user_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    task_id = UnicodeAttribute()
+    project_id = UnicodeAttribute()
+    title = UnicodeAttribute()
+    notes = UnicodeAttribute(default="")
+    status = UnicodeAttribute()
+    priority = NumberAttribute()
+    due_date = UnicodeAttribute(null=True)
+    due_time = UnicodeAttribute(null=True)
+    start_date = UnicodeAttribute(null=True)
+    section = UnicodeAttribute(null=True)
+    labels = ListAttribute(of=UnicodeAttribute, default=list)
+    subtasks = ListAttribute(of=SubtaskAttribute, default=list)
+    recurrence = UnicodeAttribute(null=True)
+    recurrence_anchor = UnicodeAttribute(null=True)
+    position = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    completed_at = UTCDateTimeAttribute(null=True)
+    history = ListAttribute(of=CompletionAttribute, default=list)
+    search_text = UnicodeAttribute(default="")
+    # index keys, derived from the fields above on every write
+    status_pk = UnicodeAttribute()
+    due_sk = UnicodeAttribute()
+    priority_sk = UnicodeAttribute()
+    project_pk = UnicodeAttribute()
+    project_sk = UnicodeAttribute()
+    done_pk = UnicodeAttribute(null=True)
+    completed_sk = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+    attachment_count = NumberAttribute(null=True)  # ready attachments (adapters/attachments.py keeps it)
+
+    by_status_due = StatusDueIndex()
+    by_priority = PriorityIndex()
+    by_project = ProjectIndex()
+    by_completed = CompletedIndex()
+
+
+class ProjectModel(Model):
+    class Meta(TableMeta):
+        pass
+
+    user_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    project_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    color = UnicodeAttribute()
+    position = UnicodeAttribute()
+    is_inbox = BooleanAttribute(default=False)
+    archived = BooleanAttribute(default=False)
+    sections = ListAttribute(of=UnicodeAttribute, default=list)
+    created_at = UTCDateTimeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(null=True)
+    version = VersionAttribute()
+
+
+class LabelModel(Model):
+    class Meta(TableMeta):
+        pass
+
+    user_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    label_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    color = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(null=True)
+    version = VersionAttribute()
+
+
+class LabelLinkModel(Model):
+    class Meta(TableMeta):
+        pass
+
+    user_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    task_id = UnicodeAttribute()
+
+
+class SearchWordModel(Model):
+    """``W#<word>#<task id>``: the task has this word (a prefix Query of ``W#<start>`` finds the tasks)."""
+
+    class Meta(TableMeta):
+        pass
+
+    user_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    task_id = UnicodeAttribute()
+
+
+class SearchIndexedModel(Model):
+    """``WIDX``: every task of the user is in the search index (older tasks are backfilled on first search)."""
+
+    class Meta(TableMeta):
+        pass
+
+    user_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=INDEXED)
+    indexed_at = UTCDateTimeAttribute(null=True)
+
+
+class TaskCountsModel(Model):
+    """``USAGE#tasks``: the user's tasks (``tasks``: all, ``open_tasks``: open), changed by ``ADD`` in the transaction
+    of every write that changes them; a write that adds one is conditional on the quota. ``counted``: the counters
+    hold the whole partition (written with the Inbox; a user from before them is counted on their first create)."""
+
+    class Meta(TableMeta):
+        pass
+
+    user_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=TASK_COUNTS)
+    tasks = NumberAttribute(null=True)
+    open_tasks = NumberAttribute(null=True)
+    counted = BooleanAttribute(null=True)
+
+
+TASK_TABLE_MODELS: tuple[type[Model], ...] = (
+    TaskCountsModel,
+    TaskModel,
+    ProjectModel,
+    LabelModel,
+    LabelLinkModel,
+    SearchWordModel,
+    SearchIndexedModel,
+)
+
+
+def connection() -> Connection:
+    """The low-level connection of the table (what a ``TransactWrite`` needs)."""
+    return TaskModel._get_connection().connection

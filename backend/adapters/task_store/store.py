@@ -1,0 +1,305 @@
+"""``DynamoTaskStore``: the ``TaskStore`` port on the Tasks table, composing the package's parts (see __init__)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
+
+from backend.adapters.task_store import counters, planner, search_index
+from backend.adapters.task_store.cursors import decode_cursor, decode_search_cursor, encode_cursor, key_of, list_id
+from backend.adapters.task_store.mapping import index_items, index_terms, link_item, task_item, task_of, word_item
+from backend.adapters.task_store.models import LINK, TASK, LabelLinkModel, TaskCountsModel, TaskModel, connection
+from backend.adapters.task_store.projects import ProjectLabelStore
+from backend.adapters.write_errors import is_conditional_failure
+from backend.domain import quotas, search
+from backend.domain.tasks import Label, Project, Status, Task, TaskQuery
+from backend.errors import ConflictError, InvalidInputError
+
+
+class DynamoTaskStore:
+    """The ``TaskStore`` port on the Tasks table: tasks here (each write with its label links, search words and
+    counters in one transaction), lists planned by ``planner``, projects and labels by ``ProjectLabelStore``."""
+
+    def __init__(self) -> None:
+        self._catalog = ProjectLabelStore()
+
+    # --- tasks ---
+    def get_task(self, user_id: str, task_id: str) -> Task | None:
+        try:
+            return task_of(TaskModel.get(user_id, TASK + task_id, consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def get_tasks(self, user_id: str, task_ids: Iterable[str]) -> dict[str, Task]:
+        keys = [(user_id, TASK + task_id) for task_id in dict.fromkeys(task_ids)]
+        return {item.task_id: task_of(item) for item in TaskModel.batch_get(keys, consistent_read=True)}
+
+    def save_task(self, task: Task, *, previous: Task | None, limits: quotas.Quotas | None = None) -> Task:
+        """Create (``previous`` None) or update a task if its version is still ``previous.version``.
+
+        With ``limits``, a write that adds a task or an open one is refused (``QuotaExceededError``) at the quota."""
+        try:
+            return self._save_task(task, previous=previous, limits=limits)
+        except counters.CountsRefused:
+            assert limits is not None  # only limits make a condition
+            if self._count_tasks_once(task.user_id):  # a user from before the counters: counted now, once more
+                try:
+                    return self._save_task(task, previous=previous, limits=limits)
+                except counters.CountsRefused:
+                    pass
+        if previous is None and int(counters.read_counts(task.user_id).tasks or 0) >= limits.tasks:
+            raise quotas.exceeded("tasks", limits.tasks, field="tasks", hint=counters.DELETE_DONE)
+        raise quotas.exceeded("open tasks", limits.open_tasks, field="tasks", hint=counters.COMPLETE_SOME)
+
+    def _save_task(self, task: Task, *, previous: Task | None, limits: quotas.Quotas | None) -> Task:
+        item = task_item(task)
+        return task_of(counters.retry_conflicts(lambda: self._write_task(item, task, previous=previous, limits=limits)))
+
+    def _write_task(
+        self, item: TaskModel, task: Task, *, previous: Task | None, limits: quotas.Quotas | None
+    ) -> TaskModel:
+        old_labels = set(previous.labels) if previous else set()
+        old_terms, new_terms = index_terms(previous), index_terms(task)
+        added, opened = counters.count_change(previous, task)
+        try:
+            with TransactWrite(connection=connection()) as transaction:
+                if added or opened:
+                    transaction.update(
+                        TaskCountsModel(user_id=task.user_id),
+                        actions=[
+                            *([TaskCountsModel.tasks.add(added)] if added else []),
+                            *([TaskCountsModel.open_tasks.add(opened)] if opened else []),
+                        ],
+                        condition=counters.within(limits, added=added, opened=opened),
+                    )
+                transaction.save(item)  # conditional on the version (absent when creating)
+                for label_id in set(task.labels) - old_labels:
+                    transaction.save(link_item(task.user_id, label_id, task.id))
+                for label_id in old_labels - set(task.labels):
+                    transaction.delete(link_item(task.user_id, label_id, task.id))
+                # the search index follows title and notes (a completion or a move changes no word)
+                for term in sorted(new_terms - old_terms):
+                    transaction.save(word_item(task.user_id, term, task.id))
+                for term in sorted(old_terms - new_terms):
+                    transaction.delete(word_item(task.user_id, term, task.id))
+        except TransactWriteError as exc:
+            if (added > 0 or opened > 0) and counters.counts_refused(exc):
+                raise counters.CountsRefused from exc
+            if is_conditional_failure(exc):
+                raise ConflictError("The task was changed meanwhile; reload it and try again.") from exc
+            raise
+        return item
+
+    def _count_tasks_once(self, user_id: str) -> bool:
+        """Count a user's tasks from before the counters (one paged COUNT Query each); False if already counted.
+        A delete racing with this leaves the count one too high for good: a quota errs on the safe side."""
+        if counters.read_counts(user_id).counted:
+            return False
+        everything, _ = self.count_tasks(TaskQuery(user_id=user_id, status="all"))
+        still_open, _ = self.count_tasks(TaskQuery(user_id=user_id, status="open", sort="due"))
+        counters.start_counts(user_id, tasks=everything, open_tasks=still_open)
+        return True
+
+    def delete_task(self, task: Task) -> None:
+        counters.retry_conflicts(lambda: self._delete_task(task))
+
+    def _delete_task(self, task: Task) -> None:
+        try:
+            with TransactWrite(connection=connection()) as transaction:
+                fewer: list[Action] = [TaskCountsModel.tasks.add(-1)]
+                if task.status is Status.OPEN:
+                    fewer.append(TaskCountsModel.open_tasks.add(-1))
+                transaction.update(TaskCountsModel(user_id=task.user_id), actions=fewer)
+                transaction.delete(task_item(task))  # conditional on the version we read
+                for label_id in task.labels:
+                    transaction.delete(link_item(task.user_id, label_id, task.id))
+                for word in index_items(task):
+                    transaction.delete(word)
+        except TransactWriteError as exc:
+            if is_conditional_failure(exc):
+                raise ConflictError("The task was changed meanwhile; reload it and try again.") from exc
+            raise
+
+    def last_position(self, user_id: str, project_id: str) -> str | None:
+        """The manual-order key of the last open task of a project."""
+        items = TaskModel.by_project.query(
+            f"{user_id}#{project_id}",
+            TaskModel.project_sk.startswith(f"{Status.OPEN.value}#"),
+            scan_index_forward=False,
+            limit=1,
+        )
+        return next((item.position for item in items), None)
+
+    def tasks_in_project(self, user_id: str, project_id: str) -> list[Task]:
+        return [task_of(item) for item in TaskModel.by_project.query(f"{user_id}#{project_id}")]
+
+    def task_ids_with_label(self, user_id: str, label_id: str) -> list[str]:
+        links = LabelLinkModel.query(user_id, LabelLinkModel.sk.startswith(f"{LINK}{label_id}#"))
+        return [link.task_id for link in links]
+
+    def list_tasks(self, query: TaskQuery, *, limit: int, cursor: str | None) -> tuple[list[Task], str | None]:
+        if query.search is not None:
+            return self._search(query, limit=limit, cursor=cursor)
+        if query.label_id is not None:
+            return self._list_by_label(query, limit=limit, cursor=cursor)
+        plan = planner.plan(query)
+        index = plan.index
+        items = plan.query(last_evaluated_key=self._start(cursor, index, query), page_size=100)
+        page: list[Task] = []
+        last: TaskModel | None = None
+        for item in items:
+            page.append(task_of(item))
+            last = item
+            if len(page) == limit:
+                break
+        more = last is not None and len(page) == limit and self._has_more(items)
+        cursor_out = encode_cursor(list_id(index, query), key_of(last, index)) if more and last is not None else None
+        return page, cursor_out
+
+    def count_tasks(self, query: TaskQuery, *, by: str | None = None) -> tuple[int, dict[str, int]]:
+        """How many tasks the whole list holds, and (``by`` = ``section`` | ``status``) how many per value.
+
+        A plain list: a ``Select=COUNT`` Query with the list's key condition and filter (paged through
+        LastEvaluatedKey); grouped: the same Query projecting only the grouped attribute. Search and label lists
+        count the tasks they match (the same reads as their listing)."""
+        if query.search is not None or query.label_id is not None:
+            tasks = self._search_matches(query) if query.search is not None else self._label_matches(query)
+            return len(tasks), planner.group(tasks, by)
+        plan = planner.plan(query)
+        if by is None:
+            return plan.count(), {}
+        counts: dict[str, int] = {}
+        for item in plan.query(attributes_to_get=[by], page_size=500):
+            value = (getattr(item, by) or "") if by == "section" else item.status
+            counts[value] = counts.get(value, 0) + 1
+        return sum(counts.values()), counts
+
+    @staticmethod
+    def _has_more(items: Iterator[Any]) -> bool:
+        return next(items, None) is not None
+
+    @staticmethod
+    def _start(cursor: str | None, index: str, query: TaskQuery) -> dict[str, Any] | None:
+        return decode_cursor(cursor, index=index, query=query) if cursor else None
+
+    def _list_by_label(self, q: TaskQuery, *, limit: int, cursor: str | None) -> tuple[list[Task], str | None]:
+        """Tasks with a label: walk its links (by task id = creation order), fetch the tasks in batches."""
+        start = self._start(cursor, "labels", q)
+        links = LabelLinkModel.query(
+            q.user_id, LabelLinkModel.sk.startswith(f"{LINK}{q.label_id}#"), last_evaluated_key=start, page_size=100
+        )
+        page: list[Task] = []
+        last_link: LabelLinkModel | None = None
+        batch: list[LabelLinkModel] = []
+
+        def flush() -> bool:
+            nonlocal last_link
+            tasks = self.get_tasks(q.user_id, [link.task_id for link in batch])
+            for link in batch:
+                task = tasks.get(link.task_id)
+                last_link = link
+                if task is not None and planner.matches(q, task):
+                    page.append(task)
+                    if len(page) == limit:
+                        return True
+            batch.clear()
+            return False
+
+        full = False
+        for link in links:
+            batch.append(link)
+            if len(batch) == 50 and (full := flush()):
+                break
+        if not full and batch:
+            full = flush()
+        # More links wait either in the batch the page filled up in, or further in the query.
+        more = full and ((bool(batch) and last_link is not batch[-1]) or self._has_more(links))
+        return page, encode_cursor(list_id("labels", q), key_of(last_link, "labels")) if more and last_link else None
+
+    def _label_matches(self, q: TaskQuery) -> list[Task]:
+        tasks = self.get_tasks(q.user_id, self.task_ids_with_label(q.user_id, str(q.label_id)))
+        return [task for task in tasks.values() if planner.matches(q, task)]
+
+    # --- search (the W# index) ---
+    def _search(self, q: TaskQuery, *, limit: int, cursor: str | None) -> tuple[list[Task], str | None]:
+        """One page of the tasks matching ``q.search`` (and every other criterion), in the list's order, open first.
+
+        The cursor is the sort key of the last task returned: the next page starts after it, so an unchanged task is
+        never skipped or repeated while others change."""
+        key = planner.sort_key(q.sort)
+        matches = sorted(self._search_matches(q), key=key)
+        if cursor:
+            after = decode_search_cursor(cursor, q, key_length=planner.sort_key_length(q.sort))
+            try:
+                matches = [task for task in matches if list(key(task)) > after]
+            except TypeError:  # a cursor of another sort
+                raise InvalidInputError(
+                    "The cursor is not valid for this list.", fields={"cursor": "is not valid"}
+                ) from None
+        page = matches[:limit]
+        if len(matches) <= limit:
+            return page, None
+        return page, encode_cursor(list_id("search", q), {"after": list(key(page[-1]))})
+
+    def _search_matches(self, q: TaskQuery) -> list[Task]:
+        """Every task of the user matching the search and the list's criteria: index lookups give candidate ids
+        (the most selective term first, intersected until a single BatchGet is left), then the tasks are read and
+        checked against every word they have. Reads grow with the matches, not with the user's tasks."""
+        parsed = search.parse_query(q.search)
+        if parsed is None:
+            return []
+        search_index.ensure_indexed(q.user_id)
+        candidates: set[str] | None = None
+        for term, is_prefix in parsed.lookups():
+            if candidates is not None and len(candidates) <= 100:
+                break  # one BatchGet: the remaining words are checked on the tasks themselves
+            found = search_index.ids_with_term(q.user_id, term, is_prefix=is_prefix)
+            candidates = found if candidates is None else candidates & found
+            if not candidates:
+                return []
+        tasks = self.get_tasks(q.user_id, sorted(candidates or ()))
+        return [
+            task
+            for task in tasks.values()
+            if parsed.matches(search.task_words(task.title, task.notes)) and planner.matches(q, task)
+        ]
+
+    def backfill_search_index(self, user_id: str) -> int:
+        """Index every task of the user (``scripts/backfill_search_index.py``); returns the entries written."""
+        return search_index.backfill(user_id)
+
+    def mark_search_indexed(self, user_id: str) -> None:
+        """Record that the user's tasks all went through the write path (a new user: the Inbox is created first)."""
+        search_index.mark_indexed(user_id)
+
+    # --- projects and labels (projects.py) ---
+    def list_projects(self, user_id: str) -> list[Project]:
+        return self._catalog.list_projects(user_id)
+
+    def get_project(self, user_id: str, project_id: str) -> Project | None:
+        return self._catalog.get_project(user_id, project_id)
+
+    def save_project(self, project: Project) -> Project:
+        return self._catalog.save_project(project)
+
+    def add_project_once(self, project: Project) -> Project:
+        return self._catalog.add_project_once(project)
+
+    def delete_project(self, project: Project) -> None:
+        self._catalog.delete_project(project)
+
+    def list_labels(self, user_id: str) -> list[Label]:
+        return self._catalog.list_labels(user_id)
+
+    def get_label(self, user_id: str, label_id: str) -> Label | None:
+        return self._catalog.get_label(user_id, label_id)
+
+    def save_label(self, label: Label) -> Label:
+        return self._catalog.save_label(label)
+
+    def delete_label(self, label: Label) -> None:
+        self._catalog.delete_label(label)
