@@ -14,12 +14,11 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from backend.adapters.task_store.models import TASK, TableMeta, TaskModel
+from backend.adapters.task_store.models import TASK, TableMeta, connection
 from backend.adapters.write_errors import is_conditional_failure
 from backend.domain.attachments import Attachment, AttachmentStatus
 from backend.errors import ConflictError
@@ -146,7 +145,7 @@ class DynamoAttachmentStore:
             task_id=attachment.task_id,
             expires_at=attachment.expires_at,
         )
-        with TransactWrite(connection=self._connection()) as transaction:
+        with TransactWrite(connection=connection()) as transaction:
             transaction.save(item, condition=AttachmentModel.sk.does_not_exist())
             transaction.save(ref, condition=AttachmentRefModel.sk.does_not_exist())
 
@@ -211,7 +210,7 @@ class DynamoAttachmentStore:
         task = TaskCounterModel(user_id=attachment.user_id, sk=TASK + attachment.task_id)
         usage = UsageModel(user_id=attachment.user_id, sk=USAGE_SK)
         try:
-            with TransactWrite(connection=self._connection()) as transaction:
+            with TransactWrite(connection=connection()) as transaction:
                 transaction.update(
                     row,
                     actions=[
@@ -260,7 +259,7 @@ class DynamoAttachmentStore:
         row = AttachmentModel(user_id=attachment.user_id, sk=_sk(attachment.task_id, attachment.id))
         ref = AttachmentRefModel(user_id=attachment.user_id, sk=REF + attachment.id)
         try:
-            with TransactWrite(connection=self._connection()) as transaction:
+            with TransactWrite(connection=connection()) as transaction:
                 transaction.update(
                     row,
                     actions=[
@@ -291,7 +290,7 @@ class DynamoAttachmentStore:
         ref = AttachmentRefModel(user_id=current.user_id, sk=REF + current.id)
         ready = current.status is AttachmentStatus.READY
         try:
-            with TransactWrite(connection=self._connection()) as transaction:
+            with TransactWrite(connection=connection()) as transaction:
                 transaction.delete(row, condition=AttachmentModel.status == current.status.value)
                 transaction.delete(ref)
                 if ready and current.size:
@@ -310,7 +309,3 @@ class DynamoAttachmentStore:
                 # Processed or deleted meanwhile (or the task went): the caller may simply retry.
                 raise ConflictError("The attachment changed meanwhile; try again.") from exc
             raise
-
-    @staticmethod
-    def _connection() -> Connection:
-        return TaskModel._get_connection().connection
