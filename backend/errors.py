@@ -24,6 +24,12 @@ class NotFoundError(DomainError):
     code = "not_found"
 
 
+class ForbiddenError(DomainError):
+    """A member of a shared project whose role does not allow the action (a stranger gets ``NotFoundError``)."""
+
+    code = "forbidden"
+
+
 class ConflictError(DomainError):
     code = "conflict"
 

@@ -21,6 +21,7 @@ from backend.domain.tasks import Task
 from backend.errors import (
     ConflictError,
     DomainError,
+    ForbiddenError,
     IdempotencyKeyReusedError,
     InvalidInputError,
     NotAuthenticatedError,
@@ -37,6 +38,7 @@ from backend.schemas import ErrorBody, ErrorDetail
 _STATUS: dict[type[DomainError], HTTPStatus] = {
     NotAuthenticatedError: HTTPStatus.UNAUTHORIZED,
     NotFoundError: HTTPStatus.NOT_FOUND,
+    ForbiddenError: HTTPStatus.FORBIDDEN,  # a role too low (shared projects); a stranger gets NotFoundError
     ConflictError: HTTPStatus.CONFLICT,
     # 409, not 403 (a role) or 422 (the request itself is fine): the account's state refuses it, and deleting some
     # items resolves it (RFC 9110 15.5.10).

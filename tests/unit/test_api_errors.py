@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from pydantic import ValidationError
 
-from backend.api.errors import json_depth, validation_fields
+from backend.api.errors import json_depth, register_error_handlers, validation_fields
 from backend.client import ApiError
+from backend.errors import ForbiddenError
+from backend.local.lambda_runtime import LocalContext
 from backend.schemas import ProfileUpdate
 
 
@@ -85,3 +89,21 @@ def test_a_quota_shows_its_message_not_the_field() -> None:
     message = "An account has at most 10,000 open tasks. Complete or delete some to add more."
     error = ApiError(409, "quota_exceeded", message, {"tasks": "at most 10000 open tasks"})
     assert error.first_problem == message
+
+
+def test_a_role_too_low_is_a_403_in_the_error_shape() -> None:
+    """Shared projects (issue 13): ``ForbiddenError`` is the 403 of DESIGN.md, distinct from a stranger's 404."""
+    app = APIGatewayRestResolver()
+    register_error_handlers(app)
+
+    @app.delete("/projects/<project_id>")
+    def delete_project(project_id: str) -> dict[str, str]:
+        raise ForbiddenError("Only the project's owner can do this.")
+
+    event = {"path": "/projects/p1", "httpMethod": "DELETE", "headers": {}, "requestContext": {"stage": "api"}}
+    context: Any = LocalContext(function_name="api")
+    answer = app.resolve(event, context)
+    assert answer["statusCode"] == 403
+    assert json.loads(answer["body"]) == {
+        "error": {"code": "forbidden", "message": "Only the project's owner can do this.", "fields": {}}
+    }
