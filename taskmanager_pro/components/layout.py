@@ -11,7 +11,13 @@ from backend.client import APP_DISPLAY_NAME
 from taskmanager_pro import routes
 from taskmanager_pro.components.keyboard import help_overlay, shortcut_listener
 from taskmanager_pro.components.notifications import bell
-from taskmanager_pro.components.projects import labels_section, projects_section, switches_view, workspace_dialogs
+from taskmanager_pro.components.projects import (
+    labels_section,
+    list_shown,
+    projects_section,
+    switches_view,
+    workspace_dialogs,
+)
 from taskmanager_pro.components.quick_add import quick_add_dialog
 from taskmanager_pro.state import AppState, keyboard, quick_add
 
@@ -105,7 +111,7 @@ def _nav_row(label: str, icon: str, *extra: rx.Component, **props: Any) -> rx.Co
 
 def nav_link(label: str, icon: str, href: str, *, task_list: bool = False) -> rx.Component:
     """A view of the app; highlighted while it is the current page."""
-    current = AppState.router.url.path.rstrip("/") == href.rstrip("/")
+    current = list_shown(href) if task_list else AppState.router.url.path.rstrip("/") == href.rstrip("/")
     extra = {"on_click": switches_view(href)} if task_list else {}
     return rx.link(
         _nav_row(

@@ -99,8 +99,15 @@ def _entry(href: Any, icon: rx.Component, name: Any, menu: rx.Component, *, curr
     )
 
 
+def list_shown(href: Any) -> Any:
+    """Whether the sidebar link to the list ``href`` is the current page: the list a click has just shown counts
+    from the click on (its rows are on screen before the page's load has updated the router)."""
+    here = W.router.url.path.rstrip("/") == (href.rstrip("/") if isinstance(href, str) else href)
+    return rx.cond(TasksState.switching_to != "", TasksState.switching_to == href, here)
+
+
 def _here(href: Any) -> Any:
-    return W.router.url.path.rstrip("/") == href
+    return list_shown(href)
 
 
 def project_entry(project: Any) -> rx.Component:

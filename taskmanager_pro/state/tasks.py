@@ -137,6 +137,7 @@ class TasksState(WorkspaceState):
     next_cursor: str = ""
     pending: list[str] = []  # rows being saved (shown dimmed, with a spinner)
     highlight: str = ""  # a row just added or moved (flashes once)
+    switching_to: str = ""  # the path of the list a sidebar click has shown, until its page has loaded (highlighted)
 
     # filters and sort (every list); upcoming's window
     search: str = ""
@@ -391,6 +392,7 @@ class TasksState(WorkspaceState):
         if not self._context_exists(*target) or not await self._ensure_session():
             return  # (open_view shows "Not found", or why the session could not be checked)
         self._open(*target)
+        self.switching_to = path
         refresh = self._start_query()
         if not self.loaded:
             yield refresh  # nothing cached: the rows are the API's answer, ask at once
@@ -410,6 +412,7 @@ class TasksState(WorkspaceState):
     @rx.event
     async def open_view(self) -> AsyncGenerator[Any, None]:
         """``on_load`` of every list page: the session check, then the view at once, its rows in the background."""
+        self.switching_to = ""  # (the router knows the page now: the sidebar follows it again)
         for event in await self._check_login():
             yield event
         if not self.signed_in:
