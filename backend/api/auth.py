@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.types import EventHandlerInstance
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from backend.bootstrap import dependencies
+from backend.domain.users import User
 from backend.errors import NotAuthenticatedError
 from backend.services import profiles
 
@@ -44,11 +45,20 @@ def current_session_only(app: EventHandlerInstance, next_middleware: NextMiddlew
     user_id = context.get("sub")
     if user_id:  # the public routes have no authorizer context; the others answer 401 through caller_id
         deps = dependencies()
-        profiles.authenticate(
+        user = profiles.authenticate(
             users=deps.users,
             identity=deps.identity,
             user_id=str(user_id),
             signed_in_at=_signed_in_at(context),
             now=deps.clock(),
         )
+        app.append_context(caller=user)  # the routes' copy of the row: read once per request (cleared after it)
     return next_middleware(app)
+
+
+def caller(router: BaseRouter) -> User:
+    """The caller's Users row as ``current_session_only`` read it for this request."""
+    user = router.context.get("caller")
+    if not isinstance(user, User) or user.id != caller_id(router):
+        raise NotAuthenticatedError("Sign in to continue.")
+    return user

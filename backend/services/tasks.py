@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from backend.adapters.ports import TaskDeletionListener, TaskStore, UserRepository
 from backend.domain import quick_add, recurrence
@@ -23,6 +23,7 @@ from backend.domain.tasks import (
     position_between,
     reopen,
 )
+from backend.domain.users import User
 from backend.errors import ConflictError, InvalidInputError, NotFoundError, StaleVersionError
 from backend.schemas import (
     MAX_LABELS_PER_TASK,
@@ -33,6 +34,7 @@ from backend.schemas import (
     TaskUpdate,
 )
 from backend.services import projects as project_service
+from backend.services.notification_settings import zone_of
 
 DEFAULT_PAGE = 50
 
@@ -54,11 +56,12 @@ class UserClock:
 
 
 def user_clock(*, users: UserRepository, user_id: str, now: datetime) -> UserClock:
-    user = users.get(user_id)
-    try:
-        tz = ZoneInfo(user.timezone) if user and user.timezone else ZoneInfo("UTC")
-    except ZoneInfoNotFoundError:
-        tz = ZoneInfo("UTC")
+    return clock_of(users.get(user_id), now)
+
+
+def clock_of(user: User | None, now: datetime) -> UserClock:
+    """``now`` on the user's calendar (UTC when the profile has no known zone)."""
+    tz = zone_of(user)
     return UserClock(tz=tz, now=now.astimezone(tz))
 
 

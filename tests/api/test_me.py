@@ -35,6 +35,30 @@ def patch_raw(http: httpx.Client, user: SignedInUser, content: bytes) -> httpx.R
 
 
 # --- reading -----------------------------------------------------------------------------------------
+def test_a_request_reads_the_callers_users_row_once(http: httpx.Client, make_user: Callable[[], SignedInUser]) -> None:
+    """The session check reads the row; the routes reuse it (the time zone, the profile) instead of reading again."""
+    from backend.adapters.dynamodb import UserModel
+
+    user = make_user()
+    sub = sub_of(user)
+    reads: list[dict[str, Any]] = []
+
+    def record(params: dict[str, Any], **_: Any) -> None:
+        if params.get("TableName") == USERS_TABLE and params.get("Key") == {"user_id": {"S": sub}}:
+            reads.append(params)
+
+    client = UserModel._get_connection().connection.client
+    client.meta.events.register("provide-client-params.dynamodb.GetItem", record)
+    try:
+        for path in ("/me", "/tasks?view=today", "/tasks?view=inbox"):
+            reads.clear()
+            response = http.get(path, headers=user.headers)
+            assert response.status_code == 200, response.text
+            assert len(reads) == 1, (path, reads)
+    finally:
+        client.meta.events.unregister("provide-client-params.dynamodb.GetItem", record)
+
+
 def test_get_me_is_the_profile_the_trigger_made(http: httpx.Client, user: SignedInUser) -> None:
     response = http.get("/me", headers=user.headers)
     assert response.status_code == 200

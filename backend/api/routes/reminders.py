@@ -8,7 +8,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from backend.api.auth import caller_id
+from backend.api.auth import caller, caller_id
 from backend.api.openapi import AUTHENTICATED
 from backend.api.responses import documented
 from backend.bootstrap import dependencies
@@ -22,8 +22,8 @@ from backend.services.reminders import PlannedReminder, ReminderInput
 router = APIGatewayRouter()
 
 
-def _public(task_id: str, planned: list[PlannedReminder], user_id: str) -> ReminderList:
-    tz = zone_of(dependencies().users.get(user_id))
+def _public(task_id: str, planned: list[PlannedReminder]) -> ReminderList:
+    tz = zone_of(caller(router))
     return ReminderList(
         task_id=task_id,
         reminders=[
@@ -60,7 +60,7 @@ def get_reminders(task_id: Annotated[Id, Path()]) -> ReminderList:
         task_id=task_id,
         now=deps.clock(),
     )
-    return _public(task_id, planned, user_id)
+    return _public(task_id, planned)
 
 
 @router.put(
@@ -93,4 +93,4 @@ def put_reminders(task_id: Annotated[Id, Path()], body: Annotated[RemindersPut, 
         now=deps.clock(),
         quotas=deps.settings.quotas,
     )
-    return _public(task_id, planned, user_id)
+    return _public(task_id, planned)
