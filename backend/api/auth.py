@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any, cast
 
 from aws_lambda_powertools.event_handler import Response
@@ -37,6 +38,9 @@ def _signed_in_at(context: dict[str, Any]) -> int | None:
         return None
 
 
+_caller: ContextVar[User | None] = ContextVar("caller", default=None)
+
+
 def current_session_only(app: EventHandlerInstance, next_middleware: NextMiddleware) -> Response[Any]:
     """Global middleware: a token whose sign-in no longer counts (account deleted, password reset) is refused
     on every route before the route runs. Here and not (only) in the authorizer: API Gateway caches the
@@ -52,13 +56,19 @@ def current_session_only(app: EventHandlerInstance, next_middleware: NextMiddlew
             signed_in_at=_signed_in_at(context),
             now=deps.clock(),
         )
-        app.append_context(caller=user)  # the routes' copy of the row: read once per request (cleared after it)
+        # The routes' copy of the row, so it is read once per request. A context variable, not the resolver's
+        # context: routers are module singletons that follow the last app built in the process.
+        token = _caller.set(user)
+        try:
+            return next_middleware(app)
+        finally:
+            _caller.reset(token)
     return next_middleware(app)
 
 
 def caller(router: BaseRouter) -> User:
     """The caller's Users row as ``current_session_only`` read it for this request."""
-    user = router.context.get("caller")
-    if not isinstance(user, User) or user.id != caller_id(router):
+    user = _caller.get()
+    if user is None or user.id != caller_id(router):
         raise NotAuthenticatedError("Sign in to continue.")
     return user
