@@ -125,7 +125,6 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
         app,
         f"{prefix}-attachments",
         stage=stage,
-        users_table=stateful.users_table,
         tasks_table=stateful.tasks_table,
         deps_layer=stateful.deps_layer,
         environment=functions.tmp_environment(

@@ -53,7 +53,6 @@ class AttachmentsStack(Stack):
         construct_id: str,
         *,
         stage: str,
-        users_table: dynamodb.ITableV2,
         tasks_table: dynamodb.ITableV2,
         deps_layer: lambda_.ILayerVersion,
         environment: dict[str, str],
