@@ -23,5 +23,6 @@ Modules, one concern each:
   counters.py      the ``USAGE#tasks`` counters: quota conditions, first count, retry of conflicting transactions
   search_index.py  the ``W#`` word index: lookups, backfill, the ``WIDX`` marker
   projects.py      project and label persistence
+  activity.py      a shared project's log: ``L#<ulid>`` rows (``activity_item`` for a write's transaction), paged reads
   store.py         ``DynamoTaskStore``, the ``TaskStore`` port, composing the above
 """

@@ -78,3 +78,31 @@ def decode_search_cursor(cursor: str, q: TaskQuery, *, key_length: int) -> list[
     if not valid:
         raise InvalidInputError("The cursor is not valid for this list.", fields={"cursor": "is not valid"})
     return list(after)
+
+
+def partition_cursor(list_name: str, partition: str, sk: str) -> str:
+    """The cursor after the item ``sk`` of a list read from one partition of the base table (activity, comments)."""
+    return encode_cursor(list_name, {"user_id": {"S": partition}, "sk": {"S": sk}})
+
+
+def decode_partition_cursor(cursor: str, *, list_name: str, partition: str, sk_prefix: str) -> dict[str, Any]:
+    """The start key of a ``partition_cursor``, after checking it continues this list of this partition (a cursor
+    of another project, or one forged to reach other items of the partition, is refused)."""
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        key = payload["k"]
+        valid = (
+            payload.get("i") == list_name
+            and isinstance(key, dict)
+            and set(key) == {"user_id", "sk"}
+            and key["user_id"] == {"S": partition}
+            and isinstance(key["sk"], dict)
+            and set(key["sk"]) == {"S"}
+            and isinstance(key["sk"]["S"], str)
+            and key["sk"]["S"].startswith(sk_prefix)
+        )
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        valid = False
+    if not valid:
+        raise InvalidInputError("The cursor is not valid for this list.", fields={"cursor": "is not valid"})
+    return dict(key)
