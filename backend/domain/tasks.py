@@ -98,6 +98,12 @@ class Task:
     history: tuple[Completion, ...] = field(default=())
     version: int = 0
     attachment_count: int = 0  # ready attachments; kept by the attachments adapter, never by task edits
+    # Shared projects (issue 13): who the task is assigned to (a member's sub) and who did what. Absent on items
+    # from before them: read as the partition's user when the partition is a user (``actor_of``).
+    assignee_id: str | None = None
+    created_by: str | None = None
+    updated_by: str | None = None
+    completed_by: str | None = None
 
     @property
     def due_key(self) -> str:
@@ -113,6 +119,13 @@ class Task:
         if self.due_time is None:
             return self.due_date < now_local.date()
         return datetime.combine(self.due_date, self.due_time) < now_local
+
+    def actor_of(self, who: str | None) -> str | None:
+        """``created_by`` / ``completed_by`` as stored, else the partition's user (a personal task from before the
+        attributes); None for a shared task that does not say."""
+        if who is not None:
+            return who
+        return None if self.user_id.startswith("P#") else self.user_id
 
     @property
     def search_text(self) -> str:
@@ -134,6 +147,9 @@ class TaskQuery:
     search: str | None = None
     sort: str = "created"  # due | priority | created | manual | completed
     has_attachments: bool | None = None  # None: either
+    # The shared projects' partitions (``P#<p>``) the list also reads, besides ``user_id`` (1 + S Queries, merged).
+    shared: tuple[str, ...] = ()
+    assignee_id: str | None = None  # only tasks assigned to this user (``by_assignee``: one Query)
 
 
 def position_after(last: str | None) -> str:

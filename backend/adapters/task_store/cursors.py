@@ -22,8 +22,10 @@ INDEX_KEYS = {
     "by_priority": ("status_pk", "priority_sk"),
     "by_project": ("project_pk", "project_sk"),
     "by_completed": ("done_pk", "completed_sk"),
+    "by_assignee": ("assignee_pk", "due_sk"),
     "labels": ("user_id", "sk"),
 }
+DONE = "done"  # a fan-out cursor's mark for a source that has nothing more
 
 
 def encode_cursor(index: str, key: dict[str, Any]) -> str:
@@ -37,23 +39,63 @@ def list_id(index: str, query: TaskQuery) -> str:
     return f"{index}:{digest}"
 
 
+def _payload(cursor: str) -> Any:
+    return json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+
+
+def _is_key(key: Any, index: str, partitions: set[str]) -> bool:
+    """A start key of ``index`` in one of ``partitions`` (a task's ``user_id`` is the partition holding it)."""
+    return (
+        isinstance(key, dict)
+        and set(key) == {"user_id", "sk", *INDEX_KEYS[index]}
+        and all(isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) for v in key.values())
+        and key["user_id"]["S"] in partitions
+    )
+
+
+def _invalid() -> InvalidInputError:
+    return InvalidInputError("The cursor is not valid for this list.", fields={"cursor": "is not valid"})
+
+
 def decode_cursor(cursor: str, *, index: str, query: TaskQuery) -> dict[str, Any]:
-    """The start key of a cursor, after checking it belongs to this list and this user."""
+    """The start key of a cursor, after checking it belongs to this list and this user (for ``by_assignee``, whose
+    items live in several partitions: one of the caller's)."""
+    partitions = {query.user_id, *query.shared} if index == "by_assignee" else {query.user_id}
     try:
-        payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        payload = _payload(cursor)
         key = payload["k"]
+        valid = payload.get("i") == list_id(index, query) and _is_key(key, index, partitions)
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        valid = False
+    if not valid:
+        raise _invalid()
+    return dict(key)
+
+
+def encode_fanout_cursor(index: str, query: TaskQuery, starts: dict[str, dict[str, Any] | str | None]) -> str:
+    """A cursor of a list merged from several partitions: each source's start key (None: from its start,
+    ``DONE``: nothing more there)."""
+    return encode_cursor(list_id(index, query), {"m": starts})
+
+
+def decode_fanout_cursor(cursor: str, *, index: str, query: TaskQuery) -> dict[str, dict[str, Any] | str | None]:
+    """Each source's start key, every one checked like a single list's (its own partition), the sources exactly
+    the query's (a cursor from before joining or leaving a project is refused, like any other list's)."""
+    sources = (query.user_id, *query.shared)
+    try:
+        payload = _payload(cursor)
+        starts = payload["k"]["m"]
         valid = (
             payload.get("i") == list_id(index, query)
-            and isinstance(key, dict)
-            and set(key) == {"user_id", "sk", *INDEX_KEYS[index]}
-            and key.get("user_id") == {"S": query.user_id}
-            and all(isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) for v in key.values())
+            and isinstance(starts, dict)
+            and set(starts) == set(sources)
+            and all(v is None or v == DONE or _is_key(v, index, {source}) for source, v in starts.items())
         )
     except (ValueError, KeyError, TypeError, binascii.Error):
         valid = False
     if not valid:
-        raise InvalidInputError("The cursor is not valid for this list.", fields={"cursor": "is not valid"})
-    return dict(key)
+        raise _invalid()
+    return dict(starts)
 
 
 def key_of(item: Model, index: str) -> dict[str, Any]:
@@ -62,13 +104,13 @@ def key_of(item: Model, index: str) -> dict[str, Any]:
     return {name: {"S": getattr(item, name)} for name in sorted(names)}
 
 
-def decode_search_cursor(cursor: str, q: TaskQuery, *, key_length: int) -> list[Any]:
+def decode_search_cursor(cursor: str, q: TaskQuery, *, key_length: int, list_name: str = "search") -> list[Any]:
     """The sort key (``key_length`` values) of the last task a search page returned, checked against the list."""
     try:
-        payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        payload = _payload(cursor)
         after = payload["k"]["after"]
         valid = (
-            payload.get("i") == list_id("search", q)
+            payload.get("i") == list_id(list_name, q)
             and isinstance(after, list)
             and len(after) == key_length
             and all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in after)
@@ -76,7 +118,7 @@ def decode_search_cursor(cursor: str, q: TaskQuery, *, key_length: int) -> list[
     except (ValueError, KeyError, TypeError, binascii.Error):
         valid = False
     if not valid:
-        raise InvalidInputError("The cursor is not valid for this list.", fields={"cursor": "is not valid"})
+        raise _invalid()
     return list(after)
 
 

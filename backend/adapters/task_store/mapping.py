@@ -60,6 +60,11 @@ def task_item(task: Task) -> TaskModel:
         done_pk=task.user_id if done else None,
         completed_sk=f"{task.completed_at.isoformat()}#{task.id}" if done and task.completed_at else None,
         attachment_count=task.attachment_count or None,
+        assignee_id=task.assignee_id,
+        assignee_pk=f"{task.assignee_id}#{task.status.value}" if task.assignee_id else None,
+        created_by=task.created_by,
+        updated_by=task.updated_by,
+        completed_by=task.completed_by if done else None,
     )
     if task.version:
         item.version = task.version
@@ -93,6 +98,10 @@ def task_of(item: TaskModel) -> Task:
         ),
         version=int(item.version or 0),
         attachment_count=int(item.attachment_count or 0),
+        assignee_id=item.assignee_id,
+        created_by=item.created_by,
+        updated_by=item.updated_by,
+        completed_by=item.completed_by,
     )
 
 

@@ -71,6 +71,17 @@ class CompletedIndex(GlobalSecondaryIndex["TaskModel"]):
     completed_sk = UnicodeAttribute(range_key=True)
 
 
+class AssigneeIndex(GlobalSecondaryIndex["TaskModel"]):
+    """Sparse: only assigned tasks carry ``assignee_pk`` (``<assignee sub>#<status>``): "assigned to me", 1 Query."""
+
+    class Meta:
+        index_name = "by_assignee"
+        projection = AllProjection()
+
+    assignee_pk = UnicodeAttribute(hash_key=True)
+    due_sk = UnicodeAttribute(range_key=True)
+
+
 class SubtaskAttribute(MapAttribute[str, Any]):
     id = UnicodeAttribute()
     title = UnicodeAttribute()
@@ -119,11 +130,18 @@ class TaskModel(Model):
     completed_sk = UnicodeAttribute(null=True)
     version = VersionAttribute()
     attachment_count = NumberAttribute(null=True)  # ready attachments (adapters/attachments.py keeps it)
+    # shared projects (issue 13): absent on older items
+    assignee_id = UnicodeAttribute(null=True)
+    assignee_pk = UnicodeAttribute(null=True)  # <assignee>#<status> while assigned (the sparse by_assignee key)
+    created_by = UnicodeAttribute(null=True)
+    updated_by = UnicodeAttribute(null=True)
+    completed_by = UnicodeAttribute(null=True)
 
     by_status_due = StatusDueIndex()
     by_priority = PriorityIndex()
     by_project = ProjectIndex()
     by_completed = CompletedIndex()
+    by_assignee = AssigneeIndex()
 
 
 class ProjectModel(Model):

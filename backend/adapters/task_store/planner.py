@@ -54,6 +54,12 @@ def plan(q: TaskQuery) -> Plan:
     statuses = [Status.OPEN.value, Status.DONE.value] if q.status == "all" else [q.status]
     due_range = between(TaskModel.due_sk, q.due_from, q.due_to)
 
+    if q.assignee_id is not None:
+        # "assigned to me": one Query across every partition (the service allows one status and the due order)
+        _add(filters, q.project_id and TaskModel.project_id == q.project_id)
+        hash_key = f"{q.assignee_id}#{statuses[0]}"
+        return Plan("by_assignee", TaskModel.by_assignee, hash_key, due_range, all_of(filters))
+
     if q.sort == "completed" or (q.status == "done" and q.sort == "created" and q.project_id is None):
         _add(filters, q.project_id and TaskModel.project_id == q.project_id, due_range)
         return Plan("by_completed", TaskModel.by_completed, q.user_id, None, all_of(filters), forward=False)
@@ -74,6 +80,18 @@ def plan(q: TaskQuery) -> Plan:
     status_filter = TaskModel.status == statuses[0] if len(statuses) == 1 else None
     _add(filters, status_filter, q.project_id and TaskModel.project_id == q.project_id, due_range)
     return Plan("table", TaskModel, q.user_id, TaskModel.sk.startswith(TASK), all_of(filters))
+
+
+def sort_attribute(index: str) -> str:
+    """The attribute an index orders by (what merging several partitions' pages of it compares)."""
+    return {
+        "table": "sk",
+        "by_status_due": "due_sk",
+        "by_priority": "priority_sk",
+        "by_project": "project_sk",
+        "by_completed": "completed_sk",
+        "by_assignee": "due_sk",
+    }[index]
 
 
 def _add(filters: list[Condition], *conditions: Any) -> None:
@@ -106,6 +124,7 @@ def matches(q: TaskQuery, task: Task) -> bool:
         and (q.due_from is None or (task.due_date is not None and task.due_key >= q.due_from))
         and (q.due_to is None or (task.due_date is not None and task.due_key <= q.due_to + "~"))
         and (q.has_attachments is None or (task.attachment_count > 0) == q.has_attachments)
+        and (q.assignee_id is None or task.assignee_id == q.assignee_id)
     )
 
 

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from functools import cache
+from itertools import islice
+from typing import Any, TypeVar
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from backend.adapters.task_store import counters, planner, search_index
-from backend.adapters.task_store.cursors import decode_cursor, decode_search_cursor, encode_cursor, key_of, list_id
+from backend.adapters.task_store.cursors import (
+    DONE,
+    decode_cursor,
+    decode_fanout_cursor,
+    decode_search_cursor,
+    encode_cursor,
+    encode_fanout_cursor,
+    key_of,
+    list_id,
+)
 from backend.adapters.task_store.mapping import index_items, index_terms, link_item, task_item, task_of, word_item
 from backend.adapters.task_store.models import LINK, TASK, LabelLinkModel, TaskCountsModel, TaskModel, connection
 from backend.adapters.task_store.projects import ProjectLabelStore
@@ -18,6 +31,33 @@ from backend.adapters.write_errors import is_conditional_failure
 from backend.domain import quotas, search
 from backend.domain.tasks import Label, Project, Status, Task, TaskQuery
 from backend.errors import ConflictError, InvalidInputError
+
+T = TypeVar("T")
+R = TypeVar("R")
+FAN_OUT_WORKERS = 8  # parallel Queries of one list over a member's partitions (1 + S, S <= 50 shared projects)
+
+
+@cache
+def _pool() -> ThreadPoolExecutor:
+    """One pool per process, made on first use (not at import: nothing runs at a cold start's import)."""
+    return ThreadPoolExecutor(max_workers=FAN_OUT_WORKERS, thread_name_prefix="fan-out")
+
+
+def each(function: Callable[[T], R], sources: Sequence[T]) -> list[R]:
+    """``function`` over ``sources``, in parallel when there are several; results in the sources' order."""
+    if len(sources) <= 1:
+        return [function(source) for source in sources]
+    return list(_pool().map(function, sources))
+
+
+def partitions(query: TaskQuery) -> tuple[str, ...]:
+    """The partitions a list reads: the caller's, then each shared project's."""
+    return (query.user_id, *query.shared)
+
+
+def single(query: TaskQuery, partition: str) -> TaskQuery:
+    """The list restricted to one partition (what one Query of a fan-out reads)."""
+    return replace(query, user_id=partition, shared=())
 
 
 class DynamoTaskStore:
@@ -144,11 +184,18 @@ class DynamoTaskStore:
     def list_tasks(self, query: TaskQuery, *, limit: int, cursor: str | None) -> tuple[list[Task], str | None]:
         if query.search is not None:
             return self._search(query, limit=limit, cursor=cursor)
+        if query.label_id is not None and query.shared:
+            return self._paged(query, self._label_matches(query), "labels", limit=limit, cursor=cursor)
         if query.label_id is not None:
             return self._list_by_label(query, limit=limit, cursor=cursor)
+        if query.shared and query.assignee_id is None:
+            return self._fan_out(query, limit=limit, cursor=cursor)
         plan = planner.plan(query)
         index = plan.index
         items = plan.query(last_evaluated_key=self._start(cursor, index, query), page_size=100)
+        if query.assignee_id is not None:  # an index over every partition: only the caller's (a project left)
+            allowed = set(partitions(query))
+            items = (item for item in items if item.user_id in allowed)
         page: list[Task] = []
         last: TaskModel | None = None
         for item in items:
@@ -160,6 +207,48 @@ class DynamoTaskStore:
         cursor_out = encode_cursor(list_id(index, query), key_of(last, index)) if more and last is not None else None
         return page, cursor_out
 
+    def _fan_out(self, query: TaskQuery, *, limit: int, cursor: str | None) -> tuple[list[Task], str | None]:
+        """A list over the caller's partition and each shared project's: one Query per source (in parallel, each
+        limited to the page), merged in the index's order. The cursor holds each source's start key."""
+        first = planner.plan(query)
+        index, attribute = first.index, planner.sort_attribute(first.index)
+        starts = (
+            decode_fanout_cursor(cursor, index=index, query=query) if cursor else dict.fromkeys(partitions(query), None)
+        )
+        sources = [source for source, start in starts.items() if start != DONE]
+        # One call per source when nothing is filtered out: Limit is the page (+1 to know whether more follows).
+        page_size = limit + 1 if first.filter is None else 100
+
+        def read(source: str) -> tuple[list[TaskModel], bool]:
+            start = starts[source]
+            items = planner.plan(single(query, source)).query(
+                last_evaluated_key=start if isinstance(start, dict) else None, page_size=page_size
+            )
+            got = list(islice(items, limit))
+            return got, len(got) == limit and self._has_more(items)
+
+        results = dict(zip(sources, each(read, sources), strict=True))
+        merged = sorted(
+            ((getattr(item, attribute), source, item) for source, (got, _) in results.items() for item in got),
+            key=lambda entry: entry[0],
+            reverse=not first.forward,
+        )[:limit]
+        taken: dict[str, TaskModel] = {}
+        for _, source, item in merged:
+            taken[source] = item  # the last one taken from each source
+        following: dict[str, dict[str, Any] | str | None] = dict(starts)
+        for source, (got, more) in results.items():
+            if source in taken and (more or taken[source] is not got[-1]):
+                following[source] = key_of(taken[source], index)
+            elif source not in taken and (got or more):
+                following[source] = starts[source]  # nothing of it on this page: it starts where it did
+            else:
+                following[source] = DONE
+        page = [task_of(item) for _, _, item in merged]
+        if all(start == DONE for start in following.values()):
+            return page, None
+        return page, encode_fanout_cursor(index, query, following)
+
     def count_tasks(self, query: TaskQuery, *, by: str | None = None) -> tuple[int, dict[str, int]]:
         """How many tasks the whole list holds, and (``by`` = ``section`` | ``status``) how many per value.
 
@@ -169,10 +258,17 @@ class DynamoTaskStore:
         if query.search is not None or query.label_id is not None:
             tasks = self._search_matches(query) if query.search is not None else self._label_matches(query)
             return len(tasks), planner.group(tasks, by)
+        if query.shared and query.assignee_id is None:
+            counted = each(lambda p: self.count_tasks(single(query, p), by=by), partitions(query))
+            merged: dict[str, int] = {}
+            for _, counts in counted:
+                for value, n in counts.items():
+                    merged[value] = merged.get(value, 0) + n
+            return sum(total for total, _ in counted), merged
         plan = planner.plan(query)
         if by is None:
             return plan.count(), {}
-        counts: dict[str, int] = {}
+        counts = {}
         for item in plan.query(attributes_to_get=[by], page_size=500):
             value = (getattr(item, by) or "") if by == "section" else item.status
             counts[value] = counts.get(value, 0) + 1
@@ -221,8 +317,13 @@ class DynamoTaskStore:
         return page, encode_cursor(list_id("labels", q), key_of(last_link, "labels")) if more and last_link else None
 
     def _label_matches(self, q: TaskQuery) -> list[Task]:
-        tasks = self.get_tasks(q.user_id, self.task_ids_with_label(q.user_id, str(q.label_id)))
-        return [task for task in tasks.values() if planner.matches(q, task)]
+        """The tasks with the caller's label, in each partition the list reads (links live with their task)."""
+
+        def in_partition(partition: str) -> list[Task]:
+            tasks = self.get_tasks(partition, self.task_ids_with_label(partition, str(q.label_id)))
+            return [task for task in tasks.values() if planner.matches(q, task)]
+
+        return [task for found in each(in_partition, partitions(q)) for task in found]
 
     # --- search (the W# index) ---
     def _search(self, q: TaskQuery, *, limit: int, cursor: str | None) -> tuple[list[Task], str | None]:
@@ -230,10 +331,17 @@ class DynamoTaskStore:
 
         The cursor is the sort key of the last task returned: the next page starts after it, so an unchanged task is
         never skipped or repeated while others change."""
+        return self._paged(q, self._search_matches(q), "search", limit=limit, cursor=cursor)
+
+    def _paged(
+        self, q: TaskQuery, found: list[Task], list_name: str, *, limit: int, cursor: str | None
+    ) -> tuple[list[Task], str | None]:
+        """One page of tasks read by id (search; a label over several partitions), in the list's order, open
+        first; the cursor is the sort key of the last task returned."""
         key = planner.sort_key(q.sort)
-        matches = sorted(self._search_matches(q), key=key)
+        matches = sorted(found, key=key)
         if cursor:
-            after = decode_search_cursor(cursor, q, key_length=planner.sort_key_length(q.sort))
+            after = decode_search_cursor(cursor, q, key_length=planner.sort_key_length(q.sort), list_name=list_name)
             try:
                 matches = [task for task in matches if list(key(task)) > after]
             except TypeError:  # a cursor of another sort
@@ -243,12 +351,19 @@ class DynamoTaskStore:
         page = matches[:limit]
         if len(matches) <= limit:
             return page, None
-        return page, encode_cursor(list_id("search", q), {"after": list(key(page[-1]))})
+        return page, encode_cursor(list_id(list_name, q), {"after": list(key(page[-1]))})
 
     def _search_matches(self, q: TaskQuery) -> list[Task]:
-        """Every task of the user matching the search and the list's criteria: index lookups give candidate ids
-        (the most selective term first, intersected until a single BatchGet is left), then the tasks are read and
-        checked against every word they have. Reads grow with the matches, not with the user's tasks."""
+        """Every task of the user (and of their shared projects: the same in each partition, in parallel) matching
+        the search and the list's criteria."""
+        if not q.shared:
+            return self._search_partition(q)
+        return [task for found in each(self._search_partition, [single(q, p) for p in partitions(q)]) for task in found]
+
+    def _search_partition(self, q: TaskQuery) -> list[Task]:
+        """The matches in one partition: index lookups give candidate ids (the most selective term first,
+        intersected until a single BatchGet is left), then the tasks are read and checked against every word they
+        have. Reads grow with the matches, not with the user's tasks."""
         parsed = search.parse_query(q.search)
         if parsed is None:
             return []
