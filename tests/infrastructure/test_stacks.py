@@ -81,6 +81,7 @@ def test_tasks_table_has_the_documented_indexes() -> None:
         "by_priority",
         "by_project",
         "by_completed",
+        "by_assignee",
     }
 
 
