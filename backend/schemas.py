@@ -348,6 +348,7 @@ class TaskPublic(BaseModel):
     overdue: bool
     version: int
     attachment_count: int = 0  # ready attachments (the paperclip)
+    comment_count: int = 0  # comments on the task (shared projects)
 
 
 class TaskPage(BaseModel):

@@ -33,6 +33,7 @@ def task_public(task: Task, now_local: datetime) -> TaskPublic:
         overdue=task.is_overdue(now_local),
         version=task.version,
         attachment_count=task.attachment_count,
+        comment_count=task.comment_count,
     )
 
 

@@ -98,6 +98,7 @@ class Task:
     history: tuple[Completion, ...] = field(default=())
     version: int = 0
     attachment_count: int = 0  # ready attachments; kept by the attachments adapter, never by task edits
+    comment_count: int = 0  # kept by the comments adapter in each comment's transaction, never by task edits
     # Shared projects (issue 13): who the task is assigned to (a member's sub) and who did what. Absent on items
     # from before them: read as the partition's user when the partition is a user (``actor_of``).
     assignee_id: str | None = None

@@ -130,6 +130,7 @@ class TaskModel(Model):
     completed_sk = UnicodeAttribute(null=True)
     version = VersionAttribute()
     attachment_count = NumberAttribute(null=True)  # ready attachments (adapters/attachments.py keeps it)
+    comment_count = NumberAttribute(null=True)  # comments (task_store/comments.py keeps it)
     # shared projects (issue 13): absent on older items
     assignee_id = UnicodeAttribute(null=True)
     assignee_pk = UnicodeAttribute(null=True)  # <assignee>#<status> while assigned (the sparse by_assignee key)
