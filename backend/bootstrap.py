@@ -16,10 +16,18 @@ from backend.adapters.idempotency import EXPIRES_AFTER_SECONDS, IdempotentReques
 from backend.adapters.messaging import SesMailer, SnsTexter
 from backend.adapters.notifications import DynamoNotifications
 from backend.adapters.object_storage import S3ObjectStorage
-from backend.adapters.ports import AttachmentStore, IdentityDirectory, ObjectStorage, TaskStore, UserRepository
+from backend.adapters.ports import (
+    AttachmentStore,
+    IdentityDirectory,
+    MembershipStore,
+    ObjectStorage,
+    TaskStore,
+    UserRepository,
+)
 from backend.adapters.scheduler import SchedulerGateway
 from backend.adapters.signing_keys import SecretsManagerSigningKeys
 from backend.adapters.stats_store import DynamoStatsStore
+from backend.adapters.task_store.sharing import DynamoMembershipStore
 from backend.adapters.task_store.store import DynamoTaskStore
 from backend.config import Settings, get_settings
 from backend.domain.signing_keys import SigningKeys
@@ -49,6 +57,8 @@ class Dependencies:
     scheduler: SchedulerGateway | None = None
     mailer: SesMailer | None = None
     texter: SnsTexter | None = None
+    # shared projects (issue 13): memberships, invitations and the Users row's shared_projects
+    memberships: MembershipStore = field(default_factory=DynamoMembershipStore)
 
 
 @lru_cache(maxsize=1)

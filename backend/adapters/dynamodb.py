@@ -12,10 +12,12 @@ from pynamodb.attributes import (
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
 from backend.adapters.attachments import ATTACHMENT_MODELS
@@ -99,6 +101,29 @@ class UserModel(Model):
     sessions_valid_after = UTCDateTimeAttribute(null=True)
     deleted_at = UTCDateTimeAttribute(null=True)
     expires_at = TTLAttribute(null=True)  # only on a deleted account's marker (the table's TTL removes it)
+    # Issue 13: the shared projects the user is a member of. Written only by the membership transactions
+    # (adapters/task_store/sharing.py, ADD/DELETE on the set); ``save`` never writes it, so a profile save from a
+    # copy read before an invitation was accepted cannot drop it.
+    shared_projects = UnicodeSetAttribute(null=True)
+
+
+class UserSharedProjectsModel(Model):
+    """The Users row seen only through ``shared_projects`` (no VersionAttribute): what the membership transactions
+    write (ADD / DELETE of one project id), without touching the profile or its version."""
+
+    class Meta:
+        table_name = "users"  # set from Settings by configure_models()
+        region = "us-east-1"
+        host: str | None = None
+
+    user_id = UnicodeAttribute(hash_key=True)
+    shared_projects = UnicodeSetAttribute(null=True)
+
+
+# What ``save`` writes: every attribute but the key, the version (PynamoDB bumps it) and ``shared_projects``.
+_PROFILE_ATTRIBUTES = tuple(
+    name for name in UserModel.get_attributes() if name not in {"user_id", "version", "shared_projects"}
+)
 
 
 # The models whose create_table() makes a table (the other Tasks-table models share TaskModel's table).
@@ -107,7 +132,7 @@ MODELS: tuple[type[Model], ...] = (UserModel, TaskModel, NotificationModel)
 
 def configure_models(*, names: ResourceNames, region: str, endpoint: str | None) -> None:
     """Point every model at this stage's tables, region and endpoint (once per cold start)."""
-    tables: dict[type[Model], str] = {UserModel: names.users_table}
+    tables: dict[type[Model], str] = {UserModel: names.users_table, UserSharedProjectsModel: names.users_table}
     tables.update(dict.fromkeys(TASK_TABLE_MODELS, names.tasks_table))
     tables.update(dict.fromkeys(ATTACHMENT_MODELS, names.tasks_table))
     tables.update(dict.fromkeys(ACTIVITY_MODELS, names.tasks_table))
@@ -131,6 +156,7 @@ def _to_domain(item: UserModel) -> User:
         version=int(item.version or 0),
         sessions_valid_after=item.sessions_valid_after,
         deleted_at=item.deleted_at,
+        shared_projects=frozenset(item.shared_projects or ()),
     )
 
 
@@ -152,6 +178,7 @@ def _to_item(user: User) -> UserModel:
         sessions_valid_after=user.sessions_valid_after.astimezone(UTC) if user.sessions_valid_after else None,
         deleted_at=user.deleted_at.astimezone(UTC) if user.deleted_at else None,
         expires_at=user.deleted_at + DELETED_MARKER_LIFETIME if user.deleted_at else None,
+        shared_projects=set(user.shared_projects) or None,
     )
     if user.version:  # VersionAttribute: unset means "must not exist yet", else "must still be this version"
         item.version = user.version
@@ -179,9 +206,27 @@ class DynamoUserRepository:
         return _to_domain(item)
 
     def save(self, user: User) -> User:
+        """Store the profile if still at ``user.version``. An UpdateItem of the profile's attributes, not a PutItem:
+        ``shared_projects`` is left as stored (the membership transactions own it) and comes back current."""
         item = _to_item(user)
+        if not user.version:
+            return self._put_new(item)
+        actions: list[Action] = []
+        for name in _PROFILE_ATTRIBUTES:
+            attribute, value = UserModel.get_attributes()[name], getattr(item, name)
+            actions.append(attribute.remove() if value is None else attribute.set(value))
         try:
-            item.save()  # conditional on the version we read
+            item.update(actions=actions)  # conditional on the version we read (and bumps it)
+        except UpdateError as exc:
+            if is_conditional_failure(exc):
+                raise ConflictError("The profile was changed meanwhile; reload it and try again.") from exc
+            raise
+        return _to_domain(item)
+
+    @staticmethod
+    def _put_new(item: UserModel) -> User:
+        try:
+            item.save()  # conditional on absence (VersionAttribute)
         except PutError as exc:
             if is_conditional_failure(exc):
                 raise ConflictError("The profile was changed meanwhile; reload it and try again.") from exc

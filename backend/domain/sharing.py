@@ -13,16 +13,44 @@ removed; only they delete the project or hand it to another member). A project h
 lacks an admin. Removing a member deletes only their membership: the tasks they created or completed, their
 comments and the activity naming them stay (shown under their name), and what was assigned to them is unassigned.
 
-Not wired yet: nothing imports this module until the services of shared projects do (the next step of issue 13);
-the data model it relies on (membership items ``P#<project>`` / ``M#<user>``) is in docs/data-model.md.
+Where things live (decision §31): a personal project stays in its owner's partition ``<sub>``; a shared project ``p``
+has its own partition ``P#<p>`` (``project_partition``) holding the project, its memberships ``M#<sub>``, pending
+invitations ``I#<email>``, its tasks and everything that belongs to them. ``Task.user_id`` / ``Project.user_id`` name
+the partition that holds the object.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum, StrEnum
 
 from backend.errors import ForbiddenError, InvalidInputError, NotFoundError
+
+# --- partitions -------------------------------------------------------------------------------------------------
+PARTITION_PREFIX = "P#"
+MAX_SHARED_PROJECTS = 50  # per user (the Users row's ``shared_projects``): bounds every view's fan-out
+MAX_MEMBERS = 50  # per project: members and pending invitations together
+
+
+def project_partition(project_id: str) -> str:
+    """The partition (hash key) of a shared project: ``P#<project id>``."""
+    return PARTITION_PREFIX + project_id
+
+
+def is_project_partition(partition: str) -> bool:
+    """Whether a partition is a shared project's (else it is a user's ``sub``)."""
+    return partition.startswith(PARTITION_PREFIX)
+
+
+def project_of_partition(partition: str) -> str | None:
+    """The project id of a shared project's partition; None for a user's partition."""
+    return partition[len(PARTITION_PREFIX) :] if is_project_partition(partition) else None
+
+
+def user_partitions(user_id: str, shared_projects: frozenset[str]) -> list[str]:
+    """Every partition a user's views read: their own, then each shared project's (in a stable order)."""
+    return [user_id, *(project_partition(p) for p in sorted(shared_projects))]
 
 
 class Role(StrEnum):
@@ -253,3 +281,38 @@ def normalize_email(email: str) -> str:
     """The key an invitation is stored under and claimed by at sign-up: trimmed and case-folded. Nothing more:
     dots and ``+tags`` are the mailbox's business, and two spellings are two addresses to us."""
     return email.strip().casefold()
+
+
+# --- memberships and invitations, as stored -------------------------------------------------------------------
+@dataclass(frozen=True)
+class Membership:
+    """``P#<project>`` / ``M#<user>``: a member of a shared project."""
+
+    project_id: str
+    user_id: str
+    role: Role
+    joined_at: datetime
+    invited_by: str | None = None  # the sub of who invited them (None: the owner who shared it)
+    position: str = "a1"  # the member's own place of the project in their sidebar
+    display_name: str = ""  # copied at join time: the sidebar's initials need no Users read
+    version: int = 0
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """``P#<project>`` / ``I#<normalized email>`` (and the invitee's pointer ``E#<email>`` / ``INV#<id>``)."""
+
+    id: str
+    project_id: str
+    email: str  # normalized (``normalize_email``)
+    role: Role
+    invited_by: str
+    created_at: datetime
+    project_name: str = ""
+    inviter_name: str = ""
+
+
+def initials(display_name: str) -> str:
+    """Up to two letters for an avatar: the first letters of the first two words ("Ada Lovelace" -> "AL")."""
+    words = [word for word in display_name.replace("@", " ").replace(".", " ").split() if word[:1].isalnum()]
+    return "".join(word[0] for word in words[:2]).upper() or "?"

@@ -39,6 +39,9 @@ class User:
     sessions_valid_after: datetime | None = None
     # Set on the marker that replaces a deleted account's row until the last of its tokens has expired.
     deleted_at: datetime | None = None
+    # The shared projects the user is a member of (issue 13, owner included; <= 50). Changed only in the transaction
+    # that adds or removes their ``M#`` row (adapters/task_store/sharing.py); a profile save never writes it.
+    shared_projects: frozenset[str] = frozenset()
 
 
 # How long a deleted account's marker outlives it: longer than an access token (1 h) and the authorizer cache.

@@ -9,6 +9,7 @@ from pynamodb.attributes import (
     ListAttribute,
     MapAttribute,
     NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
@@ -223,6 +224,48 @@ class TaskCountsModel(Model):
     counted = BooleanAttribute(null=True)
 
 
+# --- shared projects (issue 13): rows in the project's partition ``P#<project>`` and the invitee's pointer ---------
+MEMBER, INVITATION, INVITEE, INVITEE_REF = "M#", "I#", "E#", "INV#"
+
+
+class MembershipModel(Model):
+    """``P#<project>`` / ``M#<sub>``: a member, their role and their own sidebar position."""
+
+    class Meta(TableMeta):
+        pass
+
+    user_id = UnicodeAttribute(hash_key=True)  # the project's partition
+    sk = UnicodeAttribute(range_key=True)
+    member_id = UnicodeAttribute()
+    project_id = UnicodeAttribute()
+    role = UnicodeAttribute()
+    joined_at = UTCDateTimeAttribute()
+    invited_by = UnicodeAttribute(null=True)
+    position = UnicodeAttribute(default="a1")
+    display_name = UnicodeAttribute(default="")
+    version = VersionAttribute()
+
+
+class InvitationModel(Model):
+    """``P#<project>`` / ``I#<normalized email>`` (pending), and its copy ``E#<email>`` / ``INV#<id>`` that the invitee
+    lists (same attributes). Both expire with ``expires_at`` (TTL); readers skip expired ones before TTL runs."""
+
+    class Meta(TableMeta):
+        pass
+
+    user_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    invitation_id = UnicodeAttribute()
+    project_id = UnicodeAttribute()
+    email = UnicodeAttribute()
+    role = UnicodeAttribute()
+    invited_by = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    project_name = UnicodeAttribute(default="")
+    inviter_name = UnicodeAttribute(default="")
+    expires_at = TTLAttribute(null=True)
+
+
 TASK_TABLE_MODELS: tuple[type[Model], ...] = (
     TaskCountsModel,
     TaskModel,
@@ -231,6 +274,8 @@ TASK_TABLE_MODELS: tuple[type[Model], ...] = (
     LabelLinkModel,
     SearchWordModel,
     SearchIndexedModel,
+    MembershipModel,
+    InvitationModel,
 )
 
 
