@@ -298,6 +298,9 @@ class TaskCreate(StrictModel):
     label_names: list[Name] = Field(default_factory=list, max_length=MAX_LABELS_PER_TASK)
     subtasks: list[SubtaskIn] = Field(default_factory=list, max_length=MAX_SUBTASKS)
     recurrence: Rule | None = None
+    assignee_id: Id | None = Field(
+        default=None, description="a member of the task's project who may complete it (in a personal project: you)"
+    )
 
 
 class TaskOrder(StrictModel):
@@ -323,6 +326,7 @@ class TaskUpdate(StrictModel):
     subtasks: list[SubtaskIn] | None = Field(default=None, max_length=MAX_SUBTASKS)
     recurrence: Rule | None = None
     order: TaskOrder | None = None
+    assignee_id: Id | None = Field(default=None, description="a member who may complete the task; null unassigns")
 
 
 class TaskPublic(BaseModel):
@@ -349,6 +353,9 @@ class TaskPublic(BaseModel):
     version: int
     attachment_count: int = 0  # ready attachments (the paperclip)
     comment_count: int = 0  # comments on the task (shared projects)
+    assignee_id: str | None = Field(default=None, description="the member the task is assigned to")
+    created_by: str | None = Field(default=None, description="who created the task (a user id)")
+    completed_by: str | None = Field(default=None, description="who completed it, while it is done")
 
 
 class TaskPage(BaseModel):

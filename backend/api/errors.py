@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 from aws_lambda_powertools.event_handler.types import EventHandlerInstance
 
-from backend.api.presenters import task_public
+from backend.presenters import task_public
 from backend.domain.tasks import Task
 from backend.errors import (
     ConflictError,

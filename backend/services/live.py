@@ -14,7 +14,7 @@ from datetime import datetime
 
 from backend.adapters.ports import ChangePublisher
 from backend.adapters.stream_records import ItemWrite
-from backend.api.presenters import task_public
+from backend.presenters import task_public
 from backend.schemas_live import Change
 
 

@@ -43,6 +43,16 @@ def test_no_adapter_imports_a_service_or_the_api() -> None:
     assert wrong == []
 
 
+def test_no_service_imports_the_api() -> None:
+    """Services know no HTTP: what they shape for users (live updates) comes from ``backend.presenters``."""
+    found = list(imports_under("backend.services"))
+    assert len({module for module, _, _ in found}) > 10, "the services were not all read"
+    wrong = [
+        f"{module}:{line} imports {imported}" for module, line, imported in found if _within(imported, ("backend.api",))
+    ]
+    assert wrong == []
+
+
 def test_the_domain_imports_no_adapter_service_api_or_aws_library() -> None:
     found = list(imports_under("backend.domain"))
     assert len({module for module, _, _ in found}) > 10, "the domain was not all read"

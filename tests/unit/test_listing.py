@@ -17,7 +17,7 @@ from ulid import ULID
 
 from backend.adapters.task_store import planner
 from backend.adapters.task_store.mapping import task_item
-from backend.api.presenters import task_public
+from backend.presenters import task_public
 from backend.client.api import TaskPage, TaskPublic
 from backend.domain import search
 from backend.domain.tasks import Status, Task, TaskQuery

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from backend.api.presenters import project_public
+from backend.presenters import project_public
 from backend.client.quick_add import parse_quick_add
 from backend.domain import quick_add
 from backend.domain.tasks import Project

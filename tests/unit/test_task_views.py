@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from ulid import ULID
 
-from backend.api.presenters import task_public
+from backend.presenters import task_public
 from backend.domain.tasks import Status, Subtask, Task
 from backend.schemas import TaskPublic
 from taskmanager_pro.state.views import (

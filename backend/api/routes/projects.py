@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from backend.api.auth import caller_id
 from backend.api.openapi import AUTHENTICATED
-from backend.api.presenters import label_public, project_public
+from backend.presenters import label_public, project_public
 from backend.api.responses import created, documented, no_content
 from backend.bootstrap import dependencies
 from backend.schemas import Id, LabelCreate, LabelPublic, LabelUpdate, ProjectCreate, ProjectPublic, ProjectUpdate

@@ -1,11 +1,12 @@
-"""Domain objects → API shapes (one place)."""
+"""Domain objects → API shapes (one place; outside the API package so a service, e.g. live updates, may shape
+what it sends without importing the API layer)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from backend.domain import recurrence
-from backend.domain.tasks import Label, Project, Task
+from backend.domain.tasks import Label, Project, Status, Task
 from backend.schemas import CompletionPublic, LabelPublic, ProjectPublic, SubtaskPublic, TaskPublic
 
 
@@ -34,6 +35,9 @@ def task_public(task: Task, now_local: datetime) -> TaskPublic:
         version=task.version,
         attachment_count=task.attachment_count,
         comment_count=task.comment_count,
+        assignee_id=task.assignee_id,
+        created_by=task.actor_of(task.created_by),
+        completed_by=task.actor_of(task.completed_by) if task.status is Status.DONE else None,
     )
 
 
