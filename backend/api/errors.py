@@ -16,7 +16,6 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 from aws_lambda_powertools.event_handler.types import EventHandlerInstance
 
-from backend.presenters import task_public
 from backend.domain.tasks import Task
 from backend.errors import (
     ConflictError,
@@ -33,6 +32,7 @@ from backend.errors import (
     WrongPasswordError,
 )
 from backend.observability import logger
+from backend.presenters import task_public
 from backend.schemas import ErrorBody, ErrorDetail
 
 _STATUS: dict[type[DomainError], HTTPStatus] = {

@@ -17,10 +17,10 @@ from ulid import ULID
 
 from backend.adapters.task_store import planner
 from backend.adapters.task_store.mapping import task_item
-from backend.presenters import task_public
 from backend.client.api import TaskPage, TaskPublic
 from backend.domain import search
 from backend.domain.tasks import Status, Task, TaskQuery
+from backend.presenters import task_public
 from backend.services.tasks import ListRequest, UserClock, build_query
 from taskmanager_pro.state.listing import (
     INBOX_ID,

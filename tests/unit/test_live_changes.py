@@ -10,8 +10,8 @@ import pytest
 
 from backend.adapters.stream_records import ItemWrite, item_write, table_of
 from backend.adapters.task_store.mapping import task_item
-from backend.presenters import task_public
 from backend.domain.tasks import Subtask, Task
+from backend.presenters import task_public
 from backend.schemas_live import CHANNEL_PATTERN, Change, channel
 from backend.services import live
 

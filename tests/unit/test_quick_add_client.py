@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from backend.presenters import project_public
 from backend.client.quick_add import parse_quick_add
 from backend.domain import quick_add
 from backend.domain.tasks import Project
+from backend.presenters import project_public
 from backend.schemas import QuickAddParsed
 from backend.services import projects as project_service
 from backend.services import tasks as task_service

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from ulid import ULID
 
-from backend.presenters import task_public
 from backend.domain.tasks import Status, Subtask, Task
+from backend.presenters import task_public
 from backend.schemas import TaskPublic
 from taskmanager_pro.state.views import (
     NO_SECTION,

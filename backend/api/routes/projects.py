@@ -10,9 +10,9 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from backend.api.auth import caller_id
 from backend.api.openapi import AUTHENTICATED
-from backend.presenters import label_public, project_public
 from backend.api.responses import created, documented, no_content
 from backend.bootstrap import dependencies
+from backend.presenters import label_public, project_public
 from backend.schemas import Id, LabelCreate, LabelPublic, LabelUpdate, ProjectCreate, ProjectPublic, ProjectUpdate
 from backend.services import projects
 from backend.services.attachments import TaskAttachmentCleanup

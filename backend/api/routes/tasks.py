@@ -11,9 +11,9 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from backend.api.auth import caller, caller_id
 from backend.api.idempotency import IDEMPOTENCY_ERRORS, IdempotencyKeyHeader, idempotent
 from backend.api.openapi import AUTHENTICATED
-from backend.presenters import task_public
 from backend.api.responses import created, documented, no_content
 from backend.bootstrap import dependencies
+from backend.presenters import task_public
 from backend.schemas import (
     BulkAction,
     BulkResult,
