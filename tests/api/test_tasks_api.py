@@ -527,6 +527,7 @@ def test_quick_add_parse_returns_chips_and_a_task_that_posts_as_is(api: Api) -> 
         "label_names": ["Errand", "shop"],
         "subtasks": [],
         "recurrence": None,
+        "assignee_id": None,
     }
     assert sorted((c["kind"], c["text"]) for c in parsed["chips"]) == [
         ("due", "tomorrow"),

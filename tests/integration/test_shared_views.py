@@ -99,9 +99,7 @@ def today_query(member: Member, **changes: Any) -> TaskQuery:
     return replace(base, **changes)
 
 
-def test_today_merges_every_partition_with_one_query_each(
-    store: DynamoTaskStore, member: Member, calls: Calls
-) -> None:
+def test_today_merges_every_partition_with_one_query_each(store: DynamoTaskStore, member: Member, calls: Calls) -> None:
     page, cursor = store.list_tasks(today_query(member), limit=50, cursor=None)
     assert [t.title for t in page] == ["d0", "d1", "d2", "d3"]  # due order across the three partitions
     assert cursor is None
