@@ -17,7 +17,9 @@ from backend.adapters.messaging import SesMailer, SnsTexter
 from backend.adapters.notifications import DynamoNotifications
 from backend.adapters.object_storage import S3ObjectStorage
 from backend.adapters.ports import (
+    ActivityLog,
     AttachmentStore,
+    CommentStore,
     IdentityDirectory,
     MembershipStore,
     ObjectStorage,
@@ -27,6 +29,8 @@ from backend.adapters.ports import (
 from backend.adapters.scheduler import SchedulerGateway
 from backend.adapters.signing_keys import SecretsManagerSigningKeys
 from backend.adapters.stats_store import DynamoStatsStore
+from backend.adapters.task_store.activity import ActivityStore
+from backend.adapters.task_store.comments import DynamoCommentStore
 from backend.adapters.task_store.sharing import DynamoMembershipStore
 from backend.adapters.task_store.store import DynamoTaskStore
 from backend.config import Settings, get_settings
@@ -59,6 +63,8 @@ class Dependencies:
     texter: SnsTexter | None = None
     # shared projects (issue 13): memberships, invitations and the Users row's shared_projects
     memberships: MembershipStore = field(default_factory=DynamoMembershipStore)
+    comments: CommentStore = field(default_factory=DynamoCommentStore)
+    activity: ActivityLog = field(default_factory=ActivityStore)
 
 
 @lru_cache(maxsize=1)

@@ -23,6 +23,7 @@ from pynamodb.models import Model
 from backend.adapters.attachments import ATTACHMENT_MODELS
 from backend.adapters.notifications import NotificationModel, configure_notification_models
 from backend.adapters.task_store.activity import ACTIVITY_MODELS
+from backend.adapters.task_store.comments import COMMENT_MODELS
 from backend.adapters.task_store.models import TASK_TABLE_MODELS, TaskModel
 from backend.adapters.write_errors import is_conditional_failure
 from backend.domain.stats import DEFAULT_DAILY_GOAL
@@ -135,7 +136,7 @@ def configure_models(*, names: ResourceNames, region: str, endpoint: str | None)
     tables: dict[type[Model], str] = {UserModel: names.users_table, UserSharedProjectsModel: names.users_table}
     tables.update(dict.fromkeys(TASK_TABLE_MODELS, names.tasks_table))
     tables.update(dict.fromkeys(ATTACHMENT_MODELS, names.tasks_table))
-    tables.update(dict.fromkeys(ACTIVITY_MODELS, names.tasks_table))
+    tables.update(dict.fromkeys(ACTIVITY_MODELS + COMMENT_MODELS, names.tasks_table))
     for model, table_name in tables.items():
         model.Meta.table_name = table_name
         model.Meta.region = region  # type: ignore[attr-defined]

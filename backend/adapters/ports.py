@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
+from backend.domain.activity import ActivityEntry
 from backend.domain.attachments import Attachment
+from backend.domain.comments import Comment
 from backend.domain.notifications import Email, Notification
 from backend.domain.quotas import Quotas
 from backend.domain.rate_limits import Counter, LimitKey
@@ -143,6 +145,35 @@ class MembershipStore(Protocol):
     def remove(self, membership: Membership) -> None: ...
 
     def forget_project(self, project_id: str, *, now: datetime) -> None: ...
+
+
+class CommentStore(Protocol):
+    """Comments on tasks (``C#<task>#<ulid>`` in the task's partition); each write counts them on the task and
+    puts the activity row, when given, in the same transaction (see adapters/task_store/comments.py)."""
+
+    def get(self, partition: str, task_id: str, comment_ulid: str) -> Comment | None: ...
+
+    def page(self, partition: str, task_id: str, *, limit: int, cursor: str | None) -> tuple[list[Comment], str | None]:
+        """Oldest first."""
+        ...
+
+    def add(self, comment: Comment, *, activity: ActivityEntry | None) -> Comment: ...
+
+    def edit(self, comment: Comment, *, activity: ActivityEntry | None) -> Comment | None:
+        """None: the comment is no longer at ``comment.version``."""
+        ...
+
+    def delete(self, comment: Comment, *, activity: ActivityEntry | None) -> bool: ...
+
+    def delete_all(self, partition: str, task_id: str) -> int: ...
+
+
+class ActivityLog(Protocol):
+    """A shared project's activity rows (written by the transactions of the writes they record)."""
+
+    def list_activity(
+        self, partition: str, *, now: datetime, limit: int = 50, cursor: str | None = None
+    ) -> tuple[list[ActivityEntry], str | None]: ...
 
 
 # --- attachments (issue 6) ---------------------------------------------------------------------------
@@ -308,6 +339,8 @@ class Inbox(Protocol):
     def claim(self, note: Notification, *, now: datetime) -> bool: ...
 
     def record(self, note: Notification) -> Notification: ...
+
+    def get(self, user_id: str, notification_id: str) -> Notification | None: ...
 
 
 class InboxStore(Protocol):

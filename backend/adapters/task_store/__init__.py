@@ -24,5 +24,6 @@ Modules, one concern each:
   search_index.py  the ``W#`` word index: lookups, backfill, the ``WIDX`` marker
   projects.py      project and label persistence
   activity.py      a shared project's log: ``L#<ulid>`` rows (``activity_item`` for a write's transaction), paged reads
+  comments.py      comments on a task: ``C#<task id>#<ulid>`` in the task's partition, counted on the task
   store.py         ``DynamoTaskStore``, the ``TaskStore`` port, composing the above
 """
