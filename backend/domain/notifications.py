@@ -1,4 +1,4 @@
-"""Inbox rows: one per delivered reminder occurrence (or digest), with the status of every channel. Pure."""
+"""Inbox rows: one per delivered reminder occurrence (or digest, or @mention), with each channel's status. Pure."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ class Delivery:
 class Notification:
     id: str  # deterministic per occurrence: also the idempotency key (see domain/schedules.py)
     user_id: str
-    kind: Literal["reminder", "digest", "weekly"]
+    kind: Literal["reminder", "digest", "weekly", "mention"]
     title: str
     body: str
     fire_at: datetime

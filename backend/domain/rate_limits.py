@@ -39,6 +39,10 @@ def sms_codes_all_users(per_day: int) -> tuple[Rule, ...]:
 # Verification tries per user, whatever code they are for: a resend does not give fresh guesses.
 SMS_VERIFY_TRIES = (Rule(5, timedelta(hours=1)),)
 
+# Emails caused by one author's @mentions (issue 13): a lively discussion mentions a few people a few times an hour;
+# a script mentioning everyone in every comment must not run up the SES bill (the inbox rows still come).
+MENTION_EMAILS_PER_AUTHOR = (Rule(30, timedelta(hours=1)), Rule(100, timedelta(days=1)))
+
 
 def keep_for(rules: Iterable[Rule]) -> timedelta:
     """How long a stamp matters: the longest window (the store may forget it, TTL, afterwards)."""

@@ -6,6 +6,7 @@ All schedules live in one group (``ResourceNames.schedule_group``) and target on
                  a snoozed notification, again later                          ``z-<notification>``
                  a delivery moved to the end of quiet hours                    ``q-<name it replaces>``
 - ``digest``     one recurring ``cron(...)`` schedule per user (local time)    ``d-<user>``
+- ``mention``    the email of one @mention (at once, or after quiet hours)    ``m-<comment ulid>-<hash of user>``
 Names are deterministic, so a retried create/update never makes a second schedule. One-time schedules are
 written in UTC (``ScheduleExpressionTimezone`` "UTC"): a local wall time in the repeated hour of a DST change
 would be ambiguous. The digest's cron runs in the user's zone, so 08:00 stays 08:00 across DST.
@@ -18,7 +19,7 @@ import re
 from datetime import UTC, datetime, time
 from typing import Any, Literal
 
-Kind = Literal["reminder", "digest", "weekly"]
+Kind = Literal["reminder", "digest", "weekly", "mention"]
 MAX_NAME = 64
 
 _AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
@@ -115,3 +116,13 @@ def digest_payload(*, user_id: str) -> dict[str, Any]:
 
 def weekly_payload(*, user_id: str) -> dict[str, Any]:
     return {"kind": "weekly", "user_id": user_id}
+
+
+def mention_name(comment_ulid: str, user_id: str) -> str:
+    """The email schedule of one mention: per comment and member (a sub is too long to fit whole)."""
+    return f"m-{comment_ulid}-{hashlib.sha256(user_id.encode()).hexdigest()[:12]}"
+
+
+def mention_payload(*, user_id: str, notification_id: str) -> dict[str, Any]:
+    """The inbox row holds what the email says: the Lambda reads it, so a payload carries no comment text."""
+    return {"kind": "mention", "user_id": user_id, "notification_id": notification_id}

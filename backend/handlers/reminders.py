@@ -1,7 +1,8 @@
 """The reminders Lambda: the target of every schedule in the reminders group (see ``backend.domain.schedules``).
 
 The payload's ``kind`` picks the use case: ``reminder`` (one reminder occurrence, a snooze or a delivery moved
-past quiet hours), ``digest`` (a user's daily digest) or ``weekly`` (the opt-in weekly summary, sent on Mondays).
+past quiet hours), ``digest`` (a user's daily digest), ``weekly`` (the opt-in weekly summary, sent on Mondays) or
+``mention`` (the email of an @mention in a comment).
 Returns what happened, for logs and the local runtime.
 """
 
@@ -57,6 +58,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         outcome = notify.deliver_digest(event, ports=ports(deps), now=deps.clock())
     elif kind == "weekly":
         outcome = notify.deliver_weekly(event, ports=ports(deps), now=deps.clock())
+    elif kind == "mention":
+        outcome = notify.deliver_mention(event, ports=ports(deps), now=deps.clock())
     else:
         logger.warning("unknown schedule payload", extra={"kind": kind})
         return {"status": "ignored"}

@@ -97,3 +97,37 @@ def digest_email(*, lines: list[tuple[str, str]], open_url: str, unsubscribe_url
         unsubscribe=escape(unsubscribe_url),
     )  # fmt: skip
     return subject, text, html
+
+
+_MENTION_HTML = Template("""<h1 style="font-size:20px;margin:0 0 12px">$headline</h1>
+<blockquote style="margin:0 0 20px;padding:8px 12px;border-left:3px solid #ddd;color:#444;
+white-space:pre-wrap">$excerpt</blockquote>
+<p style="margin:0"><a href="$open" style="color:#2f6fed">Open in $app</a></p>""")
+
+_MENTION_TEXT = Template("""$headline
+
+$excerpt
+
+Open in $app: $open
+
+--
+$why
+Unsubscribe: $unsubscribe
+""")
+
+
+def mention_email(*, headline: str, excerpt: str, open_url: str, unsubscribe_url: str) -> tuple[str, str, str]:
+    """An @mention in a comment. ``excerpt``: the comment's markdown as typed, shown as plain text (escaped)."""
+    subject = one_line(headline)[:200]
+    why = "You get this because someone mentioned you and email notifications are on in your settings."
+    text = _MENTION_TEXT.substitute(
+        headline=subject, excerpt=excerpt, open=open_url, app=APP_DISPLAY_NAME, why=why, unsubscribe=unsubscribe_url
+    )
+    content = _MENTION_HTML.substitute(
+        headline=escape(subject), excerpt=escape(excerpt), open=escape(open_url), app=APP_DISPLAY_NAME
+    )
+    html = _LAYOUT.substitute(
+        subject=escape(subject), app=APP_DISPLAY_NAME, content=content, why=escape(why),
+        unsubscribe=escape(unsubscribe_url),
+    )  # fmt: skip
+    return subject, text, html

@@ -30,7 +30,7 @@ from backend.domain.reminders import deliver_at, reminder_instant, sms_text
 from backend.domain.tasks import Status, Task, TaskQuery
 from backend.domain.users import User
 from backend.services import links
-from backend.services.email_templates import digest_email, reminder_email
+from backend.services.email_templates import digest_email, mention_email, reminder_email
 from backend.services.notification_settings import quiet_hours, zone_of
 from backend.services.reminders import effective_reminders
 from backend.services.weekly_summary import build_weekly_summary
@@ -247,5 +247,37 @@ def deliver_weekly(payload: dict[str, Any], *, ports: Ports, now: datetime) -> O
     if not ports.inbox.claim(note, now=now):
         return "duplicate"
     note = _send_email(note, email, ports)
+    ports.inbox.record(note)
+    return note.status
+
+
+# --- the email of an @mention (issue 13) -------------------------------------------------------------
+def mention_message(note: Notification, user: User, config: LinkConfig, *, now: datetime) -> Email:
+    token = links.sign(
+        links.LinkClaims(action="unsubscribe", user_id=user.id, scope="reminders"), key=config.key, now=now
+    )
+    unsubscribe_url = links.url(config.api_url, "/links/unsubscribe", token)
+    subject, text, html = mention_email(
+        headline=note.title,
+        excerpt=note.body,
+        open_url=f"{config.app_url.rstrip('/')}/",
+        unsubscribe_url=unsubscribe_url,
+    )
+    return Email(to=user.email, subject=subject, text=text, html=html, unsubscribe_url=unsubscribe_url)
+
+
+def deliver_mention(payload: dict[str, Any], *, ports: Ports, now: datetime) -> Outcome:
+    """Email one @mention whose inbox row the comment's request made (the schedule fired at once, or when the
+    member's quiet hours ended). The preference is read again now: turned off meanwhile, nothing is sent."""
+    user = ports.users.get(str(payload["user_id"]))
+    note = ports.inbox.get(str(payload["user_id"]), str(payload["notification_id"]))
+    if user is None or note is None or note.kind != "mention":
+        return "stale"
+    if note.deliveries.get("email", Delivery("pending")).status != "pending":
+        return "duplicate"  # a retried invocation: the first one sent it (or recorded why not)
+    if user.preferences.email_notifications:
+        note = _send_email(note, mention_message(note, user, ports.links, now=now), ports)
+    else:
+        note = note.with_delivery("email", Delivery("skipped", "email notifications are off"))
     ports.inbox.record(note)
     return note.status
