@@ -10,7 +10,18 @@ from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver, 
 from backend.api.auth import current_session_only
 from backend.api.errors import JsonBodyValidation, register_error_handlers
 from backend.api.openapi import API_PREFIX, OPENAPI
-from backend.api.routes import attachments, links, me, notifications, projects, reminders, stats, system, tasks
+from backend.api.routes import (
+    attachments,
+    comments,
+    links,
+    me,
+    notifications,
+    projects,
+    reminders,
+    stats,
+    system,
+    tasks,
+)
 
 # Routes API Gateway serves without the Lambda authorizer (the local adapter reads the same set).
 PUBLIC_PATHS = frozenset(
@@ -45,6 +56,7 @@ def build_app(cors_origin: str = "*") -> APIGatewayRestResolver:
     app.include_router(projects.router)
     app.include_router(tasks.router)
     app.include_router(attachments.router)
+    app.include_router(comments.router)
     app.include_router(reminders.router)
     app.include_router(notifications.router)
     app.include_router(links.router)

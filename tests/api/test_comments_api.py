@@ -1,0 +1,252 @@
+"""Comments, @mentions and the activity log over HTTP (issue 13): who may do what, what a mention delivers, paging.
+
+The shared project is set up with the membership store (the same code the member routes call); everything under test
+goes through the API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from backend.adapters.task_store.activity import ActivityStore
+from backend.client import ApiClient
+from backend.domain.activity import ActivityEntry, What
+from backend.domain.sharing import Invitation, Membership, Role, project_partition
+from backend.domain.tasks import Project, Task, new_id
+from backend.local.testing import LocalRun
+from tests.api.conftest import assert_error_shape
+from tests.conftest import SignedInUser
+
+
+@dataclass(frozen=True)
+class Person:
+    user: SignedInUser
+    id: str
+    name: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return self.user.headers
+
+
+@dataclass(frozen=True)
+class Team:
+    project_id: str
+    task_id: str
+    owner: Person
+    admin: Person
+    editor: Person
+    viewer: Person
+    stranger: Person
+
+
+def _person(http: httpx.Client, user: SignedInUser, name: str) -> Person:
+    response = http.patch("/me", headers=user.headers, json={"display_name": name})
+    assert response.status_code == 200, response.text
+    return Person(user=user, id=response.json()["id"], name=name)
+
+
+@pytest.fixture(scope="module")
+def team(local: LocalRun, http: httpx.Client, make_user: Callable[[], SignedInUser]) -> Team:
+    from backend.bootstrap import dependencies
+
+    deps = dependencies()
+    names = ("Olga Owner", "Ada Admin", "Eddie Editor", "Vera Viewer", "Stan Stranger")
+    owner, admin, editor, viewer, stranger = (_person(http, make_user(), name) for name in names)
+    now = datetime.now(UTC)
+    project_id = new_id()
+    partition = project_partition(project_id)
+    deps.tasks.save_project(Project(id=project_id, user_id=partition, name="Team", color="#000000", position="a1"))
+    deps.memberships.add_owner(Membership(project_id=project_id, user_id=owner.id, role=Role.OWNER, joined_at=now))
+    for person, role in ((admin, Role.ADMIN), (editor, Role.EDITOR), (viewer, Role.VIEWER)):
+        invitation = deps.memberships.invite(
+            Invitation(
+                id=new_id(),
+                project_id=project_id,
+                email=person.user.email,
+                role=role,
+                invited_by=owner.id,
+                created_at=now,
+            )
+        )
+        deps.memberships.accept(
+            invitation, Membership(project_id=project_id, user_id=person.id, role=role, joined_at=now)
+        )
+    task = Task(
+        id=new_id(), user_id=partition, project_id=project_id, title="Plan the offsite", created_at=now, updated_at=now
+    )
+    deps.tasks.save_task(task, previous=None)
+    return Team(project_id, task.id, owner, admin, editor, viewer, stranger)
+
+
+def _comment(http: httpx.Client, who: Person, task_id: str, body: str) -> dict[str, Any]:
+    response = http.post(f"/tasks/{task_id}/comments", headers=who.headers, json={"body": body})
+    assert response.status_code == 201, response.text
+    comment: dict[str, Any] = response.json()
+    return comment
+
+
+def _comment_count(task_id: str, partition: str) -> int:
+    from backend.bootstrap import dependencies
+
+    task = dependencies().tasks.get_task(partition, task_id)
+    assert task is not None
+    return task.comment_count
+
+
+def test_an_editor_comments_and_every_member_reads_it(http: httpx.Client, team: Team) -> None:
+    before = _comment_count(team.task_id, project_partition(team.project_id))
+    body = "Let's **book** the venue.\n\n- [ ] ask around"
+    comment = _comment(http, team.editor, team.task_id, body)
+    assert comment["id"].startswith(f"{team.task_id}.")
+    assert (comment["author_id"], comment["author_name"], comment["body"]) == (team.editor.id, team.editor.name, body)
+    assert (comment["version"], comment["edited_at"], comment["mentions"]) == (1, None, [])
+    assert _comment_count(team.task_id, project_partition(team.project_id)) == before + 1
+    for reader in (team.owner, team.admin, team.editor, team.viewer):
+        listed = http.get(f"/tasks/{team.task_id}/comments", headers=reader.headers)
+        assert listed.status_code == 200, listed.text
+        assert comment["id"] in [c["id"] for c in listed.json()["items"]]
+
+
+def test_a_viewer_cannot_comment_and_a_stranger_sees_nothing(http: httpx.Client, team: Team) -> None:
+    refused = http.post(f"/tasks/{team.task_id}/comments", headers=team.viewer.headers, json={"body": "hi"})
+    assert_error_shape(refused, 403, "forbidden")
+    comment = _comment(http, team.editor, team.task_id, "visible to members only")
+    for method, path, body in (
+        ("GET", f"/tasks/{team.task_id}/comments", None),
+        ("POST", f"/tasks/{team.task_id}/comments", {"body": "hello?"}),
+        ("PATCH", f"/comments/{comment['id']}", {"body": "mine now"}),
+        ("DELETE", f"/comments/{comment['id']}", None),
+        ("GET", f"/projects/{team.project_id}/activity", None),
+    ):
+        response = http.request(method, path, headers=team.stranger.headers, json=body)
+        assert_error_shape(response, 404, "not_found")
+
+
+def test_the_author_edits_with_the_version_and_a_stale_edit_is_409(http: httpx.Client, team: Team) -> None:
+    comment = _comment(http, team.editor, team.task_id, "first draft")
+    path = f"/comments/{comment['id']}"
+    edited = http.patch(path, headers=team.editor.headers, json={"body": "second draft", "version": 1})
+    assert edited.status_code == 200, edited.text
+    assert (edited.json()["body"], edited.json()["version"]) == ("second draft", 2)
+    assert edited.json()["edited_at"] is not None
+    stale = http.patch(path, headers=team.editor.headers, json={"body": "from an old screen", "version": 1})
+    assert_error_shape(stale, 409, "stale_version")
+    for other in (team.admin, team.owner):  # nobody rewrites someone else's words, admins included
+        assert_error_shape(http.patch(path, headers=other.headers, json={"body": "rewritten"}), 403, "forbidden")
+    listed = http.get(f"/tasks/{team.task_id}/comments", headers=team.viewer.headers).json()["items"]
+    assert next(c for c in listed if c["id"] == comment["id"])["body"] == "second draft"
+
+
+def test_the_author_or_an_admin_deletes_others_cannot(http: httpx.Client, team: Team) -> None:
+    partition = project_partition(team.project_id)
+    by_admin = _comment(http, team.admin, team.task_id, "admin's note")
+    by_editor = _comment(http, team.editor, team.task_id, "editor's note")
+    count = _comment_count(team.task_id, partition)
+    refused = http.delete(f"/comments/{by_admin['id']}", headers=team.editor.headers)
+    assert_error_shape(refused, 403, "forbidden")
+    assert_error_shape(http.delete(f"/comments/{by_editor['id']}", headers=team.viewer.headers), 403, "forbidden")
+    assert http.delete(f"/comments/{by_editor['id']}", headers=team.admin.headers).status_code == 204
+    assert http.delete(f"/comments/{by_admin['id']}", headers=team.admin.headers).status_code == 204
+    assert _comment_count(team.task_id, partition) == count - 2
+    gone = http.delete(f"/comments/{by_admin['id']}", headers=team.admin.headers)
+    assert_error_shape(gone, 404, "not_found")
+    ids = [c["id"] for c in http.get(f"/tasks/{team.task_id}/comments", headers=team.owner.headers).json()["items"]]
+    assert by_admin["id"] not in ids
+    assert by_editor["id"] not in ids
+
+
+def test_a_forged_comment_id_is_404(http: httpx.Client, team: Team) -> None:
+    comment = _comment(http, team.editor, team.task_id, "real")
+    ulid = comment["id"].split(".")[1]
+    personal = http.post("/tasks", headers=team.stranger.headers, json={"title": "my own"}).json()
+    # the stranger names their own task with the shared comment's ulid: not found there
+    forged = http.patch(f"/comments/{personal['id']}.{ulid}", headers=team.stranger.headers, json={"body": "x"})
+    assert_error_shape(forged, 404, "not_found")
+    malformed = http.delete("/comments/not-a-comment", headers=team.editor.headers)
+    assert malformed.status_code in (404, 422)
+
+
+def test_bodies_are_checked(http: httpx.Client, team: Team) -> None:
+    for body in ("", "   \n ", "x" * 10_001, "bell\x07"):
+        response = http.post(f"/tasks/{team.task_id}/comments", headers=team.editor.headers, json={"body": body})
+        error = assert_error_shape(response, 422)
+        assert "body" in error["fields"]
+    assert _comment(http, team.editor, team.task_id, "y" * 10_000)["body"] == "y" * 10_000
+
+
+def test_comments_on_a_personal_task_page_oldest_first(http: httpx.Client, team: Team) -> None:
+    solo = team.stranger  # a stranger to the team, the owner of their personal tasks
+    task = http.post("/tasks", headers=solo.headers, json={"title": "personal"}).json()
+    made = [_comment(http, solo, task["id"], f"note {i}")["id"] for i in range(5)]
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = http.get(f"/tasks/{task['id']}/comments", headers=solo.headers, params=params).json()
+        seen += [c["id"] for c in page["items"]]
+        cursor = page["cursor"]
+        if cursor is None:
+            break
+    assert seen == made
+    assert_error_shape(http.get(f"/tasks/{task['id']}/comments", headers=team.editor.headers), 404, "not_found")
+    assert http.get(f"/tasks/{task['id']}", headers=solo.headers).json()["comment_count"] == 5
+    # a personal project keeps no activity log
+    activity = http.get(f"/projects/{task['project_id']}/activity", headers=solo.headers)
+    assert activity.status_code == 200, activity.text
+    assert activity.json() == {"items": [], "cursor": None}
+
+
+def test_a_mention_reaches_the_member_inbox_and_email(
+    http: httpx.Client, team: Team, local: LocalRun, api_url: str
+) -> None:
+    comment = _comment(http, team.editor, team.task_id, "@vera can you check? cc @stan and @eddie")
+    assert comment["mentions"] == [team.viewer.id]  # the stranger is no member; the author is not notified
+    inbox = http.get("/notifications", headers=team.viewer.headers).json()["items"]
+    mention = next(n for n in inbox if n["kind"] == "mention")
+    assert team.editor.name in mention["title"]
+    assert "Plan the offsite" in mention["title"]
+    assert mention["task_id"] == team.task_id
+    assert mention["body"].startswith("@vera can you check?")
+    assert not any(
+        n["kind"] == "mention" for n in http.get("/notifications", headers=team.stranger.headers).json()["items"]
+    )
+    assert local.scheduler is not None
+    local.scheduler.fire_due(datetime.now(UTC) + timedelta(minutes=2))
+    emails = [m for m in ApiClient(api_url).outbox() if team.viewer.user.email in m.to]
+    assert any(team.editor.name in (m.subject or "") for m in emails)
+
+
+def test_the_activity_log_pages_newest_first(http: httpx.Client, team: Team) -> None:
+    path = f"/projects/{team.project_id}/activity"
+    comment = _comment(http, team.editor, team.task_id, "logged")
+    latest = http.get(path, headers=team.viewer.headers).json()["items"][0]
+    assert (latest["what"], latest["actor_id"], latest["actor_name"]) == ("commented", team.editor.id, team.editor.name)
+    assert latest["after"] == {"comment_id": comment["id"], "body": "logged"}
+    assert latest["task_title"] == "Plan the offsite"
+
+    partition = project_partition(team.project_id)
+    start = datetime.now(UTC) + timedelta(minutes=1)
+    for i in range(55):
+        ActivityStore().put(
+            partition,
+            ActivityEntry(
+                actor=team.owner.id, what=What.RENAMED, at=start + timedelta(seconds=i), after={"name": f"v{i}"}
+            ),
+        )
+    first = http.get(path, headers=team.viewer.headers).json()
+    assert len(first["items"]) == 50
+    assert first["items"][0]["after"] == {"name": "v54"}
+    assert first["cursor"]
+    rest = http.get(path, headers=team.viewer.headers, params={"cursor": first["cursor"]}).json()
+    names = [e["after"].get("name") for e in first["items"] + rest["items"]]
+    assert names[:55] == [f"v{i}" for i in reversed(range(55))]
+    assert "commented" in [e["what"] for e in rest["items"]]
+    bad = http.get(path, headers=team.viewer.headers, params={"cursor": "bm9wZQ"})
+    assert "cursor" in assert_error_shape(bad, 400)["fields"]
