@@ -63,12 +63,20 @@ class TaskStore(Protocol):
 
     def get_tasks(self, user_id: str, task_ids: Iterable[str]) -> dict[str, Task]: ...
 
-    def save_task(self, task: Task, *, previous: Task | None, limits: Quotas | None = None) -> Task:
+    def save_task(
+        self,
+        task: Task,
+        *,
+        previous: Task | None,
+        limits: Quotas | None = None,
+        activity: ActivityEntry | None = None,
+    ) -> Task:
         """Create (``previous`` None) or update if still at ``previous.version`` (else ``ConflictError``); with
-        ``limits``, a write that would add a task or an open one beyond them raises ``QuotaExceededError``."""
+        ``limits``, a write that would add a task or an open one beyond them raises ``QuotaExceededError``;
+        ``activity``: a shared project's log row of the change, written in the same transaction."""
         ...
 
-    def delete_task(self, task: Task) -> None: ...
+    def delete_task(self, task: Task, *, activity: ActivityEntry | None = None) -> None: ...
 
     def last_position(self, user_id: str, project_id: str) -> str | None: ...
 

@@ -14,6 +14,7 @@ from fractional_indexing import generate_key_between
 from ulid import ULID
 
 from backend.domain import dates, recurrence
+from backend.domain.sharing import is_project_partition
 from backend.errors import InvalidInputError
 
 INBOX_NAME = "Inbox"
@@ -126,7 +127,7 @@ class Task:
         attributes); None for a shared task that does not say."""
         if who is not None:
             return who
-        return None if self.user_id.startswith("P#") else self.user_id
+        return None if is_project_partition(self.user_id) else self.user_id
 
     @property
     def search_text(self) -> str:

@@ -13,13 +13,15 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from backend.adapters.ports import ReminderLists, Schedules, TaskStore, UserRepository
+from backend.domain.activity import ActivityEntry
 from backend.domain.quotas import Quotas
 from backend.domain.tasks import Label, Project, Task, TaskQuery
 from backend.domain.users import User
 from backend.observability import logger, metrics
 from backend.services import reminders as reminder_service
 
-_SCHEDULE_FIELDS = ("status", "due_date", "due_time", "recurrence", "recurrence_anchor")
+# assignee_id: a shared task's default reminder goes to its assignee, so re-assigning moves it
+_SCHEDULE_FIELDS = ("status", "due_date", "due_time", "recurrence", "recurrence_anchor", "assignee_id")
 
 
 def _failed(what: str, exc: Exception) -> None:
@@ -53,8 +55,15 @@ class ReminderSyncingTaskStore:
         except Exception as exc:
             _failed("task write", exc)
 
-    def save_task(self, task: Task, *, previous: Task | None, limits: Quotas | None = None) -> Task:
-        saved = self._inner.save_task(task, previous=previous, limits=limits)
+    def save_task(
+        self,
+        task: Task,
+        *,
+        previous: Task | None,
+        limits: Quotas | None = None,
+        activity: ActivityEntry | None = None,
+    ) -> Task:
+        saved = self._inner.save_task(task, previous=previous, limits=limits, activity=activity)
         if previous is None:
             if saved.due_date is not None:  # a new task without a due date has no reminder yet
                 self.sync(saved)
@@ -62,8 +71,8 @@ class ReminderSyncingTaskStore:
             self.sync(saved)
         return saved
 
-    def delete_task(self, task: Task) -> None:
-        self._inner.delete_task(task)
+    def delete_task(self, task: Task, *, activity: ActivityEntry | None = None) -> None:
+        self._inner.delete_task(task, activity=activity)
         try:
             reminder_service.task_deleted(task, reminders=self._reminders, scheduler=self._scheduler)
         except Exception as exc:

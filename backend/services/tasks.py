@@ -1,5 +1,13 @@
 """Task use cases: create, read, list (views, filters, sort, cursor), edit with optimistic locking,
-complete/reopen (recurrence), bulk actions and quick-add parsing. No HTTP, no boto3."""
+complete/reopen (recurrence), bulk actions and quick-add parsing. No HTTP, no boto3.
+
+Shared projects (issue 13): with the ``caller`` (their Users row, read once per request) and the ``memberships``
+port, every use case finds the task or project through ``services/access.py`` and asks
+``sharing.authorize(role, Action...)`` (viewer reads; editor adds, edits, completes, deletes, assigns; a stranger or
+a removed member gets 404). Without them (scripts, the reminders and e-mail link paths, older tests), the caller's
+own partition is all there is — today's behaviour, the same calls. A change of a task in a shared project writes
+an activity row in its own transaction (``activity.task_changed``, passed to the store's save/delete).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +16,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from backend.adapters.ports import TaskDeletionListener, TaskStore, UserRepository
-from backend.domain import quick_add, recurrence
+from backend.adapters.ports import MembershipStore, TaskDeletionListener, TaskStore, UserRepository
+from backend.domain import quick_add, recurrence, sharing
+from backend.domain.activity import ActivityEntry, task_changed
 from backend.domain.quotas import DEFAULT_QUOTAS, Quotas
+from backend.domain.sharing import Action, Role, authorize
 from backend.domain.tasks import (
     Project,
     Status,
@@ -33,7 +43,9 @@ from backend.schemas import (
     TaskCreate,
     TaskUpdate,
 )
+from backend.services import access
 from backend.services import projects as project_service
+from backend.services.access import ProjectAccess
 from backend.services.notification_settings import zone_of
 
 DEFAULT_PAGE = 50
@@ -81,10 +93,21 @@ class ListRequest:
     limit: int = DEFAULT_PAGE
     has_attachments: bool | None = None
     cursor: str | None = None
+    assignee: str | None = None  # "me": only the tasks assigned to the caller
 
 
-def build_query(request: ListRequest, *, user_id: str, clock: UserClock) -> TaskQuery:
-    """Turn a view + filters into one storage query (pure)."""
+@dataclass(frozen=True)
+class Who:
+    """Who is asking, for the shared-project checks: the caller's Users row and the memberships port. None (see
+    the module's docstring): the caller's own partition only, as before shared projects."""
+
+    user: User
+    memberships: MembershipStore
+
+
+def build_query(request: ListRequest, *, user_id: str, clock: UserClock, shared: tuple[str, ...] = ()) -> TaskQuery:
+    """Turn a view + filters into one storage query (pure). ``shared``: the shared projects' partitions the list
+    merges besides the caller's (none for one project's list: the service puts its partition in ``user_id``)."""
     status, sort = "open", "created"
     due_from = request.due_from.isoformat() if request.due_from else None
     due_to = request.due_to.isoformat() if request.due_to else None
@@ -111,6 +134,15 @@ def build_query(request: ListRequest, *, user_id: str, clock: UserClock) -> Task
         raise InvalidInputError("Sorting by due date or priority needs status open or done.", fields={"sort": sort})
     if sort == "manual" and project_id is None:
         raise InvalidInputError("Manual order exists inside a project.", fields={"sort": "needs project_id"})
+    assignee_id = None
+    if request.assignee is not None:
+        if status == "all":
+            raise InvalidInputError("Assigned tasks are listed open or done.", fields={"status": "needs open or done"})
+        if request.sort not in (None, "due"):
+            raise InvalidInputError("Assigned tasks are listed by due date.", fields={"sort": "must be due"})
+        if search is None and request.label_id is None:
+            sort = "due"
+        assignee_id = request.assignee
     return TaskQuery(
         user_id=user_id,
         status=status,
@@ -122,17 +154,40 @@ def build_query(request: ListRequest, *, user_id: str, clock: UserClock) -> Task
         search=search,
         sort=sort,
         has_attachments=request.has_attachments,
+        shared=shared,
+        assignee_id=assignee_id,
     )
 
 
-def list_tasks(
-    *, store: TaskStore, user_id: str, request: ListRequest, clock: UserClock
-) -> tuple[list[Task], str | None]:
+def _list_query(
+    store: TaskStore, user_id: str, request: ListRequest, clock: UserClock, who: Who | None, *, check: bool
+) -> TaskQuery:
+    """The storage query of a list: one project's under its partition; else the caller's partition and each
+    shared project's. ``check``: authorize the project and the label (the listing does; its count was listed)."""
+    if request.assignee == "me":
+        request = replace(request, assignee=user_id)
+    if request.label_id is not None and check:
+        project_service.owned_label(store, user_id, request.label_id)  # labels are the caller's own
     if request.project_id is not None:
-        project_service.owned_project(store, user_id, request.project_id, clock.now)
-    if request.label_id is not None:
-        project_service.owned_label(store, user_id, request.label_id)
-    query = build_query(request, user_id=user_id, clock=clock)
+        where = _project(store, user_id, request.project_id, clock.now, who) if check else None
+        partition = where.partition if where is not None else _partition_of(user_id, request.project_id, who)
+        if where is not None:
+            authorize(where.role, Action.READ)
+        return build_query(request, user_id=partition, clock=clock)
+    shared = tuple(access.partitions(who.user)[1:]) if who is not None else ()
+    return build_query(request, user_id=user_id, clock=clock, shared=shared)
+
+
+def _partition_of(user_id: str, project_id: str, who: Who | None) -> str:
+    if who is not None and project_id in who.user.shared_projects:
+        return sharing.project_partition(project_id)
+    return user_id
+
+
+def list_tasks(
+    *, store: TaskStore, user_id: str, request: ListRequest, clock: UserClock, who: Who | None = None
+) -> tuple[list[Task], str | None]:
+    query = _list_query(store, user_id, request, clock, who, check=True)
     return store.list_tasks(query, limit=request.limit, cursor=request.cursor)
 
 
@@ -151,6 +206,7 @@ def count_tasks(
     page: list[Task],
     next_cursor: str | None,
     by: str | None = None,
+    who: Who | None = None,
 ) -> Totals:
     """The totals of the list ``page`` (just read with ``request``) belongs to. A first page without a next one is
     the whole list: counted from it, no read. Otherwise one more Query (``Select=COUNT``; see the store)."""
@@ -161,22 +217,93 @@ def count_tasks(
                 value = (task.section or "") if by == "section" else task.status.value
                 counts[value] = counts.get(value, 0) + 1
         return Totals(total=len(page), counts=counts)
-    total, counts = store.count_tasks(build_query(request, user_id=user_id, clock=clock), by=by)
+    query = _list_query(store, user_id, request, clock, who, check=False)
+    total, counts = store.count_tasks(query, by=by)
     return Totals(total=total, counts=counts)
 
 
-def get_task(*, store: TaskStore, user_id: str, task_id: str) -> Task:
+# --- access -------------------------------------------------------------------------------------------------------
+def _personal(user_id: str, project_id: str, project: Project | None = None) -> ProjectAccess:
+    return ProjectAccess(project_id=project_id, partition=user_id, role=Role.OWNER, shared=False, project=project)
+
+
+def _find(store: TaskStore, user_id: str, task_id: str, who: Who | None) -> tuple[Task, ProjectAccess]:
+    """A task the caller may see, with their access to its project (404 otherwise)."""
+    if who is not None:
+        return access.task(who.user, task_id, tasks=store, memberships=who.memberships)
     task = store.get_task(user_id, task_id)
     if task is None:
         raise NotFoundError("No such task.", fields={"task_id": "does not exist"})
+    return task, _personal(user_id, task.project_id)
+
+
+def _project(store: TaskStore, user_id: str, project_id: str, now: datetime, who: Who | None) -> ProjectAccess:
+    """The caller's access to a project, with the project read (a personal Inbox is created on first use)."""
+    if who is not None and project_id in who.user.shared_projects:
+        found = access.project(who.user, project_id, tasks=store, memberships=who.memberships)
+        if found.project is None:
+            raise NotFoundError("No such project.", fields={"project_id": "does not exist"})
+        return found
+    return _personal(user_id, project_id, project_service.owned_project(store, user_id, project_id, now))
+
+
+def _project_item(store: TaskStore, user_id: str, where: ProjectAccess, now: datetime) -> Project:
+    """The project itself (its sections), when finding the task did not read it."""
+    if not where.shared:
+        return project_service.owned_project(store, user_id, where.project_id, now)
+    project = store.get_project(where.partition, where.project_id)
+    if project is None:
+        raise NotFoundError("No such project.", fields={"project_id": "does not exist"})
+    return project
+
+
+def _activity(where: ProjectAccess, previous: Task | None, task: Task | None, actor: str) -> ActivityEntry | None:
+    """The log row of a change in a shared project (personal projects keep no log)."""
+    return task_changed(previous, task, actor) if where.shared else None
+
+
+def _check_assignee(
+    store: TaskStore, where: ProjectAccess, assignee_id: str | None, user_id: str, who: Who | None
+) -> str | None:
+    """An assignee must be a member who may complete the task (``sharing.assignable``); in a personal project only
+    its owner. Else 400 naming ``assignee_id``."""
+    if assignee_id is None:
+        return None
+    authorize(where.role, Action.ASSIGN)
+    if not where.shared:
+        role = Role.OWNER if assignee_id == user_id else None
+    elif assignee_id == user_id:
+        role = where.role
+    else:
+        assert who is not None  # a shared project is only ever found through ``who``
+        member = who.memberships.get_membership(where.project_id, assignee_id)
+        role = member.role if member is not None else None
+    if not sharing.assignable(role):
+        raise InvalidInputError(
+            "A task can be assigned to a member of its project who may complete it.",
+            fields={"assignee_id": "is not an editor or admin of this project"},
+        )
+    return assignee_id
+
+
+def get_task(*, store: TaskStore, user_id: str, task_id: str, who: Who | None = None) -> Task:
+    task, where = _find(store, user_id, task_id, who)
+    authorize(where.role, Action.READ)
     return task
 
 
-def _save(store: TaskStore, task: Task, *, previous: Task, quotas: Quotas | None = None) -> Task:
+def _save(
+    store: TaskStore,
+    task: Task,
+    *,
+    previous: Task,
+    quotas: Quotas | None = None,
+    activity: ActivityEntry | None = None,
+) -> Task:
     """Save an edit; a writer who lost the race gets what is stored now, so the client can reload. ``quotas``: for
-    an edit that may add an open task (a reopen)."""
+    an edit that may add an open task (a reopen). ``activity``: the log row, in the same transaction."""
     try:
-        return store.save_task(task, previous=previous, limits=quotas)
+        return store.save_task(task, previous=previous, limits=quotas, activity=activity)
     except ConflictError:
         current = store.get_task(previous.user_id, previous.id)
         if current is None:
@@ -184,12 +311,16 @@ def _save(store: TaskStore, task: Task, *, previous: Task, quotas: Quotas | None
         raise StaleVersionError("The task was changed meanwhile; reload it and try again.", current=current) from None
 
 
-def _open_project(store: TaskStore, user_id: str, project_id: str, now: datetime) -> Project:
-    """A project that can take tasks: the caller's, and not archived."""
-    project = project_service.owned_project(store, user_id, project_id, now)
-    if project.archived:
+def _open_project(
+    store: TaskStore, user_id: str, project_id: str, now: datetime, who: Who | None = None
+) -> ProjectAccess:
+    """A project that can take the caller's tasks: theirs or shared with them as an editor+, not archived."""
+    where = _project(store, user_id, project_id, now, who)
+    authorize(where.role, Action.ADD_TASK)
+    assert where.project is not None
+    if where.project.archived:
         raise InvalidInputError("This project is archived.", fields={"project_id": "is archived"})
-    return project
+    return where
 
 
 def _subtasks(items: list[SubtaskIn]) -> tuple[Subtask, ...]:
@@ -234,9 +365,18 @@ def _check_rules(task: Task, sections: tuple[str, ...]) -> Task:
 
 
 def create_task(
-    *, store: TaskStore, user_id: str, data: TaskCreate, now: datetime, quotas: Quotas = DEFAULT_QUOTAS
+    *,
+    store: TaskStore,
+    user_id: str,
+    data: TaskCreate,
+    now: datetime,
+    quotas: Quotas = DEFAULT_QUOTAS,
+    who: Who | None = None,
 ) -> Task:
-    project = _open_project(store, user_id, data.project_id or project_service.INBOX_ID, now)
+    where = _open_project(store, user_id, data.project_id or project_service.INBOX_ID, now, who)
+    project = where.project
+    assert project is not None
+    assignee = _check_assignee(store, where, data.assignee_id, user_id, who)
     labels = list(_check_labels(store, user_id, data.labels))
     if len(set(labels) | {name.lower() for name in data.label_names}) > MAX_LABELS_PER_TASK:
         raise InvalidInputError(
@@ -248,7 +388,7 @@ def create_task(
         )
     task = Task(
         id=new_id(),
-        user_id=user_id,
+        user_id=where.partition,  # a shared project's tasks live (and count against the quota) in its partition
         project_id=project.id,
         title=data.title,
         notes=data.notes,
@@ -261,15 +401,40 @@ def create_task(
         subtasks=_subtasks(data.subtasks),
         recurrence=data.recurrence,
         recurrence_anchor=data.due_date,
-        position=position_after(store.last_position(user_id, project.id)),
+        position=position_after(store.last_position(where.partition, project.id)),
         created_at=now,
         updated_at=now,
+        assignee_id=assignee,
+        created_by=user_id,
+        updated_by=user_id,
     )
-    return store.save_task(_check_rules(task, project.sections), previous=None, limits=quotas)
+    task = _check_rules(task, project.sections)
+    return store.save_task(task, previous=None, limits=quotas, activity=_activity(where, None, task, user_id))
 
 
-def update_task(*, store: TaskStore, user_id: str, task_id: str, changes: TaskUpdate, now: datetime) -> Task:
-    current = get_task(store=store, user_id=user_id, task_id=task_id)
+def _labels_after(
+    store: TaskStore, user_id: str, current: Task, sent: list[str], where: ProjectAccess
+) -> tuple[str, ...]:
+    """The task's labels after the caller sends theirs. Labels are personal: on a shared task each member's own are
+    replaced and the other members' kept (their ids mean nothing to the caller; the UI shows the labels it knows)."""
+    mine = _check_labels(store, user_id, sent)
+    if not where.shared:
+        return mine
+    own = {label.id for label in store.list_labels(user_id)}
+    labels = tuple(dict.fromkeys([*(label for label in current.labels if label not in own), *mine]))
+    if len(labels) > MAX_LABELS_PER_TASK:
+        raise InvalidInputError(
+            f"A task has at most {MAX_LABELS_PER_TASK} labels (the other members' count too).",
+            fields={"labels": "too many labels"},
+        )
+    return labels
+
+
+def update_task(
+    *, store: TaskStore, user_id: str, task_id: str, changes: TaskUpdate, now: datetime, who: Who | None = None
+) -> Task:
+    current, where = _find(store, user_id, task_id, who)
+    authorize(where.role, Action.EDIT_TASK)
     if changes.version != current.version:
         raise StaleVersionError("The task was changed meanwhile; reload it and try again.", current=current)
     sent = changes.model_fields_set
@@ -285,31 +450,80 @@ def update_task(*, store: TaskStore, user_id: str, task_id: str, changes: TaskUp
     if "due_date" in sent or "recurrence" in sent:
         values["recurrence_anchor"] = values.get("due_date", current.due_date)  # a new series starts here
     if "labels" in sent and changes.labels is not None:
-        values["labels"] = _check_labels(store, user_id, changes.labels)
+        values["labels"] = _labels_after(store, user_id, current, changes.labels, where)
     if "subtasks" in sent and changes.subtasks is not None:
         values["subtasks"] = _subtasks(changes.subtasks)
-    project = None
+    target = _placement(
+        store, user_id=user_id, current=current, changes=changes, where=where, now=now, who=who, values=values
+    )
+    if changes.order is not None:
+        values["position"] = _position_between(
+            store, target.partition, values.get("project_id", current.project_id), changes
+        )
+    updated = replace(current, **values, updated_at=now, updated_by=user_id)
+    project = target.project or _project_item(store, user_id, target, now)
+    updated = _check_rules(updated, project.sections)
+    if target.partition != where.partition:
+        return _move(store, updated, previous=current, source=where, target=target, actor=user_id)
+    return _save(store, updated, previous=current, activity=_activity(where, current, updated, user_id))
+
+
+def _placement(
+    store: TaskStore,
+    *,
+    user_id: str,
+    current: Task,
+    changes: TaskUpdate,
+    where: ProjectAccess,
+    now: datetime,
+    who: Who | None,
+    values: dict[str, Any],
+) -> ProjectAccess:
+    """The project the task ends up in (a move needs add_task there) and its assignee (``values`` gets them)."""
+    sent = changes.model_fields_set
+    target = where
     if "project_id" in sent and changes.project_id and changes.project_id != current.project_id:
-        project = _open_project(store, user_id, changes.project_id, now)
-        values["project_id"] = project.id
-        values["position"] = position_after(store.last_position(user_id, project.id))
+        target = _open_project(store, user_id, changes.project_id, now, who)
+        values["project_id"] = target.project_id
+        values["position"] = position_after(store.last_position(target.partition, target.project_id))
         if "section" not in sent:
             values["section"] = None
-    if changes.order is not None:
-        values["position"] = _position_between(store, user_id, values.get("project_id", current.project_id), changes)
-    updated = replace(current, **values, updated_at=now)
-    project = project or project_service.owned_project(store, user_id, updated.project_id, now)
-    return _save(store, _check_rules(updated, project.sections), previous=current)
+    if "assignee_id" in sent:
+        values["assignee_id"] = _check_assignee(store, target, changes.assignee_id, user_id, who)
+    elif target.partition != where.partition and current.assignee_id is not None:
+        values["assignee_id"] = _kept_assignee(store, target, current.assignee_id, user_id, who)
+    return target
 
 
-def _position_between(store: TaskStore, user_id: str, project_id: str, changes: TaskUpdate) -> str:
+def _kept_assignee(
+    store: TaskStore, target: ProjectAccess, assignee_id: str, user_id: str, who: Who | None
+) -> str | None:
+    """A moved task keeps its assignee if they may complete it in the project it moves to, else it is unassigned."""
+    try:
+        return _check_assignee(store, target, assignee_id, user_id, who)
+    except InvalidInputError:
+        return None
+
+
+def _move(
+    store: TaskStore, moved: Task, *, previous: Task, source: ProjectAccess, target: ProjectAccess, actor: str
+) -> Task:
+    """A task moving between a personal and a shared project (or two shared ones) changes partition: the core's
+    move (``task_store/rekey.py``) writes it, its links, words, counters and log rows in one transaction."""
+    raise InvalidInputError(
+        "Moving a task between a personal and a shared project is not possible yet.",
+        fields={"project_id": "is in another project's space"},
+    )
+
+
+def _position_between(store: TaskStore, partition: str, project_id: str, changes: TaskUpdate) -> str:
     assert changes.order is not None
     neighbours = {}
     for side in ("after_id", "before_id"):
         neighbour_id = getattr(changes.order, side)
         if neighbour_id is None:
             continue
-        neighbour = store.get_task(user_id, neighbour_id)
+        neighbour = store.get_task(partition, neighbour_id)
         if neighbour is None or neighbour.project_id != project_id:
             raise NotFoundError("No such task in this project.", fields={f"order.{side}": "does not exist"})
         neighbours[side] = neighbour.position
@@ -319,28 +533,64 @@ def _position_between(store: TaskStore, user_id: str, project_id: str, changes: 
         raise InvalidInputError("The neighbours are not in order.", fields={"order": str(exc)}) from exc
 
 
-def complete_task(*, store: TaskStore, user_id: str, task_id: str, clock: UserClock) -> Task:
-    current = get_task(store=store, user_id=user_id, task_id=task_id)
-    done = complete(current, now=clock.now, today=clock.today)
-    return current if done == current else _save(store, done, previous=current)
+def _completed(current: Task, changed: Task, actor: str) -> Task:
+    """Who completed it (while done) and who changed it last."""
+    if changed == current:
+        return current
+    return replace(
+        changed,
+        updated_by=actor,
+        completed_by=actor if changed.status is Status.DONE else None,
+    )
+
+
+def complete_task(*, store: TaskStore, user_id: str, task_id: str, clock: UserClock, who: Who | None = None) -> Task:
+    current, where = _find(store, user_id, task_id, who)
+    authorize(where.role, Action.COMPLETE_TASK)
+    done = _completed(current, complete(current, now=clock.now, today=clock.today), user_id)
+    if done == current:
+        return current
+    return _save(store, done, previous=current, activity=_activity(where, current, done, user_id))
 
 
 def reopen_task(
-    *, store: TaskStore, user_id: str, task_id: str, now: datetime, quotas: Quotas = DEFAULT_QUOTAS
+    *,
+    store: TaskStore,
+    user_id: str,
+    task_id: str,
+    now: datetime,
+    quotas: Quotas = DEFAULT_QUOTAS,
+    who: Who | None = None,
 ) -> Task:
-    current = get_task(store=store, user_id=user_id, task_id=task_id)
+    current, where = _find(store, user_id, task_id, who)
+    authorize(where.role, Action.COMPLETE_TASK)
     reopened = reopen(current, now=now)
     if reopened.status is Status.OPEN and current.status is Status.DONE:
-        reopened = replace(reopened, position=position_after(store.last_position(user_id, current.project_id)))
-    return current if reopened == current else _save(store, reopened, previous=current, quotas=quotas)
+        reopened = replace(reopened, position=position_after(store.last_position(current.user_id, current.project_id)))
+    reopened = _completed(current, reopened, user_id)
+    if reopened == current:
+        return current
+    return _save(
+        store, reopened, previous=current, quotas=quotas, activity=_activity(where, current, reopened, user_id)
+    )
 
 
 def delete_task(
-    *, store: TaskStore, user_id: str, task_id: str, on_deleted: TaskDeletionListener | None = None
+    *,
+    store: TaskStore,
+    user_id: str,
+    task_id: str,
+    on_deleted: TaskDeletionListener | None = None,
+    who: Who | None = None,
 ) -> None:
-    store.delete_task(get_task(store=store, user_id=user_id, task_id=task_id))
-    if on_deleted is not None:  # after the task: its attachments go with it
-        on_deleted.task_deleted(user_id, task_id)
+    task, where = _find(store, user_id, task_id, who)
+    authorize(where.role, Action.DELETE_TASK)
+    store.delete_task(task, activity=_activity(where, task, None, user_id))
+    if on_deleted is not None:  # after the task: its attachments go with it (in the task's partition)
+        on_deleted.task_deleted(task.user_id, task_id)
+
+
+_BULK_ACTION = {"complete": Action.COMPLETE_TASK, "reopen": Action.COMPLETE_TASK, "move": Action.EDIT_TASK}
 
 
 def bulk(
@@ -351,35 +601,88 @@ def bulk(
     clock: UserClock,
     on_deleted: TaskDeletionListener | None = None,
     quotas: Quotas = DEFAULT_QUOTAS,
+    who: Who | None = None,
 ) -> tuple[list[Task], list[str]]:
-    """All or nothing on ownership: one id that is not the caller's → 404 before anything changes."""
+    """All or nothing on access: one id the caller cannot see → 404, one their role does not allow → 403, before
+    anything changes. The caller's own tasks are one BatchGetItem; a shared one costs at most two reads more."""
     ids = list(dict.fromkeys(action.ids))
-    tasks = store.get_tasks(user_id, ids)
-    missing = [task_id for task_id in ids if task_id not in tasks]
-    if missing:
-        raise NotFoundError("No such task.", fields={"ids": ", ".join(missing) + " do(es) not exist"})
+    found = _bulk_tasks(store, user_id, ids, who)
+    needed = Action.DELETE_TASK if action.action == "delete" else _BULK_ACTION[action.action]
+    for _, where in found.values():
+        authorize(where.role, needed)
     if action.action == "delete":
-        for task in tasks.values():
-            store.delete_task(task)
+        for task_id in ids:
+            task, where = found[task_id]
+            store.delete_task(task, activity=_activity(where, task, None, user_id))
             if on_deleted is not None:
-                on_deleted.task_deleted(user_id, task.id)
+                on_deleted.task_deleted(task.user_id, task.id)
         return [], ids
     if action.action == "move":
         if action.project_id is None:
             raise InvalidInputError("Say where to move the tasks.", fields={"project_id": "is required for move"})
-        project = _open_project(store, user_id, action.project_id, clock.now)
+        target = _open_project(store, user_id, action.project_id, clock.now, who)
+    else:
+        target = None
     updated: list[Task] = []
     for task_id in ids:
-        task = tasks[task_id]
+        task, where = found[task_id]
+        if target is not None:
+            updated.append(
+                _bulk_move(store, user_id=user_id, task=task, where=where, target=target, now=clock.now, who=who)
+            )
+            continue
         if action.action == "complete":
-            changed = complete(task, now=clock.now, today=clock.today)
-        elif action.action == "reopen":
-            changed = reopen(task, now=clock.now)
+            changed = _completed(task, complete(task, now=clock.now, today=clock.today), user_id)
         else:
-            position = position_after(store.last_position(user_id, project.id))
-            changed = replace(task, project_id=project.id, section=None, position=position, updated_at=clock.now)
-        updated.append(changed if changed == task else _save(store, changed, previous=task, quotas=quotas))
+            changed = _completed(task, reopen(task, now=clock.now), user_id)
+        if changed == task:
+            updated.append(task)
+            continue
+        activity = _activity(where, task, changed, user_id)
+        updated.append(_save(store, changed, previous=task, quotas=quotas, activity=activity))
     return updated, []
+
+
+def _bulk_tasks(
+    store: TaskStore, user_id: str, ids: list[str], who: Who | None
+) -> dict[str, tuple[Task, ProjectAccess]]:
+    """Every task of a bulk action with the caller's access to it; 404 naming the ids the caller cannot see."""
+    own = store.get_tasks(user_id, ids)
+    found = {task_id: (task, _personal(user_id, task.project_id)) for task_id, task in own.items()}
+    missing = [task_id for task_id in ids if task_id not in own]
+    if missing and who is not None and who.user.shared_projects:
+        for task_id in list(missing):
+            try:
+                found[task_id] = access.task(who.user, task_id, tasks=store, memberships=who.memberships)
+            except NotFoundError:
+                continue
+            missing.remove(task_id)
+    if missing:
+        raise NotFoundError("No such task.", fields={"ids": ", ".join(missing) + " do(es) not exist"})
+    return found
+
+
+def _bulk_move(
+    store: TaskStore,
+    *,
+    user_id: str,
+    task: Task,
+    where: ProjectAccess,
+    target: ProjectAccess,
+    now: datetime,
+    who: Who | None,
+) -> Task:
+    position = position_after(store.last_position(target.partition, target.project_id))
+    changed = replace(
+        task, project_id=target.project_id, section=None, position=position, updated_at=now, updated_by=user_id
+    )
+    if changed == task:
+        return task
+    if target.partition != where.partition:
+        if task.assignee_id is not None:
+            changed = replace(changed, assignee_id=_kept_assignee(store, target, task.assignee_id, user_id, who))
+        return _move(store, changed, previous=task, source=where, target=target, actor=user_id)
+    return _save(store, changed, previous=task, activity=_activity(where, task, changed, user_id))
 
 
 def parse_quick_add(*, store: TaskStore, user_id: str, text: str, clock: UserClock) -> QuickAddParsed:

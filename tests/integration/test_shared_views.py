@@ -29,8 +29,8 @@ class Calls:
     seen: list[tuple[str, str | None, str]] = field(default_factory=list)
 
     def record(self, params: dict[str, Any], model: Any, **_: Any) -> None:
-        values = params.get("ExpressionAttributeValues") or {}
-        first = next(iter(values.values()), {}).get("S", "") if values else ""
+        values: dict[str, dict[str, str]] = params.get("ExpressionAttributeValues") or {}
+        first = next(iter(values.values()), {}).get("S", "")
         self.seen.append((model.name, params.get("IndexName"), first))
 
     def queries(self) -> list[tuple[str | None, str]]:

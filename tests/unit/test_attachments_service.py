@@ -361,7 +361,7 @@ def test_deleting_a_task_tells_the_listener_after_the_task_is_gone() -> None:
         def get_task(self, user_id: str, task_id: str) -> Task | None:
             return Task(id=task_id, user_id=user_id, project_id="inbox", title="t", created_at=NOW, updated_at=NOW)
 
-        def delete_task(self, task: Task) -> None:
+        def delete_task(self, task: Task, *, activity: object = None) -> None:
             events.append(f"task {task.id} deleted")
 
     class Listener:

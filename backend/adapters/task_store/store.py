@@ -14,6 +14,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from backend.adapters.task_store import counters, planner, search_index
+from backend.adapters.task_store.activity import activity_item
 from backend.adapters.task_store.cursors import (
     DONE,
     decode_cursor,
@@ -29,6 +30,7 @@ from backend.adapters.task_store.models import LINK, TASK, LabelLinkModel, TaskC
 from backend.adapters.task_store.projects import ProjectLabelStore
 from backend.adapters.write_errors import is_conditional_failure
 from backend.domain import quotas, search
+from backend.domain.activity import ActivityEntry
 from backend.domain.tasks import Label, Project, Status, Task, TaskQuery
 from backend.errors import ConflictError, InvalidInputError
 
@@ -78,29 +80,49 @@ class DynamoTaskStore:
         keys = [(user_id, TASK + task_id) for task_id in dict.fromkeys(task_ids)]
         return {item.task_id: task_of(item) for item in TaskModel.batch_get(keys, consistent_read=True)}
 
-    def save_task(self, task: Task, *, previous: Task | None, limits: quotas.Quotas | None = None) -> Task:
+    def save_task(
+        self,
+        task: Task,
+        *,
+        previous: Task | None,
+        limits: quotas.Quotas | None = None,
+        activity: ActivityEntry | None = None,
+    ) -> Task:
         """Create (``previous`` None) or update a task if its version is still ``previous.version``.
 
-        With ``limits``, a write that adds a task or an open one is refused (``QuotaExceededError``) at the quota."""
+        With ``limits``, a write that adds a task or an open one is refused (``QuotaExceededError``) at the quota.
+        ``activity``: a shared project's log row of the change, put in the same transaction."""
         try:
-            return self._save_task(task, previous=previous, limits=limits)
+            return self._save_task(task, previous=previous, limits=limits, activity=activity)
         except counters.CountsRefused:
             assert limits is not None  # only limits make a condition
             if self._count_tasks_once(task.user_id):  # a user from before the counters: counted now, once more
                 try:
-                    return self._save_task(task, previous=previous, limits=limits)
+                    return self._save_task(task, previous=previous, limits=limits, activity=activity)
                 except counters.CountsRefused:
                     pass
         if previous is None and int(counters.read_counts(task.user_id).tasks or 0) >= limits.tasks:
             raise quotas.exceeded("tasks", limits.tasks, field="tasks", hint=counters.DELETE_DONE)
         raise quotas.exceeded("open tasks", limits.open_tasks, field="tasks", hint=counters.COMPLETE_SOME)
 
-    def _save_task(self, task: Task, *, previous: Task | None, limits: quotas.Quotas | None) -> Task:
+    def _save_task(
+        self, task: Task, *, previous: Task | None, limits: quotas.Quotas | None, activity: ActivityEntry | None
+    ) -> Task:
         item = task_item(task)
-        return task_of(counters.retry_conflicts(lambda: self._write_task(item, task, previous=previous, limits=limits)))
+        return task_of(
+            counters.retry_conflicts(
+                lambda: self._write_task(item, task, previous=previous, limits=limits, activity=activity)
+            )
+        )
 
     def _write_task(
-        self, item: TaskModel, task: Task, *, previous: Task | None, limits: quotas.Quotas | None
+        self,
+        item: TaskModel,
+        task: Task,
+        *,
+        previous: Task | None,
+        limits: quotas.Quotas | None,
+        activity: ActivityEntry | None,
     ) -> TaskModel:
         old_labels = set(previous.labels) if previous else set()
         old_terms, new_terms = index_terms(previous), index_terms(task)
@@ -126,6 +148,8 @@ class DynamoTaskStore:
                     transaction.save(word_item(task.user_id, term, task.id))
                 for term in sorted(old_terms - new_terms):
                     transaction.delete(word_item(task.user_id, term, task.id))
+                if activity is not None:
+                    transaction.save(activity_item(task.user_id, activity))
         except TransactWriteError as exc:
             if (added > 0 or opened > 0) and counters.counts_refused(exc):
                 raise counters.CountsRefused from exc
@@ -144,10 +168,10 @@ class DynamoTaskStore:
         counters.start_counts(user_id, tasks=everything, open_tasks=still_open)
         return True
 
-    def delete_task(self, task: Task) -> None:
-        counters.retry_conflicts(lambda: self._delete_task(task))
+    def delete_task(self, task: Task, *, activity: ActivityEntry | None = None) -> None:
+        counters.retry_conflicts(lambda: self._delete_task(task, activity))
 
-    def _delete_task(self, task: Task) -> None:
+    def _delete_task(self, task: Task, activity: ActivityEntry | None) -> None:
         try:
             with TransactWrite(connection=connection()) as transaction:
                 fewer: list[Action] = [TaskCountsModel.tasks.add(-1)]
@@ -159,6 +183,8 @@ class DynamoTaskStore:
                     transaction.delete(link_item(task.user_id, label_id, task.id))
                 for word in index_items(task):
                     transaction.delete(word)
+                if activity is not None:
+                    transaction.save(activity_item(task.user_id, activity))
         except TransactWriteError as exc:
             if is_conditional_failure(exc):
                 raise ConflictError("The task was changed meanwhile; reload it and try again.") from exc

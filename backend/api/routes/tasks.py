@@ -1,8 +1,9 @@
-"""Tasks of the caller: list (views, filters, sort, cursor), CRUD, complete/reopen, bulk, quick-add parsing."""
+"""Tasks of the caller and of the shared projects they are a member of: list (views, filters, sort, cursor,
+``assignee=me``), CRUD, complete/reopen, bulk, quick-add parsing. Access is decided by the services (issue 13)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
@@ -33,7 +34,7 @@ from backend.schemas import (
 )
 from backend.services import tasks
 from backend.services.attachments import TaskAttachmentCleanup
-from backend.services.tasks import UserClock
+from backend.services.tasks import UserClock, Who
 
 router = APIGatewayRouter()
 
@@ -41,6 +42,11 @@ router = APIGatewayRouter()
 def _clock() -> UserClock:
     """The caller's clock from the Users row the session check already read (no second read per request)."""
     return tasks.clock_of(caller(router), dependencies().clock())
+
+
+def _who() -> Who:
+    """The caller (their shared projects come with the Users row already read) for the services' access checks."""
+    return Who(user=caller(router), memberships=dependencies().memberships)
 
 
 @router.get(
@@ -67,6 +73,9 @@ def list_tasks(
     has_attachments: Annotated[bool | None, Query(description="only tasks with (true) / without (false) files")] = None,
     with_total: Annotated[bool, Query(description="also count the whole list (`total`)")] = False,
     count_by: Annotated[CountBy | None, Query(description="also count per section or status (`counts`)")] = None,
+    assignee: Annotated[
+        Literal["me"] | None, Query(description="only the tasks assigned to you (in due order; status open or done)")
+    ] = None,
 ) -> TaskPage:
     user_id = caller_id(router)
     clock = _clock()
@@ -85,13 +94,22 @@ def list_tasks(
         limit=limit,
         cursor=cursor,
         has_attachments=has_attachments,
+        assignee=assignee,
     )
     store = dependencies().tasks
-    items, next_cursor = tasks.list_tasks(store=store, user_id=user_id, request=request, clock=clock)
+    who = _who()
+    items, next_cursor = tasks.list_tasks(store=store, user_id=user_id, request=request, clock=clock, who=who)
     page = TaskPage(items=[task_public(t, clock.local_naive) for t in items], next_cursor=next_cursor)
     if with_total or count_by is not None:
         totals = tasks.count_tasks(
-            store=store, user_id=user_id, request=request, clock=clock, page=items, next_cursor=next_cursor, by=count_by
+            store=store,
+            user_id=user_id,
+            request=request,
+            clock=clock,
+            page=items,
+            next_cursor=next_cursor,
+            by=count_by,
+            who=who,
         )
         page.total, page.counts = totals.total, (totals.counts if count_by is not None else None)
     return page
@@ -110,7 +128,7 @@ def create_task(data: Annotated[TaskCreate, Body()], idempotency_key: Idempotenc
         clock = _clock()
         deps = dependencies()
         task = tasks.create_task(
-            store=deps.tasks, user_id=user_id, data=data, now=clock.now, quotas=deps.settings.quotas
+            store=deps.tasks, user_id=user_id, data=data, now=clock.now, quotas=deps.settings.quotas, who=_who()
         )
         return created(task_public(task, clock.local_naive))
 
@@ -121,7 +139,7 @@ def create_task(data: Annotated[TaskCreate, Body()], idempotency_key: Idempotenc
 @router.get("/tasks/<task_id>", summary="One task", tags=["tasks"], security=AUTHENTICATED, responses=documented())
 def get_task(task_id: Annotated[Id, Path()]) -> TaskPublic:
     user_id = caller_id(router)
-    task = tasks.get_task(store=dependencies().tasks, user_id=user_id, task_id=task_id)
+    task = tasks.get_task(store=dependencies().tasks, user_id=user_id, task_id=task_id, who=_who())
     return task_public(task, _clock().local_naive)
 
 
@@ -136,7 +154,7 @@ def update_task(task_id: Annotated[Id, Path()], changes: Annotated[TaskUpdate, B
     user_id = caller_id(router)
     clock = _clock()
     task = tasks.update_task(
-        store=dependencies().tasks, user_id=user_id, task_id=task_id, changes=changes, now=clock.now
+        store=dependencies().tasks, user_id=user_id, task_id=task_id, changes=changes, now=clock.now, who=_who()
     )
     return task_public(task, clock.local_naive)
 
@@ -151,7 +169,7 @@ def update_task(task_id: Annotated[Id, Path()], changes: Annotated[TaskUpdate, B
 def delete_task(task_id: Annotated[Id, Path()]) -> Response[None]:
     deps = dependencies()
     cleanup = TaskAttachmentCleanup(store=deps.attachments, storage=deps.storage)
-    tasks.delete_task(store=deps.tasks, user_id=caller_id(router), task_id=task_id, on_deleted=cleanup)
+    tasks.delete_task(store=deps.tasks, user_id=caller_id(router), task_id=task_id, on_deleted=cleanup, who=_who())
     return no_content()
 
 
@@ -165,7 +183,7 @@ def delete_task(task_id: Annotated[Id, Path()]) -> Response[None]:
 def complete_task(task_id: Annotated[Id, Path()]) -> TaskPublic:
     user_id = caller_id(router)
     clock = _clock()
-    task = tasks.complete_task(store=dependencies().tasks, user_id=user_id, task_id=task_id, clock=clock)
+    task = tasks.complete_task(store=dependencies().tasks, user_id=user_id, task_id=task_id, clock=clock, who=_who())
     return task_public(task, clock.local_naive)
 
 
@@ -181,7 +199,7 @@ def reopen_task(task_id: Annotated[Id, Path()]) -> TaskPublic:
     clock = _clock()
     deps = dependencies()
     task = tasks.reopen_task(
-        store=deps.tasks, user_id=user_id, task_id=task_id, now=clock.now, quotas=deps.settings.quotas
+        store=deps.tasks, user_id=user_id, task_id=task_id, now=clock.now, quotas=deps.settings.quotas, who=_who()
     )
     return task_public(task, clock.local_naive)
 
@@ -205,6 +223,7 @@ def bulk(action: Annotated[BulkAction, Body()]) -> BulkResult:
         clock=clock,
         on_deleted=cleanup,
         quotas=deps.settings.quotas,
+        who=_who(),
     )
     return BulkResult(updated=[task_public(t, clock.local_naive) for t in updated], deleted=deleted)
 

@@ -1,0 +1,218 @@
+"""Tasks of a shared project over HTTP (issue 13): every member sees them in their views, each role may do what
+``backend.domain.sharing`` says (viewer reads, editor adds/edits/completes/deletes/assigns; a stranger or a removed
+member gets 404, a role too low 403), ``assignee_id`` is checked, ``assignee=me`` lists what is assigned to me,
+two members racing on one version: the loser gets 409, and each change writes an activity row."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from backend.adapters.task_store.activity import ActivityStore
+from backend.adapters.task_store.sharing import DynamoMembershipStore
+from backend.adapters.task_store.store import DynamoTaskStore
+from backend.domain.sharing import Invitation, Membership, Role, project_partition
+from backend.domain.tasks import Project, new_id
+from backend.local.testing import LocalRun
+from tests.api.conftest import assert_error_shape
+from tests.conftest import SignedInUser
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+@dataclass
+class Member:
+    id: str
+    email: str
+    http: httpx.Client
+
+
+@dataclass
+class Team:
+    project_id: str
+    owner: Member
+    editor: Member
+    viewer: Member
+    stranger: Member
+    members: DynamoMembershipStore
+
+
+def member(api_url: str, user: SignedInUser) -> Member:
+    http = httpx.Client(base_url=api_url, headers=user.headers, timeout=30)
+    me = http.get("/me")
+    assert me.status_code == 200, me.text
+    return Member(id=me.json()["id"], email=user.email, http=http)
+
+
+def join(members: DynamoMembershipStore, project_id: str, who: Member, role: Role, inviter: Member) -> Membership:
+    invitation = members.invite(
+        Invitation(
+            id=new_id(),
+            project_id=project_id,
+            email=who.email,
+            role=role,
+            invited_by=inviter.id,
+            created_at=NOW,
+            project_name="Team",
+        )
+    )
+    return members.accept(invitation, Membership(project_id=project_id, user_id=who.id, role=role, joined_at=NOW))
+
+
+@pytest.fixture(scope="module")
+def team(local: LocalRun, api_url: str, make_user: Callable[[], SignedInUser]) -> Team:
+    from backend.bootstrap import dependencies
+
+    dependencies()  # the models on this module's emulator
+    owner, editor, viewer, stranger = (member(api_url, make_user()) for _ in range(4))
+    members = DynamoMembershipStore()
+    project_id = new_id()
+    DynamoTaskStore().save_project(
+        Project(id=project_id, user_id=project_partition(project_id), name="Team", color="#000000", position="a1")
+    )
+    members.add_owner(Membership(project_id=project_id, user_id=owner.id, role=Role.OWNER, joined_at=NOW))
+    join(members, project_id, editor, Role.EDITOR, owner)
+    join(members, project_id, viewer, Role.VIEWER, owner)
+    return Team(project_id, owner, editor, viewer, stranger, members)
+
+
+def ok(response: httpx.Response, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    return response.json() if response.content else None
+
+
+def shared_task(team: Team, **fields: Any) -> dict[str, Any]:
+    body = {"title": "Plan the offsite", "project_id": team.project_id, **fields}
+    return dict(ok(team.owner.http.post("/tasks", json=body), 201))
+
+
+def test_every_member_sees_a_shared_task_in_their_views(team: Team) -> None:
+    task = shared_task(team, due_date=NOW.date().isoformat(), assignee_id=team.editor.id)
+    assert (task["created_by"], task["assignee_id"]) == (team.owner.id, team.editor.id)
+    own = ok(team.editor.http.post("/tasks", json={"title": "my own errand", "due_date": NOW.date().isoformat()}), 201)
+    for who in (team.owner, team.editor, team.viewer):
+        listed = [t["id"] for t in ok(who.http.get("/tasks", params={"view": "today"}))["items"]]
+        assert task["id"] in listed
+        assert ok(who.http.get(f"/tasks/{task['id']}"))["title"] == "Plan the offsite"
+        board = ok(who.http.get("/tasks", params={"project_id": team.project_id}))["items"]
+        assert task["id"] in [t["id"] for t in board]
+    today_of_editor = [t["id"] for t in ok(team.editor.http.get("/tasks", params={"view": "today"}))["items"]]
+    assert own["id"] in today_of_editor  # personal and shared work merged
+    mine = ok(team.editor.http.get("/tasks", params={"assignee": "me"}))["items"]
+    assert [t["id"] for t in mine] == [task["id"]]
+    assert ok(team.owner.http.get("/tasks", params={"assignee": "me"}))["items"] == []
+
+
+def test_a_stranger_gets_404_for_everything_in_the_project(team: Team) -> None:
+    task = shared_task(team)
+    http = team.stranger.http
+    for response in (
+        http.get(f"/tasks/{task['id']}"),
+        http.patch(f"/tasks/{task['id']}", json={"version": task["version"], "title": "mine now"}),
+        http.post(f"/tasks/{task['id']}/complete"),
+        http.delete(f"/tasks/{task['id']}"),
+        http.post("/tasks", json={"title": "sneak in", "project_id": team.project_id}),
+        http.get("/tasks", params={"project_id": team.project_id}),
+        http.post("/tasks/bulk", json={"action": "complete", "ids": [task["id"]]}),
+    ):
+        assert_error_shape(response, 404)
+    listed = ok(http.get("/tasks"))["items"]
+    assert task["id"] not in [t["id"] for t in listed]
+
+
+def test_a_viewer_reads_but_may_not_change(team: Team) -> None:
+    task = shared_task(team)
+    http = team.viewer.http
+    for response in (
+        http.patch(f"/tasks/{task['id']}", json={"version": task["version"], "title": "viewer edit"}),
+        http.post(f"/tasks/{task['id']}/complete"),
+        http.delete(f"/tasks/{task['id']}"),
+        http.post("/tasks", json={"title": "viewer adds", "project_id": team.project_id}),
+        http.post("/tasks/bulk", json={"action": "delete", "ids": [task["id"]]}),
+    ):
+        assert_error_shape(response, 403, "forbidden")
+    assert ok(team.owner.http.get(f"/tasks/{task['id']}"))["version"] == task["version"]  # nothing changed
+
+
+def test_an_editor_edits_completes_and_deletes_and_each_change_is_logged(team: Team) -> None:
+    task = shared_task(team)
+    edited = ok(team.editor.http.patch(f"/tasks/{task['id']}", json={"version": task["version"], "priority": 1}))
+    done = ok(team.editor.http.post(f"/tasks/{task['id']}/complete"))
+    assert done["completed_by"] == team.editor.id
+    assert done["created_by"] == team.owner.id
+    reopened = ok(team.owner.http.post(f"/tasks/{task['id']}/reopen"))
+    assert reopened["completed_by"] is None
+    ok(team.editor.http.delete(f"/tasks/{task['id']}"), 204)
+    assert_error_shape(team.owner.http.get(f"/tasks/{task['id']}"), 404)
+    log, _ = ActivityStore().list_activity(project_partition(team.project_id), now=datetime.now(UTC), limit=50)
+    mine = [(e.what.value, e.actor) for e in reversed(log) if e.task_id == task["id"]]
+    assert mine == [
+        ("created", team.owner.id),
+        ("edited", team.editor.id),
+        ("completed", team.editor.id),
+        ("reopened", team.owner.id),
+        ("deleted", team.editor.id),
+    ]
+    assert edited["version"] > task["version"]
+
+
+def test_assignee_must_be_a_member_who_may_complete(team: Team) -> None:
+    task = shared_task(team)
+    for assignee in (team.viewer.id, team.stranger.id, "nobody-at-all"):
+        response = team.owner.http.patch(
+            f"/tasks/{task['id']}", json={"version": task["version"], "assignee_id": assignee}
+        )
+        assert "assignee_id" in assert_error_shape(response, 400)["fields"]
+    assigned = ok(
+        team.owner.http.patch(f"/tasks/{task['id']}", json={"version": task["version"], "assignee_id": team.owner.id})
+    )
+    assert assigned["assignee_id"] == team.owner.id
+    cleared = ok(
+        team.editor.http.patch(f"/tasks/{task['id']}", json={"version": assigned["version"], "assignee_id": None})
+    )
+    assert cleared["assignee_id"] is None
+    # a personal project: only its owner
+    response = team.owner.http.post("/tasks", json={"title": "personal", "assignee_id": team.editor.id})
+    assert "assignee_id" in assert_error_shape(response, 400)["fields"]
+    assert ok(team.owner.http.post("/tasks", json={"title": "mine", "assignee_id": team.owner.id}), 201)
+
+
+def test_two_members_racing_on_one_version_the_loser_gets_409(team: Team) -> None:
+    task = shared_task(team)
+    first = team.owner.http.patch(f"/tasks/{task['id']}", json={"version": task["version"], "title": "owner's"})
+    second = team.editor.http.patch(f"/tasks/{task['id']}", json={"version": task["version"], "title": "editor's"})
+    assert first.status_code == 200, first.text
+    assert second.status_code == 409, second.text
+    assert second.json()["current"]["title"] == "owner's"  # the loser gets what is stored now, to reload
+    assert ok(team.viewer.http.get(f"/tasks/{task['id']}"))["title"] == "owner's"
+
+
+def test_labels_on_a_shared_task_are_each_members_own(team: Team) -> None:
+    owner_label = ok(team.owner.http.post("/labels", json={"name": "urgent"}), 201)["id"]
+    editor_label = ok(team.editor.http.post("/labels", json={"name": "mine"}), 201)["id"]
+    task = shared_task(team, labels=[owner_label])
+    assert_error_shape(
+        team.editor.http.patch(f"/tasks/{task['id']}", json={"version": task["version"], "labels": [owner_label]}),
+        404,
+    )  # someone else's label is not the editor's to set
+    edited = ok(
+        team.editor.http.patch(f"/tasks/{task['id']}", json={"version": task["version"], "labels": [editor_label]})
+    )
+    assert set(edited["labels"]) == {owner_label, editor_label}  # the owner's label stays
+    by_label = ok(team.editor.http.get("/tasks", params={"label_id": editor_label}))["items"]
+    assert [t["id"] for t in by_label] == [task["id"]]
+
+
+def test_a_removed_member_gets_404(team: Team, api_url: str, make_user: Callable[[], SignedInUser]) -> None:
+    leaver = member(api_url, make_user())
+    membership = join(team.members, team.project_id, leaver, Role.EDITOR, team.owner)
+    task = shared_task(team)
+    assert ok(leaver.http.get(f"/tasks/{task['id']}"))["id"] == task["id"]
+    team.members.remove(membership)
+    assert_error_shape(leaver.http.get(f"/tasks/{task['id']}"), 404)
+    assert task["id"] not in [t["id"] for t in ok(leaver.http.get("/tasks"))["items"]]
