@@ -291,6 +291,10 @@ class StatsStore(Protocol):
 
     def read(self, user_id: str, *, since: date) -> tuple[dict[date, dict[str, int]], dict[str, int]]: ...
 
+    def names(self, user_id: str, *, projects: list[str], labels: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+        """The names of these projects and labels of the user (deleted ones are left out)."""
+        ...
+
     def aggregates(self, user_id: str) -> Counters: ...
 
     def replace_all(

@@ -226,9 +226,7 @@ def deliver_weekly(payload: dict[str, Any], *, ports: Ports, now: datetime) -> O
     )
     email = build_weekly_summary(
         user,
-        users=ports.users,
         stats=ports.stats,
-        tasks=ports.store,
         app_url=ports.links.app_url,
         unsubscribe_url=links.url(ports.links.api_url, "/links/unsubscribe", token),
         now=now,

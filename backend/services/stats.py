@@ -3,7 +3,7 @@ read them (API). No HTTP, no boto3."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -11,6 +11,7 @@ from backend.adapters.ports import StatsStore, TaskStore, UserRepository
 from backend.adapters.stats_store import StoredContribution
 from backend.domain import stats
 from backend.domain.tasks import Task, TaskQuery
+from backend.domain.users import User
 from backend.errors import ConflictError
 from backend.services.tasks import user_clock
 
@@ -91,6 +92,8 @@ def recompute_user(
 class StatsView:
     report: stats.Report
     timezone: str
+    project_names: dict[str, str] = field(default_factory=dict)  # of the projects and labels the report names
+    label_names: dict[str, str] = field(default_factory=dict)
 
 
 def _zone(name: str | None) -> ZoneInfo:
@@ -100,16 +103,22 @@ def _zone(name: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def get_stats(*, store: StatsStore, users: UserRepository, user_id: str, range_days: int, now: datetime) -> StatsView:
-    """The stats page's figures, from the aggregates only (the profile's GetItem + one Query)."""
-    user = users.get(user_id)
-    tz = _zone(user.timezone if user else None)
+def get_stats(*, store: StatsStore, user: User, range_days: int, now: datetime, names: bool = True) -> StatsView:
+    """The stats page's figures, from the aggregates only: one Query, then (``names``) one BatchGetItem of the
+    names of the projects and labels the figures mention. ``user`` is the Users row the caller already holds (the
+    API's session check read it): its time zone and goal, never read a second time."""
+    tz = _zone(user.timezone)
     now_local = now.astimezone(tz)
-    goal = user.preferences.daily_goal if user else stats.DEFAULT_DAILY_GOAL
+    goal = user.preferences.daily_goal
     since = min(now_local.date() - timedelta(days=range_days - 1), stats.weeks_start(now_local.date()))
-    days, summary = store.read(user_id, since=since)
+    days, summary = store.read(user.id, since=since)
     report = stats.report(days, summary, now_local=now_local, range_days=range_days, goal=goal)
-    return StatsView(report=report, timezone=str(tz))
+    projects, labels = (
+        store.names(user.id, projects=list(report.by_project), labels=list(report.by_label))
+        if names and (report.by_project or report.by_label)
+        else ({}, {})
+    )
+    return StatsView(report=report, timezone=str(tz), project_names=projects, label_names=labels)
 
 
 def activity_day(now: datetime) -> date:

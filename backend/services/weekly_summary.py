@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 
-from backend.adapters.ports import StatsStore, TaskStore, UserRepository
+from backend.adapters.ports import StatsStore
 from backend.domain.notifications import Email
 from backend.domain.stats import Report
 from backend.domain.users import User
@@ -60,19 +60,15 @@ def weekly_summary(
 def build_weekly_summary(
     user: User,
     *,
-    users: UserRepository,
     stats: StatsStore,
-    tasks: TaskStore,
     app_url: str,
     unsubscribe_url: str,
     now: datetime,
 ) -> Email:
     """The summary of the user's last 7 days, from the aggregates."""
-    report = get_stats(store=stats, users=users, user_id=user.id, range_days=7, now=now).report
-    top_project = None
-    if report.by_project:
-        top_id = next(iter(report.by_project))
-        top_project = next((p.name for p in tasks.list_projects(user.id) if p.id == top_id), None)
+    view = get_stats(store=stats, user=user, range_days=7, now=now)
+    report = view.report
+    top_project = view.project_names.get(next(iter(report.by_project))) if report.by_project else None
     return weekly_summary(
         report,
         to=user.email,

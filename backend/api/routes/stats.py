@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from backend.api.auth import caller_id
+from backend.api.auth import caller, caller_id
 from backend.api.openapi import AUTHENTICATED, ERRORS
 from backend.api.responses import documented, no_content
 from backend.bootstrap import aggregates_store, dependencies, erase_user_data
@@ -40,15 +40,11 @@ PRIORITY_NAMES = {1: "P1", 2: "P2", 3: "P3", 4: "No priority"}
 def get_stats(
     range_: Annotated[StatsRange, Query(alias="range", description="days ending today (7d, 30d, 90d, 365d)")] = "30d",
 ) -> StatsPublic:
-    deps = dependencies()
-    user_id = caller_id(router)
-    now = deps.clock()
     view = stats.get_stats(
-        store=aggregates_store(), users=deps.users, user_id=user_id, range_days=domain.RANGES[range_], now=now
+        store=aggregates_store(), user=caller(router), range_days=domain.RANGES[range_], now=dependencies().clock()
     )
     report = view.report
-    projects = {p.id: p.name for p in deps.tasks.list_projects(user_id)}
-    labels = {label.id: label.name for label in deps.tasks.list_labels(user_id)}
+    projects, labels = view.project_names, view.label_names
     return StatsPublic(
         range=range_,
         start=report.start,

@@ -1,0 +1,114 @@
+"""DynamoDB calls per API request, counted on every DynamoDB client of the process (PynamoDB's per-model clients and
+``backend.aws``'s), so what ``make bench`` measures per call cannot creep back: each request reads the caller's
+Users row once (the session check) and then only what it cannot do without (issue 15, point 5)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import pytest
+from pynamodb.models import Model
+
+from backend import aws
+from backend.local.testing import LocalRun
+from tests.conftest import SignedInUser
+
+
+def _models(base: type[Model]) -> Iterator[type[Model]]:
+    for sub in base.__subclasses__():
+        yield sub
+        yield from _models(sub)
+
+
+class Calls(Counter[str]):
+    """Operation name -> count, and what each call was (for the failure message)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[str] = []
+
+
+@contextmanager
+def dynamodb_calls() -> Iterator[Calls]:
+    """Counts DynamoDB operations by name while the block runs (the local API serves requests in this process)."""
+    counter = Calls()
+
+    def count(model: Any, params: dict[str, Any], **_: Any) -> None:
+        counter[model.name] += 1
+        counter.seen.append(f"{model.name} {params.get('TableName', '')} {params.get('Key', '')}")
+
+    clients = {id(aws.client("dynamodb")): aws.client("dynamodb")}
+    for model in _models(Model):
+        if getattr(model.Meta, "table_name", None):
+            client = model._get_connection().connection.client
+            clients[id(client)] = client
+    for client in clients.values():
+        client.meta.events.register("provide-client-params.dynamodb.*", count)
+    try:
+        yield counter
+    finally:
+        for client in clients.values():
+            client.meta.events.unregister("provide-client-params.dynamodb.*", count)
+
+
+@pytest.fixture(scope="module")
+def http(api_url: str, make_user: Callable[[], SignedInUser]) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=api_url, headers=make_user().headers, timeout=15) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def task(http: httpx.Client, local: LocalRun) -> dict[str, Any]:
+    """A task in a project of its own, with a label, and one completed task: the stats name both."""
+    project = http.post("/projects", json={"name": "Garden"}).json()
+    label = http.post("/labels", json={"name": "outside"}).json()
+    body = {"title": "water the roses", "project_id": project["id"], "labels": [label["id"]]}
+    done = http.post("/tasks", json={**body, "due_date": "2026-01-02"}).json()
+    assert http.post(f"/tasks/{done['id']}/complete").status_code == 200
+    created: dict[str, Any] = http.post("/tasks", json=body).json()
+    assert local.streams is not None
+    local.streams.drain()  # the aggregates the stats read
+    return created
+
+
+def calls_of(http: httpx.Client, method: str, url: str, **kwargs: Any) -> tuple[httpx.Response, Calls]:
+    with dynamodb_calls() as counter:
+        response = http.request(method, url, **kwargs)
+    assert response.status_code < 300, response.text
+    return response, counter
+
+
+def test_stats_read_the_users_row_once_and_the_names_in_one_batch(http: httpx.Client, task: dict[str, Any]) -> None:
+    response, calls = calls_of(http, "GET", "/stats?range=30d")
+    body = response.json()
+    assert [c["name"] for c in body["by_project"]] == ["Garden"]
+    assert [c["name"] for c in body["by_label"]] == ["outside"]
+    # the session check's GetItem, the aggregates' Query, the names' BatchGetItem (was: 2 GetItem + 3 Query)
+    assert calls == {"GetItem": 1, "Query": 1, "BatchGetItem": 1}
+
+
+def test_stats_without_projects_or_labels_to_name_skip_the_batch(api_url: str, make_user: Any) -> None:
+    with httpx.Client(base_url=api_url, headers=make_user().headers, timeout=15) as fresh:
+        _, calls = calls_of(fresh, "GET", "/stats?range=7d")
+    assert calls == {"GetItem": 1, "Query": 1}
+
+
+def test_reading_a_task_is_the_session_read_and_the_task(http: httpx.Client, task: dict[str, Any]) -> None:
+    _, calls = calls_of(http, "GET", f"/tasks/{task['id']}")
+    assert calls == {"GetItem": 2}
+
+
+def test_an_edit_reads_the_task_once_and_writes_one_transaction(http: httpx.Client, task: dict[str, Any]) -> None:
+    current = http.get(f"/tasks/{task['id']}").json()
+    _, calls = calls_of(http, "PATCH", f"/tasks/{task['id']}", json={"version": current["version"], "notes": "x"})
+    # the session check, the task, its project (the section rule), the write
+    assert calls == {"GetItem": 3, "TransactWriteItems": 1}, calls.seen
+
+
+def test_me_is_one_read(http: httpx.Client) -> None:
+    _, calls = calls_of(http, "GET", "/me")
+    assert calls == {"GetItem": 1}
