@@ -163,7 +163,13 @@ def run(n: int) -> dict[str, Any]:
                     measure=measure,
                 )
                 owners = tasks.pop("scale_owners")
-                tasks["scale"] = measure_scale(owners=owners, n=max(n // 15, 10), measure=measure)
+                tasks["scale"] = measure_scale(
+                    owners=owners,
+                    n=max(n // 15, 10),
+                    measure=measure,
+                    dynamodb=dynamodb,
+                    table=ResourceNames(LOCAL_STAGE).tasks_table,
+                )
                 tasks["search"] = measure_search(  # issue 18
                     owners=owners,
                     n=max(n // 15, 10),
@@ -219,12 +225,16 @@ def print_report(report: dict[str, Any]) -> None:
     for operation, calls in tasks["dynamodb_calls_per_operation"].items():
         print(f"  {operation:36} {sum(calls.values()):3}  {calls}")
     scale = tasks["scale"]
-    print("\nlist latency (service layer), user with 100 vs 10 000 tasks:")
+    print("\nlist latency (service layer), user with 100 vs 10 000 tasks, next to the raw Query of the view:")
     for view in ("today", "all"):
         small, large = scale[f"{view}@100"], scale[f"{view}@10000"]
+        raw_small, raw_large = scale[f"raw_{view}@100"], scale[f"raw_{view}@10000"]
         print(
             f"  view={view:6} p50 {small['p50_ms']:7.2f} ms vs {large['p50_ms']:7.2f} ms "
-            f"(ratio {scale[f'ratio_{view}_10000_over_100']})"
+            f"(ratio {scale[f'ratio_{view}_10000_over_100']}); raw Query {raw_small['p50_ms']:.2f} vs "
+            f"{raw_large['p50_ms']:.2f} ms (ratio {scale[f'ratio_raw_{view}_10000_over_100']}: the emulator's); "
+            f"service / raw {scale[f'ratio_{view}_service_over_raw_100']}x at 100, "
+            f"{scale[f'ratio_{view}_service_over_raw_10000']}x at 10 000"
         )
     print_search(tasks["search"])
     print_reminders(report["reminders"])
