@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from backend.adapters.dynamodb import MODELS, configure_models
 from backend.adapters.idempotency import EXPIRY_ATTRIBUTE, KEY_ATTRIBUTE
+from backend.adapters.task_store.migration import migrate
 from backend.domain.password_policy import PASSWORD_POLICY
 from backend.names import APP_DISPLAY_NAME, ResourceNames
 
@@ -166,6 +167,13 @@ def bootstrap(*, endpoint: str, region: str, stage: str, app_url: str = "http://
     for model in MODELS:
         if not model.exists():
             model.create_table(wait=True)
+    # data from before shared projects (a restored snapshot): its missing index and attributes (decision §31)
+    migrate(
+        _client("dynamodb", endpoint, region),
+        users_table=names.users_table,
+        tasks_table=names.tasks_table,
+        create_indexes=True,
+    )
     _ensure_ttl(_client("dynamodb", endpoint, region), names.tasks_table)
     _ensure_ttl(_client("dynamodb", endpoint, region), names.users_table)  # deleted accounts' markers
     _ensure_attachments_bucket(_client("s3", endpoint, region), names, [app_url, *LOCAL_APP_ORIGINS])
