@@ -9,6 +9,7 @@ TODAY = HOME  # the home page is the Today view
 UPCOMING = "/upcoming"
 INBOX = "/inbox"
 COMPLETED = "/completed"
+ASSIGNED = "/assigned"  # the tasks of shared projects assigned to me
 PROJECT = "/projects/[project_id]"  # dynamic route: the project page (list or board)
 LABEL = "/labels/[label_id]"  # dynamic route: the open tasks with a label
 SIGN_UP = "/sign-up"

@@ -71,6 +71,7 @@ add_page(pages.tasks_page, routes.TODAY, "Today", OPEN_LIST)
 add_page(pages.tasks_page, routes.UPCOMING, "Upcoming", OPEN_LIST)
 add_page(pages.tasks_page, routes.INBOX, "Inbox", OPEN_LIST)
 add_page(pages.tasks_page, routes.COMPLETED, "Completed", OPEN_LIST)
+add_page(pages.tasks_page, routes.ASSIGNED, "Assigned to me", OPEN_LIST)
 add_page(pages.tasks_page, routes.PROJECT, "Project", OPEN_LIST)
 add_page(pages.tasks_page, routes.LABEL, "Label", OPEN_LIST)
 add_page(

@@ -11,6 +11,15 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
+from backend.client.sharing import (
+    ActivityPage,
+    CommentPublic,
+    InvitationPublic,
+    MemberList,
+    MemberPublic,
+    items_of,
+    member_list,
+)
 from backend.schemas import (
     BulkAction,
     BulkResult,
@@ -48,6 +57,7 @@ from backend.schemas_notifications import (
 
 # The API shapes the UI works with, importable from here (the UI imports nothing of ``backend`` but the client).
 __all__ = [
+    "ActivityPage",
     "ApiClient",
     "ApiError",
     "AttachmentLimits",
@@ -55,9 +65,13 @@ __all__ = [
     "AttachmentUpload",
     "BulkAction",
     "BulkResult",
+    "CommentPublic",
+    "InvitationPublic",
     "LabelCreate",
     "LabelPublic",
     "LabelUpdate",
+    "MemberList",
+    "MemberPublic",
     "NotificationPage",
     "NotificationPublic",
     "ProjectCreate",
@@ -242,11 +256,13 @@ class ApiClient:
         limit: int | None = None,
         cursor: str | None = None,
         has_attachments: bool | None = None,
+        assignee: str | None = None,
         with_total: bool = False,
         count_by: Literal["section", "status"] | None = None,
     ) -> TaskPage:
         """One page of a view; pass ``next_cursor`` of the page as ``cursor`` for the next one. ``with_total`` fills
-        ``total`` (the whole list); ``count_by`` fills ``counts`` per section ("" = none) or status (and ``total``)."""
+        ``total`` (the whole list); ``count_by`` fills ``counts`` per section ("" = none) or status (and ``total``).
+        ``assignee="me"``: only the tasks assigned to the caller (issue 13)."""
         params: dict[str, str] = {"view": view}
         optional: dict[str, object] = {
             "project_id": project_id,
@@ -262,6 +278,7 @@ class ApiClient:
             "limit": limit,
             "cursor": cursor,
             "has_attachments": None if has_attachments is None else str(has_attachments).lower(),
+            "assignee": assignee,
             "with_total": "true" if with_total else None,
             "count_by": count_by,
         }
@@ -302,6 +319,59 @@ class ApiClient:
     def parse_quick_add(self, text: str) -> QuickAddParsed:
         """What quick add understands of ``text`` (nothing is saved); ``.task`` is ready for ``create_task``."""
         return QuickAddParsed.model_validate(self._request("POST", "/quick-add/parse", json={"text": text}))
+
+    # --- shared projects: members, invitations (issue 13) ----------------------------------------
+    def list_members(self, project_id: str) -> MemberList:
+        """The project's members with their roles, and the invitations not answered yet."""
+        return member_list(self._request("GET", f"/projects/{_segment(project_id)}/members"))
+
+    def add_member(self, project_id: str, email: str, role: str) -> MemberPublic:
+        """Invite ``email`` with ``role`` (viewer, editor, admin): 201 with the member, or the pending invitation."""
+        body = {"email": email, "role": role}
+        path = f"/projects/{_segment(project_id)}/members"
+        return MemberPublic.model_validate(self._request("POST", path, json=body))
+
+    def change_role(self, project_id: str, user_id: str, role: str) -> MemberPublic | None:
+        """A member's new role; ``"owner"`` hands the ownership over (the caller becomes an admin)."""
+        path = f"/projects/{_segment(project_id)}/members/{_segment(user_id)}"
+        answer = self._request("PATCH", path, json={"role": role})
+        return MemberPublic.model_validate(answer) if isinstance(answer, dict) else None
+
+    def remove_member(self, project_id: str, user_id: str) -> None:
+        """Remove a member; the caller's own id: leave the project."""
+        self._request("DELETE", f"/projects/{_segment(project_id)}/members/{_segment(user_id)}")
+
+    def list_invitations(self) -> list[InvitationPublic]:
+        """My pending invitations."""
+        return [InvitationPublic.model_validate(item) for item in items_of(self._request("GET", "/invitations"))]
+
+    def accept_invitation(self, invitation_id: str) -> None:
+        self._request("POST", f"/invitations/{_segment(invitation_id)}/accept")
+
+    def decline_invitation(self, invitation_id: str) -> None:
+        self._request("POST", f"/invitations/{_segment(invitation_id)}/decline")
+
+    # --- comments and activity (issue 13) ----------------------------------------------------
+    def list_comments(self, task_id: str) -> list[CommentPublic]:
+        """The task's comments, oldest first."""
+        answer = self._request("GET", f"/tasks/{_segment(task_id)}/comments")
+        return [CommentPublic.model_validate(item) for item in items_of(answer)]
+
+    def add_comment(self, task_id: str, body: str) -> CommentPublic:
+        path = f"/tasks/{_segment(task_id)}/comments"
+        return CommentPublic.model_validate(self._request("POST", path, json={"body": body}))
+
+    def edit_comment(self, comment_id: str, body: str) -> CommentPublic:
+        path = f"/comments/{_segment(comment_id)}"
+        return CommentPublic.model_validate(self._request("PATCH", path, json={"body": body}))
+
+    def delete_comment(self, comment_id: str) -> None:
+        self._request("DELETE", f"/comments/{_segment(comment_id)}")
+
+    def list_activity(self, project_id: str, *, cursor: str | None = None) -> ActivityPage:
+        """One page of the project's activity, newest first; ``next_cursor`` for the page after."""
+        query = f"?{urlencode({'cursor': cursor})}" if cursor else ""
+        return ActivityPage.model_validate(self._request("GET", f"/projects/{_segment(project_id)}/activity{query}"))
 
     # --- attachments ---------------------------------------------------------------------------
     def attachment_limits(self) -> AttachmentLimits:

@@ -19,6 +19,7 @@ from taskmanager_pro.components.projects import (
     workspace_dialogs,
 )
 from taskmanager_pro.components.quick_add import quick_add_dialog
+from taskmanager_pro.components.sharing import invitations_section, sharing_dialogs
 from taskmanager_pro.state import AppState, keyboard, quick_add
 
 QuickAddState: Any = quick_add.QuickAddState  # (untyped for mypy, as every Var in a component)
@@ -30,6 +31,7 @@ VIEWS: tuple[tuple[str, str, str], ...] = (
     ("Upcoming", "calendar-days", routes.UPCOMING),
     ("Inbox", "inbox", routes.INBOX),
     ("Completed", "circle-check-big", routes.COMPLETED),
+    ("Assigned to me", "user-check", routes.ASSIGNED),
 )
 # The views later issues add. Until then they are listed, marked "soon", and lead nowhere.
 NAV_ITEMS: tuple[tuple[str, str], ...] = ()
@@ -145,6 +147,7 @@ def coming_soon(label: str, icon: str) -> rx.Component:
 def sidebar_content() -> rx.Component:
     return rx.vstack(
         *[nav_link(label, icon, href, task_list=True) for label, icon, href in VIEWS],
+        invitations_section(),
         projects_section(),
         labels_section(),
         rx.box(height="var(--space-3)"),
@@ -256,6 +259,7 @@ def app_shell(*content: rx.Component, max_width: Any = "60em") -> rx.Component:
         ),
         quick_add_dialog(),
         workspace_dialogs(),
+        sharing_dialogs(),
         help_overlay(KeyboardState.help_open, KeyboardState.set_help_open),
         shortcut_listener(on_shortcut=KeyboardState.shortcut),
         min_height="100vh",

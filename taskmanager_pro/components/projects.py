@@ -7,9 +7,11 @@ from typing import Any
 
 import reflex as rx
 
+from taskmanager_pro.components.avatars import avatar_stack
 from taskmanager_pro.components.forms import error_message, field, form
 from taskmanager_pro.state import tasks
 from taskmanager_pro.state.editors import LabelEditorState, ProjectEditorState
+from taskmanager_pro.state.sharing import ActivityState, ShareState
 from taskmanager_pro.state.views import COLORS
 from taskmanager_pro.state.workspace import WorkspaceState
 
@@ -17,6 +19,8 @@ W: Any = WorkspaceState  # (untyped for mypy, as every Var in a component)
 TasksState: Any = tasks.TasksState
 PE: Any = ProjectEditorState
 LE: Any = LabelEditorState
+SH: Any = ShareState
+ACT: Any = ActivityState
 
 
 def color_dot(color: Any, size: str = "10px") -> rx.Component:
@@ -72,10 +76,14 @@ def switches_view(href: Any) -> Any:
     return lambda click: TasksState.switch_view(href, click)
 
 
-def _entry(href: Any, icon: rx.Component, name: Any, menu: rx.Component, *, current: Any) -> rx.Component:
+def _entry(
+    href: Any, icon: rx.Component, name: Any, menu: rx.Component, *, current: Any, shared: Any = False
+) -> rx.Component:
+    """A sidebar link with its menu; ``name`` is the text, or a component (a shared project: name and avatars)."""
+    shown = name if isinstance(name, rx.Component) else rx.text(name, size="2", truncate=True)
     return rx.hstack(
         rx.link(
-            rx.hstack(icon, rx.text(name, size="2", truncate=True), align="center", spacing="2", min_width="0"),
+            rx.hstack(icon, shown, align="center", spacing="2", min_width="0"),
             href=href,
             on_click=switches_view(href),
             underline="none",
@@ -96,6 +104,7 @@ def _entry(href: Any, icon: rx.Component, name: Any, menu: rx.Component, *, curr
         color=rx.cond(current, rx.color("accent", 11), rx.color("gray", 12)),
         _hover={"background": rx.cond(current, rx.color("accent", 4), rx.color("gray", 3))},
         class_name="tmp-side-entry",
+        data_shared=rx.cond(shared, "true", "false"),
     )
 
 
@@ -108,6 +117,26 @@ def list_shown(href: Any) -> Any:
 
 def _here(href: Any) -> Any:
     return list_shown(href)
+
+
+def sharing_items(project_id: Any, *, shared: Any, can_manage: Any, is_owner: Any) -> rx.Component:
+    """The project menu's sharing entries: Share… (everyone: the members; admins also invite), Activity (shared
+    projects), Leave (a member who is not the owner)."""
+    return rx.fragment(
+        rx.menu.item(
+            rx.icon("user-plus", size=14),
+            rx.cond(can_manage, "Share…", "Members…"),
+            on_click=SH.open_share(project_id),
+        ),
+        rx.cond(
+            shared,
+            rx.menu.item(rx.icon("history", size=14), "Activity", on_click=ACT.open_activity(project_id)),
+        ),
+        rx.cond(
+            shared & ~is_owner,
+            rx.menu.item(rx.icon("log-out", size=14), "Leave…", color_scheme="red", on_click=SH.ask_leave(project_id)),
+        ),
+    )
 
 
 def project_entry(project: Any) -> rx.Component:
@@ -124,17 +153,46 @@ def project_entry(project: Any) -> rx.Component:
             )
         ),
         rx.menu.content(
-            rx.menu.item(rx.icon("pencil", size=14), "Edit…", on_click=PE.edit_project(project.id)),
+            sharing_items(
+                project.id, shared=project.shared, can_manage=project.can_manage, is_owner=project.role == "owner"
+            ),
+            rx.menu.separator(),
+            rx.cond(
+                project.can_manage,
+                rx.fragment(
+                    rx.menu.item(rx.icon("pencil", size=14), "Edit…", on_click=PE.edit_project(project.id)),
+                    rx.menu.item(rx.icon("archive", size=14), "Archive", on_click=PE.set_archived(project.id, True)),
+                ),
+            ),
             rx.menu.item(rx.icon("arrow-up", size=14), "Move up", on_click=PE.move_project(project.id, -1)),
             rx.menu.item(rx.icon("arrow-down", size=14), "Move down", on_click=PE.move_project(project.id, 1)),
-            rx.menu.item(rx.icon("archive", size=14), "Archive", on_click=PE.set_archived(project.id, True)),
-            rx.menu.separator(),
-            rx.menu.item(
-                rx.icon("trash-2", size=14), "Delete…", color_scheme="red", on_click=PE.ask_delete_project(project.id)
+            rx.cond(
+                project.role == "owner",
+                rx.fragment(
+                    rx.menu.separator(),
+                    rx.menu.item(
+                        rx.icon("trash-2", size=14),
+                        "Delete…",
+                        color_scheme="red",
+                        on_click=PE.ask_delete_project(project.id),
+                    ),
+                ),
             ),
         ),
     )
-    return _entry(href, color_dot(project.color), project.name, menu, current=_here(href))
+    icon = rx.cond(
+        project.shared,
+        rx.icon("users", size=14, color=project.color, aria_label="Shared project", role="img"),
+        color_dot(project.color),
+    )
+    name = rx.hstack(
+        rx.text(project.name, size="2", truncate=True),
+        rx.cond(project.shared, avatar_stack(project.avatars)),
+        align="center",
+        spacing="2",
+        min_width="0",
+    )
+    return _entry(href, icon, name, menu, current=_here(href), shared=project.shared)
 
 
 def archived_entry(project: Any) -> rx.Component:
@@ -374,17 +432,37 @@ def label_dialog() -> rx.Component:
 
 
 def project_page_menu(project_id: Any) -> rx.Component:
-    """The ⋯ menu in a project page's header."""
+    """The ⋯ menu in a project page's header (what the user's role there allows)."""
     return rx.menu.root(
         rx.menu.trigger(
             rx.icon_button(rx.icon("ellipsis", size=16), variant="soft", color_scheme="gray", aria_label="Project menu")
         ),
         rx.menu.content(
-            rx.menu.item(rx.icon("pencil", size=14), "Edit project…", on_click=PE.edit_project(project_id)),
-            rx.menu.item(rx.icon("archive", size=14), "Archive", on_click=PE.set_archived(project_id, True)),
-            rx.menu.separator(),
-            rx.menu.item(
-                rx.icon("trash-2", size=14), "Delete…", color_scheme="red", on_click=PE.ask_delete_project(project_id)
+            sharing_items(
+                project_id,
+                shared=TasksState.page_shared,
+                can_manage=TasksState.page_can_manage,
+                is_owner=TasksState.page_role == "owner",
+            ),
+            rx.cond(
+                TasksState.page_can_manage,
+                rx.fragment(
+                    rx.menu.separator(),
+                    rx.menu.item(rx.icon("pencil", size=14), "Edit project…", on_click=PE.edit_project(project_id)),
+                    rx.menu.item(rx.icon("archive", size=14), "Archive", on_click=PE.set_archived(project_id, True)),
+                ),
+            ),
+            rx.cond(
+                TasksState.page_role == "owner",
+                rx.fragment(
+                    rx.menu.separator(),
+                    rx.menu.item(
+                        rx.icon("trash-2", size=14),
+                        "Delete…",
+                        color_scheme="red",
+                        on_click=PE.ask_delete_project(project_id),
+                    ),
+                ),
             ),
             align="end",
         ),

@@ -8,6 +8,8 @@ from typing import Any
 import reflex as rx
 
 from taskmanager_pro.components.attachments import attachments_block
+from taskmanager_pro.components.markdown import safe_markdown
+from taskmanager_pro.components.sharing import assignee_control, comments_block
 from taskmanager_pro.components.tasks import confirm_dialog, native_select
 from taskmanager_pro.state.task_detail import TaskDetailState
 from taskmanager_pro.state.task_reminders import PRESETS as REMINDER_PRESETS
@@ -19,18 +21,7 @@ R: Any = TaskRemindersState
 
 
 def notes_markdown(source: Any) -> rx.Component:
-    """Notes as markdown, safely: no raw HTML (``use_raw=False``: tags show as text, never as elements), no
-    math plugins, and images are not loaded (a link to a tracker would report every view)."""
-    return rx.markdown(
-        source,
-        use_raw=False,
-        use_math=False,
-        use_katex=False,
-        component_map={
-            "img": lambda *_: rx.el.span("[image]", class_name="tmp-md-img"),
-        },
-        class_name="tmp-notes",
-    )
+    return safe_markdown(source, class_name="tmp-notes")
 
 
 def prop(label: str, icon: str, control: rx.Component, *, error: Any = "") -> rx.Component:
@@ -52,6 +43,16 @@ def prop(label: str, icon: str, control: rx.Component, *, error: Any = "") -> rx
             min_width="0",
         ),
         class_name="tmp-prop",
+    )
+
+
+def editable(*children: rx.Component, **props: Any) -> rx.Component:
+    """Controls the user's role may change: a viewer sees them disabled (the server refuses their edits anyway)."""
+    return rx.el.fieldset(
+        *children,
+        disabled=~S.d_can_edit,
+        style={"border": "none", "padding": "0", "margin": "0", "min_width": "0"},
+        **props,
     )
 
 
@@ -464,7 +465,7 @@ def detail_body() -> rx.Component:
                 min_width="22px",
                 margin_top="6px",
             ),
-            title_form(),
+            editable(title_form(), flex="1", min_width="0", display="flex"),
             rx.dialog.close(
                 rx.icon_button(
                     rx.icon("x", size=18), variant="ghost", color_scheme="gray", aria_label="Close the task panel"
@@ -480,9 +481,23 @@ def detail_body() -> rx.Component:
             S.d_error != "",
             rx.callout(S.d_error, icon="circle-alert", color_scheme="red", role="alert", size="1", width="100%"),
         ),
-        notes_block(),
+        rx.cond(
+            ~S.d_can_edit,
+            rx.callout(
+                "You can view this task: your role in its project does not allow changes.",
+                icon="eye",
+                size="1",
+                color_scheme="gray",
+                width="100%",
+            ),
+        ),
+        editable(notes_block(), width="100%"),
         rx.separator(size="4"),
-        rx.vstack(
+        editable(
+            rx.cond(
+                S.d_shared,
+                prop("Assignee", "user-round", assignee_control(), error=field_error("assignee_id")),
+            ),
             prop("Due", "calendar", due_controls(), error=field_error("due_date") + field_error("due_time")),
             prop("Repeat", "repeat", recurrence_controls(), error=field_error("recurrence")),
             prop("Remind", "bell", reminder_controls()),
@@ -502,26 +517,33 @@ def detail_body() -> rx.Component:
                 ),
                 error=field_error("start_date"),
             ),
-            spacing="2",
+            display="flex",
+            flex_direction="column",
+            gap="var(--space-2)",
             width="100%",
         ),
         rx.separator(size="4"),
-        subtasks_block(),
+        editable(subtasks_block(), width="100%"),
         rx.separator(size="4"),
         attachments_block(),
         history_block(),
+        rx.separator(size="4"),
+        comments_block(),
         rx.spacer(),
         rx.hstack(
             rx.text(S.d_meta, size="1", color_scheme="gray"),
             rx.cond(S.d_saving, rx.hstack(rx.spinner(size="1"), rx.text("Saving…", size="1"), align="center")),
             rx.spacer(),
-            rx.button(
-                rx.icon("trash-2", size=14),
-                "Delete",
-                variant="soft",
-                color_scheme="red",
-                size="1",
-                on_click=S.set_d_delete_open(True),
+            rx.cond(
+                S.d_can_edit,
+                rx.button(
+                    rx.icon("trash-2", size=14),
+                    "Delete",
+                    variant="soft",
+                    color_scheme="red",
+                    size="1",
+                    on_click=S.set_d_delete_open(True),
+                ),
             ),
             align="center",
             width="100%",

@@ -7,6 +7,7 @@ from typing import Any
 
 import reflex as rx
 
+from taskmanager_pro.components.avatars import avatar
 from taskmanager_pro.components.forms import blocked
 from taskmanager_pro.state import selection, task_detail, tasks
 from taskmanager_pro.state.views import PRIORITY_NAMES
@@ -57,6 +58,7 @@ def check_circle(row: Any, on_click: Any, *, size: str = "20px") -> rx.Component
         aria_label=rx.cond(row.done, "Reopen ", "Complete ") + row.title,
         title=rx.cond(row.done, "Reopen", "Complete"),
         on_click=on_click.stop_propagation,
+        disabled=row.read_only,  # (a viewer: the server would refuse it)
         class_name="tmp-check",
         data_done=rx.cond(row.done, "true", "false"),
         style={"--tmp-check-color": row.priority_color},
@@ -133,6 +135,14 @@ def row_meta(row: Any, *, show_project: Any) -> rx.Component:
             ),
         ),
         rx.cond(row.completed_text != "", rx.text(row.completed_text, size="1", color_scheme="gray")),
+        rx.cond(
+            row.assignee_initials != "",
+            rx.box(
+                avatar(row.assignee_initials, row.assignee_color, "Assigned to " + row.assignee_name, size="20px"),
+                margin_left=rx.cond(show_project & (row.project_name != ""), "0", "auto"),
+                data_assignee=row.assignee_id,
+            ),
+        ),
         spacing="3",
         align="center",
         wrap="wrap",
@@ -185,9 +195,34 @@ def row_menu(row: Any) -> rx.Component:
                         ),
                     ),
                 ),
-                rx.menu.separator(),
-                rx.menu.item(
-                    rx.icon("trash-2", size=14), "Delete…", color_scheme="red", on_click=TasksState.ask_delete(row.id)
+                rx.cond(
+                    row.assignable.length() > 0,
+                    rx.menu.sub(
+                        rx.menu.sub_trigger(rx.icon("user-round", size=14), "Assign to"),
+                        rx.menu.sub_content(
+                            rx.menu.item("Nobody", on_click=TasksState.assign(row.id, "")),
+                            rx.foreach(
+                                row.assignable,
+                                lambda a: rx.menu.item(
+                                    avatar(a.initials, a.color, a.name, size="18px"),
+                                    a.name,
+                                    on_click=TasksState.assign(row.id, a.user_id),
+                                ),
+                            ),
+                        ),
+                    ),
+                ),
+                rx.cond(
+                    ~row.read_only,
+                    rx.fragment(
+                        rx.menu.separator(),
+                        rx.menu.item(
+                            rx.icon("trash-2", size=14),
+                            "Delete…",
+                            color_scheme="red",
+                            on_click=TasksState.ask_delete(row.id),
+                        ),
+                    ),
                 ),
                 on_click=rx.stop_propagation,
             ),
@@ -602,6 +637,22 @@ def filters_popover() -> rx.Component:
                                 spacing="2",
                             ),
                         ),
+                        rx.cond(
+                            TasksState.view != "assigned",
+                            rx.el.label(
+                                rx.hstack(
+                                    rx.switch(
+                                        checked=TasksState.assigned_only,
+                                        on_change=TasksState.set_assigned_only,
+                                        size="1",
+                                    ),
+                                    rx.icon("user-check", size=14),
+                                    rx.text("Assigned to me", size="2"),
+                                    align="center",
+                                    spacing="2",
+                                ),
+                            ),
+                        ),
                         rx.el.label(
                             rx.hstack(
                                 rx.switch(
@@ -722,6 +773,7 @@ def active_filter_chips() -> rx.Component:
             chip(TasksState.due_to != "", "Until " + TasksState.due_to, TasksState.set_due_to("")),
             chip(TasksState.overdue_only, "Overdue", TasksState.set_overdue_only(False)),
             chip(TasksState.attachments_only, "With attachments", TasksState.set_attachments_only(False)),
+            chip(TasksState.assigned_only, "Assigned to me", TasksState.set_assigned_only(False)),
             wrap="wrap",
             spacing="2",
         ),

@@ -41,10 +41,7 @@ def tasks_page() -> rx.Component:
     return app_shell(
         rx.vstack(
             page_header(project_menu=project_page_menu(TasksState.context_id)),
-            rx.cond(
-                (TasksState.view != "completed") & (TasksState.heading != "Not found"),
-                quick_add_bar(),
-            ),
+            rx.cond(TasksState.page_can_add, quick_add_bar()),
             toolbar(),
             search_scope(),
             active_filter_chips(),

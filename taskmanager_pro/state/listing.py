@@ -15,6 +15,7 @@ from typing import Any
 
 from backend.client.api import TaskPage, TaskPublic
 from backend.client.search import matches_search
+from taskmanager_pro.state.views import assignee_of
 
 INBOX_ID = "inbox"
 NO_DUE = "~"
@@ -24,7 +25,7 @@ NO_DUE = "~"
 class ListSpec:
     """What a list page asks for: the view and its context, the filters, the sort (empty = the view's own)."""
 
-    view: str  # today | upcoming | inbox | completed | project | label | search
+    view: str  # today | upcoming | inbox | completed | project | label | assigned | search
     context_id: str = ""  # the project or label of the page
     today: date = date(2000, 1, 1)
     now_local: datetime | None = None  # the user's wall clock (overdue filter)
@@ -37,6 +38,7 @@ class ListSpec:
     due_to: date | None = None
     overdue_only: bool = False
     attachments_only: bool = False
+    assignee: str = ""  # only the tasks assigned to this user (the "Assigned to me" view and filter)
     sort: str = ""
     layout: str = "list"
 
@@ -55,7 +57,14 @@ class ListSpec:
             return "manual"
         if self.sort and (self.sort != "manual" or self.view in {"project", "inbox"}):
             return self.sort  # (manual order elsewhere is not sent: the view's own order applies)
-        own = {"today": "due", "upcoming": "due", "inbox": "manual", "completed": "completed", "project": "manual"}
+        own = {
+            "today": "due",
+            "upcoming": "due",
+            "inbox": "manual",
+            "completed": "completed",
+            "project": "manual",
+            "assigned": "due",
+        }
         return own.get(self.view, "created")
 
 
@@ -90,6 +99,8 @@ def _in_view(task: TaskPublic, spec: ListSpec) -> bool:
         return spec.context_id in task.labels
     if spec.view == "search":
         return _matches_text(task, spec.search)
+    if spec.view == "assigned":
+        return bool(spec.assignee) and assignee_of(task) == spec.assignee
     return True
 
 
@@ -104,6 +115,7 @@ def _passes_filters(task: TaskPublic, spec: ListSpec) -> bool:
         not due_range or spec.due_to is None or (task.due_date is not None and due <= spec.due_to.isoformat() + NO_DUE),
         not spec.overdue_only or task.overdue,
         not spec.attachments_only or task.attachment_count > 0,
+        not spec.assignee or assignee_of(task) == spec.assignee,
     )
     return all(checks)
 

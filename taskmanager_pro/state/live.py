@@ -14,7 +14,9 @@ from reflex.state import BaseState
 from backend.client import ApiError
 from backend.client.live import Change
 from taskmanager_pro.state.clients import call
+from taskmanager_pro.state.comments import CommentsState
 from taskmanager_pro.state.notifications import NotificationsState
+from taskmanager_pro.state.sharing import ActivityState, ShareState
 from taskmanager_pro.state.stats import StatsState
 from taskmanager_pro.state.task_detail import TaskDetailState
 from taskmanager_pro.state.tasks import TasksState
@@ -29,18 +31,23 @@ async def apply_change(root: BaseState, change: Change) -> bool:
     tasks = await root.get_state(TasksState)
     if change.user_id != tasks._user_id:
         return False
-    if change.kind == "task":
+    kind = str(change.kind)
+    if kind == "task":
         task = change.task if change.op == "upsert" else None
         if tasks.loaded:
             tasks.task_heard(task, change.id)
         detail = await root.get_state(TaskDetailState)
         if task is not None and detail.detail_open and detail.d_id == task.id:
             detail.show_stored(task)
-    elif change.kind in {"project", "label", "profile"}:
-        workspace = await root.get_state(WorkspaceState)
-        if workspace.workspace_loaded and await workspace.refresh():
-            tasks.workspace_changed()
-    elif change.kind == "notification":
+        await (await root.get_state(ActivityState)).activity_heard(task.project_id if task else "")
+    elif kind == "comment":
+        # (a comment's id is "<task id>.<ulid>"; a publisher may also name the task itself)
+        await (await root.get_state(CommentsState)).comments_heard(change.id.split(".", 1)[0])
+        activity = await root.get_state(ActivityState)
+        await activity.activity_heard(activity.activity_project_id)
+    elif kind in WORKSPACE_KINDS:
+        await _workspace_heard(root, tasks, kind)
+    elif kind == "notification":
         bell = await root.get_state(NotificationsState)
         if change.unread is not None:
             bell.unread = change.unread
@@ -48,6 +55,35 @@ async def apply_change(root: BaseState, change: Change) -> bool:
             with contextlib.suppress(ApiError):  # the bell stays as it was; the next change asks again
                 bell.unread = await call(bell._api().unread_count)
     return True
+
+
+# What changes the sidebar: projects (a shared one renamed, joined, left, or one I was removed from), memberships,
+# invitations to me, labels and the profile.
+WORKSPACE_KINDS = frozenset({"project", "label", "profile", "member", "membership", "invitation"})
+
+
+async def _workspace_heard(root: BaseState, tasks: TasksState, kind: str) -> None:
+    workspace = await root.get_state(WorkspaceState)
+    if not workspace.workspace_loaded:
+        if kind == "invitation":
+            await workspace.refresh_invitations()
+        return
+    before = set(workspace.project_map())
+    if not await workspace.refresh():
+        return
+    tasks.workspace_changed()
+    after = set(workspace.project_map())
+    for project_id in before - after:  # removed from it (or it was deleted): it leaves this screen now
+        tasks.project_gone(project_id)
+        detail = await root.get_state(TaskDetailState)
+        if detail.detail_open and detail.d_project_id == project_id:
+            detail.detail_open = False
+    if before != after and tasks.loaded:
+        tasks.forget_cached_lists()
+        if after - before:
+            await tasks.refetch()  # a project joined elsewhere: its tasks may belong in the list shown
+    if kind in {"member", "membership", "project"}:
+        await (await root.get_state(ShareState)).reload_members()
 
 
 async def stats_shown(root: BaseState) -> bool:

@@ -22,12 +22,15 @@ from backend.client import ApiError
 from backend.client.api import StaleVersion, SubtaskIn, SubtaskPublic, TaskPublic, TaskUpdate
 from taskmanager_pro.state.base import signed_in
 from taskmanager_pro.state.clients import call
+from taskmanager_pro.state.comments import CommentsState
+from taskmanager_pro.state.sharing_views import Person
 from taskmanager_pro.state.task_reminders import TaskRemindersState
 from taskmanager_pro.state.tasks import TasksState, one_write_at_a_time
 from taskmanager_pro.state.views import (
     PRIORITY_COLORS,
     RECURRENCE_PRESETS,
     LabelItem,
+    assignee_of,
     bound,
     day_name,
     long_day,
@@ -90,6 +93,10 @@ class TaskDetailState(WorkspaceState):
     d_done: bool = False
     d_meta: str = ""
     d_history: list[str] = []
+    d_assignee_id: str = ""  # a member's user id ("" = nobody)
+    d_members: list[Person] = []  # who a task of a shared project can be assigned to
+    d_shared: bool = False
+    d_can_edit: bool = True  # the user's role lets them change the task (a viewer's panel is read-only)
     # Bumped when the stored task replaces what the inputs show (another task, a reload): the uncontrolled
     # inputs are keyed by it, so they start again from the stored values.
     d_revision: int = 0
@@ -144,6 +151,11 @@ class TaskDetailState(WorkspaceState):
             self.d_preset = preset_of(task.recurrence)
         self.d_recurrence_text = task.recurrence_text or ""
         self.d_done = task.status == "done"
+        project = self.project_map().get(task.project_id)
+        self.d_assignee_id = assignee_of(task)
+        self.d_shared = project is not None and project.shared
+        self.d_members = self.members_of(task.project_id) if self.d_shared else []
+        self.d_can_edit = project is None or project.can_edit
         today = self.today()
         created = day_name(task.created_at.date(), today)
         updated = day_name(task.updated_at.date(), today)
@@ -175,6 +187,7 @@ class TaskDetailState(WorkspaceState):
             self.d_id, self._stored = task_id, None
         yield bound(TaskDetailState.fetch_task, task_id)
         yield TaskRemindersState.load(task_id)  # type: ignore[operator]  # the panel's reminders (issue 5)
+        yield bound(CommentsState.load, task_id, listed.project_id if listed is not None else "")
 
     @rx.event(background=True)
     async def fetch_task(self, task_id: str) -> AsyncGenerator[Any, None]:
@@ -204,6 +217,7 @@ class TaskDetailState(WorkspaceState):
                 self._fill(task, reset_inputs=True)
                 self._stored = task
                 self.detail_open = True
+                (await self.get_state(CommentsState)).c_project_id = task.project_id  # (the row was not listed)
             elif self._inflight:  # edits on their way: their answers bring the panel up to date
                 if task.version > self._stored.version:
                     self._stored = task
@@ -404,6 +418,15 @@ class TaskDetailState(WorkspaceState):
         if section != self.d_section and (not section or section in self.d_sections):
             async for event in self._patch(section=section or None):
                 yield event
+
+    @rx.event
+    async def set_assignee(self, value: str) -> AsyncGenerator[Any, None]:
+        """A member of the task's shared project, or "" for nobody (the server checks the membership)."""
+        user_id = value if isinstance(value, str) else ""
+        if user_id == self.d_assignee_id or (user_id and user_id not in {p.user_id for p in self.d_members}):
+            return
+        async for event in self._patch(assignee_id=user_id or None):
+            yield event
 
     @rx.event
     async def add_label(self, label_id: str) -> AsyncGenerator[Any, None]:

@@ -31,6 +31,7 @@ from taskmanager_pro.state.views import (
     NO_SECTION,
     NO_SECTION_KEY,
     TaskGroup,
+    assignee_of,
     bound,
     day_name,
     long_day,
@@ -48,7 +49,7 @@ MAX_PAGE = 200  # the API's limit
 CACHED_VIEWS = 8  # lists kept per tab for an instant switch back (refreshed in the background)
 PROVISIONAL = "pending-"  # the id prefix of a row shown before the server has answered (quick add)
 SORTS: dict[str, str] = {"": "Default order", "due": "Due date", "priority": "Priority", "created": "Date added"}
-ViewName = Literal["today", "upcoming", "inbox", "completed", "project", "label"]
+ViewName = Literal["today", "upcoming", "inbox", "completed", "project", "label", "assigned"]
 
 
 def view_of(path: str) -> tuple[ViewName, str] | None:
@@ -60,7 +61,12 @@ def view_of(path: str) -> tuple[ViewName, str] | None:
         return "project", parts[1]
     if len(parts) == 2 and parts[0] == "labels":
         return "label", parts[1]
-    named: dict[str, ViewName] = {"upcoming": "upcoming", "inbox": "inbox", "completed": "completed"}
+    named: dict[str, ViewName] = {
+        "upcoming": "upcoming",
+        "inbox": "inbox",
+        "completed": "completed",
+        "assigned": "assigned",
+    }
     return (named[parts[0]], "") if len(parts) == 1 and parts[0] in named else None
 
 
@@ -148,6 +154,7 @@ class TasksState(WorkspaceState):
     due_to: str = ""
     overdue_only: bool = False
     attachments_only: bool = False  # the paperclip filter
+    assigned_only: bool = False  # the assignee filter: only what is assigned to me
     sort: str = ""
     days: int = 7
 
@@ -169,7 +176,28 @@ class TasksState(WorkspaceState):
     @rx.var
     def filters_active(self) -> int:
         set_filters = [self.priority_filter, self.label_filter, self.project_filter, self.due_from, self.due_to]
-        return sum(1 for value in set_filters if value) + int(self.overdue_only) + int(self.attachments_only)
+        flags = int(self.overdue_only) + int(self.attachments_only) + int(self.assigned_only)
+        return sum(1 for value in set_filters if value) + flags
+
+    @rx.var
+    def page_role(self) -> str:
+        """The user's role in the project of the page ("" elsewhere): what its menu and quick add offer."""
+        return next((p.role for p in self.projects if p.id == self.context_id), "") if self.view == "project" else ""
+
+    @rx.var
+    def page_shared(self) -> bool:
+        return self.view == "project" and any(p.shared for p in self.projects if p.id == self.context_id)
+
+    @rx.var
+    def page_can_manage(self) -> bool:
+        return self.page_role in {"admin", "owner"}
+
+    @rx.var
+    def page_can_add(self) -> bool:
+        """Quick add on this page: not Completed nor Assigned to me, nor a project the user may only view."""
+        if self.view in {"completed", "assigned"} or self.heading == "Not found":
+            return False
+        return self.view != "project" or self.page_role in {"editor", "admin", "owner"}
 
     @rx.var
     def searching(self) -> bool:
@@ -206,6 +234,7 @@ class TasksState(WorkspaceState):
             "inbox": "Your Inbox is empty. Add a task above or press Q.",
             "completed": "Completed tasks show up here.",
             "label": "No open tasks with this label.",
+            "assigned": "Nothing is assigned to you. Tasks of shared projects assigned to you show up here.",
         }.get(self.view, "No tasks in this project yet. Add one above.")
 
     # --- what the list is --------------------------------------------------------------------
@@ -222,12 +251,18 @@ class TasksState(WorkspaceState):
             "due_to": _date(self.due_to),
             "overdue_only": self.overdue_only,
             "attachments_only": self.attachments_only,
+            "assignee": self._user_id if self._mine_only() else "",
         }
         if self.search.strip():
             return ListSpec(view="search", search=self.search.strip(), **common)
         return ListSpec(
             view=self.view, context_id=self.context_id, days=self.days, sort=self.sort, layout=self.layout, **common
         )
+
+    def _mine_only(self) -> bool:
+        """Only the tasks assigned to me: the "Assigned to me" view (a search there looks through everything), or
+        the assignee filter."""
+        return self.assigned_only or (self.view == "assigned" and not self.search.strip())
 
     def _known_zone(self) -> bool:
         try:
@@ -245,6 +280,7 @@ class TasksState(WorkspaceState):
         query["due_from"], query["due_to"] = _date(self.due_from), _date(self.due_to)
         query["overdue"] = self.overdue_only
         query["has_attachments"] = True if self.attachments_only else None
+        query["assignee"] = "me" if self._mine_only() else None
         return query
 
     def _search_query(self) -> dict[str, Any]:
@@ -269,7 +305,7 @@ class TasksState(WorkspaceState):
             query["label_id"] = self.context_id
         elif self.label_filter:
             query["label_id"] = self.label_filter
-        sort = self.sort or None
+        sort = self.sort or ("due" if view == "assigned" else None)  # (what is mine, soonest first)
         if view == "project" and self.layout == "status":
             query["status"], sort = "all", "manual"  # both columns, in the project's order
         if sort == "manual" and "project_id" not in query and view != "inbox":
@@ -288,7 +324,10 @@ class TasksState(WorkspaceState):
         today = self.today()
         projects, labels = self.project_map(), self.label_map()
         pending = set(self.pending)
-        rows = [task_row(task, today, projects, labels, pending=task.id in pending) for task in self._tasks]
+        people = self.people()
+        rows = [
+            task_row(task, today, projects, labels, pending=task.id in pending, people=people) for task in self._tasks
+        ]
         self.shown = len(rows)
         if self.search.strip():
             self.groups = single_group(rows)
@@ -325,6 +364,8 @@ class TasksState(WorkspaceState):
             self.heading = "Inbox"
         elif self.view == "completed":
             self.heading, self.subheading = "Completed", "Reopen anything you finished by mistake."
+        elif self.view == "assigned":
+            self.heading, self.subheading = "Assigned to me", "Open tasks of shared projects that are yours to do"
         elif self.view == "project":
             project = projects.get(self.context_id)
             self.heading = project.name if project else "Project"
@@ -469,6 +510,14 @@ class TasksState(WorkspaceState):
             if generation == self._generation:
                 self._show_page(page)
 
+    async def refetch(self) -> None:
+        """The list shown, fresh from the API now (inside a live change, where no background event can be sent)."""
+        if self._context_exists(self.view, self.context_id) and await self._ensure_session():
+            query = self._query(cursor=None, limit=min(max(self.shown, PAGE_SIZE), MAX_PAGE))
+            query.setdefault("with_total", True)
+            with contextlib.suppress(ApiError):  # (the list stays as it was; the next change or switch asks again)
+                self._show_page(await call(self._api().list_tasks, **query))
+
     def reload(self) -> Any:
         """The same list again in the background, as many rows as are shown (after a change nobody can place)."""
         self._generation += 1
@@ -511,6 +560,7 @@ class TasksState(WorkspaceState):
         self.due_from = self.due_to = self.sort = ""
         self.overdue_only = False
         self.attachments_only = False
+        self.assigned_only = False
 
     @rx.event
     def set_search(self, value: str) -> Any:
@@ -550,6 +600,11 @@ class TasksState(WorkspaceState):
     @rx.event
     def set_attachments_only(self, value: bool) -> Any:
         self.attachments_only = bool(value)
+        return self._start_query()
+
+    @rx.event
+    def set_assigned_only(self, value: bool) -> Any:
+        self.assigned_only = bool(value)
         return self._start_query()
 
     @rx.event
@@ -658,6 +713,25 @@ class TasksState(WorkspaceState):
             ),
             None,
         )
+
+    def forget_cached_lists(self) -> None:
+        """Lists kept for a switch back may be out of date (a project was joined or left): the next switch asks."""
+        self._cache = {}
+
+    def project_gone(self, project_id: str) -> None:
+        """A project the user no longer sees (left, removed, deleted): its rows leave the list at once."""
+        self._cache = {}
+        gone = [t.id for t in self._tasks if t.project_id == project_id]
+        if gone:
+            self._tasks = [t for t in self._tasks if t.project_id != project_id]
+            self.pending = [x for x in self.pending if x not in gone]
+            self.total = max(self.total - len(gone), 0)
+        if self.view == "project" and self.context_id == project_id:
+            self.loading, self.loaded, self.heading, self.subheading, self.accent = False, False, "Not found", "", ""
+            self.error = "This project is not shared with you any more."
+            self._tasks, self.groups, self.next_cursor = [], [], ""
+            return
+        self._render()
 
     def workspace_changed(self) -> None:
         """Projects or labels changed (names, colours, sections): the rows and heading show them."""
@@ -844,6 +918,21 @@ class TasksState(WorkspaceState):
         async for event in self._update(task_id, build, "", after_id=after.id if after else ""):
             yield event
         yield rx.call_script(f"window.tmpFocusTask && window.tmpFocusTask({json.dumps(task_id)})")
+
+    @rx.event(background=True)
+    async def assign(self, task_id: str, user_id: str) -> AsyncGenerator[Any, None]:
+        """The row menu's "Assign to": a member of the task's shared project ("" = nobody); the row shows it now."""
+        if not isinstance(task_id, str) or not isinstance(user_id, str):
+            return
+
+        def build(current: TaskPublic) -> tuple[TaskPublic, TaskUpdate] | None:
+            if assignee_of(current) == user_id:
+                return None
+            shown = current.model_copy(update={"assignee_id": user_id or None})
+            return shown, TaskUpdate.model_validate({"version": current.version, "assignee_id": user_id or None})
+
+        async for event in self._update(task_id, build, "Assigned" if user_id else "Unassigned"):
+            yield event
 
     # --- deleting one task -------------------------------------------------------------------
     def ask_to_delete(self, task_id: str) -> None:

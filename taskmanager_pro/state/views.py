@@ -12,6 +12,7 @@ from datetime import date, time, timedelta
 from typing import Any
 
 from backend.client.api import LabelPublic, ProjectPublic, TaskPublic
+from taskmanager_pro.state.sharing_views import avatar_color, initials
 
 # Todoist's priority colours: p1 red, p2 orange, p3 blue, p4 (none) grey.
 PRIORITY_COLORS: dict[int, str] = {1: "#d1453b", 2: "#eb8909", 3: "#246fe0", 4: "var(--gray-9)"}
@@ -53,6 +54,16 @@ NO_SECTION_KEY = "__none__"  # (a select cannot have an empty value)
 
 
 @dataclasses.dataclass(frozen=True)
+class Avatar:
+    """A member's initials in a coloured circle (the sidebar, a task row)."""
+
+    user_id: str
+    initials: str
+    name: str
+    color: str
+
+
+@dataclasses.dataclass(frozen=True)
 class ProjectItem:
     id: str
     name: str
@@ -60,6 +71,11 @@ class ProjectItem:
     is_inbox: bool
     archived: bool
     sections: list[str]
+    role: str = "owner"  # the user's role in it (a personal project: owner)
+    shared: bool = False
+    avatars: list[Avatar] = dataclasses.field(default_factory=list)  # the members (shared projects)
+    can_edit: bool = True  # add and edit tasks (editor and up)
+    can_manage: bool = True  # members, rename, archive (admin and up)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,6 +114,12 @@ class TaskRow:
     completed_text: str
     attachments: int = 0  # ready files: the paperclip
     pending: bool = False  # being saved: shown dimmed until the server has answered
+    assignee_initials: str = ""  # the assignee's avatar (shared projects)
+    assignee_name: str = ""
+    assignee_color: str = ""
+    read_only: bool = False  # a viewer's row: no checkbox, no menu
+    assignee_id: str = ""
+    assignable: list[Avatar] = dataclasses.field(default_factory=list)  # its shared project's members (row menu)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,7 +137,12 @@ class TaskGroup:
         return dataclasses.replace(self, title=title)
 
 
-def project_item(project: ProjectPublic) -> ProjectItem:
+def project_item(project: ProjectPublic, avatars: list[Avatar] | None = None) -> ProjectItem:
+    """``avatars``: the members, when known from elsewhere than the project's answer (its members' calls)."""
+    role = str(getattr(project, "role", None) or "owner")
+    people = avatars if avatars is not None else avatars_in(project)
+    shared = bool(getattr(project, "shared", False)) or role != "owner" or bool(people)
+    rank = {"viewer": 1, "editor": 2, "admin": 3, "owner": 4}.get(role, 0)
     return ProjectItem(
         id=project.id,
         name=project.name,
@@ -123,7 +150,31 @@ def project_item(project: ProjectPublic) -> ProjectItem:
         is_inbox=project.is_inbox,
         archived=project.archived,
         sections=list(project.sections),
+        role=role,
+        shared=shared,
+        avatars=people,
+        can_edit=rank >= 2,
+        can_manage=rank >= 3,
     )
+
+
+def avatars_in(project: ProjectPublic) -> list[Avatar]:
+    """The members a project's answer carries (shared projects: ``members`` with ids and initials), if any."""
+    found: list[Avatar] = []
+    for member in getattr(project, "members", None) or []:
+        data = member if isinstance(member, dict) else getattr(member, "__dict__", {})
+        user_id = str(data.get("user_id") or data.get("id") or "")
+        name = str(data.get("display_name") or data.get("name") or data.get("email") or "")
+        shown = str(data.get("initials") or initials(name, str(data.get("email") or "")))
+        found.append(Avatar(user_id=user_id, initials=shown, name=name, color=avatar_color(user_id or name)))
+    for text in getattr(project, "member_initials", None) or []:
+        found.append(Avatar(user_id="", initials=str(text), name=str(text), color=avatar_color(str(text))))
+    return found
+
+
+def assignee_of(task: TaskPublic) -> str:
+    """The task's assignee (a member's user id), "" when none."""
+    return str(getattr(task, "assignee_id", None) or "")
 
 
 def label_item(label: LabelPublic) -> LabelItem:
@@ -178,8 +229,11 @@ def task_row(
     labels: dict[str, LabelItem],
     *,
     pending: bool = False,
+    people: dict[str, Avatar] | None = None,
 ) -> TaskRow:
+    """``people``: every known member (user id → avatar), for the assignee's initials."""
     project = projects.get(task.project_id)
+    assignee = (people or {}).get(assignee_of(task)) if assignee_of(task) else None
     due_text, due_tone = due_chip(task.due_date, task.due_time, today, overdue=task.overdue)
     completed = ""
     if task.completed_at is not None:
@@ -210,6 +264,12 @@ def task_row(
         completed_text=completed,
         attachments=task.attachment_count,
         pending=pending,
+        assignee_initials=assignee.initials if assignee else ("?" if assignee_of(task) else ""),
+        assignee_name=assignee.name if assignee else ("a member" if assignee_of(task) else ""),
+        assignee_color=assignee.color if assignee else "gray",
+        read_only=project is not None and not project.can_edit,
+        assignee_id=assignee_of(task),
+        assignable=[a for a in project.avatars if a.user_id] if project is not None and project.can_edit else [],
     )
 
 

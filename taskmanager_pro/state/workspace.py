@@ -4,15 +4,25 @@ user's calendar (time zone → "today"), shared by every task page."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import reflex as rx
 
-from backend.client import ApiError
+from backend.client import ApiClient, ApiError
+from backend.client.api import InvitationPublic, MemberList, ProjectPublic
 from taskmanager_pro.state.base import AppState
 from taskmanager_pro.state.clients import api, call
-from taskmanager_pro.state.views import COLORS, LabelItem, ProjectItem, label_item, project_item
+from taskmanager_pro.state.sharing_views import InvitationItem, Person, invitation_item, people_of
+from taskmanager_pro.state.views import (
+    COLORS,
+    Avatar,
+    LabelItem,
+    ProjectItem,
+    label_item,
+    project_item,
+)
 
 DEFAULT_COLOR = COLORS[10][1]  # blue
 MAX_SECTIONS = 20
@@ -30,6 +40,30 @@ def color_of(value: str) -> str:
     return value if ok else DEFAULT_COLOR
 
 
+async def _invitations(client: ApiClient) -> list[InvitationPublic]:
+    """My pending invitations; none when they cannot be read now (the sidebar works without them)."""
+    try:
+        return await call(client.list_invitations)
+    except ApiError:
+        return []
+
+
+async def _members_of_shared(
+    client: ApiClient, projects: list[ProjectPublic], me: str, known: dict[str, list[Person]]
+) -> dict[str, list[Person]]:
+    """The members of each shared project, read at once (a user has a few; at most 50). A project whose members
+    cannot be read now keeps what was known of them."""
+    shared = [p for p in projects if project_item(p).shared]
+    answers = await asyncio.gather(*(call(client.list_members, p.id) for p in shared), return_exceptions=True)
+    members: dict[str, list[Person]] = {}
+    for project, answer in zip(shared, answers, strict=True):
+        if isinstance(answer, MemberList):
+            members[project.id] = people_of(answer.members, me=me, my_role=project_item(project).role)
+        elif project.id in known:
+            members[project.id] = known[project.id]
+    return members
+
+
 class WorkspaceState(AppState):
     projects: list[ProjectItem] = []
     labels: list[LabelItem] = []
@@ -37,6 +71,9 @@ class WorkspaceState(AppState):
     workspace_error: str = ""
     show_archived: bool = False
     workspace_loaded: bool = False
+    invitations: list[InvitationItem] = []  # invitations to me, not answered yet (the sidebar's Invitations)
+
+    _members: dict[str, list[Person]] = {}  # shared project id -> its members (assignee picker, @mentions)
 
     # --- derived -----------------------------------------------------------------------------
     @rx.var
@@ -68,6 +105,45 @@ class WorkspaceState(AppState):
     def label_map(self) -> dict[str, LabelItem]:
         return {label.id: label for label in self.labels}
 
+    def role_in(self, project_id: str) -> str:
+        """The user's role in a project ("owner" of their own; "" when it is not theirs to see)."""
+        project = self.project_map().get(project_id)
+        return project.role if project else ""
+
+    def members_of(self, project_id: str) -> list[Person]:
+        return list(self._members.get(project_id, []))
+
+    def people(self) -> dict[str, Avatar]:
+        """Every member of every shared project, by user id (a task row's assignee)."""
+        known: dict[str, Avatar] = {}
+        for project in self.projects:
+            known |= {a.user_id: a for a in project.avatars if a.user_id}
+        for members in self._members.values():
+            known |= {
+                p.user_id: Avatar(user_id=p.user_id, initials=p.initials, name=p.name, color=p.color)
+                for p in members
+                if p.user_id
+            }
+        return known
+
+    def keep_members(self, project_id: str, members: MemberList) -> None:
+        """A shared project's members as just read (the share dialog, a live membership change)."""
+        role = self.role_in(project_id)
+        self._members = {**self._members, project_id: people_of(members.members, me=self._user_id, my_role=role)}
+        self.projects = [self._with_avatars(p) for p in self.projects]
+
+    def _with_avatars(self, project: ProjectItem) -> ProjectItem:
+        people = self._members.get(project.id)
+        if people is None or (project.avatars and all(a.user_id for a in project.avatars)):
+            return project
+        avatars = [Avatar(user_id=p.user_id, initials=p.initials, name=p.name, color=p.color) for p in people]
+        return dataclasses.replace(project, avatars=avatars, shared=project.shared or len(avatars) > 1)
+
+    def forget_project(self, project_id: str) -> None:
+        """A project the user no longer sees (left it, was removed, it was deleted): off the sidebar at once."""
+        self.projects = [p for p in self.projects if p.id != project_id]
+        self._members = {k: v for k, v in self._members.items() if k != project_id}
+
     async def refresh(self) -> bool:
         """Projects, labels and the time zone, fresh from the API; False (with a message) if that failed.
 
@@ -78,8 +154,8 @@ class WorkspaceState(AppState):
         client = api(self._access_token)
         try:
             # (the profile too: its time zone may have changed in settings, or in another tab)
-            projects, labels, profile = await asyncio.gather(
-                call(client.list_projects), call(client.list_labels), call(client.get_me)
+            projects, labels, profile, invitations = await asyncio.gather(
+                call(client.list_projects), call(client.list_labels), call(client.get_me), _invitations(client)
             )
         except ApiError as error:
             self.workspace_error = error.message
@@ -87,10 +163,17 @@ class WorkspaceState(AppState):
         self.workspace_error = ""
         self.timezone = profile.timezone or "UTC"
         self._show_profile(profile)
-        self.projects = [project_item(p) for p in projects]
+        self._members = await _members_of_shared(client, projects, self._user_id, self._members)
+        self.projects = [self._with_avatars(project_item(p)) for p in projects]
         self.labels = [label_item(label) for label in labels]
+        self.invitations = [invitation_item(i) for i in invitations]
         self.workspace_loaded = True
         return True
+
+    async def refresh_invitations(self) -> None:
+        """Only the invitations (one heard live): the sidebar's badge and list."""
+        if await self._ensure_session():
+            self.invitations = [invitation_item(i) for i in await _invitations(api(self._access_token))]
 
     # --- page load ---------------------------------------------------------------------------
     @rx.event
