@@ -122,6 +122,18 @@ def row_meta(row: Any, *, show_project: Any) -> rx.Component:
                 title="Attachments",
             ),
         ),
+        rx.cond(
+            row.comments > 0,
+            rx.hstack(
+                rx.icon("message-square", size=13),
+                rx.text(row.comments.to_string(), size="1"),
+                spacing="1",
+                align="center",
+                color=rx.color("gray", 11),
+                aria_label=row.comments.to_string() + " comments",
+                title="Comments",
+            ),
+        ),
         rx.foreach(row.labels, label_chip),
         rx.cond(
             show_project & (row.project_name != ""),

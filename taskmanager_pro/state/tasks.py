@@ -929,7 +929,7 @@ class TasksState(WorkspaceState):
             if assignee_of(current) == user_id:
                 return None
             shown = current.model_copy(update={"assignee_id": user_id or None})
-            return shown, TaskUpdate.model_validate({"version": current.version, "assignee_id": user_id or None})
+            return shown, TaskUpdate(version=current.version, assignee_id=user_id or None)
 
         async for event in self._update(task_id, build, "Assigned" if user_id else "Unassigned"):
             yield event

@@ -119,6 +119,7 @@ class TaskRow:
     assignee_color: str = ""
     read_only: bool = False  # a viewer's row: no checkbox, no menu
     assignee_id: str = ""
+    comments: int = 0  # the speech bubble (shared projects)
     assignable: list[Avatar] = dataclasses.field(default_factory=list)  # its shared project's members (row menu)
 
 
@@ -174,7 +175,7 @@ def avatars_in(project: ProjectPublic) -> list[Avatar]:
 
 def assignee_of(task: TaskPublic) -> str:
     """The task's assignee (a member's user id), "" when none."""
-    return str(getattr(task, "assignee_id", None) or "")
+    return task.assignee_id or ""
 
 
 def label_item(label: LabelPublic) -> LabelItem:
@@ -269,6 +270,7 @@ def task_row(
         assignee_color=assignee.color if assignee else "gray",
         read_only=project is not None and not project.can_edit,
         assignee_id=assignee_of(task),
+        comments=task.comment_count,
         assignable=[a for a in project.avatars if a.user_id] if project is not None and project.can_edit else [],
     )
 
