@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 Role = Literal["viewer", "editor", "admin", "owner"]
 GRANTABLE_ROLES: tuple[str, ...] = ("viewer", "editor", "admin")
@@ -80,11 +80,12 @@ class CommentPublic(_Read):
 
 class ActivityEntryPublic(_Read):
     id: str = ""
-    actor_id: str = ""
+    actor_id: str = Field(default="", validation_alias=AliasChoices("actor_id", "actor"))
     actor_name: str = ""
-    what: str = ""  # created | edited | completed | moved | commented | member_added | ...
+    what: str = ""  # created | edited | assigned | completed | commented | member_added | role_changed | ...
     task_id: str | None = None
     task_title: str | None = None
+    member_id: str | None = None  # the member a membership event is about
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
     at: datetime | None = None

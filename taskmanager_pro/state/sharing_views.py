@@ -251,17 +251,51 @@ class ActivityItem:
     when: str
 
 
+# How a log line says what happened (the domain's ``What``); "{member}" is the member an event is about.
+_PHRASES = {
+    "created": "added",
+    "edited": "edited",
+    "assigned": "assigned",
+    "completed": "completed",
+    "reopened": "reopened",
+    "moved": "moved",
+    "deleted": "deleted",
+    "commented": "commented on",
+    "comment_edited": "edited a comment on",
+    "comment_deleted": "deleted a comment on",
+    "invited": "invited {email}",
+    "member_added": "added {member}",
+    "role_changed": "changed the role of {member}",
+    "member_removed": "removed {member}",
+    "left": "left the project",
+    "transferred": "handed the project to {member}",
+    "renamed": "changed the project",
+    "archived": "archived the project",
+    "unarchived": "restored the project",
+    "shared": "shared the project",
+}
+_HIDDEN_FIELDS = frozenset({"version", "updated_at", "position", "comment_id", "owner_id", "email"})
+
+
 def activity_item(entry: ActivityEntryPublic, *, me: str, names: dict[str, str], today: date) -> ActivityItem:
-    """One line of the activity log: who did what to which task, with before → after for an edit."""
+    """One line of the activity log: who did what to which task (or member), with before → after of an edit."""
+
+    def who(user_id: str | None, fallback: str) -> str:
+        return "you" if user_id and user_id == me else (names.get(user_id or "", "") or fallback)
+
     actor = "You" if entry.actor_id == me else (entry.actor_name or names.get(entry.actor_id, "") or "Someone")
-    what = entry.what.replace("_", " ") or "changed"
-    target = f" “{entry.task_title}”" if entry.task_title else ""
     before, after = entry.before or {}, entry.after or {}
+    phrase = _PHRASES.get(entry.what, entry.what.replace("_", " ") or "changed")
+    email = str(after.get("email") or "someone")
+    what = phrase.format(member=who(entry.member_id, "a former member"), email=email)
+    target = f" “{entry.task_title}”" if entry.task_title else ""
     changes = [
         f"{_field_name(key)}: {_shown(before.get(key), names)} → {_shown(after.get(key), names)}"
         for key in sorted(set(before) | set(after))
-        if before.get(key) != after.get(key) and key not in {"version", "updated_at", "position"}
+        if before.get(key) != after.get(key) and key not in _HIDDEN_FIELDS
     ]
+    if entry.what in {"commented", "comment_edited"}:
+        changes = [f"“{_shown(after.get('body'), {})}”"] if after.get("body") else []
     return ActivityItem(
         id=entry.id,
         actor=actor,

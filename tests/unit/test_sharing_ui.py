@@ -181,6 +181,27 @@ def test_an_activity_line_names_the_actor_the_task_and_each_change_with_names_fo
     assert activity_item(entry, me="olga", names={}, today=TODAY).text.startswith("You edited")
 
 
+@pytest.mark.parametrize(
+    ("what", "fields", "text"),
+    [
+        ("member_added", {"member_id": "eddie", "after": {"role": "editor"}}, "Olga added Eddie Editor"),
+        (
+            "role_changed",
+            {"member_id": "gone", "before": {"role": "viewer"}},
+            "Olga changed the role of a former member",
+        ),
+        ("left", {"member_id": "olga"}, "Olga left the project"),
+        ("invited", {"after": {"email": "new@example.com", "role": "viewer"}}, "Olga invited new@example.com"),
+        ("commented", {"task_title": "Pack", "after": {"body": "@Eddie ok?"}}, "Olga commented on “Pack”"),
+    ],
+)
+def test_membership_and_comment_lines(what: str, fields: dict[str, Any], text: str) -> None:
+    entry = ActivityEntryPublic.model_validate(
+        {"id": "a", "actor": "olga", "actor_name": "Olga", "what": what, **fields}
+    )
+    assert activity_item(entry, me="x", names={"eddie": "Eddie Editor"}, today=TODAY).text == text
+
+
 # --- projects and rows -----------------------------------------------------------------------
 def project(role: str | None = None, **fields: Any) -> ProjectPublic:
     data = {
