@@ -116,6 +116,7 @@ def invite_row(person: Any) -> rx.Component:
         role="listitem",
         aria_label=person.email,
         data_invite=person.email,
+        data_pending=rx.cond(person.invitation_id.startswith("pending-"), "true", "false"),
     )
 
 
