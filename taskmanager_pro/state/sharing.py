@@ -27,12 +27,14 @@ from taskmanager_pro.state.sharing_views import (
     InvitationItem,
     Person,
     activity_item,
+    can_edit,
     can_manage,
     people_of,
     person_of,
 )
 from taskmanager_pro.state.tasks import TasksState
-from taskmanager_pro.state.workspace import WorkspaceState
+from taskmanager_pro.state.views import ProjectItem
+from taskmanager_pro.state.workspace import DEFAULT_COLOR, WorkspaceState
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PENDING = "pending-"  # an invitation shown before the server has answered
@@ -329,10 +331,27 @@ class InvitationsState(WorkspaceState):
         invitation = self._take(invitation_id)
         if invitation is None:
             return
+        kept = list(self.projects)
+        if invitation.project_id and invitation.project_id not in self.project_map():
+            # In the sidebar at once, as the invitation names it; the server's project (colour, members) follows.
+            joined = ProjectItem(
+                id=invitation.project_id,
+                name=invitation.project_name,
+                color=DEFAULT_COLOR,
+                is_inbox=False,
+                archived=False,
+                sections=[],
+                role=invitation.role,
+                shared=True,
+                can_edit=can_edit(invitation.role),
+                can_manage=can_manage(invitation.role),
+            )
+            self.projects = [*self.projects, joined]
         yield
         try:
             await call(self._api().accept_invitation, invitation.id)
         except ApiError as error:
+            self.projects = kept
             if error.status != 404:
                 self.invitations = [*self.invitations, invitation]
             yield rx.toast.error(error.first_problem, id="invitation")

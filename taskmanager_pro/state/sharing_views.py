@@ -115,6 +115,7 @@ class InvitationItem:
     project_name: str
     role_name: str
     invited_by: str
+    role: str = "viewer"
 
 
 def invitation_item(invitation: InvitationPublic) -> InvitationItem:
@@ -124,6 +125,7 @@ def invitation_item(invitation: InvitationPublic) -> InvitationItem:
         project_name=invitation.project_name or "A shared project",
         role_name=ROLE_NAMES.get(invitation.role, invitation.role.capitalize()),
         invited_by=invitation.invited_by,
+        role=invitation.role,
     )
 
 
