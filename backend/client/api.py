@@ -13,6 +13,7 @@ import httpx
 
 from backend.client.sharing import (
     ActivityPage,
+    CommentPage,
     CommentPublic,
     InvitationPublic,
     MemberList,
@@ -352,18 +353,29 @@ class ApiClient:
         self._request("POST", f"/invitations/{_segment(invitation_id)}/decline")
 
     # --- comments and activity (issue 13) ----------------------------------------------------
-    def list_comments(self, task_id: str) -> list[CommentPublic]:
-        """The task's comments, oldest first."""
-        answer = self._request("GET", f"/tasks/{_segment(task_id)}/comments")
-        return [CommentPublic.model_validate(item) for item in items_of(answer)]
+    def list_comments(self, task_id: str, *, max_pages: int = 20) -> list[CommentPublic]:
+        """The task's comments, oldest first (every page, up to ``max_pages``)."""
+        comments: list[CommentPublic] = []
+        cursor: str | None = None
+        for _ in range(max_pages):
+            query = f"?{urlencode({'cursor': cursor})}" if cursor else ""
+            answer = self._request("GET", f"/tasks/{_segment(task_id)}/comments{query}")
+            page = CommentPage.model_validate(answer if isinstance(answer, dict) else {"items": items_of(answer)})
+            comments += page.items
+            cursor = page.cursor
+            if not cursor:
+                break
+        return comments
 
     def add_comment(self, task_id: str, body: str) -> CommentPublic:
         path = f"/tasks/{_segment(task_id)}/comments"
         return CommentPublic.model_validate(self._request("POST", path, json={"body": body}))
 
-    def edit_comment(self, comment_id: str, body: str) -> CommentPublic:
+    def edit_comment(self, comment_id: str, body: str, *, version: int | None = None) -> CommentPublic:
+        """With ``version`` (the one read), a comment changed since answers 409."""
         path = f"/comments/{_segment(comment_id)}"
-        return CommentPublic.model_validate(self._request("PATCH", path, json={"body": body}))
+        body_json: dict[str, Any] = {"body": body, **({"version": version} if version is not None else {})}
+        return CommentPublic.model_validate(self._request("PATCH", path, json=body_json))
 
     def delete_comment(self, comment_id: str) -> None:
         self._request("DELETE", f"/comments/{_segment(comment_id)}")

@@ -73,9 +73,18 @@ class CommentPublic(_Read):
     author_name: str = ""
     body: str
     created_at: datetime | None = None
-    updated_at: datetime | None = None
-    edited: bool = False
+    edited_at: datetime | None = None
+    mentions: list[str] = Field(default_factory=list)  # the members mentioned (user ids), as the server resolved them
     version: int | None = None
+
+    @property
+    def edited(self) -> bool:
+        return self.edited_at is not None
+
+
+class CommentPage(_Read):
+    items: list[CommentPublic] = Field(default_factory=list)
+    cursor: str | None = Field(default=None, validation_alias=AliasChoices("cursor", "next_cursor"))
 
 
 class ActivityEntryPublic(_Read):
@@ -86,6 +95,7 @@ class ActivityEntryPublic(_Read):
     task_id: str | None = None
     task_title: str | None = None
     member_id: str | None = None  # the member a membership event is about
+    member_name: str | None = None
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
     at: datetime | None = None
@@ -93,7 +103,7 @@ class ActivityEntryPublic(_Read):
 
 class ActivityPage(_Read):
     items: list[ActivityEntryPublic] = Field(default_factory=list)
-    next_cursor: str | None = None
+    next_cursor: str | None = Field(default=None, validation_alias=AliasChoices("cursor", "next_cursor"))
 
 
 def member_list(answer: Any) -> MemberList:

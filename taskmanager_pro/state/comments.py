@@ -178,13 +178,13 @@ class CommentsState(WorkspaceState):
         self.c_editing_id = ""
         if comment is None or not body or body == comment.body:
             return
-        edited = comment.model_copy(update={"body": body, "edited": True})
+        edited = comment.model_copy(update={"body": body, "edited_at": datetime.now(UTC)})
         self._comments = [edited if c.id == comment.id else c for c in self._comments]
         self._pending = [*self._pending, comment.id]
         self._render()
         yield
         try:
-            saved = await call(self._api().edit_comment, comment.id, body)
+            saved = await call(self._api().edit_comment, comment.id, body, version=comment.version)
         except ApiError as error:
             self._pending = [x for x in self._pending if x != comment.id]
             self._comments = [comment if c.id == comment.id else c for c in self._comments]

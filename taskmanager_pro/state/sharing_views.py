@@ -166,9 +166,7 @@ def comment_item(
 ) -> CommentItem:
     mine = comment.author_id == me
     author = "You" if mine else (comment.author_name or names.get(comment.author_id, "") or "A former member")
-    edited = comment.edited or (
-        comment.updated_at is not None and comment.created_at is not None and comment.updated_at > comment.created_at
-    )
+    edited = comment.edited
     return CommentItem(
         id=comment.id,
         author=author,
@@ -289,7 +287,7 @@ def activity_item(entry: ActivityEntryPublic, *, me: str, names: dict[str, str],
     before, after = entry.before or {}, entry.after or {}
     phrase = _PHRASES.get(entry.what, entry.what.replace("_", " ") or "changed")
     email = str(after.get("email") or "someone")
-    what = phrase.format(member=who(entry.member_id, "a former member"), email=email)
+    what = phrase.format(member=who(entry.member_id, entry.member_name or "a former member"), email=email)
     target = f" “{entry.task_title}”" if entry.task_title else ""
     changes = [
         f"{_field_name(key)}: {_shown(before.get(key), names)} → {_shown(after.get(key), names)}"

@@ -158,7 +158,7 @@ def test_who_may_edit_or_delete_a_comment(author: str, my_role: str, can_edit: b
 def test_an_edited_comment_says_so() -> None:
     later = T0.replace(hour=10)
     item = comment_item(
-        comment("olga", created_at=T0, updated_at=later), me="x", my_role="editor", names={}, today=TODAY
+        comment("olga", created_at=T0, edited_at=later), me="x", my_role="editor", names={}, today=TODAY
     )
     assert item.edited
 
