@@ -49,6 +49,7 @@ class AttachmentModel(Model):
     processed_at = UTCDateTimeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
     source = UnicodeAttribute(null=True)  # the uploaded object version bound to it (see ``claim``)
+    key_owner = UnicodeAttribute(null=True)  # set by a move (task_store/rekey.py): where its objects' keys point
 
 
 class AttachmentRefModel(Model):
@@ -111,6 +112,7 @@ def _attachment(item: AttachmentModel) -> Attachment:
         processed_at=item.processed_at,
         expires_at=item.expires_at,
         source=item.source,
+        key_owner=item.key_owner,
     )
 
 

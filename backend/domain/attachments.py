@@ -101,20 +101,27 @@ class Attachment:
     processed_at: datetime | None = None
     expires_at: datetime | None = None  # pending and rejected rows expire (DynamoDB TTL)
     source: str | None = None  # the uploaded object version being checked / that was accepted (its VersionId)
+    # The partition its object keys were made under, when the row has moved since (a task moved into or out of a
+    # shared project, issue 13: adapters/task_store/rekey.py): the objects stay where they are.
+    key_owner: str | None = None
+
+    @property
+    def _owner(self) -> str:
+        return self.key_owner or self.user_id
 
     @property
     def key(self) -> str:
         """The checked file (what downloads serve)."""
-        return object_key(self.user_id, self.task_id, self.id)
+        return object_key(self._owner, self.task_id, self.id)
 
     @property
     def staging_key(self) -> str:
         """Where the browser uploads it (the presigned POST's key)."""
-        return staging_key(self.user_id, self.task_id, self.id)
+        return staging_key(self._owner, self.task_id, self.id)
 
     @property
     def thumbnail_key(self) -> str:
-        return thumbnail_key(self.user_id, self.task_id, self.id)
+        return thumbnail_key(self._owner, self.task_id, self.id)
 
     @property
     def is_image(self) -> bool:

@@ -1,0 +1,300 @@
+"""Moving a task, or a whole project, from one partition to another (issue 13): ``<sub>`` <-> ``P#<project>``.
+
+A task's items: the task ``TASK#<id>``, its label links ``LT#<label>#<id>``, search words ``W#<word>#<id>``, its share
+of the partition's counters ``USAGE#tasks``, its statistics row ``STAT#TASK#<id>``, its comments ``C#<id>#<ulid>`` and
+its attachment rows ``ATT#<id>#<att>`` with their pointers ``ATTREF#<att>``. They are far more than the 100 items of
+one transaction (comments and attachments have no bound), so a move is three idempotent phases around one small
+transaction, and running it again after a crash at any point finishes it (never loses or duplicates anything):
+
+1. **copy**: every item the task has in the source is put in the target (the links and words derived from the task
+   as read; comments, attachment rows and the statistics row copied as they are). Puts of the same keys: a re-run
+   writes the same items. Nothing reaches these copies before phase 2: words and links whose task is not in the
+   partition are skipped by every reader (they fetch the task), and comments and attachments are only reached
+   through their task.
+2. **switch** (the commit point, one ``TransactWriteItems`` of at most 5 items): delete the task in the source if it
+   is still at the version read, put it in the target (which must not have it), ``ADD`` -1 / +1 to the two
+   partitions' counters (and open tasks), plus an optional activity row. If someone edited the task meanwhile the
+   switch is refused and the move starts again from a fresh read (so the copies match the task that moves).
+3. **sweep**: whatever the task still has in the source is moved (put in the target, then deleted from the source):
+   the leftovers of phase 1 and anything written there between the copy and the switch (a comment), so a re-run
+   after a crash in phase 3 just sweeps again. Word and link rows of the source are deleted (the target has its own).
+
+Attachment rows keep their objects where they are: a moved row records the partition its S3 keys were made under
+(``key_owner``), so downloads keep working without copying any object.
+
+A project becomes shared by ``move_project``: a marker ``MOVE`` in the target partition names the source, then the
+project item, the target's counters and ``WIDX`` (search-indexed: every task arrives with its words), each task by
+``move_task``, and last the project item in the source and the marker are deleted. While the marker exists the move is
+unfinished; ``move_project`` again resumes it (``pending_move`` tells).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from backend.adapters.task_store import counters, search_index
+from backend.adapters.task_store.mapping import (
+    index_items,
+    link_item,
+    project_item,
+    project_of,
+    task_item,
+    task_of,
+)
+from backend.adapters.task_store.models import INDEXED, PROJECT, TASK, TASK_COUNTS, ProjectModel, TaskModel, connection
+from backend.domain.tasks import Project, Status, Task
+from backend.errors import ConflictError, NotFoundError
+
+COMMENT, ATTACHMENT, ATTACHMENT_REF, STAT_TASK = "C#", "ATT#", "ATTREF#", "STAT#TASK#"
+MOVE_MARKER = "MOVE"
+KEY_OWNER = "key_owner"  # on a moved attachment row: the partition its object keys were made under
+SWITCH_RETRIES = 5
+_WRITE_BATCH = 25
+_PASSES = 3
+
+
+def _client() -> Any:
+    return connection().client  # botocore's: items are copied as they are, whatever attributes they carry
+
+
+def _table() -> str:
+    return str(TaskModel.Meta.table_name)
+
+
+def _key(pk: str, sk: str) -> dict[str, Any]:
+    return {"user_id": {"S": pk}, "sk": {"S": sk}}
+
+
+def _query(pk: str, prefix: str) -> Iterator[dict[str, Any]]:
+    """Raw items of ``pk`` whose sort key starts with ``prefix`` (consistent, paged)."""
+    request: dict[str, Any] = {
+        "TableName": _table(),
+        "KeyConditionExpression": "user_id = :pk AND begins_with(sk, :prefix)",
+        "ExpressionAttributeValues": {":pk": {"S": pk}, ":prefix": {"S": prefix}},
+        "ConsistentRead": True,
+    }
+    while True:
+        answer = _client().query(**request)
+        yield from answer.get("Items", [])
+        if "LastEvaluatedKey" not in answer:
+            return
+        request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+
+def _get(pk: str, sk: str) -> dict[str, Any] | None:
+    item: dict[str, Any] | None = (
+        _client().get_item(TableName=_table(), Key=_key(pk, sk), ConsistentRead=True).get("Item")
+    )
+    return item
+
+
+def _write(*, puts: Iterable[dict[str, Any]] = (), deletes: Iterable[tuple[str, str]] = ()) -> None:
+    """BatchWriteItem in batches of 25, unprocessed items retried (puts and deletes of distinct keys)."""
+    requests = [{"PutRequest": {"Item": item}} for item in puts]
+    requests += [{"DeleteRequest": {"Key": _key(pk, sk)}} for pk, sk in deletes]
+    for start in range(0, len(requests), _WRITE_BATCH):
+        pending: dict[str, Any] = {_table(): requests[start : start + _WRITE_BATCH]}
+        while pending:
+            pending = _client().batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+
+
+def _rekeyed(item: dict[str, Any], source: str, target: str) -> dict[str, Any]:
+    """A raw item moved to ``target`` (an attachment row remembers where its objects are)."""
+    moved = {**item, "user_id": {"S": target}}
+    if item["sk"]["S"].startswith(ATTACHMENT) and KEY_OWNER not in item:
+        moved[KEY_OWNER] = {"S": source}
+    return moved
+
+
+def _belongings(pk: str, task_id: str) -> Iterator[dict[str, Any]]:
+    """The items of a task that are copied as they are: comments, attachment rows and pointers, statistics row."""
+    yield from _query(pk, f"{COMMENT}{task_id}#")
+    attachments = list(_query(pk, f"{ATTACHMENT}{task_id}#"))
+    yield from attachments
+    for row in attachments:
+        ref = _get(pk, ATTACHMENT_REF + row["attachment_id"]["S"])
+        if ref is not None:
+            yield ref
+    stat = _get(pk, STAT_TASK + task_id)
+    if stat is not None:
+        yield stat
+
+
+def _derived(task: Task) -> list[dict[str, Any]]:
+    """The label links and search words of ``task`` in its partition, as raw items."""
+    models: list[Any] = [link_item(task.user_id, label, task.id) for label in task.labels]
+    models += index_items(task)
+    return [_raw(model) for model in models]
+
+
+def _raw(model: Any) -> dict[str, Any]:
+    return dict(model.serialize())
+
+
+def _counter_update(pk: str, task: Task, sign: int) -> dict[str, Any]:
+    names = {"#t": "tasks"}
+    values = {":one": {"N": str(sign)}}
+    expression = "ADD #t :one"
+    if task.status is Status.OPEN:
+        names["#o"] = "open_tasks"
+        expression += ", #o :one"
+    return {
+        "Update": {
+            "TableName": _table(),
+            "Key": _key(pk, TASK_COUNTS),
+            "UpdateExpression": expression,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+    }
+
+
+def _switch(task: Task, target: str, extra: list[dict[str, Any]]) -> Task:
+    """Phase 2: the task leaves ``task.user_id`` for ``target`` if still at the version read (else ConflictError)."""
+    moved = replace(task, user_id=target, version=task.version + 1)
+    item = _raw(task_item(replace(moved, version=0)))
+    item["version"] = {"N": str(moved.version)}
+    transaction = [
+        {
+            "Delete": {
+                "TableName": _table(),
+                "Key": _key(task.user_id, TASK + task.id),
+                "ConditionExpression": "#v = :v",
+                "ExpressionAttributeNames": {"#v": "version"},
+                "ExpressionAttributeValues": {":v": {"N": str(task.version)}},
+            }
+        },
+        {"Put": {"TableName": _table(), "Item": item, "ConditionExpression": "attribute_not_exists(sk)"}},
+        _counter_update(task.user_id, task, -1),
+        _counter_update(target, task, +1),
+        *({"Put": {"TableName": _table(), "Item": row}} for row in extra),
+    ]
+    try:
+        _client().transact_write_items(TransactItems=transaction)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException":
+            raise ConflictError("The task was changed meanwhile; reload it and try again.") from exc
+        raise
+    return moved
+
+
+def _sweep(task: Task, source: str, target: str) -> None:
+    """Phase 3: move what the task still has in ``source`` (put in ``target``, then delete there)."""
+    left = list(_belongings(source, task.id))
+    _write(puts=[_rekeyed(item, source, target) for item in left])
+    stale = [(source, item["sk"]["S"]) for item in left]
+    stale += [(source, raw["sk"]["S"]) for raw in _derived(replace(task, user_id=source))]
+    _write(deletes=stale)
+
+
+def move_task(
+    task: Task, target: str, *, activity: Callable[[Task], list[Any]] | None = None, read: bool = True
+) -> Task:
+    """Move ``task`` (from ``task.user_id``) with everything that belongs to it to ``target``; returns it there (its
+    version one higher). Idempotent: called again for a task already in ``target`` (a crash after the switch), it
+    finishes the sweep; ``activity(moved)`` gives PynamoDB rows to put in the switch's transaction."""
+    source = task.user_id
+    if source == target:
+        return task
+    for _ in range(SWITCH_RETRIES):
+        current = _read_task(source, task.id) if read else task
+        read = True
+        if current is None:
+            there = _read_task(target, task.id)
+            if there is None:
+                raise NotFoundError("No such task.", fields={"task_id": "does not exist"})
+            _sweep(there, source, target)  # a resumed move: the switch happened
+            return there
+        # phase 1: copies in the target
+        _write(puts=[_rekeyed(item, source, target) for item in _belongings(source, current.id)])
+        derived = _derived(replace(current, user_id=target))
+        _write(puts=derived)
+        try:
+            extra = [_raw(row) for row in activity(replace(current, user_id=target))] if activity else []
+            moved = _switch(current, target, extra)
+        except ConflictError:
+            # Edited meanwhile: copy again from what is stored now, without this attempt's words and links.
+            # (After a crash here they stay: harmless like the backfill's, every reader checks the task itself.)
+            stale_copies = {item["sk"]["S"] for item in derived}
+            fresh = _read_task(source, task.id)
+            if fresh is not None:
+                stale_copies -= {item["sk"]["S"] for item in _derived(replace(fresh, user_id=target))}
+            _write(deletes=[(target, sk) for sk in sorted(stale_copies)])
+            continue
+        _sweep(moved, source, target)
+        return moved
+    raise ConflictError("The task keeps changing; try again in a moment.")
+
+
+def _read_task(pk: str, task_id: str) -> Task | None:
+    item = _get(pk, TASK + task_id)
+    return task_of(TaskModel.from_raw_data(item)) if item is not None else None
+
+
+# --- a whole project -------------------------------------------------------------------------------------------
+def pending_move(target: str) -> str | None:
+    """The source partition of an unfinished ``move_project`` into ``target``, None if there is none."""
+    marker = _get(target, MOVE_MARKER)
+    return marker["source"]["S"] if marker is not None else None
+
+
+def move_project(
+    project: Project,
+    target: str,
+    *,
+    before_tasks: Callable[[Project], None] | None = None,
+    on_task: Callable[[Task], None] | None = None,
+) -> Project:
+    """Move a project (from ``project.user_id``) and all its tasks to ``target``; resumable (see the module).
+
+    ``before_tasks(moved project)`` runs once the project item is in the target and before any task moves (the
+    sharing service writes the owner's membership there); ``on_task(moved)`` after each task's move."""
+    source = project.user_id
+    _client().put_item(
+        TableName=_table(),
+        Item={
+            "user_id": {"S": target},
+            "sk": {"S": MOVE_MARKER},
+            "source": {"S": source},
+            "project_id": {"S": project.id},
+        },
+    )
+    moved = replace(project, user_id=target, version=0)
+    existing = _get(target, PROJECT + project.id)
+    if existing is None:
+        item = project_item(moved)
+        item.save()  # conditional on absence
+        moved = replace(moved, version=int(item.version or 0))
+    else:
+        moved = _project_of_raw(existing)
+    # The target's own counters and search marker before any task arrives (each task's switch adds to them).
+    counters.start_counts(target, tasks=0, open_tasks=0)
+    if _get(target, INDEXED) is None:
+        search_index.mark_indexed(target)
+    if before_tasks is not None:
+        before_tasks(moved)
+    # Tasks created in the source just before the membership (an index lagging behind them): passes until none is left.
+    for _ in range(_PASSES):
+        left = list(_tasks_of(source, project.id))
+        if not left:
+            break
+        for task in left:
+            there = move_task(task, target, read=False)  # the index's copy: the switch checks its version
+            if on_task is not None:
+                on_task(there)
+    _write(deletes=[(source, PROJECT + project.id)])
+    _client().delete_item(TableName=_table(), Key=_key(target, MOVE_MARKER))
+    return moved
+
+
+def _tasks_of(partition: str, project_id: str) -> Iterator[Task]:
+    for item in TaskModel.by_project.query(f"{partition}#{project_id}", page_size=200):
+        yield task_of(item)
+
+
+def _project_of_raw(item: dict[str, Any]) -> Project:
+    return project_of(ProjectModel.from_raw_data(item))
