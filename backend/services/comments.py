@@ -25,6 +25,7 @@ from backend.adapters.ports import (
     LimitStore,
     MembershipStore,
     Schedules,
+    TaskDeletionListener,
     TaskStore,
     UserRepository,
 )
@@ -302,10 +303,14 @@ def project_activity(
 
 @dataclass(frozen=True)
 class TaskCommentCleanup:
-    """A task deletion listener (``services.tasks.TaskDeletionListener``): a deleted task's comments go with it."""
+    """A task deletion listener (``TaskDeletionListener``): a deleted task's comments go with it, then ``then``
+    (the attachments' listener) runs."""
 
     store: CommentStore
+    then: TaskDeletionListener | None = None
 
     def task_deleted(self, user_id: str, task_id: str) -> None:
         """``user_id``: the partition the task was in (its owner's sub or ``P#<project>``)."""
         self.store.delete_all(user_id, task_id)
+        if self.then is not None:
+            self.then.task_deleted(user_id, task_id)

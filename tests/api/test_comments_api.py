@@ -250,3 +250,19 @@ def test_the_activity_log_pages_newest_first(http: httpx.Client, team: Team) -> 
     assert "commented" in [e["what"] for e in rest["items"]]
     bad = http.get(path, headers=team.viewer.headers, params={"cursor": "bm9wZQ"})
     assert "cursor" in assert_error_shape(bad, 400)["fields"]
+
+
+def test_a_deleted_task_takes_its_comments_along(http: httpx.Client, team: Team) -> None:
+    from backend.adapters.task_store.comments import DynamoCommentStore
+
+    created = http.post(
+        "/tasks", headers=team.editor.headers, json={"title": "short-lived", "project_id": team.project_id}
+    )
+    assert created.status_code == 201, created.text
+    task_id = created.json()["id"]
+    for body in ("one", "two"):
+        _comment(http, team.editor, task_id, body)
+    partition = project_partition(team.project_id)
+    assert len(DynamoCommentStore().page(partition, task_id, limit=10, cursor=None)[0]) == 2
+    assert http.delete(f"/tasks/{task_id}", headers=team.editor.headers).status_code == 204
+    assert DynamoCommentStore().page(partition, task_id, limit=10, cursor=None) == ([], None)

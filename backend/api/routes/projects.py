@@ -16,6 +16,7 @@ from backend.presenters import label_public, project_public
 from backend.schemas import Id, LabelCreate, LabelPublic, LabelUpdate, ProjectCreate, ProjectPublic, ProjectUpdate
 from backend.services import projects
 from backend.services.attachments import TaskAttachmentCleanup
+from backend.services.comments import TaskCommentCleanup
 
 router = APIGatewayRouter()
 
@@ -80,7 +81,7 @@ def update_project(project_id: Annotated[Id, Path()], changes: Annotated[Project
 )
 def delete_project(project_id: Annotated[Id, Path()]) -> Response[None]:
     deps = dependencies()
-    cleanup = TaskAttachmentCleanup(store=deps.attachments, storage=deps.storage)
+    cleanup = TaskCommentCleanup(deps.comments, then=TaskAttachmentCleanup(deps.attachments, deps.storage))
     projects.delete_project(
         store=deps.tasks, user_id=caller_id(router), project_id=project_id, now=deps.clock(), on_deleted=cleanup
     )

@@ -34,6 +34,7 @@ from backend.schemas import (
 )
 from backend.services import tasks
 from backend.services.attachments import TaskAttachmentCleanup
+from backend.services.comments import TaskCommentCleanup
 from backend.services.tasks import UserClock, Who
 
 router = APIGatewayRouter()
@@ -168,7 +169,7 @@ def update_task(task_id: Annotated[Id, Path()], changes: Annotated[TaskUpdate, B
 )
 def delete_task(task_id: Annotated[Id, Path()]) -> Response[None]:
     deps = dependencies()
-    cleanup = TaskAttachmentCleanup(store=deps.attachments, storage=deps.storage)
+    cleanup = TaskCommentCleanup(deps.comments, then=TaskAttachmentCleanup(deps.attachments, deps.storage))
     tasks.delete_task(store=deps.tasks, user_id=caller_id(router), task_id=task_id, on_deleted=cleanup, who=_who())
     return no_content()
 
@@ -215,7 +216,7 @@ def bulk(action: Annotated[BulkAction, Body()]) -> BulkResult:
     user_id = caller_id(router)
     clock = _clock()
     deps = dependencies()
-    cleanup = TaskAttachmentCleanup(store=deps.attachments, storage=deps.storage)
+    cleanup = TaskCommentCleanup(deps.comments, then=TaskAttachmentCleanup(deps.attachments, deps.storage))
     updated, deleted = tasks.bulk(
         store=deps.tasks,
         user_id=user_id,
