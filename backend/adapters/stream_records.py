@@ -15,7 +15,8 @@ from typing import Any, Literal
 
 from backend.adapters.notifications import NOTE
 from backend.adapters.task_store.mapping import task_from_image
-from backend.adapters.task_store.models import LABEL, PROJECT, TASK
+from backend.adapters.task_store.models import LABEL, MEMBER, PROJECT, TASK
+from backend.domain.sharing import is_project_partition, project_of_partition
 from backend.domain.tasks import Task
 from backend.observability import logger
 
@@ -27,7 +28,8 @@ _USER_PK = "USER#"
 
 @dataclass(frozen=True)
 class ItemWrite:
-    """One write of an item a user sees: whose, what, and (for a task upsert) the task as now stored."""
+    """One write of an item a user sees: whose (``user_id``: the partition, a user's sub or a shared project's
+    ``P#<p>``), what, and (for a task upsert) the task as now stored."""
 
     user_id: str
     kind: Kind
@@ -35,6 +37,9 @@ class ItemWrite:
     op: Literal["upsert", "delete"]
     at: float  # epoch seconds of the write (ApproximateCreationDateTime)
     task: Task | None = None
+    # A membership row of a shared project (``P#<p>/M#<sub>``): published as a change of the project (``id``), and
+    # ``member_id`` names the member it is about, who hears of it even once removed (their screen drops the project).
+    member_id: str | None = None
 
 
 def table_of(event_source_arn: str, *, tasks_table: str, notifications_table: str) -> Table | None:
@@ -59,6 +64,12 @@ def item_write(raw: dict[str, Any], table: Table) -> ItemWrite | None:
         if not (sk.startswith(NOTE) and pk.startswith(_USER_PK)):
             return None
         return ItemWrite(user_id=pk.removeprefix(_USER_PK), kind="notification", id=sk.removeprefix(NOTE), op=op, at=at)
+    partition = keys["user_id"]["S"]
+    if sk.startswith(MEMBER) and is_project_partition(partition):
+        project_id = project_of_partition(partition) or ""
+        return ItemWrite(
+            user_id=partition, kind="project", id=project_id, op=op, at=at, member_id=sk.removeprefix(MEMBER)
+        )
     found = next(((prefix, kind) for prefix, kind in _TASK_TABLE_KINDS if sk.startswith(prefix)), None)
     if found is None:
         return None

@@ -1,8 +1,9 @@
 """The live-updates Lambda: the Tasks and Notifications streams -> one ``Change`` per user on Redis pub/sub.
 
 ``handler``  DynamoDB stream batches of either table (the record's ``eventSourceARN`` says which). Tasks, projects,
-             labels and inbox rows become changes (backend/services/live.py), on ``tm:changes:<user id>``; every
-             other item publishes nothing. A record whose publish fails is reported in ``batchItemFailures`` and
+             labels, memberships of shared projects and inbox rows become changes (backend/services/live.py), on
+             ``tm:changes:<user id>`` of every user who sees them (a shared project's: each member); every other item
+             publishes nothing. A record whose publish fails is reported in ``batchItemFailures`` and
              retried by the event source mapping. Without ``LIVE_REDIS_URL`` the records are read and dropped.
 """
 
@@ -34,6 +35,12 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     bus = change_bus()
     names = deps.settings.names
     clocks: dict[str, datetime] = {}  # a user's local time, read once per batch
+    members: dict[str, list[str]] = {}  # a shared project's members, one Query of its M# rows per batch
+
+    def members_of(project_id: str) -> list[str]:
+        if project_id not in members:
+            members[project_id] = [m.user_id for m in deps.memberships.list_members(project_id)]
+        return members[project_id]
 
     def now_local(user_id: str) -> datetime:
         if user_id not in clocks:
@@ -48,7 +55,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         write = item_write(raw, table) if table else None
         if write is None or bus is None:
             return
-        sent = live_service.relay([write], bus=bus, now_local=now_local)
+        if write.member_id is not None:
+            members.pop(write.id, None)  # the membership changed: read the members again
+        sent = live_service.relay([write], bus=bus, now_local=now_local, members_of=members_of)
         metrics.add_metric(name="LiveChangesPublished", unit=MetricUnit.Count, value=sent)
         if write.at:  # write -> published (whole seconds in AWS: ApproximateCreationDateTime is rounded down)
             metrics.add_metric(name="LiveLag", unit=MetricUnit.Seconds, value=max(time.time() - write.at, 0.0))

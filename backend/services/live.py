@@ -1,49 +1,78 @@
 """Live updates: which ``Change`` messages a write makes, and for whom.
 
 The publisher resolves the audience and sends one message per user channel, so a subscriber (a Reflex backend
-process) only ever routes a message to the screens of the user it names. Today the audience of a write is its
-owner. Once projects are shared, ``audience`` grows into "the owner and every member of the task's project" (one
-membership read per project and batch): each member gets the change on their own channel, with the task shaped
-for them (``overdue`` in their time zone); nothing changes on the subscriber side.
+process) only ever routes a message to the screens of the user it names. The audience of a write in a user's
+partition is that user; of a write in a shared project's partition (``P#<p>``: its tasks, the project, its
+memberships) every member (``members_of``: one Query of the ``M#`` rows per project and batch), each member's
+message shaped for them (``overdue`` in their time zone). A membership row's change also reaches the member it is
+about: a removed member's last message is the project's delete, so their screen drops it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Literal
 
 from backend.adapters.ports import ChangePublisher
 from backend.adapters.stream_records import ItemWrite
+from backend.domain.sharing import is_project_partition, project_of_partition
 from backend.presenters import task_public
 from backend.schemas_live import Change
 
-
-def audience(write: ItemWrite) -> list[str]:
-    """The users whose screens show this item (today: its owner)."""
-    return [write.user_id]
+MembersOf = Callable[[str], list[str]]  # project id -> the subs of its members now
 
 
-def changes_for(write: ItemWrite, *, now_local: Callable[[str], datetime]) -> list[Change]:
+def audience(write: ItemWrite, members_of: MembersOf | None = None) -> list[str]:
+    """The users whose screens show this item: the partition's user, or every member of the shared project."""
+    project_id = project_of_partition(write.user_id) if is_project_partition(write.user_id) else None
+    if project_id is None:
+        return [write.user_id]
+    members = list(members_of(project_id)) if members_of is not None else []
+    if write.member_id is not None and write.member_id not in members:
+        members.append(write.member_id)  # removed (or left): told once more, that the project is gone for them
+    return members
+
+
+def _op(write: ItemWrite, user_id: str, members: list[str]) -> Literal["upsert", "delete"]:
+    """A membership's change is the project's upsert for the members, its delete for one no longer among them."""
+    if write.member_id is not None and write.member_id == user_id and write.op == "delete":
+        return "delete"
+    if write.member_id is not None:
+        return "upsert"
+    return write.op
+
+
+def changes_for(
+    write: ItemWrite, *, now_local: Callable[[str], datetime], members_of: MembersOf | None = None
+) -> list[Change]:
     """One change per user who should see ``write``; a task upsert carries the task's public shape, computed with
     that user's local time (``now_local(user_id)``, naive) like the API does."""
+    users = audience(write, members_of)
     return [
         Change(
             user_id=user_id,
             kind=write.kind,
-            op=write.op,
+            op=_op(write, user_id, users),
             id=write.id,
             task=task_public(write.task, now_local(user_id)) if write.task is not None else None,
             at=write.at,
         )
-        for user_id in audience(write)
+        for user_id in users
     ]
 
 
-def relay(writes: Iterable[ItemWrite], *, bus: ChangePublisher, now_local: Callable[[str], datetime]) -> int:
+def relay(
+    writes: Iterable[ItemWrite],
+    *,
+    bus: ChangePublisher,
+    now_local: Callable[[str], datetime],
+    members_of: MembersOf | None = None,
+) -> int:
     """Publish the changes of ``writes``; how many messages were sent."""
     sent = 0
     for write in writes:
-        for change in changes_for(write, now_local=now_local):
+        for change in changes_for(write, now_local=now_local, members_of=members_of):
             bus.publish(change)
             sent += 1
     return sent

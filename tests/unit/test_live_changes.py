@@ -148,3 +148,41 @@ def test_a_change_round_trips_as_json() -> None:
     shape = task_public(task, T0.replace(tzinfo=None))
     change = Change(user_id="u1", kind="task", op="upsert", id=task.id, task=shape, at=AT)
     assert Change.model_validate_json(change.model_dump_json()) == change
+
+
+# --- shared projects (issue 13) -----------------------------------------------------------------------------------
+def test_a_shared_tasks_change_reaches_every_member_in_their_own_time() -> None:
+    task = a_task(user_id="P#p1", project_id="p1")
+    write = item_write(record("MODIFY", task_keys("TASK#01JTASK", user="P#p1"), task_item(task).serialize()), "tasks")
+    assert write is not None
+    evening, morning = datetime(2026, 11, 1, 20, 0), datetime(2026, 11, 1, 9, 0)
+    clocks = {"ann": evening, "bob": morning}
+    asked: list[str] = []
+
+    def members_of(project_id: str) -> list[str]:
+        asked.append(project_id)
+        return ["ann", "bob"]
+
+    sent = live.changes_for(write, now_local=clocks.__getitem__, members_of=members_of)
+    assert asked == ["p1"]
+    assert [(c.user_id, c.op, c.task.overdue if c.task else None) for c in sent] == [
+        ("ann", "upsert", True),
+        ("bob", "upsert", False),
+    ]
+
+
+def test_a_membership_change_is_the_projects_and_a_removed_member_hears_the_delete() -> None:
+    joined = item_write(record("INSERT", task_keys("M#bob", user="P#p1"), {"role": {"S": "editor"}}), "tasks")
+    assert joined == ItemWrite(user_id="P#p1", kind="project", id="p1", op="upsert", at=AT, member_id="bob")
+    removed = item_write(record("REMOVE", task_keys("M#bob", user="P#p1")), "tasks")
+    assert removed is not None
+    sent = live.changes_for(removed, now_local=lambda _: T0, members_of=lambda _: ["ann"])
+    assert [(c.user_id, c.kind, c.id, c.op) for c in sent] == [
+        ("ann", "project", "p1", "upsert"),  # the others: the members changed
+        ("bob", "project", "p1", "delete"),  # the removed member's screen drops the project
+    ]
+
+
+@pytest.mark.parametrize("sk", ["I#ann@example.com", "L#01JLOG", "C#01JTASK#01JC", "USAGE#tasks"])
+def test_other_items_of_a_shared_project_publish_nothing(sk: str) -> None:
+    assert item_write(record("INSERT", task_keys(sk, user="P#p1"), {"n": {"N": "1"}}), "tasks") is None
