@@ -81,6 +81,10 @@ def dependencies() -> Dependencies:
     )
     users = DynamoUserRepository()
     task_store = DynamoTaskStore()
+    memberships = DynamoMembershipStore()
+
+    def members(project_id: str) -> list[str]:  # a shared task's reminders are per member
+        return [member.user_id for member in memberships.list_members(project_id)]
 
     def timezone_changed(user: User) -> None:  # local wall times now map to other instants
         reminder_service.resync_user(
@@ -93,8 +97,9 @@ def dependencies() -> Dependencies:
         storage=S3ObjectStorage(s3=aws.client("s3"), bucket=settings.names.attachments_bucket),
         users=DigestSyncingUsers(users, scheduler=scheduler, on_timezone_change=timezone_changed),
         tasks=ReminderSyncingTaskStore(
-            task_store, reminders=notifications, scheduler=scheduler, users=users, clock=utcnow
+            task_store, reminders=notifications, scheduler=scheduler, users=users, clock=utcnow, members=members
         ),
+        memberships=memberships,
         identity=CognitoDirectory(
             cognito=aws.client("cognito-idp"),
             user_pool_id=settings.user_pool_id,

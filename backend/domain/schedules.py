@@ -34,6 +34,16 @@ def reminder_name(task_id: str, reminder_id: str) -> str:
     return f"{reminder_prefix(task_id)}{reminder_id}"
 
 
+def recipient_tag(user_id: str) -> str:
+    """8 hex naming a member in a shared task's schedule names (a whole sub would not fit 64 characters)."""
+    return hashlib.sha256(user_id.encode()).hexdigest()[:8]
+
+
+def shared_reminder_name(task_id: str, recipient: str, reminder_id: str) -> str:
+    """A shared task's reminder for one member: every member's reminders of the task share its prefix."""
+    return f"{reminder_prefix(task_id)}{recipient_tag(recipient)}-{reminder_id}"
+
+
 def snooze_name(notification_id: str) -> str:
     return f"z-{notification_id}"
 
@@ -94,8 +104,11 @@ def reminder_payload(
     due_key: str,
     origin: str,
     snoozed_from: str | None = None,
+    partition: str | None = None,
 ) -> dict[str, Any]:
-    """``origin``: the schedule name of the reminder this delivery belongs to (quiet-hours moves keep it)."""
+    """``origin``: the schedule name of the reminder this delivery belongs to (quiet-hours moves keep it).
+    ``user_id``: who is reminded; ``partition``: where the task lives when that is not their own partition (a
+    shared project's ``P#<p>``)."""
     payload: dict[str, Any] = {
         "kind": "reminder",
         "user_id": user_id,
@@ -107,6 +120,8 @@ def reminder_payload(
     }
     if snoozed_from:
         payload["snoozed_from"] = snoozed_from
+    if partition:
+        payload["partition"] = partition
     return payload
 
 

@@ -27,6 +27,7 @@ from backend.adapters.ports import (
 from backend.domain import schedules
 from backend.domain.notifications import Delivery, Email, Notification, SendFailedError
 from backend.domain.reminders import deliver_at, reminder_instant, sms_text
+from backend.domain.sharing import project_of_partition
 from backend.domain.tasks import Status, Task, TaskQuery
 from backend.domain.users import User
 from backend.services import links
@@ -70,9 +71,12 @@ def _is_current(payload: dict[str, Any], task: Task, user: User | None, ports: P
     """The reminder still exists and still fires at this instant (else the payload is stale)."""
     if task.status is Status.DONE:
         return False
+    project_id = project_of_partition(task.user_id)
+    if user is None or (project_id is not None and project_id not in user.shared_projects):
+        return False  # no longer a member of the task's project
     if payload.get("snoozed_from"):
         return True  # a snooze fires for the task as long as it is open
-    own = ports.reminders.get_reminders(task.user_id, task.id)
+    own = ports.reminders.get_reminders(user.id, task.id)
     reminders, _ = effective_reminders(task, own, user)
     reminder = next((r for r in reminders if r.id == payload.get("reminder_id")), None)
     if reminder is None:
@@ -110,7 +114,8 @@ def deliver_reminder(payload: dict[str, Any], *, ports: Ports, now: datetime) ->
     user_id, task_id = str(payload["user_id"]), str(payload["task_id"])
     fire_at = datetime.fromisoformat(payload["fire_at"])
     origin = str(payload.get("origin") or schedules.reminder_name(task_id, str(payload.get("reminder_id"))))
-    task = ports.store.get_task(user_id, task_id)
+    partition = str(payload.get("partition") or user_id)  # a shared task lives in its project's partition
+    task = ports.store.get_task(partition, task_id)
     user = ports.users.get(user_id)
     if task is None or user is None or not _is_current(payload, task, user, ports):
         return "stale"

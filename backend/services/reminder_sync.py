@@ -40,8 +40,10 @@ class ReminderSyncingTaskStore:
         scheduler: Schedules,
         users: UserRepository,
         clock: Callable[[], datetime],
+        members: Callable[[str], list[str]] | None = None,
     ) -> None:
         self._inner = inner
+        self._members = members  # a shared project's members (each may have reminders of their own)
         self._reminders = reminders
         self._scheduler = scheduler
         self._users = users
@@ -50,7 +52,12 @@ class ReminderSyncingTaskStore:
     def sync(self, task: Task) -> None:
         try:
             reminder_service.sync_task(
-                task, reminders=self._reminders, scheduler=self._scheduler, users=self._users, now=self._clock()
+                task,
+                reminders=self._reminders,
+                scheduler=self._scheduler,
+                users=self._users,
+                now=self._clock(),
+                members=self._members,
             )
         except Exception as exc:
             _failed("task write", exc)
@@ -74,7 +81,9 @@ class ReminderSyncingTaskStore:
     def delete_task(self, task: Task, *, activity: ActivityEntry | None = None) -> None:
         self._inner.delete_task(task, activity=activity)
         try:
-            reminder_service.task_deleted(task, reminders=self._reminders, scheduler=self._scheduler)
+            reminder_service.task_deleted(
+                task, reminders=self._reminders, scheduler=self._scheduler, members=self._members
+            )
         except Exception as exc:
             _failed("task delete", exc)
 

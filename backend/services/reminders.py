@@ -7,17 +7,20 @@ actions, project deletion and a recurring task's next occurrence all leave exact
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from typing import Any
 
-from backend.adapters.ports import ReminderLists, Schedules, TaskStore, UserRepository
+from backend.adapters.ports import MembershipStore, ReminderLists, Schedules, TaskStore, UserRepository
 from backend.domain import dates, schedules
 from backend.domain.quotas import DEFAULT_QUOTAS, Quotas, exceeded
 from backend.domain.reminders import MAX_REMINDERS_PER_TASK, Reminder, reminder_id, reminder_instant
+from backend.domain.sharing import Action, authorize, is_project_partition, project_of_partition
 from backend.domain.tasks import Status, Task, TaskQuery
 from backend.domain.users import User
 from backend.errors import InvalidInputError, NotFoundError
+from backend.services import access
 from backend.services.notification_settings import zone_of
 
 
@@ -38,10 +41,21 @@ class PlannedReminder:
     is_default: bool = False
 
 
+def gets_default(task: Task, user_id: str | None) -> bool:
+    """Who gets a task's default reminder: the owner of a personal task; the assignee of a shared one (nobody while
+    it is unassigned)."""
+    if is_project_partition(task.user_id):
+        return user_id is not None and user_id == task.assignee_id
+    return user_id is None or user_id == task.user_id
+
+
 def effective_reminders(task: Task, own: list[Reminder] | None, user: User | None) -> tuple[list[Reminder], bool]:
-    """The task's own list, else the profile's default reminder for a task with a due time."""
+    """The user's own list for the task, else the profile's default reminder for a task with a due time (when the
+    user is the one who gets it: ``gets_default``)."""
     if own is not None:
         return own, False
+    if not gets_default(task, user.id if user else None):
+        return [], False
     minutes = user.preferences.default_reminder_minutes if user else None
     if minutes is None or task.due_date is None or task.due_time is None:
         return [], False
@@ -49,7 +63,9 @@ def effective_reminders(task: Task, own: list[Reminder] | None, user: User | Non
 
 
 def plan(task: Task, reminders: list[Reminder], user: User | None, *, now: datetime) -> dict[str, tuple[datetime, Any]]:
-    """Schedule name -> (instant, payload) for every reminder of ``task`` still to come. Pure."""
+    """Schedule name -> (instant, payload) for every reminder of ``task`` still to come, for ``user`` (a shared
+    task's reminders are per member: their names carry the member's tag). Pure."""
+    shared = is_project_partition(task.user_id)
     if task.status is Status.DONE:
         return {}
     tz = zone_of(user)
@@ -58,14 +74,22 @@ def plan(task: Task, reminders: list[Reminder], user: User | None, *, now: datet
         instant = reminder_instant(reminder, due_date=task.due_date, due_time=task.due_time, tz=tz)
         if instant is None or instant <= now:
             continue
-        name = schedules.reminder_name(task.id, reminder.id)
+        if shared and user is None:
+            continue  # nobody to remind
+        recipient = user.id if shared and user is not None else task.user_id
+        name = (
+            schedules.shared_reminder_name(task.id, recipient, reminder.id)
+            if shared
+            else schedules.reminder_name(task.id, reminder.id)
+        )
         payload = schedules.reminder_payload(
-            user_id=task.user_id,
+            user_id=recipient,
             task_id=task.id,
             reminder_id=reminder.id,
             fire_at=instant,
             due_key=task.due_key,
             origin=name,
+            partition=task.user_id if shared else None,
         )
         wanted[name] = (instant, payload)
     return wanted
@@ -83,12 +107,19 @@ def sync_task(
     now: datetime,
     user: Any = _UNREAD,
     own: Any = _UNREAD,
+    members: Callable[[str], list[str]] | None = None,
 ) -> None:
     """Create/replace the schedules the task needs now and delete the others (by the task's name prefix).
-    ``user`` / ``own`` (the task's own reminder list): pass them when already read, to save the reads."""
-    user = users.get(task.user_id) if user is _UNREAD else user
-    own = reminders.get_reminders(task.user_id, task.id) if own is _UNREAD else own
-    wanted = plan(task, effective_reminders(task, own, user)[0], user, now=now)
+    ``user`` / ``own`` (the task's own reminder list): pass them when already read, to save the reads.
+
+    A shared task (``members``: the project's members now): each member's own list, and the assignee's default
+    reminder (one profile and one list read per member: bounded by the 50 members)."""
+    if is_project_partition(task.user_id):
+        wanted = _shared_plan(task, reminders=reminders, users=users, now=now, members=members)
+    else:
+        user = users.get(task.user_id) if user is _UNREAD else user
+        own = reminders.get_reminders(task.user_id, task.id) if own is _UNREAD else own
+        wanted = plan(task, effective_reminders(task, own, user)[0], user, now=now)
     for name in scheduler.names(schedules.reminder_prefix(task.id)):
         if name not in wanted:
             scheduler.delete(name)
@@ -96,9 +127,41 @@ def sync_task(
         scheduler.put_one_time(name, instant, payload)
 
 
-def task_deleted(task: Task, *, reminders: ReminderLists, scheduler: Schedules) -> None:
+def _shared_plan(
+    task: Task,
+    *,
+    reminders: ReminderLists,
+    users: UserRepository,
+    now: datetime,
+    members: Callable[[str], list[str]] | None,
+) -> dict[str, tuple[datetime, Any]]:
+    project_id = project_of_partition(task.user_id) or ""
+    recipients = set(members(project_id) if members is not None else ())
+    if task.assignee_id is not None:
+        recipients.add(task.assignee_id)
+    wanted: dict[str, tuple[datetime, Any]] = {}
+    for recipient in sorted(recipients):
+        member = users.get(recipient)
+        if member is None:
+            continue
+        own = reminders.get_reminders(recipient, task.id)
+        wanted |= plan(task, effective_reminders(task, own, member)[0], member, now=now)
+    return wanted
+
+
+def task_deleted(
+    task: Task,
+    *,
+    reminders: ReminderLists,
+    scheduler: Schedules,
+    members: Callable[[str], list[str]] | None = None,
+) -> None:
     for name in scheduler.names(schedules.reminder_prefix(task.id)):
         scheduler.delete(name)
+    if is_project_partition(task.user_id):  # each member's own list of the task
+        for member in members(project_of_partition(task.user_id) or "") if members is not None else ():
+            reminders.delete_reminders(member, task.id)
+        return
     reminders.delete_reminders(task.user_id, task.id)
 
 
@@ -149,12 +212,33 @@ def planned(task: Task, *, own: list[Reminder] | None, user: User | None, now: d
     return result
 
 
-def get_reminders(
-    *, store: TaskStore, reminders: ReminderLists, users: UserRepository, user_id: str, task_id: str, now: datetime
-) -> list[PlannedReminder]:
+def _task_of(
+    store: TaskStore, user_id: str, task_id: str, caller: User | None, memberships: MembershipStore | None
+) -> Task:
+    """A task the caller may see (their own, or one of a shared project they are a member of: any member may set
+    reminders of their own on it)."""
+    if caller is not None and memberships is not None:
+        found, where = access.task(caller, task_id, tasks=store, memberships=memberships)
+        authorize(where.role, Action.READ)
+        return found
     task = store.get_task(user_id, task_id)
     if task is None:
         raise NotFoundError("No such task.", fields={"task_id": "does not exist"})
+    return task
+
+
+def get_reminders(
+    *,
+    store: TaskStore,
+    reminders: ReminderLists,
+    users: UserRepository,
+    user_id: str,
+    task_id: str,
+    now: datetime,
+    caller: User | None = None,
+    memberships: MembershipStore | None = None,
+) -> list[PlannedReminder]:
+    task = _task_of(store, user_id, task_id, caller, memberships)
     own = reminders.get_reminders(user_id, task_id)
     return planned(task, own=own, user=users.get(user_id), now=now)
 
@@ -170,11 +254,11 @@ def set_reminders(
     items: list[ReminderInput],
     now: datetime,
     quotas: Quotas = DEFAULT_QUOTAS,
+    caller: User | None = None,
+    memberships: MembershipStore | None = None,
 ) -> list[PlannedReminder]:
-    """Replace the task's reminders (an empty list: none, not even the default one) and reschedule."""
-    task = store.get_task(user_id, task_id)
-    if task is None:
-        raise NotFoundError("No such task.", fields={"task_id": "does not exist"})
+    """Replace the caller's reminders of the task (an empty list: none, not even the default one) and reschedule."""
+    task = _task_of(store, user_id, task_id, caller, memberships)
     own = _validated(items, task)
     # Another task with reminders: each is a Scheduler schedule, and the account's schedules are shared by all.
     # (Two such requests at once may both pass at the limit: a bound on cost, not an exact count.)
@@ -183,7 +267,12 @@ def set_reminders(
         raise exceeded("tasks with reminders", quotas.tasks_with_reminders, field="reminders")
     reminders.put_reminders(user_id, task_id, own, now=now)
     user = users.get(user_id)
-    sync_task(task, reminders=reminders, scheduler=scheduler, users=users, now=now, user=user, own=own)
+    if is_project_partition(task.user_id):
+        assert memberships is not None  # a shared task is only found through the caller's memberships
+        members = [m.user_id for m in memberships.list_members(project_of_partition(task.user_id) or "")]
+        sync_task(task, reminders=reminders, scheduler=scheduler, users=users, now=now, members=lambda _: members)
+    else:
+        sync_task(task, reminders=reminders, scheduler=scheduler, users=users, now=now, user=user, own=own)
     return planned(task, own=own, user=user, now=now)
 
 

@@ -59,6 +59,8 @@ def get_reminders(task_id: Annotated[Id, Path()]) -> ReminderList:
         user_id=user_id,
         task_id=task_id,
         now=deps.clock(),
+        caller=caller(router),
+        memberships=deps.memberships,
     )
     return _public(task_id, planned)
 
@@ -92,5 +94,7 @@ def put_reminders(task_id: Annotated[Id, Path()], body: Annotated[RemindersPut, 
         ],
         now=deps.clock(),
         quotas=deps.settings.quotas,
+        caller=caller(router),
+        memberships=deps.memberships,
     )
     return _public(task_id, planned)
