@@ -23,6 +23,7 @@ from backend.adapters.ports import (
     IdentityDirectory,
     MembershipStore,
     ObjectStorage,
+    PartitionMover,
     TaskStore,
     UserRepository,
 )
@@ -31,6 +32,7 @@ from backend.adapters.signing_keys import SecretsManagerSigningKeys
 from backend.adapters.stats_store import DynamoStatsStore
 from backend.adapters.task_store.activity import ActivityStore
 from backend.adapters.task_store.comments import DynamoCommentStore
+from backend.adapters.task_store.rekey import DynamoPartitionMover
 from backend.adapters.task_store.sharing import DynamoMembershipStore
 from backend.adapters.task_store.store import DynamoTaskStore
 from backend.config import Settings, get_settings
@@ -63,6 +65,7 @@ class Dependencies:
     texter: SnsTexter | None = None
     # shared projects (issue 13): memberships, invitations and the Users row's shared_projects
     memberships: MembershipStore = field(default_factory=DynamoMembershipStore)
+    mover: PartitionMover = field(default_factory=DynamoPartitionMover)  # a project becoming shared, a task moving
     comments: CommentStore = field(default_factory=DynamoCommentStore)
     activity: ActivityLog = field(default_factory=ActivityStore)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
@@ -140,17 +140,29 @@ class MembershipStore(Protocol):
 
     def add_owner(self, membership: Membership) -> Membership: ...
 
-    def invite(self, invitation: Invitation) -> Invitation: ...
+    def invite(self, invitation: Invitation, *, activity: ActivityEntry | None = None) -> Invitation:
+        """Store a pending invitation (``ConflictError``: the address has one); ``activity``: the log row, put in
+        the same transaction (as in every write below)."""
+        ...
 
     def withdraw(self, invitation: Invitation) -> None: ...
 
-    def accept(self, invitation: Invitation, membership: Membership) -> Membership: ...
+    def accept(
+        self, invitation: Invitation, membership: Membership, *, activity: ActivityEntry | None = None
+    ) -> Membership:
+        """The invitation becomes the membership and the project joins the user's ``shared_projects`` (one
+        transaction); ``QuotaExceededError`` at 50 shared projects, ``NotFoundError`` if the invitation is gone."""
+        ...
 
-    def change_role(self, membership: Membership, role: Role) -> Membership: ...
+    def change_role(
+        self, membership: Membership, role: Role, *, activity: ActivityEntry | None = None
+    ) -> Membership: ...
 
-    def transfer(self, owner: Membership, successor: Membership) -> tuple[Membership, Membership]: ...
+    def transfer(
+        self, owner: Membership, successor: Membership, *, activity: ActivityEntry | None = None
+    ) -> tuple[Membership, Membership]: ...
 
-    def remove(self, membership: Membership) -> None: ...
+    def remove(self, membership: Membership, *, activity: ActivityEntry | None = None) -> None: ...
 
     def forget_project(self, project_id: str, *, now: datetime) -> None: ...
 
@@ -182,6 +194,30 @@ class ActivityLog(Protocol):
     def list_activity(
         self, partition: str, *, now: datetime, limit: int = 50, cursor: str | None = None
     ) -> tuple[list[ActivityEntry], str | None]: ...
+
+
+class PartitionMover(Protocol):
+    """Moves between a user's partition and a shared project's (adapters/task_store/rekey.py): resumable."""
+
+    def move_task(
+        self,
+        task: Task,
+        target: str,
+        *,
+        change: Callable[[Task], Task] | None = None,
+        activity: Sequence[tuple[str, ActivityEntry]] = (),
+    ) -> Task:
+        """Move ``task`` and everything it has to the partition ``target`` (``change``: the task as it arrives);
+        the task there, its version one higher. A crash midway is finished by calling it again."""
+        ...
+
+    def move_project(self, project: Project, target: str, *, before_tasks: Callable[[Project], None]) -> Project:
+        """Move a project and all its tasks to ``target``; ``before_tasks`` runs once its item is there."""
+        ...
+
+    def pending_move(self, target: str) -> str | None:
+        """The source of an unfinished project move into ``target`` (None: none)."""
+        ...
 
 
 # --- attachments (issue 6) ---------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from backend.api.routes import (
     notifications,
     projects,
     reminders,
+    sharing,
     stats,
     system,
     tasks,
@@ -25,8 +26,8 @@ from backend.api.routes import (
 
 # Routes API Gateway serves without the Lambda authorizer (the local adapter reads the same set).
 PUBLIC_PATHS = frozenset(
-    {"/health", "/config", "/openapi.json", "/docs", "/links/unsubscribe", "/links/complete"}  # links: signed tokens
-)
+    {"/health", "/config", "/openapi.json", "/docs", "/links/unsubscribe", "/links/complete", "/links/invitation"}
+)  # links: signed tokens
 
 
 class RestResolver(APIGatewayRestResolver):
@@ -57,6 +58,7 @@ def build_app(cors_origin: str = "*") -> APIGatewayRestResolver:
     app.include_router(tasks.router)
     app.include_router(attachments.router)
     app.include_router(comments.router)
+    app.include_router(sharing.router)
     app.include_router(reminders.router)
     app.include_router(notifications.router)
     app.include_router(links.router)

@@ -295,6 +295,7 @@ class Membership:
     invited_by: str | None = None  # the sub of who invited them (None: the owner who shared it)
     position: str = "a1"  # the member's own place of the project in their sidebar
     display_name: str = ""  # copied at join time: the sidebar's initials need no Users read
+    email: str = ""  # normalized, copied at join time: an invitation to a member's address finds them
     version: int = 0
 
 

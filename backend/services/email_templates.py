@@ -131,3 +131,43 @@ def mention_email(*, headline: str, excerpt: str, open_url: str, unsubscribe_url
         unsubscribe=escape(unsubscribe_url),
     )  # fmt: skip
     return subject, text, html
+
+
+_INVITATION_HTML = Template("""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>$subject</title></head>
+<body style="margin:0;padding:24px;background:#f6f6f6;font-family:-apple-system,Segoe UI,Roboto,sans-serif;
+color:#1a1a1a">
+<div style="max-width:560px;margin:0 auto;background:#ffffff;border-radius:8px;padding:24px">
+<p style="margin:0 0 16px;font-size:13px;color:#666">$app</p>
+<h1 style="font-size:20px;margin:0 0 8px">$inviter invited you to $project</h1>
+<p style="margin:0 0 20px;color:#444">You would join as $role.</p>
+<p style="margin:0"><a href="$accept" style="display:inline-block;background:#2f6fed;color:#fff;text-decoration:none;
+padding:10px 16px;border-radius:6px">See the invitation</a></p>
+<hr style="border:none;border-top:1px solid #eee;margin:24px 0 12px">
+<p style="font-size:12px;color:#888;margin:0">$why</p>
+</div></body></html>""")
+
+_INVITATION_TEXT = Template("""$inviter invited you to $project in $app.
+You would join as $role.
+
+See the invitation: $accept
+
+--
+$why
+""")
+
+
+def invitation_email(*, inviter: str, project: str, role: str, accept_url: str) -> tuple[str, str, str]:
+    """(subject, text, html) of an invitation to a shared project."""
+    subject = f"{one_line(inviter)} invited you to {one_line(project)}"[:200]
+    why = (
+        "You get this because someone invited this address. Sign in or sign up with it to accept or decline; "
+        "ignore it and nothing happens."
+    )
+    values = {"inviter": inviter, "project": project, "role": role, "accept": accept_url, "why": why}
+    text = _INVITATION_TEXT.substitute(app=APP_DISPLAY_NAME, **values)
+    html = _INVITATION_HTML.substitute(
+        subject=escape(subject), app=APP_DISPLAY_NAME, **{name: escape(value) for name, value in values.items()}
+    )
+    return subject, text, html

@@ -17,10 +17,10 @@ import jwt
 
 from backend.errors import DomainError
 
-Action = Literal["unsubscribe", "complete"]
+Action = Literal["unsubscribe", "complete", "invitation"]
 Scope = Literal["reminders", "digest", "weekly"]
 ISSUER = "taskmanager-pro/links"
-TTL = {"unsubscribe": timedelta(days=90), "complete": timedelta(days=30)}
+TTL = {"unsubscribe": timedelta(days=90), "complete": timedelta(days=30), "invitation": timedelta(days=30)}
 
 
 class InvalidLinkError(DomainError):
@@ -34,6 +34,7 @@ class LinkClaims:
     scope: Scope | None = None  # unsubscribe: from what
     task_id: str | None = None  # complete: which task, at which occurrence
     due_key: str | None = None
+    invitation_id: str | None = None  # invitation: which one (``user_id`` is then the invited, normalized address)
 
 
 def sign(claims: LinkClaims, *, key: bytes, now: datetime) -> str:
@@ -44,7 +45,8 @@ def sign(claims: LinkClaims, *, key: bytes, now: datetime) -> str:
         "iat": int(now.timestamp()),
         "exp": int((now + TTL[claims.action]).timestamp()),
     }
-    for name, value in (("scope", claims.scope), ("tid", claims.task_id), ("due", claims.due_key)):
+    named = (("scope", claims.scope), ("tid", claims.task_id), ("due", claims.due_key), ("iid", claims.invitation_id))
+    for name, value in named:
         if value is not None:
             body[name] = value
     return jwt.encode(body, key, algorithm="HS256")
@@ -79,6 +81,7 @@ def verify(token: str, *, action: Action, keys: Sequence[bytes]) -> LinkClaims:
         scope=body.get("scope"),
         task_id=body.get("tid"),
         due_key=body.get("due"),
+        invitation_id=body.get("iid"),
     )
 
 

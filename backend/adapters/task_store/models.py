@@ -243,6 +243,7 @@ class MembershipModel(Model):
     invited_by = UnicodeAttribute(null=True)
     position = UnicodeAttribute(default="a1")
     display_name = UnicodeAttribute(default="")
+    email = UnicodeAttribute(default="")  # normalized: "already a member?" needs no Users read
     version = VersionAttribute()
 
 

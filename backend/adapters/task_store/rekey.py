@@ -30,13 +30,14 @@ unfinished; ``move_project`` again resumes it (``pending_move`` tells).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from backend.adapters.task_store import counters, search_index
+from backend.adapters.task_store.activity import activity_item
 from backend.adapters.task_store.mapping import (
     index_items,
     link_item,
@@ -46,6 +47,7 @@ from backend.adapters.task_store.mapping import (
     task_of,
 )
 from backend.adapters.task_store.models import INDEXED, PROJECT, TASK, TASK_COUNTS, ProjectModel, TaskModel, connection
+from backend.domain.activity import ActivityEntry
 from backend.domain.tasks import Project, Status, Task
 from backend.errors import ConflictError, NotFoundError
 
@@ -153,9 +155,10 @@ def _counter_update(pk: str, task: Task, sign: int) -> dict[str, Any]:
     }
 
 
-def _switch(task: Task, target: str, extra: list[dict[str, Any]]) -> Task:
-    """Phase 2: the task leaves ``task.user_id`` for ``target`` if still at the version read (else ConflictError)."""
-    moved = replace(task, user_id=target, version=task.version + 1)
+def _switch(task: Task, final: Task, extra: list[dict[str, Any]]) -> Task:
+    """Phase 2: ``task`` leaves its partition and ``final`` (it, in the target, maybe changed) takes its place, if the
+    task is still at the version read (else ConflictError). The counters follow each side's status."""
+    moved = replace(final, version=task.version + 1)
     item = _raw(task_item(replace(moved, version=0)))
     item["version"] = {"N": str(moved.version)}
     transaction = [
@@ -170,7 +173,7 @@ def _switch(task: Task, target: str, extra: list[dict[str, Any]]) -> Task:
         },
         {"Put": {"TableName": _table(), "Item": item, "ConditionExpression": "attribute_not_exists(sk)"}},
         _counter_update(task.user_id, task, -1),
-        _counter_update(target, task, +1),
+        _counter_update(moved.user_id, moved, +1),
         *({"Put": {"TableName": _table(), "Item": row}} for row in extra),
     ]
     try:
@@ -183,7 +186,7 @@ def _switch(task: Task, target: str, extra: list[dict[str, Any]]) -> Task:
 
 
 def _sweep(task: Task, source: str, target: str) -> None:
-    """Phase 3: move what the task still has in ``source`` (put in ``target``, then delete there)."""
+    """Phase 3: move what ``task`` (as it was in ``source``) still has there: put in ``target``, then delete."""
     left = list(_belongings(source, task.id))
     _write(puts=[_rekeyed(item, source, target) for item in left])
     stale = [(source, item["sk"]["S"]) for item in left]
@@ -192,14 +195,21 @@ def _sweep(task: Task, source: str, target: str) -> None:
 
 
 def move_task(
-    task: Task, target: str, *, activity: Callable[[Task], list[Any]] | None = None, read: bool = True
+    task: Task,
+    target: str,
+    *,
+    change: Callable[[Task], Task] | None = None,
+    activity: Sequence[tuple[str, ActivityEntry]] = (),
+    read: bool = True,
 ) -> Task:
     """Move ``task`` (from ``task.user_id``) with everything that belongs to it to ``target``; returns it there (its
-    version one higher). Idempotent: called again for a task already in ``target`` (a crash after the switch), it
-    finishes the sweep; ``activity(moved)`` gives PynamoDB rows to put in the switch's transaction."""
+    version one higher). ``change(task in the target)``: the task as it is to arrive (another project, assignee...:
+    a PATCH that moves it), applied to what is stored when the switch is made; ``activity``: (partition, entry) log
+    rows put in the switch's transaction. Idempotent: called again for a task already in ``target`` (a crash after
+    the switch), it finishes the sweep."""
     source = task.user_id
     if source == target:
-        return task
+        raise ValueError("a task moves to another partition")
     for _ in range(SWITCH_RETRIES):
         current = _read_task(source, task.id) if read else task
         read = True
@@ -209,23 +219,26 @@ def move_task(
                 raise NotFoundError("No such task.", fields={"task_id": "does not exist"})
             _sweep(there, source, target)  # a resumed move: the switch happened
             return there
+        arriving = replace(current, user_id=target)
+        final = change(arriving) if change is not None else arriving
         # phase 1: copies in the target
         _write(puts=[_rekeyed(item, source, target) for item in _belongings(source, current.id)])
-        derived = _derived(replace(current, user_id=target))
+        derived = _derived(final)
         _write(puts=derived)
         try:
-            extra = [_raw(row) for row in activity(replace(current, user_id=target))] if activity else []
-            moved = _switch(current, target, extra)
+            moved = _switch(current, final, [_raw(activity_item(pk, entry)) for pk, entry in activity])
         except ConflictError:
             # Edited meanwhile: copy again from what is stored now, without this attempt's words and links.
             # (After a crash here they stay: harmless like the backfill's, every reader checks the task itself.)
             stale_copies = {item["sk"]["S"] for item in derived}
             fresh = _read_task(source, task.id)
             if fresh is not None:
-                stale_copies -= {item["sk"]["S"] for item in _derived(replace(fresh, user_id=target))}
+                arriving = replace(fresh, user_id=target)
+                fresh_final = change(arriving) if change is not None else arriving
+                stale_copies -= {item["sk"]["S"] for item in _derived(fresh_final)}
             _write(deletes=[(target, sk) for sk in sorted(stale_copies)])
             continue
-        _sweep(moved, source, target)
+        _sweep(current, source, target)
         return moved
     raise ConflictError("The task keeps changing; try again in a moment.")
 
@@ -298,3 +311,23 @@ def _tasks_of(partition: str, project_id: str) -> Iterator[Task]:
 
 def _project_of_raw(item: dict[str, Any]) -> Project:
     return project_of(ProjectModel.from_raw_data(item))
+
+
+class DynamoPartitionMover:
+    """The ``PartitionMover`` port: this module's moves."""
+
+    def move_task(
+        self,
+        task: Task,
+        target: str,
+        *,
+        change: Callable[[Task], Task] | None = None,
+        activity: Sequence[tuple[str, ActivityEntry]] = (),
+    ) -> Task:
+        return move_task(task, target, change=change, activity=activity)
+
+    def move_project(self, project: Project, target: str, *, before_tasks: Callable[[Project], None]) -> Project:
+        return move_project(project, target, before_tasks=before_tasks)
+
+    def pending_move(self, target: str) -> str | None:
+        return pending_move(target)

@@ -14,15 +14,16 @@ holding the user's ``M#`` row; the Users row's version is not touched (a profile
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition, size
-from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from backend.adapters.dynamodb import UserSharedProjectsModel
+from backend.adapters.task_store.activity import activity_item
 from backend.adapters.task_store.mapping import project_of, task_of
 from backend.adapters.task_store.models import (
     INVITATION,
@@ -39,6 +40,7 @@ from backend.adapters.task_store.models import (
 )
 from backend.adapters.write_errors import is_conditional_failure
 from backend.domain import quotas
+from backend.domain.activity import ActivityEntry
 from backend.domain.sharing import (
     MAX_SHARED_PROJECTS,
     Invitation,
@@ -63,6 +65,7 @@ def membership_of(item: MembershipModel) -> Membership:
         invited_by=item.invited_by,
         position=item.position or "a1",
         display_name=item.display_name or "",
+        email=item.email or "",
         version=int(item.version or 0),
     )
 
@@ -78,6 +81,7 @@ def membership_item(membership: Membership) -> MembershipModel:
         invited_by=membership.invited_by,
         position=membership.position,
         display_name=membership.display_name,
+        email=membership.email,
     )
     if membership.version:
         item.version = membership.version
@@ -138,6 +142,11 @@ def _joins(transaction: TransactWrite, user_id: str, project_id: str) -> None:
 def _leaves(transaction: TransactWrite, user_id: str, project_id: str) -> None:
     # Unconditional: a deleted account's row may be gone already, and DELETE of an absent element is a no-op.
     transaction.update(_user_row(user_id), actions=[UserSharedProjectsModel.shared_projects.delete({project_id})])
+
+
+def _log(transaction: TransactWrite, project_id: str, activity: ActivityEntry | None) -> None:
+    if activity is not None:
+        transaction.save(activity_item(project_partition(project_id), activity))
 
 
 def _reasons(exc: TransactWriteError) -> list[str | None]:
@@ -253,7 +262,7 @@ class DynamoMembershipStore:
             raise
         return membership_of(item)
 
-    def invite(self, invitation: Invitation) -> Invitation:
+    def invite(self, invitation: Invitation, *, activity: ActivityEntry | None = None) -> Invitation:
         """Store a pending invitation (the project's row and the invitee's copy). One pending invitation per address
         and project: a second one is a ``ConflictError``."""
         row, copy = _invitation_items(invitation)
@@ -261,6 +270,7 @@ class DynamoMembershipStore:
             with TransactWrite(connection=connection()) as transaction:
                 transaction.save(row, condition=InvitationModel.sk.does_not_exist())
                 transaction.save(copy)
+                _log(transaction, invitation.project_id, activity)
         except TransactWriteError as exc:
             if is_conditional_failure(exc):
                 raise ConflictError(
@@ -276,7 +286,9 @@ class DynamoMembershipStore:
             transaction.delete(row, condition=InvitationModel.invitation_id == invitation.id)
             transaction.delete(copy)
 
-    def accept(self, invitation: Invitation, membership: Membership) -> Membership:
+    def accept(
+        self, invitation: Invitation, membership: Membership, *, activity: ActivityEntry | None = None
+    ) -> Membership:
         """Turn the invitation into the membership: the ``M#`` row, the invitee's ``shared_projects`` and the two
         invitation rows, in one transaction across the Tasks and Users tables. The cap (50 shared projects) is the
         Users row's condition: ``QuotaExceededError``. An invitation gone meanwhile: ``NotFoundError``."""
@@ -289,8 +301,10 @@ class DynamoMembershipStore:
                 transaction.delete(copy)
                 transaction.save(item)  # conditional on absence (version)
                 _joins(transaction, membership.user_id, membership.project_id)
+                _log(transaction, membership.project_id, activity)  # a put: the Users update stays the last
         except TransactWriteError as exc:
             codes = _reasons(exc)
+            codes = [codes[i] for i in (0, 1, 2, len(codes) - 1)] if len(codes) > 4 else codes
             if codes and codes[0] == "ConditionalCheckFailed":
                 raise NotFoundError("There is no such invitation.") from exc
             if len(codes) > 3 and codes[3] == "ConditionalCheckFailed":
@@ -303,24 +317,29 @@ class DynamoMembershipStore:
             raise
         return membership_of(item)
 
-    def change_role(self, membership: Membership, role: Role) -> Membership:
+    def change_role(self, membership: Membership, role: Role, *, activity: ActivityEntry | None = None) -> Membership:
         """Give a member another role if their row is still at ``membership.version`` (else ``ConflictError``)."""
         item = membership_item(membership)
         try:
-            item.update(actions=[MembershipModel.role.set(role.value)])
-        except UpdateError as exc:
+            with TransactWrite(connection=connection()) as transaction:
+                transaction.update(item, actions=[MembershipModel.role.set(role.value)])
+                _log(transaction, membership.project_id, activity)
+        except TransactWriteError as exc:
             if is_conditional_failure(exc):
                 raise ConflictError("The member was changed meanwhile; reload and try again.") from exc
             raise
-        return membership_of(item)
+        return replace(membership, role=role, version=membership.version + 1)
 
-    def transfer(self, owner: Membership, successor: Membership) -> tuple[Membership, Membership]:
+    def transfer(
+        self, owner: Membership, successor: Membership, *, activity: ActivityEntry | None = None
+    ) -> tuple[Membership, Membership]:
         """The owner becomes an admin and ``successor`` the owner, both at the versions read, in one transaction."""
         old, new = membership_item(owner), membership_item(successor)
         try:
             with TransactWrite(connection=connection()) as transaction:
                 transaction.update(old, actions=[MembershipModel.role.set(Role.ADMIN.value)])
                 transaction.update(new, actions=[MembershipModel.role.set(Role.OWNER.value)])
+                _log(transaction, owner.project_id, activity)
         except TransactWriteError as exc:
             if is_conditional_failure(exc):
                 raise ConflictError("The members were changed meanwhile; reload and try again.") from exc
@@ -330,14 +349,13 @@ class DynamoMembershipStore:
             self.get_membership(successor.project_id, successor.user_id) or successor,
         )
 
-    def remove(self, membership: Membership, *, extra: Sequence[Model] = ()) -> None:
-        """Delete a membership and take the project out of the member's ``shared_projects``, in one transaction;
-        ``extra``: items to put in the same transaction (an activity row). Refused if the row changed meanwhile."""
+    def remove(self, membership: Membership, *, activity: ActivityEntry | None = None) -> None:
+        """Delete a membership and take the project out of the member's ``shared_projects``, in one transaction
+        (with the log row). Refused if the row changed meanwhile."""
         try:
             with TransactWrite(connection=connection()) as transaction:
                 transaction.delete(membership_item(membership))  # conditional on the version read
-                for model in extra:
-                    transaction.save(model)
+                _log(transaction, membership.project_id, activity)
                 _leaves(transaction, membership.user_id, membership.project_id)
         except TransactWriteError as exc:
             if is_conditional_failure(exc):

@@ -1,0 +1,301 @@
+"""Members and invitations of shared projects (issue 13): list, invite, accept, decline, change a role, transfer the
+ownership, remove, leave. No HTTP, no boto3.
+
+Who may do what is ``backend.domain.sharing`` (``authorize`` and ``Roster``), with the caller's role found by
+``services.access``. The first invitation of a personal project shares it: the project and every task move to the
+project's partition ``P#<p>`` (``PartitionMover``, resumable), and its owner becomes its first member (``M#`` row and
+``shared_projects``, one transaction). An invitation is stored under the normalized address (so an address without
+an account finds it after signing up), e-mailed with a signed link, and listed in the app by the invitee's verified
+address; accepting writes the membership and the invitee's ``shared_projects`` in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from backend.adapters.ports import LimitStore, Mailer, MembershipStore, PartitionMover, TaskStore
+from backend.domain import activity
+from backend.domain.notifications import Email, SendFailedError
+from backend.domain.quotas import exceeded
+from backend.domain.rate_limits import LimitKey, Rule, in_words, retry_after
+from backend.domain.sharing import (
+    MAX_MEMBERS,
+    MAX_SHARED_PROJECTS,
+    Action,
+    Invitation,
+    Membership,
+    Role,
+    Roster,
+    authorize,
+    normalize_email,
+    project_partition,
+)
+from backend.domain.tasks import Project, Task, new_id
+from backend.domain.users import User
+from backend.errors import ConflictError, InvalidInputError, NotFoundError, TooManyRequestsError
+from backend.observability import logger
+from backend.services import access, links
+from backend.services.access import INBOX_ID, ProjectAccess
+from backend.services.email_templates import invitation_email
+from backend.services.rate_limits import Limit, take
+
+# Invitations are e-mails, and e-mails cost money and reputation: per sender, whoever they invite.
+INVITATIONS_PER_SENDER = (Rule(20, timedelta(hours=1)), Rule(100, timedelta(days=1)))
+INVITATION_PATH = "/links/invitation"
+
+
+@dataclass(frozen=True)
+class Ports:
+    tasks: TaskStore
+    memberships: MembershipStore
+    mover: PartitionMover
+    limits: LimitStore | None = None  # the per-sender limit (None: not limited, tests of other things)
+    mailer: Mailer | None = None
+    link_key: Callable[[], bytes] | None = field(default=None, repr=False)  # signs the e-mail's link
+    api_url: str = ""
+
+
+@dataclass(frozen=True)
+class Members:
+    """A project's members (oldest first) and pending invitations, with the caller's access."""
+
+    members: list[Membership]
+    invitations: list[Invitation]
+    where: ProjectAccess
+
+
+def _me(user: User, project_id: str, joined_at: datetime, role: Role = Role.OWNER) -> Membership:
+    return Membership(
+        project_id=project_id,
+        user_id=user.id,
+        role=role,
+        joined_at=joined_at,
+        display_name=user.display_name,
+        email=normalize_email(user.email),
+    )
+
+
+def _joined(where: ProjectAccess, now: datetime) -> datetime:
+    return (where.project.created_at if where.project else None) or now
+
+
+def list_members(*, user: User, project_id: str, ports: Ports, now: datetime) -> Members:
+    where = access.project(user, project_id, tasks=ports.tasks, memberships=ports.memberships)
+    authorize(where.role, Action.READ)
+    if not where.shared:  # a personal project: its owner alone
+        return Members([_me(user, project_id, _joined(where, now))], [], where)
+    found = ports.memberships.list_members(project_id)
+    return Members(found, ports.memberships.list_invitations(project_id, now=now), where)
+
+
+def _roster(members: list[Membership]) -> Roster:
+    return Roster(tuple(sorted((m.user_id, m.role) for m in members)))
+
+
+# --- invite -------------------------------------------------------------------------------------------------------
+def invite(
+    *, user: User, project_id: str, email: str, role: str, ports: Ports, now: datetime
+) -> Membership | Invitation:
+    """Invite an address to a project with a role (admins). Answers the member when the address is one already, the
+    pending invitation when it has one, else a new invitation (e-mailed). A personal project becomes shared."""
+    where = access.project(user, project_id, tasks=ports.tasks, memberships=ports.memberships)
+    new_role = _role(role)
+    authorize(where.role, Action.INVITE, new_role=new_role)
+    if project_id == INBOX_ID or (where.project is not None and where.project.is_inbox):
+        raise InvalidInputError("The Inbox cannot be shared.", fields={"project_id": "is the Inbox"})
+    address = normalize_email(email)
+    if where.shared:
+        members = ports.memberships.list_members(project_id)
+        invitations = ports.memberships.list_invitations(project_id, now=now)
+        known = next((m for m in members if m.email == address), None)
+        if known is not None:
+            return known
+        pending = next((i for i in invitations if i.email == address), None)
+        if pending is not None:
+            return pending
+        if len(members) + len(invitations) >= MAX_MEMBERS:
+            raise exceeded("members and invitations", MAX_MEMBERS, field="email", hint="Remove some to invite more.")
+        _finish_share(where, ports)
+    elif address == normalize_email(user.email):
+        return _me(user, project_id, _joined(where, now))
+    elif len(user.shared_projects) >= MAX_SHARED_PROJECTS:  # sharing it would make one more
+        raise exceeded("shared projects", MAX_SHARED_PROJECTS, field="shared_projects", hint="Leave one first.")
+    _take_slot(ports, user, now)
+    project = where.project
+    if not where.shared:
+        assert project is not None  # access read it (the Inbox alone may be unread, refused above)
+        project = _share(user, project, ports, now)
+    invitation = Invitation(
+        id=new_id(),
+        project_id=project_id,
+        email=address,
+        role=new_role,
+        invited_by=user.id,
+        created_at=now,
+        project_name=project.name if project else "",
+        inviter_name=user.display_name,
+    )
+    ports.memberships.invite(invitation, activity=activity.invited(user.id, email=address, role=new_role.value, at=now))
+    _send(invitation, to=email.strip(), ports=ports, now=now)
+    return invitation
+
+
+def _role(role: str) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        raise InvalidInputError(
+            "A member is a viewer, an editor or an admin.", fields={"role": "must be viewer, editor or admin"}
+        ) from None
+
+
+def _take_slot(ports: Ports, user: User, now: datetime) -> None:
+    if ports.limits is None:
+        return
+    refused = take(ports.limits, [Limit(LimitKey("user", user.id, "invitation"), INVITATIONS_PER_SENDER)], now=now)
+    if refused is not None:
+        seconds = retry_after(refused.wait)
+        raise TooManyRequestsError(
+            f"You sent many invitations lately. Try again in {in_words(seconds)}.", retry_after=seconds
+        )
+
+
+def _share(user: User, project: Project, ports: Ports, now: datetime) -> Project:
+    """A personal project becomes shared: it and its tasks move to ``P#<p>``; its owner is its first member."""
+    owner = replace(_me(user, project.id, now), position=project.position)
+
+    def owner_joins(_: Project) -> None:
+        ports.memberships.add_owner(owner)
+
+    return ports.mover.move_project(project, project_partition(project.id), before_tasks=owner_joins)
+
+
+def _finish_share(where: ProjectAccess, ports: Ports) -> None:
+    """A share that stopped midway (a crash while its tasks moved) is finished by the next invitation."""
+    source = ports.mover.pending_move(where.partition)
+    if source is None or where.project is None:
+        return
+    original = ports.tasks.get_project(source, where.project_id) or replace(where.project, user_id=source)
+    ports.mover.move_project(original, where.partition, before_tasks=lambda _: None)
+
+
+def _send(invitation: Invitation, *, to: str, ports: Ports, now: datetime) -> None:
+    """E-mail the invitation. A failure is logged, not raised: the invitation is stored and listed in the app."""
+    if ports.mailer is None or ports.link_key is None:
+        return
+    claims = links.LinkClaims(action="invitation", user_id=invitation.email, invitation_id=invitation.id)
+    token = links.sign(claims, key=ports.link_key(), now=now)
+    subject, text, html = invitation_email(
+        inviter=invitation.inviter_name or "Someone",
+        project=invitation.project_name or "a project",
+        role=invitation.role.value,
+        accept_url=links.url(ports.api_url, INVITATION_PATH, token),
+    )
+    try:
+        ports.mailer.send(Email(to=to, subject=subject, text=text, html=html))
+    except SendFailedError as failure:
+        logger.warning("invitation email failed", extra={"invitation_id": invitation.id, "detail": failure.detail})
+
+
+def invitation_from_link(
+    *, token: str, keys: tuple[bytes, ...], memberships: MembershipStore, now: datetime
+) -> Invitation:
+    """The pending invitation a signed e-mail link names (``InvalidLinkError``: not ours or expired;
+    ``NotFoundError``: accepted, declined or withdrawn since)."""
+    claims = links.verify(token, action="invitation", keys=keys)
+    found = memberships.invitation_for(claims.user_id, claims.invitation_id or "", now=now)
+    if found is None:
+        raise NotFoundError("This invitation was accepted, declined or withdrawn.")
+    return found
+
+
+# --- the invitee ----------------------------------------------------------------------------------------------------
+def my_invitations(*, user: User, memberships: MembershipStore, now: datetime) -> list[Invitation]:
+    """The pending invitations to the caller's verified address (their Cognito e-mail)."""
+    return memberships.invitations_for(normalize_email(user.email), now=now)
+
+
+def _my_invitation(user: User, invitation_id: str, memberships: MembershipStore, now: datetime) -> Invitation:
+    found = memberships.invitation_for(normalize_email(user.email), invitation_id, now=now)
+    if found is None:
+        raise NotFoundError("No such invitation.", fields={"invitation_id": "does not exist"})
+    return found
+
+
+def accept(*, user: User, invitation_id: str, memberships: MembershipStore, now: datetime) -> Membership:
+    """Join the project: the membership and the caller's ``shared_projects`` in one transaction (409
+    ``quota_exceeded`` at 50 shared projects)."""
+    invitation = _my_invitation(user, invitation_id, memberships, now)
+    if len(user.shared_projects) >= MAX_SHARED_PROJECTS and invitation.project_id not in user.shared_projects:
+        raise exceeded("shared projects", MAX_SHARED_PROJECTS, field="shared_projects", hint="Leave one first.")
+    membership = replace(_me(user, invitation.project_id, now, invitation.role), invited_by=invitation.invited_by)
+    entry = activity.member_added(user.id, member_id=user.id, role=invitation.role.value, at=now)
+    return memberships.accept(invitation, membership, activity=entry)
+
+
+def decline(*, user: User, invitation_id: str, memberships: MembershipStore, now: datetime) -> None:
+    memberships.withdraw(_my_invitation(user, invitation_id, memberships, now))
+
+
+# --- roles, transfer, removal ---------------------------------------------------------------------------------------
+def _members(user: User, project_id: str, ports: Ports) -> tuple[ProjectAccess, dict[str, Membership]]:
+    where = access.project(user, project_id, tasks=ports.tasks, memberships=ports.memberships)
+    if not where.shared:
+        return where, {user.id: _me(user, project_id, _joined(where, datetime.min))}
+    return where, {m.user_id: m for m in ports.memberships.list_members(project_id)}
+
+
+def change_role(*, user: User, project_id: str, member_id: str, role: str, ports: Ports, now: datetime) -> Membership:
+    """Give a member another role (admins); ``owner``: the owner hands the project over and stays an admin."""
+    where, members = _members(user, project_id, ports)
+    authorize(where.role, Action.READ)
+    roster = _roster(list(members.values()))
+    if role == Role.OWNER.value:
+        roster.transfer(user.id, member_id)  # authorizes: the owner, to a member
+        entry = activity.transferred(user.id, new_owner_id=member_id, at=now)
+        _, new_owner = ports.memberships.transfer(members[user.id], members[member_id], activity=entry)
+        return new_owner
+    new_role = _role(role)
+    roster.change_role(user.id, member_id, new_role)  # authorizes (404 for a non-member, 403 on the owner)
+    target = members[member_id]
+    if target.role is new_role:
+        return target
+    entry = activity.role_changed(user.id, member_id=member_id, before=target.role.value, after=new_role.value, at=now)
+    return ports.memberships.change_role(target, new_role, activity=entry)
+
+
+def remove(*, user: User, project_id: str, member_id: str, ports: Ports, now: datetime) -> None:
+    """Remove a member (admins), or leave (``member_id`` is the caller); a pending invitation's id withdraws it.
+    The tasks assigned to the member in the project are unassigned; what they made stays, under their name."""
+    where, members = _members(user, project_id, ports)
+    authorize(where.role, Action.READ)
+    if member_id not in members and where.shared:
+        pending = next((i for i in ports.memberships.list_invitations(project_id, now=now) if i.id == member_id), None)
+        if pending is not None:
+            authorize(where.role, Action.INVITE, new_role=pending.role)
+            ports.memberships.withdraw(pending)
+            return
+    _roster(list(members.values())).remove(user.id, member_id)  # authorizes
+    gone = members[member_id]
+    entry = activity.member_removed(user.id, member_id=member_id, role=gone.role.value, at=now)
+    ports.memberships.remove(gone, activity=entry)
+    unassign(tasks=ports.tasks, partition=where.partition, project_id=project_id, member_id=member_id, now=now)
+
+
+def unassign(*, tasks: TaskStore, partition: str, project_id: str, member_id: str, now: datetime) -> int:
+    """Take ``member_id`` off every task assigned to them in the project; returns how many."""
+    changed = 0
+    for listed in tasks.tasks_in_project(partition, project_id):
+        current: Task | None = listed
+        for _ in range(3):  # an edit meanwhile: read it again
+            if current is None or current.assignee_id != member_id:
+                break
+            try:
+                tasks.save_task(replace(current, assignee_id=None, updated_at=now), previous=current)
+                changed += 1
+                break
+            except ConflictError:
+                current = tasks.get_task(partition, listed.id)
+    return changed
