@@ -1,0 +1,212 @@
+"""Members and invitations over HTTP (issue 13): sharing a personal project by inviting, the e-mail and its signed
+page, accepting (also by an address that signs up later), declining, role changes, transfer, leaving, removal
+(the removed member's tasks unassigned) and the caps."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from backend.client import ApiClient, CognitoAuth, Tokens
+from backend.domain.sharing import MAX_MEMBERS, MAX_SHARED_PROJECTS
+from backend.local.testing import LocalRun
+from tests.api.conftest import assert_error_shape
+from tests.conftest import PASSWORD, SignedInUser, latest_code
+
+
+@dataclass
+class Member:
+    id: str
+    email: str
+    http: httpx.Client
+
+
+def ok(response: httpx.Response, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    return response.json() if response.content else None
+
+
+@pytest.fixture(scope="module")
+def person(api_url: str, make_user: Callable[[], SignedInUser]) -> Callable[[], Member]:
+    def make() -> Member:
+        user = make_user()
+        http = httpx.Client(base_url=api_url, headers=user.headers, timeout=30)
+        return Member(id=ok(http.get("/me"))["id"], email=user.email, http=http)
+
+    return make
+
+
+def sign_up_as(api_url: str, auth: CognitoAuth, email: str) -> Member:
+    auth.sign_up(email, PASSWORD)
+    auth.confirm_sign_up(email, latest_code(api_url, email))
+    tokens = auth.sign_in(email, PASSWORD)
+    assert isinstance(tokens, Tokens)
+    http = httpx.Client(base_url=api_url, headers={"Authorization": f"Bearer {tokens.access_token}"}, timeout=30)
+    return Member(id=ok(http.get("/me"))["id"], email=email, http=http)
+
+
+def a_project(owner: Member, tasks: int = 2) -> tuple[str, list[str]]:
+    project = ok(owner.http.post("/projects", json={"name": "Garden"}), 201)
+    ids = [
+        ok(owner.http.post("/tasks", json={"title": f"Dig {n}", "project_id": project["id"]}), 201)["id"]
+        for n in range(tasks)
+    ]
+    return project["id"], ids
+
+
+def invite(owner: Member, project_id: str, email: str, role: str = "editor", status: int = 201) -> Any:
+    return ok(owner.http.post(f"/projects/{project_id}/members", json={"email": email, "role": role}), status)
+
+
+def join(owner: Member, project_id: str, guest: Member, role: str = "editor") -> dict[str, Any]:
+    invitation = invite(owner, project_id, guest.email, role)
+    return dict(ok(guest.http.post(f"/invitations/{invitation['id']}/accept")))
+
+
+def test_sharing_a_project_by_invitation_end_to_end(api_url: str, person: Callable[[], Member]) -> None:
+    owner, guest = person(), person()
+    project_id, task_ids = a_project(owner)
+
+    invitation = invite(owner, project_id, guest.email.upper(), "editor")  # addresses are case-folded
+    assert (invitation["kind"], invitation["email"], invitation["role"]) == ("invitation", guest.email, "editor")
+    # The project moved to its own partition; its owner still has it all.
+    listing = ok(owner.http.get(f"/projects/{project_id}/members"))
+    assert [(m["user_id"], m["role"]) for m in listing["members"]] == [(owner.id, "owner")]
+    assert [i["id"] for i in listing["invitations"]] == [invitation["id"]]
+    assert ok(owner.http.get(f"/tasks/{task_ids[0]}"))["title"] == "Dig 0"
+    # Inviting again answers the pending invitation, not a second one.
+    assert invite(owner, project_id, guest.email)["id"] == invitation["id"]
+
+    # The e-mail, and the page its signed link opens.
+    mail = next(m for m in reversed(ApiClient(api_url).outbox()) if guest.email in str(m.to).casefold())
+    link = re.search(r"https?://\S+/links/invitation\?token=[\w.%-]+", mail.body)
+    assert link is not None, mail.body
+    token = link.group(0).split("token=", 1)[1]
+    page = httpx.get(f"{api_url}/links/invitation", params={"token": token})
+    assert page.status_code == 200
+    assert "Garden" in page.text
+    assert httpx.get(f"{api_url}/links/invitation", params={"token": token + "x"}).status_code == 400
+
+    assert [i["id"] for i in ok(guest.http.get("/invitations"))["items"]] == [invitation["id"]]
+    member = ok(guest.http.post(f"/invitations/{invitation['id']}/accept"))
+    assert (member["user_id"], member["role"], member["kind"]) == (guest.id, "editor", "member")
+    assert ok(guest.http.get("/invitations"))["items"] == []
+    assert_error_shape(guest.http.post(f"/invitations/{invitation['id']}/accept"), 404)
+    # The guest reads the project's tasks and sees who is in it.
+    assert ok(guest.http.get(f"/tasks/{task_ids[1]}"))["title"] == "Dig 1"
+    seen = ok(guest.http.get(f"/projects/{project_id}/members"))
+    assert {(m["user_id"], m["role"]) for m in seen["members"]} == {(owner.id, "owner"), (guest.id, "editor")}
+    assert seen["my_role"] == "editor"
+    # An address that is a member answers the member.
+    assert invite(owner, project_id, guest.email)["kind"] == "member"
+
+
+def test_an_address_without_an_account_finds_its_invitation_after_signing_up(
+    api_url: str, auth: CognitoAuth, person: Callable[[], Member]
+) -> None:
+    owner = person()
+    project_id, _ = a_project(owner, tasks=1)
+    email = f"later-{uuid.uuid4().hex[:10]}@example.com"
+    invitation = invite(owner, project_id, email, "viewer")
+
+    newcomer = sign_up_as(api_url, auth, email)
+
+    assert [i["id"] for i in ok(newcomer.http.get("/invitations"))["items"]] == [invitation["id"]]
+    assert ok(newcomer.http.post(f"/invitations/{invitation['id']}/accept"))["role"] == "viewer"
+    assert ok(newcomer.http.get(f"/projects/{project_id}/members"))["my_role"] == "viewer"
+
+
+def test_decline_and_withdraw(person: Callable[[], Member]) -> None:
+    owner, guest, other = person(), person(), person()
+    project_id, _ = a_project(owner, tasks=0)
+    declined = invite(owner, project_id, guest.email)
+    withdrawn = invite(owner, project_id, other.email)
+    assert_error_shape(other.http.post(f"/invitations/{declined['id']}/decline"), 404)  # not theirs
+    ok(guest.http.post(f"/invitations/{declined['id']}/decline"), 204)
+    ok(owner.http.delete(f"/projects/{project_id}/members/{withdrawn['id']}"), 204)
+    assert ok(guest.http.get("/invitations"))["items"] == []
+    assert ok(other.http.get("/invitations"))["items"] == []
+    assert ok(owner.http.get(f"/projects/{project_id}/members"))["invitations"] == []
+
+
+def test_roles_transfer_leave_and_removal(person: Callable[[], Member]) -> None:
+    owner, admin, editor = person(), person(), person()
+    project_id, task_ids = a_project(owner)
+    join(owner, project_id, admin, "admin")
+    join(owner, project_id, editor, "viewer")
+
+    # An admin changes roles; a viewer or editor may not; nobody demotes the owner.
+    assert (
+        ok(admin.http.patch(f"/projects/{project_id}/members/{editor.id}", json={"role": "editor"}))["role"] == "editor"
+    )
+    assert_error_shape(editor.http.patch(f"/projects/{project_id}/members/{admin.id}", json={"role": "viewer"}), 403)
+    assert_error_shape(admin.http.patch(f"/projects/{project_id}/members/{owner.id}", json={"role": "viewer"}), 403)
+    assert_error_shape(admin.http.patch(f"/projects/{project_id}/members/nobody", json={"role": "viewer"}), 404)
+    assert_error_shape(
+        admin.http.post(f"/projects/{project_id}/members", json={"email": "x@example.com", "role": "owner"}), 422
+    )
+    # Only the owner transfers; then they are an admin.
+    assert_error_shape(admin.http.patch(f"/projects/{project_id}/members/{admin.id}", json={"role": "owner"}), 403)
+    assert ok(owner.http.patch(f"/projects/{project_id}/members/{admin.id}", json={"role": "owner"}))["role"] == "owner"
+    roles = {m["user_id"]: m["role"] for m in ok(owner.http.get(f"/projects/{project_id}/members"))["members"]}
+    assert roles == {owner.id: "admin", admin.id: "owner", editor.id: "editor"}
+    # The owner cannot leave; the former owner can.
+    assert_error_shape(admin.http.delete(f"/projects/{project_id}/members/{admin.id}"), 403)
+    ok(owner.http.delete(f"/projects/{project_id}/members/{owner.id}"), 204)
+    assert_error_shape(owner.http.get(f"/projects/{project_id}/members"), 404)
+    assert_error_shape(owner.http.get(f"/tasks/{task_ids[0]}"), 404)
+
+    # Removing a member unassigns their tasks and keeps the tasks.
+    version = ok(editor.http.get(f"/tasks/{task_ids[0]}"))["version"]
+    ok(editor.http.patch(f"/tasks/{task_ids[0]}", json={"assignee_id": editor.id, "version": version}))
+    assert_error_shape(editor.http.delete(f"/projects/{project_id}/members/{admin.id}"), 403)
+    ok(admin.http.delete(f"/projects/{project_id}/members/{editor.id}"), 204)
+    task = ok(admin.http.get(f"/tasks/{task_ids[0]}"))
+    assert task["assignee_id"] is None
+    assert_error_shape(editor.http.get(f"/tasks/{task_ids[0]}"), 404)
+
+
+def test_the_caps(local: LocalRun, person: Callable[[], Member]) -> None:
+    from backend.adapters.task_store.sharing import DynamoMembershipStore
+    from backend.domain.sharing import Invitation, Role
+    from backend.domain.tasks import new_id
+    from backend.local.environment import LOCAL_STAGE
+    from backend.names import ResourceNames
+    from tests.integration.conftest import aws_client
+
+    owner, guest = person(), person()
+    project_id, _ = a_project(owner, tasks=0)
+    first = invite(owner, project_id, guest.email)
+    # 50 members and invitations a project: the owner + the guest's + 48 more fill it.
+    store = DynamoMembershipStore()
+    for n in range(MAX_MEMBERS - 2):
+        store.invite(
+            Invitation(
+                id=new_id(),
+                project_id=project_id,
+                email=f"filler{n}@example.com",
+                role=Role.VIEWER,
+                invited_by=owner.id,
+                created_at=__import__("datetime").datetime.now(__import__("datetime").UTC),
+            )
+        )
+    refused = owner.http.post(f"/projects/{project_id}/members", json={"email": "one-more@example.com"})
+    assert_error_shape(refused, 409)
+    assert refused.json()["error"]["code"] == "quota_exceeded"
+    # 50 shared projects a user: the 51st accept is refused, and the invitation stays.
+    aws_client(local, "dynamodb").update_item(
+        TableName=ResourceNames(LOCAL_STAGE).users_table,
+        Key={"user_id": {"S": guest.id}},
+        UpdateExpression="SET shared_projects = :s",
+        ExpressionAttributeValues={":s": {"SS": [f"p{n}" for n in range(MAX_SHARED_PROJECTS)]}},
+    )
+    refused = guest.http.post(f"/invitations/{first['id']}/accept")
+    assert_error_shape(refused, 409)
+    assert refused.json()["error"]["code"] == "quota_exceeded"
+    assert [i["id"] for i in ok(guest.http.get("/invitations"))["items"]] == [first["id"]]
