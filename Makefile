@@ -24,6 +24,7 @@ help:
 	@echo "make bench   - latency figures (GET /api/me vs raw DynamoDB get_item)"
 	@echo "make reset   - delete the local data (.local/)"
 	@echo "make synth   - CDK synth offline (deploy/cdk.out) + cdk-nag AwsSolutions + cfn-lint; fails on any finding"
+	@echo "               (PROFILE=small|large, default small: deploy/README.md)"
 	@echo "make export  - static export of the UI (REFLEX_API_URL=https://... make export)"
 	@echo "make deploy  - synth + cdk deploy + export + upload + CloudFront invalidation (needs AWS credentials)"
 
@@ -89,6 +90,8 @@ clean:
 
 # --- AWS (deploy/, see deploy/README.md) ----------------------------------------------------
 STAGE ?= dev
+# small (the default of a new stage) or large: deploy/README.md, "Profiles". Empty: the app's default.
+PROFILE ?=
 LAMBDA_DEPS := $(TOOLS)/lambda-deps
 CDK := $(TOOLS)/node_modules/.bin/cdk
 
@@ -101,7 +104,7 @@ lambda-deps: $(LAMBDA_DEPS)/.built
 
 # Offline: the Python CDK app synthesizes itself (cdk-nag findings make it fail), then cfn-lint checks the templates.
 synth: setup lambda-deps
-	CDK_CONTEXT_JSON='{"stage":"$(STAGE)","lambda_deps_dir":"$(CURDIR)/$(LAMBDA_DEPS)"}' \
+	CDK_CONTEXT_JSON='{"stage":"$(STAGE)","profile":"$(PROFILE)","lambda_deps_dir":"$(CURDIR)/$(LAMBDA_DEPS)"}' \
 	  $(UV) run --no-sync python -m deploy.app
 	$(UV) run --no-sync cfn-lint --config-file deploy/cfnlintrc.yaml
 

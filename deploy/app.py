@@ -2,9 +2,11 @@
 
 cdk-nag 3 runs as a policy-validation plugin: any unacknowledged AwsSolutions finding makes ``synth()`` raise
 ``ValidationFailed`` (report in cdk.out/validation-report.json). Context (``-c key=value`` with the CDK CLI, or
-``CDK_CONTEXT_JSON``): ``stage`` (default ``dev``), ``deletion_protection`` (default true), ``app_url``,
-``reflex_backend_origin``, ``lambda_deps_dir``, ``reflex_min_tasks`` (default 2), ``reflex_max_tasks``
-(default 6), ``alarm_email`` (alarm topic subscription, none by default), ``budget_amount`` (USD/month, default 200),
+``CDK_CONTEXT_JSON``): ``profile`` (``small`` (default) or ``large``: deploy/stacks/profile.py, deploy/README.md),
+``stage`` (default ``dev``), ``deletion_protection`` (default true), ``app_url``,
+``reflex_backend_origin``, ``lambda_deps_dir``, ``reflex_min_tasks``/``reflex_max_tasks`` (large: 2/6; small: 1/1,
+and more than one is refused), ``alarm_email`` (alarm topic subscription, none by default), ``budget_amount``
+(USD/month; default 50 small, 200 large),
 ``domain_name`` + ``hosted_zone_id`` + ``hosted_zone_name`` (+ ``certificate_arn`` outside us-east-1): custom domain,
 ``ses_identity`` (sender domain or address; default the custom domain, else example.com), ``replica_regions``,
 ``sms_monthly_spend_limit`` (SNS SMS monthly cap, whole USD as a string, default "1"),
@@ -28,6 +30,7 @@ from deploy.stacks.features import DEFAULT_SMS_MONTHLY_SPEND_LIMIT
 from deploy.stacks.functions import DEFAULT_DEPS_DIR, REPO_ROOT
 from deploy.stacks.naming import APP_SLUG
 from deploy.stacks.observability import ObservabilityStack
+from deploy.stacks.profile import Profile, profile_from_context
 from deploy.stacks.reflex_backend import ReflexBackendStack
 from deploy.stacks.site import CustomDomain, SiteStack
 from deploy.stacks.stateful import StatefulStack
@@ -36,25 +39,23 @@ from deploy.stacks.waf import EdgeFirewallStack
 
 DEFAULT_OUTDIR = REPO_ROOT / "deploy" / "cdk.out"
 EDGE_REGION = "us-east-1"  # CloudFront's certificates and web ACLs live there
-# A stage's fixed baseline is ~$140-175 a month, WAF included (docs/operations.md, cost model): a lower default
-# would alarm monthly.
-DEFAULT_BUDGET_USD = 200
 
 
 @dataclass
 class Stacks:
     app: cdk.App
+    profile: Profile
     stateful: StatefulStack
     attachments: AttachmentsStack
     stateless: StatelessStack
     reflex: ReflexBackendStack
-    edge: EdgeFirewallStack
+    edge: EdgeFirewallStack | None  # the CloudFront web ACL: large profile only
     site: SiteStack
     observability: ObservabilityStack
 
     @property
     def all(self) -> list[cdk.Stack]:
-        return [
+        stacks: list[cdk.Stack | None] = [
             self.stateful,
             self.attachments,
             self.stateless,
@@ -63,6 +64,7 @@ class Stacks:
             self.site,
             self.observability,
         ]
+        return [s for s in stacks if s is not None]
 
 
 def _flag(value: Any) -> bool:
@@ -96,6 +98,12 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
     app = cdk.App(outdir=str(outdir), context=context or {})
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks())
     stage = str(app.node.try_get_context("stage") or "dev")
+    profile = profile_from_context(
+        app.node.try_get_context("profile"),
+        min_tasks=app.node.try_get_context("reflex_min_tasks"),
+        max_tasks=app.node.try_get_context("reflex_max_tasks"),
+        budget_amount=app.node.try_get_context("budget_amount"),
+    )
     # On unless the context says false: a stage is protected by default.
     deletion_protection = _flag(app.node.try_get_context("deletion_protection"))
     domain = _domain(app)
@@ -118,6 +126,7 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
         deps_dir=deps_dir,
         app_url=app_url,
         replica_regions=_list(app.node.try_get_context("replica_regions")),
+        cognito_plus=profile.cognito_plus,
         env=env,
         termination_protection=deletion_protection,
     )
@@ -161,6 +170,7 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
         attachments_bucket_name=attachments.bucket_name,
         ses_identity=str(app.node.try_get_context("ses_identity") or (domain.domain_name if domain else "example.com")),
         sms_monthly_spend_limit=sms_monthly_spend_limit,
+        waf=profile.waf,
         env=env,
     )
     reflex = ReflexBackendStack(
@@ -169,30 +179,33 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
         stage=stage,
         environment=stateless.tmp_environment,
         api_url=f"{stateless.api.url}api",
-        egress_allocation_id=stateless.reflex_egress.attr_allocation_id,
+        egress_allocation_id=stateless.reflex_egress.attr_allocation_id if stateless.reflex_egress else None,
         users_table=stateful.users_table,
         tasks_table=stateful.tasks_table,
         notifications_table=stateful.notifications_table,
         deps_layer=stateful.deps_layer,
-        min_tasks=int(app.node.try_get_context("reflex_min_tasks") or 2),
-        max_tasks=int(app.node.try_get_context("reflex_max_tasks") or 6),
+        profile=profile,
         env=env,
     )
     # A CLOUDFRONT web ACL exists only in us-east-1: its own stack there; elsewhere the site stack reads its ARN
     # through CDK's cross-region references (an SSM parameter written in us-east-1, read by a custom resource).
     cross_region = env.region != EDGE_REGION
-    edge = EdgeFirewallStack(
-        app,
-        f"{prefix}-edge",
-        stage=stage,
-        env=cdk.Environment(account=env.account, region=EDGE_REGION),
-        cross_region_references=cross_region,
+    edge = (
+        EdgeFirewallStack(
+            app,
+            f"{prefix}-edge",
+            stage=stage,
+            env=cdk.Environment(account=env.account, region=EDGE_REGION),
+            cross_region_references=cross_region,
+        )
+        if profile.waf
+        else None
     )
     site = SiteStack(
         app,
         f"{prefix}-site",
-        web_acl_arn=edge.web_acl.attr_arn,
-        cross_region_references=cross_region,
+        web_acl_arn=edge.web_acl.attr_arn if edge else None,
+        cross_region_references=cross_region and edge is not None,
         api=stateless.api,
         reflex_alb=reflex.alb,
         reflex_backend_origin=reflex_backend_origin,
@@ -237,15 +250,17 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
             ("AttachmentProcessorFailures", attachments.dead_letter_queue),
         ],
         alarm_email=app.node.try_get_context("alarm_email"),
-        budget_amount=float(app.node.try_get_context("budget_amount") or DEFAULT_BUDGET_USD),
+        budget_amount=profile.budget_usd,
         sms_monthly_spend_limit=sms_monthly_spend_limit,
         reflex=reflex,
+        all_alarms=profile.all_alarms,
         env=env,
     )
-    stacks = Stacks(app, stateful, attachments, stateless, reflex, edge, site, observability)
+    stacks = Stacks(app, profile, stateful, attachments, stateless, reflex, edge, site, observability)
     for stack in stacks.all:
         cdk.Tags.of(stack).add("app", APP_SLUG)
         cdk.Tags.of(stack).add("stage", stage)
+        cdk.Tags.of(stack).add("profile", profile.name)
     return stacks
 
 

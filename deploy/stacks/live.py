@@ -9,12 +9,19 @@ month each saved), with a security group of its own, let into Redis on its port 
 streams, GetItem on the Users table (the user's time zone, for the task's ``overdue``), GetSecretValue on the
 Redis AUTH secret only.
 
+Small profile (no ElastiCache, no NAT): the target is a Redis sidecar in the one Reflex task, reached at a Cloud Map
+private DNS name through the task's security group, without AUTH; the function sits in isolated subnets and reads
+the Users table through the VPC's DynamoDB gateway endpoint (its only AWS call from inside the VPC: logs leave
+through the Lambda service, the stream is polled by the event source mapping).
+
 Environment: the ``TMP_*`` settings, ``LIVE_REDIS_URL`` = ``rediss://<primary endpoint>:<port>/0`` (TLS in
 transit, no credentials) and ``LIVE_REDIS_AUTH_SECRET`` = the secret's ARN, read at cold start with Powertools
 Parameters (the token is never in the function's configuration).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_dynamodb as dynamodb
@@ -45,6 +52,18 @@ def redis_url(redis: elasticache.CfnReplicationGroup) -> str:
     return f"rediss://{redis.attr_primary_end_point_address}:{redis.attr_primary_end_point_port}/0"
 
 
+@dataclass(frozen=True)
+class LiveTarget:
+    """Where the live Lambda publishes: the Redis URL (no credentials), its port and security group, the AUTH
+    secret (None: no AUTH) and the Lambda's subnets."""
+
+    url: str
+    port: int
+    security_group: ec2.SecurityGroup
+    auth: secretsmanager.ISecret | None
+    subnets: ec2.SubnetSelection
+
+
 class LiveUpdates:
     """Builds the live Lambda, its two stream mappings and its network path to Redis on ``stack``."""
 
@@ -53,10 +72,7 @@ class LiveUpdates:
         stack: Stack,
         *,
         vpc: ec2.IVpc,
-        redis: elasticache.CfnReplicationGroup,
-        redis_port: int,
-        redis_security_group: ec2.SecurityGroup,
-        redis_auth: secretsmanager.ISecret,
+        target: LiveTarget,
         deps_layer: lambda_.ILayerVersion,
         environment: dict[str, str],
         users_table: dynamodb.ITableV2,
@@ -71,25 +87,22 @@ class LiveUpdates:
             allow_all_outbound=False,
         )
         self.security_group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "AWS APIs over HTTPS")
-        self.security_group.add_egress_rule(redis_security_group, ec2.Port.tcp(redis_port), "publish to Redis")
-        redis_security_group.add_ingress_rule(
-            self.security_group, ec2.Port.tcp(redis_port), "live-updates Lambda publishes changes"
+        self.security_group.add_egress_rule(target.security_group, ec2.Port.tcp(target.port), "publish to Redis")
+        target.security_group.add_ingress_rule(
+            self.security_group, ec2.Port.tcp(target.port), "live-updates Lambda publishes changes"
         )
+        secret = {"LIVE_REDIS_AUTH_SECRET": target.auth.secret_arn} if target.auth is not None else {}
         self.failures = functions.dead_letter_queue(stack, "LiveUpdatesStreamFailures")
         self.function = functions.backend_function(
             stack,
             "LiveUpdatesFn",
             handler="backend.handlers.live.handler",
             layer=deps_layer,
-            environment={
-                **environment,
-                "LIVE_REDIS_URL": redis_url(redis),
-                "LIVE_REDIS_AUTH_SECRET": redis_auth.secret_arn,
-            },
+            environment={**environment, "LIVE_REDIS_URL": target.url, **secret},
             memory_size=256,
             timeout=Duration.seconds(30),
             vpc=vpc,
-            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+            vpc_subnets=target.subnets,
             security_groups=[self.security_group],
         )
         role = self.function.role
@@ -123,6 +136,7 @@ class LiveUpdates:
             )
         self.function.add_to_role_policy(iam.PolicyStatement(actions=list(STREAM_READ), resources=streams))
         functions.grant_table(self.function, users_table, [], USERS_READ)
-        self.function.add_to_role_policy(
-            iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[redis_auth.secret_arn])
-        )
+        if target.auth is not None:
+            self.function.add_to_role_policy(
+                iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[target.auth.secret_arn])
+            )

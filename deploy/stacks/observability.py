@@ -72,6 +72,35 @@ def business_search(metric_name: str) -> str:
     return f"SUM(SEARCH('{query}', 'Sum', 3600))"
 
 
+def _small_profile_alarms(dlq_depths: Sequence[cloudwatch.IMetric]) -> list[tuple[str, cloudwatch.IMetric, float, str]]:
+    """The small profile's alarms instead of one per function and queue: the account-wide Lambda metrics (a small
+    stage is meant to have its account to itself) and one alarm over the sum of the dead-letter queues."""
+    found: list[tuple[str, cloudwatch.IMetric, float, str]] = [
+        (
+            f"Lambda{kind}",
+            cloudwatch.Metric(namespace="AWS/Lambda", metric_name=kind, period=PERIOD, statistic="Sum"),
+            LAMBDA_ERRORS_PER_5_MIN if kind == "Errors" else 1,
+            f"Lambda (every function of the account): {kind.lower()} in 5 minutes",
+        )
+        for kind in ("Errors", "Throttles")
+    ]
+    if dlq_depths:
+        found.append(
+            (
+                "DeadLetterQueuesDepth",
+                cloudwatch.MathExpression(
+                    expression=" + ".join(f"q{i}" for i in range(len(dlq_depths))),
+                    using_metrics={f"q{i}": m for i, m in enumerate(dlq_depths)},
+                    label="Dead-letter queues (sum)",
+                    period=PERIOD,
+                ),
+                1,
+                "Failed events waiting for a redrive in a dead-letter queue (docs/operations.md)",
+            )
+        )
+    return found
+
+
 class ObservabilityStack(Stack):
     def __init__(
         self,
@@ -87,6 +116,7 @@ class ObservabilityStack(Stack):
         budget_amount: float,
         sms_monthly_spend_limit: str = DEFAULT_SMS_MONTHLY_SPEND_LIMIT,
         reflex: ReflexBackendStack | None = None,
+        all_alarms: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -153,7 +183,7 @@ class ObservabilityStack(Stack):
         alarm("Api5xxRate", api_5xx_rate, API_5XX_RATE_PERCENT, f"API 5xx responses >= {API_5XX_RATE_PERCENT} %")
         alarm("ApiLatencyP95", api_p95, API_P95_LATENCY_MS, f"API p95 latency >= {API_P95_LATENCY_MS} ms")
 
-        for name, function in functions:
+        for name, function in functions if all_alarms else ():
             alarm(
                 f"{name}Errors",
                 function.metric_errors(period=PERIOD, statistic="Sum"),
@@ -198,7 +228,7 @@ class ObservabilityStack(Stack):
             treat_missing_data=cloudwatch.TreatMissingData.IGNORE,
         )
         table_throttles: list[cloudwatch.IMetric] = []
-        for name, table in tables:
+        for name, table in tables if all_alarms else ():
             for kind in ("ReadThrottleEvents", "WriteThrottleEvents"):
                 metric = cloudwatch.Metric(
                     namespace="AWS/DynamoDB",
@@ -210,11 +240,18 @@ class ObservabilityStack(Stack):
                 )
                 table_throttles.append(metric)
                 alarm(f"{name}{kind}", metric, 1, f"{name} table: {kind}")
-        dlq_depths: list[cloudwatch.IMetric] = []
-        for name, queue in dead_letter_queues:
-            metric = queue.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum", label=name)
-            dlq_depths.append(metric)
-            alarm(f"{name}Depth", metric, 1, f"{name}: failed events waiting for a redrive")
+        dlq_depths: list[cloudwatch.IMetric] = [
+            queue.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum", label=name)
+            for name, queue in dead_letter_queues
+        ]
+        one_per_queue: list[tuple[str, cloudwatch.IMetric, float, str]] = [
+            (f"{name}Depth", depth, 1, f"{name}: failed events waiting for a redrive")
+            for (name, _), depth in zip(dead_letter_queues, dlq_depths, strict=True)
+        ]
+        for alarm_id, watched, threshold, description in (
+            one_per_queue if all_alarms else _small_profile_alarms(dlq_depths)
+        ):
+            alarm(alarm_id, watched, threshold, description)
 
         reflex_metrics: list[cloudwatch.IMetric] = []
         if reflex is not None:
@@ -229,6 +266,29 @@ class ObservabilityStack(Stack):
             alarm("ReflexMemory", memory, 85, "Reflex backend: memory >= 85 % (CPU autoscaling does not cover it)")
             reflex_metrics = [target_5xx, unhealthy, cpu, memory]
 
+        self.dashboard: cloudwatch.Dashboard | None = None
+        if all_alarms:  # the small profile has no dashboard ($3 a month)
+            self._dashboard(
+                stage,
+                api={"requests": api_requests, "5xx": api_5xx, "5xx_rate": api_5xx_rate, "p95": api_p95},
+                functions=functions,
+                graphs={"tables": table_throttles, "queues": dlq_depths, "reflex": reflex_metrics},
+            )
+        self._budget(stage, budget_amount)
+        CfnOutput(self, "AlarmTopicArn", value=self.topic.topic_arn)
+        if self.dashboard is not None:
+            CfnOutput(self, "DashboardName", value=f"{SERVICE_NAME}-{stage}")
+
+    def _dashboard(
+        self,
+        stage: str,
+        *,
+        api: dict[str, cloudwatch.IMetric],
+        functions: Sequence[tuple[str, lambda_.IFunction]],
+        graphs: dict[str, list[cloudwatch.IMetric]],
+    ) -> None:
+        api_requests, api_5xx, api_5xx_rate, api_p95 = api["requests"], api["5xx"], api["5xx_rate"], api["p95"]
+        table_throttles, dlq_depths, reflex_metrics = graphs["tables"], graphs["queues"], graphs["reflex"]
         # Summed over every dimension set of the service: some emitters add their own dimension (reminders add
         # ``kind``), and a plain metric (or a {schema} search) only matches the exact set {service}.
         business = [
@@ -283,6 +343,7 @@ class ObservabilityStack(Stack):
             ],
         )
 
+    def _budget(self, stage: str, budget_amount: float) -> None:
         budgets.CfnBudget(
             self,
             "MonthlyBudget",
@@ -307,5 +368,3 @@ class ObservabilityStack(Stack):
                 for notification_type, threshold in (("ACTUAL", 80), ("FORECASTED", 100))
             ],
         )
-        CfnOutput(self, "AlarmTopicArn", value=self.topic.topic_arn)
-        CfnOutput(self, "DashboardName", value=f"{SERVICE_NAME}-{stage}")

@@ -103,7 +103,7 @@ class SiteStack(Stack):
         reflex_alb: elbv2.IApplicationLoadBalancer,
         reflex_backend_origin: str = "",
         upload_origins: Sequence[str] = (),
-        web_acl_arn: str,
+        web_acl_arn: str | None,
         domain: CustomDomain | None = None,
         **kwargs: Any,
     ) -> None:
@@ -204,7 +204,7 @@ class SiteStack(Stack):
             self,
             "Distribution",
             comment="TaskManager Pro site",
-            web_acl_id=web_acl_arn,  # the CLOUDFRONT web ACL of the edge firewall stack (us-east-1)
+            web_acl_id=web_acl_arn,  # the CLOUDFRONT web ACL of the edge firewall stack (us-east-1); none when small
             default_root_object="index.html",
             domain_names=[domain.domain_name] if domain else None,
             certificate=self.certificate,
@@ -238,6 +238,16 @@ class SiteStack(Stack):
                 ),
             },
         )
+        if web_acl_arn is None:
+            acknowledge(
+                self.distribution,
+                "CFR2",
+                reason=(
+                    "Small profile: no WAF (a web ACL with its rules is ~$11 a month, a third of the profile's "
+                    "budget); the API stage's throttling bounds cost. -c profile=large adds the web ACL "
+                    "(deploy/README.md)."
+                ),
+            )
         acknowledge(
             self.distribution,
             "CFR1",

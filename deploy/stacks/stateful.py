@@ -76,6 +76,7 @@ class StatefulStack(Stack):
         deps_dir: Path,
         app_url: str,
         replica_regions: Sequence[str] = (),
+        cognito_plus: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -192,8 +193,12 @@ class StatefulStack(Stack):
                 email_subject=f"Your {APP_DISPLAY_NAME} verification code",
                 email_style=cognito.VerificationEmailStyle.CODE,
             ),
-            feature_plan=cognito.FeaturePlan.PLUS,
-            standard_threat_protection_mode=cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+            # Plus ($0.02 per MAU, no free tier) brings threat protection; Essentials is free up to 10 000 MAU
+            # (the small profile: deploy/stacks/profile.py). A pool changes plan in place.
+            feature_plan=cognito.FeaturePlan.PLUS if cognito_plus else cognito.FeaturePlan.ESSENTIALS,
+            standard_threat_protection_mode=(
+                cognito.StandardThreatProtectionMode.FULL_FUNCTION if cognito_plus else None
+            ),
             deletion_protection=deletion_protection,
             removal_policy=removal,
             lambda_triggers=cognito.UserPoolTriggers(post_confirmation=functions.live(self.post_confirmation)),
@@ -227,6 +232,17 @@ class StatefulStack(Stack):
                 "length (10+) over composition rules; upper/lower/digit are still required."
             ),
         )
+        if not cognito_plus:
+            acknowledge(
+                self.user_pool,
+                "COG3",
+                "COG8",
+                reason=(
+                    "Small profile: Essentials plan, whose 10 000 free MAU the Plus plan's threat protection would "
+                    "give up ($0.02 per MAU from the first user); sign-in abuse is bounded by Cognito's own quotas "
+                    "and our SMS limits. The large profile turns threat protection on (deploy/README.md)."
+                ),
+            )
         acknowledge(
             self.user_pool,
             "COG2",

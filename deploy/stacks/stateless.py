@@ -70,6 +70,7 @@ class StatelessStack(Stack):
         attachments_bucket_name: str,
         ses_identity: str,
         sms_monthly_spend_limit: str = DEFAULT_SMS_MONTHLY_SPEND_LIMIT,
+        waf: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -234,7 +235,20 @@ class StatelessStack(Stack):
             "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
             reason="API Gateway's account-level logging role: AWS documents this managed policy as the one to use.",
         )
-        self._firewall(stage)
+        # The NAT address the firewall knows: only the large profile has a NAT gateway and a WAF.
+        self.reflex_egress: ec2.CfnEIP | None = None
+        if waf:
+            self._firewall(stage)
+        else:
+            acknowledge(
+                self.api.deployment_stage,
+                "APIG3",
+                reason=(
+                    "Small profile: no WAF ($10 a month for this web ACL alone, a third of the profile's budget). The "
+                    "stage throttling and the usage plan bound the traffic and its cost; per-IP and per-token limits "
+                    "come with -c profile=large (deploy/README.md)."
+                ),
+            )
         # A usage plan on the stage: the same limits as the stage throttling plus a ceiling per month, and the
         # place where per-client API keys (partners, mobile) get their own limits later.
         self.usage_plan = self.api.add_usage_plan(

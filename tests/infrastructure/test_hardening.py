@@ -258,6 +258,7 @@ def _assert_logged_without_secrets(template: dict[str, Any], acl_logical: str, n
 
 
 def test_cloudfront_has_a_us_east_1_web_acl_with_ip_and_token_rate_limits(synthesized: Synthesized) -> None:
+    assert synthesized.stacks.edge is not None
     assert synthesized.stacks.edge.region == "us-east-1"  # CLOUDFRONT scope exists only there
     edge = synthesized.template("edge")
     logical, acl = _web_acl(edge)

@@ -7,9 +7,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from deploy.app import DEFAULT_BUDGET_USD
 from deploy.stacks.functions import METRICS_NAMESPACE, SERVICE_NAME
 from deploy.stacks.observability import BUSINESS_METRICS
+from deploy.stacks.profile import LARGE
 from tests.infrastructure.synth import Synthesized, resources
 
 
@@ -148,7 +148,7 @@ def test_monthly_budget_notifies_the_topic(synthesized: Synthesized) -> None:
     props = budget["Properties"]
     assert props["Budget"]["BudgetType"] == "COST"
     assert props["Budget"]["TimeUnit"] == "MONTHLY"
-    assert props["Budget"]["BudgetLimit"] == {"Amount": DEFAULT_BUDGET_USD, "Unit": "USD"}
+    assert props["Budget"]["BudgetLimit"] == {"Amount": LARGE.budget_usd, "Unit": "USD"}
     kinds = {n["Notification"]["NotificationType"] for n in props["NotificationsWithSubscribers"]}
     assert kinds == {"ACTUAL", "FORECASTED"}
     for notification in props["NotificationsWithSubscribers"]:
