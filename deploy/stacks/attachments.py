@@ -32,7 +32,7 @@ from constructs import Construct, IConstruct
 from backend.domain.attachments import FILE_PREFIX, STAGING_PREFIX, THUMBNAIL_PREFIX
 from deploy.stacks import functions
 from deploy.stacks.nag import acknowledge
-from deploy.stacks.naming import ResourceNames, attachments_cors_rule, tasks_table_schema
+from deploy.stacks.naming import ResourceNames, attachments_cors_rule, task_index_names
 
 OBJECT_PREFIXES = (STAGING_PREFIX, FILE_PREFIX, THUMBNAIL_PREFIX)
 STAGED_DAYS = 1  # lifecycle: staged uploads (and their noncurrent versions) the processor did not delete
@@ -108,9 +108,7 @@ class AttachmentsStack(Stack):
             ),
         )
         # Attachment rows, refs, usage and the task's counter all live in the Tasks table: no Users grant at all.
-        functions.grant_table(
-            self.processor, tasks_table, [i.name for i in tasks_table_schema().indexes], functions.TABLE_READ_WRITE
-        )
+        functions.grant_table(self.processor, tasks_table, task_index_names(), functions.TABLE_READ_WRITE)
         permission = lambda_.CfnPermission(
             self,
             "S3InvokesProcessor",

@@ -34,7 +34,7 @@ from backend.domain.attachments import FILE_PREFIX, STAGING_PREFIX, THUMBNAIL_PR
 from deploy.stacks import functions
 from deploy.stacks.attachments import OBJECT_PREFIXES, acknowledge_object_prefixes
 from deploy.stacks.nag import acknowledge
-from deploy.stacks.naming import APP_SLUG, notifications_table_schema, tasks_table_schema
+from deploy.stacks.naming import APP_SLUG, notifications_table_schema, task_index_names
 
 NOTIFICATION_INDEXES = [i.name for i in notifications_table_schema().indexes]
 USERS_READ = ("dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query")
@@ -139,9 +139,7 @@ class Features:
         self._grant_signing_secret(self.reminders)
         functions.grant_table(self.reminders, users_table, [], functions.TABLE_READ_WRITE)
         functions.grant_table(self.reminders, notifications_table, NOTIFICATION_INDEXES, functions.TABLE_READ_WRITE)
-        functions.grant_table(
-            self.reminders, tasks_table, [i.name for i in tasks_table_schema().indexes], functions.TABLE_READ_WRITE
-        )
+        functions.grant_table(self.reminders, tasks_table, task_index_names(), functions.TABLE_READ_WRITE)
 
         # --- Analytics ---------------------------------------------------------------------------------------
         self.analytics_failures = functions.dead_letter_queue(stack, "AnalyticsStreamFailures")
@@ -173,9 +171,7 @@ class Features:
         self.analytics.add_to_role_policy(iam.PolicyStatement(actions=list(STREAM_READ), resources=[stream_arn]))
         # The user's time zone (local days of the aggregates) comes from the Users table: read only.
         functions.grant_table(self.analytics, users_table, [], USERS_READ)
-        functions.grant_table(
-            self.analytics, tasks_table, [i.name for i in tasks_table_schema().indexes], functions.TABLE_READ_WRITE
-        )
+        functions.grant_table(self.analytics, tasks_table, task_index_names(), functions.TABLE_READ_WRITE)
         # A fixed name, so the function may invoke its own alias (a longer work list goes on in a new invocation)
         # without a reference from its role back to the alias, which would be a dependency cycle.
         recompute_name = f"{APP_SLUG}-{stage}-analytics-recompute"
@@ -198,9 +194,7 @@ class Features:
                 ],
             )
         )
-        functions.grant_table(
-            self.recompute, tasks_table, [i.name for i in tasks_table_schema().indexes], functions.TABLE_READ_WRITE
-        )
+        functions.grant_table(self.recompute, tasks_table, task_index_names(), functions.TABLE_READ_WRITE)
         functions.grant_table(self.recompute, users_table, [], USERS_READ)
         self.recompute_failures = functions.dead_letter_queue(stack, "AnalyticsRecomputeFailures")
         events.Rule(

@@ -122,3 +122,12 @@ def notifications_table_schema() -> TableSchema:
         types.update(schema.attribute_types)
     ((partition_key, sort_key),) = keys
     return TableSchema(partition_key, sort_key, indexes, types)
+
+
+# The sparse ``by_assignee`` index ("assigned to me", issue 13) serves one API route: only the api may query it.
+API_ONLY_TASK_INDEXES = frozenset({"by_assignee"})
+
+
+def task_index_names(*, api: bool = False) -> list[str]:
+    """The Tasks table's GSIs a function may use: all of them for the api, all but the api-only ones otherwise."""
+    return [i.name for i in tasks_table_schema().indexes if api or i.name not in API_ONLY_TASK_INDEXES]

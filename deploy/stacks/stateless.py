@@ -26,7 +26,7 @@ from constructs import Construct
 from deploy.stacks import functions, waf
 from deploy.stacks.features import DEFAULT_SMS_MONTHLY_SPEND_LIMIT, Features
 from deploy.stacks.nag import acknowledge
-from deploy.stacks.naming import public_routes, tasks_table_schema
+from deploy.stacks.naming import public_routes, task_index_names
 
 API_PREFIX = "api"
 
@@ -112,9 +112,7 @@ class StatelessStack(Stack):
         )
         self.features.grant_api(self.api_function, attachments_bucket_name)
         functions.grant_table(self.api_function, users_table, [], functions.TABLE_READ_WRITE)
-        functions.grant_table(
-            self.api_function, tasks_table, [i.name for i in tasks_table_schema().indexes], functions.TABLE_READ_WRITE
-        )
+        functions.grant_table(self.api_function, tasks_table, task_index_names(api=True), functions.TABLE_READ_WRITE)
         # Powertools' idempotency records: exactly the four item calls its DynamoDB persistence layer makes.
         functions.grant_table(self.api_function, idempotency_table, [], IDEMPOTENCY_ACTIONS)
         self.api_function.add_to_role_policy(

@@ -535,3 +535,26 @@ def test_every_trigger_invokes_a_live_alias_of_a_published_version(synthesized: 
     (pool,) = resources(stateful, "AWS::Cognito::UserPool").values()
     trigger = _live(stateful, "backend.handlers.cognito_triggers.lambda_handler")
     assert pool["Properties"]["LambdaConfig"]["PostConfirmation"] == {"Ref": trigger}
+
+
+def test_tasks_table_has_the_sparse_by_assignee_index_and_only_the_api_queries_it(synthesized: Synthesized) -> None:
+    """Issue 13's "assigned to me": hash ``assignee_pk`` (S), range ``due_sk`` (S), every attribute projected; the
+    api's grant names the index (like the other indexes), and no other function gets it."""
+    table = _table(synthesized, NAMES.tasks_table)
+    (index,) = [i for i in table["GlobalSecondaryIndexes"] if i["IndexName"] == "by_assignee"]
+    assert index["KeySchema"] == [
+        {"AttributeName": "assignee_pk", "KeyType": "HASH"},
+        {"AttributeName": "due_sk", "KeyType": "RANGE"},
+    ]
+    assert index["Projection"] == {"ProjectionType": "ALL"}
+    types = {d["AttributeName"]: d["AttributeType"] for d in table["AttributeDefinitions"]}
+    assert types["assignee_pk"] == types["due_sk"] == "S"
+    stateless = synthesized.template("stateless")
+    grants = _grants(stateless, API)
+    on_index = {action for action, targets in grants.items() if any("/index/by_assignee" in t for t in targets)}
+    assert "dynamodb:Query" in on_index
+    assert not any("/index/*" in t for targets in grants.values() for t in targets)  # named indexes, never all
+    attachments = synthesized.template("attachments")
+    assert not any("by_assignee" in t for targets in _grants(attachments, PROCESSOR).values() for t in targets)
+    for handler in (REMINDERS, ANALYTICS, RECOMPUTE):
+        assert not any("by_assignee" in t for targets in _grants(stateless, handler).values() for t in targets)
