@@ -81,6 +81,7 @@ bench: setup browser
 	POWERTOOLS_METRICS_DISABLED=true $(UV) run --no-sync python -m scripts.bench_attachments
 	POWERTOOLS_METRICS_DISABLED=true $(UV) run --no-sync python -m scripts.bench_live
 	POWERTOOLS_METRICS_DISABLED=true $(UV) run --no-sync python -m scripts.bench_ui
+	POWERTOOLS_METRICS_DISABLED=true $(UV) run --no-sync python -m scripts.measure_calls
 
 reset: setup
 	$(UV) run --no-sync python -m backend.local reset

@@ -9,6 +9,7 @@ import pytest
 
 from deploy.stacks.profile import LARGE, SMALL, profile_from_context
 from deploy.stacks.reflex_backend import CONTAINER_PORT, SIDECAR_REDIS_PORT
+from scripts.cost_model import PROFILES as COST_PROFILES
 from tests.infrastructure.synth import Synthesized, actions_of_role, resources, role_of
 
 
@@ -139,3 +140,50 @@ def test_small_uses_cognito_essentials_few_alarms_and_a_lower_budget(synthesized
         assert any(n.startswith(expected) for n in names), expected
     (budget,) = resources(observability, "AWS::Budgets::Budget").values()
     assert budget["Properties"]["Budget"]["BudgetLimit"] == {"Amount": SMALL.budget_usd, "Unit": "USD"}
+
+
+def _count(templates: list[dict[str, Any]], kind: str) -> int:
+    return sum(1 for t in templates for r in t["Resources"].values() if r["Type"] == kind)
+
+
+def _alarm_metrics(templates: list[dict[str, Any]]) -> int:
+    """CloudWatch bills an alarm per metric it reads (a math expression: each metric in it; a query: one)."""
+    total = 0
+    for template in templates:
+        for alarm in resources(template, "AWS::CloudWatch::Alarm").values():
+            metrics = alarm["Properties"].get("Metrics")
+            total += (sum(1 for m in metrics if "MetricStat" in m) or 1) if metrics else 1
+    return total
+
+
+@pytest.mark.parametrize(("fixture", "name"), [("synthesized", "large"), ("synthesized_with_options", "small")])
+def test_the_cost_model_prices_what_each_profile_deploys(
+    fixture: str, name: str, request: pytest.FixtureRequest
+) -> None:
+    """scripts/cost_model.py's fixed lines count the resources the stacks really create."""
+    synthesized: Synthesized = request.getfixturevalue(fixture)
+    model = COST_PROFILES[name]
+    templates = synthesized.all_templates()
+    reflex = synthesized.template("reflex")
+    (service,) = resources(reflex, "AWS::ECS::Service").values()
+    (task,) = resources(reflex, "AWS::ECS::TaskDefinition").values()
+    assert service["Properties"]["DesiredCount"] == model.min_tasks == synthesized.stacks.profile.min_tasks
+    assert synthesized.stacks.profile.max_tasks == model.max_tasks
+    assert int(task["Properties"]["Cpu"]) / 1024 == model.task_vcpu
+    assert int(task["Properties"]["Memory"]) / 1024 == model.task_gb
+    assert ("CapacityProviderStrategy" in service["Properties"]) == model.spot
+    assert _count(templates, "AWS::ElasticLoadBalancingV2::LoadBalancer") == 1
+    assert _count(templates, "AWS::EC2::NatGateway") == model.nat_gateways
+    public = service["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"]["AssignPublicIp"] == "ENABLED"
+    assert _count(templates, "AWS::EC2::EIP") + (model.min_tasks if public else 0) == model.public_ipv4
+    groups = [r["Properties"] for t in templates for r in resources(t, "AWS::ElastiCache::ReplicationGroup").values()]
+    assert sum(g["NumNodeGroups"] * (1 + g["ReplicasPerNodeGroup"]) for g in groups) == model.redis_nodes
+    acls = [r["Properties"] for t in templates for r in resources(t, "AWS::WAFv2::WebACL").values()]
+    assert (len(acls), sum(len(a["Rules"]) for a in acls)) == (model.waf_acls, model.waf_rules)
+    assert _alarm_metrics(templates) == model.alarm_metrics
+    assert _count(templates, "AWS::CloudWatch::Dashboard") == model.dashboards
+    assert _count(templates, "AWS::SecretsManager::Secret") == model.secrets
+    assert _count(templates, "AWS::KMS::Key") == model.kms_keys
+    assert _count(templates, "AWS::ServiceDiscovery::PrivateDnsNamespace") == int(model.cloud_map)
+    (pool,) = resources(synthesized.template("stateful"), "AWS::Cognito::UserPool").values()
+    assert (pool["Properties"]["UserPoolTier"] == "PLUS") == model.cognito_plus
