@@ -6,8 +6,8 @@ on-failure queue) and publishes each change on Redis pub/sub, the ElastiCache re
 backend already uses as its state manager (reflex_backend.py). So it runs in that VPC, in the private subnets
 with egress (their NAT gateway reaches Secrets Manager, DynamoDB and X-Ray: no interface endpoint needed, ~$15 a
 month each saved), with a security group of its own, let into Redis on its port only. Its role: read the two
-streams, GetItem on the Users table (the user's time zone, for the task's ``overdue``), GetSecretValue on the
-Redis AUTH secret only.
+streams, GetItem on the Users table (the user's time zone, for the task's ``overdue``), Query on the Tasks table
+limited to shared-project partitions (``P#*``: a project's members), GetSecretValue on the Redis AUTH secret only.
 
 Small profile (no ElastiCache, no NAT): the target is a Redis sidecar in the one Reflex task, reached at a Cloud Map
 private DNS name through the task's security group, without AUTH; the function sits in isolated subnets and reads
@@ -32,6 +32,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_secretsmanager as secretsmanager
 
+from backend.domain.sharing import PARTITION_PREFIX
 from deploy.stacks import functions
 from deploy.stacks.nag import acknowledge
 
@@ -42,6 +43,7 @@ STREAM_READ = (
     "dynamodb:ListStreams",
 )
 USERS_READ = ("dynamodb:DescribeTable", "dynamodb:GetItem")
+PROJECT_PARTITION_PREFIX = PARTITION_PREFIX  # "P#<project>": the partition of a shared project
 BATCH_SIZE = 10
 RETRY_ATTEMPTS = 3
 MAX_RECORD_AGE = Duration.minutes(10)  # a change relayed later than this is of no use to an open screen
@@ -136,6 +138,15 @@ class LiveUpdates:
             )
         self.function.add_to_role_policy(iam.PolicyStatement(actions=list(STREAM_READ), resources=streams))
         functions.grant_table(self.function, users_table, [], USERS_READ)
+        # A shared project's change goes to each member: one Query of the project partition's M# rows (issue 13).
+        # Only project partitions (P#<p>): a user's own partition stays out of reach.
+        self.function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:Query"],
+                resources=[tasks_table.table_arn],
+                conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{PROJECT_PARTITION_PREFIX}*"]}},
+            )
+        )
         if target.auth is not None:
             self.function.add_to_role_policy(
                 iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[target.auth.secret_arn])

@@ -113,8 +113,14 @@ def test_the_role_reads_the_two_streams_the_users_table_and_the_redis_secret_onl
         assert all("StreamArn" in resource for resource in grants[action])
     assert len(grants["dynamodb:GetItem"]) == 1
     assert "UsersTable" in next(iter(grants["dynamodb:GetItem"]))
-    writes = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:Scan"}
+    writes = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Scan"}
     assert not writes & set(grants)
+    # A shared project's members (issue 13): Query on the Tasks table itself, project partitions only.
+    role = role_of(template, function_by_handler(template, LIVE))
+    (query,) = [s for s in statements_of_role(template, role) if "dynamodb:Query" in as_list(s["Action"])]
+    assert "TasksTable" in json.dumps(query["Resource"])
+    assert "/index/" not in json.dumps(query["Resource"])
+    assert query["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["P#*"]}}
     dlq = json.dumps({"Fn::GetAtt": [_by_ref(template, "AWS::SQS::Queue", "LiveUpdatesStreamFailures"), "Arn"]})
     assert all(grants[a] == {dlq} for a in grants if a.startswith("sqs:"))  # the mapping's on-failure queue
     data = {a for a in grants if not a.startswith(("xray:", "logs:", "sqs:"))}
@@ -126,6 +132,7 @@ def test_the_role_reads_the_two_streams_the_users_table_and_the_redis_secret_onl
         "dynamodb:ListStreams",
         "dynamodb:DescribeTable",
         "dynamodb:GetItem",
+        "dynamodb:Query",
     }
 
 
