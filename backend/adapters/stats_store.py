@@ -27,7 +27,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from backend.adapters.task_store.models import LABEL, PROJECT
-from backend.domain.stats import SUMMARY, Counters
+from backend.domain.stats import SUMMARY, Counters, split_item
 from backend.errors import InvalidInputError
 
 STAT = "STAT#"
@@ -128,7 +128,15 @@ class DynamoStatsStore:
                 **self._condition(expected),
             }
         }
-        updates = [self._add(user_id, item, attrs) for item, attrs in sorted(_by_item(delta).items())]
+        # A shared task's contribution lives in its project's partition; its counters go to each member's own
+        # aggregates (items ``<member>@<item>``, backend/domain/stats.py), in the same transaction.
+        updates = [
+            self._add(member or user_id, plain, attrs)
+            for (member, plain), attrs in sorted(
+                ((split_item(item), attrs) for item, attrs in _by_item(delta).items()),
+                key=lambda entry: (entry[0][0] or "", entry[0][1]),
+            )
+        ]
         chunks = [updates[i : i + MAX_TRANSACTION - 1] for i in range(0, max(len(updates), 1), MAX_TRANSACTION - 1)]
         try:
             self._db.transact_write_items(TransactItems=[put, *chunks[0]])

@@ -28,7 +28,7 @@ attribute              item        counts
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -74,20 +74,77 @@ def contribution(task: Task, tz: ZoneInfo) -> Counters:
     counts: Counter[Key] = Counter()
     counts[(day_item(_local(task.created_at, tz).date()), "created")] += 1
     for completed_at, due_date in completions_of(task):
-        local = _local(completed_at, tz)
-        item = day_item(local.date())
-        counts[(item, "completed")] += 1
-        counts[(SUMMARY, f"dd#{local.date().isoformat()}")] += 1
-        counts[(item, f"h#{local.hour:02d}")] += 1
-        counts[(item, f"p#{task.project_id}")] += 1
-        counts[(item, f"pr#{task.priority}")] += 1
-        for label in dict.fromkeys(task.labels):
-            counts[(item, f"l#{label}")] += 1
-        if due_date is not None:
-            counts[(item, "on_time" if on_time(local, due_date, task.due_time) else "late")] += 1
+        _count_completion(counts, task, completed_at, due_date, tz)
     if task.status is Status.OPEN and task.due_date is not None:
         counts[(SUMMARY, f"od#{task.due_key}")] += 1
     return dict(counts)
+
+
+def _count_completion(
+    counts: Counter[Key], task: Task, completed_at: datetime, due_date: date | None, tz: ZoneInfo
+) -> None:
+    local = _local(completed_at, tz)
+    item = day_item(local.date())
+    counts[(item, "completed")] += 1
+    counts[(SUMMARY, f"dd#{local.date().isoformat()}")] += 1
+    counts[(item, f"h#{local.hour:02d}")] += 1
+    counts[(item, f"p#{task.project_id}")] += 1
+    counts[(item, f"pr#{task.priority}")] += 1
+    for label in dict.fromkeys(task.labels):
+        counts[(item, f"l#{label}")] += 1
+    if due_date is not None:
+        counts[(item, "on_time" if on_time(local, due_date, task.due_time) else "late")] += 1
+
+
+# A shared project's task counts for several members: its contribution's items are ``<member sub>@<item>``.
+MEMBER_SEP = "@"
+
+
+def member_item(user_id: str, item: str) -> str:
+    return f"{user_id}{MEMBER_SEP}{item}"
+
+
+def split_item(item: str) -> tuple[str | None, str]:
+    """``(member, item)`` of a shared task's contribution item; ``(None, item)`` for a personal one."""
+    user, sep, rest = item.partition(MEMBER_SEP)
+    return (user, rest) if sep else (None, item)
+
+
+def shared_contribution(task: Task, zone: Callable[[str], ZoneInfo]) -> Counters:
+    """A shared task's contribution, split by member (each in their own time zone): the creation counts for
+    ``created_by``, each completion for whoever completed it, the open due moment for the assignee. A member no
+    longer in the project keeps what they did (their aggregates are theirs)."""
+    per_user: dict[str, Counter[Key]] = {}
+
+    def of(user_id: str) -> Counter[Key]:
+        return per_user.setdefault(user_id, Counter())
+
+    if task.created_by:
+        of(task.created_by)[(day_item(_local(task.created_at, zone(task.created_by)).date()), "created")] += 1
+    past = [(c.completed_at, c.due_date, c.by) for c in task.history]
+    if task.status is Status.DONE and task.completed_at is not None:
+        past.append((task.completed_at, task.due_date, task.completed_by))
+    for completed_at, due_date, by in past:
+        if by:
+            _count_completion(of(by), task, completed_at, due_date, zone(by))
+    if task.status is Status.OPEN and task.due_date is not None and task.assignee_id:
+        of(task.assignee_id)[(SUMMARY, f"od#{task.due_key}")] += 1
+    return {
+        (member_item(user_id, item), attr): n
+        for user_id, counts in per_user.items()
+        for (item, attr), n in counts.items()
+        if n
+    }
+
+
+def for_member(counters: Mapping[Key, int], user_id: str) -> Counters:
+    """One member's part of a shared task's contribution, as plain ``(item, attribute)`` keys."""
+    out: Counters = {}
+    for (item, attr), n in counters.items():
+        member, plain = split_item(item)
+        if member == user_id:
+            out[(plain, attr)] = n
+    return out
 
 
 def diff(old: Mapping[Key, int], new: Mapping[Key, int]) -> Counters:

@@ -46,6 +46,7 @@ class Completion:
 
     due_date: date | None
     completed_at: datetime
+    by: str | None = None  # who completed it (shared projects; absent on older items)
 
 
 @dataclass(frozen=True)

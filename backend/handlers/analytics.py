@@ -26,6 +26,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from backend import aws
 from backend.adapters.stream_records import task_record
 from backend.bootstrap import aggregates_store, dependencies
+from backend.domain.sharing import is_project_partition
 from backend.observability import logger, metrics, tracer
 from backend.services import stats as stats_service
 from backend.services.tasks import user_clock
@@ -54,14 +55,24 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     zones: dict[str, ZoneInfo] = {}
     active: set[str] = set()
 
+    def zone_of(user_id: str) -> ZoneInfo:  # a user's time zone, read once per batch
+        if user_id not in zones:
+            zones[user_id] = user_clock(users=deps.users, user_id=user_id, now=deps.clock()).tz
+        return zones[user_id]
+
     def record_handler(record: DynamoDBRecord) -> None:
         change = task_change(record.raw_event)
         if change is None:
             return
-        if change.user_id not in zones:
-            zones[change.user_id] = user_clock(users=deps.users, user_id=change.user_id, now=deps.clock()).tz
-        applied = stats_service.apply_change(store=store, change=change, tz=zones[change.user_id])
-        active.add(change.user_id)
+        shared = is_project_partition(change.user_id)
+        applied = stats_service.apply_change(
+            store=store, change=change, tz=ZoneInfo("UTC") if shared else zone_of(change.user_id), zone_of=zone_of
+        )
+        if shared and change.task is not None:  # the members whose aggregates it changed (the repair's work list)
+            task = change.task
+            active.update(u for u in (task.created_by, task.completed_by, task.assignee_id) if u)
+        elif not shared:
+            active.add(change.user_id)
         if applied.created and change.task is not None:
             metrics.add_metric(name="TasksCreated", unit=MetricUnit.Count, value=1)
         if applied.completions:

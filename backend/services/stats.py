@@ -3,6 +3,7 @@ read them (API). No HTTP, no boto3."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -10,10 +11,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from backend.adapters.ports import StatsStore, TaskStore, UserRepository
 from backend.adapters.stats_store import StoredContribution
 from backend.domain import stats
+from backend.domain.sharing import is_project_partition, project_partition
 from backend.domain.tasks import Task, TaskQuery
 from backend.domain.users import User
 from backend.errors import ConflictError
-from backend.services.tasks import user_clock
+from backend.services.tasks import clock_of
 
 MAX_ATTEMPTS = 5
 PAGE = 500
@@ -41,8 +43,15 @@ class Applied:
     completions: int = 0  # completions this change added
 
 
-def apply_change(*, store: StatsStore, change: TaskChange, tz: ZoneInfo) -> Applied:
-    """Bring the user's aggregates in line with ``change``, exactly once, whatever order records arrive in."""
+def apply_change(
+    *, store: StatsStore, change: TaskChange, tz: ZoneInfo, zone_of: Callable[[str], ZoneInfo] | None = None
+) -> Applied:
+    """Bring the user's aggregates in line with ``change``, exactly once, whatever order records arrive in.
+
+    A task of a shared project (``change.user_id`` = ``P#<p>``) counts for its members, each in their zone
+    (``zone_of``): its creation for ``created_by``, each completion for who completed it (``shared_contribution``).
+    Its contribution row stays in the project's partition; the counters go to each member's aggregates."""
+    shared = is_project_partition(change.user_id)
     for _ in range(MAX_ATTEMPTS):
         stored = store.get_contribution(change.user_id, change.task_id)
         if stored is not None and stored.order >= change.order:
@@ -50,7 +59,12 @@ def apply_change(*, store: StatsStore, change: TaskChange, tz: ZoneInfo) -> Appl
         if change.task is None and stored is None:
             return Applied(skipped=True)  # nothing was counted (or it was erased): nothing to take back
         old = stored.counters if stored else {}
-        new = stats.contribution(change.task, tz) if change.task else {}
+        if change.task is None:
+            new: stats.Counters = {}
+        elif shared:
+            new = stats.shared_contribution(change.task, zone_of or (lambda _: tz))
+        else:
+            new = stats.contribution(change.task, tz)
         written = store.apply(
             change.user_id,
             change.task_id,
@@ -79,11 +93,17 @@ def all_tasks(tasks: TaskStore, user_id: str) -> list[Task]:
 def recompute_user(
     *, tasks: TaskStore, store: StatsStore, users: UserRepository, user_id: str, now: datetime
 ) -> stats.Counters:
-    """Repair: the aggregates from the source of truth (the user's tasks, in their current time zone)."""
-    tz = user_clock(users=users, user_id=user_id, now=now).tz
+    """Repair: the aggregates from the source of truth (the user's tasks, in their current time zone, and their
+    part of the tasks of each shared project they are a member of; those contributions stay in the projects')."""
+    user = users.get(user_id)
+    tz = clock_of(user, now).tz
     current = all_tasks(tasks, user_id)
     contributions = {t.id: StoredContribution(order=t.version * 2, counters=stats.contribution(t, tz)) for t in current}
-    aggregates = stats.total(c.counters for c in contributions.values())
+    parts = [c.counters for c in contributions.values()]
+    for project_id in sorted(user.shared_projects if user else ()):
+        for task in all_tasks(tasks, project_partition(project_id)):
+            parts.append(stats.for_member(stats.shared_contribution(task, lambda _: tz), user_id))
+    aggregates = stats.total(parts)
     store.replace_all(user_id, aggregates, contributions)
     return aggregates
 

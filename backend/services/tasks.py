@@ -534,11 +534,15 @@ def _position_between(store: TaskStore, partition: str, project_id: str, changes
 
 
 def _completed(current: Task, changed: Task, actor: str) -> Task:
-    """Who completed it (while done) and who changed it last."""
+    """Who completed it (while done; and each occurrence of a series) and who changed it last."""
     if changed == current:
         return current
+    history = changed.history
+    if len(history) > len(current.history):  # an occurrence of a series was completed: by the actor
+        history = (*history[:-1], replace(history[-1], by=actor))
     return replace(
         changed,
+        history=history,
         updated_by=actor,
         completed_by=actor if changed.status is Status.DONE else None,
     )

@@ -216,3 +216,28 @@ def test_a_removed_member_gets_404(team: Team, api_url: str, make_user: Callable
     team.members.remove(membership)
     assert_error_shape(leaver.http.get(f"/tasks/{task['id']}"), 404)
     assert task["id"] not in [t["id"] for t in ok(leaver.http.get("/tasks"))["items"]]
+
+
+def test_statistics_count_creations_for_the_creator_and_completions_for_the_completer(
+    team: Team, local: LocalRun
+) -> None:
+    from backend.bootstrap import aggregates_store
+
+    assert local.streams is not None
+    local.streams.drain()
+    stats = aggregates_store()
+
+    def totals(member: Member) -> tuple[int, int]:
+        counters = stats.aggregates(member.id)
+        created = sum(n for (item, attr), n in counters.items() if item.startswith("DAY#") and attr == "created")
+        completed = sum(n for (item, attr), n in counters.items() if item.startswith("DAY#") and attr == "completed")
+        return created, completed
+
+    before = {m.id: totals(m) for m in (team.owner, team.editor)}
+    task = shared_task(team)
+    ok(team.editor.http.post(f"/tasks/{task['id']}/complete"))
+    local.streams.drain()
+    owner_created, owner_completed = totals(team.owner)
+    editor_created, editor_completed = totals(team.editor)
+    assert (owner_created - before[team.owner.id][0], owner_completed - before[team.owner.id][1]) == (1, 0)
+    assert (editor_created - before[team.editor.id][0], editor_completed - before[team.editor.id][1]) == (0, 1)

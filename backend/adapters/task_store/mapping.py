@@ -48,7 +48,9 @@ def task_item(task: Task) -> TaskModel:
         updated_at=task.updated_at,
         completed_at=task.completed_at,
         history=[
-            CompletionAttribute(due_date=c.due_date.isoformat() if c.due_date else None, completed_at=c.completed_at)
+            CompletionAttribute(
+                due_date=c.due_date.isoformat() if c.due_date else None, completed_at=c.completed_at, by=c.by
+            )
             for c in task.history
         ],
         search_text=task.search_text,
@@ -94,7 +96,11 @@ def task_of(item: TaskModel) -> Task:
         updated_at=item.updated_at,
         completed_at=item.completed_at,
         history=tuple(
-            Completion(due_date=date.fromisoformat(c.due_date) if c.due_date else None, completed_at=c.completed_at)
+            Completion(
+                due_date=date.fromisoformat(c.due_date) if c.due_date else None,
+                completed_at=c.completed_at,
+                by=c.by,
+            )
             for c in item.history or ()
         ),
         version=int(item.version or 0),

@@ -92,6 +92,7 @@ class SubtaskAttribute(MapAttribute[str, Any]):
 class CompletionAttribute(MapAttribute[str, Any]):
     due_date = UnicodeAttribute(null=True)
     completed_at = UTCDateTimeAttribute()
+    by = UnicodeAttribute(null=True)
 
 
 class TaskModel(Model):
