@@ -161,12 +161,13 @@ def user_prefixes(user_id: str) -> tuple[str, ...]:
 
 _STAGING_KEY = re.compile(
     rf"^{re.escape(STAGING_PREFIX)}"
-    r"(?P<user>[0-9A-Za-z_-]{1,64})/tasks/(?P<task>[0-9A-Za-z_-]{1,40})/(?P<id>[0-9A-Za-z_-]{1,40})$"
+    r"(?P<user>(?:P#)?[0-9A-Za-z_-]{1,64})/tasks/(?P<task>[0-9A-Za-z_-]{1,40})/(?P<id>[0-9A-Za-z_-]{1,40})$"
 )
 
 
 def parse_staging_key(key: str) -> ObjectRef | None:
-    """The owner, task and attachment of a staged upload's key; None for anything else (files, thumbnails, strays)."""
+    """The owner (the task's partition: a user, or ``P#<project>`` for a shared project's task), task and
+    attachment of a staged upload's key; None for anything else (files, thumbnails, strays)."""
     match = _STAGING_KEY.match(key)
     if match is None:
         return None

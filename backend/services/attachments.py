@@ -12,11 +12,14 @@ from typing import Any, BinaryIO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from backend.adapters.ports import AttachmentStore, ObjectStorage, StoredObject, TaskStore
+from backend.adapters.ports import AttachmentStore, MembershipStore, ObjectStorage, StoredObject, TaskStore
 from backend.domain import attachments as domain
 from backend.domain.attachments import Attachment, AttachmentStatus, Limits
+from backend.domain.sharing import Action, authorize, project_partition
 from backend.domain.tasks import new_id
+from backend.domain.users import User
 from backend.errors import NotFoundError
+from backend.services import access
 
 PENDING_GRACE = timedelta(hours=1)  # a pending row outlives its upload URL by this much, then expires (TTL)
 REJECTED_KEPT = timedelta(days=7)  # a rejected row stays this long so the user can read why
@@ -49,6 +52,43 @@ def _owned_task_id(tasks: TaskStore, user_id: str, task_id: str) -> str:
     return task_id
 
 
+@dataclass(frozen=True)
+class Member:
+    """The caller and the memberships port, for a shared project's attachments (None: the caller's own only)."""
+
+    user: User
+    memberships: MembershipStore
+
+
+def _task_partition(tasks: TaskStore, user_id: str, task_id: str, member: Member | None, action: Action) -> str:
+    """Where the task (and its attachment rows) lives, once the caller may do ``action`` on it: any member lists
+    and downloads (viewer+), editors add and delete."""
+    if member is None:
+        _owned_task_id(tasks, user_id, task_id)
+        return user_id
+    task, where = access.task(member.user, task_id, tasks=tasks, memberships=member.memberships)
+    authorize(where.role, action)
+    return task.user_id
+
+
+def _find(
+    store: AttachmentStore, user_id: str, attachment_id: str, *, now: datetime, member: Member | None, action: Action
+) -> Attachment:
+    """An attachment by id: the caller's own, else one of a task of their shared projects (a pointer read per
+    project until found), once their role there allows ``action``."""
+    attachment = store.get(user_id, attachment_id, now=now)
+    if attachment is not None:
+        return attachment
+    for project_id in sorted(member.user.shared_projects) if member is not None else ():
+        assert member is not None
+        attachment = store.get(project_partition(project_id), attachment_id, now=now)
+        if attachment is not None:
+            membership = member.memberships.get_membership(project_id, user_id)
+            authorize(membership.role if membership else None, action)
+            return attachment
+    raise NotFoundError("No such attachment.", fields={"attachment_id": "does not exist"})
+
+
 def request_upload(
     *,
     store: AttachmentStore,
@@ -61,9 +101,11 @@ def request_upload(
     size: int,
     limits: Limits,
     now: datetime,
+    member: Member | None = None,
 ) -> Upload:
-    """Check ownership, name, type, size and quota; record a pending row; presign a POST pinned to all of it."""
-    _owned_task_id(tasks, user_id, task_id)
+    """Check access, name, type, size and quota; record a pending row; presign a POST pinned to all of it. A shared
+    task's files belong to its project's partition (its quota too)."""
+    user_id = _task_partition(tasks, user_id, task_id, member, Action.EDIT_TASK)
     clean = domain.clean_name(name)
     existing = store.list_for_task(user_id, task_id, now=now)
     declared = domain.check_request(
@@ -93,10 +135,16 @@ def request_upload(
 
 
 def list_attachments(
-    *, store: AttachmentStore, tasks: TaskStore, user_id: str, task_id: str, now: datetime
+    *,
+    store: AttachmentStore,
+    tasks: TaskStore,
+    user_id: str,
+    task_id: str,
+    now: datetime,
+    member: Member | None = None,
 ) -> list[Attachment]:
-    _owned_task_id(tasks, user_id, task_id)
-    return sorted(store.list_for_task(user_id, task_id, now=now), key=lambda a: a.id)
+    partition = _task_partition(tasks, user_id, task_id, member, Action.READ)
+    return sorted(store.list_for_task(partition, task_id, now=now), key=lambda a: a.id)
 
 
 def get_attachment(*, store: AttachmentStore, user_id: str, attachment_id: str, now: datetime) -> Attachment:
@@ -107,10 +155,17 @@ def get_attachment(*, store: AttachmentStore, user_id: str, attachment_id: str, 
 
 
 def download(
-    *, store: AttachmentStore, storage: ObjectStorage, user_id: str, attachment_id: str, limits: Limits, now: datetime
+    *,
+    store: AttachmentStore,
+    storage: ObjectStorage,
+    user_id: str,
+    attachment_id: str,
+    limits: Limits,
+    now: datetime,
+    member: Member | None = None,
 ) -> Download:
     """Metadata and short-lived URLs: the file (with its original name) and its thumbnail."""
-    attachment = get_attachment(store=store, user_id=user_id, attachment_id=attachment_id, now=now)
+    attachment = _find(store, user_id, attachment_id, now=now, member=member, action=Action.READ)
     return with_urls(attachment, storage=storage, limits=limits, now=now)
 
 
@@ -136,9 +191,15 @@ def with_urls(attachment: Attachment, *, storage: ObjectStorage, limits: Limits,
 
 
 def delete_attachment(
-    *, store: AttachmentStore, storage: ObjectStorage, user_id: str, attachment_id: str, now: datetime
+    *,
+    store: AttachmentStore,
+    storage: ObjectStorage,
+    user_id: str,
+    attachment_id: str,
+    now: datetime,
+    member: Member | None = None,
 ) -> None:
-    attachment = get_attachment(store=store, user_id=user_id, attachment_id=attachment_id, now=now)
+    attachment = _find(store, user_id, attachment_id, now=now, member=member, action=Action.EDIT_TASK)
     # Objects first: a retry after a failure in between finds the row and finishes the job.
     storage.delete(attachment.staging_key, attachment.key, attachment.thumbnail_key)
     store.delete(attachment)

@@ -241,3 +241,21 @@ def test_statistics_count_creations_for_the_creator_and_completions_for_the_comp
     editor_created, editor_completed = totals(team.editor)
     assert (owner_created - before[team.owner.id][0], owner_completed - before[team.owner.id][1]) == (1, 0)
     assert (editor_created - before[team.editor.id][0], editor_completed - before[team.editor.id][1]) == (0, 1)
+
+
+def test_members_list_a_shared_tasks_attachments_and_editors_add_and_delete(team: Team) -> None:
+    task = shared_task(team)
+    upload = {"name": "plan.txt", "content_type": "text/plain", "size": 12}
+    assert_error_shape(team.viewer.http.post(f"/tasks/{task['id']}/attachments", json=upload), 403)
+    assert_error_shape(team.stranger.http.post(f"/tasks/{task['id']}/attachments", json=upload), 404)
+    added = ok(team.editor.http.post(f"/tasks/{task['id']}/attachments", json=upload), 201)["attachment"]
+    key = ok(team.editor.http.post(f"/tasks/{task['id']}/attachments", json=upload), 201)["upload"]["fields"]["key"]
+    assert key.startswith(f"uploads/P#{team.project_id}/tasks/{task['id']}/")  # the project's space, not the uploader's
+    listed = ok(team.viewer.http.get(f"/tasks/{task['id']}/attachments"))["items"]
+    assert added["id"] in [a["id"] for a in listed]
+    assert ok(team.viewer.http.get(f"/attachments/{added['id']}"))["id"] == added["id"]
+    assert_error_shape(team.stranger.http.get(f"/tasks/{task['id']}/attachments"), 404)
+    assert_error_shape(team.stranger.http.get(f"/attachments/{added['id']}"), 404)
+    assert_error_shape(team.viewer.http.delete(f"/attachments/{added['id']}"), 403)
+    ok(team.owner.http.delete(f"/attachments/{added['id']}"), 204)
+    assert_error_shape(team.editor.http.get(f"/attachments/{added['id']}"), 404)

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from backend.api.auth import caller_id
+from backend.api.auth import caller, caller_id
 from backend.api.openapi import AUTHENTICATED
 from backend.api.responses import created, documented, no_content
 from backend.bootstrap import dependencies
@@ -27,6 +27,12 @@ from backend.services import attachments
 from backend.services.attachments import Download
 
 router = APIGatewayRouter()
+
+
+def _member() -> attachments.Member:
+    """The caller (their shared projects come with the Users row already read) and the memberships port."""
+    return attachments.Member(user=caller(router), memberships=dependencies().memberships)
+
 
 _TOO_LARGE: dict[int, OpenAPIResponse] = {
     413: {
@@ -94,6 +100,7 @@ def request_upload(task_id: Annotated[Id, Path()], data: Annotated[AttachmentUpl
         size=data.size,
         limits=deps.settings.attachment_limits,
         now=deps.clock(),
+        member=_member(),
     )
     post = PresignedPost(url=upload.url, fields=upload.fields, expires_at=upload.expires_at)
     return created(AttachmentUpload(attachment=_public(upload.attachment), upload=post))
@@ -111,7 +118,7 @@ def list_attachments(task_id: Annotated[Id, Path()]) -> AttachmentList:
     now = deps.clock()
     limits = deps.settings.attachment_limits
     found = attachments.list_attachments(
-        store=deps.attachments, tasks=deps.tasks, user_id=caller_id(router), task_id=task_id, now=now
+        store=deps.attachments, tasks=deps.tasks, user_id=caller_id(router), task_id=task_id, now=now, member=_member()
     )
     return AttachmentList(
         items=[_public(a, attachments.with_urls(a, storage=deps.storage, limits=limits, now=now)) for a in found]
@@ -134,6 +141,7 @@ def get_attachment(attachment_id: Annotated[Id, Path()]) -> AttachmentPublic:
         attachment_id=attachment_id,
         limits=deps.settings.attachment_limits,
         now=deps.clock(),
+        member=_member(),
     )
     return _public(download.attachment, download)
 
@@ -153,5 +161,6 @@ def delete_attachment(attachment_id: Annotated[Id, Path()]) -> Response[None]:
         user_id=caller_id(router),
         attachment_id=attachment_id,
         now=deps.clock(),
+        member=_member(),
     )
     return no_content()
