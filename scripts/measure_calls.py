@@ -48,6 +48,10 @@ OUTPUT = Path("docs/measured-calls.json")
 PASSWORD = "Measure-Password-42"  # noqa: S105 - a throwaway user on a throwaway emulator
 READ_UNIT, WRITE_UNIT = 4096, 1024
 WRITES = {"PutItem", "UpdateItem", "DeleteItem"}
+# Threads of backend/adapters/task_store/store.py's fan-out pool run a handler's parallel queries; every other
+# thread without a running invocation is the emulator's own (the scheduler deleting a fired one-time schedule, the
+# stream pumps) and is not counted.
+FAN_OUT_THREADS = "fan-out"
 
 
 # --- item sizes (DynamoDB's documented rules, close enough for a cost model) -------------------------------------
@@ -122,10 +126,11 @@ class Meter:
     # which function runs now
     def function(self) -> str | None:
         name = getattr(self._local, "function", None)
-        if name is None:
-            with self._lock:  # a thread a handler started (a pool of parallel queries): its one running invocation
-                return self._active[0] if len(set(self._active)) == 1 else None
-        return str(name)
+        if name is None and threading.current_thread().name.startswith(FAN_OUT_THREADS):
+            with self._lock:  # the task store's pool of parallel queries: the invocation that started it
+                running = set(self._active)
+                return "api" if "api" in running else (next(iter(running)) if len(running) == 1 else None)
+        return None if name is None else str(name)
 
     @contextmanager
     def running(self, function_name: str) -> Iterator[None]:
@@ -458,8 +463,11 @@ def _summary(tallies: list[Tally], requests: int) -> dict[str, Any]:
     lambdas = {}
     for name in functions:
         per_call = [t.durations_ms[name] / t.invocations[name] for t in tallies if t.invocations[name]]
+        if not round(statistics.median(t.invocations[name] for t in tallies)):
+            continue  # a stray stream batch in one repeat only
         lambdas[name] = {
-            "invocations": last.invocations[name],
+            # the median: how the stream pumps batch records varies with timing
+            "invocations": round(statistics.median(t.invocations[name] for t in tallies)),
             # rounded up to 5 ms: the figure is a local wall time, finer steps would only be noise in the diff
             "ms_per_invocation": 5 * math.ceil(statistics.median(per_call) / 5),
         }
