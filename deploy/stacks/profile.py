@@ -1,7 +1,7 @@
 """Deployment profiles: what a stage runs, chosen by one context value (``-c profile=small|large``).
 
 ``small`` (the default for a new stage) is the lowest fixed monthly cost this architecture allows (docs/operations.md
-§2: ≈ $27 before the first user): one Fargate task on Fargate Spot in public subnets (a public IP instead of a NAT
+§2: ≈ $28 before the first user): one Fargate task on Fargate Spot in public subnets (a public IP instead of a NAT
 gateway), Reflex's own state manager in that one process instead of ElastiCache, live updates through a Redis
 sidecar in the same task (the live Lambda reaches it through a private DNS name; no NAT), Cognito's Essentials plan,
 no WAF, a handful of account-level alarms and no dashboard.
@@ -64,7 +64,7 @@ LARGE = Profile(
     waf=True,
     container_insights=True,
     all_alarms=True,
-    # A large stage's fixed baseline is ~$150-175 a month (docs/operations.md): a lower default would alarm monthly.
+    # A large stage's fixed baseline is ~$140 a month (docs/operations.md): a lower default would alarm monthly.
     budget_usd=200,
 )
 PROFILES = {p.name: p for p in (SMALL, LARGE)}
