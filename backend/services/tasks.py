@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from backend.adapters.ports import MembershipStore, TaskDeletionListener, TaskStore, UserRepository
+from backend.adapters.ports import MembershipStore, PartitionMover, TaskDeletionListener, TaskStore, UserRepository
 from backend.domain import quick_add, recurrence, sharing
 from backend.domain.activity import ActivityEntry, task_changed
 from backend.domain.quotas import DEFAULT_QUOTAS, Quotas
@@ -103,6 +103,7 @@ class Who:
 
     user: User
     memberships: MembershipStore
+    mover: PartitionMover | None = None  # a task moving between a personal and a shared project
 
 
 def build_query(request: ListRequest, *, user_id: str, clock: UserClock, shared: tuple[str, ...] = ()) -> TaskQuery:
@@ -464,7 +465,7 @@ def update_task(
     project = target.project or _project_item(store, user_id, target, now)
     updated = _check_rules(updated, project.sections)
     if target.partition != where.partition:
-        return _move(store, updated, previous=current, source=where, target=target, actor=user_id)
+        return _move(store, updated, previous=current, source=where, target=target, actor=user_id, who=who)
     return _save(store, updated, previous=current, activity=_activity(where, current, updated, user_id))
 
 
@@ -506,14 +507,37 @@ def _kept_assignee(
 
 
 def _move(
-    store: TaskStore, moved: Task, *, previous: Task, source: ProjectAccess, target: ProjectAccess, actor: str
+    store: TaskStore,
+    moved: Task,
+    *,
+    previous: Task,
+    source: ProjectAccess,
+    target: ProjectAccess,
+    actor: str,
+    who: Who | None,
 ) -> Task:
     """A task moving between a personal and a shared project (or two shared ones) changes partition: the core's
-    move (``task_store/rekey.py``) writes it, its links, words, counters and log rows in one transaction."""
-    raise InvalidInputError(
-        "Moving a task between a personal and a shared project is not possible yet.",
-        fields={"project_id": "is in another project's space"},
-    )
+    move (``task_store/rekey.py``, through the ``PartitionMover`` port) takes it with its links, words, comments,
+    attachment rows and counters, the log rows of both projects in its switch's transaction. The task must still be
+    at the version the edit was made on (else 409 with what is stored now)."""
+    if who is None or who.mover is None:  # only reached through a shared project, which comes with ``who``
+        raise InvalidInputError("This task cannot be moved there.", fields={"project_id": "is in another space"})
+    logs = [
+        (where.partition, entry)
+        for where in (source, target)
+        if where.shared and (entry := task_changed(previous, moved, actor)) is not None
+    ]
+
+    def arrive(there: Task) -> Task:
+        if there.version != previous.version:
+            raise ConflictError("The task was changed meanwhile; reload it and try again.")
+        return replace(moved, user_id=there.user_id, version=there.version)
+
+    try:
+        return who.mover.move_task(previous, target.partition, change=arrive, activity=logs)
+    except ConflictError:
+        current, _ = _find(store, actor, previous.id, who)
+        raise StaleVersionError("The task was changed meanwhile; reload it and try again.", current=current) from None
 
 
 def _position_between(store: TaskStore, partition: str, project_id: str, changes: TaskUpdate) -> str:
@@ -685,7 +709,7 @@ def _bulk_move(
     if target.partition != where.partition:
         if task.assignee_id is not None:
             changed = replace(changed, assignee_id=_kept_assignee(store, target, task.assignee_id, user_id, who))
-        return _move(store, changed, previous=task, source=where, target=target, actor=user_id)
+        return _move(store, changed, previous=task, source=where, target=target, actor=user_id, who=who)
     return _save(store, changed, previous=task, activity=_activity(where, task, changed, user_id))
 
 

@@ -259,3 +259,26 @@ def test_members_list_a_shared_tasks_attachments_and_editors_add_and_delete(team
     assert_error_shape(team.viewer.http.delete(f"/attachments/{added['id']}"), 403)
     ok(team.owner.http.delete(f"/attachments/{added['id']}"), 204)
     assert_error_shape(team.editor.http.get(f"/attachments/{added['id']}"), 404)
+
+
+def test_a_task_moves_between_a_personal_and_the_shared_project(team: Team) -> None:
+    mine = ok(team.owner.http.post("/tasks", json={"title": "bring it to the team"}), 201)
+    assert_error_shape(team.editor.http.get(f"/tasks/{mine['id']}"), 404)
+    moved = ok(
+        team.owner.http.patch(f"/tasks/{mine['id']}", json={"version": mine["version"], "project_id": team.project_id})
+    )
+    assert moved["project_id"] == team.project_id
+    assert ok(team.editor.http.get(f"/tasks/{mine['id']}"))["title"] == "bring it to the team"
+    board = ok(team.viewer.http.get("/tasks", params={"project_id": team.project_id}))["items"]
+    assert mine["id"] in [t["id"] for t in board]
+    stale = team.owner.http.patch(f"/tasks/{mine['id']}", json={"version": mine["version"], "project_id": "inbox"})
+    assert stale.status_code == 409, stale.text
+    viewer_takes = team.viewer.http.patch(
+        f"/tasks/{mine['id']}", json={"version": moved["version"], "project_id": "inbox"}
+    )
+    assert_error_shape(viewer_takes, 403)  # editing in the source is an editor's
+    back = ok(team.editor.http.patch(f"/tasks/{mine['id']}", json={"version": moved["version"], "project_id": "inbox"}))
+    assert back["project_id"] == "inbox"  # the editor's own Inbox now
+    assert_error_shape(team.owner.http.get(f"/tasks/{mine['id']}"), 404)
+    log, _ = ActivityStore().list_activity(project_partition(team.project_id), now=datetime.now(UTC), limit=50)
+    assert [e.what.value for e in reversed(log) if e.task_id == mine["id"]] == ["moved", "moved"]

@@ -47,7 +47,8 @@ def _clock() -> UserClock:
 
 def _who() -> Who:
     """The caller (their shared projects come with the Users row already read) for the services' access checks."""
-    return Who(user=caller(router), memberships=dependencies().memberships)
+    deps = dependencies()
+    return Who(user=caller(router), memberships=deps.memberships, mover=deps.mover)
 
 
 @router.get(
