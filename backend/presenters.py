@@ -3,11 +3,13 @@ what it sends without importing the API layer)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from backend.domain import recurrence
+from backend.domain.sharing import Membership, Role, initials
 from backend.domain.tasks import Label, Project, Status, Task
-from backend.schemas import CompletionPublic, LabelPublic, ProjectPublic, SubtaskPublic, TaskPublic
+from backend.schemas import CompletionPublic, LabelPublic, ProjectMember, ProjectPublic, SubtaskPublic, TaskPublic
 
 
 def task_public(task: Task, now_local: datetime) -> TaskPublic:
@@ -41,8 +43,21 @@ def task_public(task: Task, now_local: datetime) -> TaskPublic:
     )
 
 
-def project_public(project: Project) -> ProjectPublic:
+def project_public(
+    project: Project, *, role: Role = Role.OWNER, members: Sequence[Membership] | None = None
+) -> ProjectPublic:
+    """``members``: a shared project's (None: a personal one)."""
     return ProjectPublic(
+        role=role.value,
+        shared=members is not None,
+        members=None
+        if members is None
+        else [
+            ProjectMember(
+                user_id=m.user_id, display_name=m.display_name, initials=initials(m.display_name), role=m.role.value
+            )
+            for m in members
+        ],
         id=project.id,
         name=project.name,
         color=project.color,

@@ -235,17 +235,30 @@ class ProjectUpdate(StrictModel):
     after_id: Id | None = None
 
 
+class ProjectMember(BaseModel):
+    """A member of a shared project, as the sidebar shows them (issue 13)."""
+
+    user_id: str
+    display_name: str
+    initials: str
+    role: Literal["viewer", "editor", "admin", "owner"]
+
+
 class ProjectPublic(BaseModel):
     id: str
     name: str
     color: str
-    position: str
+    position: str  # a shared project: the caller's own place for it in their sidebar
     is_inbox: bool
     archived: bool
     sections: list[str]
     created_at: datetime | None
     updated_at: datetime | None
     version: int
+    # Shared projects (issue 13): the caller's role (a personal project: owner), and who is in a shared one.
+    role: Literal["viewer", "editor", "admin", "owner"] = "owner"
+    shared: bool = False
+    members: list[ProjectMember] | None = None
 
 
 class LabelCreate(StrictModel):

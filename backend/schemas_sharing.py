@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, Field, RootModel, StringConstraints
 
 from backend.schemas import StrictModel
 
@@ -53,6 +53,10 @@ class InvitationPublic(BaseModel):
     inviter_name: str
     created_at: datetime
     status: Literal["pending"] = "pending"
+
+
+class MemberOrInvitation(RootModel[Annotated[MemberPublic | InvitationPublic, Field(discriminator="kind")]]):
+    """What an invitation answers (``kind``): the member the address is already, or the pending invitation."""
 
 
 class MemberList(BaseModel):

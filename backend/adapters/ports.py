@@ -164,7 +164,9 @@ class MembershipStore(Protocol):
 
     def remove(self, membership: Membership, *, activity: ActivityEntry | None = None) -> None: ...
 
-    def forget_project(self, project_id: str, *, now: datetime) -> None: ...
+    def forget_project(self, project_id: str, *, now: datetime, keep: str | None = None) -> None:
+        """Every membership (but ``keep``'s) and invitation of a deleted project goes, with ``shared_projects``."""
+        ...
 
 
 class CommentStore(Protocol):

@@ -18,6 +18,7 @@ _ERROR_CONTENT: dict[str, Any] = {"application/json": {"model": ErrorBody}}
 ERRORS: dict[int, OpenAPIResponse] = {
     400: {"description": "A request that does not fit together; `fields` names the parts", "content": _ERROR_CONTENT},
     401: {"description": "Missing, invalid or expired access token", "content": _ERROR_CONTENT},
+    403: {"description": "A member of a shared project whose role does not allow it", "content": _ERROR_CONTENT},
     404: {"description": "No such object for this user", "content": _ERROR_CONTENT},
     409: {"description": "Changed meanwhile (optimistic locking)", "content": _ERROR_CONTENT},
     422: {"description": "Invalid request; `fields` names each bad field", "content": _ERROR_CONTENT},

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from backend.adapters.ports import TaskDeletionListener, TaskStore
+from backend.adapters.ports import MembershipStore, TaskDeletionListener, TaskStore
 from backend.domain.quotas import DEFAULT_QUOTAS, Quotas, exceeded
+from backend.domain.sharing import Action, Membership, Role, authorize
 from backend.domain.tasks import INBOX_NAME, Label, Project, new_id, position_after, position_between
+from backend.domain.users import User
 from backend.errors import InvalidInputError, NotFoundError
 from backend.schemas import DEFAULT_COLOR, LabelCreate, LabelUpdate, ProjectCreate, ProjectUpdate
+from backend.services import access
 
 INBOX_ID = "inbox"
 INBOX_COLOR = "#246fe0"
@@ -38,6 +42,54 @@ def list_projects(*, store: TaskStore, user_id: str, now: datetime) -> list[Proj
     if not any(p.is_inbox for p in projects):
         projects.insert(0, ensure_inbox(store=store, user_id=user_id, now=now))
     return projects
+
+
+# --- shared projects (issue 13) -------------------------------------------------------------------------------
+_ROSTER_READS = 8  # parallel member Queries of the listed shared projects
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A project as the caller sees it: their role, and a shared project's members (None: a personal one)."""
+
+    project: Project
+    role: Role = Role.OWNER
+    members: tuple[Membership, ...] | None = None
+
+
+def list_visible(*, store: TaskStore, memberships: MembershipStore, user: User, now: datetime) -> list[Listed]:
+    """The caller's projects, personal and shared: the personal ones with one Query as before; the shared ones with
+    one BatchGetItem of their ``PROJECT#`` and the caller's ``M#`` rows (named by ``User.shared_projects``, read with
+    the caller's row), plus one Query of each one's members (in parallel) for the sidebar's initials. A shared
+    project sits where the caller put it (their membership's ``position``)."""
+    personal = list_projects(store=store, user_id=user.id, now=now)
+    if not user.shared_projects:
+        return [Listed(p) for p in personal]
+    shared = memberships.projects_of(user.id, user.shared_projects)
+    with ThreadPoolExecutor(max_workers=min(_ROSTER_READS, len(shared) or 1)) as pool:
+        rosters = list(pool.map(lambda found: memberships.list_members(found[0].id), shared))
+    ids = {project.id for project, _ in shared}
+    listed = [Listed(p) for p in personal if p.id not in ids]  # (a share stopped midway: listed once, as shared)
+    listed += [
+        Listed(replace(project, position=mine.position), mine.role, tuple(roster))
+        for (project, mine), roster in zip(shared, rosters, strict=True)
+    ]
+    return sorted(listed, key=lambda entry: (not entry.project.is_inbox, entry.project.position))
+
+
+def visible_project(
+    *, store: TaskStore, memberships: MembershipStore, user: User, project_id: str, now: datetime
+) -> Listed:
+    """One project the caller may see (404 otherwise)."""
+    where = access.project(user, project_id, tasks=store, memberships=memberships)
+    authorize(where.role, Action.READ)
+    if not where.shared:
+        return Listed(owned_project(store, user.id, project_id, now))
+    mine = where.membership
+    assert where.project is not None
+    assert mine is not None
+    project = replace(where.project, position=mine.position)
+    return Listed(project, where.role, tuple(memberships.list_members(project_id)))
 
 
 def owned_project(store: TaskStore, user_id: str, project_id: str, now: datetime) -> Project:
@@ -73,8 +125,19 @@ def create_project(
 
 
 def update_project(
-    *, store: TaskStore, user_id: str, project_id: str, changes: ProjectUpdate, now: datetime
+    *,
+    store: TaskStore,
+    user_id: str,
+    project_id: str,
+    changes: ProjectUpdate,
+    now: datetime,
+    memberships: MembershipStore | None = None,
+    user: User | None = None,
 ) -> Project:
+    """Rename, recolour, reorder, archive. A shared project (with ``memberships`` and the caller's ``user``): admins
+    rename and archive it for everyone; its place in the sidebar is each member's own and stays as it is here."""
+    if memberships is not None and user is not None and project_id in user.shared_projects:
+        return _update_shared(store, memberships, user, project_id=project_id, changes=changes, now=now)
     project = owned_project(store, user_id, project_id, now)
     if project.is_inbox and (changes.archived or (changes.name is not None and changes.name != project.name)):
         raise InvalidInputError("The Inbox cannot be renamed or archived.", fields={"name": "is fixed for the Inbox"})
@@ -104,10 +167,62 @@ def _position_after(store: TaskStore, user_id: str, project: Project, after_id: 
     return position_between(others[index].position, following)
 
 
+def _update_shared(
+    store: TaskStore,
+    memberships: MembershipStore,
+    user: User,
+    *,
+    project_id: str,
+    changes: ProjectUpdate,
+    now: datetime,
+) -> Project:
+    where = access.project(user, project_id, tasks=store, memberships=memberships)
+    authorize(where.role, Action.READ)
+    assert where.project is not None
+    project = where.project
+    # Asked, not only changed: a viewer's rename is refused even when it names the current name.
+    if changes.name is not None or changes.color is not None or changes.sections is not None:
+        authorize(where.role, Action.RENAME_PROJECT)
+    if changes.archived is not None:
+        authorize(where.role, Action.ARCHIVE_PROJECT)
+    updated = replace(
+        project,
+        name=changes.name if changes.name is not None else project.name,
+        color=changes.color or project.color,
+        archived=changes.archived if changes.archived is not None else project.archived,
+        sections=_unique(changes.sections) if changes.sections is not None else project.sections,
+        updated_at=now,
+    )
+    saved = store.save_project(updated) if updated != replace(project, updated_at=now) else project
+    mine = where.membership
+    return replace(saved, position=mine.position) if mine is not None else saved
+
+
 def delete_project(
-    *, store: TaskStore, user_id: str, project_id: str, now: datetime, on_deleted: TaskDeletionListener | None = None
+    *,
+    store: TaskStore,
+    user_id: str,
+    project_id: str,
+    now: datetime,
+    on_deleted: TaskDeletionListener | None = None,
+    memberships: MembershipStore | None = None,
+    user: User | None = None,
 ) -> None:
-    """Delete a project and its tasks (and, through ``on_deleted``, their attachments). The Inbox stays."""
+    """Delete a project and its tasks (and, through ``on_deleted``, their attachments). The Inbox stays. A shared
+    project: its owner only; it leaves every member's ``shared_projects`` (their memberships go last, so a delete
+    that stops midway can be retried by the owner)."""
+    if memberships is not None and user is not None and project_id in user.shared_projects:
+        where = access.project(user, project_id, tasks=store, memberships=memberships)
+        authorize(where.role, Action.DELETE_PROJECT)
+        assert where.project is not None
+        for task in store.tasks_in_project(where.partition, project_id):
+            store.delete_task(task)
+            if on_deleted is not None:
+                on_deleted.task_deleted(where.partition, task.id)
+        memberships.forget_project(project_id, now=now, keep=user.id)
+        store.delete_project(where.project)
+        memberships.forget_project(project_id, now=now)
+        return
     project = owned_project(store, user_id, project_id, now)
     if project.is_inbox:
         raise InvalidInputError("The Inbox cannot be deleted.", fields={"project_id": "is the Inbox"})

@@ -210,3 +210,46 @@ def test_the_caps(local: LocalRun, person: Callable[[], Member]) -> None:
     assert_error_shape(refused, 409)
     assert refused.json()["error"]["code"] == "quota_exceeded"
     assert [i["id"] for i in ok(guest.http.get("/invitations"))["items"]] == [first["id"]]
+
+
+def test_shared_projects_in_the_list_rename_and_delete(dynamodb_users: Any, person: Callable[[], Member]) -> None:
+    owner, admin, viewer = person(), person(), person()
+    project_id, task_ids = a_project(owner)
+    join(owner, project_id, admin, "admin")
+    join(owner, project_id, viewer, "viewer")
+
+    for who, role in ((owner, "owner"), (admin, "admin"), (viewer, "viewer")):
+        listed = {p["id"]: p for p in ok(who.http.get("/projects"))}
+        assert listed[project_id]["role"] == role
+        assert listed[project_id]["shared"] is True
+        names = {(m["user_id"], m["role"]) for m in listed[project_id]["members"]}
+        assert names == {(owner.id, "owner"), (admin.id, "admin"), (viewer.id, "viewer")}
+        inbox = next(p for p in listed.values() if p["is_inbox"])
+        assert (inbox["role"], inbox["shared"], inbox["members"]) == ("owner", False, None)
+
+    assert_error_shape(viewer.http.patch(f"/projects/{project_id}", json={"name": "Mine now"}), 403)
+    renamed = ok(admin.http.patch(f"/projects/{project_id}", json={"name": "Allotment"}))
+    assert (renamed["name"], renamed["role"]) == ("Allotment", "admin")
+    assert ok(viewer.http.get(f"/projects/{project_id}"))["name"] == "Allotment"
+    assert_error_shape(admin.http.delete(f"/projects/{project_id}"), 403)
+
+    ok(owner.http.delete(f"/projects/{project_id}"), 204)
+    for who in (owner, admin, viewer):
+        assert project_id not in {p["id"] for p in ok(who.http.get("/projects"))}
+        assert dynamodb_users(who.id) == set()
+        assert_error_shape(who.http.get(f"/tasks/{task_ids[0]}"), 404)
+
+
+@pytest.fixture(scope="module")
+def dynamodb_users(local: LocalRun) -> Callable[[str], set[str]]:
+    from backend.local.environment import LOCAL_STAGE
+    from backend.names import ResourceNames
+    from tests.integration.conftest import aws_client
+
+    client = aws_client(local, "dynamodb")
+
+    def shared_projects(user_id: str) -> set[str]:
+        item = client.get_item(TableName=ResourceNames(LOCAL_STAGE).users_table, Key={"user_id": {"S": user_id}})
+        return set(item["Item"].get("shared_projects", {}).get("SS", []))
+
+    return shared_projects

@@ -42,6 +42,10 @@ ROWS: list[Row] = [
     Row("POST", "/projects/{project}/members", {"email": "{fresh_email}", "role": "viewer"}, Role.ADMIN),
     Row("PATCH", "/projects/{project}/members/{target}", {"role": "viewer"}, Role.ADMIN),
     Row("DELETE", "/projects/{project}/members/{fresh_invitation}", None, Role.ADMIN),
+    # --- the project itself (sharing-core; DELETE is the owner's alone: tests/api/test_sharing_api.py) ---
+    Row("GET", "/projects/{project}", None, Role.VIEWER),
+    Row("PATCH", "/projects/{project}", {"name": "Matrix"}, Role.ADMIN),
+    Row("PATCH", "/projects/{project}", {"archived": False}, Role.ADMIN),
 ]
 CALLERS = ("owner", "admin", "editor", "viewer", "removed", "stranger")
 RANK = {"owner": Role.OWNER, "admin": Role.ADMIN, "editor": Role.EDITOR, "viewer": Role.VIEWER}

@@ -362,12 +362,15 @@ class DynamoMembershipStore:
                 raise ConflictError("The member was changed meanwhile; reload and try again.") from exc
             raise
 
-    def forget_project(self, project_id: str, *, now: datetime) -> None:
-        """A deleted shared project: every membership (with each member's ``shared_projects``) and invitation goes.
-        Each member in a transaction of their own: a crash leaves the rest for a retry, never a half member."""
+    def forget_project(self, project_id: str, *, now: datetime, keep: str | None = None) -> None:
+        """A deleted shared project: every invitation and membership (with each member's ``shared_projects``) goes,
+        but ``keep``'s (the owner's, deleted last so a delete that stops midway can be retried). Each member in a
+        transaction of their own: a crash leaves the rest for a retry, never a half member."""
         for invitation in self.list_invitations(project_id, now=datetime.min.replace(tzinfo=now.tzinfo)):
             self.withdraw(invitation)
         for membership in self.list_members(project_id):
+            if membership.user_id == keep:
+                continue
             with TransactWrite(connection=connection()) as transaction:
                 transaction.delete(membership_item(membership), add_version_condition=False)
                 _leaves(transaction, membership.user_id, membership.project_id)

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from backend.api.auth import caller_id
+from backend.api.auth import caller, caller_id
 from backend.api.openapi import AUTHENTICATED
 from backend.api.responses import created, documented, no_content
 from backend.bootstrap import dependencies
@@ -23,15 +23,16 @@ router = APIGatewayRouter()
 
 @router.get(
     "/projects",
-    summary="My projects (the Inbox first, then in manual order)",
+    summary="My projects, personal and shared, each with my role (the Inbox first, then in my order)",
     tags=["projects"],
     security=AUTHENTICATED,
     responses=documented(),
 )
 def list_projects() -> list[ProjectPublic]:
+    """Shared projects too (issue 13), each with the caller's ``role`` and its ``members``."""
     deps = dependencies()
-    items = projects.list_projects(store=deps.tasks, user_id=caller_id(router), now=deps.clock())
-    return [project_public(p) for p in items]
+    items = projects.list_visible(store=deps.tasks, memberships=deps.memberships, user=caller(router), now=deps.clock())
+    return [project_public(p.project, role=p.role, members=p.members) for p in items]
 
 
 @router.post(
@@ -54,7 +55,10 @@ def create_project(data: Annotated[ProjectCreate, Body()]) -> Response[str]:
 )
 def get_project(project_id: Annotated[Id, Path()]) -> ProjectPublic:
     deps = dependencies()
-    return project_public(projects.owned_project(deps.tasks, caller_id(router), project_id, deps.clock()))
+    found = projects.visible_project(
+        store=deps.tasks, memberships=deps.memberships, user=caller(router), project_id=project_id, now=deps.clock()
+    )
+    return project_public(found.project, role=found.role, members=found.members)
 
 
 @router.patch(
@@ -66,9 +70,21 @@ def get_project(project_id: Annotated[Id, Path()]) -> ProjectPublic:
 )
 def update_project(project_id: Annotated[Id, Path()], changes: Annotated[ProjectUpdate, Body()]) -> ProjectPublic:
     deps = dependencies()
+    user = caller(router)
     project = projects.update_project(
-        store=deps.tasks, user_id=caller_id(router), project_id=project_id, changes=changes, now=deps.clock()
+        store=deps.tasks,
+        user_id=user.id,
+        project_id=project_id,
+        changes=changes,
+        now=deps.clock(),
+        memberships=deps.memberships,
+        user=user,
     )
+    if project_id in user.shared_projects:
+        found = projects.visible_project(
+            store=deps.tasks, memberships=deps.memberships, user=user, project_id=project_id, now=deps.clock()
+        )
+        return project_public(project, role=found.role, members=found.members)
     return project_public(project)
 
 
@@ -82,8 +98,15 @@ def update_project(project_id: Annotated[Id, Path()], changes: Annotated[Project
 def delete_project(project_id: Annotated[Id, Path()]) -> Response[None]:
     deps = dependencies()
     cleanup = TaskCommentCleanup(deps.comments, then=TaskAttachmentCleanup(deps.attachments, deps.storage))
+    user = caller(router)
     projects.delete_project(
-        store=deps.tasks, user_id=caller_id(router), project_id=project_id, now=deps.clock(), on_deleted=cleanup
+        store=deps.tasks,
+        user_id=user.id,
+        project_id=project_id,
+        now=deps.clock(),
+        on_deleted=cleanup,
+        memberships=deps.memberships,
+        user=user,
     )
     return no_content()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
@@ -22,13 +22,13 @@ from backend.schemas_sharing import (
     InvitationPublic,
     MemberCreate,
     MemberList,
+    MemberOrInvitation,
     MemberPublic,
     MemberUpdate,
 )
 from backend.services import links, sharing
 
 router = APIGatewayRouter()
-_FORBIDDEN: dict[int, Any] = {403: {**ERRORS[404], "description": "A member whose role does not allow it"}}
 
 
 def member_public(member: Membership) -> MemberPublic:
@@ -70,16 +70,12 @@ def _ports() -> sharing.Ports:
     )
 
 
-def _responses(created_model: Any = None, *, empty: bool = False, limited: bool = False) -> dict[int, Any]:
-    return documented(created_model, empty=empty, limited=limited) | {403: _FORBIDDEN[403]}
-
-
 @router.get(
     "/projects/<project_id>/members",
     summary="A project's members and pending invitations",
     tags=["sharing"],
     security=AUTHENTICATED,
-    responses=_responses(),
+    responses=documented(),
 )
 def list_members(project_id: Annotated[Id, Path()]) -> MemberList:
     deps = dependencies()
@@ -102,7 +98,7 @@ def list_members(project_id: Annotated[Id, Path()]) -> MemberList:
     "sharing would give the owner more than 50 shared projects; 429 beyond the per-sender invitation limit.",
     tags=["sharing"],
     security=AUTHENTICATED,
-    responses=_responses(MemberPublic | InvitationPublic, limited=True),
+    responses=documented(MemberOrInvitation, limited=True),
 )
 def invite(project_id: Annotated[Id, Path()], data: Annotated[MemberCreate, Body()]) -> Response[str]:
     deps = dependencies()
@@ -118,7 +114,7 @@ def invite(project_id: Annotated[Id, Path()], data: Annotated[MemberCreate, Body
     description="The owner who transfers stays on as an admin. The owner cannot be demoted or removed.",
     tags=["sharing"],
     security=AUTHENTICATED,
-    responses=_responses(),
+    responses=documented(),
 )
 def change_role(
     project_id: Annotated[Id, Path()], user_id: Annotated[Id, Path()], data: Annotated[MemberUpdate, Body()]
@@ -136,7 +132,7 @@ def change_role(
     description="The removed member's tasks in the project are unassigned; what they made stays.",
     tags=["sharing"],
     security=AUTHENTICATED,
-    responses=_responses(empty=True),
+    responses=documented(empty=True),
 )
 def remove_member(project_id: Annotated[Id, Path()], user_id: Annotated[Id, Path()]) -> Response[None]:
     deps = dependencies()
