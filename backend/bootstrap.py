@@ -39,7 +39,9 @@ from backend.config import Settings, get_settings
 from backend.domain.signing_keys import SigningKeys
 from backend.domain.users import User
 from backend.services import reminders as reminder_service
-from backend.services import user_data
+from backend.services import sharing, user_data
+from backend.services.attachments import TaskAttachmentCleanup
+from backend.services.comments import TaskCommentCleanup
 from backend.services.reminder_sync import DigestSyncingUsers, ReminderSyncingTaskStore
 
 
@@ -155,8 +157,11 @@ def idempotent_requests() -> IdempotentRequests:
 
 
 def erase_user_data(user_id: str) -> int:
-    """Everything the user made (``user_data.delete_everything``), with this deployment's stores."""
+    """Everything the user made (``user_data.delete_everything``), with this deployment's stores; their shared
+    projects are left, handed over or deleted first (issue 13)."""
     deps = dependencies()
+    user = deps.users.get(user_id)
+    ports = sharing.Ports(tasks=deps.tasks, memberships=deps.memberships, mover=deps.mover)
     return user_data.delete_everything(
         tasks=deps.tasks,
         stats=aggregates_store(),
@@ -164,6 +169,9 @@ def erase_user_data(user_id: str) -> int:
         storage=deps.storage,
         scheduler=deps.scheduler,
         user_id=user_id,
+        shared=(user, ports) if user is not None else None,
+        inbox=deps.notifications,
+        on_deleted=TaskCommentCleanup(deps.comments, then=TaskAttachmentCleanup(deps.attachments, deps.storage)),
     )
 
 

@@ -59,7 +59,7 @@ class DeliveryPublic(BaseModel):
 
 class NotificationPublic(BaseModel):
     id: str
-    kind: Literal["reminder", "digest", "weekly", "mention"]
+    kind: Literal["reminder", "digest", "weekly", "mention", "sharing"]
     title: str
     body: str
     task_id: str | None

@@ -15,9 +15,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from backend.adapters.ports import LimitStore, Mailer, MembershipStore, PartitionMover, TaskStore
+from backend.adapters.ports import (
+    Inbox,
+    LimitStore,
+    Mailer,
+    MembershipStore,
+    PartitionMover,
+    TaskDeletionListener,
+    TaskStore,
+)
 from backend.domain import activity
-from backend.domain.notifications import Email, SendFailedError
+from backend.domain.notifications import Delivery, Email, Notification, SendFailedError
 from backend.domain.quotas import exceeded
 from backend.domain.rate_limits import LimitKey, Rule, in_words, retry_after
 from backend.domain.sharing import (
@@ -299,3 +307,87 @@ def unassign(*, tasks: TaskStore, partition: str, project_id: str, member_id: st
             except ConflictError:
                 current = tasks.get_task(partition, listed.id)
     return changed
+
+
+# --- an account being deleted -----------------------------------------------------------------------------------
+_SUCCESSION = (Role.ADMIN, Role.EDITOR, Role.VIEWER)
+
+
+def successor(members: list[Membership], owner_id: str) -> Membership | None:
+    """Who takes over a project whose owner deletes their account: the longest-standing admin, else editor, else
+    viewer (None: nobody else is in it)."""
+    others = [m for m in members if m.user_id != owner_id]
+    return min(others, key=lambda m: (_SUCCESSION.index(m.role), m.joined_at, m.user_id), default=None)
+
+
+def leave_everything(
+    *,
+    user: User,
+    ports: Ports,
+    inbox: Inbox | None,
+    now: datetime,
+    on_deleted: TaskDeletionListener | None = None,
+) -> int:
+    """Before an account's data is erased: the shared projects it alone is in are deleted (``on_deleted`` takes
+    each task's comments and files), those it owns with others go to ``successor`` (every other member gets an inbox
+    row saying so), and those it does not own it leaves (its tasks there unassigned, its past work stays). Its own
+    pending invitations go too. Safe to run again. Returns how many projects it left or deleted."""
+    from backend.services import projects as project_service  # (projects imports access; no cycle at import)
+
+    for invitation in ports.memberships.invitations_for(normalize_email(user.email), now=now):
+        ports.memberships.withdraw(invitation)
+    done = 0
+    for project, membership in ports.memberships.projects_of(user.id, user.shared_projects):
+        mine = membership
+        members = ports.memberships.list_members(project.id)
+        heir = successor(members, user.id) if mine.role is Role.OWNER else None
+        if mine.role is Role.OWNER and heir is None:
+            project_service.delete_project(
+                store=ports.tasks,
+                user_id=user.id,
+                project_id=project.id,
+                now=now,
+                on_deleted=on_deleted,
+                memberships=ports.memberships,
+                user=user,
+            )
+            done += 1
+            continue
+        if heir is not None:
+            entry = activity.transferred(user.id, new_owner_id=heir.user_id, at=now)
+            mine, _ = ports.memberships.transfer(mine, heir, activity=entry)
+            _tell(inbox, [m for m in members if m.user_id != user.id], project=project, user=user, heir=heir, now=now)
+        gone = activity.member_removed(user.id, member_id=user.id, role=mine.role.value, at=now)
+        ports.memberships.remove(mine, activity=gone)
+        unassign(
+            tasks=ports.tasks,
+            partition=project_partition(project.id),
+            project_id=project.id,
+            member_id=user.id,
+            now=now,
+        )
+        done += 1
+    return done
+
+
+def _tell(
+    inbox: Inbox | None, members: list[Membership], *, project: Project, user: User, heir: Membership, now: datetime
+) -> None:
+    """An inbox row to each remaining member: the owner's account is gone, and who owns the project now."""
+    if inbox is None:
+        return
+    for member in members:
+        owner_now = "you" if member.user_id == heir.user_id else (heir.display_name or "another member")
+        note = Notification(
+            id=new_id(),
+            user_id=member.user_id,
+            kind="sharing",
+            title=f"{project.name} has a new owner"[:200],
+            body=f"{user.display_name or 'Its owner'} deleted their account; {owner_now} own"
+            f"{'' if owner_now == 'you' else 's'} {project.name} now. Every task stays.",
+            fire_at=now,
+            created_at=now,
+            deliveries={"in_app": Delivery("sent")},
+        )
+        if inbox.claim(note, now=now):
+            inbox.record(note)

@@ -8,9 +8,21 @@ import json
 from datetime import datetime
 from typing import Any
 
-from backend.adapters.ports import ObjectStorage, Schedules, StatsStore, TaskStore, UserNotifications
+from backend.adapters.ports import (
+    Inbox,
+    MembershipStore,
+    ObjectStorage,
+    Schedules,
+    StatsStore,
+    TaskDeletionListener,
+    TaskStore,
+    UserNotifications,
+)
 from backend.domain import attachments, schedules
+from backend.domain.sharing import project_partition
 from backend.domain.tasks import Label, Project, Status, Task
+from backend.domain.users import User
+from backend.services import sharing
 from backend.services.stats import all_tasks
 
 TASK_COLUMNS = (
@@ -97,14 +109,32 @@ def _task_json(task: Task) -> dict[str, Any]:
     return row
 
 
-def export_json(*, store: TaskStore, user_id: str, now: datetime) -> str:
-    """Everything the user owns, one JSON document (ids kept, so it can be re-imported)."""
-    document = {
+def export_json(
+    *,
+    store: TaskStore,
+    user_id: str,
+    now: datetime,
+    user: User | None = None,
+    memberships: MembershipStore | None = None,
+) -> str:
+    """Everything the user owns, one JSON document (ids kept, so it can be re-imported). With the caller's row and
+    the memberships: also ``shared_projects``, each shared project the user is in (owned or not) with their role and
+    all its tasks (everyone's: the user may read them all, and a shared project is the work they share)."""
+    document: dict[str, Any] = {
         "exported_at": now.isoformat(),
         "tasks": [_task_json(t) for t in all_tasks(store, user_id)],
         "projects": [project_row(p) for p in store.list_projects(user_id)],
         "labels": [label_row(label) for label in store.list_labels(user_id)],
     }
+    if user is not None and memberships is not None and user.shared_projects:
+        document["shared_projects"] = [
+            {
+                **project_row(project),
+                "role": mine.role.value,
+                "tasks": [_task_json(t) for t in all_tasks(store, project_partition(project.id))],
+            }
+            for project, mine in memberships.projects_of(user.id, user.shared_projects)
+        ]
     return json.dumps(document, ensure_ascii=False, indent=2)
 
 
@@ -139,6 +169,12 @@ def spreadsheet_safe(value: object) -> object:
     return value
 
 
+def _now() -> datetime:
+    from datetime import UTC
+
+    return datetime.now(UTC)
+
+
 def delete_everything(
     *,
     tasks: TaskStore,
@@ -147,10 +183,20 @@ def delete_everything(
     storage: ObjectStorage,
     scheduler: Schedules | None,
     user_id: str,
+    shared: tuple[User, sharing.Ports] | None = None,
+    inbox: Inbox | None = None,
+    on_deleted: TaskDeletionListener | None = None,
 ) -> int:
     """Everything the user made: tasks, projects, labels, statistics, files, inbox and pending reminders (the
     account itself is the caller's business). Returns how many items and files went. Safe to run again.
+
+    Shared projects first (``shared``: the user's row and the sharing ports; ``sharing.leave_everything``): deleted
+    when the user is alone in them, handed to the next member when the user owns them (the members are told in
+    their inbox), left otherwise; nobody else loses a task.
     """
+    if shared is not None:
+        user, ports = shared
+        sharing.leave_everything(user=user, ports=ports, inbox=inbox, now=_now(), on_deleted=on_deleted)
     # Tasks whose reminders may be scheduled: open ones with a due date (the default reminder) and those with a list
     # of their own. A schedule left behind would only fire into a missing task and be skipped, but it names the task.
     pending = {task.id for task in all_tasks(tasks, user_id) if task.status is Status.OPEN and task.due_date}

@@ -253,3 +253,39 @@ def dynamodb_users(local: LocalRun) -> Callable[[str], set[str]]:
         return set(item["Item"].get("shared_projects", {}).get("SS", []))
 
     return shared_projects
+
+
+def test_export_has_my_shared_projects_and_deleting_my_account_hands_them_over(
+    dynamodb_users: Callable[[str], set[str]], person: Callable[[], Member]
+) -> None:
+    owner, editor, admin, solo_owner = person(), person(), person(), person()
+    handed, handed_tasks = a_project(owner)
+    join(owner, handed, editor, "editor")
+    join(owner, handed, admin, "admin")  # joined later than the editor, but an admin: the heir
+    alone, _ = a_project(owner, tasks=1)
+    invite(owner, alone, solo_owner.email)  # pending only: the owner is alone in it
+    left, left_tasks = a_project(solo_owner, tasks=1)
+    join(solo_owner, left, owner, "editor")
+    version = ok(owner.http.get(f"/tasks/{left_tasks[0]}"))["version"]
+    ok(owner.http.patch(f"/tasks/{left_tasks[0]}", json={"assignee_id": owner.id, "version": version}))
+
+    exported = ok(owner.http.get("/export", params={"format": "json"}))
+    shared = {p["id"]: p for p in exported["shared_projects"]}
+    assert {p: shared[p]["role"] for p in shared} == {handed: "owner", alone: "owner", left: "editor"}
+    assert {t["id"] for t in shared[handed]["tasks"]} == set(handed_tasks)
+
+    assert owner.http.request("DELETE", "/me", json={"password": PASSWORD}).status_code == 204
+
+    # Owned with others: the admin owns it now, every task stays, and the others were told.
+    roles = {m["user_id"]: m["role"] for m in ok(admin.http.get(f"/projects/{handed}/members"))["members"]}
+    assert roles == {admin.id: "owner", editor.id: "editor"}
+    assert {ok(editor.http.get(f"/tasks/{t}"))["id"] for t in handed_tasks} == set(handed_tasks)
+    for told in (admin, editor):
+        titles = [n["title"] for n in ok(told.http.get("/notifications"))["items"]]
+        assert "Garden has a new owner" in titles
+    # Owned alone: gone. Not owned: left, the task unassigned and kept.
+    assert_error_shape(solo_owner.http.get(f"/projects/{alone}/members"), 404)
+    assert ok(solo_owner.http.get("/invitations"))["items"] == []
+    assert ok(solo_owner.http.get(f"/tasks/{left_tasks[0]}"))["assignee_id"] is None
+    assert {m["user_id"] for m in ok(solo_owner.http.get(f"/projects/{left}/members"))["members"]} == {solo_owner.id}
+    assert dynamodb_users(editor.id) == {handed}

@@ -117,7 +117,9 @@ def export(
     now = deps.clock()
     stamp = now.strftime("%Y%m%d")
     if format_ == "json":
-        body = user_data.export_json(store=deps.tasks, user_id=user_id, now=now)
+        body = user_data.export_json(
+            store=deps.tasks, user_id=user_id, now=now, user=caller(router), memberships=deps.memberships
+        )
         content_type, filename = "application/json", f"taskmanager-export-{stamp}.json"
     else:
         body = user_data.export_csv(store=deps.tasks, user_id=user_id, part=part)
