@@ -7,7 +7,8 @@ least role that may make it; each runs as {owner, admin, editor, viewer, removed
 
 Each helper of issue 13 appends the rows of its routes to ``ROWS``. A path or body names placeholders in braces,
 filled per request by ``World.fill``: ``{project}``, ``{task}`` (a task of the project), ``{target}`` (a viewer
-the row may act on), ``{fresh_email}`` (a new address), ``{fresh_invitation}`` (a new pending invitation's id); add
+the row may act on), ``{fresh_email}`` (a new address), ``{fresh_invitation}`` (a new pending invitation's id),
+``{fresh_comment}`` (a new comment of the owner on ``{task}``, as ``<task>.<ulid>``); add
 a placeholder to ``World.fill`` if a row needs another. Rows must leave the project as usable as they found it (a
 successful request runs up to four times: once per role allowed).
 """
@@ -46,6 +47,13 @@ ROWS: list[Row] = [
     Row("GET", "/projects/{project}", None, Role.VIEWER),
     Row("PATCH", "/projects/{project}", {"name": "Matrix"}, Role.ADMIN),
     Row("PATCH", "/projects/{project}", {"archived": False}, Role.ADMIN),
+    # --- comments and activity (comments helper); {fresh_comment} is the owner's: only its author edits it, an admin
+    # deletes anyone's ---
+    Row("GET", "/tasks/{task}/comments", None, Role.VIEWER),
+    Row("POST", "/tasks/{task}/comments", {"body": "matrix @viewer"}, Role.EDITOR),
+    Row("PATCH", "/comments/{fresh_comment}", {"body": "edited"}, Role.OWNER),
+    Row("DELETE", "/comments/{fresh_comment}", None, Role.ADMIN),
+    Row("GET", "/projects/{project}/activity", None, Role.VIEWER),
 ]
 CALLERS = ("owner", "admin", "editor", "viewer", "removed", "stranger")
 RANK = {"owner": Role.OWNER, "admin": Role.ADMIN, "editor": Role.EDITOR, "viewer": Role.VIEWER}
@@ -64,6 +72,10 @@ class World:
             answer = self.clients["owner"].post(f"/projects/{self.project}/members", json={"email": email})
             assert answer.status_code == 201, answer.text
             text = text.replace("{fresh_invitation}", answer.json()["id"])
+        if "{fresh_comment}" in text:
+            answer = self.clients["owner"].post(f"/tasks/{self.task}/comments", json={"body": "the owner's"})
+            assert answer.status_code == 201, answer.text
+            text = text.replace("{fresh_comment}", answer.json()["id"])
         if "{fresh_email}" in text:
             text = text.replace("{fresh_email}", f"matrix-{uuid.uuid4().hex[:10]}@example.com")
         return text.replace("{project}", self.project).replace("{task}", self.task).replace("{target}", self.target)
