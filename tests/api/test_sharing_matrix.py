@@ -54,6 +54,20 @@ ROWS: list[Row] = [
     Row("PATCH", "/comments/{fresh_comment}", {"body": "edited"}, Role.OWNER),
     Row("DELETE", "/comments/{fresh_comment}", None, Role.ADMIN),
     Row("GET", "/projects/{project}/activity", None, Role.VIEWER),
+    # --- tasks (tasks of shared projects) ---
+    Row("GET", "/tasks/{task}", None, Role.VIEWER),
+    Row("GET", "/tasks?project_id={project}", None, Role.VIEWER),
+    Row("POST", "/tasks", {"title": "matrix add", "project_id": "{project}"}, Role.EDITOR),
+    Row("PATCH", "/tasks/{task}", {"version": "{task_version}", "priority": 2}, Role.EDITOR),
+    Row("PATCH", "/tasks/{task}", {"version": "{task_version}", "assignee_id": None}, Role.EDITOR),
+    Row("POST", "/tasks/{task}/complete", None, Role.EDITOR),
+    Row("POST", "/tasks/{task}/reopen", None, Role.EDITOR),
+    Row("POST", "/tasks/bulk", {"action": "reopen", "ids": ["{task}"]}, Role.EDITOR),
+    Row("DELETE", "/tasks/{fresh_task}", None, Role.EDITOR),
+    Row("GET", "/tasks/{task}/reminders", None, Role.VIEWER),
+    Row("PUT", "/tasks/{task}/reminders", {"reminders": []}, Role.VIEWER),  # each member's own
+    Row("GET", "/tasks/{task}/attachments", None, Role.VIEWER),
+    Row("POST", "/tasks/{task}/attachments", {"name": "a.txt", "content_type": "text/plain", "size": 3}, Role.EDITOR),
 ]
 CALLERS = ("owner", "admin", "editor", "viewer", "removed", "stranger")
 RANK = {"owner": Role.OWNER, "admin": Role.ADMIN, "editor": Role.EDITOR, "viewer": Role.VIEWER}
@@ -76,6 +90,12 @@ class World:
             answer = self.clients["owner"].post(f"/tasks/{self.task}/comments", json={"body": "the owner's"})
             assert answer.status_code == 201, answer.text
             text = text.replace("{fresh_comment}", answer.json()["id"])
+        if "{fresh_task}" in text:
+            body = {"title": "matrix delete", "project_id": self.project}
+            text = text.replace("{fresh_task}", _ok(self.clients["owner"].post("/tasks", json=body), 201)["id"])
+        if '"{task_version}"' in text:  # a number in the JSON body: the task's version now
+            version = _ok(self.clients["owner"].get(f"/tasks/{self.task}"))["version"]
+            text = text.replace('"{task_version}"', str(version))
         if "{fresh_email}" in text:
             text = text.replace("{fresh_email}", f"matrix-{uuid.uuid4().hex[:10]}@example.com")
         return text.replace("{project}", self.project).replace("{task}", self.task).replace("{target}", self.target)
