@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 PostConfirmation = Callable[[dict[str, Any]], None]
+# Runs one named in-process change: directly, or journaled first when the local data is durable (durability.py).
+Apply = Callable[..., Any]
 
 SIGN_UP_CODE_TTL = 24 * 3600  # Cognito: sign-up codes are valid for 24 hours
 RESET_CODE_TTL = 3600  # Cognito: forgot-password codes are valid for 1 hour
@@ -48,19 +50,30 @@ class IssuedCodes:
 
     def issue(self, purpose: str, client_id: str, username: str, ttl: int) -> str:
         code = f"{secrets.randbelow(1_000_000):06d}"
-        self.codes[(purpose, client_id, username.lower())] = (code, time.time() + ttl)
+        self.put((purpose, client_id, username.lower()), (code, time.time() + ttl))
         return code
 
-    def check(self, purpose: str, client_id: str, username: str, code: str) -> str | None:
-        """None when the code is right (and consumes it), else the Cognito error code."""
-        key = (purpose, client_id, username.lower())
-        issued = self.codes.get(key)
+    def put(self, key: tuple[str, str, str], issued: tuple[str, float]) -> None:
+        self.codes[key] = issued
+
+    def discard(self, key: tuple[str, str, str]) -> None:
+        self.codes.pop(key, None)
+
+    def verdict(self, purpose: str, client_id: str, username: str, code: str) -> str | None:
+        """None when the code is right (without consuming it), else the Cognito error code."""
+        issued = self.codes.get((purpose, client_id, username.lower()))
         if issued is None or issued[1] < time.time():
             return "ExpiredCodeException"
         if not secrets.compare_digest(issued[0], code.strip()):
             return "CodeMismatchException"
-        del self.codes[key]
         return None
+
+    def check(self, purpose: str, client_id: str, username: str, code: str) -> str | None:
+        """None when the code is right (and consumes it), else the Cognito error code."""
+        failure = self.verdict(purpose, client_id, username, code)
+        if failure is None:
+            self.discard((purpose, client_id, username.lower()))
+        return failure
 
 
 _ERROR_MESSAGES = {
@@ -94,6 +107,7 @@ class CognitoGaps:
         post_confirmation: PostConfirmation,
         lock: threading.RLock,
         codes: IssuedCodes,
+        apply: Apply | None = None,
     ) -> None:
         self._app = app
         self._region = region
@@ -101,6 +115,17 @@ class CognitoGaps:
         self._post_confirmation = post_confirmation
         self._lock = lock
         self.codes = codes
+        self._apply: Apply = apply or (lambda name, *args: self.effects[name](*args))
+
+    @property
+    def effects(self) -> dict[str, Callable[..., Any]]:
+        """The in-process changes this layer makes, by name: what the journal records and replays."""
+        return {
+            "codes.put": self.codes.put,
+            "codes.discard": self.codes.discard,
+            "ses.send_email": self._ses_send_email,
+            "cognito.sign_out_every_alias": self._sign_out_every_alias,
+        }
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
@@ -143,13 +168,14 @@ class CognitoGaps:
             if operation in ("ConfirmSignUp", "ConfirmForgotPassword"):
                 purpose = "sign-up" if operation == "ConfirmSignUp" else "reset"
                 if self._find_user(client_id, username) is not None:
-                    failure = self.codes.check(purpose, client_id, username, str(params.get("ConfirmationCode", "")))
+                    failure = self.codes.verdict(purpose, client_id, username, str(params.get("ConfirmationCode", "")))
                     if failure:
                         return _error(failure, _ERROR_MESSAGES[failure])
+                    self._apply("codes.discard", (purpose, client_id, username.lower()))
             status, headers, body = self._call_inner(environ)
             ok = status.startswith("200")
             if ok and operation == "AdminUserGlobalSignOut":
-                self._sign_out_every_alias(str(params.get("UserPoolId", "")), username)
+                self._apply("cognito.sign_out_every_alias", str(params.get("UserPoolId", "")), username)
             if ok and operation == "SignUp":
                 self._send_code("sign-up", client_id, username, SIGN_UP_CODE_TTL)
                 body = self._email_delivery(body, username)
@@ -218,18 +244,25 @@ class CognitoGaps:
         email = user.attribute_lookup.get("email") if user else None
         if not email:
             return
-        code = self.codes.issue(purpose, client_id, username, ttl)
+        code = f"{secrets.randbelow(1_000_000):06d}"
+        self._apply("codes.put", (purpose, client_id, username.lower()), (code, time.time() + ttl))
         subject, text = (
             (f"Your {APP_DISPLAY_NAME} verification code", f"Your verification code is {code}.")
             if purpose == "sign-up"
             else (f"Reset your {APP_DISPLAY_NAME} password", f"Your password reset code is {code}.")
         )
-        ses_backends[DEFAULT_ACCOUNT_ID][self._region].send_email(
-            source=self._sender,
-            subject=subject,
-            body=f"{text}\n\nIf you did not ask for it, ignore this email.",
-            destinations={"ToAddresses": [email]},
+        self._apply(
+            "ses.send_email",
+            {
+                "source": self._sender,
+                "subject": subject,
+                "body": f"{text}\n\nIf you did not ask for it, ignore this email.",
+                "destinations": {"ToAddresses": [email]},
+            },
         )
+
+    def _ses_send_email(self, message: dict[str, Any]) -> None:
+        ses_backends[DEFAULT_ACCOUNT_ID][self._region].send_email(**message)
 
     @staticmethod
     def _email_delivery(body: bytes, username: str) -> bytes:

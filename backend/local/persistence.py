@@ -1,7 +1,10 @@
-"""Local data that survives a restart: a pickle snapshot of moto's in-memory backends.
+"""Local data that survives a restart: a pickle snapshot of moto's in-memory backends (the journal's base).
 
-moto has no persistence of its own. Pickling its backends is fast (~10 ms for a dev data set) and
-restores ids and passwords exactly. A pickle is code: we only ever load the file this module wrote
+moto has no persistence of its own. Pickling its backends restores ids and passwords exactly. The snapshot is
+the compacted part of the local data; every change after it is in the journal (``durability.py``). S3 object bytes
+are not in the pickle: each object's bytes are a file in ``blobs/`` named by their SHA-256 (written once, shared by
+copies, dropped when no snapshot names them), so a snapshot's size follows the metadata, not the attachments.
+A pickle is code: we only ever load the file this module wrote
 into the git-ignored ``.local/`` directory of the checkout, which only its owner can read (0700, files 0600): the
 snapshot holds every local account, session and code.
 """
@@ -9,23 +12,29 @@ snapshot holds every local account, session and code.
 from __future__ import annotations
 
 import copyreg
+import hashlib
+import io
 import logging
 import os
 import pickle
+import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.bindings._rust import openssl as rust_openssl
 from cryptography.hazmat.primitives import serialization
 from moto.backends import get_backend as _get_backend
+from moto.s3.models import FakeKey
 
 log = logging.getLogger(__name__)
 
 get_backend: Any = _get_backend  # typed per literal name; we iterate over names
 
 SERVICES = ("dynamodb", "cognito-idp", "s3", "ses", "sns", "scheduler", "secretsmanager")
-_FORMAT = 1
+LEGACY_FORMAT = 1  # one pickle with everything, S3 bytes included (``.local/aws-snapshot.pickle``, until issue 15)
+FORMAT = 2  # the backends without S3 bytes (blobs/) + the first journal generation not in it
 
 
 def _load_private_key(pem: bytes) -> Any:
@@ -66,22 +75,130 @@ def write_private(path: Path, data: bytes) -> None:
         file.write(data)
 
 
-def save(path: Path, extra: Any) -> None:
-    """Write the emulator state (and ``extra``, our own state beside it) atomically."""
-    _register_key_pickling()
-    payload = pickle.dumps({"format": _FORMAT, "backends": _live_backends(), "extra": extra})
-    tmp = path.with_suffix(".tmp")
-    write_private(tmp, payload)
+def fsync_directory(directory: Path) -> None:
+    """Make the names in ``directory`` (a rename, a new file) durable."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_durably(path: Path, data: bytes | memoryview) -> None:
+    """``path`` with ``data``, all or nothing across a crash: a private temp file, fsync, rename (the caller
+    fsyncs the directory)."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
     tmp.replace(path)
 
 
-def load(path: Path) -> Any | None:
-    """Restore a snapshot into the live moto backends; returns ``extra`` (None when there is none)."""
+@dataclass
+class _Blobs:
+    """What one snapshot pickles for S3 objects: names to keep, bytes to write after the lock is released."""
+
+    directory: Path
+    referenced: set[str] = field(default_factory=set)
+    pending: dict[str, bytes] = field(default_factory=dict)
+
+    def reduce_key(self, key: FakeKey) -> tuple[Any, tuple[Any, ...]]:
+        state = key.__getstate__()
+        value = state.pop("value")
+        data = value.encode() if isinstance(value, str) else bytes(value)
+        name = _blob_name(key, data)
+        self.referenced.add(name)
+        if name not in self.pending and not (self.directory / name).exists():
+            self.pending[name] = data
+        state.pop("_local_blob", None)
+        return _key_from_blob, (type(key), state, name)
+
+    def write(self) -> int:
+        written = 0
+        for name, data in self.pending.items():
+            write_durably(self.directory / name, data)
+            written += len(data)
+        if self.pending:
+            fsync_directory(self.directory)
+        return written
+
+    def drop_unreferenced(self) -> None:
+        for path in self.directory.iterdir():
+            if path.name not in self.referenced:
+                path.unlink(missing_ok=True)
+
+
+def _blob_name(key: FakeKey, data: bytes) -> str:
+    # The digest is kept on the key (keyed by its buffer and size) so a snapshot hashes only new objects.
+    marker = (id(key._value_buffer), key.contentsize)
+    cached = key.__dict__.get("_local_blob")
+    if cached is not None and cached[0] == marker:
+        return str(cached[1])
+    name = hashlib.sha256(data).hexdigest()
+    key.__dict__["_local_blob"] = (marker, name)
+    return name
+
+
+_loading = threading.local()
+
+
+def _key_from_blob(cls: type[FakeKey], state: dict[str, Any], name: str) -> FakeKey:
+    key: Any = cls.__new__(cls)  # as pickle itself makes it (moto's BaseModel.__new__ tracks instances)
+    key.__setstate__({**state, "value": (_loading.blobs / name).read_bytes()})
+    return key  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A snapshot taken in memory (under the emulator lock), to be written by ``write`` (outside it)."""
+
+    payload: bytes
+    blobs: _Blobs
+    next_generation: int
+
+    def write(self, path: Path) -> int:
+        """Blobs first, then the snapshot, each durable; returns the bytes written. Unnamed blobs are dropped."""
+        written = self.blobs.write()
+        write_durably(path, self.payload)
+        fsync_directory(path.parent)
+        self.blobs.drop_unreferenced()
+        return written + len(self.payload)
+
+
+def take(directory: Path, extra: Any, next_generation: int) -> Snapshot:
+    """Pickle the live backends (S3 bytes by blob name) and ``extra``: call under the emulator lock."""
+    _register_key_pickling()
+    blobs = _Blobs(private_dir(directory / "blobs"))
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = {**copyreg.dispatch_table, FakeKey: blobs.reduce_key}  # type: ignore[dict-item]
+    pickler.dump({"format": FORMAT, "next_generation": next_generation, "backends": _live_backends(), "extra": extra})
+    return Snapshot(buffer.getvalue(), blobs, next_generation)
+
+
+@dataclass(frozen=True)
+class Restored:
+    extra: Any
+    next_generation: int  # the first journal generation the snapshot does not contain
+
+
+def load(path: Path) -> Restored | None:
+    """Restore a snapshot (this format or the legacy one) into the live moto backends; None when there is none.
+
+    A file that cannot be read (e.g. after a moto upgrade) is moved aside and None returned, loudly.
+    """
     if not path.exists():
         return None
+    _loading.blobs = path.parent / "blobs"
     try:
         snapshot = pickle.loads(path.read_bytes())  # noqa: S301 - our own file, see module docstring
-        if snapshot.get("format") != _FORMAT:
+        if snapshot.get("format") not in (LEGACY_FORMAT, FORMAT):
             raise ValueError(f"unknown snapshot format {snapshot.get('format')!r}")
     except Exception:
         # A moto upgrade can make an old snapshot unreadable: keep it aside and start fresh, loudly.
@@ -89,8 +206,10 @@ def load(path: Path) -> Any | None:
         path.rename(aside)
         log.exception("local data could not be restored; moved to %s and starting empty", aside)
         return None
+    finally:
+        _loading.blobs = None
     for service, accounts in snapshot["backends"].items():
         for account_id, regions in accounts.items():
             for region, backend in regions.items():
                 get_backend(service)[account_id][region] = backend  # type: ignore[arg-type]
-    return snapshot["extra"]
+    return Restored(snapshot["extra"], int(snapshot.get("next_generation", 0)))

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from backend.local import transactions
+from backend.local.aws_faults import AwsFaults
 from backend.local.bootstrap import LOCAL_CREDENTIALS, LOCAL_SENDER, LocalOutputs, bootstrap
 from backend.local.environment import LOCAL_REGION, LOCAL_STAGE, local_environment
 from backend.local.lambda_runtime import invoke
@@ -29,6 +30,8 @@ class LocalRun:
     streams: StreamPump | None = None  # Tasks table stream -> analytics + live handlers; ``drain()`` in tests
     notification_streams: StreamPump | None = None  # Notifications table stream -> live handler
     redis: LocalRedis | None = None  # live updates' pub/sub (``LIVE_REDIS_URL`` in ``env``); tests stop/start it
+    faults: AwsFaults | None = None  # tests: the emulator answers AWS errors (throttling, outages) to matching calls
+    server: LocalAws | None = None  # the emulator itself (its durable state, for the fault tests)
 
 
 def _post_confirmation(event: dict[str, Any]) -> None:
@@ -128,6 +131,8 @@ def local_aws(
                 streams=streams,
                 notification_streams=notification_streams,
                 redis=redis,
+                faults=server.faults,
+                server=server,
             )
         finally:
             notification_streams.stop()

@@ -8,6 +8,7 @@ import email.policy
 import json
 import logging
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -19,14 +20,16 @@ from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from backend.local import persistence
+from backend.local.aws_faults import AwsFaults
 from backend.local.cognito_gaps import CognitoGaps, IssuedCodes, PostConfirmation
+from backend.local.durability import DurableState, ReplayReport
+from backend.local.journal import JournalBroken
 from backend.local.s3_events import Deliver, S3Events
 
 log = logging.getLogger(__name__)
 
 OUTBOX_PATH = "/_local/outbox"
-SNAPSHOT_INTERVAL_S = 2.0
+STATE_DIR = "aws"  # under the data directory: snapshot, blobs, journal (durability.py)
 
 
 def _rendered_mime(raw: str) -> dict[str, Any]:
@@ -70,7 +73,7 @@ def outbox_messages(region: str) -> list[dict[str, Any]]:
 
 
 class LocalAws:
-    """Start/stop the emulator; with a ``data_dir`` its state survives restarts (snapshot file)."""
+    """Start/stop the emulator; with a ``data_dir`` every change it acknowledged survives a crash (durability.py)."""
 
     def __init__(
         self,
@@ -84,16 +87,18 @@ class LocalAws:
         object_created: tuple[str, Deliver] | None = None,  # (attachments bucket, processor)
     ) -> None:
         self.host, self.port, self.region = host, port, region
-        self._snapshot = data_dir / "aws-snapshot.pickle" if data_dir else None
         self._lock = threading.RLock()
-        self._dirty = threading.Event()
-        self._stopping = threading.Event()
+        self.durable = (
+            DurableState(data_dir / STATE_DIR, lock=self._lock, extra=lambda: self.codes) if data_dir else None
+        )
+        self.replayed: ReplayReport | None = None
         self._server: BaseWSGIServer | None = None
         self._threads: list[threading.Thread] = []
         self._sender = sender
         self._post_confirmation = post_confirmation
         self._object_created = object_created
         self.codes = IssuedCodes()
+        self.faults = AwsFaults()  # tests: AWS errors in place of moto's answers (aws_faults.py)
 
     @property
     def endpoint(self) -> str:
@@ -103,29 +108,35 @@ class LocalAws:
         # moto checks TOTP codes only with this switch (read on every call); AWS always checks them.
         os.environ["MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP"] = "true"
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        if self._snapshot:
-            persistence.private_dir(self._snapshot.parent)
-            restored = persistence.load(self._snapshot)
+        if self.durable:
+            restored = self.durable.load()
             if isinstance(restored, IssuedCodes):
                 self.codes = restored
-        moto_app = DomainDispatcherApplication(create_backend_app)
-        app: Callable[..., Iterable[bytes]] = CognitoGaps(
-            moto_app,
+        moto_app: Callable[..., Iterable[bytes]] = DomainDispatcherApplication(create_backend_app)
+        inner = self.durable.journaled(moto_app) if self.durable else moto_app
+        gaps = CognitoGaps(
+            inner,
             region=self.region,
             sender=self._sender,
             post_confirmation=self._post_confirmation,
             lock=self._lock,
             codes=self.codes,
+            apply=self.durable.effect if self.durable else None,
         )
+        if self.durable:
+            # Before serving: a replay that fails raises ReplayError and the emulator never answers.
+            self.replayed = self.durable.replay(moto_app, gaps.effects)
+        app: Callable[..., Iterable[bytes]] = gaps
         if self._object_created is not None:
             bucket, deliver = self._object_created
             app = S3Events(app, bucket=bucket, region=self.region, deliver=deliver)
+        app = self.faults.wrap(app)
         self._server = make_server(
             self.host, self.port, self._with_outbox(app), threaded=True, request_handler=MotoRequestHandler
         )
         self._spawn(self._server.serve_forever)
-        if self._snapshot:
-            self._spawn(self._snapshot_loop)
+        if self.durable:
+            self.durable.start()
 
     def _spawn(self, target: Callable[[], None]) -> None:
         thread = threading.Thread(target=target, daemon=True)
@@ -139,32 +150,41 @@ class LocalAws:
                     body = json.dumps(outbox_messages(self.region)).encode()
                 start_response("200 OK", [("Content-Type", "application/json")])
                 return [body]
-            if environ.get("REQUEST_METHOD") != "GET":
-                self._dirty.set()
-            return app(environ, start_response)
+            durable = self.durable
+            if durable is None:
+                return app(environ, start_response)
+            if durable.broken:
+                return _unavailable(start_response, durable.broken)
+            try:
+                answer = app(environ, start_response)
+                durable.wait_for_disk()  # the answer leaves only once its changes are on disk
+            except JournalBroken as error:
+                log.critical("local data: %s; refusing every call from now on", error)
+                return _unavailable(start_response, str(error), sys.exc_info())
+            return answer
 
         return wsgi
 
-    def _snapshot_loop(self) -> None:
-        while not self._stopping.wait(SNAPSHOT_INTERVAL_S):
-            if self._dirty.is_set():
-                self.save()
-
     def save(self) -> None:
-        if not self._snapshot:
-            return
-        with self._lock:
-            self._dirty.clear()
-            try:
-                persistence.save(self._snapshot, self.codes)
-            except Exception:
-                log.exception("could not snapshot local data")
+        """Fold the journal into a fresh snapshot now (stop does it too)."""
+        if self.durable:
+            self.durable.compact()
 
     def stop(self) -> None:
-        self._stopping.set()
         if self._server:
             self._server.shutdown()
             self._server.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
-        self.save()
+        if self.durable:
+            self.durable.close()
+
+
+def _unavailable(start_response: Callable[..., Any], reason: str, exc_info: Any = None) -> list[bytes]:
+    """The emulator's answer once its journal failed: AWS's 500 shape, saying why (never a silent success)."""
+    body = json.dumps({"__type": "InternalFailure", "message": f"local AWS cannot save changes: {reason}"}).encode()
+    headers = [("Content-Type", "application/x-amz-json-1.0"), ("Content-Length", str(len(body)))]
+    start_response("500 Internal Server Error", headers, exc_info) if exc_info else start_response(
+        "500 Internal Server Error", headers
+    )
+    return [body]

@@ -2,10 +2,12 @@
 
 These tests manage their own emulators (not the module's ``local``), because they restart them.
 moto's state is process-global, so "a fresh process" is played by resetting moto before the restart.
+Crashes (kill -9) and a damaged journal: ``tests/faults/``.
 """
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +17,13 @@ from moto.moto_api._internal.models import moto_api_backend
 from backend.client import Tokens
 from backend.local import persistence
 from backend.local.cognito_gaps import IssuedCodes
+from backend.local.environment import LOCAL_STAGE
 from backend.local.testing import free_port, local_aws
+from backend.names import ResourceNames
 from tests.conftest import PASSWORD
 from tests.integration.conftest import USERS_TABLE, auth_for, aws_client, last_code, new_email, sub_of
+
+BUCKET = ResourceNames(LOCAL_STAGE).attachments_bucket
 
 
 def wipe_moto() -> None:
@@ -43,12 +49,12 @@ def test_save_reset_load_restores_table_items_and_the_user_pool(tmp_path: Path) 
         before = users_row(dynamodb, sub)
         assert before is not None
 
-        persistence.save(snapshot, {"ours": "kept beside"})
+        persistence.take(tmp_path, {"ours": "kept beside"}, next_generation=3).write(snapshot)
         wipe_moto()
         with pytest.raises(admin.exceptions.ResourceNotFoundException):
             admin.describe_user_pool(UserPoolId=run.outputs.user_pool_id)
 
-        assert persistence.load(snapshot) == {"ours": "kept beside"}
+        assert persistence.load(snapshot) == persistence.Restored({"ours": "kept beside"}, next_generation=3)
         assert users_row(dynamodb, sub) == before
         pool = admin.describe_user_pool(UserPoolId=run.outputs.user_pool_id)["UserPool"]
         assert pool["Id"] == run.outputs.user_pool_id
@@ -84,7 +90,7 @@ def test_a_restart_keeps_users_rows_ids_and_pending_codes(tmp_path: Path) -> Non
         pending_code = last_code(first, pending)
         sub = sub_of(aws_client(first, "cognito-idp"), first, confirmed)
         row = users_row(aws_client(first, "dynamodb"), sub)
-    assert (tmp_path / "aws-snapshot.pickle").exists()  # written on stop
+    assert (tmp_path / "aws" / "snapshot.pickle").exists()  # written on stop
 
     wipe_moto()  # the process ends...
     with local_aws(port=free_port(), data_dir=tmp_path) as second:  # ...and `make run` starts again
@@ -101,7 +107,53 @@ def test_the_issued_codes_travel_in_the_snapshot(tmp_path: Path) -> None:
     snapshot = tmp_path / "codes.pickle"
     codes = IssuedCodes()
     code = codes.issue("sign-up", "client", "ada@example.com", ttl=60)
-    persistence.save(snapshot, codes)
+    persistence.take(tmp_path, codes, next_generation=0).write(snapshot)
     restored = persistence.load(snapshot)
-    assert isinstance(restored, IssuedCodes)
-    assert restored.check("sign-up", "client", "ada@example.com", code) is None
+    assert restored is not None
+    assert isinstance(restored.extra, IssuedCodes)
+    assert restored.extra.check("sign-up", "client", "ada@example.com", code) is None
+
+
+def test_attachment_bytes_are_files_beside_the_snapshot_not_in_it(tmp_path: Path) -> None:
+    wipe_moto()
+    data = bytes(range(256)) * 4096  # 1 MiB that compresses to nothing recognisable
+    with local_aws(port=free_port(), data_dir=tmp_path) as run:
+        s3 = aws_client(run, "s3")
+        s3.put_object(Bucket=BUCKET, Key="users/u/a.bin", Body=data)
+        s3.put_object(Bucket=BUCKET, Key="users/u/copy.bin", Body=data)
+    state = tmp_path / "aws"
+    snapshot = (state / "snapshot.pickle").read_bytes()
+    assert data[:4096] not in snapshot
+    blobs = [p for p in (state / "blobs").iterdir() if p.read_bytes() == data]
+    assert len(blobs) == 1  # one file for both objects (same bytes)
+
+    wipe_moto()
+    with local_aws(port=free_port(), data_dir=tmp_path) as run:
+        s3 = aws_client(run, "s3")
+        body = s3.get_object(Bucket=BUCKET, Key="users/u/copy.bin")["Body"].read()
+        assert body == data
+
+
+def test_the_pre_journal_snapshot_is_loaded_and_converted(tmp_path: Path) -> None:
+    """``.local/aws-snapshot.pickle`` (one pickle, S3 bytes inside) from before issue 15 still loads."""
+    wipe_moto()
+    with local_aws(port=free_port()) as run:
+        cognito, admin = auth_for(run), aws_client(run, "cognito-idp")
+        email = new_email()
+        cognito.sign_up(email, PASSWORD)
+        cognito.confirm_sign_up(email, last_code(run, email))
+        sub = sub_of(admin, run, email)
+        row = users_row(aws_client(run, "dynamodb"), sub)
+        aws_client(run, "s3").put_object(Bucket=BUCKET, Key="users/x/old.txt", Body=b"old")
+        persistence._register_key_pickling()
+        legacy = {"format": persistence.LEGACY_FORMAT, "backends": persistence._live_backends(), "extra": None}
+        (tmp_path / "aws-snapshot.pickle").write_bytes(pickle.dumps(legacy))
+
+    wipe_moto()
+    with local_aws(port=free_port(), data_dir=tmp_path) as run:
+        assert users_row(aws_client(run, "dynamodb"), sub) == row
+        assert isinstance(auth_for(run).sign_in(email, PASSWORD), Tokens)
+        old = aws_client(run, "s3").get_object(Bucket=BUCKET, Key="users/x/old.txt")
+        assert old["Body"].read() == b"old"
+    assert not (tmp_path / "aws-snapshot.pickle").exists()  # converted into the new layout on the way
+    assert (tmp_path / "aws" / "snapshot.pickle").exists()
