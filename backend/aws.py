@@ -7,8 +7,28 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
 from backend.config import get_settings
+
+# AWS error codes that mean "busy or briefly down, the same call can succeed later" (botocore retries them first).
+TRANSIENT_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "ThrottlingException",
+        "Throttling",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "TransactionInProgressException",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "InternalServerError",
+        "InternalServerException",
+        "InternalFailure",
+        "InternalError",
+    }
+)
 
 _RETRIES = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10)
 
@@ -47,3 +67,19 @@ def reset_clients() -> None:
     """Forget cached clients (tests that point the process at a new emulator call this)."""
     client.cache_clear()
     single_attempt_client.cache_clear()
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether ``error`` (or what caused it: PynamoDB wraps botocore's) is AWS busy or unreachable for a moment,
+    after botocore's own retries: the caller may answer "try again shortly" instead of failing."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ClientError) and current.response.get("Error", {}).get("Code") in TRANSIENT_CODES:
+            return True
+        if isinstance(current, ConnectionError | HTTPClientError):
+            return True
+        cause = getattr(current, "cause", None)  # PynamoDB's errors keep botocore's here
+        current = cause if isinstance(cause, BaseException) else (current.__cause__ or current.__context__)
+    return False

@@ -16,6 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 from aws_lambda_powertools.event_handler.types import EventHandlerInstance
 
+from backend.aws import is_transient
 from backend.domain.tasks import Task
 from backend.errors import (
     ConflictError,
@@ -35,6 +36,7 @@ from backend.observability import logger
 from backend.presenters import task_public
 from backend.schemas import ErrorBody, ErrorDetail
 
+TRANSIENT_RETRY_AFTER_S = 1
 _STATUS: dict[type[DomainError], HTTPStatus] = {
     NotAuthenticatedError: HTTPStatus.UNAUTHORIZED,
     NotFoundError: HTTPStatus.NOT_FOUND,
@@ -188,5 +190,14 @@ def register_error_handlers(app: APIGatewayRestResolver) -> None:
 
     @app.exception_handler(Exception)
     def unexpected(exc: Exception) -> Response[str]:
+        if is_transient(exc):
+            # AWS throttled us or was unreachable through botocore's retries: the client may retry, it is not a bug.
+            logger.warning("a backing service is busy", exc_info=exc)
+            return error_response(
+                503,
+                "service_unavailable",
+                "The service is busy for a moment. Try again shortly.",
+                headers={"Retry-After": str(TRANSIENT_RETRY_AFTER_S)},
+            )
         logger.exception("unhandled error")
         return error_response(500, "internal_error", "Something went wrong on our side. Try again.")

@@ -22,6 +22,11 @@ ERRORS: dict[int, OpenAPIResponse] = {
     404: {"description": "No such object for this user", "content": _ERROR_CONTENT},
     409: {"description": "Changed meanwhile (optimistic locking)", "content": _ERROR_CONTENT},
     422: {"description": "Invalid request; `fields` names each bad field", "content": _ERROR_CONTENT},
+    503: {
+        "description": "A backing service is busy or briefly down (throttled, unreachable); retry after `Retry-After`",
+        "headers": {"Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}},
+        "content": _ERROR_CONTENT,
+    },
 }
 # Only on the routes with a limit of their own (SMS codes); API Gateway's throttling answers 429 without this body.
 TOO_MANY_REQUESTS: OpenAPIResponse = {

@@ -21,6 +21,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from backend.local.durability import ReplayError
 from backend.local.persistence import private_dir
 from backend.local.runtime import local_aws
 
@@ -146,10 +147,15 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("serve")
     sub.add_parser("reset")
     args = parser.parse_args(argv)
-    if args.command == "run":
-        return run(args.frontend_port, args.backend_port)
-    if args.command == "serve":
-        return serve()
+    try:
+        if args.command == "run":
+            return run(args.frontend_port, args.backend_port)
+        if args.command == "serve":
+            return serve()
+    except ReplayError as error:
+        # The local data could not be restored as written: say so and stop, rather than run on a partial copy.
+        print(error, file=sys.stderr, flush=True)
+        return 1
     return reset()
 
 
