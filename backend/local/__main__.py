@@ -23,7 +23,7 @@ from pathlib import Path
 
 from backend.local.durability import ReplayError
 from backend.local.persistence import private_dir
-from backend.local.runtime import local_aws
+from backend.local.runtime import LocalRun, local_aws
 
 DATA_DIR = Path(".local")
 # Where Reflex's disk state manager pickles each tab's state (REFLEX_STATES_WORKDIR moves it); it empties the
@@ -86,6 +86,7 @@ def run(frontend_port: int, backend_port: int) -> int:
     api_url = f"http://localhost:{backend_port}/api"
     private_dir(STATES_DIR)
     with local_aws(port=_port(), data_dir=DATA_DIR, api_url=api_url, app_url=app_url) as local:
+        _report_restore(local)
         print(f"local AWS on {local.endpoint} (data in {DATA_DIR}/, `make reset` clears it)", flush=True)
         if where.exposed:
             print(
@@ -120,8 +121,19 @@ def run(frontend_port: int, backend_port: int) -> int:
         return 0 if stop.is_set() else code
 
 
+def _report_restore(local: LocalRun) -> None:
+    replayed = local.server.replayed if local.server else None
+    if replayed is not None:  # on stderr: stdout is the environment (a fixed interface)
+        print(
+            f"# local data: restored in {replayed.seconds:.2f} s ({replayed.records} journal records replayed)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
 def serve() -> int:
     with local_aws(port=_port(), data_dir=DATA_DIR) as local:
+        _report_restore(local)
         for name, value in sorted(local.env.items()):
             print(f"export {name}={value}")
         print(f"# local AWS on {local.endpoint}; Ctrl-C to stop", flush=True)

@@ -140,6 +140,7 @@ class DurableState:
     """The journal + snapshot of one emulator: restore, journal each change, compact in the background."""
 
     def __init__(self, directory: Path, *, lock: threading.RLock, extra: Callable[[], Any]) -> None:
+        persistence.private_dir(directory.parent)  # .local/: an older run may have left it 0755
         self.directory = persistence.private_dir(directory)
         self._lock = lock
         self._extra = extra

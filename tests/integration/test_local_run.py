@@ -70,7 +70,13 @@ def test_make_run_listens_on_loopback_and_keeps_its_files_private(checkout: Path
     assert mode(checkout / ".states") == 0o700
     assert mode(checkout / ".states" / "session.pkl") == 0o600
     assert mode(checkout / ".local") == 0o700
-    assert mode(checkout / ".local" / "aws-snapshot.pickle") == 0o600
+    state = checkout / ".local" / "aws"
+    assert mode(state) == 0o700
+    assert mode(state / "blobs") == 0o700
+    assert mode(state / "snapshot.pickle") == 0o600
+    journals = list(state.glob("journal-*.log"))
+    assert journals
+    assert {mode(journal) for journal in journals} == {0o600}
 
 
 def test_exposing_is_an_explicit_opt_in_naming_this_machine() -> None:
