@@ -72,10 +72,13 @@ class Served:
 
     @property
     def restore_s(self) -> float | None:
-        for line in self.stderr:
-            match = _RESTORED.search(line)
-            if match:
-                return float(match.group(1))
+        deadline = time.monotonic() + 5  # stderr is read on another thread: the line may come a moment later
+        while time.monotonic() < deadline:
+            for line in list(self.stderr):
+                match = _RESTORED.search(line)
+                if match:
+                    return float(match.group(1))
+            time.sleep(0.05)
         return None
 
     def client(self, service: str) -> Any:

@@ -70,6 +70,8 @@ _ENVIRON_KEYS = (
     "wsgi.url_scheme",
 )
 _READ_PREFIXES = ("Get", "List", "Describe", "Query", "Scan", "BatchGet", "TransactGet", "Check", "Head")
+# Named like reads, but they store something (new tokens, a verification code).
+_WRITES_NAMED_LIKE_READS = frozenset({"GetTokensFromRefreshToken", "GetUserAttributeVerificationCode", "GetId"})
 
 
 class ReplayError(RuntimeError):
@@ -77,17 +79,20 @@ class ReplayError(RuntimeError):
 
 
 def changes_state(environ: dict[str, Any], body: bytes) -> bool:
-    """Whether a request to moto may change it: everything except reads (by operation name or HTTP method)."""
+    """Whether a request to moto may change it: everything except reads (by operation name or HTTP method).
+    When in doubt it is journaled: an extra record costs a few bytes, a missing one loses a change."""
     path = environ.get("PATH_INFO", "")
     if path.startswith("/moto-api"):
         return False  # moto's own tooling (data.json, reset): not application data
     target = environ.get("HTTP_X_AMZ_TARGET", "")
     if target:
         service, _, operation = target.rpartition(".")
-        return not (service.startswith("DynamoDBStreams") or operation.startswith(_READ_PREFIXES))
+        if service.startswith("DynamoDBStreams"):
+            return False  # the stream is read in-process (streams.py); its API only hands out iterators
+        return operation in _WRITES_NAMED_LIKE_READS or not operation.startswith(_READ_PREFIXES)
     action = _query_action(environ, body)
     if action is not None:
-        return not action.startswith(_READ_PREFIXES)
+        return action in _WRITES_NAMED_LIKE_READS or not action.startswith(_READ_PREFIXES)
     return environ.get("REQUEST_METHOD", "GET") not in ("GET", "HEAD", "OPTIONS")
 
 
