@@ -114,29 +114,11 @@ def test_the_issued_codes_travel_in_the_snapshot(tmp_path: Path) -> None:
     assert restored.extra.check("sign-up", "client", "ada@example.com", code) is None
 
 
-def test_attachment_bytes_are_files_beside_the_snapshot_not_in_it(tmp_path: Path) -> None:
+def test_the_pre_journal_snapshot_is_loaded_and_converted_with_attachment_bytes_as_files(tmp_path: Path) -> None:
+    """``.local/aws-snapshot.pickle`` (one pickle, S3 bytes inside) from before issue 15 still loads; the new snapshot
+    keeps the bytes as one file per distinct content beside it, not inside it."""
     wipe_moto()
-    data = bytes(range(256)) * 4096  # 1 MiB that compresses to nothing recognisable
-    with local_aws(port=free_port(), data_dir=tmp_path) as run:
-        s3 = aws_client(run, "s3")
-        s3.put_object(Bucket=BUCKET, Key="users/u/a.bin", Body=data)
-        s3.put_object(Bucket=BUCKET, Key="users/u/copy.bin", Body=data)
-    state = tmp_path / "aws"
-    snapshot = (state / "snapshot.pickle").read_bytes()
-    assert data[:4096] not in snapshot
-    blobs = [p for p in (state / "blobs").iterdir() if p.read_bytes() == data]
-    assert len(blobs) == 1  # one file for both objects (same bytes)
-
-    wipe_moto()
-    with local_aws(port=free_port(), data_dir=tmp_path) as run:
-        s3 = aws_client(run, "s3")
-        body = s3.get_object(Bucket=BUCKET, Key="users/u/copy.bin")["Body"].read()
-        assert body == data
-
-
-def test_the_pre_journal_snapshot_is_loaded_and_converted(tmp_path: Path) -> None:
-    """``.local/aws-snapshot.pickle`` (one pickle, S3 bytes inside) from before issue 15 still loads."""
-    wipe_moto()
+    data = bytes(range(256)) * 4096  # 1 MiB
     with local_aws(port=free_port()) as run:
         cognito, admin = auth_for(run), aws_client(run, "cognito-idp")
         email = new_email()
@@ -144,7 +126,9 @@ def test_the_pre_journal_snapshot_is_loaded_and_converted(tmp_path: Path) -> Non
         cognito.confirm_sign_up(email, last_code(run, email))
         sub = sub_of(admin, run, email)
         row = users_row(aws_client(run, "dynamodb"), sub)
-        aws_client(run, "s3").put_object(Bucket=BUCKET, Key="users/x/old.txt", Body=b"old")
+        s3 = aws_client(run, "s3")
+        s3.put_object(Bucket=BUCKET, Key="users/x/old.bin", Body=data)
+        s3.put_object(Bucket=BUCKET, Key="users/x/copy.bin", Body=data)
         persistence._register_key_pickling()
         legacy = {"format": persistence.LEGACY_FORMAT, "backends": persistence._live_backends(), "extra": None}
         (tmp_path / "aws-snapshot.pickle").write_bytes(pickle.dumps(legacy))
@@ -153,7 +137,9 @@ def test_the_pre_journal_snapshot_is_loaded_and_converted(tmp_path: Path) -> Non
     with local_aws(port=free_port(), data_dir=tmp_path) as run:
         assert users_row(aws_client(run, "dynamodb"), sub) == row
         assert isinstance(auth_for(run).sign_in(email, PASSWORD), Tokens)
-        old = aws_client(run, "s3").get_object(Bucket=BUCKET, Key="users/x/old.txt")
-        assert old["Body"].read() == b"old"
+        old = aws_client(run, "s3").get_object(Bucket=BUCKET, Key="users/x/copy.bin")
+        assert old["Body"].read() == data
     assert not (tmp_path / "aws-snapshot.pickle").exists()  # converted into the new layout on the way
-    assert (tmp_path / "aws" / "snapshot.pickle").exists()
+    state = tmp_path / "aws"
+    assert data[:4096] not in (state / "snapshot.pickle").read_bytes()
+    assert [p.read_bytes() == data for p in (state / "blobs").iterdir()].count(True) == 1  # one file, two objects
