@@ -49,7 +49,7 @@ Effect = Callable[..., Any]
 
 SNAPSHOT_NAME = "snapshot.pickle"
 LEGACY_SNAPSHOT_NAME = "aws-snapshot.pickle"  # the pre-journal format, one level up (``.local/``)
-COMPACT_RECORDS = 2000
+COMPACT_RECORDS = 500  # bounds the replay at start-up (~2 s at worst) and the snapshot cost per change
 COMPACT_BYTES = 64 * 1024 * 1024
 CHECK_INTERVAL_S = 1.0
 
