@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 Deliver = Callable[[dict[str, Any]], None]
+Apply = Callable[..., Any]  # runs one named in-process change, journaled when the local data is durable
 
 _FORM_KEY = re.compile(rb'name="key"\r\n(?:[^\r\n]+\r\n)*\r\n([^\r\n]*)\r\n')
 
@@ -77,11 +78,38 @@ def object_created_event(
 class S3Events:
     """WSGI middleware: every request passes through; successful uploads under ``users/`` also notify."""
 
-    def __init__(self, app: WsgiApp, *, bucket: str, region: str, deliver: Deliver) -> None:
+    def __init__(
+        self,
+        app: WsgiApp,
+        *,
+        bucket: str,
+        region: str,
+        deliver: Deliver,
+        pending: dict[str, dict[str, Any]] | None = None,
+        apply: Apply | None = None,
+    ) -> None:
         self._app = app
         self._bucket = bucket
         self._region = region
         self._deliver = deliver
+        # Events not delivered yet, by id: kept with the local data, so an upload acknowledged just before a crash
+        # is still processed after the restart (S3 delivers at least once; the processor is idempotent).
+        self.pending = pending if pending is not None else {}
+        self._apply: Apply = apply or (lambda name, *args: self.effects[name](*args))
+
+    @property
+    def effects(self) -> dict[str, Callable[..., Any]]:
+        return {"s3.notification_pending": self.pending.__setitem__, "s3.notification_done": self._done}
+
+    def _done(self, event_id: str) -> None:
+        self.pending.pop(event_id, None)
+
+    def redeliver(self) -> int:
+        """Deliver the events a previous run acknowledged but did not finish (after a restart); returns how many."""
+        waiting = list(self.pending.items())
+        for event_id, event in waiting:
+            self._spawn(event_id, event, str(event["Records"][0]["s3"]["object"]["key"]))
+        return len(waiting)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if self._expired_link(environ):
@@ -150,13 +178,21 @@ class S3Events:
             kind=kind,
             version_id=version_id,
         )
+        event_id = secrets.token_hex(8)
+        self._apply("s3.notification_pending", event_id, event)  # on disk before the upload is acknowledged
+        self._spawn(event_id, event, key)
 
+    def _spawn(self, event_id: str, event: dict[str, Any], key: str) -> None:
         def run() -> None:
             try:
                 self._deliver(event)
             except Exception:
                 # As in AWS: a failed invocation does not fail the upload (AWS would retry twice, then drop it).
                 log.exception("attachment processor failed for %s", key)
+            try:
+                self._apply("s3.notification_done", event_id)
+            except Exception:  # the journal broke meanwhile: the emulator already refuses every call, loudly
+                log.exception("could not record the delivery of %s", key)
 
         threading.Thread(target=run, name="s3-object-created", daemon=True).start()
 

@@ -11,6 +11,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,14 @@ def outbox_messages(region: str) -> list[dict[str, Any]]:
     return messages
 
 
+@dataclass
+class Beside:
+    """What the emulator keeps beside moto's backends, in the same snapshot and journal."""
+
+    codes: IssuedCodes = field(default_factory=IssuedCodes)
+    notifications: dict[str, dict[str, Any]] = field(default_factory=dict)  # S3 events not delivered yet, by id
+
+
 class LocalAws:
     """Start/stop the emulator; with a ``data_dir`` every change it acknowledged survives a crash (durability.py)."""
 
@@ -89,7 +98,7 @@ class LocalAws:
         self.host, self.port, self.region = host, port, region
         self._lock = threading.RLock()
         self.durable = (
-            DurableState(data_dir / STATE_DIR, lock=self._lock, extra=lambda: self.codes) if data_dir else None
+            DurableState(data_dir / STATE_DIR, lock=self._lock, extra=lambda: self.beside) if data_dir else None
         )
         self.replayed: ReplayReport | None = None
         self._server: BaseWSGIServer | None = None
@@ -97,7 +106,7 @@ class LocalAws:
         self._sender = sender
         self._post_confirmation = post_confirmation
         self._object_created = object_created
-        self.codes = IssuedCodes()
+        self.beside = Beside()
         self.faults = AwsFaults()  # tests: AWS errors in place of moto's answers (aws_faults.py)
 
     @property
@@ -110,8 +119,10 @@ class LocalAws:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         if self.durable:
             restored = self.durable.load()
-            if isinstance(restored, IssuedCodes):
-                self.codes = restored
+            if isinstance(restored, Beside):
+                self.beside = restored
+            elif isinstance(restored, IssuedCodes):  # a snapshot from before issue 15 kept only the codes
+                self.beside = Beside(codes=restored)
         moto_app: Callable[..., Iterable[bytes]] = DomainDispatcherApplication(create_backend_app)
         inner = self.durable.journaled(moto_app) if self.durable else moto_app
         gaps = CognitoGaps(
@@ -120,16 +131,26 @@ class LocalAws:
             sender=self._sender,
             post_confirmation=self._post_confirmation,
             lock=self._lock,
-            codes=self.codes,
+            codes=self.beside.codes,
             apply=self.durable.effect if self.durable else None,
         )
-        if self.durable:
-            # Before serving: a replay that fails raises ReplayError and the emulator never answers.
-            self.replayed = self.durable.replay(moto_app, gaps.effects)
         app: Callable[..., Iterable[bytes]] = gaps
+        effects = gaps.effects
+        events: S3Events | None = None
         if self._object_created is not None:
             bucket, deliver = self._object_created
-            app = S3Events(app, bucket=bucket, region=self.region, deliver=deliver)
+            events = S3Events(
+                app,
+                bucket=bucket,
+                region=self.region,
+                deliver=deliver,
+                pending=self.beside.notifications,
+                apply=self.durable.effect if self.durable else None,
+            )
+            app, effects = events, {**effects, **events.effects}
+        if self.durable:
+            # Before serving: a replay that fails raises ReplayError and the emulator never answers.
+            self.replayed = self.durable.replay(moto_app, effects)
         app = self.faults.wrap(app)
         self._server = make_server(
             self.host, self.port, self._with_outbox(app), threaded=True, request_handler=MotoRequestHandler
@@ -137,6 +158,8 @@ class LocalAws:
         self._spawn(self._server.serve_forever)
         if self.durable:
             self.durable.start()
+        if events is not None:
+            events.redeliver()  # uploads acknowledged before a crash whose processing had not finished
 
     def _spawn(self, target: Callable[[], None]) -> None:
         thread = threading.Thread(target=target, daemon=True)

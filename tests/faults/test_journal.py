@@ -3,7 +3,8 @@
 - a damaged record (checksum) in the middle: the intact prefix is kept, the rest set aside, a message printed;
 - a replay that answers differently from the original: start-up stops with a message naming the record;
 - a journal that cannot be written: the call that could not be saved and every later one answer 500, saying why;
-- and the normal case: a crash copy of the data directory restarts with the same ids moto drew at random.
+- and the normal case: a crash copy of the data directory restarts with the same ids moto drew at random, and an
+  upload acknowledged before the crash whose processing had not finished is delivered to the processor again.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import os
 import pickle
 import shutil
 import struct
+import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,8 @@ from backend.local.durability import ReplayError
 from backend.local.journal import generations, journal_path, read
 from backend.local.server import LocalAws
 from backend.local.testing import free_port
+
+BUCKET = "attachments-bucket"
 
 
 def _client(server: LocalAws, service: str) -> Any:
@@ -44,13 +48,14 @@ def _client(server: LocalAws, service: str) -> Any:
 def start(fresh_moto: None) -> Iterator[Any]:
     started: list[LocalAws] = []
 
-    def run(data_dir: Path) -> LocalAws:
+    def run(data_dir: Path, deliver: Callable[[dict[str, Any]], None] | None = None) -> LocalAws:
         server = LocalAws(
             port=free_port(),
             region="us-east-1",
             sender="x@example.com",
             post_confirmation=lambda _: None,
             data_dir=data_dir,
+            object_created=(BUCKET, deliver) if deliver else None,
         )
         server.start()
         started.append(server)
@@ -173,3 +178,26 @@ def test_a_journal_that_cannot_be_written_refuses_every_call_loudly(start: Any, 
         assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
         assert "cannot save changes" in refused.value.response["Error"]["Message"]
     server.durable._journal._fd = os.open(os.devnull, os.O_WRONLY)  # type: ignore[union-attr]  # for stop()
+
+
+def test_an_upload_acknowledged_before_a_crash_is_still_processed_after_the_restart(start: Any, tmp_path: Path) -> None:
+    stuck, delivered = threading.Event(), threading.Event()
+    first = start(tmp_path / "live", deliver=lambda _: stuck.wait(10))  # the processor is still busy at the crash
+    s3 = _client(first, "s3")
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_object(Bucket=BUCKET, Key="uploads/u/t/a", Body=b"attachment bytes")
+    copy = _crash_copy(tmp_path / "live", tmp_path / "crashed")
+    stuck.set()
+    first.stop()
+
+    moto_api_backend.reset()
+    events: list[dict[str, Any]] = []
+
+    def record(event: dict[str, Any]) -> None:
+        events.append(event)
+        delivered.set()
+
+    start(copy, deliver=record)
+    assert delivered.wait(10)  # S3 delivers at least once: the restart delivers what the crash interrupted
+    [event] = events
+    assert event["Records"][0]["s3"]["object"]["key"] == "uploads/u/t/a"
