@@ -26,8 +26,8 @@ _TASK_ID = re.compile(r"^[0-9A-Za-z_-]{1,40}$")
 # ``@`` at the start or after a character that cannot end an address (so ``bob@example.com`` mentions nobody); the
 # handle ends on a letter or digit (``@bob.`` at a sentence's end is ``bob``).
 _MENTION = re.compile(r"(?<![\w@.+-])@([\w][\w.+-]*[\w]|[\w])", re.UNICODE)
-_FENCED = re.compile(r"^(```|~~~).*?^\1[^\n]*$", re.MULTILINE | re.DOTALL)
-_INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1", re.DOTALL)
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_BACKTICKS = re.compile(r"`+")
 
 
 @dataclass(frozen=True)
@@ -69,9 +69,54 @@ class MemberName:
     email: str
 
 
+def _without_fenced_blocks(body: str) -> str:
+    """The lines outside fenced code blocks (CommonMark: a fence closes with the same character, at least as many;
+    an unclosed one runs to the end). One pass over the lines: no backtracking on hostile input."""
+    kept: list[str] = []
+    fence: str | None = None
+    for line in body.split("\n"):
+        opened = _FENCE.match(line)
+        if fence is None:
+            if opened:
+                fence = opened.group(1)
+            else:
+                kept.append(line)
+        elif opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
+            fence = None
+    return "\n".join(kept)
+
+
+def _without_code_spans(text: str) -> str:
+    """``text`` without its inline code spans: a run of backticks opens one, closed by the next run of the same
+    length (CommonMark); a run never closed is plain text. Linear: each run is looked at once."""
+    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(text)]
+    by_length: dict[int, list[int]] = {}
+    for index, (start, end) in enumerate(runs):
+        by_length.setdefault(end - start, []).append(index)
+    cursors = dict.fromkeys(by_length, 0)
+    pieces: list[str] = []
+    copied = index = 0
+    while index < len(runs):
+        start, end = runs[index]
+        same = by_length[end - start]
+        at = cursors[end - start]
+        while at < len(same) and same[at] <= index:
+            at += 1
+        cursors[end - start] = at
+        if at == len(same):  # never closed: plain backticks
+            index += 1
+            continue
+        closer = same[at]
+        pieces.append(text[copied:start] + " ")
+        copied = runs[closer][1]
+        index = closer + 1
+    pieces.append(text[copied:])
+    return "".join(pieces)
+
+
 def mention_handles(body: str) -> list[str]:
     """The distinct ``@handles`` of a body, case-folded, in order of appearance; code spans and blocks skipped."""
-    text = _INLINE_CODE.sub(" ", _FENCED.sub(" ", body))
+    text = _without_code_spans(_without_fenced_blocks(body))
     seen: dict[str, None] = {}
     for match in _MENTION.finditer(text):
         seen.setdefault(match.group(1).casefold(), None)

@@ -1,5 +1,7 @@
 """Comments' pure rules: the API's comment ids, and which members a body's @mentions name."""
 
+import time
+
 import pytest
 
 from backend.domain.comments import (
@@ -65,3 +67,20 @@ def test_mentions_are_capped() -> None:
     crowd = [MemberName(f"sub-{i}", f"Person{i}", f"p{i}@example.com") for i in range(MAX_MENTIONS + 5)]
     handles = [f"p{i}" for i in range(MAX_MENTIONS + 5)]
     assert len(resolve_mentions(handles, crowd, author_id="x")) == MAX_MENTIONS
+
+
+def test_code_spans_follow_commonmark_runs() -> None:
+    assert mention_handles("x `@no` ``@no ` still`` @yes ```open") == ["yes"]
+    assert mention_handles("a\n```\n@no\n```\n@yes\n~~~~\n@no") == ["yes"]
+    assert mention_handles("~~~\n@no\n```\n@still-no") == []  # a fence closes only with its own character
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ["`" * 10_000, "`a" * 5_000, "```\n" * 2_500, "".join("`" * k + "@x" for k in range(1, 130)), "@a" + "." * 9_998],
+)
+def test_hostile_bodies_are_parsed_in_linear_time(hostile: str) -> None:
+    # A backtracking regex took minutes on 10 000 backticks (a body anyone may post).
+    started = time.perf_counter()
+    mention_handles(hostile)
+    assert time.perf_counter() - started < 1.0
