@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from backend.adapters.ports import (
+    CommentStore,
     Inbox,
     MembershipStore,
     ObjectStorage,
@@ -19,6 +20,7 @@ from backend.adapters.ports import (
     UserNotifications,
 )
 from backend.domain import attachments, schedules
+from backend.domain.comments import Comment
 from backend.domain.sharing import project_partition
 from backend.domain.tasks import Label, Project, Status, Task
 from backend.domain.users import User
@@ -109,6 +111,17 @@ def _task_json(task: Task) -> dict[str, Any]:
     return row
 
 
+def _comment_json(comment: Comment) -> dict[str, Any]:
+    return {
+        "id": comment.public_id,
+        "task_id": comment.task_id,
+        "author_id": comment.author_id,
+        "body": comment.body,
+        "created_at": _iso(comment.created_at),
+        "edited_at": _iso(comment.edited_at),
+    }
+
+
 def export_json(
     *,
     store: TaskStore,
@@ -116,22 +129,36 @@ def export_json(
     now: datetime,
     user: User | None = None,
     memberships: MembershipStore | None = None,
+    comments: CommentStore | None = None,
 ) -> str:
     """Everything the user owns, one JSON document (ids kept, so it can be re-imported). With the caller's row and
     the memberships: also ``shared_projects``, each shared project the user is in (owned or not) with their role and
-    all its tasks (everyone's: the user may read them all, and a shared project is the work they share)."""
+    all its tasks (everyone's: the user may read them all, and a shared project is the work they share). With the
+    comments: the comments on their own tasks, and theirs in each shared project (not the other members' words)."""
     document: dict[str, Any] = {
         "exported_at": now.isoformat(),
         "tasks": [_task_json(t) for t in all_tasks(store, user_id)],
         "projects": [project_row(p) for p in store.list_projects(user_id)],
         "labels": [label_row(label) for label in store.list_labels(user_id)],
     }
+    if comments is not None:
+        document["comments"] = [_comment_json(c) for c in comments.in_partition(user_id)]
     if user is not None and memberships is not None and user.shared_projects:
         document["shared_projects"] = [
             {
                 **project_row(project),
                 "role": mine.role.value,
                 "tasks": [_task_json(t) for t in all_tasks(store, project_partition(project.id))],
+                **(
+                    {
+                        "comments": [
+                            _comment_json(c)
+                            for c in comments.in_partition(project_partition(project.id), author_id=user.id)
+                        ]
+                    }
+                    if comments is not None
+                    else {}
+                ),
             }
             for project, mine in memberships.projects_of(user.id, user.shared_projects)
         ]

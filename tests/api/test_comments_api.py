@@ -266,3 +266,20 @@ def test_a_deleted_task_takes_its_comments_along(http: httpx.Client, team: Team)
     assert len(DynamoCommentStore().page(partition, task_id, limit=10, cursor=None)[0]) == 2
     assert http.delete(f"/tasks/{task_id}", headers=team.editor.headers).status_code == 204
     assert DynamoCommentStore().page(partition, task_id, limit=10, cursor=None) == ([], None)
+
+
+def test_my_data_holds_my_comments_not_the_other_members(http: httpx.Client, team: Team) -> None:
+    mine = _comment(http, team.editor, team.task_id, "exported with my data")
+    theirs = _comment(http, team.admin, team.task_id, "the admin's words")
+    export = http.get("/export", headers=team.editor.headers, params={"format": "json"})
+    assert export.status_code == 200, export.text
+    shared = next(p for p in export.json()["shared_projects"] if p["id"] == team.project_id)
+    ids = {c["id"] for c in shared["comments"]}
+    assert mine["id"] in ids
+    assert theirs["id"] not in ids
+    assert next(c for c in shared["comments"] if c["id"] == mine["id"])["body"] == "exported with my data"
+    solo = team.stranger
+    task = http.post("/tasks", headers=solo.headers, json={"title": "mine alone"}).json()
+    note = _comment(http, solo, task["id"], "a personal note")
+    personal = http.get("/export", headers=solo.headers, params={"format": "json"}).json()
+    assert note["id"] in [c["id"] for c in personal["comments"]]

@@ -182,6 +182,16 @@ class DynamoCommentStore:
             raise
         return True
 
+    def in_partition(self, partition: str, *, author_id: str | None = None) -> list[Comment]:
+        """Every comment of a partition (every task's), oldest first per task; ``author_id``: only theirs (the
+        export of "my data"). One paged Query."""
+        items = CommentModel.query(
+            partition,
+            CommentModel.sk.startswith(COMMENT),
+            filter_condition=(CommentModel.author_id == author_id) if author_id is not None else None,
+        )
+        return [_comment(item) for item in items]
+
     def delete_all(self, partition: str, task_id: str) -> int:
         """Delete every comment of a task (after the task itself was deleted); how many there were."""
         keys = [

@@ -118,7 +118,12 @@ def export(
     stamp = now.strftime("%Y%m%d")
     if format_ == "json":
         body = user_data.export_json(
-            store=deps.tasks, user_id=user_id, now=now, user=caller(router), memberships=deps.memberships
+            store=deps.tasks,
+            user_id=user_id,
+            now=now,
+            user=caller(router),
+            memberships=deps.memberships,
+            comments=deps.comments,
         )
         content_type, filename = "application/json", f"taskmanager-export-{stamp}.json"
     else:
