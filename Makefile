@@ -21,7 +21,7 @@ help:
 	@echo "make run     - install what is missing, start the local AWS + app (UI :3000, API :8000/api)"
 	@echo "make test    - the whole test suite, browser tests included"
 	@echo "make lint    - ruff + mypy"
-	@echo "make bench   - latency figures (GET /api/me vs raw DynamoDB get_item)"
+	@echo "make bench   - the figures: API cost vs raw DynamoDB, load test, Reflex sessions, attachments, live, UI"
 	@echo "make reset   - delete the local data (.local/)"
 	@echo "make synth   - CDK synth offline (deploy/cdk.out) + cdk-nag AwsSolutions + cfn-lint; fails on any finding"
 	@echo "               (PROFILE=small|large, default small: deploy/README.md)"
@@ -75,13 +75,9 @@ format: setup
 	$(UV) run --no-sync ruff check --fix .
 	$(UV) run --no-sync ruff format .
 
-# The handlers' EMF metric lines would bury the figures: metrics are off while benchmarking.
+# Every part in its own process, figures only (metrics and INFO logs off), all of them in .local/bench/bench.json.
 bench: setup browser
-	POWERTOOLS_METRICS_DISABLED=true $(UV) run --no-sync python -m scripts.bench
-	POWERTOOLS_METRICS_DISABLED=true $(UV) run --no-sync python -m scripts.bench_attachments
-	POWERTOOLS_METRICS_DISABLED=true $(UV) run --no-sync python -m scripts.bench_live
-	POWERTOOLS_METRICS_DISABLED=true $(UV) run --no-sync python -m scripts.bench_ui
-	POWERTOOLS_METRICS_DISABLED=true $(UV) run --no-sync python -m scripts.measure_calls
+	$(UV) run --no-sync python -m scripts.bench_all
 
 reset: setup
 	$(UV) run --no-sync python -m backend.local reset
