@@ -342,14 +342,15 @@ def _check_labels(store: TaskStore, user_id: str, label_ids: list[str]) -> tuple
     return unique
 
 
-def _check_rules(task: Task, sections: tuple[str, ...]) -> Task:
-    """Cross-field rules; returns the task with its recurrence in canonical form."""
+def _check_rules(task: Task, sections: tuple[str, ...] | None) -> Task:
+    """Cross-field rules; returns the task with its recurrence in canonical form. ``sections``: the project's, or
+    None when the section is not checked (an edit that neither sets it nor moves the task keeps a checked one)."""
     fields: dict[str, str] = {}
     if task.due_time is not None and task.due_date is None:
         fields["due_time"] = "needs a due_date"
     if task.start_date and task.due_date and task.start_date > task.due_date:
         fields["start_date"] = "is after the due date"
-    if task.section is not None and task.section not in sections:
+    if task.section is not None and sections is not None and task.section not in sections:
         fields["section"] = "is not a section of this project"
     rule = task.recurrence
     if rule is not None:
@@ -462,8 +463,10 @@ def update_task(
             store, target.partition, values.get("project_id", current.project_id), changes
         )
     updated = replace(current, **values, updated_at=now, updated_by=user_id)
-    project = target.project or _project_item(store, user_id, target, now)
-    updated = _check_rules(updated, project.sections)
+    # The project (its sections) is read only when the edit can break the section rule: no read for most edits.
+    section_set = "section" in changes.model_fields_set or target.project_id != where.project_id
+    project = target.project or (_project_item(store, user_id, target, now) if section_set else None)
+    updated = _check_rules(updated, project.sections if project else None)
     if target.partition != where.partition:
         return _move(store, updated, previous=current, source=where, target=target, actor=user_id, who=who)
     return _save(store, updated, previous=current, activity=_activity(where, current, updated, user_id))
