@@ -13,12 +13,15 @@ from typing import Any
 
 import httpx
 import pytest
+from pynamodb.transactions import TransactWrite
 
-from backend.adapters.task_store.activity import ActivityStore
+from backend.adapters.task_store.activity import ActivityStore, activity_item
+from backend.adapters.task_store.models import connection
 from backend.client import ApiClient
 from backend.domain.activity import ActivityEntry, What
 from backend.domain.sharing import Invitation, Membership, Role, project_partition
 from backend.domain.tasks import Project, Task, new_id
+from backend.errors import InvalidInputError
 from backend.local.testing import LocalRun
 from tests.api.conftest import assert_error_shape
 from tests.conftest import SignedInUser
@@ -283,3 +286,68 @@ def test_my_data_holds_my_comments_not_the_other_members(http: httpx.Client, tea
     note = _comment(http, solo, task["id"], "a personal note")
     personal = http.get("/export", headers=solo.headers, params={"format": "json"}).json()
     assert note["id"] in [c["id"] for c in personal["comments"]]
+
+
+# --- the activity store itself (moto): newest first, no empty last page, cursors bound to their project, TTL ---------
+# (here rather than in tests/integration: one emulator start fewer; ``team`` has pointed the models at this one)
+T0 = datetime(2026, 3, 11, 9, tzinfo=UTC)
+
+
+def _fill_log(partition: str, count: int) -> None:
+    with TransactWrite(connection=connection()) as transaction:
+        for i in range(count):
+            entry = ActivityEntry(
+                actor="alice",
+                what=What.EDITED,
+                at=T0 + timedelta(minutes=i),
+                task_id=f"t{i}",
+                task_title=f"task {i}",
+                before={"title": None},
+                after={"title": f"task {i}", "labels": ["a"]},
+            )
+            transaction.save(activity_item(partition, entry))
+
+
+def test_the_activity_store_pages_newest_first_until_the_end(team: Team) -> None:
+    partition = project_partition(new_id())
+    _fill_log(partition, 7)
+    seen: list[str | None] = []
+    cursor = None
+    pages = 0
+    while True:
+        page, cursor = ActivityStore().list_activity(partition, now=T0, limit=3, cursor=cursor)
+        pages += 1
+        seen += [entry.task_id for entry in page]
+        if cursor is None:
+            break
+    assert seen == [f"t{i}" for i in reversed(range(7))]
+    assert pages == 3  # 3 + 3 + 1: no empty last page
+    newest = ActivityStore().list_activity(partition, now=T0, limit=1)[0][0]
+    assert newest.before == {"title": None}
+    assert newest.after == {"title": "task 6", "labels": ["a"]}
+    assert newest.id is not None
+    assert newest.at == T0 + timedelta(minutes=6)
+
+
+def test_the_activity_store_gives_no_cursor_after_a_full_last_page(team: Team) -> None:
+    partition = project_partition(new_id())
+    _fill_log(partition, 4)
+    first, cursor = ActivityStore().list_activity(partition, now=T0, limit=2)
+    second, cursor = ActivityStore().list_activity(partition, now=T0, limit=2, cursor=cursor)
+    assert len(first) == len(second) == 2
+    assert cursor is None
+
+
+def test_an_activity_cursor_of_another_project_is_refused(team: Team) -> None:
+    mine, theirs = project_partition(new_id()), project_partition(new_id())
+    _fill_log(theirs, 3)
+    _, cursor = ActivityStore().list_activity(theirs, now=T0, limit=1)
+    assert cursor is not None
+    with pytest.raises(InvalidInputError):
+        ActivityStore().list_activity(mine, now=T0, cursor=cursor)
+
+
+def test_activity_rows_past_their_year_are_not_listed(team: Team) -> None:
+    partition = project_partition(new_id())
+    _fill_log(partition, 2)
+    assert ActivityStore().list_activity(partition, now=T0 + timedelta(days=366)) == ([], None)
