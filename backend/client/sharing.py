@@ -25,9 +25,11 @@ class MemberPublic(_Read):
 
     user_id: str = ""
     id: str = ""  # an invitation's id (pending ones)
-    email: str = ""
+    email: str = ""  # (an invitation's address; members are shown by name)
     display_name: str = ""
+    initials: str = ""
     role: str = "viewer"
+    kind: str = "member"  # member | invitation
     status: str = "active"  # active | pending
     joined_at: datetime | None = None
 
@@ -38,14 +40,17 @@ class MemberPublic(_Read):
 
     @property
     def pending(self) -> bool:
-        return self.status == "pending" or not self.user_id
+        return self.kind == "invitation" or self.status == "pending" or not self.user_id
 
 
 class MemberList(_Read):
     """``GET /api/projects/{id}/members``: the members, and the invitations not answered yet."""
 
     members: list[MemberPublic] = Field(default_factory=list)
-    invitations: list[MemberPublic] = Field(default_factory=list)
+    invitations: list[MemberPublic] = Field(default_factory=list)  # (admins see them; others only the count)
+    pending_invitations: int = 0
+    my_role: str = ""  # the caller's role in the project
+    shared: bool = False
 
 
 class InvitationPublic(_Read):
@@ -55,10 +60,11 @@ class InvitationPublic(_Read):
     project_id: str = ""
     project_name: str = ""
     role: str = "viewer"
-    invited_by: str = ""  # the inviter's name (or address)
+    invited_by: str = ""  # the inviter's user id (or a person object: their name)
+    inviter_name: str = ""
     created_at: datetime | None = None
 
-    @field_validator("invited_by", "project_name", mode="before")
+    @field_validator("invited_by", "project_name", "inviter_name", mode="before")
     @classmethod
     def _name(cls, value: Any) -> str:
         if isinstance(value, dict):  # a person object: its name, else its address

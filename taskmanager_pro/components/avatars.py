@@ -22,8 +22,8 @@ def avatar(initials: Any, color: Any, name: Any, *, size: str = "22px") -> rx.Co
         display="inline-flex",
         align_items="center",
         justify_content="center",
-        background=rx.color(color, 4),  # (step 4 behind step 11 text: AA contrast in both themes)
-        color=rx.color(color, 11),
+        background=rx.color(color, 5),  # (step 12 text on step 5: AA contrast for every hue, in both themes)
+        color=rx.color(color, 12),
         font_size="10px",
         class_name="tmp-avatar",
     )

@@ -51,7 +51,12 @@ def member_row(person: Any) -> rx.Component:
         rx.cond(
             person.can_change_role,
             role_select(person.role, lambda role: SH.change_role(person.user_id, role), "Role of " + person.name),
-            rx.badge(person.role_name, variant="soft", color_scheme=rx.cond(person.role == "owner", "amber", "gray")),
+            rx.badge(
+                person.role_name,
+                variant="soft",
+                color_scheme=rx.cond(person.role == "owner", "amber", "gray"),
+                high_contrast=True,
+            ),
         ),
         rx.cond(
             person.can_transfer,

@@ -190,6 +190,8 @@ class CommentsState(WorkspaceState):
             self._comments = [comment if c.id == comment.id else c for c in self._comments]
             self.c_error = error.first_problem
             self._render()
+            if error.status == 409:  # changed elsewhere meanwhile: show it as it is now
+                await self._fetch()
             return
         self._pending = [x for x in self._pending if x != comment.id]
         self._comments = [saved if c.id == comment.id else c for c in self._comments]

@@ -38,8 +38,14 @@ async def apply_change(root: BaseState, change: Change) -> bool:
             tasks.task_heard(task, change.id)
         detail = await root.get_state(TaskDetailState)
         if task is not None and detail.detail_open and detail.d_id == task.id:
+            shown = detail._stored
             detail.show_stored(task)
+            if shown is not None and shown.comment_count != task.comment_count:  # a comment came or went
+                await (await root.get_state(CommentsState)).comments_heard(task.id)
         await (await root.get_state(ActivityState)).activity_heard(task.project_id if task else "")
+        workspace = await root.get_state(WorkspaceState)
+        if task is not None and workspace.workspace_loaded and task.project_id not in workspace.project_map():
+            await _workspace_heard(root, tasks, "project")  # a project joined elsewhere (another tab, the email link)
     elif kind == "comment":
         # (a comment's id is "<task id>.<ulid>"; a publisher may also name the task itself)
         await (await root.get_state(CommentsState)).comments_heard(change.id.split(".", 1)[0])
@@ -54,6 +60,10 @@ async def apply_change(root: BaseState, change: Change) -> bool:
         elif await bell._ensure_session():
             with contextlib.suppress(ApiError):  # the bell stays as it was; the next change asks again
                 bell.unread = await call(bell._api().unread_count)
+        # (an invitation may come as an inbox notification: the sidebar's invitations follow with one read)
+        workspace = await root.get_state(WorkspaceState)
+        if workspace.workspace_loaded and change.op == "upsert":
+            await workspace.refresh_invitations()
     return True
 
 

@@ -77,6 +77,8 @@ class ShareState(WorkspaceState):
 
     # --- showing -----------------------------------------------------------------------------
     def _show(self, members: MemberList) -> None:
+        if members.my_role:  # the server's word on my role (and on whether the project is shared) wins
+            self.project_known(self.share_project_id, role=members.my_role, shared=members.shared)
         role = self.role_in(self.share_project_id)
         self.share_members = people_of(members.members, me=self._user_id, my_role=role)
         self.share_invites = people_of(members.invitations, me=self._user_id, my_role=role)

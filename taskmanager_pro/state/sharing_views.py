@@ -89,7 +89,7 @@ def person_of(member: MemberPublic, *, me: str = "", my_role: str = "") -> Perso
         user_id=member.user_id,
         name=name,
         email=member.email,
-        initials=initials(member.display_name, member.email),
+        initials=member.initials or initials(member.display_name, member.email),
         color=avatar_color(member.user_id or member.email),
         role=target,
         role_name=ROLE_NAMES.get(target, target.capitalize()),
@@ -124,7 +124,7 @@ def invitation_item(invitation: InvitationPublic) -> InvitationItem:
         project_id=invitation.project_id,
         project_name=invitation.project_name or "A shared project",
         role_name=ROLE_NAMES.get(invitation.role, invitation.role.capitalize()),
-        invited_by=invitation.invited_by,
+        invited_by=invitation.inviter_name,
         role=invitation.role,
     )
 

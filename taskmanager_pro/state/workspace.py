@@ -11,10 +11,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import reflex as rx
 
 from backend.client import ApiClient, ApiError
-from backend.client.api import InvitationPublic, MemberList, ProjectPublic
+from backend.client.api import InvitationPublic, MemberList, MemberPublic, ProjectPublic
 from taskmanager_pro.state.base import AppState
 from taskmanager_pro.state.clients import api, call
-from taskmanager_pro.state.sharing_views import InvitationItem, Person, invitation_item, people_of
+from taskmanager_pro.state.sharing_views import (
+    InvitationItem,
+    Person,
+    can_edit,
+    can_manage,
+    invitation_item,
+    people_of,
+)
 from taskmanager_pro.state.views import (
     COLORS,
     Avatar,
@@ -48,17 +55,30 @@ async def _invitations(client: ApiClient) -> list[InvitationPublic]:
         return []
 
 
+def _members_in(project: ProjectPublic) -> list[MemberPublic] | None:
+    """The members a project's answer carries (shared projects: ids, names, initials, roles), None if it has none."""
+    listed = getattr(project, "members", None)
+    if not listed:
+        return None
+    return [MemberPublic.model_validate(m.model_dump() if hasattr(m, "model_dump") else m) for m in listed]
+
+
 async def _members_of_shared(
     client: ApiClient, projects: list[ProjectPublic], me: str, known: dict[str, list[Person]]
 ) -> dict[str, list[Person]]:
-    """The members of each shared project, read at once (a user has a few; at most 50). A project whose members
-    cannot be read now keeps what was known of them."""
-    shared = [p for p in projects if project_item(p).shared]
-    answers = await asyncio.gather(*(call(client.list_members, p.id) for p in shared), return_exceptions=True)
+    """The members of each shared project: from the projects' answer (no call), else read at once (a user has a few;
+    at most 50). A project whose members cannot be read now keeps what was known of them."""
     members: dict[str, list[Person]] = {}
-    for project, answer in zip(shared, answers, strict=True):
+    shared = [p for p in projects if project_item(p).shared]
+    for project in shared:
+        if (carried := _members_in(project)) is not None:
+            members[project.id] = people_of(carried, me=me, my_role=project_item(project).role)
+    wanted = [p for p in shared if p.id not in members]
+    answers = await asyncio.gather(*(call(client.list_members, p.id) for p in wanted), return_exceptions=True)
+    for project, answer in zip(wanted, answers, strict=True):
         if isinstance(answer, MemberList):
-            members[project.id] = people_of(answer.members, me=me, my_role=project_item(project).role)
+            role = answer.my_role or project_item(project).role
+            members[project.id] = people_of(answer.members, me=me, my_role=role)
         elif project.id in known:
             members[project.id] = known[project.id]
     return members
@@ -138,6 +158,21 @@ class WorkspaceState(AppState):
             return project
         avatars = [Avatar(user_id=p.user_id, initials=p.initials, name=p.name, color=p.color) for p in people]
         return dataclasses.replace(project, avatars=avatars, shared=project.shared or len(avatars) > 1)
+
+    def project_known(self, project_id: str, *, role: str, shared: bool) -> None:
+        """My role in a project and whether it is shared, as an answer about its members says."""
+        self.projects = [
+            dataclasses.replace(
+                p,
+                role=role,
+                shared=shared or p.shared,
+                can_edit=can_edit(role),
+                can_manage=can_manage(role),
+            )
+            if p.id == project_id
+            else p
+            for p in self.projects
+        ]
 
     def forget_project(self, project_id: str) -> None:
         """A project the user no longer sees (left it, was removed, it was deleted): off the sidebar at once."""
