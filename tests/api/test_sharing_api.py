@@ -16,6 +16,7 @@ import pytest
 from backend.client import ApiClient, CognitoAuth, Tokens
 from backend.domain.sharing import MAX_MEMBERS, MAX_SHARED_PROJECTS
 from backend.local.testing import LocalRun
+from backend.services.sharing import INVITATIONS_PER_SENDER
 from tests.api.conftest import assert_error_shape
 from tests.conftest import PASSWORD, SignedInUser, latest_code
 
@@ -289,3 +290,17 @@ def test_export_has_my_shared_projects_and_deleting_my_account_hands_them_over(
     assert ok(solo_owner.http.get(f"/tasks/{left_tasks[0]}"))["assignee_id"] is None
     assert {m["user_id"] for m in ok(solo_owner.http.get(f"/projects/{left}/members"))["members"]} == {solo_owner.id}
     assert dynamodb_users(editor.id) == {handed}
+
+
+def test_invitations_are_limited_per_sender(person: Callable[[], Member]) -> None:
+    owner = person()
+    project_id, _ = a_project(owner, tasks=0)
+    limit = INVITATIONS_PER_SENDER[0].limit
+    for n in range(limit):
+        invite(owner, project_id, f"limit-{n}-{uuid.uuid4().hex[:6]}@example.com")
+    refused = owner.http.post(f"/projects/{project_id}/members", json={"email": "one-too-many@example.com"})
+    assert_error_shape(refused, 429)
+    assert int(refused.headers["Retry-After"]) > 0
+    # Re-inviting a pending address sends nothing, so it is not limited.
+    pending = ok(owner.http.get(f"/projects/{project_id}/members"))["invitations"][0]
+    assert invite(owner, project_id, pending["email"])["id"] == pending["id"]

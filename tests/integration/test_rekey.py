@@ -4,6 +4,7 @@ the move again, which never loses or duplicates anything; attachment rows keep t
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -225,16 +226,18 @@ def test_a_project_moves_with_its_tasks_and_resumes_after_a_crash(
         for n in range(6)
     ]
     target = project_partition(project.id)
-    real = rekey.move_task
-    moved_so_far: list[str] = []
+    real = rekey._switch
+    switched: list[str] = []
+    lock = threading.Lock()
 
-    def dies_after_three(task: Task, *args: Any, **kwargs: Any) -> Task:
-        if len(moved_so_far) == 3:
-            raise Crash
-        moved_so_far.append(task.id)
-        return real(task, *args, **kwargs)
+    def dies_after_three(task: Task, *args: Any) -> Task:
+        with lock:
+            if len(switched) >= 3:
+                raise Crash
+            switched.append(task.id)
+        return real(task, *args)
 
-    monkeypatch.setattr(rekey, "move_task", dies_after_three)
+    monkeypatch.setattr(rekey, "_switch", dies_after_three)
     with pytest.raises(Crash):
         rekey.move_project(project, target)
     monkeypatch.undo()

@@ -31,6 +31,7 @@ unfinished; ``move_project`` again resumes it (``pending_move`` tells).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -57,6 +58,7 @@ KEY_OWNER = "key_owner"  # on a moved attachment row: the partition its object k
 SWITCH_RETRIES = 5
 _WRITE_BATCH = 25
 _PASSES = 3
+_SWITCHES = 8  # parallel switch transactions when a whole project moves
 
 
 def _client() -> Any:
@@ -295,13 +297,61 @@ def move_project(
         left = list(_tasks_of(source, project.id))
         if not left:
             break
-        for task in left:
-            there = move_task(task, target, read=False)  # the index's copy: the switch checks its version
+        for there in _move_many(left, source, target):
             if on_task is not None:
                 on_task(there)
     _write(deletes=[(source, PROJECT + project.id)])
     _client().delete_item(TableName=_table(), Key=_key(target, MOVE_MARKER))
     return moved
+
+
+def _all_belongings(source: str, task_ids: set[str]) -> dict[str, list[dict[str, Any]]]:
+    """``_belongings`` of many tasks at once: one paged Query per kind over the partition, kept for ``task_ids``."""
+    found: dict[str, list[dict[str, Any]]] = {task_id: [] for task_id in task_ids}
+    attachments: dict[str, str] = {}
+    for prefix in (COMMENT, ATTACHMENT, STAT_TASK, ATTACHMENT_REF):
+        for item in _query(source, prefix):
+            sk = item["sk"]["S"]
+            if prefix == ATTACHMENT_REF:
+                task_id = attachments.get(sk.removeprefix(ATTACHMENT_REF), "")
+            else:
+                task_id = sk.removeprefix(prefix).split("#", 1)[0]
+            if prefix == ATTACHMENT and task_id in found:
+                attachments[item["attachment_id"]["S"]] = task_id
+            if task_id in found:
+                found[task_id].append(item)
+    return found
+
+
+def _move_many(tasks: list[Task], source: str, target: str) -> list[Task]:
+    """Many tasks' moves, the same three phases in bulk: the copies of all of them in batches of 25, each task's own
+    switch transaction (8 at a time), then one sweep of the source. A task whose switch is refused (edited since
+    the listing) moves on its own afterwards (``move_task``), so the bulk path is only a faster order of the same
+    idempotent steps."""
+    by_id = {task.id: task for task in tasks}
+    belongings = _all_belongings(source, set(by_id))
+    copies = [_rekeyed(item, source, target) for items in belongings.values() for item in items]
+    copies += [raw for task in tasks for raw in _derived(replace(task, user_id=target))]
+    _write(puts=copies)
+
+    def switch(task: Task) -> Task | None:
+        try:
+            return _switch(task, replace(task, user_id=target), [])
+        except ConflictError:
+            return None
+
+    with ThreadPoolExecutor(max_workers=_SWITCHES) as pool:
+        switched = dict(zip(by_id, pool.map(switch, tasks), strict=True))
+    done = [task for task in switched.values() if task is not None]
+    # The sweep: whatever the moved tasks still have in the source (written after the copies) follows them.
+    moved_ids = {task.id for task in done}
+    left = _all_belongings(source, moved_ids)
+    _write(puts=[_rekeyed(item, source, target) for items in left.values() for item in items])
+    stale = [(source, item["sk"]["S"]) for items in left.values() for item in items]
+    stale += [(source, raw["sk"]["S"]) for task_id in moved_ids for raw in _derived(by_id[task_id])]
+    _write(deletes=stale)
+    refused = [by_id[task_id] for task_id, task in switched.items() if task is None]
+    return done + [move_task(task, target) for task in refused]
 
 
 def _tasks_of(partition: str, project_id: str) -> Iterator[Task]:
