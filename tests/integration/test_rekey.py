@@ -4,7 +4,6 @@ the move again, which never loses or duplicates anything; attachment rows keep t
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -226,22 +225,25 @@ def test_a_project_moves_with_its_tasks_and_resumes_after_a_crash(
         for n in range(6)
     ]
     target = project_partition(project.id)
-    real = rekey._switch
-    switched: list[str] = []
-    lock = threading.Lock()
+    real = rekey._switch_chunk
+    chunks: list[int] = []
 
-    def dies_after_three(task: Task, *args: Any) -> Task:
-        with lock:
-            if len(switched) >= 3:
-                raise Crash
-            switched.append(task.id)
-        return real(task, *args)
+    def dies_on_the_second_chunk(chunk: list[Task], *args: Any) -> list[Task] | None:
+        chunks.append(len(chunk))
+        if len(chunks) == 2:
+            raise Crash
+        return real(chunk, *args)
 
-    monkeypatch.setattr(rekey, "_switch", dies_after_three)
+    monkeypatch.setattr(rekey, "_CHUNK", 2)
+    monkeypatch.setattr(rekey, "_switch_chunk", dies_on_the_second_chunk)
     with pytest.raises(Crash):
         rekey.move_project(project, target)
     monkeypatch.undo()
     assert rekey.pending_move(target) == user_id
+    # Midway, every task is in exactly one partition (the first chunk's two moved, the rest not yet).
+    homes = {t.id: [pk for pk in (user_id, target) if store.get_task(pk, t.id) is not None] for t in tasks}
+    assert sorted(len(found) for found in homes.values()) == [1] * len(tasks)
+    assert sum(found == [target] for found in homes.values()) == 2
 
     owners: list[str] = []
     moved = rekey.move_project(project, target, before_tasks=lambda p: owners.append(p.user_id))

@@ -31,7 +31,6 @@ unfinished; ``move_project`` again resumes it (``pending_move`` tells).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -58,7 +57,7 @@ KEY_OWNER = "key_owner"  # on a moved attachment row: the partition its object k
 SWITCH_RETRIES = 5
 _WRITE_BATCH = 25
 _PASSES = 3
-_SWITCHES = 8  # parallel switch transactions when a whole project moves
+_CHUNK = 40  # tasks switched in one transaction when a whole project moves (2 items each + 2 counters <= 100)
 
 
 def _client() -> Any:
@@ -140,12 +139,17 @@ def _raw(model: Any) -> dict[str, Any]:
 
 
 def _counter_update(pk: str, task: Task, sign: int) -> dict[str, Any]:
+    return _counters_update(pk, tasks=sign, open_tasks=sign if task.status is Status.OPEN else 0)
+
+
+def _counters_update(pk: str, *, tasks: int, open_tasks: int) -> dict[str, Any]:
     names = {"#t": "tasks"}
-    values = {":one": {"N": str(sign)}}
-    expression = "ADD #t :one"
-    if task.status is Status.OPEN:
+    values = {":t": {"N": str(tasks)}}
+    expression = "ADD #t :t"
+    if open_tasks:
         names["#o"] = "open_tasks"
-        expression += ", #o :one"
+        values[":o"] = {"N": str(open_tasks)}
+        expression += ", #o :o"
     return {
         "Update": {
             "TableName": _table(),
@@ -157,13 +161,12 @@ def _counter_update(pk: str, task: Task, sign: int) -> dict[str, Any]:
     }
 
 
-def _switch(task: Task, final: Task, extra: list[dict[str, Any]]) -> Task:
-    """Phase 2: ``task`` leaves its partition and ``final`` (it, in the target, maybe changed) takes its place, if the
-    task is still at the version read (else ConflictError). The counters follow each side's status."""
+def _switch_items(task: Task, final: Task) -> tuple[Task, list[dict[str, Any]]]:
+    """The delete (at the version read) and the put (if absent) that move one task; the task as it arrives."""
     moved = replace(final, version=task.version + 1)
     item = _raw(task_item(replace(moved, version=0)))
     item["version"] = {"N": str(moved.version)}
-    transaction = [
+    return moved, [
         {
             "Delete": {
                 "TableName": _table(),
@@ -174,16 +177,46 @@ def _switch(task: Task, final: Task, extra: list[dict[str, Any]]) -> Task:
             }
         },
         {"Put": {"TableName": _table(), "Item": item, "ConditionExpression": "attribute_not_exists(sk)"}},
-        _counter_update(task.user_id, task, -1),
-        _counter_update(moved.user_id, moved, +1),
-        *({"Put": {"TableName": _table(), "Item": row}} for row in extra),
     ]
+
+
+def _transact(items: list[dict[str, Any]]) -> None:
     try:
-        _client().transact_write_items(TransactItems=transaction)
+        _client().transact_write_items(TransactItems=items)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException":
             raise ConflictError("The task was changed meanwhile; reload it and try again.") from exc
         raise
+
+
+def _switch(task: Task, final: Task, extra: list[dict[str, Any]]) -> Task:
+    """Phase 2: ``task`` leaves its partition and ``final`` (it, in the target, maybe changed) takes its place, if the
+    task is still at the version read (else ConflictError). The counters follow each side's status."""
+    moved, items = _switch_items(task, final)
+    counts = [_counter_update(task.user_id, task, -1), _counter_update(moved.user_id, moved, +1)]
+    _transact([*items, *counts, *({"Put": {"TableName": _table(), "Item": row}} for row in extra)])
+    return moved
+
+
+def _switch_chunk(tasks: list[Task], target: str) -> list[Task] | None:
+    """Phase 2 of up to ``_CHUNK`` tasks at once: their deletes and puts and one ``ADD`` per partition's counters in
+    one transaction (two items a task + two: within the 100-item limit, and one write of each counter instead of one
+    per task). None when it is refused (one of them changed since it was read): nothing was written."""
+    moved: list[Task] = []
+    items: list[dict[str, Any]] = []
+    for task in tasks:
+        arrived, switch = _switch_items(task, replace(task, user_id=target))
+        moved.append(arrived)
+        items += switch
+    opened = sum(task.status is Status.OPEN for task in tasks)
+    items += [
+        _counters_update(tasks[0].user_id, tasks=-len(tasks), open_tasks=-opened),
+        _counters_update(target, tasks=len(tasks), open_tasks=opened),
+    ]
+    try:
+        _transact(items)
+    except ConflictError:
+        return None
     return moved
 
 
@@ -324,25 +357,23 @@ def _all_belongings(source: str, task_ids: set[str]) -> dict[str, list[dict[str,
 
 
 def _move_many(tasks: list[Task], source: str, target: str) -> list[Task]:
-    """Many tasks' moves, the same three phases in bulk: the copies of all of them in batches of 25, each task's own
-    switch transaction (8 at a time), then one sweep of the source. A task whose switch is refused (edited since
-    the listing) moves on its own afterwards (``move_task``), so the bulk path is only a faster order of the same
-    idempotent steps."""
+    """Many tasks' moves, the same three phases in bulk: the copies of all of them in batches of 25, the switches of
+    ``_CHUNK`` tasks in one transaction, then one sweep of the source. The tasks of a refused chunk (one was edited
+    since the listing) move on their own afterwards (``move_task``): the bulk path is only a faster order of the
+    same idempotent steps."""
     by_id = {task.id: task for task in tasks}
     belongings = _all_belongings(source, set(by_id))
     copies = [_rekeyed(item, source, target) for items in belongings.values() for item in items]
     copies += [raw for task in tasks for raw in _derived(replace(task, user_id=target))]
     _write(puts=copies)
 
-    def switch(task: Task) -> Task | None:
-        try:
-            return _switch(task, replace(task, user_id=target), [])
-        except ConflictError:
-            return None
-
-    with ThreadPoolExecutor(max_workers=_SWITCHES) as pool:
-        switched = dict(zip(by_id, pool.map(switch, tasks), strict=True))
-    done = [task for task in switched.values() if task is not None]
+    done: list[Task] = []
+    refused: list[Task] = []
+    for start in range(0, len(tasks), _CHUNK):
+        chunk = tasks[start : start + _CHUNK]
+        switched = _switch_chunk(chunk, target)
+        done += switched or []
+        refused += [] if switched is not None else chunk
     # The sweep: whatever the moved tasks still have in the source (written after the copies) follows them.
     moved_ids = {task.id for task in done}
     left = _all_belongings(source, moved_ids)
@@ -350,7 +381,6 @@ def _move_many(tasks: list[Task], source: str, target: str) -> list[Task]:
     stale = [(source, item["sk"]["S"]) for items in left.values() for item in items]
     stale += [(source, raw["sk"]["S"]) for task_id in moved_ids for raw in _derived(by_id[task_id])]
     _write(deletes=stale)
-    refused = [by_id[task_id] for task_id, task in switched.items() if task is None]
     return done + [move_task(task, target) for task in refused]
 
 
