@@ -24,6 +24,9 @@ NOW = datetime(2026, 3, 11, 10, 30, tzinfo=BERLIN)
 TODAY = NOW.date()
 
 
+MEMBERSHIP = "M#"
+
+
 @dataclass
 class Calls:
     seen: list[tuple[str, str | None, str]] = field(default_factory=list)
@@ -31,6 +34,8 @@ class Calls:
     def record(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         values: dict[str, dict[str, str]] = params.get("ExpressionAttributeValues") or {}
         first = next(iter(values.values()), {}).get("S", "")
+        if any(value.get("S") == MEMBERSHIP for value in values.values()):
+            return  # the live publisher's audience lookup, run by the local stream trigger in this process
         self.seen.append((model.name, params.get("IndexName"), first))
 
     def queries(self) -> list[tuple[str | None, str]]:
