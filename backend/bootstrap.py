@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from backend import aws
 from backend.adapters.attachments import DynamoAttachmentStore
+from backend.adapters.calendar_feeds import DynamoCalendarFeeds
 from backend.adapters.change_bus import RedisChangeBus
 from backend.adapters.cognito import CognitoDirectory
 from backend.adapters.dynamodb import DynamoUserRepository, configure_models
@@ -19,6 +20,7 @@ from backend.adapters.object_storage import S3ObjectStorage
 from backend.adapters.ports import (
     ActivityLog,
     AttachmentStore,
+    CalendarFeeds,
     CommentStore,
     IdentityDirectory,
     MembershipStore,
@@ -70,6 +72,7 @@ class Dependencies:
     mover: PartitionMover = field(default_factory=DynamoPartitionMover)  # a project becoming shared, a task moving
     comments: CommentStore = field(default_factory=DynamoCommentStore)
     activity: ActivityLog = field(default_factory=ActivityStore)
+    feeds: CalendarFeeds = field(default_factory=DynamoCalendarFeeds)  # calendar feed tokens (issue 14)
 
 
 @lru_cache(maxsize=1)

@@ -440,3 +440,20 @@ class LimitStore(Protocol):
         ...
 
     def forget_counter(self, key: LimitKey) -> None: ...
+
+
+# --- calendar feed (issue 14) --------------------------------------------------------------------------------------
+class CalendarFeeds(Protocol):
+    """A user's one calendar feed token, by its SHA-256 (the token itself is never stored)."""
+
+    def replace(self, user_id: str, token_hash: str, *, now: datetime) -> None:
+        """Make ``token_hash`` the user's feed; the previous one (if any) stops working in the same write."""
+        ...
+
+    def revoke(self, user_id: str) -> bool:
+        """Remove the user's feed; False when there was none."""
+        ...
+
+    def owner_of(self, token_hash: str) -> str | None:
+        """The user whose *current* feed this is (None: unknown, revoked or replaced)."""
+        ...

@@ -12,6 +12,7 @@ from backend.api.errors import JsonBodyValidation, register_error_handlers
 from backend.api.openapi import API_PREFIX, OPENAPI
 from backend.api.routes import (
     attachments,
+    calendar_feed,
     comments,
     links,
     me,
@@ -26,8 +27,17 @@ from backend.api.routes import (
 
 # Routes API Gateway serves without the Lambda authorizer (the local adapter reads the same set).
 PUBLIC_PATHS = frozenset(
-    {"/health", "/config", "/openapi.json", "/docs", "/links/unsubscribe", "/links/complete", "/links/invitation"}
-)  # links: signed tokens
+    {
+        "/health",
+        "/config",
+        "/openapi.json",
+        "/docs",
+        "/links/unsubscribe",
+        "/links/complete",
+        "/links/invitation",
+        "/feeds/calendar.ics",
+    }
+)  # links: signed tokens; the calendar feed: its secret token
 
 
 class RestResolver(APIGatewayRestResolver):
@@ -62,6 +72,7 @@ def build_app(cors_origin: str = "*") -> APIGatewayRestResolver:
     app.include_router(reminders.router)
     app.include_router(notifications.router)
     app.include_router(links.router)
+    app.include_router(calendar_feed.router)
     app.include_router(stats.router)
     app.configure_openapi(**OPENAPI)
     app.enable_swagger(path="/docs", servers=OPENAPI["servers"], security_schemes=OPENAPI["security_schemes"])
