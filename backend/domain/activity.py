@@ -175,31 +175,39 @@ def task_changed(
 
 
 # --- comments ---------------------------------------------------------------------------------------------------
-def comment_added(actor: str, task: Task, *, comment_id: str, body: str, at: datetime) -> ActivityEntry:
+# A comment's words are in one row only, its "commented" row (id: the comment's own ULID, so its key is known):
+# an edit rewrites that row's text and a deletion removes it, in the comment's transaction. Edit and deletion rows
+# carry no text, so a comment deleted (an admin may delete one for its words) leaves none of them in the log.
+def comment_added(actor: str, task: Task, *, comment_id: str, row_id: str, body: str, at: datetime) -> ActivityEntry:
     return ActivityEntry(
+        id=row_id,
         actor=actor,
         what=What.COMMENTED,
         at=at,
         task_id=task.id,
         task_title=cut(task.title),
-        after={"comment_id": comment_id, "body": cut(body)},
+        after=comment_words(comment_id, body),
     )
 
 
-def comment_edited(actor: str, task: Task, *, comment_id: str, before: str, after: str, at: datetime) -> ActivityEntry:
+def comment_words(comment_id: str, body: str | None) -> dict[str, JsonValue]:
+    """The ``after`` of a "commented" row: the comment and its words now (None: deleted, no words)."""
+    return {"comment_id": comment_id} if body is None else {"comment_id": comment_id, "body": cut(body)}
+
+
+def comment_edited(actor: str, task: Task, *, comment_id: str, at: datetime) -> ActivityEntry:
     return ActivityEntry(
         actor=actor,
         what=What.COMMENT_EDITED,
         at=at,
         task_id=task.id,
         task_title=cut(task.title),
-        before={"comment_id": comment_id, "body": cut(before)},
-        after={"comment_id": comment_id, "body": cut(after)},
+        after={"comment_id": comment_id},
     )
 
 
 def comment_deleted(actor: str, task: Task, *, comment_id: str, author_id: str, at: datetime) -> ActivityEntry:
-    """The body is not kept: a deleted comment is gone, also from the log (an admin may delete it for its words)."""
+    """No words: a deleted comment is gone, also from the log (its "commented" row loses its text too)."""
     return ActivityEntry(
         actor=actor,
         what=What.COMMENT_DELETED,

@@ -41,6 +41,9 @@ class Comment:
     edited_at: datetime | None = None
     mentions: tuple[str, ...] = ()  # subs of the members mentioned, as resolved when saved
     version: int = 0
+    # The partition whose log has this comment's "commented" row ``L#<id>`` (its words), None if none was written
+    # (a personal project's comment): edits rewrite that row's words and a deletion removes them.
+    logged_in: str | None = None
 
     @property
     def public_id(self) -> str:

@@ -136,8 +136,9 @@ def add_comment(
         body=body,
         created_at=now,
         mentions=_mentions(body, where, author_id=user.id, ports=ports),
+        logged_in=task.user_id if where.shared else None,
     )
-    entry = activity.comment_added(user.id, task, comment_id=comment.public_id, body=body, at=now)
+    entry = activity.comment_added(user.id, task, comment_id=comment.public_id, row_id=comment.id, body=body, at=now)
     stored = ports.comments.add(comment, activity=_logged(where, entry))
     if mention_ports is not None:
         notify_mentioned(
@@ -174,9 +175,7 @@ def edit_comment(
         raise StaleVersionError(stale, current=comment)
     mentions = _mentions(body, where, author_id=user.id, ports=ports)
     edited = replace(comment, body=body, edited_at=now, mentions=mentions)
-    entry = activity.comment_edited(
-        user.id, task, comment_id=comment.public_id, before=comment.body, after=body, at=now
-    )
+    entry = activity.comment_edited(user.id, task, comment_id=comment.public_id, at=now)
     stored = ports.comments.edit(edited, activity=_logged(where, entry))
     if stored is None:
         raise StaleVersionError(stale, current=ports.comments.get(comment.partition, comment.task_id, comment.id))

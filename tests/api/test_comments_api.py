@@ -6,6 +6,7 @@ goes through the API.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -403,3 +404,42 @@ def test_dynamodb_calls_per_comment_request(http: httpx.Client, team: Team) -> N
         http.get(f"/projects/{team.project_id}/activity", headers=team.viewer.headers)
     # session, the project and the caller's membership (one BatchGetItem), the Query, the names
     assert (log["BatchGetItem"], log["Query"]) == (1, 1)
+
+
+def _log_rows_of(http: httpx.Client, team: Team, comment_id: str) -> dict[str, dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    cursor = None
+    while True:  # the whole log: another test may have put rows dated ahead of these
+        params = {"cursor": cursor} if cursor else {}
+        page = http.get(f"/projects/{team.project_id}/activity", headers=team.viewer.headers, params=params).json()
+        items += page["items"]
+        cursor = page["cursor"]
+        if cursor is None:
+            break
+    mentioning = [e for e in items if comment_id in (e["after"].get("comment_id"), e["before"].get("comment_id"))]
+    return {e["what"]: e for e in mentioning}
+
+
+def test_the_log_keeps_a_comments_words_in_one_row_and_loses_them_with_it(http: httpx.Client, team: Team) -> None:
+    comment = _comment(http, team.editor, team.task_id, "rude words")
+    path = f"/comments/{comment['id']}"
+    assert http.patch(path, headers=team.editor.headers, json={"body": "kind words"}).status_code == 200
+    rows = _log_rows_of(http, team, comment["id"])
+    assert rows["commented"]["after"] == {"comment_id": comment["id"], "body": "kind words"}
+    assert "body" not in rows["comment_edited"]["after"]
+    assert "body" not in rows["comment_edited"]["before"]
+    assert http.delete(path, headers=team.admin.headers).status_code == 204
+    rows = _log_rows_of(http, team, comment["id"])
+    assert set(rows) == {"commented", "comment_edited", "comment_deleted"}
+    assert all("words" not in json.dumps(row) for row in rows.values())
+
+
+def test_a_comment_whose_log_row_is_gone_is_still_edited_and_deleted(http: httpx.Client, team: Team) -> None:
+    from backend.adapters.task_store.activity import ActivityModel
+
+    comment = _comment(http, team.editor, team.task_id, "its row will expire")
+    ActivityModel(user_id=project_partition(team.project_id), sk="L#" + comment["id"].split(".")[1]).delete()
+    path = f"/comments/{comment['id']}"
+    assert http.patch(path, headers=team.editor.headers, json={"body": "edited"}).status_code == 200
+    assert http.delete(path, headers=team.editor.headers).status_code == 204
+    assert "commented" not in _log_rows_of(http, team, comment["id"])

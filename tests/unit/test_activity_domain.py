@@ -110,11 +110,13 @@ def test_subtasks_are_compared_as_values() -> None:
     assert entry.after == {"subtasks": [{"id": "s1", "title": "a", "done": True}]}
 
 
-def test_comment_events_carry_the_comment_but_a_deletion_not_its_words() -> None:
-    added = activity.comment_added("bob", TASK, comment_id="t1.c1", body="hello", at=NOW)
+def test_only_the_commented_row_carries_the_words() -> None:
+    added = activity.comment_added("bob", TASK, comment_id="t1.c1", row_id="c1", body="hello", at=NOW)
     assert (added.what, added.task_id, added.after) == (What.COMMENTED, "t1", {"comment_id": "t1.c1", "body": "hello"})
-    edited = activity.comment_edited("bob", TASK, comment_id="t1.c1", before="hello", after="hi", at=NOW)
-    assert (edited.before["body"], edited.after["body"]) == ("hello", "hi")
+    assert added.id == "c1"  # the row's key is known from the comment: edits and deletion rewrite its words
+    assert activity.comment_words("t1.c1", None) == {"comment_id": "t1.c1"}
+    edited = activity.comment_edited("bob", TASK, comment_id="t1.c1", at=NOW)
+    assert (edited.what, edited.before, edited.after) == (What.COMMENT_EDITED, {}, {"comment_id": "t1.c1"})
     deleted = activity.comment_deleted("admin", TASK, comment_id="t1.c1", author_id="bob", at=NOW)
     assert deleted.what is What.COMMENT_DELETED
     assert deleted.member_id == "bob"

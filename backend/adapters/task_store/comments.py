@@ -9,6 +9,7 @@ through: a task moved or deleted meanwhile fails the condition, and the service 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
@@ -16,11 +17,11 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from backend.adapters.task_store.activity import activity_item
+from backend.adapters.task_store.activity import ACTIVITY, ActivityModel, activity_item
 from backend.adapters.task_store.cursors import decode_partition_cursor, partition_cursor
 from backend.adapters.task_store.models import TASK, TableMeta, connection
 from backend.adapters.write_errors import is_conditional_failure
-from backend.domain.activity import ActivityEntry
+from backend.domain.activity import ActivityEntry, comment_words
 from backend.domain.comments import Comment
 from backend.errors import ConflictError
 
@@ -45,6 +46,7 @@ class CommentModel(Model):
     mentions = ListAttribute(of=UnicodeAttribute, default=list)
     created_at = UTCDateTimeAttribute()
     edited_at = UTCDateTimeAttribute(null=True)
+    logged_in = UnicodeAttribute(null=True)  # the partition of its "commented" activity row L#<ulid>
     version = VersionAttribute()
 
 
@@ -74,6 +76,7 @@ def _item(comment: Comment) -> CommentModel:
         mentions=list(comment.mentions),
         created_at=comment.created_at,
         edited_at=comment.edited_at,
+        logged_in=comment.logged_in,
     )
     if comment.version:
         item.version = comment.version
@@ -91,6 +94,7 @@ def _comment(item: CommentModel) -> Comment:
         edited_at=item.edited_at,
         mentions=tuple(str(user) for user in item.mentions or ()),
         version=int(item.version or 0),
+        logged_in=item.logged_in,
     )
 
 
@@ -101,6 +105,21 @@ def _count(partition: str, task_id: str, change: int, transaction: TransactWrite
         actions=[TaskCommentCountModel.comment_count.add(change), TaskCommentCountModel.version.add(1)],
         condition=TaskCommentCountModel.sk.exists(),
     )
+
+
+def _rewrite_words(comment: Comment, body: str | None, transaction: TransactWrite) -> None:
+    """The comment's "commented" row gets its words now (None: none, the comment is deleted)."""
+    assert comment.logged_in is not None
+    row = ActivityModel(user_id=comment.logged_in, sk=f"{ACTIVITY}{comment.id}")
+    words = json.dumps(comment_words(comment.public_id, body), separators=(",", ":"))
+    transaction.update(row, actions=[ActivityModel.after.set(words)], condition=ActivityModel.sk.exists())
+
+
+def _only_the_log_row_failed(exc: TransactWriteError) -> bool:
+    """The row of the words is the transaction's last item; only it failed: the log lost it (the project it was in
+    was deleted, or the row's year is over), and the comment's own write may go on without it."""
+    codes = [getattr(r, "code", None) for r in getattr(exc, "cancellation_reasons", None) or []]
+    return bool(codes) and codes[-1] == "ConditionalCheckFailed" and not any(codes[:-1])
 
 
 def _list_name(partition: str, task_id: str) -> str:
@@ -154,33 +173,50 @@ class DynamoCommentStore:
         return _comment(item)
 
     def edit(self, comment: Comment, *, activity: ActivityEntry | None) -> Comment | None:
-        """Store an edited comment if it is still at ``comment.version`` (the one read); None otherwise (edited or
-        deleted meanwhile)."""
+        """Store an edited comment if it is still at ``comment.version`` (the one read), and its new words on its
+        "commented" row; None if the comment was edited or deleted meanwhile."""
         item = _item(comment)  # the version condition comes with the VersionAttribute
-        try:
-            with TransactWrite(connection=connection()) as transaction:
-                transaction.save(item)
-                if activity is not None:
-                    transaction.save(activity_item(comment.partition, activity))
-        except TransactWriteError as exc:
-            if is_conditional_failure(exc):
-                return None
-            raise
-        return _comment(item)
+        words = comment.logged_in is not None
+        for _ in range(2):
+            try:
+                with TransactWrite(connection=connection()) as transaction:
+                    transaction.save(item)
+                    if activity is not None:
+                        transaction.save(activity_item(comment.partition, activity))
+                    if words:
+                        _rewrite_words(comment, comment.body, transaction)
+                return _comment(item)
+            except TransactWriteError as exc:
+                if words and _only_the_log_row_failed(exc):
+                    words = False  # the row is gone: nothing of the words to keep in step
+                    continue
+                if is_conditional_failure(exc):
+                    return None
+                raise
+        raise AssertionError("unreachable")  # the second try has no log row to fail
 
     def delete(self, comment: Comment, *, activity: ActivityEntry | None) -> bool:
-        """Delete a comment still at ``comment.version`` and count it off its task; False if it changed or went."""
-        try:
-            with TransactWrite(connection=connection()) as transaction:
-                transaction.delete(_item(comment))  # conditional on the version read
-                _count(comment.partition, comment.task_id, -1, transaction)
-                if activity is not None:
-                    transaction.save(activity_item(comment.partition, activity))
-        except TransactWriteError as exc:
-            if is_conditional_failure(exc):
-                return False
-            raise
-        return True
+        """Delete a comment still at ``comment.version``, count it off its task and take its words off its
+        "commented" row; False if it changed or went."""
+        words = comment.logged_in is not None
+        for _ in range(2):
+            try:
+                with TransactWrite(connection=connection()) as transaction:
+                    transaction.delete(_item(comment))  # conditional on the version read
+                    _count(comment.partition, comment.task_id, -1, transaction)
+                    if activity is not None:
+                        transaction.save(activity_item(comment.partition, activity))
+                    if words:
+                        _rewrite_words(comment, None, transaction)
+                return True
+            except TransactWriteError as exc:
+                if words and _only_the_log_row_failed(exc):
+                    words = False
+                    continue
+                if is_conditional_failure(exc):
+                    return False
+                raise
+        raise AssertionError("unreachable")
 
     def in_partition(self, partition: str, *, author_id: str | None = None) -> list[Comment]:
         """Every comment of a partition (every task's), oldest first per task; ``author_id``: only theirs (the
