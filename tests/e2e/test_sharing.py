@@ -1,6 +1,7 @@
 """Shared projects (issue 13) in headless Chromium, two users in two browser profiles: A shares a project with B by
 email, B accepts from the sidebar, A assigns a task to B, B comments with an @mention of A; each screen shows the
-other's changes live (no reload), B's "Assigned to me" lists the task, and the new dialogs pass the WCAG checks.
+other's changes live (no reload), B's "Assigned to me" lists the task, the new dialogs pass the WCAG checks, and when
+A removes B, B's screen drops the project.
 
 One flow on purpose: each step needs the one before, and a browser test costs seconds.
 """
@@ -138,6 +139,17 @@ def test_share_accept_assign_comment_and_see_each_other_live(browser: Browser, a
         title_a.press("Enter")
         expect(panel_b.get_by_label("Title")).to_have_value("Book flights to Lisbon", timeout=LIVE_MS)
         expect(row_behind(page_b, "Book flights to Lisbon")).to_be_visible(timeout=LIVE_MS)
+
+        # A removes B: B's screen drops the project, its task and the open panel at once (no reload).
+        page_a.keyboard.press("Escape")
+        expect(panel_a).to_have_count(0)
+        page_a.get_by_role("button", name="Project menu").click()
+        page_a.get_by_role("menuitem", name="Share…").click()
+        dialog.get_by_role("button", name="Remove Bob Builder").click()
+        expect(dialog.get_by_role("list", name="Members").get_by_role("listitem", name="Bob Builder")).to_have_count(0)
+        expect(shared_link(page_b, "Trip")).to_have_count(0, timeout=LIVE_MS)
+        expect(panel_b).to_have_count(0, timeout=LIVE_MS)
+        expect(row(page_b, "Book flights to Lisbon")).to_have_count(0)
     finally:
         page_a.context.close()
         if page_b is not None:
