@@ -174,8 +174,8 @@ def _share(user: User, project: Project, ports: Ports, now: datetime) -> Project
     """A personal project becomes shared: it and its tasks move to ``P#<p>``; its owner is its first member."""
     owner = replace(_me(user, project.id, now), position=project.position)
 
-    def owner_joins(_: Project) -> None:
-        ports.memberships.add_owner(owner)
+    def owner_joins(moved: Project) -> None:
+        ports.memberships.add_owner(owner, activity=activity.shared(user.id, moved, at=now))
 
     return ports.mover.move_project(project, project_partition(project.id), before_tasks=owner_joins)
 

@@ -240,9 +240,9 @@ class DynamoMembershipStore:
         return len(self.list_members(project_id)) + len(self.list_invitations(project_id, now=now))
 
     # --- writes ---
-    def add_owner(self, membership: Membership) -> Membership:
-        """The owner's ``M#`` row and their ``shared_projects``, when a project becomes shared. Idempotent: a row
-        already there (a resumed share) is kept as it is."""
+    def add_owner(self, membership: Membership, *, activity: ActivityEntry | None = None) -> Membership:
+        """The owner's ``M#`` row and their ``shared_projects`` (and the log's first row), when a project becomes
+        shared. Idempotent: a row already there (a resumed share) is kept as it is."""
         existing = self.get_membership(membership.project_id, membership.user_id)
         if existing is not None:
             return existing
@@ -250,10 +250,11 @@ class DynamoMembershipStore:
         try:
             with TransactWrite(connection=connection()) as transaction:
                 transaction.save(item)  # conditional on absence (version)
+                _log(transaction, membership.project_id, activity)
                 _joins(transaction, membership.user_id, membership.project_id)
         except TransactWriteError as exc:
             codes = _reasons(exc)
-            if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+            if len(codes) > 1 and codes[-1] == "ConditionalCheckFailed":  # the Users update goes last
                 raise _shared_projects_cap() from exc
             if is_conditional_failure(exc):
                 found = self.get_membership(membership.project_id, membership.user_id)
