@@ -531,6 +531,15 @@ def _move(
         if where.shared and (entry := task_changed(previous, moved, actor)) is not None
     ]
 
+    if not source.shared:  # a personal task's work was its owner's: said explicitly before it is shared
+        owner = previous.user_id
+        moved = replace(
+            moved,
+            created_by=moved.created_by or owner,
+            completed_by=(moved.completed_by or owner) if moved.status is Status.DONE else None,
+            history=tuple(replace(c, by=c.by or owner) for c in moved.history),
+        )
+
     def arrive(there: Task) -> Task:
         if there.version != previous.version:
             raise ConflictError("The task was changed meanwhile; reload it and try again.")
