@@ -140,9 +140,17 @@ def test_share_accept_assign_comment_and_see_each_other_live(browser: Browser, a
         expect(panel_b.get_by_label("Title")).to_have_value("Book flights to Lisbon", timeout=LIVE_MS)
         expect(row_behind(page_b, "Book flights to Lisbon")).to_be_visible(timeout=LIVE_MS)
 
-        # A removes B: B's screen drops the project, its task and the open panel at once (no reload).
+        # A reads the project's activity: who did what, with before -> after.
         page_a.keyboard.press("Escape")
         expect(panel_a).to_have_count(0)
+        page_a.get_by_role("button", name="Project menu").click()
+        page_a.get_by_role("menuitem", name="Activity").click()
+        log = page_a.get_by_role("dialog", name=re.compile("^Activity in")).get_by_role("list", name="Activity")
+        expect(log.get_by_role("listitem").filter(has_text="Bob Builder commented on")).to_be_visible()
+        expect(log.get_by_role("listitem").filter(has_text="You assigned")).to_contain_text("Bob Builder")
+        page_a.keyboard.press("Escape")
+
+        # A removes B: B's screen drops the project, its task and the open panel at once (no reload).
         page_a.get_by_role("button", name="Project menu").click()
         page_a.get_by_role("menuitem", name="Share…").click()
         dialog.get_by_role("button", name="Remove Bob Builder").click()
