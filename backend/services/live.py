@@ -17,10 +17,13 @@ from typing import Literal
 from backend.adapters.ports import ChangePublisher
 from backend.adapters.stream_records import ItemWrite
 from backend.domain.sharing import is_project_partition, project_of_partition
+from backend.domain.tasks import Task
 from backend.presenters import task_public
 from backend.schemas_live import Change
 
 MembersOf = Callable[[str], list[str]]  # project id -> the subs of its members now
+# (user, task id) -> the task in one of the user's shared projects, if it is there now
+MovedTo = Callable[[str, str], Task | None]
 
 
 def audience(write: ItemWrite, members_of: MembersOf | None = None) -> list[str]:
@@ -43,11 +46,25 @@ def _op(write: ItemWrite, user_id: str, members: list[str]) -> Literal["upsert",
     return write.op
 
 
+def _moved(write: ItemWrite, moved_to: MovedTo | None) -> ItemWrite:
+    """A personal task's delete that was its move into a shared project (the two records of a move come in any
+    order): the user's screen gets the task as it is now, never a delete after the new project's upsert."""
+    if moved_to is None or write.kind != "task" or write.op != "delete" or is_project_partition(write.user_id):
+        return write
+    there = moved_to(write.user_id, write.id)
+    return write if there is None else ItemWrite(write.user_id, "task", write.id, "upsert", write.at, task=there)
+
+
 def changes_for(
-    write: ItemWrite, *, now_local: Callable[[str], datetime], members_of: MembersOf | None = None
+    write: ItemWrite,
+    *,
+    now_local: Callable[[str], datetime],
+    members_of: MembersOf | None = None,
+    moved_to: MovedTo | None = None,
 ) -> list[Change]:
     """One change per user who should see ``write``; a task upsert carries the task's public shape, computed with
     that user's local time (``now_local(user_id)``, naive) like the API does."""
+    write = _moved(write, moved_to)
     users = audience(write, members_of)
     return [
         Change(
@@ -68,11 +85,12 @@ def relay(
     bus: ChangePublisher,
     now_local: Callable[[str], datetime],
     members_of: MembersOf | None = None,
+    moved_to: MovedTo | None = None,
 ) -> int:
     """Publish the changes of ``writes``; how many messages were sent."""
     sent = 0
     for write in writes:
-        for change in changes_for(write, now_local=now_local, members_of=members_of):
+        for change in changes_for(write, now_local=now_local, members_of=members_of, moved_to=moved_to):
             bus.publish(change)
             sent += 1
     return sent

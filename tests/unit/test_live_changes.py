@@ -186,3 +186,21 @@ def test_a_membership_change_is_the_projects_and_a_removed_member_hears_the_dele
 @pytest.mark.parametrize("sk", ["I#ann@example.com", "L#01JLOG", "C#01JTASK#01JC", "USAGE#tasks"])
 def test_other_items_of_a_shared_project_publish_nothing(sk: str) -> None:
     assert item_write(record("INSERT", task_keys(sk, user="P#p1"), {"n": {"N": "1"}}), "tasks") is None
+
+
+def test_a_personal_tasks_delete_that_was_its_move_into_a_shared_project_is_an_upsert() -> None:
+    removed = item_write(record("REMOVE", task_keys("TASK#01JTASK")), "tasks")
+    assert removed is not None
+    there = a_task(user_id="P#p1", project_id="p1")
+    asked: list[tuple[str, str]] = []
+
+    def moved_to(user_id: str, task_id: str) -> Task | None:
+        asked.append((user_id, task_id))
+        return there
+
+    local = datetime(2026, 11, 1, 20, 0)  # the user's local time, naive
+    (change,) = live.changes_for(removed, now_local=lambda _: local, moved_to=moved_to)
+    assert asked == [("u1", "01JTASK")]
+    assert (change.user_id, change.op, change.task) == ("u1", "upsert", task_public(there, local))
+    (gone,) = live.changes_for(removed, now_local=lambda _: local, moved_to=lambda _u, _t: None)
+    assert gone.op == "delete"  # really deleted
