@@ -6,7 +6,8 @@
    a ``TransactWriteItems`` of the task and its counter): the journal's growth per change, plus the snapshot
    rewrite amortised over the changes that trigger one (goal: <= 64 KiB).
 3. Start-up time at that size: from process start to "# local AWS on ..." after a clean stop (snapshot only) and
-   after a kill -9 (snapshot + journal replay); and the restore part alone (what the emulator reports on stderr).
+   after a kill -9 (snapshot + journal replay), wall clock and CPU seconds of the process (the wall clock follows
+   the machine's load); and the restore part alone (what the emulator reports on stderr).
 
 ``python -m scripts.bench_durability [--tasks 10000] [--attachments-mb 100] [--json out.json]``: figures only on
 stdout, and the same as JSON if asked.
@@ -42,6 +43,15 @@ REPO = Path(__file__).resolve().parents[1]
 _RESTORED = re.compile(r"local data: restored in ([0-9.]+) s")
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far (Linux): the start-up cost without the machine's load."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return round((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), 2)
+
+
 class Served:
     def __init__(self, workdir: Path, port: int) -> None:
         self.workdir, self.port = workdir, port
@@ -61,6 +71,7 @@ class Served:
         for line in self.process.stdout:
             if line.startswith("# local AWS on "):
                 self.startup_s = time.monotonic() - started
+                self.startup_cpu_s = _cpu_seconds(self.process.pid)
                 break
         else:
             raise SystemExit(f"serve did not start: {''.join(self.stderr)[-2000:]}")
@@ -149,7 +160,7 @@ def size_experiment(workdir: Path, tasks: int, attachments_mb: int, changes: int
     served.stop()  # a clean stop folds everything into the snapshot
 
     served = Served(workdir, served.port)
-    clean_start_s, clean_restore_s = served.startup_s, served.restore_s
+    clean_start_s, clean_restore_s, clean_cpu_s = served.startup_s, served.restore_s, served.startup_cpu_s
     snapshot_bytes = (state / "snapshot.pickle").stat().st_size
     blob_bytes = sum(p.stat().st_size for p in (state / "blobs").iterdir())
     dynamodb = served.client("dynamodb")
@@ -175,7 +186,7 @@ def size_experiment(workdir: Path, tasks: int, attachments_mb: int, changes: int
     journal_per_change = (_journal_bytes(state) - before) / changes
     served.kill()  # the changes stay in the journal: the next start replays them
     served = Served(workdir, served.port)
-    crash_start_s, crash_restore_s = served.startup_s, served.restore_s
+    crash_start_s, crash_restore_s, crash_cpu_s = served.startup_s, served.restore_s, served.startup_cpu_s
     served.stop()
     amortised_snapshot = (snapshot_bytes) / COMPACT_RECORDS
     return {
@@ -187,8 +198,10 @@ def size_experiment(workdir: Path, tasks: int, attachments_mb: int, changes: int
         "snapshot_bytes_per_change_amortised": round(amortised_snapshot),
         "disk_bytes_per_small_change": round(journal_per_change + amortised_snapshot),
         "startup_s_clean": round(clean_start_s, 2),
+        "startup_cpu_s_clean": clean_cpu_s,
         "restore_s_clean": clean_restore_s,
         "startup_s_after_kill_9": round(crash_start_s, 2),
+        "startup_cpu_s_after_kill_9": crash_cpu_s,
         "restore_s_after_kill_9": crash_restore_s,
         "journal_records_replayed_after_kill_9": changes,
     }
