@@ -140,10 +140,8 @@ class TaskGroup:
 
 def project_item(project: ProjectPublic, avatars: list[Avatar] | None = None) -> ProjectItem:
     """``avatars``: the members, when known from elsewhere than the project's answer (its members' calls)."""
-    role = str(getattr(project, "role", None) or "owner")
     people = avatars if avatars is not None else avatars_in(project)
-    shared = bool(getattr(project, "shared", False)) or role != "owner" or bool(people)
-    rank = {"viewer": 1, "editor": 2, "admin": 3, "owner": 4}.get(role, 0)
+    rank = {"viewer": 1, "editor": 2, "admin": 3, "owner": 4}.get(project.role, 0)
     return ProjectItem(
         id=project.id,
         name=project.name,
@@ -151,8 +149,8 @@ def project_item(project: ProjectPublic, avatars: list[Avatar] | None = None) ->
         is_inbox=project.is_inbox,
         archived=project.archived,
         sections=list(project.sections),
-        role=role,
-        shared=shared,
+        role=project.role,
+        shared=project.shared or project.role != "owner",
         avatars=people,
         can_edit=rank >= 2,
         can_manage=rank >= 3,
@@ -160,17 +158,16 @@ def project_item(project: ProjectPublic, avatars: list[Avatar] | None = None) ->
 
 
 def avatars_in(project: ProjectPublic) -> list[Avatar]:
-    """The members a project's answer carries (shared projects: ``members`` with ids and initials), if any."""
-    found: list[Avatar] = []
-    for member in getattr(project, "members", None) or []:
-        data = member if isinstance(member, dict) else getattr(member, "__dict__", {})
-        user_id = str(data.get("user_id") or data.get("id") or "")
-        name = str(data.get("display_name") or data.get("name") or data.get("email") or "")
-        shown = str(data.get("initials") or initials(name, str(data.get("email") or "")))
-        found.append(Avatar(user_id=user_id, initials=shown, name=name, color=avatar_color(user_id or name)))
-    for text in getattr(project, "member_initials", None) or []:
-        found.append(Avatar(user_id="", initials=str(text), name=str(text), color=avatar_color(str(text))))
-    return found
+    """The members a shared project's answer carries (ids, names, initials)."""
+    return [
+        Avatar(
+            user_id=m.user_id,
+            initials=m.initials or initials(m.display_name),
+            name=m.display_name,
+            color=avatar_color(m.user_id),
+        )
+        for m in project.members or []
+    ]
 
 
 def assignee_of(task: TaskPublic) -> str:

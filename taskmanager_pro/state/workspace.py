@@ -57,10 +57,9 @@ async def _invitations(client: ApiClient) -> list[InvitationPublic]:
 
 def _members_in(project: ProjectPublic) -> list[MemberPublic] | None:
     """The members a project's answer carries (shared projects: ids, names, initials, roles), None if it has none."""
-    listed = getattr(project, "members", None)
-    if not listed:
+    if not project.members:
         return None
-    return [MemberPublic.model_validate(m.model_dump() if hasattr(m, "model_dump") else m) for m in listed]
+    return [MemberPublic.model_validate(m.model_dump()) for m in project.members]
 
 
 async def _members_of_shared(

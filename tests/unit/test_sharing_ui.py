@@ -23,6 +23,7 @@ from taskmanager_pro.state.sharing_views import (
     typing_mention,
     with_mention,
 )
+from taskmanager_pro.state.tasks import view_of
 from taskmanager_pro.state.views import Avatar, project_item, task_row
 
 TODAY = date(2026, 12, 5)
@@ -226,6 +227,20 @@ def test_a_personal_project_is_owned_and_not_shared() -> None:
     assert (item.role, item.shared, item.can_edit, item.can_manage) == ("owner", False, True, True)
 
 
+def test_a_shared_project_carries_my_role_and_its_members_avatars() -> None:
+    members = [
+        {"user_id": "olga", "display_name": "Olga Owner", "initials": "OO", "role": "owner"},
+        {"user_id": "eddie", "display_name": "Eddie Editor", "initials": "EE", "role": "editor"},
+    ]
+    item = project_item(project("editor", shared=True, members=members))
+    assert (item.role, item.shared, item.can_edit, item.can_manage) == ("editor", True, True, False)
+    assert [(a.user_id, a.initials, a.name) for a in item.avatars] == [
+        ("olga", "OO", "Olga Owner"),
+        ("eddie", "EE", "Eddie Editor"),
+    ]
+    assert not project_item(project("viewer", shared=True)).can_edit
+
+
 def task(**fields: Any) -> TaskPublic:
     data = {
         "id": "t1",
@@ -278,3 +293,8 @@ def test_an_assigned_task_belongs_to_assigned_to_me_and_the_filter(
     spec: ListSpec, assignee: Any, expected: bool
 ) -> None:
     assert belongs(task(assignee_id=assignee), spec) is expected
+
+
+def test_assigned_to_me_is_a_list_page() -> None:
+    assert view_of("/assigned") == ("assigned", "")
+    assert ListSpec(view="assigned").effective_sort == "due"  # what is mine, soonest first (as the view asks)
