@@ -104,7 +104,7 @@ def git_commit() -> str | None:
         return None
 
 
-def run(n: int) -> dict[str, Any]:
+def run(n: int, schedule_count: int = 1000) -> dict[str, Any]:
     began = time.perf_counter()
     os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"  # the analytics handler's EMF lines would bury the report
     with local_aws(port=free_port()) as local, serve_local_api(free_port()) as api_url:
@@ -177,7 +177,7 @@ def run(n: int) -> dict[str, Any]:
                     dynamodb=dynamodb,
                     table=ResourceNames(LOCAL_STAGE).tasks_table,
                 )
-            reminders = run_reminders(local, n=n)  # issue 5
+            reminders = run_reminders(local, n=n, schedule_count=schedule_count)  # issue 5
     me_fig, item_fig, _ = results
     return {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -250,8 +250,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.bench", description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=300, help="calls per measurement (default 300)")
     parser.add_argument("--output", type=Path, default=OUTPUT, help=f"where to write the JSON (default {OUTPUT})")
+    parser.add_argument(
+        "--schedule-count", type=int, default=1000, help="reminders scheduled one by one for the time figure"
+    )
     args = parser.parse_args(argv)
-    report = run(args.n)
+    report = run(args.n, args.schedule_count)
     print_report(report)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n")

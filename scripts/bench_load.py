@@ -127,7 +127,7 @@ def run(*, users: int, seconds: int) -> dict[str, Any]:
         serve_local_api(free_port()) as api_url,
     ):
         began = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=4) as pool:
+        with ThreadPoolExecutor(max_workers=8) as pool:
             accounts = list(pool.map(lambda _: _account(api_url), range(users)))
         for account in accounts:
             seed(account["user_id"], SEEDED)
