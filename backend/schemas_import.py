@@ -24,7 +24,7 @@ class ImportRequest(StrictModel):
         default=None,
         min_length=1,
         max_length=64,
-        description="Todoist CSV: the project to import into (default: a new project named after nothing, the Inbox)",
+        description="Todoist CSV only: the project to import into (default: a new project)",
     )
 
 
@@ -35,7 +35,10 @@ class ImportCounts(BaseModel):
 
 
 class ImportProblem(BaseModel):
-    line: int = Field(description="1-based line of the file (CSV: the physical line the row starts on; JSON: 0)")
+    line: int = Field(
+        description="CSV: the 1-based line the row starts on; JSON: the task's 1-based place among the file's "
+        "tasks; 0: the file as a whole"
+    )
     message: str
 
 

@@ -14,6 +14,7 @@ from backend.api.routes import (
     attachments,
     calendar_feed,
     comments,
+    importing,
     links,
     me,
     notifications,
@@ -73,6 +74,7 @@ def build_app(cors_origin: str = "*") -> APIGatewayRestResolver:
     app.include_router(notifications.router)
     app.include_router(links.router)
     app.include_router(calendar_feed.router)
+    app.include_router(importing.router)
     app.include_router(stats.router)
     app.configure_openapi(**OPENAPI)
     app.enable_swagger(path="/docs", servers=OPENAPI["servers"], security_schemes=OPENAPI["security_schemes"])

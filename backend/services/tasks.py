@@ -740,3 +740,8 @@ def parse_quick_add(*, store: TaskStore, user_id: str, text: str, clock: UserClo
             None,
         )
     return QuickAddParsed.of(text, parsed, project_id)
+
+
+def validated(task: Task, sections: tuple[str, ...] | None) -> Task:
+    """The cross-field rules a create checks, for a caller that builds its tasks itself (import, issue 14)."""
+    return _check_rules(task, sections)

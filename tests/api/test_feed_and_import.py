@@ -1,0 +1,250 @@
+"""The calendar feed and import over HTTP (issue 14), one module (one emulator start).
+
+Feed: a secret URL without Authorization, iCalendar per the icalendar parser, rotation and revocation (the old URL
+answers 404), a made-up token 404. Import: our JSON export round trip equals the source for the fields it carries;
+Todoist CSV rows land in a new project with sections and subtasks, bad rows reported by line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import icalendar
+import pytest
+
+from tests.api.conftest import assert_error_shape
+from tests.conftest import SignedInUser
+
+
+def feed_path(url: str) -> str:
+    """The URL's path and query relative to the API base the test client uses (``…/api/feeds/…`` → ``/feeds/…``)."""
+    parts = urlsplit(url)
+    return parts.path[parts.path.index("/feeds/") :] + "?" + parts.query
+
+
+def new_feed(http: httpx.Client, user: SignedInUser) -> str:
+    response = http.post("/me/calendar-feed", headers=user.headers)
+    assert response.status_code == 200, response.text
+    url: str = response.json()["url"]
+    assert "token=" in url
+    return feed_path(url)
+
+
+def post(http: httpx.Client, user: SignedInUser, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = http.post(path, headers=user.headers, json=body)
+    assert response.status_code in {200, 201}, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+@pytest.fixture(scope="module")
+def owner(http: httpx.Client, make_user: Callable[[], SignedInUser]) -> SignedInUser:
+    user = make_user()
+    assert http.patch("/me", headers=user.headers, json={"timezone": "Europe/Berlin"}).status_code == 200
+    return user
+
+
+def events_of(body: bytes) -> dict[str, icalendar.cal.Component]:
+    calendar = icalendar.Calendar.from_ical(body)
+    return {str(event["summary"]): event for event in calendar.walk("VEVENT")}
+
+
+def test_the_feed_is_icalendar_with_the_dated_tasks(http: httpx.Client, owner: SignedInUser) -> None:
+    day = date.today() + timedelta(days=3)
+    timed = post(http, owner, "/tasks", {"title": "Dentist", "due_date": day.isoformat(), "due_time": "09:30"})
+    post(http, owner, "/tasks", {"title": "Pay rent", "due_date": day.isoformat(), "notes": "by transfer"})
+    post(http, owner, "/tasks", {"title": "Standup", "due_date": day.isoformat(), "recurrence": "FREQ=WEEKLY;BYDAY=MO"})
+    post(http, owner, "/tasks", {"title": "Someday"})
+    done = post(http, owner, "/tasks", {"title": "Filed taxes", "due_date": day.isoformat()})
+    assert http.post(f"/tasks/{done['id']}/complete", headers=owner.headers).status_code == 200
+    path = new_feed(http, owner)
+
+    response = http.get(path)  # no Authorization header
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/calendar")
+    assert "max-age=300" in response.headers["cache-control"]
+    events = events_of(response.content)
+    assert set(events) == {"Dentist", "Pay rent", "Standup", "\u2713 Filed taxes"}
+    dentist = events["Dentist"]
+    start = dentist.decoded("dtstart")
+    assert isinstance(start, datetime)
+    assert (start.date(), start.time(), str(start.tzinfo)) == (day, time(9, 30), "Europe/Berlin")
+    assert str(dentist["uid"]) == f"{timed['id']}@taskmanager-pro"
+    assert dentist["dtstart"].params["TZID"] == "Europe/Berlin"
+    assert icalendar.Calendar.from_ical(response.content).walk("VTIMEZONE")  # the TZID is defined in the document
+    rent = events["Pay rent"]
+    assert rent.decoded("dtstart") == day
+    assert not isinstance(rent.decoded("dtstart"), datetime)
+    assert rent.decoded("dtend") == day + timedelta(days=1)
+    assert "by transfer" in str(rent["description"])
+    assert events["Standup"]["rrule"].to_ical() == b"FREQ=WEEKLY;BYDAY=MO"
+
+    # stable UIDs: the same task, the same event on the next poll
+    again = events_of(http.get(path).content)
+    assert {str(e["uid"]) for e in again.values()} == {str(e["uid"]) for e in events.values()}
+
+
+def test_a_new_url_and_delete_make_the_old_one_404(http: httpx.Client, owner: SignedInUser) -> None:
+    first = new_feed(http, owner)
+    assert http.get(first).status_code == 200
+    second = new_feed(http, owner)
+    assert_error_shape(http.get(first), 404, "not_found")
+    assert http.get(second).status_code == 200
+    assert http.delete("/me/calendar-feed", headers=owner.headers).status_code == 204
+    assert_error_shape(http.get(second), 404, "not_found")
+    assert http.delete("/me/calendar-feed", headers=owner.headers).status_code == 204  # idempotent
+
+
+def test_made_up_tokens_and_foreign_projects_are_not_found(
+    http: httpx.Client, owner: SignedInUser, make_user: Callable[[], SignedInUser]
+) -> None:
+    assert_error_shape(http.get("/feeds/calendar.ics", params={"token": "x" * 43}), 404, "not_found")
+    assert_error_shape(http.get("/feeds/calendar.ics"), 422)
+    stranger = make_user()
+    theirs = post(http, stranger, "/projects", {"name": "Secret"})
+    path = new_feed(http, owner)
+    response = http.get(path + "&project_id=" + theirs["id"])
+    assert_error_shape(response, 404, "not_found")
+    mine = post(http, owner, "/projects", {"name": "Garden"})
+    post(http, owner, "/tasks", {"title": "Prune", "project_id": mine["id"], "due_date": date.today().isoformat()})
+    only = events_of(http.get(path + "&project_id=" + mine["id"]).content)
+    assert set(only) == {"Prune"}
+    assert "Garden" in str(only["Prune"]["description"])
+
+
+def test_the_feed_needs_a_signed_in_caller_to_be_made(http: httpx.Client) -> None:
+    assert_error_shape(http.post("/me/calendar-feed"), 401)
+    assert_error_shape(http.delete("/me/calendar-feed"), 401)
+
+
+# --- import ---------------------------------------------------------------------------------------------------------
+def comparable(document: dict[str, Any]) -> dict[str, Any]:
+    """What the export carries, without ids and timestamps of this account (those are new on import)."""
+    projects = {p["id"]: p["name"] for p in document["projects"]}
+    labels = {label["id"]: label["name"] for label in document["labels"]}
+    keep = ("title", "notes", "status", "priority", "section", "due_date", "due_time", "start_date", "recurrence")
+    tasks = sorted(
+        (
+            {
+                **{k: task[k] for k in keep},
+                "project": projects.get(task["project_id"], "?"),
+                "labels": sorted(labels[i] for i in task["labels"]),
+                "subtasks": [(s["title"], s["done"]) for s in task["subtasks"]],
+                "completed_at": task["completed_at"],
+                "history": task["history"],
+            }
+            for task in document["tasks"]
+        ),
+        key=lambda t: t["title"],
+    )
+    return {
+        "projects": sorted(
+            (p["name"], p["color"], p["sections"], p["archived"], p["is_inbox"]) for p in document["projects"]
+        ),
+        "labels": sorted((label["name"], label["color"]) for label in document["labels"]),
+        "tasks": tasks,
+    }
+
+
+def export(http: httpx.Client, user: SignedInUser) -> dict[str, Any]:
+    response = http.get("/export", headers=user.headers, params={"format": "json"})
+    assert response.status_code == 200, response.text
+    document: dict[str, Any] = response.json()
+    return document
+
+
+def import_file(http: httpx.Client, user: SignedInUser, **body: Any) -> dict[str, Any]:
+    response = http.post("/import", headers=user.headers, json=body)
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def test_our_json_export_round_trips(http: httpx.Client, make_user: Callable[[], SignedInUser]) -> None:
+    source, target = make_user(), make_user()
+    day = (date.today() + timedelta(days=5)).isoformat()
+    work = post(http, source, "/projects", {"name": "Work", "color": "#ff0000", "sections": ["Doing", "Done"]})
+    focus = post(http, source, "/labels", {"name": "focus", "color": "#00aa00"})
+    post(
+        http,
+        source,
+        "/tasks",
+        {
+            "title": "Quarterly report",
+            "notes": "numbers\nand words",
+            "priority": 1,
+            "project_id": work["id"],
+            "section": "Doing",
+            "labels": [focus["id"]],
+            "due_date": day,
+            "due_time": "14:45",
+            "start_date": day,
+            "subtasks": [{"title": "Draft", "done": True}, {"title": "Review"}],
+        },
+    )
+    series = post(http, source, "/tasks", {"title": "Water plants", "due_date": day, "recurrence": "FREQ=DAILY"})
+    assert http.post(f"/tasks/{series['id']}/complete", headers=source.headers).status_code == 200  # history
+    done = post(http, source, "/tasks", {"title": "Old thing", "label_names": ["misc"]})
+    assert http.post(f"/tasks/{done['id']}/complete", headers=source.headers).status_code == 200
+    post(http, source, "/tasks", {"title": "Plain"})
+    original = export(http, source)
+
+    result = import_file(http, target, format="taskmanager-json", content=json.dumps(original))
+    assert result == {"created": {"tasks": 4, "projects": 1, "labels": 2}, "problems": []}
+    assert comparable(export(http, target)) == comparable(original)
+
+
+def test_todoist_csv_lands_with_sections_subtasks_and_bad_rows_reported(
+    http: httpx.Client, make_user: Callable[[], SignedInUser]
+) -> None:
+    user = make_user()
+    too_long = "x" * 600
+    content = (
+        "TYPE,CONTENT,DESCRIPTION,PRIORITY,INDENT,AUTHOR,RESPONSIBLE,DATE,DATE_LANG,TIMEZONE,DURATION,DURATION_UNIT\n"
+        "task,Plan trip @travel,,1,1,Ann (1),,tomorrow 9am,en,Europe/Berlin,,\n"
+        "task,Book flights,,4,2,Ann (1),,,en,,,\n"
+        "note,Window seat,,,,Ann (1),,,,,,\n"
+        "\n"
+        "section,Later,,,,,,,,,,\n"
+        f"task,{too_long},,4,1,Ann (1),,,en,,,\n"
+        "task,Sort photos,,3,1,Ann (1),,whenever,en,,,\n"
+        "weird,row,,,,,,,,,,\n"
+    )
+    result = import_file(http, user, format="todoist-csv", content=content)
+    assert result["created"] == {"tasks": 2, "projects": 1, "labels": 1}
+    lines = [problem["line"] for problem in result["problems"]]
+    assert lines == [7, 8, 9]
+    assert "title" in result["problems"][0]["message"]
+    listed = http.get("/tasks", headers=user.headers, params={"status": "all", "limit": 50}).json()["items"]
+    by_title = {task["title"]: task for task in listed}
+    trip = by_title["Plan trip"]
+    assert trip["priority"] == 1
+    assert trip["due_time"].startswith("09:00")
+    assert trip["notes"] == "Window seat"
+    assert [s["title"] for s in trip["subtasks"]] == ["Book flights"]
+    assert by_title["Sort photos"]["section"] == "Later"
+    assert by_title["Sort photos"]["due_date"] is None
+
+
+def test_import_refuses_what_it_cannot_take(
+    http: httpx.Client, owner: SignedInUser, make_user: Callable[[], SignedInUser]
+) -> None:
+    stranger = make_user()
+    theirs = post(http, stranger, "/projects", {"name": "Theirs"})
+    csv_text = "TYPE,CONTENT\ntask,Sneak in\n"
+    response = http.post(
+        "/import",
+        headers=owner.headers,
+        json={"format": "todoist-csv", "content": csv_text, "project_id": theirs["id"]},
+    )
+    assert_error_shape(response, 404, "not_found")
+    response = http.post("/import", headers=owner.headers, json={"format": "ical", "content": "x"})
+    assert assert_error_shape(response, 422)["fields"]
+    response = http.post("/import", headers=owner.headers, json={"format": "taskmanager-json", "content": "[1]"})
+    assert response.status_code == 200
+    assert response.json()["created"] == {"tasks": 0, "projects": 0, "labels": 0}
+    assert response.json()["problems"][0]["line"] == 0
