@@ -8,6 +8,8 @@ is reached the import stops and says at which line, so nothing is half-imported 
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -28,6 +30,9 @@ from backend.services import projects as project_service
 from backend.services import tasks as task_service
 
 TODOIST_PROJECT = "Imported from Todoist"
+# The API Lambda has 10 s (deploy/stacks/functions.py): writing stops after this many seconds, so the answer (with
+# the line where it stopped) always gets out; a Lambda killed mid-import would leave an import half-done silently.
+WRITE_BUDGET_SECONDS = 6.0
 
 
 @dataclass
@@ -45,6 +50,8 @@ class _Run:
     now: datetime
     quotas: Quotas
     outcome: Outcome
+    deadline: float | None
+    monotonic: Callable[[], float]
 
 
 @dataclass(frozen=True)
@@ -69,10 +76,15 @@ def import_file(
     project_id: str | None,
     now: datetime,
     quotas: Quotas = DEFAULT_QUOTAS,
+    budget: float | None = WRITE_BUDGET_SECONDS,
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> Outcome:
+    """``budget``: seconds of writing tasks this request may spend (None: no bound); past it the import stops at a
+    row boundary and says from which line on nothing was imported (re-import those lines)."""
     tz = ZoneInfo(user.timezone or "UTC")
     outcome = Outcome()
-    run = _Run(store=store, user=user, now=now, quotas=quotas, outcome=outcome)
+    deadline = monotonic() + budget if budget is not None else None
+    run = _Run(store=store, user=user, now=now, quotas=quotas, outcome=outcome, deadline=deadline, monotonic=monotonic)
     if file_format == "todoist-csv":
         parsed = importing.parse_todoist_csv(content, now=now, tz=tz)
         targets = _todoist_target(run, memberships, parsed, project_id)
@@ -239,6 +251,15 @@ def _write_tasks(run: _Run, drafts: list[Draft], targets: dict[str | None, _Targ
         if key not in last:
             last[key] = run.store.last_position(target.partition, target.project.id)
         position = position_after(last[key])
+        if draft.section is not None and draft.section not in target.project.sections:
+            run.outcome.problems.append(
+                Problem(
+                    draft.line,
+                    f"section {draft.section!r} is not in the project (at most {MAX_SECTIONS}); "
+                    "imported without a section",
+                )
+            )
+            draft.section = None
         try:
             task = _build(run, draft, target, labels, position)
         except ValidationError as exc:
@@ -252,6 +273,15 @@ def _write_tasks(run: _Run, drafts: list[Draft], targets: dict[str | None, _Targ
         built.append(task)
         lines.append(draft.line)
     for number, (task, line) in enumerate(zip(built, lines, strict=True)):
+        if run.deadline is not None and run.monotonic() > run.deadline:
+            run.outcome.problems.append(
+                Problem(
+                    line,
+                    f"stopped here: one request imports what it can write in {WRITE_BUDGET_SECONDS:.0f} s; "
+                    f"this and the {len(built) - number - 1} tasks after it were not imported (import them again).",
+                )
+            )
+            return
         try:
             run.store.save_task(task, previous=None, limits=run.quotas)
         except QuotaExceededError as exc:

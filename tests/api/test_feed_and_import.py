@@ -248,3 +248,45 @@ def test_import_refuses_what_it_cannot_take(
     assert response.status_code == 200
     assert response.json()["created"] == {"tasks": 0, "projects": 0, "labels": 0}
     assert response.json()["problems"][0]["line"] == 0
+
+
+def test_an_import_cut_short_says_from_which_line(
+    http: httpx.Client, local: Any, make_user: Callable[[], SignedInUser]
+) -> None:
+    """The real service and store (in this process, on the module's emulator): the task quota reached mid-file, and
+    the write budget running out, both stop at a row and name it; everything before it is imported."""
+    from dataclasses import replace as changed
+
+    from backend.bootstrap import dependencies
+    from backend.domain.quotas import DEFAULT_QUOTAS
+    from backend.services import importer
+    from tests.api.conftest import claims_of
+
+    user = make_user()
+    deps = dependencies()
+    row = deps.users.get(str(claims_of(user.tokens.access_token)["sub"]))
+    assert row is not None
+    content = "TYPE,CONTENT\n" + "".join(f"task,Row {i}\n" for i in range(5))  # rows on lines 2..6
+
+    def run(**options: Any) -> importer.Outcome:
+        return importer.import_file(
+            store=deps.tasks,
+            memberships=deps.memberships,
+            user=row,
+            file_format="todoist-csv",
+            content=content,
+            project_id=None,
+            now=deps.clock(),
+            **options,
+        )
+
+    quota = run(quotas=changed(DEFAULT_QUOTAS, tasks=2))
+    assert quota.tasks == 2
+    assert [(p.line, "3 tasks after it" in p.message) for p in quota.problems] == [(4, False)]
+    assert "2 tasks after it" in quota.problems[0].message
+
+    ticks = iter(range(100))  # every call one second later: the budget of 2.5 s lets 2 writes start
+    budget = run(budget=2.5, monotonic=lambda: float(next(ticks)))
+    assert budget.tasks == 2
+    assert [p.line for p in budget.problems] == [4]
+    assert "not imported" in budget.problems[0].message
