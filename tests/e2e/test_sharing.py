@@ -133,6 +133,16 @@ def test_share_accept_assign_comment_and_see_each_other_live(browser: Browser, a
         expect(row_behind(page_a, "Book flights").locator("[aria-label='1 comments']")).to_be_visible(timeout=LIVE_MS)
         assert_accessible(page_a, context="the task panel of a shared task with a comment")
 
+        # B edits the comment (marked edited), then deletes it: it leaves A's panel live too.
+        mine.get_by_role("button", name="Edit comment").click()
+        mine.get_by_label("Edit the comment").fill("On it, @AdaLovelace - booked for **Friday**")
+        mine.get_by_role("button", name="Save").click()
+        expect(mine.locator("strong")).to_have_text("Friday")
+        expect(mine).to_contain_text("(edited)")
+        mine.get_by_role("button", name="Delete comment").click()
+        expect(panel_b.get_by_role("listitem", name="Comment by You")).to_have_count(0)
+        expect(theirs).to_have_count(0, timeout=LIVE_MS)
+
         # And back: A renames the task; B's open panel and list follow.
         title_a = panel_a.get_by_label("Title")
         title_a.fill("Book flights to Lisbon")
