@@ -34,7 +34,7 @@ def listener(local: LocalRun) -> Iterator[Listener]:
 def next_change(listener: Listener, user_id: str, kind: str = "task") -> Change:
     """The next change of ``kind`` on the user's channel (others, e.g. a member joining, passed over)."""
     while True:
-        change = listener.next_for(user_id)[1]
+        change = listener.next_for(user_id, timeout=30)[1]
         if change.kind == kind:
             return change
 
