@@ -147,7 +147,11 @@ def _labels(run: _Run, parsed: Parsed) -> dict[str, str]:
         try:
             data = LabelCreate(name=name, color=parsed.labels.get(name) or DEFAULT_COLOR)
         except ValidationError:
-            data = LabelCreate(name=name[:60])
+            try:  # a colour we do not take: the default one
+                data = LabelCreate(name=name)
+            except ValidationError as exc:
+                run.outcome.problems.append(Problem(0, f"label {name[:60]!r}: {_first_error(exc)}; not added"))
+                continue
         label = project_service.create_label(
             store=run.store, user_id=run.user.id, data=data, now=run.now, quotas=run.quotas
         )

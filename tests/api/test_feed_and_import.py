@@ -248,6 +248,11 @@ def test_import_refuses_what_it_cannot_take(
     assert response.status_code == 200
     assert response.json()["created"] == {"tasks": 0, "projects": 0, "labels": 0}
     assert response.json()["problems"][0]["line"] == 0
+    # a label name longer than ours (60): reported, the task still comes
+    document = {"labels": [{"id": "L", "name": "l" * 70}], "projects": [], "tasks": [{"title": "T", "labels": ["L"]}]}
+    result = import_file(http, owner, format="taskmanager-json", content=json.dumps(document))
+    assert result["created"] == {"tasks": 1, "projects": 0, "labels": 0}
+    assert [(p["line"], "label" in p["message"]) for p in result["problems"]] == [(0, True)]
 
 
 def test_an_import_cut_short_says_from_which_line(
