@@ -21,7 +21,7 @@ from backend.domain import importing
 from backend.domain.importing import Draft, Parsed, Problem
 from backend.domain.quotas import DEFAULT_QUOTAS, Quotas, exceeded
 from backend.domain.sharing import Action, authorize
-from backend.domain.tasks import Completion, Project, Status, Subtask, Task, new_id, position_after
+from backend.domain.tasks import Completion, Label, Project, Status, Subtask, Task, new_id, position_after
 from backend.domain.users import User
 from backend.errors import DomainError, InvalidInputError, QuotaExceededError
 from backend.schemas import DEFAULT_COLOR, MAX_SECTIONS, LabelCreate, ProjectCreate, SubtaskIn, TaskCreate
@@ -152,8 +152,16 @@ def _labels(run: _Run, parsed: Parsed) -> dict[str, str]:
             except ValidationError as exc:
                 run.outcome.problems.append(Problem(0, f"label {name[:60]!r}: {_first_error(exc)}; not added"))
                 continue
-        label = project_service.create_label(
-            store=run.store, user_id=run.user.id, data=data, now=run.now, quotas=run.quotas
+        # the quota and the names were checked above on one read of the labels: no read per label
+        label = run.store.save_label(
+            Label(
+                id=new_id(),
+                user_id=run.user.id,
+                name=data.name,
+                color=data.color,
+                created_at=run.now,
+                updated_at=run.now,
+            )
         )
         known[name.lower()] = label.id
         run.outcome.labels += 1
