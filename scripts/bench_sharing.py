@@ -184,8 +184,8 @@ def _run(api_url: str, n: int, rounds: int) -> dict[str, Any]:
         created.raise_for_status()
         solo_projects.append(created.json()["id"])
     solo_id = solo.get("/me").json()["id"]
-    for project_id in solo_projects:
-        seed(solo_id, project_id, TASKS_PER_PROJECT)
+    for mine in solo_projects:
+        seed(solo_id, mine, TASKS_PER_PROJECT)
     result = {
         "setup": {
             "member": f"{PROJECTS} shared projects x {TASKS_PER_PROJECT} tasks (no personal task)",
