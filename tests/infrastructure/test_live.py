@@ -121,6 +121,7 @@ def test_the_role_reads_the_two_streams_the_users_table_and_the_redis_secret_onl
     assert "TasksTable" in json.dumps(query["Resource"])
     assert "/index/" not in json.dumps(query["Resource"])
     assert query["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["P#*"]}}
+    assert set(as_list(query["Action"])) == {"dynamodb:Query", "dynamodb:BatchGetItem"}  # a move's lookup too
     dlq = json.dumps({"Fn::GetAtt": [_by_ref(template, "AWS::SQS::Queue", "LiveUpdatesStreamFailures"), "Arn"]})
     assert all(grants[a] == {dlq} for a in grants if a.startswith("sqs:"))  # the mapping's on-failure queue
     data = {a for a in grants if not a.startswith(("xray:", "logs:", "sqs:"))}
@@ -133,6 +134,7 @@ def test_the_role_reads_the_two_streams_the_users_table_and_the_redis_secret_onl
         "dynamodb:DescribeTable",
         "dynamodb:GetItem",
         "dynamodb:Query",
+        "dynamodb:BatchGetItem",
     }
 
 
