@@ -59,7 +59,7 @@ class DeliveryPublic(BaseModel):
 
 class NotificationPublic(BaseModel):
     id: str
-    kind: Literal["reminder", "digest", "weekly", "mention", "sharing"]
+    kind: Literal["reminder", "digest", "weekly", "mention", "sharing", "invitation"]
     title: str
     body: str
     task_id: str | None

@@ -25,6 +25,20 @@ class CognitoDirectory:
         attributes = {a["Name"]: a["Value"] for a in user.get("UserAttributes", [])}
         return attributes.get("email")
 
+    def user_id_of(self, email: str) -> str | None:
+        # The pool signs in by e-mail (username attribute), so AdminGetUser takes the address: one call, and the
+        # role already has it (ListUsers with a filter would need another grant and reads more).
+        try:
+            user = self._cognito.admin_get_user(UserPoolId=self._pool, Username=email)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "UserNotFoundException":
+                return None
+            raise
+        attributes = {a["Name"]: a["Value"] for a in user.get("UserAttributes", [])}
+        if attributes.get("email_verified") != "true" or not user.get("Enabled", True):
+            return None  # an address nobody proved: its invitation waits for whoever verifies it
+        return attributes.get("sub") or None
+
     def delete_user(self, user_id: str) -> None:
         try:
             self._cognito.admin_delete_user(UserPoolId=self._pool, Username=user_id)

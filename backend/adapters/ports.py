@@ -45,6 +45,10 @@ class IdentityDirectory(Protocol):
         """The confirmed user's email, None when no such user exists."""
         ...
 
+    def user_id_of(self, email: str) -> str | None:
+        """The id (sub) of the user whose verified address is ``email``, None when no user has it verified."""
+        ...
+
     def delete_user(self, user_id: str) -> None: ...
 
     def password_matches(self, user_id: str, password: str) -> bool:

@@ -24,7 +24,7 @@ class Delivery:
 class Notification:
     id: str  # deterministic per occurrence: also the idempotency key (see domain/schedules.py)
     user_id: str
-    kind: Literal["reminder", "digest", "weekly", "mention", "sharing"]
+    kind: Literal["reminder", "digest", "weekly", "mention", "sharing", "invitation"]
     title: str
     body: str
     fire_at: datetime

@@ -125,6 +125,7 @@ class CognitoGaps:
             "codes.discard": self.codes.discard,
             "ses.send_email": self._ses_send_email,
             "cognito.sign_out_every_alias": self._sign_out_every_alias,
+            "cognito.email_verified": self._email_verified,
         }
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -174,6 +175,8 @@ class CognitoGaps:
                     self._apply("codes.discard", (purpose, client_id, username.lower()))
             status, headers, body = self._call_inner(environ)
             ok = status.startswith("200")
+            if ok and operation == "ConfirmSignUp":
+                self._apply("cognito.email_verified", client_id, username)
             if ok and operation == "AdminUserGlobalSignOut":
                 self._apply("cognito.sign_out_every_alias", str(params.get("UserPoolId", "")), username)
             if ok and operation == "SignUp":
@@ -234,6 +237,12 @@ class CognitoGaps:
             return
         for name in {user.username, *(v for k, v in user.attribute_lookup.items() if k in ("email", "sub"))}:
             pool.sign_out(name)
+
+    def _email_verified(self, client_id: str, username: str) -> None:
+        """Cognito marks the address verified when its sign-up code is confirmed (moto only confirms the user)."""
+        user = self._find_user(client_id, username)
+        if user is not None:
+            user.update_attributes([{"Name": "email_verified", "Value": "true"}])
 
     def _find_user(self, client_id: str, username: str) -> Any | None:
         pool = self._pool_of(client_id)

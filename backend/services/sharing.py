@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from backend.adapters.ports import (
+    IdentityDirectory,
     Inbox,
     LimitStore,
     Mailer,
@@ -63,6 +64,9 @@ class Ports:
     mailer: Mailer | None = None
     link_key: Callable[[], bytes] | None = field(default=None, repr=False)  # signs the e-mail's link
     api_url: str = ""
+    # An invitee who already has an account gets an inbox row at once (the live channel shows it; None: no row)
+    inbox: Inbox | None = None
+    identity: IdentityDirectory | None = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,7 @@ def invite(
     )
     ports.memberships.invite(invitation, activity=activity.invited(user.id, email=address, role=new_role.value, at=now))
     _send(invitation, to=email.strip(), ports=ports, now=now)
+    _tell_invitee(invitation, ports=ports, now=now)
     return invitation
 
 
@@ -205,6 +210,33 @@ def _send(invitation: Invitation, *, to: str, ports: Ports, now: datetime) -> No
         ports.mailer.send(Email(to=to, subject=subject, text=text, html=html))
     except SendFailedError as failure:
         logger.warning("invitation email failed", extra={"invitation_id": invitation.id, "detail": failure.detail})
+
+
+def _tell_invitee(invitation: Invitation, *, ports: Ports, now: datetime) -> None:
+    """An inbox row for an invitee who has an account with this verified address: the live channel publishes it,
+    so an invitee already signed in sees the invitation at once. Logged, not raised: the invitation is stored."""
+    if ports.inbox is None or ports.identity is None:
+        return
+    try:
+        invitee = ports.identity.user_id_of(invitation.email)
+        if invitee is None:  # no account yet: the invitation waits for the address to sign up
+            return
+        note = Notification(
+            id=new_id(),
+            user_id=invitee,
+            kind="invitation",
+            title=f"{invitation.inviter_name or 'Someone'} invited you to {invitation.project_name or 'a project'}"[
+                :200
+            ],
+            body=f"Join as {invitation.role.value}: accept or decline it in Invitations.",
+            fire_at=now,
+            created_at=now,
+            deliveries={"in_app": Delivery("sent")},
+        )
+        if ports.inbox.claim(note, now=now):
+            ports.inbox.record(note)
+    except Exception:  # the invitation is stored and e-mailed; the bell is a convenience
+        logger.exception("invitation inbox row not written", extra={"invitation_id": invitation.id})
 
 
 def invitation_from_link(

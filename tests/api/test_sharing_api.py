@@ -123,6 +123,24 @@ def test_an_address_without_an_account_finds_its_invitation_after_signing_up(
     assert ok(newcomer.http.get(f"/projects/{project_id}/members"))["my_role"] == "viewer"
 
 
+def test_an_invitee_with_an_account_gets_an_inbox_row_at_once(
+    api_url: str, auth: CognitoAuth, person: Callable[[], Member]
+) -> None:
+    owner, guest = person(), person()
+    project_id, _ = a_project(owner, tasks=0)
+    invite(owner, project_id, guest.email.upper(), "viewer")
+    later = f"nobody-{uuid.uuid4().hex[:10]}@example.com"
+    invite(owner, project_id, later, "viewer")  # no account with it: no row anywhere, the invitation waits
+
+    notes = [n for n in ok(guest.http.get("/notifications"))["items"] if n["kind"] == "invitation"]
+    assert len(notes) == 1, notes
+    assert "Garden" in notes[0]["title"]
+    assert notes[0]["read"] is False
+    newcomer = sign_up_as(api_url, auth, later)
+    assert [n for n in ok(newcomer.http.get("/notifications"))["items"] if n["kind"] == "invitation"] == []
+    assert len(ok(newcomer.http.get("/invitations"))["items"]) == 1
+
+
 def test_decline_and_withdraw(person: Callable[[], Member]) -> None:
     owner, guest, other = person(), person(), person()
     project_id, _ = a_project(owner, tasks=0)

@@ -48,6 +48,7 @@ def test_share_accept_assign_comment_and_see_each_other_live(browser: Browser, a
     page_a = signed_in_as(browser, app, ada)
     page_b: Page | None = None
     try:
+        page_b = signed_in_as(browser, app, bob)  # B is signed in before A invites: the invitation arrives live
         # A shares the project from its menu: the invitation is listed at once (pending).
         visit(page_a, f"/projects/{trip.id}")
         page_a.get_by_role("button", name="Project menu").click()
@@ -64,8 +65,8 @@ def test_share_accept_assign_comment_and_see_each_other_live(browser: Browser, a
         confirmed_at = time.monotonic()
         assert_accessible(page_a, context="the share dialog")
 
-        # B signs in (the invitation was emailed) and finds it in the sidebar; accepting puts the project there at once.
-        page_b = signed_in_as(browser, app, bob)
+        # B, signed in all along, sees it appear in the sidebar (its inbox row was published, no reload); accepting
+        # puts the project there at once.
         invitation = page_b.get_by_role("list", name="Invitations").get_by_role("listitem", name="Trip")
         expect(invitation).to_be_visible()
         assert_accessible(page_b, context="an invitation in the sidebar")

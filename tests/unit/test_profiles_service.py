@@ -57,6 +57,9 @@ class FakeDirectory:
     def email_of(self, user_id: str) -> str | None:
         return self.emails.get(user_id)
 
+    def user_id_of(self, email: str) -> str | None:
+        return next((user_id for user_id, known in self.emails.items() if known == email), None)
+
     def delete_user(self, user_id: str) -> None:
         self.log.append(("identity.delete", user_id))
         if self.fail_delete:

@@ -67,6 +67,8 @@ def _ports() -> sharing.Ports:
         mailer=deps.mailer,
         link_key=lambda: deps.signing_keys().signing_key(LINKS),
         api_url=deps.settings.public_api_url,
+        inbox=deps.notifications,
+        identity=deps.identity,
     )
 
 
