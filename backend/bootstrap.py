@@ -44,7 +44,7 @@ from backend.services import reminders as reminder_service
 from backend.services import sharing, user_data
 from backend.services.attachments import TaskAttachmentCleanup
 from backend.services.comments import TaskCommentCleanup
-from backend.services.reminder_sync import DigestSyncingUsers, ReminderSyncingTaskStore
+from backend.services.reminder_sync import DigestSyncingUsers, ReminderSyncingMover, ReminderSyncingTaskStore
 
 
 def utcnow() -> datetime:
@@ -99,14 +99,16 @@ def dependencies() -> Dependencies:
             user, store=task_store, reminders=notifications, scheduler=scheduler, users=users, now=utcnow()
         )
 
+    tasks = ReminderSyncingTaskStore(
+        task_store, reminders=notifications, scheduler=scheduler, users=users, clock=utcnow, members=members
+    )
     return Dependencies(
         settings=settings,
         attachments=DynamoAttachmentStore(),
         storage=S3ObjectStorage(s3=aws.client("s3"), bucket=settings.names.attachments_bucket),
         users=DigestSyncingUsers(users, scheduler=scheduler, on_timezone_change=timezone_changed),
-        tasks=ReminderSyncingTaskStore(
-            task_store, reminders=notifications, scheduler=scheduler, users=users, clock=utcnow, members=members
-        ),
+        tasks=tasks,
+        mover=ReminderSyncingMover(DynamoPartitionMover(), tasks=tasks),  # a moved task's reminders follow it
         memberships=memberships,
         identity=CognitoDirectory(
             cognito=aws.client("cognito-idp"),

@@ -14,7 +14,7 @@ from backend.domain.notifications import Email, Notification
 from backend.domain.quotas import Quotas
 from backend.domain.rate_limits import Counter, LimitKey
 from backend.domain.reminders import Reminder
-from backend.domain.sharing import Invitation, Membership, Role
+from backend.domain.sharing import Invitation, Membership, Moved, Role
 from backend.domain.tasks import Label, Project, Task, TaskQuery
 from backend.domain.users import User
 from backend.schemas_live import Change
@@ -225,6 +225,10 @@ class PartitionMover(Protocol):
 
     def pending_move(self, target: str) -> str | None:
         """The source of an unfinished project move into ``target`` (None: none)."""
+        ...
+
+    def moved(self, partition: str, task_id: str) -> Moved | None:
+        """The task's last move out of ``partition`` (its tombstone: where to, the version deleted), or None."""
         ...
 
 

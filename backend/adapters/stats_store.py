@@ -68,6 +68,9 @@ def _decode(raw: str) -> Counters:
     return {(item, attr): int(v) for item, attrs in json.loads(raw).items() for attr, v in attrs.items()}
 
 
+encode_counters, decode_counters = _encode, _decode  # a contribution row's ``c`` (the task mover rewrites it)
+
+
 def _by_item(counters: Mapping[tuple[str, str], int]) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {}
     for (item, attr), value in counters.items():

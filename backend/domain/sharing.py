@@ -317,3 +317,11 @@ def initials(display_name: str) -> str:
     """Up to two letters for an avatar: the first letters of the first two words ("Ada Lovelace" -> "AL")."""
     words = [word for word in display_name.replace("@", " ").replace(".", " ").split() if word[:1].isalnum()]
     return "".join(word[0] for word in words[:2]).upper() or "?"
+
+
+@dataclass(frozen=True)
+class Moved:
+    """A task's move out of a partition (the tombstone its move left there): where to, the version deleted there."""
+
+    to: str
+    version: int

@@ -137,6 +137,18 @@ def shared_contribution(task: Task, zone: Callable[[str], ZoneInfo]) -> Counters
     }
 
 
+def rehome(counters: Mapping[Key, int], source: str, target: str) -> Counters:
+    """A contribution moved from partition ``source`` to ``target`` (a task's move): its counts stay whose they
+    were. A plain item is the partition's user's (a personal task), ``<member>@<item>`` a member's; in the target an
+    item of the target's user is plain, any other's prefixed (a project partition ``P#..`` has no plain items)."""
+    out: Counters = {}
+    for (item, attr), n in counters.items():
+        member, plain = split_item(item)
+        owner = member or source
+        out[(plain if owner == target else member_item(owner, plain), attr)] = n
+    return out
+
+
 def for_member(counters: Mapping[Key, int], user_id: str) -> Counters:
     """One member's part of a shared task's contribution, as plain ``(item, attribute)`` keys."""
     out: Counters = {}

@@ -60,13 +60,21 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             zones[user_id] = user_clock(users=deps.users, user_id=user_id, now=deps.clock()).tz
         return zones[user_id]
 
+    def moved_version(partition: str, task_id: str) -> int | None:
+        found = deps.mover.moved(partition, task_id)
+        return found.version if found is not None else None
+
     def record_handler(record: DynamoDBRecord) -> None:
         change = task_change(record.raw_event)
         if change is None:
             return
         shared = is_project_partition(change.user_id)
         applied = stats_service.apply_change(
-            store=store, change=change, tz=ZoneInfo("UTC") if shared else zone_of(change.user_id), zone_of=zone_of
+            store=store,
+            change=change,
+            tz=ZoneInfo("UTC") if shared else zone_of(change.user_id),
+            zone_of=zone_of,
+            moved_version=moved_version,
         )
         if shared and change.task is not None:  # the members whose aggregates it changed (the repair's work list)
             task = change.task

@@ -9,13 +9,14 @@ a write that already happened; the reminder handler re-checks every payload agai
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
-from backend.adapters.ports import ReminderLists, Schedules, TaskStore, UserRepository
+from backend.adapters.ports import PartitionMover, ReminderLists, Schedules, TaskStore, UserRepository
 from backend.domain.activity import ActivityEntry
 from backend.domain.quotas import Quotas
-from backend.domain.tasks import Label, Project, Task, TaskQuery
+from backend.domain.sharing import Moved
+from backend.domain.tasks import Label, Project, Status, Task, TaskQuery
 from backend.domain.users import User
 from backend.observability import logger, metrics
 from backend.services import reminders as reminder_service
@@ -135,6 +136,43 @@ class ReminderSyncingTaskStore:
 
     def delete_label(self, label: Label) -> None:
         self._inner.delete_label(label)
+
+
+class ReminderSyncingMover:
+    """A ``PartitionMover`` that reschedules the reminders of what it moved: a schedule's payload names the task's
+    partition, and the default reminder's recipient follows it (the assignee in a shared project, the owner in a
+    personal one). The mover writes past the syncing task store, so without this they would fire from the old
+    partition (and find no task there)."""
+
+    def __init__(self, inner: PartitionMover, *, tasks: ReminderSyncingTaskStore) -> None:
+        self._inner = inner
+        self._tasks = tasks
+
+    def move_task(
+        self,
+        task: Task,
+        target: str,
+        *,
+        change: Callable[[Task], Task] | None = None,
+        activity: Sequence[tuple[str, ActivityEntry]] = (),
+    ) -> Task:
+        moved = self._inner.move_task(task, target, change=change, activity=activity)
+        self._tasks.sync(moved)
+        return moved
+
+    def move_project(self, project: Project, target: str, *, before_tasks: Callable[[Project], None]) -> Project:
+        moved = self._inner.move_project(project, target, before_tasks=before_tasks)
+        # Done tasks have no schedules left to move: only the open ones are planned again (one Query).
+        for task in self._tasks.tasks_in_project(target, project.id):
+            if task.status is Status.OPEN:
+                self._tasks.sync(task)
+        return moved
+
+    def pending_move(self, target: str) -> str | None:
+        return self._inner.pending_move(target)
+
+    def moved(self, partition: str, task_id: str) -> Moved | None:
+        return self._inner.moved(partition, task_id)
 
 
 class DigestSyncingUsers:

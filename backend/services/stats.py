@@ -44,14 +44,29 @@ class Applied:
 
 
 def apply_change(
-    *, store: StatsStore, change: TaskChange, tz: ZoneInfo, zone_of: Callable[[str], ZoneInfo] | None = None
+    *,
+    store: StatsStore,
+    change: TaskChange,
+    tz: ZoneInfo,
+    zone_of: Callable[[str], ZoneInfo] | None = None,
+    moved_version: Callable[[str, str], int | None] | None = None,
 ) -> Applied:
     """Bring the user's aggregates in line with ``change``, exactly once, whatever order records arrive in.
 
     A task of a shared project (``change.user_id`` = ``P#<p>``) counts for its members, each in their zone
     (``zone_of``): its creation for ``created_by``, each completion for who completed it (``shared_contribution``).
-    Its contribution row stays in the project's partition; the counters go to each member's aggregates."""
+    Its contribution row stays in the project's partition; the counters go to each member's aggregates.
+
+    A task's move to another partition is a delete here and an insert there, arriving in either order. The move
+    leaves a tombstone in the source (``moved_version(partition, task id)``: the version it deleted there): every
+    record of that partition up to that version (the move's delete, a late insert of a task that has left again)
+    is history and changes nothing. The contribution row moved with the task, so the target's records count from
+    what it held: a move is neutral for everyone's statistics."""
     shared = is_project_partition(change.user_id)
+    if moved_version is not None:
+        left_at = moved_version(change.user_id, change.task_id)
+        if left_at is not None and change.version <= left_at:
+            return Applied(skipped=True)
     for _ in range(MAX_ATTEMPTS):
         stored = store.get_contribution(change.user_id, change.task_id)
         if stored is not None and stored.order >= change.order:

@@ -270,3 +270,56 @@ def test_a_new_time_zone_moves_the_reminders(deps: Dependencies, scheduler: Any,
     instant = datetime.fromisoformat(after["ScheduleExpression"][3:-1]).replace(tzinfo=UTC)
     assert instant.astimezone(ZoneInfo("America/New_York")).time() == time(8, 30)  # 9:00 stays 9:00 where they are
     assert json.loads(after["Target"]["Input"])["fire_at"] == instant.isoformat()
+
+
+def test_a_moved_task_s_reminders_fire_from_its_new_partition(deps: Dependencies, scheduler: Any, user_id: str) -> None:
+    """The mover writes past the syncing store: sharing a project or moving a task between a personal and a shared
+    project reschedules its reminders (issue 13): per member and naming ``P#<p>`` there, the owner's at home."""
+    from backend.domain.sharing import project_partition
+    from backend.services import sharing
+    from backend.services.tasks import Who
+
+    profiles.update_profile(
+        users=deps.users,
+        identity=deps.identity,
+        user_id=user_id,
+        changes=ProfileUpdate(preferences=PreferencesUpdate(default_reminder_minutes=15)),
+        now=deps.clock(),
+    )
+    trip = projects.create_project(store=deps.tasks, user_id=user_id, data=ProjectCreate(name="Trip"), now=deps.clock())
+    home = projects.create_project(store=deps.tasks, user_id=user_id, data=ProjectCreate(name="Home"), now=deps.clock())
+    due = {"due_date": tomorrow() + timedelta(days=1), "due_time": time(9, 0), "project_id": trip.id}
+    own = new_task(deps, user_id, **due)
+    set_reminders(deps, user_id, own.id, ReminderInput(minutes_before=30))
+    default = new_task(deps, user_id, **due)
+    assert [s["Name"] for s in schedules_of(scheduler, deps, default.id).values()] == [f"r-{default.id}-default"]
+
+    user = deps.users.get(user_id)
+    assert user is not None
+    ports = sharing.Ports(tasks=deps.tasks, memberships=deps.memberships, mover=deps.mover)
+    sharing.invite(
+        user=user, project_id=trip.id, email="friend@example.com", role="editor", ports=ports, now=deps.clock()
+    )
+    partition = project_partition(trip.id)
+    [shared] = schedules_of(scheduler, deps, own.id).values()  # the owner's own list, now a member's
+    payload = json.loads(shared["Target"]["Input"])
+    assert (payload["partition"], payload["user_id"]) == (partition, user_id)
+    assert schedules_of(scheduler, deps, default.id) == {}  # unassigned in a shared project: nobody's default
+
+    who = Who(user=deps.users.get(user_id), memberships=deps.memberships, mover=deps.mover)  # type: ignore[arg-type]
+    for task in (own, default):
+        there = deps.tasks.get_task(partition, task.id)
+        assert there is not None
+        tasks.update_task(
+            store=deps.tasks,
+            user_id=user_id,
+            task_id=task.id,
+            changes=TaskUpdate(version=there.version, project_id=home.id),
+            now=deps.clock(),
+            who=who,
+        )
+        [back] = schedules_of(scheduler, deps, task.id).values()
+        payload = json.loads(back["Target"]["Input"])
+        assert "partition" not in payload
+        assert payload["user_id"] == user_id
+        assert local_at(back).time() == (time(8, 30) if task is own else time(8, 45))

@@ -16,7 +16,7 @@ from backend.adapters.stats_store import DynamoStatsStore, StoredContribution
 from backend.adapters.task_store.store import DynamoTaskStore
 from backend.bootstrap import Dependencies
 from backend.domain import stats
-from backend.domain.tasks import Task, complete, new_id, reopen
+from backend.domain.tasks import Task, TaskQuery, complete, new_id, reopen
 from backend.domain.users import new_user
 from backend.handlers import analytics
 from backend.local.lambda_runtime import LocalContext, invoke
@@ -319,3 +319,43 @@ def replay_history(
     assert incremental == recomputed
     assert store.aggregates(user_id) == recomputed
     assert sum(n for (item, attr), n in recomputed.items() if attr == "created") == len(live)
+
+
+def test_a_move_into_a_shared_project_and_back_leaves_the_statistics_as_they_were(
+    local: LocalRun, deps: Dependencies, store: DynamoStatsStore, tasks: DynamoTaskStore
+) -> None:
+    """A move is a delete in one partition and an insert in another, in any order: neither counts (issue 13)."""
+    from backend.adapters.task_store import rekey
+    from backend.domain.sharing import project_partition
+
+    user_id = make_user(deps)
+    tasks.save_task(new_task(user_id, T0, priority=2, labels=("l1",)), previous=None)
+    created = tasks.save_task(new_task(user_id, T0, due_date=date(2026, 11, 3)), previous=None)
+    tasks.save_task(complete(created, now=T0 + timedelta(hours=1), today=T0.date()), previous=created)
+    pump(local).drain()
+    before = store.aggregates(user_id)
+    assert before[(stats.day_item(date(2026, 11, 2)), "created")] == 2
+
+    def round_trip() -> list[dict[str, Any]]:
+        shared = project_partition(new_id())
+        with pump(local).paused():
+            pump(local).drain()
+            for task in tasks.list_tasks(TaskQuery(user_id=user_id, status="all"), limit=10, cursor=None)[0]:
+                there = rekey.move_task(task, shared)
+                rekey.move_task(there, user_id)
+            records: list[dict[str, Any]] = pump(local).collect()
+            return records
+
+    assert run_handler(round_trip()) == {"batchItemFailures": []}
+    assert store.aggregates(user_id) == before
+    assert run_handler(list(reversed(round_trip()))) == {"batchItemFailures": []}
+    assert store.aggregates(user_id) == before
+    # and one move at a time, each delivered before the next (the insert in the project counts from the moved row)
+    shared = project_partition(new_id())
+    for task in tasks.list_tasks(TaskQuery(user_id=user_id, status="all"), limit=10, cursor=None)[0]:
+        there = rekey.move_task(task, shared)
+        pump(local).drain()
+        assert store.aggregates(user_id) == before
+        rekey.move_task(there, user_id)
+        pump(local).drain()
+        assert store.aggregates(user_id) == before

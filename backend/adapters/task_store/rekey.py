@@ -11,10 +11,13 @@ transaction, and running it again after a crash at any point finishes it (never 
    writes the same items. Nothing reaches these copies before phase 2: words and links whose task is not in the
    partition are skipped by every reader (they fetch the task), and comments and attachments are only reached
    through their task.
-2. **switch** (the commit point, one ``TransactWriteItems`` of at most 5 items): delete the task in the source if it
+2. **switch** (the commit point, one ``TransactWriteItems`` of at most 6 items): delete the task in the source if it
    is still at the version read, put it in the target (which must not have it), ``ADD`` -1 / +1 to the two
-   partitions' counters (and open tasks), plus an optional activity row. If someone edited the task meanwhile the
-   switch is refused and the move starts again from a fresh read (so the copies match the task that moves).
+   partitions' counters (and open tasks), a tombstone ``MOVED#<id>`` in the source (``to``: the target, ``version``:
+   the version deleted, expiring after ``MOVED_TTL``) so the stream's consumers know this delete for a move (the
+   statistics leave it alone, live updates send the task's new place), plus an optional activity row. If someone
+   edited the task meanwhile the switch is refused and the move starts again from a fresh read (so the copies match
+   the task that moves).
 3. **sweep**: whatever the task still has in the source is moved (put in the target, then deleted from the source):
    the leftovers of phase 1 and anything written there between the copy and the switch (a comment), so a re-run
    after a crash in phase 3 just sweeps again. Word and link rows of the source are deleted (the target has its own).
@@ -32,10 +35,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from backend.adapters.stats_store import decode_counters, encode_counters
 from backend.adapters.task_store import counters, search_index
 from backend.adapters.task_store.activity import activity_item
 from backend.adapters.task_store.mapping import (
@@ -48,16 +53,20 @@ from backend.adapters.task_store.mapping import (
 )
 from backend.adapters.task_store.models import INDEXED, PROJECT, TASK, TASK_COUNTS, ProjectModel, TaskModel, connection
 from backend.domain.activity import ActivityEntry
+from backend.domain.sharing import Moved, is_project_partition
+from backend.domain.stats import rehome
 from backend.domain.tasks import Project, Status, Task
 from backend.errors import ConflictError, NotFoundError
 
 COMMENT, ATTACHMENT, ATTACHMENT_REF, STAT_TASK = "C#", "ATT#", "ATTREF#", "STAT#TASK#"
 MOVE_MARKER = "MOVE"
+MOVED = "MOVED#"  # a tombstone: the task of this id left this partition by a move (see ``moved``)
+MOVED_TTL = timedelta(days=2)  # outlives the streams' 24 h retention: every consumer of the delete can still see it
 KEY_OWNER = "key_owner"  # on a moved attachment row: the partition its object keys were made under
 SWITCH_RETRIES = 5
 _WRITE_BATCH = 25
 _PASSES = 3
-_CHUNK = 40  # tasks switched in one transaction when a whole project moves (2 items each + 2 counters <= 100)
+_CHUNK = 32  # tasks switched in one transaction when a whole project moves (3 items each + 2 counters <= 100)
 
 
 def _client() -> Any:
@@ -110,6 +119,9 @@ def _rekeyed(item: dict[str, Any], source: str, target: str) -> dict[str, Any]:
     moved = {**item, "user_id": {"S": target}}
     if item["sk"]["S"].startswith(ATTACHMENT) and KEY_OWNER not in item:
         moved[KEY_OWNER] = {"S": source}
+    if item["sk"]["S"].startswith(STAT_TASK) and "c" in item:
+        # The contribution's counters name their members as its new partition reads them (stats.rehome).
+        moved["c"] = {"S": encode_counters(rehome(decode_counters(item["c"]["S"]), source, target))}
     return moved
 
 
@@ -161,8 +173,41 @@ def _counters_update(pk: str, *, tasks: int, open_tasks: int) -> dict[str, Any]:
     }
 
 
+def _tombstone(task: Task, target: str) -> dict[str, Any]:
+    expires = int((datetime.now(UTC) + MOVED_TTL).timestamp())
+    item = {
+        **_key(task.user_id, MOVED + task.id),
+        "to": {"S": target},
+        "version": {"N": str(task.version)},
+        "expires_at": {"N": str(expires)},
+    }
+    return {"Put": {"TableName": _table(), "Item": item}}
+
+
+def moved(partition: str, task_id: str) -> Moved | None:
+    """The last move of the task ``task_id`` out of ``partition`` (its tombstone), None if it never moved out."""
+    item = _get(partition, MOVED + task_id)
+    if item is None:
+        return None
+    return Moved(to=item["to"]["S"], version=int(item["version"]["N"]))
+
+
+def _authored(task: Task, source: str) -> Task:
+    """A personal task's work was its owner's: said explicitly when it leaves their partition (a shared project's
+    statistics count each member's part by these names)."""
+    if is_project_partition(source):
+        return task
+    return replace(
+        task,
+        created_by=task.created_by or source,
+        completed_by=(task.completed_by or source) if task.status is Status.DONE else None,
+        history=tuple(replace(c, by=c.by or source) for c in task.history),
+    )
+
+
 def _switch_items(task: Task, final: Task) -> tuple[Task, list[dict[str, Any]]]:
-    """The delete (at the version read) and the put (if absent) that move one task; the task as it arrives."""
+    """The delete (at the version read), the put (if absent) and the source's tombstone that move one task; the
+    task as it arrives."""
     moved = replace(final, version=task.version + 1)
     item = _raw(task_item(replace(moved, version=0)))
     item["version"] = {"N": str(moved.version)}
@@ -177,6 +222,7 @@ def _switch_items(task: Task, final: Task) -> tuple[Task, list[dict[str, Any]]]:
             }
         },
         {"Put": {"TableName": _table(), "Item": item, "ConditionExpression": "attribute_not_exists(sk)"}},
+        _tombstone(task, moved.user_id),
     ]
 
 
@@ -205,7 +251,7 @@ def _switch_chunk(tasks: list[Task], target: str) -> list[Task] | None:
     moved: list[Task] = []
     items: list[dict[str, Any]] = []
     for task in tasks:
-        arrived, switch = _switch_items(task, replace(task, user_id=target))
+        arrived, switch = _switch_items(task, _authored(replace(task, user_id=target), task.user_id))
         moved.append(arrived)
         items += switch
     opened = sum(task.status is Status.OPEN for task in tasks)
@@ -254,7 +300,7 @@ def move_task(
                 raise NotFoundError("No such task.", fields={"task_id": "does not exist"})
             _sweep(there, source, target)  # a resumed move: the switch happened
             return there
-        arriving = replace(current, user_id=target)
+        arriving = _authored(replace(current, user_id=target), source)
         final = change(arriving) if change is not None else arriving
         # phase 1: copies in the target
         _write(puts=[_rekeyed(item, source, target) for item in _belongings(source, current.id)])
@@ -268,7 +314,7 @@ def move_task(
             stale_copies = {item["sk"]["S"] for item in derived}
             fresh = _read_task(source, task.id)
             if fresh is not None:
-                arriving = replace(fresh, user_id=target)
+                arriving = _authored(replace(fresh, user_id=target), source)
                 fresh_final = change(arriving) if change is not None else arriving
                 stale_copies -= {item["sk"]["S"] for item in _derived(fresh_final)}
             _write(deletes=[(target, sk) for sk in sorted(stale_copies)])
@@ -411,3 +457,6 @@ class DynamoPartitionMover:
 
     def pending_move(self, target: str) -> str | None:
         return pending_move(target)
+
+    def moved(self, partition: str, task_id: str) -> Moved | None:
+        return moved(partition, task_id)
