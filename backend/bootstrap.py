@@ -177,6 +177,7 @@ def erase_user_data(user_id: str) -> int:
         shared=(user, ports) if user is not None else None,
         inbox=deps.notifications,
         on_deleted=TaskCommentCleanup(deps.comments, then=TaskAttachmentCleanup(deps.attachments, deps.storage)),
+        attachment_store=deps.attachments,
     )
 
 

@@ -169,6 +169,15 @@ class DynamoAttachmentStore:
         items = AttachmentModel.query(user_id, AttachmentModel.sk.startswith(f"{ATT}{task_id}#"), consistent_read=True)
         return [_attachment(item) for item in items if not _expired(item.expires_at, now)]
 
+    def keyed_under(self, partition: str, owner: str) -> list[Attachment]:
+        items = AttachmentModel.query(
+            partition,
+            AttachmentModel.sk.startswith(ATT),  # ("ATT#": not the "ATTREF#" pointers)
+            filter_condition=AttachmentModel.key_owner == owner,
+            consistent_read=True,
+        )
+        return [_attachment(item) for item in items]
+
     def bytes_used(self, user_id: str) -> int:
         try:
             return int(UsageModel.get(user_id, USAGE_SK, consistent_read=True).bytes_used or 0)

@@ -103,11 +103,11 @@ class S3ObjectStorage:
                 Bucket=self.bucket, Delete={"Objects": [{"Key": key} for key in keys], "Quiet": True}
             )
 
-    def delete_prefix(self, prefix: str) -> int:
-        """Delete every object under ``prefix`` (a page of up to 1 000 keys per call); returns how many."""
+    def delete_prefix(self, prefix: str, *, keep: frozenset[str] = frozenset()) -> int:
+        """Delete every object under ``prefix`` but ``keep`` (a page of up to 1 000 keys per call); returns how many."""
         deleted = 0
         for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
-            keys = [item["Key"] for item in page.get("Contents", [])]
+            keys = [item["Key"] for item in page.get("Contents", []) if item["Key"] not in keep]
             self.delete(*keys)
             deleted += len(keys)
         return deleted

@@ -270,6 +270,10 @@ class AttachmentStore(Protocol):
 
     def delete(self, attachment: Attachment, *, task_exists: bool = True) -> None: ...
 
+    def keyed_under(self, partition: str, owner: str) -> list[Attachment]:
+        """The rows in ``partition`` whose objects are still under ``owner``'s keys (moved there, ``key_owner``)."""
+        ...
+
 
 class TaskDeletionListener(Protocol):
     """Told after a task is deleted (the attachments go with it)."""
@@ -317,7 +321,9 @@ class ObjectStorage(Protocol):
 
     def delete(self, *keys: str) -> None: ...
 
-    def delete_prefix(self, prefix: str) -> int: ...
+    def delete_prefix(self, prefix: str, *, keep: frozenset[str] = frozenset()) -> int:
+        """Delete every object under ``prefix`` but the keys in ``keep``; returns how many went."""
+        ...
 
 
 class StatsStore(Protocol):

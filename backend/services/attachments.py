@@ -225,6 +225,17 @@ class TaskAttachmentCleanup:
         delete_task_attachments(store=self.store, storage=self.storage, user_id=user_id, task_id=task_id)
 
 
+def moved_files(*, store: AttachmentStore, partitions: list[str], owner: str) -> frozenset[str]:
+    """The object keys under ``owner``'s prefixes that belong to tasks moved into ``partitions`` (shared projects;
+    their rows keep ``key_owner``): deleting ``owner``'s account must leave them to the project's members."""
+    keys: set[str] = set()
+    for partition in partitions:
+        for row in store.keyed_under(partition, owner):
+            if row.status is AttachmentStatus.READY:  # an upload not checked yet or refused has nothing to keep
+                keys.update((row.key, row.thumbnail_key) if row.thumbnail else (row.key,))
+    return frozenset(keys)
+
+
 # --- processing ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Outcome:

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from backend.adapters.ports import (
+    AttachmentStore,
     CommentStore,
     Inbox,
     MembershipStore,
@@ -24,6 +25,7 @@ from backend.domain.comments import Comment
 from backend.domain.sharing import project_partition
 from backend.domain.tasks import Label, Project, Status, Task
 from backend.domain.users import User
+from backend.services import attachments as attachment_service
 from backend.services import sharing
 from backend.services.stats import all_tasks
 
@@ -213,6 +215,7 @@ def delete_everything(
     shared: tuple[User, sharing.Ports] | None = None,
     inbox: Inbox | None = None,
     on_deleted: TaskDeletionListener | None = None,
+    attachment_store: AttachmentStore | None = None,
 ) -> int:
     """Everything the user made: tasks, projects, labels, statistics, files, inbox and pending reminders (the
     account itself is the caller's business). Returns how many items and files went. Safe to run again.
@@ -221,8 +224,12 @@ def delete_everything(
     when the user is alone in them, handed to the next member when the user owns them (the members are told in
     their inbox), left otherwise; nobody else loses a task.
     """
+    keep: frozenset[str] = frozenset()
     if shared is not None:
         user, ports = shared
+        if attachment_store is not None:  # read while the memberships still name the projects
+            partitions = [project_partition(p) for p in sorted(user.shared_projects)]
+            keep = attachment_service.moved_files(store=attachment_store, partitions=partitions, owner=user_id)
         sharing.leave_everything(user=user, ports=ports, inbox=inbox, now=_now(), on_deleted=on_deleted)
     # Tasks whose reminders may be scheduled: open ones with a due date (the default reminder) and those with a list
     # of their own. A schedule left behind would only fire into a missing task and be skipped, but it names the task.
@@ -233,5 +240,7 @@ def delete_everything(
         for task_id in sorted(pending):
             for name in scheduler.names(schedules.reminder_prefix(task_id)):
                 scheduler.delete(name)
-    files = sum(storage.delete_prefix(prefix) for prefix in attachments.user_prefixes(user_id))
+    # The files of the user's tasks moved into shared projects that go on stay where they are (``keep``): their rows
+    # there point at them (``key_owner``). Those of projects deleted with the account went with their tasks.
+    files = sum(storage.delete_prefix(prefix, keep=keep) for prefix in attachments.user_prefixes(user_id))
     return stats.erase_user(user_id) + rows + files

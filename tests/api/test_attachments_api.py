@@ -562,3 +562,33 @@ def test_a_pending_attachment_bound_to_another_version_discards_this_one(alice: 
     assert alice.http.get(f"/attachments/{attachment['id']}").json()["status"] == "pending"
     assert not exists(s3, key_of(alice, attachment))
     assert alice.limits()["used_bytes"] == used_before
+
+
+def test_a_project_handed_over_keeps_its_files_when_its_owner_deletes_the_account(
+    api_url: str, make_user: Callable[[], SignedInUser], s3: Any
+) -> None:
+    owner_user, heir_user = make_user(), make_user()
+    owner = Caller(
+        http=httpx.Client(base_url=api_url, headers=owner_user.headers, timeout=30),
+        sub=claims_of(owner_user.tokens.access_token)["sub"],
+    )
+    heir = httpx.Client(base_url=api_url, headers=heir_user.headers, timeout=30)
+    project = owner.http.post("/projects", json={"name": "Handed over"}).json()
+    task = owner.http.post("/tasks", json={"title": "with a photo", "project_id": project["id"]}).json()
+    data = png(64, 48)
+    done = owner.upload(task["id"], "photo.png", "image/png", data)  # made under the owner's keys
+    assert done["status"] == "ready"
+    personal = owner.upload(owner.task()["id"], "notes.txt", "text/plain", TEXT)
+    invitation = owner.http.post(f"/projects/{project['id']}/members", json={"email": heir_user.email, "role": "admin"})
+    assert invitation.status_code == 201, invitation.text
+    assert heir.post(f"/invitations/{invitation.json()['id']}/accept").status_code == 200
+
+    assert owner.http.request("DELETE", "/me", json={"password": PASSWORD}).status_code == 204
+
+    assert not exists(s3, key_of(owner, personal))  # the owner's own files went
+    kept = heir.get(f"/attachments/{done['id']}")
+    assert kept.status_code == 200, kept.text
+    assert httpx.get(kept.json()["download_url"]).content == data
+    thumbnail = httpx.get(kept.json()["thumbnail_url"])
+    assert thumbnail.status_code == 200
+    assert thumbnail.headers["content-type"] == "image/webp"

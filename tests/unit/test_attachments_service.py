@@ -13,7 +13,15 @@ import pytest
 from PIL import Image
 
 from backend.adapters.ports import StoredObject
-from backend.domain.attachments import Attachment, AttachmentStatus, Limits, object_key, staging_key, thumbnail_key
+from backend.domain.attachments import (
+    Attachment,
+    AttachmentStatus,
+    Limits,
+    object_key,
+    staging_key,
+    thumbnail_key,
+    user_prefixes,
+)
 from backend.domain.tasks import Task
 from backend.errors import NotFoundError, TooLargeError
 from backend.services import attachments
@@ -82,8 +90,8 @@ class FakeStorage:
             self.deleted.append(key)
             self.versions.pop(key, None)
 
-    def delete_prefix(self, prefix: str) -> int:
-        keys = [key for key in self.versions if key.startswith(prefix)]
+    def delete_prefix(self, prefix: str, *, keep: frozenset[str] = frozenset()) -> int:
+        keys = [key for key in self.versions if key.startswith(prefix) and key not in keep]
         self.delete(*keys)
         return len(keys)
 
@@ -156,6 +164,9 @@ class FakeStore:
         row = self.rows.pop(attachment.id, None)
         if row is not None and row.status is AttachmentStatus.READY:
             self.used -= row.size or 0
+
+    def keyed_under(self, partition: str, owner: str) -> list[Attachment]:
+        return [r for r in self.rows.values() if r.user_id == partition and r.key_owner == owner]
 
 
 def pending(attachment_id: str = "ATT1", *, declared_type: str = "image/png", size: int = 10_000) -> Attachment:
@@ -371,3 +382,23 @@ def test_deleting_a_task_tells_the_listener_after_the_task_is_gone() -> None:
     store: Any = Store()
     task_service.delete_task(store=store, user_id=USER, task_id=TASK, on_deleted=Listener())
     assert events == [f"task {TASK} deleted", f"attachments of {TASK} deleted"]
+
+
+def test_the_files_of_tasks_moved_into_a_shared_project_are_kept_when_their_owner_goes() -> None:
+    store, storage = FakeStore(), FakeStorage()
+    moved = replace(pending(), user_id="P#p1", key_owner=USER, status=AttachmentStatus.READY, thumbnail=True)
+    waiting = replace(pending("ATT2"), user_id="P#p1", key_owner=USER)  # not checked yet: nothing to keep
+    mine = replace(pending("ATT3"), status=AttachmentStatus.READY)  # a personal task's file
+    for row in (moved, waiting, mine):
+        store.add(row)
+    storage.write(moved.key, b"photo")
+    storage.write(moved.thumbnail_key, b"thumb")
+    storage.write(mine.key, b"mine")
+
+    keep = attachments.moved_files(store=store, partitions=["P#p1"], owner=USER)
+    assert keep == {moved.key, moved.thumbnail_key}
+    for prefix in user_prefixes(USER):
+        storage.delete_prefix(prefix, keep=keep)
+    assert storage.current(moved.key) == b"photo"
+    assert storage.current(moved.thumbnail_key) == b"thumb"
+    assert storage.current(mine.key) is None
