@@ -321,12 +321,13 @@ class TasksState(WorkspaceState):
     # --- showing -----------------------------------------------------------------------------
     def _render(self) -> None:
         """Rows and groups from ``_tasks`` (after every load or change)."""
-        today = self.today()
+        today, zone = self.today(), self.zone()
         projects, labels = self.project_map(), self.label_map()
         pending = set(self.pending)
         people = self.people()
         rows = [
-            task_row(task, today, projects, labels, pending=task.id in pending, people=people) for task in self._tasks
+            task_row(task, today, projects, labels, pending=task.id in pending, people=people, zone=zone)
+            for task in self._tasks
         ]
         self.shown = len(rows)
         if self.search.strip():

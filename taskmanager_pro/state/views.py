@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Sequence
-from datetime import date, time, timedelta
+from datetime import date, time, timedelta, tzinfo
 from typing import Any
 
 from backend.client.api import LabelPublic, ProjectPublic, TaskPublic
@@ -228,14 +228,17 @@ def task_row(
     *,
     pending: bool = False,
     people: dict[str, Avatar] | None = None,
+    zone: tzinfo | None = None,
 ) -> TaskRow:
-    """``people``: every known member (user id → avatar), for the assignee's initials."""
+    """``people``: every known member (user id → avatar), for the assignee's initials. ``zone``: the user's time
+    zone, the one ``today`` is in (a completion at 23:30 UTC is tomorrow's in Berlin)."""
     project = projects.get(task.project_id)
     assignee = (people or {}).get(assignee_of(task)) if assignee_of(task) else None
     due_text, due_tone = due_chip(task.due_date, task.due_time, today, overdue=task.overdue)
     completed = ""
     if task.completed_at is not None:
-        completed = f"Completed {day_name(task.completed_at.date(), today).lower()}"
+        completed_at = task.completed_at.astimezone(zone) if zone and task.completed_at.tzinfo else task.completed_at
+        completed = f"Completed {day_name(completed_at.date(), today).lower()}"
         completed = completed.replace("completed today", "Completed today")
     return TaskRow(
         id=task.id,

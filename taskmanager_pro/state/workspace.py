@@ -110,13 +110,16 @@ class WorkspaceState(AppState):
         return [p for p in self.projects if not p.archived]
 
     # --- helpers -----------------------------------------------------------------------------
+    def zone(self) -> ZoneInfo:
+        """The user's time zone (their profile's; UTC until it is known)."""
+        try:
+            return ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")
+
     def today(self) -> date:
         """The user's calendar day (their profile's time zone)."""
-        try:
-            zone = ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            zone = ZoneInfo("UTC")
-        return datetime.now(zone).date()
+        return datetime.now(self.zone()).date()
 
     def project_map(self) -> dict[str, ProjectItem]:
         return {p.id: p for p in self.projects}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from ulid import ULID
@@ -97,6 +98,15 @@ def test_task_row_of_a_completed_task() -> None:
     yesterday = make(status=Status.DONE, completed_at=datetime.combine(day(-1), time(8), UTC))
     assert (row(today).done, row(today).completed_text) == (True, "Completed today")
     assert row(yesterday).completed_text == "Completed yesterday"
+
+
+def test_a_completion_is_dated_in_the_users_time_zone() -> None:
+    """At 23:30 UTC it is already the next day in Berlin: done "today" there, not "yesterday" (a browser test
+    failed every evening between 23:00 and 24:00 UTC)."""
+    late = make(status=Status.DONE, completed_at=datetime.combine(day(-1), time(23, 30), UTC))
+    berlin = ZoneInfo("Europe/Berlin")
+    assert task_row(late, TODAY, PROJECTS, LABELS, zone=berlin).completed_text == "Completed today"
+    assert task_row(late, TODAY, PROJECTS, LABELS, zone=UTC).completed_text == "Completed yesterday"
 
 
 @pytest.mark.parametrize(
