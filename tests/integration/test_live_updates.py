@@ -38,6 +38,7 @@ class Listener:
     def __init__(self, url: str) -> None:
         self.url = url
         self.received: queue.Queue[tuple[float, Change]] = queue.Queue()
+        self._set_aside: list[tuple[float, Change]] = []
         self._loop = asyncio.new_event_loop()
         self._task: asyncio.Task[None] | None = None
         # The server may still count an earlier listener's pattern for a moment after it stopped (the disconnect is
@@ -73,7 +74,12 @@ class Listener:
             time.sleep(0.02)
 
     def next_for(self, user_id: str, timeout: float = WAIT) -> tuple[float, Change]:
-        """The next change of ``user_id`` (other users' changes, from other tests' writes, are passed over)."""
+        """The next change of ``user_id``. Other users' changes are set aside, not dropped: one write reaches
+        several members in an order of their ids, and the next ``next_for`` of another member must still find it."""
+        for index, (received_at, change) in enumerate(self._set_aside):
+            if change.user_id == user_id:
+                del self._set_aside[index]
+                return received_at, change
         deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()
@@ -84,6 +90,7 @@ class Listener:
                 continue
             if change.user_id == user_id:
                 return received_at, change
+            self._set_aside.append((received_at, change))
 
     def stop(self) -> None:
         if self._task is not None:
