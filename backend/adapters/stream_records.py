@@ -40,6 +40,7 @@ class ItemWrite:
     # A membership row of a shared project (``P#<p>/M#<sub>``): published as a change of the project (``id``), and
     # ``member_id`` names the member it is about, who hears of it even once removed (their screen drops the project).
     member_id: str | None = None
+    version: int | None = None  # a task delete's: the version removed (a move's tombstone names it)
 
 
 def table_of(event_source_arn: str, *, tasks_table: str, notifications_table: str) -> Table | None:
@@ -76,6 +77,10 @@ def item_write(raw: dict[str, Any], table: Table) -> ItemWrite | None:
     prefix, kind = found
     user_id, item_id = keys["user_id"]["S"], sk.removeprefix(prefix)
     task = None
+    version = None
+    if kind == "task" and op == "delete":
+        old = body.get("OldImage") or {}
+        version = int(old["version"]["N"]) if "version" in old else None
     if kind == "task" and op == "upsert":
         try:
             task = task_from_image(body["NewImage"])
@@ -84,7 +89,7 @@ def item_write(raw: dict[str, Any], table: Table) -> ItemWrite | None:
             # would not change the image.
             logger.warning("stream image is not a whole task: nothing published", extra={"task_id": item_id})
             return None
-    return ItemWrite(user_id=user_id, kind=kind, id=item_id, op=op, at=at, task=task)
+    return ItemWrite(user_id=user_id, kind=kind, id=item_id, op=op, at=at, task=task, version=version)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from backend.adapters.stream_records import item_write, table_of
 from backend.bootstrap import change_bus, dependencies
-from backend.domain.tasks import Task
+from backend.domain.sharing import Moved
 from backend.observability import logger, metrics, tracer
 from backend.services import live as live_service
 from backend.services.tasks import user_clock
@@ -38,17 +38,13 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     clocks: dict[str, datetime] = {}  # a user's local time, read once per batch
     members: dict[str, list[str]] = {}  # a shared project's members, one Query of its M# rows per batch
 
-    def moved_to(user_id: str, task_id: str) -> Task | None:
-        """A task deleted from a user's partition may have moved into one of their shared projects (1 BatchGet)."""
-        user = deps.users.get(user_id)
-        if user is None or not user.shared_projects:
-            return None
+    def moved_to(partition: str, task_id: str) -> Moved | None:
+        """Whether a task's delete was its move: the tombstone the move left in the partition (1 GetItem)."""
         try:
-            found = deps.memberships.find_task(user_id, user.shared_projects, task_id)
+            return deps.mover.moved(partition, task_id)
         except Exception:  # a read that fails (a missing grant, throttling): the delete goes out as it is
             logger.warning("moved task lookup failed: published as a delete", extra={"task_id": task_id})
             return None
-        return found[0] if found is not None else None
 
     def members_of(project_id: str) -> list[str]:
         if project_id not in members:

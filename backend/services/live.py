@@ -5,7 +5,9 @@ process) only ever routes a message to the screens of the user it names. The aud
 partition is that user; of a write in a shared project's partition (``P#<p>``: its tasks, the project, its
 memberships) every member (``members_of``: one Query of the ``M#`` rows per project and batch), each member's
 message shaped for them (``overdue`` in their time zone). A membership row's change also reaches the member it is
-about: a removed member's last message is the project's delete, so their screen drops it.
+about: a removed member's last message is the project's delete, so their screen drops it. A task's move between
+partitions (a delete there, an insert here) is an upsert for whoever sees the new place and a delete only for those
+who lose sight of it (``moved_to``: the tombstone the move left in the source).
 """
 
 from __future__ import annotations
@@ -16,14 +18,13 @@ from typing import Literal
 
 from backend.adapters.ports import ChangePublisher
 from backend.adapters.stream_records import ItemWrite
-from backend.domain.sharing import is_project_partition, project_of_partition
-from backend.domain.tasks import Task
+from backend.domain.sharing import Moved, is_project_partition, project_of_partition
 from backend.presenters import task_public
 from backend.schemas_live import Change
 
 MembersOf = Callable[[str], list[str]]  # project id -> the subs of its members now
-# (user, task id) -> the task in one of the user's shared projects, if it is there now
-MovedTo = Callable[[str, str], Task | None]
+# (partition, task id) -> the task's last move out of that partition (its tombstone), None if it never left
+MovedTo = Callable[[str, str], Moved | None]
 
 
 def audience(write: ItemWrite, members_of: MembersOf | None = None) -> list[str]:
@@ -46,13 +47,16 @@ def _op(write: ItemWrite, user_id: str, members: list[str]) -> Literal["upsert",
     return write.op
 
 
-def _moved(write: ItemWrite, moved_to: MovedTo | None) -> ItemWrite:
-    """A personal task's delete that was its move into a shared project (the two records of a move come in any
-    order): the user's screen gets the task as it is now, never a delete after the new project's upsert."""
-    if moved_to is None or write.kind != "task" or write.op != "delete" or is_project_partition(write.user_id):
-        return write
-    there = moved_to(write.user_id, write.id)
-    return write if there is None else ItemWrite(write.user_id, "task", write.id, "upsert", write.at, task=there)
+def _kept_sight(write: ItemWrite, moved_to: MovedTo | None, members_of: MembersOf | None) -> set[str]:
+    """Who still sees a deleted task because the delete was its move (the source's tombstone names this version):
+    the audience of the partition it went to. Their screens get the task from that partition's insert (the two
+    records of a move come in any order), so they hear no delete: never a delete after the new place's upsert."""
+    if moved_to is None or write.kind != "task" or write.op != "delete" or write.version is None:
+        return set()
+    move = moved_to(write.user_id, write.id)
+    if move is None or move.version != write.version:
+        return set()  # really deleted (or an older move's tombstone)
+    return set(audience(ItemWrite(move.to, "task", write.id, "upsert", write.at), members_of))
 
 
 def changes_for(
@@ -64,8 +68,8 @@ def changes_for(
 ) -> list[Change]:
     """One change per user who should see ``write``; a task upsert carries the task's public shape, computed with
     that user's local time (``now_local(user_id)``, naive) like the API does."""
-    write = _moved(write, moved_to)
-    users = audience(write, members_of)
+    kept = _kept_sight(write, moved_to, members_of)
+    users = [user_id for user_id in audience(write, members_of) if user_id not in kept]
     return [
         Change(
             user_id=user_id,

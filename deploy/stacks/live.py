@@ -6,9 +6,9 @@ on-failure queue) and publishes each change on Redis pub/sub, the ElastiCache re
 backend already uses as its state manager (reflex_backend.py). So it runs in that VPC, in the private subnets
 with egress (their NAT gateway reaches Secrets Manager, DynamoDB and X-Ray: no interface endpoint needed, ~$15 a
 month each saved), with a security group of its own, let into Redis on its port only. Its role: read the two
-streams, GetItem on the Users table (the user's time zone, for the task's ``overdue``), Query and
-BatchGetItem on the Tasks table limited to shared-project partitions (``P#*``: a project's members, a task moved
-into one), GetSecretValue on the Redis AUTH secret only.
+streams, GetItem on the Users table (the user's time zone, for the task's ``overdue``), Query on the Tasks table
+limited to shared-project partitions (``P#*``: a project's members), GetItem on the Tasks table of a move's
+tombstone's attributes only (was a task's delete its move?), GetSecretValue on the Redis AUTH secret only.
 
 Small profile (no ElastiCache, no NAT): the target is a Redis sidecar in the one Reflex task, reached at a Cloud Map
 private DNS name through the task's security group, without AUTH; the function sits in isolated subnets and reads
@@ -44,6 +44,7 @@ STREAM_READ = (
     "dynamodb:ListStreams",
 )
 USERS_READ = ("dynamodb:DescribeTable", "dynamodb:GetItem")
+MOVED_ATTRIBUTES = ("user_id", "sk", "to", "version")  # a move's tombstone (backend/adapters/task_store/rekey.py)
 PROJECT_PARTITION_PREFIX = PARTITION_PREFIX  # "P#<project>": the partition of a shared project
 BATCH_SIZE = 10
 RETRY_ATTEMPTS = 3
@@ -139,14 +140,25 @@ class LiveUpdates:
             )
         self.function.add_to_role_policy(iam.PolicyStatement(actions=list(STREAM_READ), resources=streams))
         functions.grant_table(self.function, users_table, [], USERS_READ)
-        # A shared project's change goes to each member: one Query of the project partition's M# rows (issue 13);
-        # a personal task's delete may be its move into a shared project: one BatchGetItem of P#<p>/TASK#<id>.
+        # A shared project's change goes to each member: one Query of the project partition's M# rows (issue 13).
         # Only project partitions (P#<p>): a user's own partition stays out of reach.
         self.function.add_to_role_policy(
             iam.PolicyStatement(
-                actions=["dynamodb:Query", "dynamodb:BatchGetItem"],
+                actions=["dynamodb:Query"],
                 resources=[tasks_table.table_arn],
                 conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{PROJECT_PARTITION_PREFIX}*"]}},
+            )
+        )
+        # A task's delete may be its move: the tombstone the move left (MOVED#<task>, in any partition) tells, read
+        # with GetItem of its own attributes only (fine-grained: no other attribute of any item can be read).
+        self.function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:GetItem"],
+                resources=[tasks_table.table_arn],
+                conditions={
+                    "ForAllValues:StringEquals": {"dynamodb:Attributes": list(MOVED_ATTRIBUTES)},
+                    "StringEqualsIfExists": {"dynamodb:Select": "SPECIFIC_ATTRIBUTES"},
+                },
             )
         )
         if target.auth is not None:

@@ -10,6 +10,7 @@ import pytest
 
 from backend.adapters.stream_records import ItemWrite, item_write, table_of
 from backend.adapters.task_store.mapping import task_item
+from backend.domain.sharing import Moved
 from backend.domain.tasks import Subtask, Task
 from backend.presenters import task_public
 from backend.schemas_live import CHANNEL_PATTERN, Change, channel
@@ -188,19 +189,41 @@ def test_other_items_of_a_shared_project_publish_nothing(sk: str) -> None:
     assert item_write(record("INSERT", task_keys(sk, user="P#p1"), {"n": {"N": "1"}}), "tasks") is None
 
 
-def test_a_personal_tasks_delete_that_was_its_move_into_a_shared_project_is_an_upsert() -> None:
-    removed = item_write(record("REMOVE", task_keys("TASK#01JTASK")), "tasks")
+def removal(user: str, version: int = 3) -> ItemWrite:
+    raw = record("REMOVE", task_keys("TASK#01JTASK", user=user))
+    raw["dynamodb"]["OldImage"] = {"version": {"N": str(version)}}
+    removed = item_write(raw, "tasks")
     assert removed is not None
-    there = a_task(user_id="P#p1", project_id="p1")
-    asked: list[tuple[str, str]] = []
+    assert removed.version == version
+    return removed
 
-    def moved_to(user_id: str, task_id: str) -> Task | None:
-        asked.append((user_id, task_id))
-        return there
 
-    local = datetime(2026, 11, 1, 20, 0)  # the user's local time, naive
-    (change,) = live.changes_for(removed, now_local=lambda _: local, moved_to=moved_to)
-    assert asked == [("u1", "01JTASK")]
-    assert (change.user_id, change.op, change.task) == ("u1", "upsert", task_public(there, local))
-    (gone,) = live.changes_for(removed, now_local=lambda _: local, moved_to=lambda _u, _t: None)
-    assert gone.op == "delete"  # really deleted
+MEMBERS = {"p1": ["u1", "ann"], "p2": ["u1", "bob"]}
+
+
+def sent(write: ItemWrite, moves: dict[str, Moved]) -> list[tuple[str, str]]:
+    """(user, op) of the changes a write makes, the tombstones of each partition being ``moves``."""
+    changes = live.changes_for(
+        write,
+        now_local=lambda _: datetime(2026, 11, 1, 20, 0),
+        members_of=lambda p: MEMBERS[p],
+        moved_to=lambda partition, _task: moves.get(partition),
+    )
+    return [(c.user_id, c.op) for c in changes]
+
+
+def test_a_move_s_delete_reaches_only_those_who_lose_sight_of_the_task() -> None:
+    """The source's delete of a move (its tombstone names the version removed): whoever sees the new place gets the
+    task from that place's insert (any order), so no delete for them; the others' screens drop it (issue 13)."""
+    # personal -> shared: the owner is a member there, nobody loses it
+    assert sent(removal("u1"), {"u1": Moved(to="P#p1", version=3)}) == []
+    # shared -> personal: the other member loses it, the owner keeps it
+    assert sent(removal("P#p1"), {"P#p1": Moved(to="u1", version=3)}) == [("ann", "delete")]
+    # shared -> shared: ann (only in p1) loses it; u1 (in both) keeps it; bob hears p2's insert
+    assert sent(removal("P#p1"), {"P#p1": Moved(to="P#p2", version=3)}) == [("ann", "delete")]
+    # a later real delete where an older move left a tombstone, or no tombstone at all: a delete for all
+    assert sent(removal("P#p1", version=7), {"P#p1": Moved(to="u1", version=3)}) == [
+        ("u1", "delete"),
+        ("ann", "delete"),
+    ]
+    assert sent(removal("u1"), {}) == [("u1", "delete")]

@@ -186,7 +186,18 @@ def _tombstone(task: Task, target: str) -> dict[str, Any]:
 
 def moved(partition: str, task_id: str) -> Moved | None:
     """The last move of the task ``task_id`` out of ``partition`` (its tombstone), None if it never moved out."""
-    item = _get(partition, MOVED + task_id)
+    # Only the tombstone's own attributes (the live Lambda may read nothing else of a user's partition).
+    item = (
+        _client()
+        .get_item(
+            TableName=_table(),
+            Key=_key(partition, MOVED + task_id),
+            ConsistentRead=True,
+            ProjectionExpression="#to, #v",
+            ExpressionAttributeNames={"#to": "to", "#v": "version"},
+        )
+        .get("Item")
+    )
     if item is None:
         return None
     return Moved(to=item["to"]["S"], version=int(item["version"]["N"]))
