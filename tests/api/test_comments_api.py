@@ -410,7 +410,7 @@ def _log_rows_of(http: httpx.Client, team: Team, comment_id: str) -> dict[str, d
     items: list[dict[str, Any]] = []
     cursor = None
     while True:  # the whole log: another test may have put rows dated ahead of these
-        params = {"cursor": cursor} if cursor else {}
+        params: dict[str, str] = {"cursor": cursor} if cursor else {}
         page = http.get(f"/projects/{team.project_id}/activity", headers=team.viewer.headers, params=params).json()
         items += page["items"]
         cursor = page["cursor"]
