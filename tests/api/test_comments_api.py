@@ -7,20 +7,15 @@ goes through the API.
 from __future__ import annotations
 
 import json
-import threading
-from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from backend import aws
 from backend.adapters.task_store.activity import ActivityStore, activity_item
 from backend.adapters.task_store.models import connection
 from backend.client import ApiClient
@@ -30,6 +25,7 @@ from backend.domain.tasks import Project, Task, new_id
 from backend.errors import InvalidInputError
 from backend.local.testing import LocalRun
 from tests.api.conftest import assert_error_shape
+from tests.api.test_dynamodb_calls import dynamodb_calls
 from tests.conftest import SignedInUser
 
 
@@ -359,48 +355,21 @@ def test_activity_rows_past_their_year_are_not_listed(team: Team) -> None:
     assert ActivityStore().list_activity(partition, now=T0 + timedelta(days=366)) == ([], None)
 
 
-@contextmanager
-def request_calls() -> Iterator[Counter[str]]:
-    """DynamoDB operations made while the block runs by the API's request threads only: the local stream consumers
-    and the scheduler run in the same process (their threads are named ``stream-*`` / ``local-*``) and would make
-    the count depend on timing."""
-    from tests.api.test_dynamodb_calls import _models
-
-    counter: Counter[str] = Counter()
-
-    def count(model: Any, **_: Any) -> None:
-        if not threading.current_thread().name.startswith(("stream-", "local-")):
-            counter[model.name] += 1
-
-    clients = {id(aws.client("dynamodb")): aws.client("dynamodb")}
-    for model in _models(Model):
-        if getattr(model.Meta, "table_name", None):
-            client = model._get_connection().connection.client
-            clients[id(client)] = client
-    for client in clients.values():
-        client.meta.events.register("provide-client-params.dynamodb.*", count)
-    try:
-        yield counter
-    finally:
-        for client in clients.values():
-            client.meta.events.unregister("provide-client-params.dynamodb.*", count)
-
-
 def test_dynamodb_calls_per_comment_request(http: httpx.Client, team: Team) -> None:
     """The calls each route makes on a shared task (the figures of docs/data-model.md), so they cannot creep up."""
-    with request_calls() as post:
+    with dynamodb_calls(request_threads_only=True) as post:
         comment = _comment(http, team.editor, team.task_id, "no mention")
     # the session's Users row, the task (own partition, then the shared projects), the transaction
     assert post == {"GetItem": 2, "BatchGetItem": 1, "TransactWriteItems": 1}
-    with request_calls() as listing:
+    with dynamodb_calls(request_threads_only=True) as listing:
         http.get(f"/tasks/{team.task_id}/comments", headers=team.viewer.headers, params={"limit": 5})
     # session, task (2), the Query, then one read per distinct author on the page (at most 5)
     assert (listing["BatchGetItem"], listing["Query"]) == (1, 1)
     assert 2 <= listing["GetItem"] <= 2 + 5
-    with request_calls() as edit:
+    with dynamodb_calls(request_threads_only=True) as edit:
         http.patch(f"/comments/{comment['id']}", headers=team.editor.headers, json={"body": "still none"})
     assert edit == {"GetItem": 3, "BatchGetItem": 1, "TransactWriteItems": 1}  # + the comment read
-    with request_calls() as log:
+    with dynamodb_calls(request_threads_only=True) as log:
         http.get(f"/projects/{team.project_id}/activity", headers=team.viewer.headers)
     # session, the project and the caller's membership (one BatchGetItem), the Query, the names
     assert (log["BatchGetItem"], log["Query"]) == (1, 1)
