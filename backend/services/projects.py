@@ -144,16 +144,19 @@ def update_project(
     position = project.position
     if "after_id" in changes.model_fields_set and not project.is_inbox:
         position = _position_after(store, user_id, project, changes.after_id, now)
-    updated = replace(
+    return store.save_project(replace(_changed(project, changes, now), position=position))
+
+
+def _changed(project: Project, changes: ProjectUpdate, now: datetime) -> Project:
+    """The project with the fields ``changes`` names (its position is the caller's: it needs the sidebar's order)."""
+    return replace(
         project,
         name=changes.name if changes.name is not None else project.name,
         color=changes.color or project.color,
         archived=changes.archived if changes.archived is not None else project.archived,
         sections=_unique(changes.sections) if changes.sections is not None else project.sections,
-        position=position,
         updated_at=now,
     )
-    return store.save_project(updated)
 
 
 def _position_after(store: TaskStore, user_id: str, project: Project, after_id: str | None, now: datetime) -> str:
@@ -185,14 +188,7 @@ def _update_shared(
         authorize(where.role, Action.RENAME_PROJECT)
     if changes.archived is not None:
         authorize(where.role, Action.ARCHIVE_PROJECT)
-    updated = replace(
-        project,
-        name=changes.name if changes.name is not None else project.name,
-        color=changes.color or project.color,
-        archived=changes.archived if changes.archived is not None else project.archived,
-        sections=_unique(changes.sections) if changes.sections is not None else project.sections,
-        updated_at=now,
-    )
+    updated = _changed(project, changes, now)
     saved = store.save_project(updated) if updated != replace(project, updated_at=now) else project
     mine = where.membership
     return replace(saved, position=mine.position) if mine is not None else saved
