@@ -45,7 +45,6 @@ import botocore.client
 from botocore.exceptions import ClientError
 
 OUTPUT = Path("docs/measured-calls.json")
-PASSWORD = "Measure-Password-42"  # noqa: S105 - a throwaway user on a throwaway emulator
 READ_UNIT, WRITE_UNIT = 4096, 1024
 WRITES = {"PutItem", "UpdateItem", "DeleteItem"}
 # Threads of backend/adapters/task_store/store.py's fan-out pool run a handler's parallel queries; every other
@@ -438,21 +437,10 @@ OPERATIONS: dict[str, Callable[[Session], None]] = {
 
 
 def _signed_in(api_url: str) -> Any:
-    from backend.client import ApiClient, CognitoAuth, Tokens
+    from backend.client import ApiClient
+    from scripts.bench import signed_in_user
 
-    api = ApiClient(api_url)
-    auth = CognitoAuth(api.config())
-    email = f"measure-{uuid.uuid4().hex[:8]}@example.com"
-    auth.sign_up(email, PASSWORD)
-    code = next(
-        match.group(1)
-        for message in reversed(api.outbox())
-        if email in message.to and (match := re.search(r"\b(\d{6})\b", message.body))
-    )
-    auth.confirm_sign_up(email, code)
-    tokens = auth.sign_in(email, PASSWORD)
-    if not isinstance(tokens, Tokens):
-        raise RuntimeError("the measuring user should not need MFA")
+    _, tokens = signed_in_user(api_url)
     return ApiClient(api_url, tokens.access_token)
 
 
