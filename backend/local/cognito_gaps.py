@@ -28,6 +28,7 @@ from moto.cognitoidp.models import cognitoidp_backends
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
+from backend.local.durability import call_wsgi
 from backend.names import APP_DISPLAY_NAME
 
 log = logging.getLogger(__name__)
@@ -144,19 +145,7 @@ class CognitoGaps:
         return [body]
 
     def _call_inner(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
-        captured: dict[str, Any] = {}
-
-        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
-            captured["status"], captured["headers"] = status, headers
-
-        chunks = self._app(environ, capture)
-        try:
-            body = b"".join(chunks)
-        finally:
-            close = getattr(chunks, "close", None)
-            if close:
-                close()
-        return captured["status"], captured["headers"], body
+        return call_wsgi(self._app, environ)
 
     def _handle(
         self, operation: str, params: dict[str, Any], environ: dict[str, Any]
