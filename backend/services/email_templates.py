@@ -17,8 +17,18 @@ color:#1a1a1a">
 <p style="margin:0 0 16px;font-size:13px;color:#666">$app</p>
 $content
 <hr style="border:none;border-top:1px solid #eee;margin:24px 0 12px">
-<p style="font-size:12px;color:#888;margin:0">$why <a href="$unsubscribe" style="color:#888">Unsubscribe</a></p>
+<p style="font-size:12px;color:#888;margin:0">$footer</p>
 </div></body></html>""")
+
+
+def _page(subject: str, content: str, why: str, unsubscribe_url: str | None = None) -> str:
+    """An email's HTML: the layout around ``content`` (already escaped), with why it was sent and, for what the
+    user subscribed to, the unsubscribe link."""
+    footer = escape(why)
+    if unsubscribe_url is not None:
+        footer += f' <a href="{escape(unsubscribe_url)}" style="color:#888">Unsubscribe</a>'
+    return _LAYOUT.substitute(subject=escape(subject), app=APP_DISPLAY_NAME, content=content, footer=footer)
+
 
 _REMINDER_HTML = Template("""<h1 style="font-size:20px;margin:0 0 8px">$title</h1>
 <p style="margin:0 0 20px;color:#444">$when</p>
@@ -68,10 +78,7 @@ def reminder_email(
         title=escape(title), when=escape(when), complete=escape(complete_url), open=escape(open_url),
         app=APP_DISPLAY_NAME,
     )  # fmt: skip
-    html = _LAYOUT.substitute(
-        subject=escape(subject), app=APP_DISPLAY_NAME, content=content, why=escape(why),
-        unsubscribe=escape(unsubscribe_url),
-    )  # fmt: skip
+    html = _page(subject, content, why, unsubscribe_url)
     return subject, text, html
 
 
@@ -92,10 +99,7 @@ def digest_email(*, lines: list[tuple[str, str]], open_url: str, unsubscribe_url
     content = _DIGEST_HTML.substitute(
         count=count, plural=plural, items=html_items, open=escape(open_url), app=APP_DISPLAY_NAME
     )
-    html = _LAYOUT.substitute(
-        subject=escape(subject), app=APP_DISPLAY_NAME, content=content, why=escape(why),
-        unsubscribe=escape(unsubscribe_url),
-    )  # fmt: skip
+    html = _page(subject, content, why, unsubscribe_url)
     return subject, text, html
 
 
@@ -126,27 +130,14 @@ def mention_email(*, headline: str, excerpt: str, open_url: str, unsubscribe_url
     content = _MENTION_HTML.substitute(
         headline=escape(subject), excerpt=escape(excerpt), open=escape(open_url), app=APP_DISPLAY_NAME
     )
-    html = _LAYOUT.substitute(
-        subject=escape(subject), app=APP_DISPLAY_NAME, content=content, why=escape(why),
-        unsubscribe=escape(unsubscribe_url),
-    )  # fmt: skip
+    html = _page(subject, content, why, unsubscribe_url)
     return subject, text, html
 
 
-_INVITATION_HTML = Template("""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>$subject</title></head>
-<body style="margin:0;padding:24px;background:#f6f6f6;font-family:-apple-system,Segoe UI,Roboto,sans-serif;
-color:#1a1a1a">
-<div style="max-width:560px;margin:0 auto;background:#ffffff;border-radius:8px;padding:24px">
-<p style="margin:0 0 16px;font-size:13px;color:#666">$app</p>
-<h1 style="font-size:20px;margin:0 0 8px">$inviter invited you to $project</h1>
+_INVITATION_HTML = Template("""<h1 style="font-size:20px;margin:0 0 8px">$inviter invited you to $project</h1>
 <p style="margin:0 0 20px;color:#444">You would join as $role.</p>
 <p style="margin:0"><a href="$accept" style="display:inline-block;background:#2f6fed;color:#fff;text-decoration:none;
-padding:10px 16px;border-radius:6px">See the invitation</a></p>
-<hr style="border:none;border-top:1px solid #eee;margin:24px 0 12px">
-<p style="font-size:12px;color:#888;margin:0">$why</p>
-</div></body></html>""")
+padding:10px 16px;border-radius:6px">See the invitation</a></p>""")
 
 _INVITATION_TEXT = Template("""$inviter invited you to $project in $app.
 You would join as $role.
@@ -167,7 +158,5 @@ def invitation_email(*, inviter: str, project: str, role: str, accept_url: str) 
     )
     values = {"inviter": inviter, "project": project, "role": role, "accept": accept_url, "why": why}
     text = _INVITATION_TEXT.substitute(app=APP_DISPLAY_NAME, **values)
-    html = _INVITATION_HTML.substitute(
-        subject=escape(subject), app=APP_DISPLAY_NAME, **{name: escape(value) for name, value in values.items()}
-    )
+    html = _page(subject, _INVITATION_HTML.substitute({name: escape(value) for name, value in values.items()}), why)
     return subject, text, html
