@@ -27,11 +27,10 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import boto3
 import httpx
 
 from backend.client import ApiClient, CognitoAuth, Tokens
-from backend.local.bootstrap import LOCAL_CREDENTIALS
+from backend.local.bootstrap import local_client
 from backend.local.environment import LOCAL_REGION, LOCAL_STAGE
 from backend.local.testing import free_port, local_aws, serve_local_api
 from backend.names import ResourceNames
@@ -109,13 +108,7 @@ def run(n: int, schedule_count: int = 1000) -> dict[str, Any]:
     os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"  # the analytics handler's EMF lines would bury the report
     with local_aws(port=free_port()) as local, serve_local_api(free_port()) as api_url:
         _, tokens = signed_in_user(api_url)
-        dynamodb: DynamoDBClient = boto3.session.Session().client(
-            "dynamodb",
-            endpoint_url=local.endpoint,
-            region_name=LOCAL_REGION,
-            aws_access_key_id=LOCAL_CREDENTIALS["aws_access_key_id"],
-            aws_secret_access_key=LOCAL_CREDENTIALS["aws_secret_access_key"],
-        )
+        dynamodb: DynamoDBClient = local_client("dynamodb", local.endpoint, LOCAL_REGION)
         table = ResourceNames(LOCAL_STAGE).users_table
         with httpx.Client(base_url=api_url, timeout=10) as http:
             headers = {"Authorization": f"Bearer {tokens.access_token}"}

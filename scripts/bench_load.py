@@ -23,10 +23,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import boto3
 import httpx
 
-from backend.local.bootstrap import LOCAL_CREDENTIALS
+from backend.local.bootstrap import local_client
 from backend.local.environment import LOCAL_REGION, LOCAL_STAGE
 from backend.local.testing import free_port, local_aws, serve_local_api
 from backend.names import ResourceNames
@@ -89,13 +88,7 @@ def _figures(csv_prefix: Path, seconds: int) -> dict[str, Any]:
 def _check_acknowledged(acks: dict[str, Any], *, endpoint: str) -> dict[str, Any]:
     """Every acknowledged write, read back with consistent reads: tasks at their last acknowledged state (a newer
     version only when a request to that task was still unanswered when the run stopped), attachment rows present."""
-    dynamodb = boto3.session.Session().client(
-        "dynamodb",
-        endpoint_url=endpoint,
-        region_name=LOCAL_REGION,
-        aws_access_key_id=LOCAL_CREDENTIALS["aws_access_key_id"],
-        aws_secret_access_key=LOCAL_CREDENTIALS["aws_secret_access_key"],
-    )
+    dynamodb = local_client("dynamodb", endpoint, LOCAL_REGION)
     table = ResourceNames(LOCAL_STAGE).tasks_table
     checked, problems = 0, []
     for user_id, written in acks.items():

@@ -27,14 +27,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import boto3
 import httpx
 
 from backend.adapters.task_store.mapping import task_item
 from backend.adapters.task_store.models import INDEXED, SearchIndexedModel, TaskModel
 from backend.domain.sharing import project_partition
 from backend.domain.tasks import Task, new_id, position_after
-from backend.local.bootstrap import LOCAL_CREDENTIALS
+from backend.local.bootstrap import local_client
 from backend.local.environment import LOCAL_REGION
 from backend.local.testing import free_port, local_aws, serve_local_api
 from scripts.bench import signed_in_user
@@ -178,11 +177,7 @@ def raw_baseline(endpoint: str, solo_key: str, member_keys: list[str], n: int) -
     """The same reads without our code: one raw ``by_status_due`` Query of the solo user's open tasks vs the member's
     1 + 3 Queries run in parallel as the store runs them (a pool of 8), each limited to a page, on this emulator.
     moto walks the whole table for a GSI Query, so this ratio is what the emulator charges for 4 Queries."""
-    dynamodb = boto3.session.Session(
-        aws_access_key_id=LOCAL_CREDENTIALS["aws_access_key_id"],
-        aws_secret_access_key=LOCAL_CREDENTIALS["aws_secret_access_key"],
-        region_name=LOCAL_REGION,
-    ).client("dynamodb", endpoint_url=endpoint)
+    dynamodb = local_client("dynamodb", endpoint, LOCAL_REGION)
     table = TaskModel.Meta.table_name
 
     def query(key: str) -> None:

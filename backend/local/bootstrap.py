@@ -40,7 +40,8 @@ class LocalOutputs:
     link_signing_secret_arn: str
 
 
-def _client(service: str, endpoint: str, region: str) -> Any:
+def local_client(service: str, endpoint: str, region: str) -> Any:
+    """A boto3 client of the local emulator (its fixed credentials)."""
     return boto3.session.Session().client(
         service,  # type: ignore[call-overload]
         endpoint_url=endpoint,
@@ -169,22 +170,22 @@ def bootstrap(*, endpoint: str, region: str, stage: str, app_url: str = "http://
             model.create_table(wait=True)
     # data from before shared projects (a restored snapshot): its missing index and attributes (decision §31)
     migrate(
-        _client("dynamodb", endpoint, region),
+        local_client("dynamodb", endpoint, region),
         users_table=names.users_table,
         tasks_table=names.tasks_table,
         create_indexes=True,
     )
-    _ensure_ttl(_client("dynamodb", endpoint, region), names.tasks_table)
-    _ensure_ttl(_client("dynamodb", endpoint, region), names.users_table)  # deleted accounts' markers
-    _ensure_attachments_bucket(_client("s3", endpoint, region), names, [app_url, *LOCAL_APP_ORIGINS])
-    _ensure_stream(_client("dynamodb", endpoint, region), names.tasks_table)
-    _ensure_stream(_client("dynamodb", endpoint, region), names.notifications_table)  # live updates (the bell)
-    _ensure_idempotency_table(_client("dynamodb", endpoint, region), names)
-    _client("ses", endpoint, region).verify_email_identity(EmailAddress=LOCAL_SENDER)
-    _ensure_schedule_group(_client("scheduler", endpoint, region), names)
-    pool_id, client_id = _ensure_user_pool(_client("cognito-idp", endpoint, region), names)
+    _ensure_ttl(local_client("dynamodb", endpoint, region), names.tasks_table)
+    _ensure_ttl(local_client("dynamodb", endpoint, region), names.users_table)  # deleted accounts' markers
+    _ensure_attachments_bucket(local_client("s3", endpoint, region), names, [app_url, *LOCAL_APP_ORIGINS])
+    _ensure_stream(local_client("dynamodb", endpoint, region), names.tasks_table)
+    _ensure_stream(local_client("dynamodb", endpoint, region), names.notifications_table)  # live updates (the bell)
+    _ensure_idempotency_table(local_client("dynamodb", endpoint, region), names)
+    local_client("ses", endpoint, region).verify_email_identity(EmailAddress=LOCAL_SENDER)
+    _ensure_schedule_group(local_client("scheduler", endpoint, region), names)
+    pool_id, client_id = _ensure_user_pool(local_client("cognito-idp", endpoint, region), names)
     return LocalOutputs(
         user_pool_id=pool_id,
         user_pool_client_id=client_id,
-        link_signing_secret_arn=_ensure_link_signing_secret(_client("secretsmanager", endpoint, region), names),
+        link_signing_secret_arn=_ensure_link_signing_secret(local_client("secretsmanager", endpoint, region), names),
     )
