@@ -15,6 +15,11 @@ from backend.local.runtime import LocalRun, local_aws
 __all__ = ["LocalRun", "free_port", "local_aws", "serve_local_api"]
 
 
+# The names of the local runtime's own threads (stream consumers ``stream-*``; scheduler, compaction, Redis, the
+# API's server loop ``local-*``): a test counting its DynamoDB calls leaves theirs out, whose timing would vary.
+BACKGROUND_THREADS = ("stream-", "local-")
+
+
 def free_port() -> int:
     """A TCP port nobody listens on right now (the OS picks it)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

@@ -15,7 +15,7 @@ import pytest
 from pynamodb.models import Model
 
 from backend import aws
-from backend.local.testing import LocalRun
+from backend.local.testing import BACKGROUND_THREADS, LocalRun
 from tests.conftest import SignedInUser
 
 
@@ -31,10 +31,6 @@ class Calls(Counter[str]):
     def __init__(self) -> None:
         super().__init__()
         self.seen: list[str] = []
-
-
-# The local stream consumers and scheduler run in this process too, on threads named so.
-BACKGROUND_THREADS = ("stream-", "local-")
 
 
 @contextmanager
