@@ -399,6 +399,46 @@ class BulkResult(BaseModel):
     deleted: list[str]
 
 
+class BulkEditItem(StrictModel):
+    """One task's change in a bulk edit (issue 14): the fields of a PATCH a selection can change, plus the caller's
+    labels to add or remove. Only the fields sent change; ``null`` clears due_date/due_time/section/assignee_id."""
+
+    id: Id
+    version: Annotated[int, Field(ge=1)] | None = Field(
+        default=None,
+        description="the version you read: a task changed since is reported (409), not overwritten; "
+        "omit to change whatever is stored now",
+    )
+    project_id: Id | None = None
+    section: SectionName | None = None
+    priority: Priority | None = None
+    due_date: CalendarDate | None = None
+    due_time: LocalTime | None = None
+    assignee_id: Id | None = Field(default=None, description="a member who may complete the task; null unassigns")
+    add_labels: list[Id] = Field(default_factory=list, max_length=MAX_LABELS_PER_TASK)
+    remove_labels: list[Id] = Field(default_factory=list, max_length=MAX_LABELS_PER_TASK)
+
+
+class BulkEdit(StrictModel):
+    items: list[BulkEditItem] = Field(min_length=1, max_length=100)
+
+
+class BulkEditResult(BaseModel):
+    """One item's outcome. ``status`` is what a PATCH of the task alone would have answered: 200 with ``task`` (after)
+    and ``previous`` (before: what an undo restores); else ``error`` in the error shape's detail (404 a task the
+    caller cannot see, 403 a role too low, 409 a task changed meanwhile, with ``task`` as stored now, 400 ...)."""
+
+    id: str
+    status: int
+    task: TaskPublic | None = None
+    previous: TaskPublic | None = None
+    error: ErrorDetail | None = None
+
+
+class BulkEditResponse(BaseModel):
+    results: list[BulkEditResult]
+
+
 class QuickAddRequest(StrictModel):
     text: Annotated[str, StringConstraints(min_length=1, max_length=1000), OneLine]
 

@@ -54,6 +54,11 @@ _STATUS: dict[type[DomainError], HTTPStatus] = {
 }
 
 
+def status_of(exc: DomainError) -> int:
+    """The HTTP status of a domain error (also each item's status in a bulk edit's answer)."""
+    return int(next((s for cls, s in _STATUS.items() if isinstance(exc, cls)), HTTPStatus.BAD_REQUEST))
+
+
 def error_response(
     status: int,
     code: str,
@@ -178,7 +183,7 @@ def register_error_handlers(app: APIGatewayRestResolver) -> None:
 
     @app.exception_handler(DomainError)
     def domain_error(exc: DomainError) -> Response[str]:
-        status = next((s for cls, s in _STATUS.items() if isinstance(exc, cls)), HTTPStatus.BAD_REQUEST)
+        status = status_of(exc)
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequestsError) else {}
         if status == HTTPStatus.UNAUTHORIZED:
             headers["WWW-Authenticate"] = "Bearer"  # as the authorizer's 401 (RFC 6750)

@@ -15,6 +15,11 @@ def created(model: BaseModel) -> Response[str]:
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=model.model_dump_json())
 
 
+def ok(model: BaseModel) -> Response[str]:
+    """A 200 built by hand (a route that returns a ``Response``, e.g. through ``idempotent``)."""
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=model.model_dump_json())
+
+
 def no_content() -> Response[None]:
     return Response(status_code=204)
 

@@ -23,6 +23,9 @@ from backend.client.sharing import (
 )
 from backend.schemas import (
     BulkAction,
+    BulkEdit,
+    BulkEditItem,
+    BulkEditResponse,
     BulkResult,
     Health,
     LabelCreate,
@@ -65,6 +68,9 @@ __all__ = [
     "AttachmentPublic",
     "AttachmentUpload",
     "BulkAction",
+    "BulkEdit",
+    "BulkEditItem",
+    "BulkEditResponse",
     "BulkResult",
     "CommentPublic",
     "InvitationPublic",
@@ -317,6 +323,14 @@ class ApiClient:
     def bulk(self, action: BulkAction) -> BulkResult:
         return BulkResult.model_validate(self._request("POST", "/tasks/bulk", json=_body(action)))
 
+    def bulk_edit(self, edit: BulkEdit, *, idempotency_key: str | None = None) -> BulkEditResponse:
+        """Each item changes its task on its own; one result per item (status 200 with ``previous`` and ``task``,
+        else an error: 404/403/409/400). Only the fields set on an item are sent."""
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key is not None else None
+        return BulkEditResponse.model_validate(
+            self._request("POST", "/tasks/bulk-edit", json=_body(edit), headers=headers)
+        )
+
     def parse_quick_add(self, text: str) -> QuickAddParsed:
         """What quick add understands of ``text`` (nothing is saved); ``.task`` is ready for ``create_task``."""
         return QuickAddParsed.model_validate(self._request("POST", "/quick-add/parse", json={"text": text}))
@@ -472,7 +486,7 @@ def _segment(value: str) -> str:
 
 
 def _body(
-    model: TaskCreate | TaskUpdate | ProjectCreate | ProjectUpdate | LabelCreate | LabelUpdate | BulkAction,
+    model: TaskCreate | TaskUpdate | ProjectCreate | ProjectUpdate | LabelCreate | LabelUpdate | BulkAction | BulkEdit,
 ) -> Any:
     """The JSON body: what was set on the model, so an explicit ``None`` clears and an unset field stays."""
     return model.model_dump(mode="json", exclude_unset=True)

@@ -34,10 +34,11 @@ from backend.domain.tasks import (
     reopen,
 )
 from backend.domain.users import User
-from backend.errors import ConflictError, InvalidInputError, NotFoundError, StaleVersionError
+from backend.errors import ConflictError, DomainError, InvalidInputError, NotFoundError, StaleVersionError
 from backend.schemas import (
     MAX_LABELS_PER_TASK,
     BulkAction,
+    BulkEditItem,
     QuickAddParsed,
     SubtaskIn,
     TaskCreate,
@@ -436,6 +437,20 @@ def update_task(
     *, store: TaskStore, user_id: str, task_id: str, changes: TaskUpdate, now: datetime, who: Who | None = None
 ) -> Task:
     current, where = _find(store, user_id, task_id, who)
+    return _update(store, user_id=user_id, current=current, where=where, changes=changes, now=now, who=who)
+
+
+def _update(
+    store: TaskStore,
+    *,
+    user_id: str,
+    current: Task,
+    where: ProjectAccess,
+    changes: TaskUpdate,
+    now: datetime,
+    who: Who | None,
+) -> Task:
+    """An edit of a task already found (``update_task``, ``bulk_edit``)."""
     authorize(where.role, Action.EDIT_TASK)
     if changes.version != current.version:
         raise StaleVersionError("The task was changed meanwhile; reload it and try again.", current=current)
@@ -681,6 +696,58 @@ def bulk(
         activity = _activity(where, task, changed, user_id)
         updated.append(_save(store, changed, previous=task, quotas=quotas, activity=activity))
     return updated, []
+
+
+@dataclass(frozen=True)
+class BulkEditOutcome:
+    """One item of a bulk edit: the task before and after, or the error a PATCH of it alone would have raised (a
+    stale version's error carries the task as stored now)."""
+
+    id: str
+    previous: Task | None = None
+    task: Task | None = None
+    error: DomainError | None = None
+
+
+_BULK_EDIT_FIELDS = ("project_id", "section", "priority", "due_date", "due_time", "assignee_id")
+
+
+def bulk_edit(
+    *, store: TaskStore, user_id: str, items: list[BulkEditItem], now: datetime, who: Who | None = None
+) -> list[BulkEditOutcome]:
+    """Each item as a PATCH of its task on its own (issue 14): a task the caller may not see (404) or edit (403), or
+    one changed since the item's ``version`` (409: reported, never overwritten, so an undo cannot clobber someone
+    else's edit), fails alone and the others still apply. Not one transaction: a task is the unit of consistency
+    everywhere else too, and the per-item result tells the client exactly what happened."""
+    if len({item.id for item in items}) != len(items):
+        raise InvalidInputError("Each task may appear once.", fields={"items": "name a task more than once"})
+    own_labels: set[str] | None = None
+    outcomes: list[BulkEditOutcome] = []
+    for item in items:
+        try:
+            current, where = _find(store, user_id, item.id, who)
+            values: dict[str, Any] = {
+                name: getattr(item, name) for name in _BULK_EDIT_FIELDS if name in item.model_fields_set
+            }
+            if item.add_labels or item.remove_labels:
+                if own_labels is None:  # labels are personal: only the caller's own are theirs to add or remove
+                    own_labels = {label.id for label in store.list_labels(user_id)}
+                mine = [label for label in current.labels if label in own_labels or not where.shared]
+                removed = set(item.remove_labels)
+                values["labels"] = [
+                    *(label for label in mine if label not in removed),
+                    *(label for label in item.add_labels if label not in mine),
+                ]
+                if len(values["labels"]) > MAX_LABELS_PER_TASK:
+                    raise InvalidInputError(
+                        f"A task has at most {MAX_LABELS_PER_TASK} labels.", fields={"add_labels": "too many labels"}
+                    )
+            changes = TaskUpdate.model_validate({"version": item.version or current.version, **values})
+            changed = _update(store, user_id=user_id, current=current, where=where, changes=changes, now=now, who=who)
+            outcomes.append(BulkEditOutcome(id=item.id, previous=current, task=changed))
+        except DomainError as error:
+            outcomes.append(BulkEditOutcome(id=item.id, error=error))
+    return outcomes
 
 
 def _bulk_tasks(

@@ -837,6 +837,7 @@ def bulk_bar() -> rx.Component:
                     disabled=SelectionState.selected_count == 0,
                     height="var(--space-6)",
                 ),
+                *bulk_edit_controls(),
                 rx.button(
                     rx.icon("trash-2", size=14),
                     "Delete",
@@ -863,6 +864,54 @@ def bulk_bar() -> rx.Component:
             class_name="tmp-bulk-bar",
         ),
     )
+
+
+def bulk_edit_controls() -> list[rx.Component]:
+    """Reschedule, priority, labels, assignee of the selection (issue 14): each pick is one change with "Undo"."""
+    none_selected = SelectionState.selected_count == 0
+    picker: dict[str, Any] = {"value": "", "disabled": none_selected, "height": "var(--space-6)"}
+    return [
+        native_select(
+            rx.el.option("Reschedule…", value="", disabled=True),
+            rx.el.option("Today", value="today"),
+            rx.el.option("Tomorrow", value="tomorrow"),
+            rx.el.option("Next week", value="next_week"),
+            rx.el.option("No date", value="none"),
+            on_change=SelectionState.bulk_reschedule,
+            aria_label="Reschedule selected",
+            **picker,
+        ),
+        rx.el.input(
+            type="date",
+            on_change=SelectionState.bulk_reschedule,
+            aria_label="Reschedule selected to a date",
+            disabled=none_selected,
+            class_name="tmp-bulk-date",
+        ),
+        native_select(
+            rx.el.option("Priority…", value="", disabled=True),
+            *(rx.el.option(f"Priority {p}", value=str(p)) for p in (1, 2, 3, 4)),
+            on_change=SelectionState.bulk_priority,
+            aria_label="Set priority of selected",
+            **picker,
+        ),
+        native_select(
+            rx.el.option("Labels…", value="", disabled=True),
+            rx.foreach(TasksState.labels, lambda label: rx.el.option("Add @", label.name, value="+" + label.id)),
+            rx.foreach(TasksState.labels, lambda label: rx.el.option("Remove @", label.name, value="-" + label.id)),
+            on_change=SelectionState.bulk_label,
+            aria_label="Add or remove a label on selected",
+            **picker,
+        ),
+        native_select(
+            rx.el.option("Assign…", value="", disabled=True),
+            rx.foreach(SelectionState.assignee_options, lambda o: rx.el.option(o["name"], value=o["id"])),
+            rx.el.option("Nobody", value="none"),
+            on_change=SelectionState.bulk_assign,
+            aria_label="Assign selected",
+            **picker,
+        ),
+    ]
 
 
 def confirm_dialog(

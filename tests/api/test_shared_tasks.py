@@ -241,3 +241,71 @@ def test_a_task_moves_between_a_personal_and_the_shared_project(team: Team) -> N
     assert_error_shape(team.owner.http.get(f"/tasks/{mine['id']}"), 404)
     log, _ = ActivityStore().list_activity(project_partition(team.project_id), now=datetime.now(UTC), limit=50)
     assert [e.what.value for e in reversed(log) if e.task_id == mine["id"]] == ["moved", "moved"]
+
+
+def test_bulk_edit_applies_each_task_alone_and_its_undo_restores_them_or_reports_a_later_edit(team: Team) -> None:
+    """One undoable change (issue 14): the per-item results, then the undo built by the client (backend.client)."""
+    from backend.client.bulk_edit import edit_of, undo_of
+    from backend.schemas import BulkEditResponse
+
+    http = team.editor.http
+    old, new = (ok(http.post("/labels", json={"name": name}), 201)["id"] for name in ("old", "new"))
+    dated = ok(http.post("/tasks", json={"title": "dated", "due_date": "2031-01-02", "due_time": "09:30",
+                                         "labels": [old], "priority": 3}), 201)  # fmt: skip
+    bare = ok(http.post("/tasks", json={"title": "bare"}), 201)
+    shared = shared_task(team, due_date="2031-01-05", assignee_id=team.owner.id)
+    foreign = ok(team.stranger.http.post("/tasks", json={"title": "not yours"}), 201)
+    before = {t["id"]: t for t in (dated, bare, shared)}
+
+    def post(edit: Any, status: int = 200) -> BulkEditResponse:
+        body = edit.model_dump(mode="json", exclude_unset=True)
+        return BulkEditResponse.model_validate(ok(http.post("/tasks/bulk-edit", json=body), status))
+
+    def stored(task_id: str, who: Member = team.editor) -> dict[str, Any]:
+        return dict(ok(who.http.get(f"/tasks/{task_id}")))
+
+    def same(a: dict[str, Any], b: dict[str, Any]) -> None:
+        keep = ("due_date", "due_time", "priority", "labels", "assignee_id", "project_id", "section", "title")
+        assert {k: a[k] for k in keep} == {k: b[k] for k in keep}
+
+    ids = [dated["id"], bare["id"], shared["id"], foreign["id"]]
+    edit = edit_of(ids, due_date="2031-02-01", priority=1, add_labels=[new], remove_labels=[old],
+                   assignee_id=team.editor.id)  # fmt: skip
+    result = post(edit)
+    assert [(r.id, r.status) for r in result.results] == list(zip(ids, (200, 200, 200, 404), strict=True))
+    assert result.results[3].error is not None
+    assert result.results[3].error.code == "not_found"
+    assert stored(dated["id"])["labels"] == [new]
+    assert stored(dated["id"])["due_time"] == "09:30:00"
+    assert {stored(i)["due_date"] for i in ids[:3]} == {"2031-02-01"}
+    assert stored(shared["id"], team.owner)["assignee_id"] == team.editor.id
+    # members only: the viewer may not complete, so may not be assigned; the viewer may not edit at all (403)
+    refused = post(edit_of([shared["id"]], assignee_id=team.viewer.id)).results[0]
+    assert (refused.status, refused.error and "assignee_id" in refused.error.fields) == (400, True)
+    as_viewer = team.viewer.http.post("/tasks/bulk-edit", json={"items": [{"id": shared["id"], "priority": 2}]})
+    assert ok(as_viewer)["results"][0]["status"] == 403
+
+    # meanwhile the owner edits the shared task: the undo reports it and leaves the owner's edit alone
+    owners = ok(team.owner.http.patch(f"/tasks/{shared['id']}", json={"version": stored(shared["id"])["version"],
+                                                                       "title": "the owner's"}))  # fmt: skip
+    undo = undo_of(edit, result)
+    assert undo is not None
+    assert [item.id for item in undo.items] == ids[:3]
+    undone = post(undo)
+    assert [r.status for r in undone.results] == [200, 200, 409]
+    assert undone.results[2].task is not None
+    assert undone.results[2].task.title == "the owner's"
+    same(stored(dated["id"]), before[dated["id"]])
+    same(stored(bare["id"]), before[bare["id"]])
+    assert stored(shared["id"])["version"] == owners["version"]  # not overwritten
+
+    # a move to the shared project and back (another partition both ways) is one undo too
+    move = edit_of([dated["id"], bare["id"]], project_id=team.project_id)
+    moved = post(move)
+    assert {r.task.project_id for r in moved.results if r.task} == {team.project_id}
+    assert stored(bare["id"], team.owner)["project_id"] == team.project_id
+    back = undo_of(move, moved)
+    assert back is not None
+    assert [r.status for r in post(back).results] == [200, 200]
+    same(stored(dated["id"]), before[dated["id"]])
+    assert_error_shape(team.owner.http.get(f"/tasks/{bare['id']}"), 404)  # personal again

@@ -35,6 +35,7 @@ class Row:
     path: str
     body: dict[str, Any] | None
     least: Role
+    per_item: bool = False  # a bulk route answers 200 with one result per item: the row's checks apply to results[0]
 
 
 ROWS: list[Row] = [
@@ -63,6 +64,7 @@ ROWS: list[Row] = [
     Row("POST", "/tasks/{task}/complete", None, Role.EDITOR),
     Row("POST", "/tasks/{task}/reopen", None, Role.EDITOR),
     Row("POST", "/tasks/bulk", {"action": "reopen", "ids": ["{task}"]}, Role.EDITOR),
+    Row("POST", "/tasks/bulk-edit", {"items": [{"id": "{task}", "priority": 2}]}, Role.EDITOR, per_item=True),
     Row("DELETE", "/tasks/{fresh_task}", None, Role.EDITOR),
     Row("GET", "/tasks/{task}/reminders", None, Role.VIEWER),
     Row("PUT", "/tasks/{task}/reminders", {"reminders": []}, Role.VIEWER),  # each member's own
@@ -133,7 +135,15 @@ def world(api_url: str, make_user: Callable[[], SignedInUser]) -> World:
 def test_the_role_matrix(world: World, row: Row, caller: str) -> None:
     body = json.loads(world.fill(json.dumps(row.body))) if row.body is not None else None
     response = world.clients[caller].request(row.method, world.fill(row.path), json=body)
-    if caller in ("removed", "stranger"):
+    if row.per_item:
+        assert response.status_code == 200, response.text
+        result = response.json()["results"][0]
+        denied = 404 if caller in ("removed", "stranger") else None if RANK[caller].at_least(row.least) else 403
+        assert result["status"] == (denied or 200), f"{caller}: {result}"
+        if denied is not None:
+            assert set(result["error"]) == {"code", "message", "fields"}, result
+            assert result["task"] is None, result
+    elif caller in ("removed", "stranger"):
         assert_error_shape(response, 404)
     elif RANK[caller].at_least(row.least):
         assert response.status_code < 300, f"{caller}: {response.status_code} {response.text}"

@@ -10,16 +10,23 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from backend.api.auth import caller, caller_id
+from backend.api.errors import status_of
 from backend.api.idempotency import IDEMPOTENCY_ERRORS, IdempotencyKeyHeader, idempotent
 from backend.api.openapi import AUTHENTICATED
-from backend.api.responses import created, documented, no_content
+from backend.api.responses import created, documented, no_content, ok
 from backend.bootstrap import dependencies
+from backend.domain.tasks import Task
+from backend.errors import StaleVersionError
 from backend.presenters import task_public
 from backend.schemas import (
     BulkAction,
+    BulkEdit,
+    BulkEditResponse,
+    BulkEditResult,
     BulkResult,
     CalendarDate,
     CountBy,
+    ErrorDetail,
     Id,
     Priority,
     QuickAddParsed,
@@ -228,6 +235,42 @@ def bulk(action: Annotated[BulkAction, Body()]) -> BulkResult:
         who=_who(),
     )
     return BulkResult(updated=[task_public(t, clock.local_naive) for t in updated], deleted=deleted)
+
+
+@router.post(
+    "/tasks/bulk-edit",
+    summary="Change up to 100 tasks, each on its own (reschedule, priority, labels, assignee, move); undo with the "
+    "previous values and versions",
+    tags=["tasks"],
+    security=AUTHENTICATED,
+    responses={
+        **documented(),
+        200: {"description": "One result per item", "content": {"application/json": {"model": BulkEditResponse}}},
+        **IDEMPOTENCY_ERRORS,
+    },
+)
+def bulk_edit(edit: Annotated[BulkEdit, Body()], idempotency_key: IdempotencyKeyHeader = None) -> Response[str]:
+    def run() -> Response[str]:
+        clock = _clock()
+        outcomes = tasks.bulk_edit(
+            store=dependencies().tasks, user_id=caller_id(router), items=edit.items, now=clock.now, who=_who()
+        )
+        return ok(BulkEditResponse(results=[_bulk_edit_result(outcome, clock) for outcome in outcomes]))
+
+    payload = edit.model_dump(mode="json")
+    return idempotent(router, key=idempotency_key, operation="tasks.bulk-edit", payload=payload, produce=run)
+
+
+def _bulk_edit_result(outcome: tasks.BulkEditOutcome, clock: UserClock) -> BulkEditResult:
+    def public(task: object) -> TaskPublic | None:
+        return task_public(task, clock.local_naive) if isinstance(task, Task) else None
+
+    if outcome.error is None:
+        return BulkEditResult(id=outcome.id, status=200, task=public(outcome.task), previous=public(outcome.previous))
+    error = outcome.error
+    current = public(error.current) if isinstance(error, StaleVersionError) else None
+    detail = ErrorDetail(code=error.code, message=error.message, fields=error.fields)
+    return BulkEditResult(id=outcome.id, status=status_of(error), task=current, error=detail)
 
 
 @router.post(
