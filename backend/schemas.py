@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import available_timezones
@@ -20,6 +21,7 @@ from pydantic import (
 
 from backend.domain import dates
 from backend.domain.notifications import one_line
+from backend.domain.quick_add import DateOrder, name_key
 
 if TYPE_CHECKING:
     from backend.domain.quick_add import QuickAddResult
@@ -126,6 +128,9 @@ class Preferences(BaseModel):
     digest_time: ClockTime = "08:00"
     daily_goal: int = 3
     weekly_summary: bool = False
+    date_order: DateOrder = Field(
+        default="DMY", description="how quick add reads numeric dates (24/12 is DMY); from the time zone until set"
+    )
 
 
 class PreferencesUpdate(StrictModel):
@@ -140,6 +145,7 @@ class PreferencesUpdate(StrictModel):
     digest_time: ClockTime | None = None
     daily_goal: Annotated[int, Field(ge=1, le=100)] | None = None  # completions a day for a streak
     weekly_summary: bool | None = None
+    date_order: DateOrder | None = Field(default=None, description="null: from the time zone again")
 
 
 class ProfilePublic(BaseModel):
@@ -456,11 +462,24 @@ class QuickAddParsed(BaseModel):
     project_name: str | None  # "#name" typed; task.project_id is set when it names an existing project
     project_found: bool
     chips: list[QuickAddChip]
+    section_name: str | None = None  # "/name" typed; task.section is set when the project has that section
+    warnings: list[str] = Field(default_factory=list, description="e.g. a date in the past, a section not found")
+    new_labels: list[str] = Field(default_factory=list, description='"@name"s that saving creates as new labels')
 
     @classmethod
-    def of(cls, text: str, parsed: QuickAddResult, project_id: str | None) -> QuickAddParsed:
-        """The API's shape of a parse (``project_id``: the open project "#name" names, if any). The API and the UI
-        (which parses as the user types, without a round trip) both build it here."""
+    def of(
+        cls,
+        text: str,
+        parsed: QuickAddResult,
+        project_id: str | None,
+        *,
+        section: str | None = None,
+        warnings: Iterable[str] = (),
+        known_labels: Iterable[str] | None = None,
+    ) -> QuickAddParsed:
+        """The API's shape of a parse (``project_id``: the open project "#name" names, if any; ``section``: the
+        section "/name" names in it; ``known_labels``: the caller's label names, to tell which "@name"s are new).
+        The API and the UI (which parses as the user types, without a round trip) both build it here."""
         # The UI parses what is typed before the API sees it: a pasted tab becomes a space here, not an error.
         title = one_line(parsed.title or text)
         labels = [name for name in (one_line(n)[:60].strip() for n in parsed.labels[:10]) if name]
@@ -472,9 +491,19 @@ class QuickAddParsed(BaseModel):
             due_time=parsed.due_time,
             label_names=labels,
             recurrence=parsed.recurrence,
+            section=section,
         )
         chips = [QuickAddChip(kind=c.kind, text=c.text, label=c.label) for c in parsed.chips]
-        return cls(task=task, project_name=parsed.project, project_found=project_id is not None, chips=chips)
+        known = {name_key(name) for name in known_labels} if known_labels is not None else None
+        return cls(
+            task=task,
+            project_name=parsed.project,
+            project_found=project_id is not None,
+            chips=chips,
+            section_name=parsed.section,
+            warnings=[*parsed.warnings, *warnings],
+            new_labels=[name for name in labels if known is not None and name_key(name) not in known],
+        )
 
 
 # --- statistics (issue 8) -----------------------------------------------------------------------------

@@ -47,6 +47,7 @@ class PreferencesAttribute(MapAttribute[str, Any]):
     digest_time = UnicodeAttribute(default="08:00")
     daily_goal = NumberAttribute(null=True)  # null: the default goal
     weekly_summary = BooleanAttribute(null=True)
+    date_order = UnicodeAttribute(null=True)  # null: from the time zone (issue 14)
 
 
 _NOTIFICATION_FIELDS = (
@@ -58,6 +59,7 @@ _NOTIFICATION_FIELDS = (
     "default_reminder_minutes",
     "digest_enabled",
     "digest_time",
+    "date_order",
 )
 
 
@@ -80,6 +82,7 @@ def _preferences(item: PreferencesAttribute) -> NotificationPreferences:
         digest_time=values["digest_time"] or defaults.digest_time,
         daily_goal=int(item.daily_goal or DEFAULT_DAILY_GOAL),
         weekly_summary=bool(item.weekly_summary),
+        date_order=values["date_order"],
     )
 
 

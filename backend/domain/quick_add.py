@@ -2,15 +2,19 @@
 
 Grammar (case-insensitive; text in "double quotes" is never parsed):
 - priority ``p1`` to ``p4``; project ``#name``; labels ``@name`` (several allowed)
+- section ``/name`` (issue 14)
 - dates: today, tonight, tomorrow (tmr), weekday names (mon…sun, the next such day after today),
   "next <weekday>" (that weekday in next week, Monday-based), next week (next Monday), next month (the 1st),
-  "in N days|weeks|months|years", "in N minutes|hours" (sets a time too), "dec 24", "24 dec", "december 24th 2027",
-  ISO "2026-12-24", end of month (eom)
+  next quarter (its first day), "in N days|weeks|months|years", "in N minutes|hours" (sets a time too), "dec 24",
+  "24 dec", "december 24th 2027", ISO "2026-12-24", end of month (eom), numeric dates in the user's date order
+  ("24/12", "24.12.", "24/12/2026" for DMY; "12/24" for MDY; "2026/12/24" always; without a year the next such day).
+  An explicit date before today is kept, with a warning.
 - times: "5pm", "5:30 pm", "17:30", "at 17", noon, midnight, morning (9:00), afternoon (15:00), evening (19:00);
   "at 5" means 05:00 (24-hour reading, no guessing). A time without a date is today if still ahead, else tomorrow.
 - recurrence: every day, every weekday, every week, every month, every year (bare "daily"/"weekly" stay in the
   title: "Weekly review" is a name, not a rule),
-  "every N days|weeks|months|years", "every monday[, thu and fri]", "every last day of month", "every 15th";
+  "every N days|weeks|months|years", "every monday[, thu and fri]", "every last day of month", "every 15th",
+  "every month on the 1st", "every last friday", "every 2nd tuesday [of the month]";
   the first occurrence becomes the due date.
 Calendar arithmetic is dateutil's (relativedelta, rrule); only the phrase grammar is ours.
 """
@@ -21,6 +25,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -35,6 +40,16 @@ _WEEKDAY = r"(mon|tue|wed|thu|fri|sat|sun)(?:day|sday|nesday|rsday|urday)?\.?"
 _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 _END = r"(?![\w'])"  # a word ends here: "tomorrow" but not "tomorrow's"
 _START = r"(?<![\w#@])"
+DateOrder = Literal["DMY", "MDY", "YMD"]
+# Where a numeric date reads month first or year first; everywhere else day first (the world's most common order).
+_MDY_ZONES = ("America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles", "America/Phoenix",
+              "America/Anchorage", "America/Detroit", "America/Boise", "America/Indiana/", "America/Kentucky/",
+              "America/North_Dakota/", "America/Juneau", "America/Sitka", "America/Adak", "America/Nome",
+              "America/Menominee", "America/Metlakatla", "America/Yakutat", "Pacific/Honolulu", "US/",
+              "Asia/Manila")  # fmt: skip
+_YMD_ZONES = ("Asia/Tokyo", "Asia/Shanghai", "Asia/Seoul", "Asia/Taipei", "Asia/Pyongyang", "Asia/Ulaanbaatar",
+              "Europe/Budapest", "Europe/Vilnius")  # fmt: skip
+_ORDINAL_WORDS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "last": -1}
 NAMED_TIMES = {"noon": time(12), "midnight": time(0), "morning": time(9), "afternoon": time(15), "evening": time(19)}
 
 
@@ -57,6 +72,8 @@ class QuickAddResult:
     project: str | None = None
     labels: list[str] = field(default_factory=list)
     chips: list[Chip] = field(default_factory=list)
+    section: str | None = None
+    warnings: list[str] = field(default_factory=list)  # e.g. a date in the past
 
     def due_at(self, tz: ZoneInfo) -> datetime | None:
         """The due instant when a time was given (DST gaps move forward)."""
@@ -73,6 +90,7 @@ class _Parse:
     instant: datetime  # aware
     tz: ZoneInfo
     result: QuickAddResult
+    date_order: DateOrder = "DMY"
 
     def take(self, pattern: str, handle: Callable[[re.Match[str]], Chip | None], *, repeat: bool = False) -> None:
         """Apply ``handle`` to the first (or every) match outside quotes and blank the matched words out."""
@@ -87,6 +105,58 @@ class _Parse:
             self.text = self.text[: match.start()] + " " * (match.end() - match.start()) + self.text[match.end() :]
             if not repeat:
                 return
+
+
+def default_date_order(timezone: str | None) -> DateOrder:
+    """The numeric date order a user most likely writes, from their time zone (the one locale hint the profile has
+    for everyone): month first in the US (and the Philippines), year first in East Asia and Hungary, else day first.
+    The profile's ``date_order`` preference overrides it."""
+    name = timezone or ""
+    if name.startswith(_MDY_ZONES):
+        return "MDY"
+    return "YMD" if name.startswith(_YMD_ZONES) else "DMY"
+
+
+@dataclass(frozen=True)
+class Destination:
+    """A project a task may be added to (the caller's own or a shared one where they are an editor or more, not
+    archived), in the order the user sees them."""
+
+    id: str
+    name: str
+    sections: tuple[str, ...] = ()
+    shared: bool = False
+
+
+def name_key(name: str) -> str:
+    """How a typed ``#name``, ``@name`` or ``/name`` matches a stored one: case and spaces do not count ("#homeoffice"
+    is "Home Office": a tag cannot hold a space)."""
+    return "".join(name.split()).lower()
+
+
+@dataclass(frozen=True)
+class Resolved:
+    project_id: str | None
+    section: str | None
+    warnings: tuple[str, ...] = ()
+
+
+def resolve(result: QuickAddResult, destinations: list[Destination], *, default: Destination | None = None) -> Resolved:
+    """The project ``#name`` names (the first in the user's order) and the section ``/name`` names in it (or in
+    ``default``, the page's project, when no project was typed); a section that is not there is dropped, with a
+    warning (the task would otherwise be refused)."""
+    target = None
+    if result.project:
+        target = next((d for d in destinations if name_key(d.name) == name_key(result.project)), None)
+    where = target or (default if not result.project else None)
+    section = None
+    warnings: list[str] = []
+    if result.section:
+        section = next((s for s in (where.sections if where else ()) if name_key(s) == name_key(result.section)), None)
+        if section is None:
+            place = where.name if where else "the Inbox"
+            warnings.append(f"{place} has no section “{result.section}”")
+    return Resolved(target.id if target else None, section, tuple(warnings))
 
 
 def _quoted(text: str, match: re.Match[str]) -> bool:
@@ -151,6 +221,17 @@ def _parse_recurrence(p: _Parse) -> None:
         day = int(m.group(1))
         return _rule_chip(p, m, f"FREQ=MONTHLY;BYMONTHDAY={day}") if 1 <= day <= 31 else None
 
+    def nth_weekday(m: re.Match[str]) -> Chip:
+        n = _ORDINAL_WORDS[m.group(1).lower()]
+        return _rule_chip(p, m, f"FREQ=MONTHLY;BYDAY={n}{RRULE_DAYS[_weekday(m.group(2))]}")
+
+    p.take(rf"{_START}every month on the (\d{{1,2}})(?:st|nd|rd|th)?{_END}", month_day)
+    p.take(rf"{_START}every (\d{{1,2}})(?:st|nd|rd|th)? (?:day )?of (?:the |every )?month{_END}", month_day)
+    p.take(
+        rf"{_START}every (first|1st|second|2nd|third|3rd|fourth|4th|last) {_WEEKDAY}"
+        rf"(?: of (?:the |every )?month)?{_END}",
+        nth_weekday,
+    )
     p.take(
         rf"{_START}every (?:last day of (?:the )?month|month on the last day){_END}",
         lambda m: _rule_chip(p, m, "FREQ=MONTHLY;BYMONTHDAY=-1"),
@@ -168,7 +249,28 @@ def _set_due(p: _Parse, m: re.Match[str], day: date | None) -> Chip | None:
     if day is None or not dates.in_range(day) or (p.result.due_date is not None and not p.result.recurrence):
         return None
     p.result.due_date = day
+    if day < p.today:  # only a date typed with its year can be: kept (the user may mean it), but said
+        p.result.warnings.append(f"{_fmt_date(day, p.today)} is in the past")
     return Chip("due", m.group(0).strip(), _fmt_date(day, p.today))
+
+
+def _numeric_date(p: _Parse, m: re.Match[str]) -> Chip | None:
+    """A date of numbers read in the user's order: D/M[/Y] (DMY), M/D[/Y] (MDY and YMD without a year), Y/M/D (YMD,
+    or whenever the first number has four digits). Two-digit years are this century's."""
+    first, second, third = m.group(1), m.group(3), m.group(4)
+    if third is None:
+        day_month = (first, second) if p.date_order == "DMY" else (second, first)
+        return _set_due(p, m, _month_day(p.today, int(day_month[1]), int(day_month[0]), None))
+    if len(first) == 4 or p.date_order == "YMD":
+        year, month, day = first, second, third
+    elif p.date_order == "DMY":
+        day, month, year = first, second, third
+    else:
+        month, day, year = first, second, third
+    if len(year) not in (2, 4) or len(day) > 2 or len(month) > 2:
+        return None
+    full_year = int(year) + (2000 if len(year) == 2 else 0)
+    return _set_due(p, m, _month_day(p.today, int(month), int(day), full_year))
 
 
 def _parse_dates(p: _Parse) -> None:
@@ -223,6 +325,15 @@ def _parse_dates(p: _Parse) -> None:
     p.take(rf"{_START}next {_WEEKDAY}{_END}", next_week_day)
     p.take(rf"{_START}next week{_END}", lambda m: _set_due(p, m, t + timedelta(days=7 - t.weekday())))
     p.take(rf"{_START}next month{_END}", lambda m: _set_due(p, m, (t + relativedelta(months=1)).replace(day=1)))
+    quarter_start = t + relativedelta(month=(t.month - 1) // 3 * 3 + 1, day=1)
+    p.take(rf"{_START}next quarter{_END}", lambda m: _set_due(p, m, quarter_start + relativedelta(months=3)))
+
+    # "/" always; "." with a year or a closing dot ("24.12.") so that "1.5 pages" stays a number; "-" only as ISO.
+    def numeric(m: re.Match[str]) -> Chip | None:
+        return _numeric_date(p, m)
+
+    p.take(r"(?<![\w/.:-])(\d{1,4})(/)(\d{1,2})(?:/(\d{1,4}))?(?![\w/])", numeric)
+    p.take(r"(?<![\w/.:-])(\d{1,4})(\.)(\d{1,2})(?:\.(\d{1,4})|\.)(?![\w/.])", numeric)
     p.take(rf"{_START}(?:end of (?:the )?month|eom){_END}", lambda m: _set_due(p, m, t + relativedelta(day=31)))
     p.take(rf"{_START}(?:today|tod){_END}", lambda m: _set_due(p, m, t))
     p.take(rf"{_START}tonight{_END}", tonight)
@@ -277,11 +388,30 @@ def _parse_tags(p: _Parse) -> None:
     p.take(r"(?<![\w&])#([^\s#@\"]{1,60})", project)
     p.take(r"(?<![\w.])@([^\s#@\"]{1,40})", label, repeat=True)
 
+    def section(m: re.Match[str]) -> Chip | None:
+        if p.result.section is not None or m.group(1).isdigit():
+            return None
+        p.result.section = m.group(1)
+        return Chip("section", m.group(0), m.group(1))
 
-def parse(line: str, *, now: datetime, tz: ZoneInfo) -> QuickAddResult:
-    """Parse a quick-add line typed at ``now`` (aware) by a user in time zone ``tz``."""
+    # "/Doing" names a section; "and/or", "24/12" and a URL's "//" do not (a word or a slash just before).
+    p.take(r"(?<![\w/:.])/([^\s#@/\"]{1,40})", section)
+
+
+def parse(line: str, *, now: datetime, tz: ZoneInfo, date_order: DateOrder | None = None) -> QuickAddResult:
+    """Parse a quick-add line typed at ``now`` (aware) by a user in time zone ``tz``; numeric dates in ``date_order``
+    (default: the time zone's, ``default_date_order``)."""
     local_now = now.astimezone(tz).replace(tzinfo=None)
-    p = _Parse(text=line, today=local_now.date(), now=local_now, instant=now, tz=tz, result=QuickAddResult(title=""))
+    order = date_order or default_date_order(tz.key)
+    p = _Parse(
+        text=line,
+        today=local_now.date(),
+        now=local_now,
+        instant=now,
+        tz=tz,
+        result=QuickAddResult(title=""),
+        date_order=order,
+    )
     _parse_tags(p)
     _parse_recurrence(p)
     _parse_dates(p)

@@ -23,6 +23,8 @@ class NotificationPreferences:
     digest_time: str = "08:00"  # local
     daily_goal: int = 3  # completions a day that keep a streak going (stats)
     weekly_summary: bool = False  # opt-in weekly summary email (stats)
+    # How the user writes numeric dates in quick add ("DMY", "MDY", "YMD"); None: from the time zone (issue 14).
+    date_order: str | None = None
 
 
 @dataclass(frozen=True)

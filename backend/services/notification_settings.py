@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import time
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from backend.domain.quick_add import DateOrder, default_date_order
 from backend.domain.reminders import QuietHours
 from backend.domain.users import NotificationPreferences, User
 from backend.errors import InvalidInputError
@@ -27,6 +28,7 @@ def public_preferences(user: User) -> Preferences:
         digest_time=p.digest_time,
         daily_goal=p.daily_goal,
         weekly_summary=p.weekly_summary,
+        date_order=date_order_of(user),
     )
 
 
@@ -41,6 +43,8 @@ def preference_changes(user: User, update: PreferencesUpdate | None) -> dict[str
             changes[name] = getattr(update, name)
     if "digest_time" in sent and update.digest_time is not None:
         changes["digest_time"] = update.digest_time
+    if "date_order" in sent:
+        changes["date_order"] = update.date_order
     if "default_reminder_minutes" in sent:
         changes["default_reminder_minutes"] = update.default_reminder_minutes
     if "quiet_hours" in sent:
@@ -56,6 +60,14 @@ def preference_changes(user: User, update: PreferencesUpdate | None) -> dict[str
             )
         changes["sms_notifications"] = update.sms_notifications
     return changes
+
+
+def date_order_of(user: User | None) -> DateOrder:
+    """How the user writes numeric dates: their choice, else their time zone's usual order (issue 14)."""
+    chosen = user.preferences.date_order if user else None
+    if chosen in ("DMY", "MDY", "YMD"):
+        return cast(DateOrder, chosen)
+    return default_date_order(user.timezone if user else None)
 
 
 def zone_of(user: User | None) -> ZoneInfo:

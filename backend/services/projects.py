@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from backend.adapters.ports import MembershipStore, TaskDeletionListener, TaskStore
+from backend.domain.quick_add import name_key
 from backend.domain.quotas import DEFAULT_QUOTAS, Quotas, exceeded
 from backend.domain.sharing import Action, Membership, Role, authorize
 from backend.domain.tasks import INBOX_NAME, Label, Project, new_id, position_after, position_between
@@ -257,20 +258,20 @@ def create_label(
 def labels_by_name(
     *, store: TaskStore, user_id: str, names: list[str], now: datetime, quotas: Quotas = DEFAULT_QUOTAS
 ) -> list[str]:
-    """Label ids for names (case-insensitive), creating the missing labels: quick add's ``@name``. Over the label
-    quota nothing is created."""
-    known = {label.name.lower(): label.id for label in store.list_labels(user_id)}
-    missing = {name.lower() for name in names} - set(known)
+    """Label ids for names (case- and space-insensitive: "@homeoffice" is "Home Office", ``quick_add.name_key``),
+    creating the missing labels: quick add's ``@name``. Over the label quota nothing is created."""
+    known = {name_key(label.name): label.id for label in store.list_labels(user_id)}
+    missing = {name_key(name) for name in names} - set(known)
     if missing and len(known) + len(missing) > quotas.labels:
         raise exceeded("labels", quotas.labels, field="label_names", hint="Use existing labels or delete some.")
     ids: list[str] = []
     for name in names:
-        label_id = known.get(name.lower())
+        label_id = known.get(name_key(name))
         if label_id is None:
             label = store.save_label(
                 Label(id=new_id(), user_id=user_id, name=name, color=DEFAULT_COLOR, created_at=now, updated_at=now)
             )
-            label_id = known[name.lower()] = label.id
+            label_id = known[name_key(name)] = label.id
         ids.append(label_id)
     return ids
 

@@ -792,21 +792,50 @@ def _bulk_move(
     return _save(store, changed, previous=task, activity=_activity(where, task, changed, user_id))
 
 
-def parse_quick_add(*, store: TaskStore, user_id: str, text: str, clock: UserClock) -> QuickAddParsed:
-    """What quick add understands of ``text``, without saving anything."""
-    parsed = quick_add.parse(text, now=clock.now, tz=clock.tz)
-    project_id = None
-    if parsed.project:
-        wanted = parsed.project.lower()
-        project_id = next(
-            (
-                p.id
-                for p in project_service.list_projects(store=store, user_id=user_id, now=clock.now)
-                if p.name.lower() == wanted and not p.archived
-            ),
-            None,
-        )
-    return QuickAddParsed.of(text, parsed, project_id)
+def parse_quick_add(
+    *,
+    store: TaskStore,
+    user_id: str,
+    text: str,
+    clock: UserClock,
+    who: Who | None = None,
+    date_order: quick_add.DateOrder | None = None,
+) -> QuickAddParsed:
+    """What quick add understands of ``text``, without saving anything: "#name" among the projects the caller may
+    add to (their own and, with ``who``, shared ones where they are an editor or more), "/name" among its sections,
+    which "@name"s are new labels; numeric dates in ``date_order`` (the profile's)."""
+    parsed = quick_add.parse(text, now=clock.now, tz=clock.tz, date_order=date_order)
+    destinations = (
+        quick_add_destinations(store=store, user_id=user_id, now=clock.now, who=who)
+        if parsed.project or parsed.section
+        else []
+    )
+    resolved = quick_add.resolve(parsed, destinations)
+    known = [label.name for label in store.list_labels(user_id)] if parsed.labels else []
+    return QuickAddParsed.of(
+        text, parsed, resolved.project_id, section=resolved.section, warnings=resolved.warnings, known_labels=known
+    )
+
+
+def quick_add_destinations(
+    *, store: TaskStore, user_id: str, now: datetime, who: Who | None
+) -> list[quick_add.Destination]:
+    """The projects a task may be added to, in the sidebar's order (the Inbox first, then by the caller's position;
+    a shared project at their membership's): personal ones with one Query, shared ones with one BatchGetItem."""
+    listed = [(p, True) for p in project_service.list_projects(store=store, user_id=user_id, now=now)]
+    if who is not None and who.user.shared_projects:
+        shared = who.memberships.projects_of(user_id, who.user.shared_projects)
+        ids = {project.id for project, _ in shared}
+        listed = [entry for entry in listed if entry[0].id not in ids]
+        listed += [
+            (replace(project, position=mine.position), mine.role.at_least(Role.EDITOR)) for project, mine in shared
+        ]
+    listed.sort(key=lambda entry: (not entry[0].is_inbox, entry[0].position))
+    return [
+        quick_add.Destination(id=p.id, name=p.name, sections=p.sections, shared=p.user_id != user_id)
+        for p, may_add in listed
+        if may_add and not p.archived
+    ]
 
 
 def validated(task: Task, sections: tuple[str, ...] | None) -> Task:

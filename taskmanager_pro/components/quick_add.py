@@ -48,6 +48,44 @@ def chips() -> rx.Component:
     )
 
 
+def suggestion(item: Any) -> rx.Component:
+    return rx.button(
+        rx.icon(item.icon, size=12),
+        item.name,
+        rx.cond(item.detail != "", rx.text("· ", item.detail, as_="span", size="1", color_scheme="gray")),
+        type="button",
+        variant="soft",
+        color_scheme=rx.cond(item.detail == "new label", "amber", "gray"),
+        size="1",
+        radius="full",
+        on_click=QuickAddState.pick_suggestion(item.insert),
+        class_name="tmp-suggestion",
+    )
+
+
+def suggestion_list() -> rx.Component:
+    """What the #project, @label or /section being typed may be (Tab reaches them; a click puts it in the line)."""
+    return rx.cond(
+        QuickAddState.qa_suggestions.length() > 0,
+        rx.hstack(
+            rx.foreach(QuickAddState.qa_suggestions, suggestion),
+            spacing="1",
+            wrap="wrap",
+            role="listbox",
+            aria_label="Suggestions",
+        ),
+    )
+
+
+def warnings() -> rx.Component:
+    return rx.foreach(
+        QuickAddState.qa_warnings,
+        lambda warning: rx.text(
+            rx.icon("triangle-alert", size=12), " ", warning, size="1", color_scheme="amber", role="status"
+        ),
+    )
+
+
 def quick_add_form(input_id: str, *, autofocus: bool = False) -> rx.Component:
     return rx.form(
         rx.hstack(
@@ -89,7 +127,7 @@ def quick_add_bar() -> rx.Component:
     """The input on top of a list."""
     return rx.vstack(
         quick_add_form("quick-add-input"),
-        rx.cond(~QuickAddState.dialog_open, chips()),
+        rx.cond(~QuickAddState.dialog_open, rx.fragment(suggestion_list(), chips(), warnings())),
         rx.cond(
             ~QuickAddState.dialog_open & (QuickAddState.qa_error != ""),
             rx.text(QuickAddState.qa_error, size="1", color_scheme="red", role="alert"),
@@ -105,14 +143,17 @@ def quick_add_dialog() -> rx.Component:
             rx.dialog.title("Quick add", size="4"),
             rx.vstack(
                 quick_add_form("quick-add-dialog-input", autofocus=True),
+                suggestion_list(),
                 chips(),
+                warnings(),
                 rx.cond(
                     QuickAddState.qa_error != "",
                     rx.text(QuickAddState.qa_error, size="1", color_scheme="red", role="alert"),
                 ),
                 rx.text(
-                    "Dates (tomorrow, next fri, in 3 days, dec 24), times (5pm), repeats (every monday), "
-                    "p1 to p4, #project, @label. Enter saves, Esc closes.",
+                    "Dates (tomorrow, next fri, in 2 weeks, 24/12, next quarter), times (5pm), repeats (every "
+                    "monday, every month on the 1st, every last friday), p1 to p4, #project, /section, @label. "
+                    "Enter saves, Esc closes.",
                     size="1",
                     color_scheme="gray",
                 ),

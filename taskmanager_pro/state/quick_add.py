@@ -10,6 +10,7 @@ retry, creates nothing new). A refusal takes the row away and puts the text back
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 import uuid
 from collections.abc import AsyncGenerator
@@ -21,7 +22,7 @@ import reflex as rx
 
 from backend.client import ApiError
 from backend.client.api import QuickAddParsed, TaskCreate, TaskPublic
-from backend.client.quick_add import parse_quick_add
+from backend.client.quick_add import Destination, parse_quick_add, suggestions, with_suggestion
 from taskmanager_pro.state.clients import call
 from taskmanager_pro.state.tasks import PROVISIONAL, TasksState
 from taskmanager_pro.state.views import day_name
@@ -37,6 +38,7 @@ CHIP_ICONS = {
     "priority": "flag",
     "project": "hash",
     "label": "tag",
+    "section": "columns-2",
 }
 
 
@@ -54,11 +56,21 @@ def _chip(kind: str, text: str, label: str, *, color: str = "gray", hint: str = 
     return ChipView(kind=kind, text=text, label=label, icon=CHIP_ICONS.get(kind, "sparkles"), color=color, hint=hint)
 
 
+@dataclasses.dataclass(frozen=True)
+class SuggestionView:
+    insert: str  # what replaces the tag being typed
+    name: str
+    detail: str  # "shared", "new label", a section's project
+    icon: str
+
+
 class QuickAddState(WorkspaceState):
     qa_text: str = ""
     chips: list[ChipView] = []
     qa_title: str = ""
     qa_error: str = ""
+    qa_warnings: list[str] = []  # a date in the past, a section the project does not have
+    qa_suggestions: list[SuggestionView] = []  # while a #project, @label or /section is typed
     dialog_open: bool = False
 
     # The last submission: (text, idempotency key, when) — a repeat of it is not a new task.
@@ -79,6 +91,7 @@ class QuickAddState(WorkspaceState):
     # --- typing ------------------------------------------------------------------------------
     def _clear(self) -> None:
         self.qa_text, self.qa_title, self.chips, self.qa_error = "", "", [], ""
+        self.qa_warnings, self.qa_suggestions = [], []
 
     def _zone(self) -> ZoneInfo:
         try:
@@ -86,9 +99,28 @@ class QuickAddState(WorkspaceState):
         except (ValueError, KeyError):
             return ZoneInfo("UTC")
 
-    def _parse(self, text: str) -> QuickAddParsed:
-        projects = [(p.id, p.name) for p in self.projects if not p.archived]
-        return parse_quick_add(text, now=datetime.now(self._zone()), tz=self._zone(), open_projects=projects)
+    def _destinations(self) -> list[Destination]:
+        """Where a task may go: not archived, and a shared project only where the user may add tasks."""
+        return [
+            Destination(id=p.id, name=p.name, sections=tuple(p.sections), shared=p.shared)
+            for p in self.projects
+            if not p.archived and p.can_edit
+        ]
+
+    def _page_project(self, view: str, context_id: str) -> Destination | None:
+        return next((d for d in self._destinations() if view == "project" and d.id == context_id), None)
+
+    def _parse(self, text: str, view: str = "", context_id: str = "") -> QuickAddParsed:
+        order = self.date_order if self.date_order in ("DMY", "MDY", "YMD") else None
+        return parse_quick_add(
+            text,
+            now=datetime.now(self._zone()),
+            tz=self._zone(),
+            open_projects=self._destinations(),
+            labels=[label.name for label in self.labels],
+            date_order=order,  # type: ignore[arg-type]  # (checked just above)
+            default=self._page_project(view, context_id),
+        )
 
     def _context_task(self, task: TaskCreate, view: str, context_id: str) -> TaskCreate:
         """The page's defaults for what the text does not say."""
@@ -112,6 +144,11 @@ class QuickAddState(WorkspaceState):
                 found = parsed.project_found
                 hint = "" if found else "no such project: the task goes to the Inbox"
                 chips.append(_chip("project", chip.text, chip.label, color="blue" if found else "amber", hint=hint))
+            elif chip.kind == "label" and chip.label in parsed.new_labels:
+                chips.append(_chip("label", chip.text, chip.label, color="amber", hint="new label"))
+            elif chip.kind == "section":
+                found = task.section is not None
+                chips.append(_chip("section", chip.text, chip.label, color="cyan" if found else "amber"))
             elif chip.kind == "priority":
                 color = {"Priority 1": "red", "Priority 2": "orange", "Priority 3": "blue"}.get(chip.label, "gray")
                 chips.append(_chip("priority", chip.text, chip.label, color=color))
@@ -130,17 +167,41 @@ class QuickAddState(WorkspaceState):
             hint = "first time" if first else "this page"
             chips.append(_chip("due", "", day_name(task.due_date, self.today()), color="grass", hint=hint))
         self.chips = chips
+        self.qa_warnings = parsed.warnings
 
     @rx.event
     async def set_qa_text(self, value: str) -> None:
         """``on_change`` of the quick-add input (debounced in the browser): parse here and show the chips."""
-        text = value[:MAX_TEXT] if isinstance(value, str) else ""
+        await self._typed(value[:MAX_TEXT] if isinstance(value, str) else "")
+
+    async def _typed(self, text: str) -> None:
         if not text.strip() or self._is_repeat(text):
             self._clear()  # (a debounced echo of the line just saved must not bring it back)
             return
         self.qa_text = text
         tasks = await self.get_state(TasksState)
-        self._show(self._parse(text), tasks.view, tasks.context_id)
+        self._show(self._parse(text, tasks.view, tasks.context_id), tasks.view, tasks.context_id)
+        found = suggestions(
+            text,
+            projects=self._destinations(),
+            labels=[label.name for label in self.labels],
+            default=self._page_project(tasks.view, tasks.context_id),
+        )
+        self.qa_suggestions = [
+            SuggestionView(insert=s.insert, name=s.name, detail=s.detail, icon=CHIP_ICONS[s.kind]) for s in found
+        ]
+
+    @rx.event
+    async def pick_suggestion(self, insert: str) -> AsyncGenerator[Any, None]:
+        """A suggestion clicked: it replaces the tag being typed; the input keeps the focus for more typing."""
+        if not isinstance(insert, str) or not self.qa_text:
+            return
+        text = with_suggestion(self.qa_text, insert)[:MAX_TEXT]
+        await self._typed(text)
+        self.qa_suggestions = []
+        input_id = INPUT_IDS[1] if self.dialog_open else INPUT_IDS[0]
+        yield rx.set_value(input_id, text)
+        yield rx.call_script(f"document.getElementById({json.dumps(input_id)})?.focus()")
 
     # --- saving ------------------------------------------------------------------------------
     def _provisional(self, task: TaskCreate) -> TaskPublic:
@@ -188,7 +249,9 @@ class QuickAddState(WorkspaceState):
                 yield self._session_lost()
                 return
             tasks = await self.get_state(TasksState)
-            payload = self._context_task(self._parse(text).task, tasks.view, tasks.context_id)
+            payload = self._context_task(
+                self._parse(text, tasks.view, tasks.context_id).task, tasks.view, tasks.context_id
+            )
             key = uuid.uuid4().hex
             self._last_text, self._last_key, self._last_at = text, key, time.monotonic()
             provisional = self._provisional(payload)

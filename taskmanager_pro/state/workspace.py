@@ -87,6 +87,7 @@ class WorkspaceState(AppState):
     projects: list[ProjectItem] = []
     labels: list[LabelItem] = []
     timezone: str = "UTC"
+    date_order: str = "DMY"  # how quick add reads numeric dates (the profile's, issue 14)
     workspace_error: str = ""
     show_archived: bool = False
     workspace_loaded: bool = False
@@ -199,6 +200,7 @@ class WorkspaceState(AppState):
             return False
         self.workspace_error = ""
         self.timezone = profile.timezone or "UTC"
+        self.date_order = profile.preferences.date_order
         self._show_profile(profile)
         self._members = await _members_of_shared(client, projects, self._user_id, self._members)
         self.projects = [self._with_avatars(project_item(p)) for p in projects]

@@ -83,6 +83,7 @@ def test_get_me_is_the_profile_the_trigger_made(http: httpx.Client, user: Signed
         "digest_time": "08:00",
         "daily_goal": 3,
         "weekly_summary": False,
+        "date_order": "DMY",  # no time zone yet: day first (issue 14)
     }
     assert profile["version"] >= 1
 

@@ -309,3 +309,20 @@ def test_bulk_edit_applies_each_task_alone_and_its_undo_restores_them_or_reports
     assert [r.status for r in post(back).results] == [200, 200]
     same(stored(dated["id"]), before[dated["id"]])
     assert_error_shape(team.owner.http.get(f"/tasks/{bare['id']}"), 404)  # personal again
+
+
+def test_quick_add_finds_shared_projects_one_may_add_to_and_reads_dates_in_the_profiles_order(team: Team) -> None:
+    def parse(who: Member, text: str) -> dict[str, Any]:
+        return dict(ok(who.http.post("/quick-add/parse", json={"text": text})))
+
+    as_editor = parse(team.editor, "Plan #team @brandnew")
+    assert (as_editor["task"]["project_id"], as_editor["project_found"]) == (team.project_id, True)
+    assert as_editor["new_labels"] == ["brandnew"]
+    assert parse(team.viewer, "Plan #team")["project_found"] is False  # a viewer may not add tasks there
+    assert parse(team.stranger, "Plan #team")["project_found"] is False
+    me = ok(team.editor.http.patch("/me", json={"preferences": {"date_order": "MDY"}}))
+    assert me["preferences"]["date_order"] == "MDY"
+    assert parse(team.editor, "Gift 12/24/2031")["task"]["due_date"] == "2031-12-24"
+    ok(team.editor.http.patch("/me", json={"preferences": {"date_order": "DMY"}}))
+    day_first = parse(team.editor, "Gift 24/12/2025")
+    assert (day_first["task"]["due_date"], day_first["warnings"]) == ("2025-12-24", ["Wed Dec 24 2025 is in the past"])

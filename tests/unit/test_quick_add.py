@@ -29,6 +29,7 @@ class Expected:
     priority: int | None = None
     project: str | None = None
     labels: list[str] = field(default_factory=list)
+    section: str | None = None
 
 
 def case(text: str, expected: Expected, *, now: datetime = WED, tz: ZoneInfo = BERLIN, id: str) -> Any:
@@ -199,6 +200,44 @@ CASES = [
         now=datetime(2026, 2, 16, 9, 0, tzinfo=BERLIN),
         id="every-15th-already-past-this-month",
     ),
+    # --- issue 14: monthly rules, numeric dates in the user's order, quarters, sections -----------
+    case(
+        "Pay rent every month on the 1st",
+        Expected("Pay rent", date(2026, 4, 1), recurrence="FREQ=MONTHLY;BYMONTHDAY=1"),
+        id="every-month-on-the-1st",
+    ),
+    case(
+        "Invoice every 15th of the month",
+        Expected("Invoice", date(2026, 3, 15), recurrence="FREQ=MONTHLY;BYMONTHDAY=15"),
+        id="every-15th-of-the-month",
+    ),
+    case(
+        "Retro every last friday",
+        Expected("Retro", date(2026, 3, 27), recurrence="FREQ=MONTHLY;BYDAY=-1FR"),
+        id="every-last-friday",
+    ),
+    case(
+        "Board every 2nd tuesday of the month",
+        Expected("Board", date(2026, 4, 14), recurrence="FREQ=MONTHLY;BYDAY=2TU"),
+        id="every-2nd-tuesday-of-the-month",
+    ),
+    case("Gift 24/12", Expected("Gift", date(2026, 12, 24)), id="numeric-day-first-in-berlin"),
+    case("Gift 24.12.", Expected("Gift", date(2026, 12, 24)), id="numeric-day-first-with-dots"),
+    case("Gift 1/3", Expected("Gift", date(2027, 3, 1)), id="numeric-without-year-is-the-next-one"),
+    case("Gift 24/12/27", Expected("Gift", date(2027, 12, 24)), id="numeric-two-digit-year"),
+    case("Gift 2026/12/24", Expected("Gift", date(2026, 12, 24)), id="numeric-year-first-always"),
+    case("Gift 12/24", Expected("Gift", date(2026, 12, 24)), tz=NEW_YORK, id="numeric-month-first-in-new-york"),
+    case("Gift 24/12", Expected("Gift 24/12"), tz=NEW_YORK, id="numeric-not-a-date-in-month-first-stays"),
+    case("Read 1.5 pages", Expected("Read 1.5 pages"), id="decimal-number-stays"),
+    case("Plan next quarter", Expected("Plan", date(2026, 4, 1)), id="next-quarter"),
+    case(
+        "Plan next quarter",
+        Expected("Plan", date(2027, 1, 1)),
+        now=datetime(2026, 11, 20, 9, 0, tzinfo=BERLIN),
+        id="next-quarter-in-q4-is-next-year",
+    ),
+    case("Triage /Doing #Work", Expected("Triage", project="Work", section="Doing"), id="section"),
+    case("this and/or that", Expected("this and/or that"), id="slash-in-a-word-is-no-section"),
     # a UTC instant given for a user elsewhere: parsing happens on the user's own calendar
     case(
         "call tomorrow",
@@ -228,6 +267,7 @@ def test_phrase(text: str, now: datetime, tz: ZoneInfo, expected: Expected) -> N
         priority=result.priority,
         project=result.project,
         labels=result.labels,
+        section=result.section,
     )
     assert got == expected
 
@@ -359,3 +399,32 @@ def test_recurrence_chips_describe_the_rule() -> None:
 def test_nothing_recognised_means_no_chips_and_the_line_as_title() -> None:
     result = parse("  Weekly   review  ", now=WED, tz=BERLIN)
     assert result == QuickAddResult(title="Weekly review")
+
+
+# --- issue 14: the date order, a past date ---------------------------------------------------------
+def test_the_profiles_date_order_overrides_the_time_zones() -> None:
+    assert parse("x 12/24", now=WED, tz=BERLIN, date_order="MDY").due_date == date(2026, 12, 24)
+    assert parse("x 3/4", now=WED, tz=BERLIN, date_order="DMY").due_date == date(2026, 4, 3)
+    assert parse("x 3/4", now=WED, tz=BERLIN, date_order="MDY").due_date == date(2027, 3, 4)
+    assert parse("x 26/3/4", now=WED, tz=BERLIN, date_order="YMD").due_date == date(2026, 3, 4)
+
+
+def test_the_default_date_order_follows_the_time_zone() -> None:
+    from backend.domain.quick_add import default_date_order
+
+    orders = {z: default_date_order(z) for z in ("America/Chicago", "US/Pacific", "Europe/Berlin", "Asia/Tokyo", None)}
+    assert orders == {
+        "America/Chicago": "MDY",
+        "US/Pacific": "MDY",
+        "Europe/Berlin": "DMY",
+        "Asia/Tokyo": "YMD",
+        None: "DMY",
+    }
+
+
+def test_a_past_date_is_kept_with_a_warning() -> None:
+    result = parse("Tax return 2025-05-31", now=WED, tz=BERLIN)
+    assert (result.title, result.due_date) == ("Tax return", date(2025, 5, 31))
+    assert result.warnings == ["Sat May 31 2025 is in the past"]
+    assert parse("Tax return 31/5/2025", now=WED, tz=BERLIN).warnings == ["Sat May 31 2025 is in the past"]
+    assert parse("Tax return may 31", now=WED, tz=BERLIN).warnings == []  # no year: the next May 31

@@ -42,6 +42,7 @@ from backend.schemas import (
 from backend.services import tasks
 from backend.services.attachments import TaskAttachmentCleanup
 from backend.services.comments import TaskCommentCleanup
+from backend.services.notification_settings import date_order_of
 from backend.services.tasks import UserClock, Who
 
 router = APIGatewayRouter()
@@ -281,5 +282,11 @@ def _bulk_edit_result(outcome: tasks.BulkEditOutcome, clock: UserClock) -> BulkE
     responses=documented(),
 )
 def parse_quick_add(request: Annotated[QuickAddRequest, Body()]) -> QuickAddParsed:
-    user_id = caller_id(router)
-    return tasks.parse_quick_add(store=dependencies().tasks, user_id=user_id, text=request.text, clock=_clock())
+    return tasks.parse_quick_add(
+        store=dependencies().tasks,
+        user_id=caller_id(router),
+        text=request.text,
+        clock=_clock(),
+        who=_who(),
+        date_order=date_order_of(caller(router)),
+    )
