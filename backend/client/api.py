@@ -50,6 +50,7 @@ from backend.schemas import (
     TaskUpdate,
 )
 from backend.schemas_attachments import AttachmentLimits, AttachmentPublic, AttachmentUpload
+from backend.schemas_import import ImportRequest, ImportResult
 from backend.schemas_notifications import (
     NotificationPage,
     NotificationPublic,
@@ -330,6 +331,10 @@ class ApiClient:
         return BulkEditResponse.model_validate(
             self._request("POST", "/tasks/bulk-edit", json=_body(edit), headers=headers)
         )
+
+    def import_file(self, request: ImportRequest) -> ImportResult:
+        """One ``POST /import`` (a large Todoist CSV: ``backend.client.importing`` sends it in pieces)."""
+        return ImportResult.model_validate(self._request("POST", "/import", json=request.model_dump(mode="json")))
 
     def parse_quick_add(self, text: str) -> QuickAddParsed:
         """What quick add understands of ``text`` (nothing is saved); ``.task`` is ready for ``create_task``."""

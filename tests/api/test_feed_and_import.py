@@ -295,3 +295,51 @@ def test_an_import_cut_short_says_from_which_line(
     assert budget.tasks == 2
     assert [p.line for p in budget.problems] == [4]
     assert "not imported" in budget.problems[0].message
+    from backend.client.importing import BUDGET_STOP
+
+    assert budget.problems[0].message.startswith(BUDGET_STOP)  # what the client resends from (backend.client)
+
+
+def test_a_large_todoist_csv_goes_in_pieces_with_the_same_result_as_one_request(
+    http: httpx.Client, api_url: str, make_user: Callable[[], SignedInUser]
+) -> None:
+    """backend.client.importing (issue 14): pieces of 3 rows, cut only before a top-level task or a section, each
+    starting with the section in force; the problems at their line in the original file; the same tasks as one
+    request of the whole file (another user), with progress after each piece."""
+    from backend.client import ApiClient
+    from backend.client.importing import import_todoist
+
+    content = (
+        "TYPE,CONTENT,DESCRIPTION,PRIORITY,INDENT,AUTHOR,RESPONSIBLE,DATE,DATE_LANG,TIMEZONE\n"
+        "task,Alpha @import,,1,1,,,,en,\n"
+        "section,Doing,,,,,,,,\n"
+        'task,Beta,"two\nlines",2,1,,,,en,\n'  # a quoted cell over two lines: the next row starts on line 6
+        "task,Beta child,,4,2,,,,en,\n"
+        "task,Beta grandchild,,4,3,,,,en,\n"
+        "note,About Beta,,,,,,,,\n"
+        "task,Gamma,,3,1,,,,en,\n"
+        "task,Delta,,4,1,,,whenever,en,\n"
+        f"task,{'x' * 600},,4,1,,,,en,\n"
+        "section,Done,,,,,,,,\n"
+        "task,Epsilon,,4,1,,,,en,\n"
+        "task,Zeta,,4,1,,,,en,\n"
+    )
+    whole, pieces = make_user(), make_user()
+    expected = import_file(http, whole, format="todoist-csv", content=content)
+    seen: list[tuple[int, int]] = []
+    client = ApiClient(api_url, pieces.tokens.access_token)
+    result = import_todoist(
+        client, content, rows_per_chunk=3, on_progress=lambda plan: seen.append((plan.done_rows, plan.total_rows))
+    )
+    assert result.model_dump() == expected  # counts (one project, created first) and problems by original line
+    assert {10, 11} <= {p["line"] for p in expected["problems"]}  # "whenever" and the 600-character title
+    # Beta's subtasks and note stay with it (the first piece runs to 6 rows); Gamma's piece repeats "Doing" on top
+    assert seen == [(6, 12), (9, 12), (12, 12)]
+    assert [done for done, _ in seen] == sorted({done for done, _ in seen})  # only ever forward
+    assert comparable(export(http, pieces)) == comparable(export(http, whole))
+
+    def order(user: SignedInUser) -> list[str]:
+        listed = http.get("/tasks", headers=user.headers, params={"sort": "manual", "status": "all", "limit": 50})
+        return [task["title"] for task in listed.json()["items"]]
+
+    assert order(pieces) == order(whole)
