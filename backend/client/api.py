@@ -74,6 +74,8 @@ __all__ = [
     "BulkEditResponse",
     "BulkResult",
     "CommentPublic",
+    "ImportRequest",
+    "ImportResult",
     "InvitationPublic",
     "LabelCreate",
     "LabelPublic",

@@ -18,12 +18,14 @@ from taskmanager_pro.components import (
     submit_button,
     text_input,
 )
+from taskmanager_pro.components.import_section import import_section
 from taskmanager_pro.components.notification_settings import reminders_section
 from taskmanager_pro.components.stats_settings import data_section, goal_section
 from taskmanager_pro.components.storage import storage_section
 from taskmanager_pro.guards import require_login
 from taskmanager_pro.state import SettingsState
 from taskmanager_pro.state.base import TIMEZONES
+from taskmanager_pro.state.settings import DATE_ORDERS
 
 
 def section(title: str, description: str, *content: rx.Component) -> rx.Component:
@@ -86,6 +88,18 @@ def profile_section() -> rx.Component:
                     timezone_select(),
                     control_id="timezone",
                     error=SettingsState.profile_fields.get("timezone", ""),
+                ),
+                field(
+                    "Dates typed as numbers",
+                    rx.el.select(
+                        *[rx.el.option(label, value=order) for order, label in DATE_ORDERS.items()],
+                        id="date_order",
+                        name="date_order",
+                        value=SettingsState.date_order_input,
+                        on_change=SettingsState.set_date_order_input,
+                    ),
+                    control_id="date_order",
+                    error=SettingsState.profile_fields.get("preferences.date_order", ""),
                 ),
                 save_button("Save profile", SettingsState.profile_busy),
                 spacing="3",
@@ -261,6 +275,7 @@ def settings_page() -> rx.Component:
                     reminders_section(),
                     goal_section(),
                     data_section(),
+                    import_section(),
                     password_section(),
                     mfa_section(),
                     storage_section(),

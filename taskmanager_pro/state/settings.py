@@ -26,12 +26,17 @@ def _qr_data_uri(uri: str) -> str:
     return str(segno.make(uri, error="m").svg_data_uri(scale=5, border=4, dark="#000", light="#fff"))
 
 
+# How quick add reads a numeric date such as 1/2 (the profile's date_order, issue 14).
+DATE_ORDERS = {"DMY": "Day first (24/12)", "MDY": "Month first (12/24)", "YMD": "Year first (2026/12/24)"}
+
+
 class SettingsState(AppState):
     loaded: bool = False
 
     # profile (as last saved, then as edited); the notification preferences are NotificationSettingsState's
     display_name_input: str = ""
     timezone: str = ""
+    date_order_input: str = "DMY"  # how quick add reads 1/2 (issue 14)
     profile_busy: bool = False
     profile_error: str = ""
     # field name (as the API names it: "display_name", "timezone") → what is wrong
@@ -60,6 +65,7 @@ class SettingsState(AppState):
         self._show_profile(profile)
         self.display_name_input = profile.display_name
         self.timezone = profile.timezone or ""
+        self.date_order_input = profile.preferences.date_order
 
     # --- loading -----------------------------------------------------------------------------
     @rx.event
@@ -85,6 +91,10 @@ class SettingsState(AppState):
     @rx.event
     def set_timezone(self, value: str) -> None:
         self.timezone = value
+
+    @rx.event
+    def set_date_order_input(self, value: str) -> None:
+        self.date_order_input = value if value in DATE_ORDERS else "DMY"
 
     @rx.event
     def check_password(self, value: str) -> None:
@@ -114,6 +124,8 @@ class SettingsState(AppState):
         changes: dict[str, Any] = {"display_name": name}
         if zone:
             changes["timezone"] = zone
+        if _text(form, "date_order") in DATE_ORDERS:
+            changes["preferences"] = {"date_order": _text(form, "date_order")}
         if not name:
             self.profile_fields = {"display_name": "Enter a name."}
             return
