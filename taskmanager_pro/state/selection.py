@@ -287,6 +287,15 @@ class SelectionState(WorkspaceState):
         action = {"label": "Undo", "on_click": bound(SelectionState.bulk_edit_undo, undo_id)} if undo_id else None
         yield _outcome(done.replace("{n}", _plural(changed)), changed, problems, action)
 
+    @rx.event(background=True)
+    async def bulk_delete(self) -> AsyncGenerator[Any, None]:
+        async with self:
+            ids = await self._listed()
+        if not ids:
+            return
+        async for event in self._bulk(BulkAction(action="delete", ids=ids), f"Deleted {_plural(len(ids))}"):
+            yield event
+
 
 class _Undo(BaseModel):
     """What an "Undo" sends, and the rows as they were (shown at once, even those that left the list)."""
