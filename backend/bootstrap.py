@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from backend import aws
+from backend.adapters.api_tokens import DynamoApiTokens
 from backend.adapters.attachments import DynamoAttachmentStore
 from backend.adapters.calendar_feeds import DynamoCalendarFeeds
 from backend.adapters.change_bus import RedisChangeBus
@@ -19,6 +20,7 @@ from backend.adapters.notifications import DynamoNotifications
 from backend.adapters.object_storage import S3ObjectStorage
 from backend.adapters.ports import (
     ActivityLog,
+    ApiTokens,
     AttachmentStore,
     CalendarFeeds,
     CommentStore,
@@ -73,6 +75,7 @@ class Dependencies:
     comments: CommentStore = field(default_factory=DynamoCommentStore)
     activity: ActivityLog = field(default_factory=ActivityStore)
     feeds: CalendarFeeds = field(default_factory=DynamoCalendarFeeds)  # calendar feed tokens (issue 14)
+    api_tokens: ApiTokens = field(default_factory=DynamoApiTokens)  # personal API tokens (issue 16)
 
 
 @lru_cache(maxsize=1)

@@ -8,6 +8,7 @@ from typing import Self
 from pydantic import Field, computed_field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from backend.domain.api_tokens import DEFAULT_REQUESTS_PER_MINUTE
 from backend.domain.attachments import DEFAULT_ALLOWED_TYPES, GIB, MIB, Limits
 from backend.domain.quotas import DEFAULT_QUOTAS, Quotas
 from backend.domain.rate_limits import DEFAULT_SMS_CODES_PER_DAY
@@ -57,6 +58,8 @@ class Settings(BaseSettings):
     # SMS codes a day, all users together (backend/domain/rate_limits.py). At most 20 000: the stamps of a day are one
     # DynamoDB item (~11 bytes each, 400 KB at most).
     sms_codes_per_day: int = Field(default=DEFAULT_SMS_CODES_PER_DAY, ge=1, le=20_000)
+    # Requests a minute per personal API token (issue 16); tests set it low.
+    api_token_requests_per_minute: int = Field(default=DEFAULT_REQUESTS_PER_MINUTE, ge=1, le=600)
     # Reminders (issue 5). The Scheduler invokes ``reminder_target_arn`` (the reminders Lambda) as
     # ``scheduler_role_arn``; locally both are placeholders the local poller ignores.
     reminder_target_arn: str = "arn:aws:lambda:us-east-1:000000000000:function:local-reminders"

@@ -8,6 +8,7 @@
   ``USER#<user>``  ``LIMIT#<name>``          a rate limit's stamps for the user (SMS codes sent, codes tried)
   ``NUMBER#<hash>`` ``LIMIT#<name>``         a rate limit's stamps for a phone number (keyed hash), across users
   ``ALL``           ``LIMIT#<name>``         a rate limit's stamps of every user together (SMS codes a day)
+  ``TOKEN#<id>``    ``LIMIT#api``            an API token's requests in the last minute (issue 16)
 GSI ``by_unread`` (sparse): ``unread_pk`` = ``USER#<user>`` only while a row is unread, range ``sk``: the
 unread count and "mark all read" are one Query. TTL attribute ``expires_at`` (epoch seconds) on every item
 that may go away by itself; DynamoDB TTL deletes lazily, so reads also skip expired items.
@@ -46,6 +47,7 @@ from backend.errors import InvalidInputError
 
 NOTE, REMINDERS, PHONE, LIMIT = "N#", "REM#", "PHONE", "LIMIT#"
 NUMBER_PK = "NUMBER#"
+TOKEN_PK = "TOKEN#"  # noqa: S105 - a key prefix, not a secret
 ALL_USERS_PK = "ALL"
 LEASE_SECONDS = 120  # a claim whose sender died is taken over after this long
 
@@ -155,7 +157,12 @@ NOTIFICATION_TABLE_MODELS: tuple[type[Model], ...] = (
 
 
 def _limit_keys(key: LimitKey) -> tuple[str, str]:
-    partitions = {"user": user_pk(key.id), "number": NUMBER_PK + key.id, "all": ALL_USERS_PK}
+    partitions = {
+        "user": user_pk(key.id),
+        "number": NUMBER_PK + key.id,
+        "all": ALL_USERS_PK,
+        "token": TOKEN_PK + key.id,  # an API token's requests (issue 16)
+    }
     return partitions[key.scope], LIMIT + key.name
 
 

@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from backend.domain.activity import ActivityEntry
+from backend.domain.api_tokens import ApiToken
 from backend.domain.attachments import Attachment
 from backend.domain.comments import Comment
 from backend.domain.notifications import Email, Notification
@@ -470,4 +471,29 @@ class CalendarFeeds(Protocol):
 
     def owner_of(self, token_hash: str) -> str | None:
         """The user whose *current* feed this is (None: unknown, revoked or replaced)."""
+        ...
+
+
+# --- personal API tokens (issue 16) -------------------------------------------------------------------------------
+class ApiTokens(Protocol):
+    """Personal API tokens, stored hashed (adapters/api_tokens.py)."""
+
+    def add(self, token: ApiToken) -> None: ...
+
+    def list_for(self, user_id: str) -> list[ApiToken]: ...
+
+    def own(self, user_id: str, token_id: str) -> ApiToken | None:
+        """The user's side of the token (name, scopes, last used), read consistently; None once revoked."""
+        ...
+
+    def by_id(self, token_id: str) -> ApiToken | None:
+        """Owner, secret hash and scopes by the token's id (the authorizer's one read)."""
+        ...
+
+    def revoke(self, user_id: str, token_id: str) -> bool:
+        """False when the user has no such token."""
+        ...
+
+    def touch(self, user_id: str, token_id: str, *, now: datetime, not_since: datetime) -> bool:
+        """Record a use unless one was recorded after ``not_since``."""
         ...

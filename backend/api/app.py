@@ -24,6 +24,7 @@ from backend.api.routes import (
     stats,
     system,
     tasks,
+    tokens,
 )
 
 # Routes API Gateway serves without the Lambda authorizer (the local adapter reads the same set).
@@ -76,6 +77,7 @@ def build_app(cors_origin: str = "*") -> APIGatewayRestResolver:
     app.include_router(calendar_feed.router)
     app.include_router(importing.router)
     app.include_router(stats.router)
+    app.include_router(tokens.router)
     app.configure_openapi(**OPENAPI)
     app.enable_swagger(path="/docs", servers=OPENAPI["servers"], security_schemes=OPENAPI["security_schemes"])
 

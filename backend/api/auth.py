@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from backend.bootstrap import dependencies
 from backend.domain.users import User
 from backend.errors import NotAuthenticatedError
-from backend.services import profiles
+from backend.services import api_tokens, profiles
 
 
 def _authorizer_context(event: APIGatewayProxyEvent) -> dict[str, Any]:
@@ -56,6 +56,17 @@ def current_session_only(app: EventHandlerInstance, next_middleware: NextMiddlew
             signed_in_at=_signed_in_at(context),
             now=deps.clock(),
         )
+        token_id = context.get("token_id")
+        if token_id:  # a personal API token (issue 16): revoked? scopes? rate limit? (here: the cache is per token)
+            api_tokens.admit(
+                tokens=deps.api_tokens,
+                limits=deps.notifications,
+                user_id=user.id,
+                token_id=str(token_id),
+                method=app.current_event.http_method,
+                per_minute=deps.settings.api_token_requests_per_minute,
+                now=deps.clock(),
+            )
         # The routes' copy of the row, so it is read once per request. A context variable, not the resolver's
         # context: routers are module singletons that follow the last app built in the process.
         token = _caller.set(user)
@@ -72,3 +83,15 @@ def caller(router: BaseRouter) -> User:
     if user is None or user.id != caller_id(router):
         raise NotAuthenticatedError("Sign in to continue.")
     return user
+
+
+def token_id(router: BaseRouter) -> str | None:
+    """The personal API token the request came with (None: a real sign-in)."""
+    value = _authorizer_context(cast(APIGatewayProxyEvent, router.current_event)).get("token_id")
+    return str(value) if value else None
+
+
+def signed_in_caller_id(router: BaseRouter) -> str:
+    """``caller_id`` for routes an API token may not use (making tokens, for one): 403 for a token."""
+    api_tokens.refuse_tokens(token_id(router))
+    return caller_id(router)

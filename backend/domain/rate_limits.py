@@ -85,8 +85,8 @@ def in_words(seconds: int) -> str:
 
 @dataclass(frozen=True)
 class LimitKey:
-    """Whose stamps: ``scope`` "user" (a user id), "number" (a keyed hash of a phone number) or "all" (every user
-    together; ``id`` unused), and which limit."""
+    """Whose stamps: ``scope`` "user" (a user id), "number" (a keyed hash of a phone number), "token" (an API
+    token's id) or "all" (every user together; ``id`` unused), and which limit."""
 
     scope: str
     id: str

@@ -43,11 +43,13 @@ def test_openapi_document_is_valid_openapi_3(http: httpx.Client) -> None:
     assert document["servers"] == [{"url": "/api"}]
     assert {"/health", "/config", "/me"} <= set(document["paths"])
     assert set(document["paths"]["/me"]) == {"get", "patch", "delete"}
-    assert document["components"]["securitySchemes"]["bearerAuth"] == {
-        "type": "http",
-        "scheme": "bearer",
-        "bearerFormat": "JWT",
-    }
+    scheme = document["components"]["securitySchemes"]["bearerAuth"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    # both credentials the authorizer takes, and how to use a personal API token (issue 16)
+    assert "JWT" in scheme["bearerFormat"]
+    assert "tmp_" in scheme["bearerFormat"]
+    assert "personal API token" in document["info"]["description"]
+    assert {"/tokens", "/tokens/{token_id}"} <= set(document["paths"])
 
 
 def test_protected_operations_declare_the_bearer_scheme_and_the_error_shape(http: httpx.Client) -> None:

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from backend.api.auth import caller, caller_id
+from backend.api.auth import caller, caller_id, signed_in_caller_id
 from backend.api.openapi import AUTHENTICATED, ERRORS
 from backend.api.responses import documented, no_content
 from backend.bootstrap import aggregates_store, dependencies, erase_user_data
@@ -68,7 +68,9 @@ def patch_me(changes: Annotated[ProfileUpdate, Body()]) -> ProfilePublic:
 )
 def sign_out_everywhere() -> Response[None]:
     deps = dependencies()
-    profiles.sign_out_everywhere(users=deps.users, identity=deps.identity, user_id=caller_id(router), now=deps.clock())
+    profiles.sign_out_everywhere(
+        users=deps.users, identity=deps.identity, user_id=signed_in_caller_id(router), now=deps.clock()
+    )
     return no_content()
 
 
@@ -93,7 +95,7 @@ def delete_me(confirmation: Annotated[AccountDeletion | None, Body()] = None) ->
     profiles.delete_account(
         users=deps.users,
         identity=deps.identity,
-        user_id=caller_id(router),
+        user_id=signed_in_caller_id(router),  # an API token cannot delete the account
         password=confirmation.password,
         now=deps.clock(),
         erase_data=erase_user_data,
