@@ -28,12 +28,14 @@ from backend.adapters.ports import (
     MembershipStore,
     ObjectStorage,
     PartitionMover,
+    TaskAddresses,
     TaskStore,
     UserRepository,
 )
 from backend.adapters.scheduler import SchedulerGateway
 from backend.adapters.signing_keys import SecretsManagerSigningKeys
 from backend.adapters.stats_store import DynamoStatsStore
+from backend.adapters.task_addresses import DynamoTaskAddresses
 from backend.adapters.task_store.activity import ActivityStore
 from backend.adapters.task_store.comments import DynamoCommentStore
 from backend.adapters.task_store.rekey import DynamoPartitionMover
@@ -76,6 +78,7 @@ class Dependencies:
     activity: ActivityLog = field(default_factory=ActivityStore)
     feeds: CalendarFeeds = field(default_factory=DynamoCalendarFeeds)  # calendar feed tokens (issue 14)
     api_tokens: ApiTokens = field(default_factory=DynamoApiTokens)  # personal API tokens (issue 16)
+    task_addresses: TaskAddresses = field(default_factory=DynamoTaskAddresses)  # email to task (issue 16)
 
 
 @lru_cache(maxsize=1)
@@ -154,6 +157,12 @@ def change_bus() -> RedisChangeBus | None:
 
 
 @lru_cache(maxsize=1)
+def inbound_mail() -> S3ObjectStorage:
+    """The bucket SES's receipt rule stores incoming mail in (issue 16); only the inbound Lambda reads it."""
+    return S3ObjectStorage(s3=aws.client("s3"), bucket=get_settings().names.inbound_mail_bucket)
+
+
+@lru_cache(maxsize=1)
 def idempotent_requests() -> IdempotentRequests:
     """``Idempotency-Key`` requests: Powertools' records in their own table, answers kept 24 h (POST /api/tasks)."""
     settings = get_settings()
@@ -190,5 +199,6 @@ def reset() -> None:
     aggregates_store.cache_clear()
     change_bus.cache_clear()
     idempotent_requests.cache_clear()
+    inbound_mail.cache_clear()
     get_settings.cache_clear()
     aws.reset_clients()

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     # SMS codes a day, all users together (backend/domain/rate_limits.py). At most 20 000: the stamps of a day are one
     # DynamoDB item (~11 bytes each, 400 KB at most).
     sms_codes_per_day: int = Field(default=DEFAULT_SMS_CODES_PER_DAY, ge=1, le=20_000)
+    # The domain SES receives mail for (issue 16): task addresses task-<secret>@ and the reply address reply@.
+    inbound_email_domain: str = Field(default="in.taskmanager.local", pattern=r"^[a-z0-9.-]{3,200}$")
     # Requests a minute per personal API token (issue 16); tests set it low.
     api_token_requests_per_minute: int = Field(default=DEFAULT_REQUESTS_PER_MINUTE, ge=1, le=600)
     # Reminders (issue 5). The Scheduler invokes ``reminder_target_arn`` (the reminders Lambda) as

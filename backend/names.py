@@ -51,6 +51,11 @@ class ResourceNames:
         return self._name("attachments")
 
     @property
+    def inbound_mail_bucket(self) -> str:
+        """Mail SES receives (issue 16: replies to reminders, email to task), read once by the inbound Lambda."""
+        return self._name("inbound-mail")
+
+    @property
     def schedule_group(self) -> str:
         return self._name("reminders")
 

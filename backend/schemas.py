@@ -157,6 +157,9 @@ class ProfilePublic(BaseModel):
     created_at: datetime
     updated_at: datetime
     version: int
+    task_email: str | None = Field(
+        default=None, description="mail to this secret address becomes a task in your Inbox (issue 16)"
+    )
 
 
 class ProfileUpdate(StrictModel):

@@ -20,9 +20,9 @@ from pynamodb.transactions import TransactWrite
 
 from backend.adapters.task_store.models import TableMeta
 from backend.adapters.write_errors import is_conditional_failure
-from backend.domain.api_tokens import ApiToken, scopes_of, scopes_text
+from backend.domain.api_tokens import POINTER_PREFIX, ApiToken, scopes_of, scopes_text
 
-POINTER, POINTER_SK, OWN = "APITOKEN#", "APITOKEN", "APITOKEN#"
+POINTER, POINTER_SK, OWN = POINTER_PREFIX, "APITOKEN", "APITOKEN#"
 
 
 class TokenPointerModel(Model):

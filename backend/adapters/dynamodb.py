@@ -24,6 +24,7 @@ from backend.adapters.api_tokens import TOKEN_MODELS
 from backend.adapters.attachments import ATTACHMENT_MODELS
 from backend.adapters.calendar_feeds import FEED_MODELS
 from backend.adapters.notifications import NotificationModel, configure_notification_models
+from backend.adapters.task_addresses import ADDRESS_MODELS
 from backend.adapters.task_store.activity import ACTIVITY_MODELS
 from backend.adapters.task_store.comments import COMMENT_MODELS
 from backend.adapters.task_store.models import TASK_TABLE_MODELS, TaskModel
@@ -141,7 +142,7 @@ def configure_models(*, names: ResourceNames, region: str, endpoint: str | None)
     tables: dict[type[Model], str] = {UserModel: names.users_table, UserSharedProjectsModel: names.users_table}
     tables.update(dict.fromkeys(TASK_TABLE_MODELS, names.tasks_table))
     tables.update(dict.fromkeys(ATTACHMENT_MODELS, names.tasks_table))
-    tables.update(dict.fromkeys(FEED_MODELS + TOKEN_MODELS, names.tasks_table))
+    tables.update(dict.fromkeys(FEED_MODELS + TOKEN_MODELS + ADDRESS_MODELS, names.tasks_table))
     tables.update(dict.fromkeys(ACTIVITY_MODELS + COMMENT_MODELS, names.tasks_table))
     for model, table_name in tables.items():
         model.Meta.table_name = table_name

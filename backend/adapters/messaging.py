@@ -76,6 +76,8 @@ def mime(email: Email, *, sender: str) -> bytes:
     message["Subject"] = one_line(email.subject)
     message["From"] = formataddr((APP_DISPLAY_NAME, _address(sender)))
     message["To"] = _address(email.to)
+    if email.reply_to:
+        message["Reply-To"] = _address(email.reply_to)
     if email.unsubscribe_url:
         message["List-Unsubscribe"] = f"<{one_line(email.unsubscribe_url)}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"

@@ -9,6 +9,8 @@
   ``NUMBER#<hash>`` ``LIMIT#<name>``         a rate limit's stamps for a phone number (keyed hash), across users
   ``ALL``           ``LIMIT#<name>``         a rate limit's stamps of every user together (SMS codes a day)
   ``TOKEN#<id>``    ``LIMIT#api``            an API token's requests in the last minute (issue 16)
+  ``REPLY#<hash>``  ``REPLY``                the last reminder sent to a phone number / address (hash of channel and
+                                             address): what an answer from there applies to (issue 16), 14 days
 GSI ``by_unread`` (sparse): ``unread_pk`` = ``USER#<user>`` only while a row is unread, range ``sk``: the
 unread count and "mark all read" are one Query. TTL attribute ``expires_at`` (epoch seconds) on every item
 that may go away by itself; DynamoDB TTL deletes lazily, so reads also skip expired items.
@@ -40,6 +42,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from backend.adapters.write_errors import is_conditional_failure
+from backend.domain.inbound import REPLY_TARGET_KEPT, ReplyTarget
 from backend.domain.notifications import KEEP_DAYS, Delivery, Notification
 from backend.domain.rate_limits import Counter, LimitKey
 from backend.domain.reminders import Reminder
@@ -47,6 +50,7 @@ from backend.errors import InvalidInputError
 
 NOTE, REMINDERS, PHONE, LIMIT = "N#", "REM#", "PHONE", "LIMIT#"
 NUMBER_PK = "NUMBER#"
+REPLY_PK, REPLY = "REPLY#", "REPLY"
 TOKEN_PK = "TOKEN#"  # noqa: S105 - a key prefix, not a secret
 ALL_USERS_PK = "ALL"
 LEASE_SECONDS = 120  # a claim whose sender died is taken over after this long
@@ -148,11 +152,26 @@ class LimitModel(Model):
     expires_at = TTLAttribute()
 
 
+class ReplyTargetModel(Model):
+    class Meta(_Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)  # REPLY#<reply_key>
+    sk = UnicodeAttribute(range_key=True, default=REPLY)
+    user_id = UnicodeAttribute()
+    partition = UnicodeAttribute()
+    task_id = UnicodeAttribute()
+    notification_id = UnicodeAttribute()
+    sent_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute()
+
+
 NOTIFICATION_TABLE_MODELS: tuple[type[Model], ...] = (
     NotificationModel,
     TaskRemindersModel,
     PhoneCodeModel,
     LimitModel,
+    ReplyTargetModel,
 )
 
 
@@ -270,6 +289,35 @@ def _decode_cursor(user_id: str, cursor: str) -> str:
 
 class DynamoNotifications:
     """Inbox rows, reminder lists and phone codes on the Notifications table."""
+
+    # --- answers to reminders (issue 16) ---
+    def remember_reply(self, key: str, target: ReplyTarget) -> None:
+        """The last reminder sent there wins (a plain put)."""
+        ReplyTargetModel(
+            REPLY_PK + key,
+            REPLY,
+            user_id=target.user_id,
+            partition=target.partition,
+            task_id=target.task_id,
+            notification_id=target.notification_id,
+            sent_at=target.sent_at,
+            expires_at=target.sent_at + REPLY_TARGET_KEPT,
+        ).save()
+
+    def reply_target(self, key: str, *, now: datetime) -> ReplyTarget | None:
+        try:
+            item = ReplyTargetModel.get(REPLY_PK + key, REPLY, consistent_read=True)
+        except DoesNotExist:
+            return None
+        if item.expires_at is not None and item.expires_at <= now:  # TTL deletes lazily
+            return None
+        return ReplyTarget(
+            user_id=item.user_id,
+            partition=item.partition,
+            task_id=item.task_id,
+            notification_id=item.notification_id,
+            sent_at=item.sent_at,
+        )
 
     # --- inbox rows ---
     def claim(self, note: Notification, *, now: datetime) -> bool:

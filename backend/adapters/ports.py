@@ -11,6 +11,7 @@ from backend.domain.activity import ActivityEntry
 from backend.domain.api_tokens import ApiToken
 from backend.domain.attachments import Attachment
 from backend.domain.comments import Comment
+from backend.domain.inbound import ReplyTarget
 from backend.domain.notifications import Email, Notification
 from backend.domain.quotas import Quotas
 from backend.domain.rate_limits import Counter, LimitKey
@@ -497,3 +498,26 @@ class ApiTokens(Protocol):
     def touch(self, user_id: str, token_id: str, *, now: datetime, not_since: datetime) -> bool:
         """Record a use unless one was recorded after ``not_since``."""
         ...
+
+
+# --- answers to reminders and the task address (issue 16) --------------------------------------------------------
+class ReplyTargets(Protocol):
+    """The last reminder sent to a phone number / address, by ``domain.inbound.reply_key``."""
+
+    def remember_reply(self, key: str, target: ReplyTarget) -> None: ...
+
+    def reply_target(self, key: str, *, now: datetime) -> ReplyTarget | None: ...
+
+
+class TaskAddresses(Protocol):
+    """Each user's secret task address (the secret is shown in Settings, so it is stored; found by its hash)."""
+
+    def current(self, user_id: str) -> str | None:
+        """The user's secret, None before the first one is made."""
+        ...
+
+    def replace(self, user_id: str, secret: str, *, now: datetime, previous: str | None) -> bool:
+        """Make ``secret`` the user's, retiring ``previous``; False when another request changed it meanwhile."""
+        ...
+
+    def owner_of(self, secret: str) -> str | None: ...

@@ -20,6 +20,7 @@ from backend.domain.rate_limits import Rule
 from backend.domain.tasks import new_id
 
 PREFIX = "tmp_"
+POINTER_PREFIX = "APITOKEN#"  # the partition key of the row the authorizer reads (its IAM is limited to these)
 SECRET_BYTES = 32
 READ, WRITE = "read", "write"
 SCOPE_SETS = (frozenset({READ}), frozenset({READ, WRITE}))

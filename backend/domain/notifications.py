@@ -59,6 +59,7 @@ class Email:
     text: str
     html: str
     unsubscribe_url: str | None = None  # RFC 8058 one-click: the URL answers a POST
+    reply_to: str | None = None  # a reminder's: answers (DONE, SNOOZE 1h) reach the inbound mail (issue 16)
 
 
 def one_line(text: str) -> str:

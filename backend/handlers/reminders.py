@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from backend.bootstrap import Dependencies, aggregates_store, dependencies
 from backend.config import MESSAGING, SCHEDULING
+from backend.domain.inbound import reply_address
 from backend.domain.signing_keys import LINKS
 from backend.observability import logger, metrics
 from backend.services import notify
@@ -40,8 +41,10 @@ def ports(deps: Dependencies) -> notify.Ports:
             key=deps.signing_keys().signing_key(LINKS),
             api_url=settings.public_api_url,
             app_url=settings.app_url,
+            reply_to=reply_address(settings.inbound_email_domain),
         ),
         stats=aggregates_store(),
+        replies=deps.notifications,
     )
 
 

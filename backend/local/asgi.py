@@ -30,6 +30,7 @@ from backend.api.app import PUBLIC_PATHS
 from backend.api.openapi import API_PREFIX
 from backend.config import get_settings
 from backend.local.hooks import FaultIn, Faults, RequestLog
+from backend.local.inbound_events import inbound_email, inbound_sms
 from backend.local.lambda_runtime import invoke
 from backend.local.server import OUTBOX_PATH
 from backend.origins import app_origins, is_loopback_name, split_host
@@ -237,6 +238,8 @@ def create_local_api() -> Starlette:
             Route(f"{API_PREFIX}/local/outbox", local_only(outbox), methods=["GET"]),
             Route(f"{API_PREFIX}/local/requests", local_only(request_log), methods=["GET"]),
             Route(f"{API_PREFIX}/local/faults", local_only(fault_rules), methods=["GET", "POST", "DELETE"]),
+            Route(f"{API_PREFIX}/local/inbound/sms", local_only(inbound_sms), methods=["POST"]),
+            Route(f"{API_PREFIX}/local/inbound/email", local_only(inbound_email), methods=["POST"]),
             Route(API_PREFIX, call_api, methods=_METHODS),
             Route(f"{API_PREFIX}/{{path:path}}", call_api, methods=_METHODS),
         ],

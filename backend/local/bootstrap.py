@@ -103,6 +103,14 @@ def _ensure_attachments_bucket(s3: Any, names: ResourceNames, origins: list[str]
     s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [attachments_cors_rule(origins)]})
 
 
+def _ensure_inbound_mail_bucket(s3: Any, names: ResourceNames) -> None:
+    """Where the local inbound email hook leaves a message, as SES's receipt rule does in AWS (issue 16)."""
+    try:
+        s3.head_bucket(Bucket=names.inbound_mail_bucket)
+    except ClientError:
+        s3.create_bucket(Bucket=names.inbound_mail_bucket)
+
+
 def _ensure_ttl(dynamodb: Any, table: str, attribute: str = TTL_ATTRIBUTE) -> None:
     """Pending/rejected attachment rows expire (moto stores the setting but never deletes; readers skip them)."""
     current = dynamodb.describe_time_to_live(TableName=table)["TimeToLiveDescription"]
@@ -178,6 +186,7 @@ def bootstrap(*, endpoint: str, region: str, stage: str, app_url: str = "http://
     _ensure_ttl(local_client("dynamodb", endpoint, region), names.tasks_table)
     _ensure_ttl(local_client("dynamodb", endpoint, region), names.users_table)  # deleted accounts' markers
     _ensure_attachments_bucket(local_client("s3", endpoint, region), names, [app_url, *LOCAL_APP_ORIGINS])
+    _ensure_inbound_mail_bucket(local_client("s3", endpoint, region), names)
     _ensure_stream(local_client("dynamodb", endpoint, region), names.tasks_table)
     _ensure_stream(local_client("dynamodb", endpoint, region), names.notifications_table)  # live updates (the bell)
     _ensure_idempotency_table(local_client("dynamodb", endpoint, region), names)

@@ -63,15 +63,32 @@ def snooze(
     now: datetime,
 ) -> Notification:
     """Remind again later: a one-time schedule ``z-<notification>`` (snoozing again moves it)."""
+    until = snooze_until(choice, now=now, tz=zone_of(users.get(user_id)))
+    return snooze_to(
+        inbox=inbox, store=store, scheduler=scheduler, user_id=user_id, notification_id=notification_id, until=until
+    )
+
+
+def snooze_to(
+    *,
+    inbox: InboxStore,
+    store: TaskStore,
+    scheduler: Schedules,
+    user_id: str,
+    notification_id: str,
+    until: datetime,
+    partition: str | None = None,
+) -> Notification:
+    """``snooze`` to any instant (an answer to a reminder: ``SNOOZE friday 3pm``, issue 16). ``partition``: where
+    the task lives when it is not the user's own (a shared project's)."""
     note = inbox.get(user_id, notification_id)
     if note is None:
         raise _missing()
     if note.kind != "reminder" or note.task_id is None:
         raise InvalidInputError("Only reminders can be snoozed.", fields={"notification_id": "is not a reminder"})
-    task = store.get_task(user_id, note.task_id)
+    task = store.get_task(partition or user_id, note.task_id)
     if task is None or task.status is Status.DONE:
         raise ConflictError("The task is done or gone; there is nothing to remind of.")
-    until = snooze_until(choice, now=now, tz=zone_of(users.get(user_id)))
     name = schedules.snooze_name(note.id)
     payload = schedules.reminder_payload(
         user_id=user_id,
@@ -81,6 +98,7 @@ def snooze(
         due_key=task.due_key,
         origin=name,
         snoozed_from=note.id,
+        partition=partition if partition and partition != user_id else None,
     )
     scheduler.put_one_time(name, until, payload)
     snoozed = inbox.set_snoozed(user_id, note.id, until)

@@ -18,6 +18,7 @@ from backend.adapters.ports import (
     Inbox,
     Mailer,
     ReminderLists,
+    ReplyTargets,
     Schedules,
     StatsStore,
     TaskStore,
@@ -30,7 +31,7 @@ from backend.domain.reminders import deliver_at, reminder_instant, sms_text
 from backend.domain.sharing import project_of_partition
 from backend.domain.tasks import Status, Task, TaskQuery
 from backend.domain.users import User
-from backend.services import links
+from backend.services import inbound, links
 from backend.services.email_templates import digest_email, mention_email, reminder_email
 from backend.services.notification_settings import quiet_hours, zone_of
 from backend.services.reminders import effective_reminders
@@ -45,6 +46,7 @@ class LinkConfig:
     key: bytes = field(repr=False)  # the links key (signing_keys.LINKS), read from Secrets Manager per invocation
     api_url: str
     app_url: str
+    reply_to: str | None = None  # where an answer to a reminder email goes (issue 16)
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class Ports:
     texter: Texter
     links: LinkConfig
     stats: StatsStore | None = None  # the weekly summary's figures (aggregates of issue 8)
+    replies: ReplyTargets | None = None  # where each reminder went, for answers to it (issue 16)
 
 
 def _when(task: Task, tz: ZoneInfo) -> str:
@@ -150,6 +153,8 @@ def deliver_reminder(payload: dict[str, Any], *, ports: Ports, now: datetime) ->
         note = note.with_delivery("email", Delivery("skipped", "email reminders are off"))
     note = _send_sms(note, user, sms_text(task.title, _when(task, tz)), ports)
     ports.inbox.record(note)
+    if ports.replies is not None:  # an answer from where it went applies to this task (issue 16)
+        inbound.remember(ports.replies, note, user=user, partition=task.user_id, now=now)
     return note.status
 
 
@@ -170,7 +175,9 @@ def reminder_message(task: Task, user: User, config: LinkConfig, *, now: datetim
         open_url=f"{config.app_url.rstrip('/')}/",
         unsubscribe_url=unsubscribe_url,
     )
-    return Email(to=user.email, subject=subject, text=text, html=html, unsubscribe_url=unsubscribe_url)
+    return Email(
+        to=user.email, subject=subject, text=text, html=html, unsubscribe_url=unsubscribe_url, reply_to=config.reply_to
+    )
 
 
 # --- the daily digest ---------------------------------------------------------------------------------

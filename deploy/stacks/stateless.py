@@ -23,6 +23,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
+from backend.domain.api_tokens import POINTER_PREFIX as API_TOKEN_POINTER
 from deploy.stacks import functions, waf
 from deploy.stacks.features import DEFAULT_SMS_MONTHLY_SPEND_LIMIT, Features
 from deploy.stacks.nag import acknowledge
@@ -128,7 +129,8 @@ class StatelessStack(Stack):
             )
         )
 
-        # The authorizer verifies JWTs against the pool's public JWKS: no data access at all.
+        # The authorizer verifies JWTs against the pool's public JWKS, and personal API tokens (issue 16) by one
+        # GetItem of their pointer row: only items whose key starts APITOKEN# (never a user's data).
         self.authorizer_function = functions.backend_function(
             self,
             "AuthorizerFn",
@@ -137,6 +139,13 @@ class StatelessStack(Stack):
             environment=environment,
             memory_size=256,
             timeout=Duration.seconds(5),
+        )
+        self.authorizer_function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:GetItem"],
+                resources=[tasks_table.table_arn],
+                conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{API_TOKEN_POINTER}*"]}},
+            )
         )
 
         access_logs = logs.LogGroup(

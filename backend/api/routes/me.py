@@ -15,7 +15,8 @@ from backend.api.responses import documented, no_content
 from backend.bootstrap import aggregates_store, dependencies, erase_user_data
 from backend.domain.users import User
 from backend.schemas import AccountDeletion, ProfilePublic, ProfileUpdate
-from backend.services import profiles, stats
+from backend.schemas_tokens import TaskEmail
+from backend.services import inbound, profiles, stats
 from backend.services.notification_settings import public_preferences
 
 router = APIGatewayRouter()
@@ -34,9 +35,41 @@ def to_public(user: User) -> ProfilePublic:
     )
 
 
+def _with_task_email(profile: ProfilePublic) -> ProfilePublic:
+    deps = dependencies()
+    address = inbound.task_address(
+        addresses=deps.task_addresses,
+        user_id=profile.id,
+        mail_domain=deps.settings.inbound_email_domain,
+        now=deps.clock(),
+    )
+    return profile.model_copy(update={"task_email": address})
+
+
 @router.get("/me", summary="My profile", tags=["me"], security=AUTHENTICATED, responses=documented())
 def get_me() -> ProfilePublic:
-    return to_public(caller(router))  # the row the session check read (and created if it was missing)
+    # the row the session check read (and created if it was missing), with the task address (made on first use)
+    return _with_task_email(to_public(caller(router)))
+
+
+@router.post(
+    "/me/task-email",
+    summary="Make a new task email address",
+    description="Mail to the previous address is ignored from now on. The subject is read like quick add "
+    "(`Pay invoice friday p1 #Work`), the body becomes the notes, attached files are checked like uploads.",
+    tags=["me"],
+    security=AUTHENTICATED,
+    responses=documented(),
+)
+def new_task_email() -> TaskEmail:
+    deps = dependencies()
+    address = inbound.new_task_address(
+        addresses=deps.task_addresses,
+        user_id=caller_id(router),
+        mail_domain=deps.settings.inbound_email_domain,
+        now=deps.clock(),
+    )
+    return TaskEmail(task_email=address)
 
 
 @router.patch("/me", summary="Change my profile", tags=["me"], security=AUTHENTICATED, responses=documented())
@@ -52,7 +85,7 @@ def patch_me(changes: Annotated[ProfileUpdate, Body()]) -> ProfilePublic:
             tasks=deps.tasks, store=aggregates_store(), users=deps.users, user_id=user_id, now=deps.clock()
         ),
     )
-    return to_public(user)
+    return _with_task_email(to_public(user))
 
 
 @router.post(
