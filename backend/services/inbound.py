@@ -49,7 +49,7 @@ from backend.domain.users import User
 from backend.errors import ConflictError, DomainError
 from backend.observability import logger
 from backend.services import attachments, inbox, tasks
-from backend.services.notification_settings import zone_of
+from backend.services.notification_settings import date_order_of, zone_of
 from backend.services.rate_limits import Limit, take
 from backend.services.tasks import Who, clock_of
 
@@ -241,16 +241,12 @@ def _to_task(message: EmailMessage, secret: str, ports: Ports, now: datetime) ->
         return Result("ignored", detail="over the limit")
     clock = clock_of(user, now)
     subject = str(message.get("Subject", "")).strip() or "Email"
-    parsed = tasks.parse_quick_add(store=ports.tasks, user_id=user.id, text=subject, clock=clock)
-    data = parsed.task.model_copy(update={"notes": domain.task_notes(_plain_text(message))})
-    task = tasks.create_task(
-        store=ports.tasks,
-        user_id=user.id,
-        data=data,
-        now=now,
-        quotas=ports.quotas,
-        who=Who(user=user, memberships=ports.memberships),
+    who = Who(user=user, memberships=ports.memberships)
+    parsed = tasks.parse_quick_add(
+        store=ports.tasks, user_id=user.id, text=subject, clock=clock, who=who, date_order=date_order_of(user)
     )
+    data = parsed.task.model_copy(update={"notes": domain.task_notes(_plain_text(message))})
+    task = tasks.create_task(store=ports.tasks, user_id=user.id, data=data, now=now, quotas=ports.quotas, who=who)
     _attach_files(message, task, ports, now)
     return Result("created", task.id)
 
