@@ -7,9 +7,11 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from backend.domain import recurrence
+from backend.domain.comments import Comment
 from backend.domain.sharing import Membership, Role, initials
 from backend.domain.tasks import Label, Project, Status, Task
 from backend.schemas import CompletionPublic, LabelPublic, ProjectMember, ProjectPublic, SubtaskPublic, TaskPublic
+from backend.schemas_comments import CommentPublic
 
 
 def task_public(task: Task, now_local: datetime) -> TaskPublic:
@@ -79,4 +81,19 @@ def label_public(label: Label) -> LabelPublic:
         created_at=label.created_at,
         updated_at=label.updated_at,
         version=label.version,
+    )
+
+
+def comment_public(comment: Comment, author_name: str) -> CommentPublic:
+    """A comment as the API answers it (and as a live change carries it)."""
+    return CommentPublic(
+        id=comment.public_id,
+        task_id=comment.task_id,
+        author_id=comment.author_id,
+        author_name=author_name,
+        body=comment.body,
+        mentions=list(comment.mentions),
+        created_at=comment.created_at,
+        edited_at=comment.edited_at,
+        version=comment.version,
     )

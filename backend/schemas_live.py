@@ -14,11 +14,12 @@ from typing import Literal
 from pydantic import BaseModel
 
 from backend.schemas import TaskPublic
+from backend.schemas_comments import CommentPublic
 
 CHANNEL_PREFIX = "tm:changes:"
 CHANNEL_PATTERN = CHANNEL_PREFIX + "*"
 
-ChangeKind = Literal["task", "project", "label", "notification", "profile"]
+ChangeKind = Literal["task", "project", "label", "notification", "profile", "comment"]
 ChangeOp = Literal["upsert", "delete"]
 
 
@@ -29,14 +30,17 @@ def channel(user_id: str) -> str:
 
 class Change(BaseModel):
     """One write the user should see. ``task`` is the task's public shape (as ``GET /api/tasks/{id}`` answers) on a
-    task upsert, else None: the screen asks the API for what it needs. ``unread`` is the bell's count when the
-    publisher knows it cheaply, else None. ``at`` is when the write happened (epoch seconds, the stream record's
-    ApproximateCreationDateTime: whole seconds in AWS), for measuring the lag."""
+    task upsert (``comment`` likewise on a comment upsert), else None: the screen asks the API for what it needs.
+    ``unread`` is the bell's count when the publisher knows it cheaply, else None. ``at`` is when the write happened
+    (epoch seconds, the stream record's ApproximateCreationDateTime: whole seconds in AWS), for measuring the lag."""
 
     user_id: str
     kind: ChangeKind
     op: ChangeOp
     id: str
     task: TaskPublic | None = None
+    # A comment's change (``id`` = ``<task id>.<ulid>``): the comment in the API's shape on an upsert, so an open
+    # panel shows it, edited or new, without a request; None on a delete.
+    comment: CommentPublic | None = None
     unread: int | None = None
     at: float

@@ -1,7 +1,7 @@
 """DynamoDB stream records of the Tasks and Notifications tables -> the item writes users see (``ItemWrite``).
 
-The item layouts are the stores' (task_store/, notifications.py): only tasks, projects, labels and inbox rows
-are something a screen shows. Every other item (label links ``LT#``, aggregates ``STAT#``, the activity list,
+The item layouts are the stores' (task_store/, notifications.py): only tasks, projects, labels, comments and inbox
+rows are something a screen shows. Every other item (label links ``LT#``, aggregates ``STAT#``, the activity list,
 attachment rows and references, usage counters, reminder lists ``REM#``, phone codes, search-index entries, the
 idempotency records...) gives None. A task's NEW_IMAGE is read with the repository's own mapping
 (``task_from_image``): a stream upsert carries exactly the task the API would answer with. ``task_record`` is the
@@ -14,14 +14,16 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from backend.adapters.notifications import NOTE
+from backend.adapters.task_store.comments import comment_from_image, comment_key
 from backend.adapters.task_store.mapping import task_from_image
 from backend.adapters.task_store.models import LABEL, MEMBER, PROJECT, TASK
+from backend.domain.comments import Comment, public_id
 from backend.domain.sharing import is_project_partition, project_of_partition
 from backend.domain.tasks import Task
 from backend.observability import logger
 
 Table = Literal["tasks", "notifications"]
-Kind = Literal["task", "project", "label", "notification"]
+Kind = Literal["task", "project", "label", "notification", "comment"]
 _TASK_TABLE_KINDS: tuple[tuple[str, Kind], ...] = ((TASK, "task"), (PROJECT, "project"), (LABEL, "label"))
 _USER_PK = "USER#"
 
@@ -41,6 +43,9 @@ class ItemWrite:
     # ``member_id`` names the member it is about, who hears of it even once removed (their screen drops the project).
     member_id: str | None = None
     version: int | None = None  # a task delete's: the version removed (a move's tombstone names it)
+    # A comment (``C#<task>#<ulid>``, ``id`` its public ``<task>.<ulid>``): as stored now, or as it was when deleted
+    # (the old image; None if the record has none).
+    comment: Comment | None = None
 
 
 def table_of(event_source_arn: str, *, tasks_table: str, notifications_table: str) -> Table | None:
@@ -71,6 +76,8 @@ def item_write(raw: dict[str, Any], table: Table) -> ItemWrite | None:
         return ItemWrite(
             user_id=partition, kind="project", id=project_id, op=op, at=at, member_id=sk.removeprefix(MEMBER)
         )
+    if (named := comment_key(sk)) is not None:
+        return _comment_write(partition, named, body, op, at)
     found = next(((prefix, kind) for prefix, kind in _TASK_TABLE_KINDS if sk.startswith(prefix)), None)
     if found is None:
         return None
@@ -90,6 +97,22 @@ def item_write(raw: dict[str, Any], table: Table) -> ItemWrite | None:
             logger.warning("stream image is not a whole task: nothing published", extra={"task_id": item_id})
             return None
     return ItemWrite(user_id=user_id, kind=kind, id=item_id, op=op, at=at, task=task, version=version)
+
+
+def _comment_write(
+    partition: str, named: tuple[str, str], body: dict[str, Any], op: Literal["upsert", "delete"], at: float
+) -> ItemWrite | None:
+    """A comment's write: the comment itself rides along (a screen shows it without asking the API)."""
+    image = body.get("NewImage") if op == "upsert" else body.get("OldImage")
+    comment = None
+    if image:
+        try:
+            comment = comment_from_image(image)
+        except (KeyError, ValueError, TypeError, AttributeError):
+            logger.warning("stream image is not a whole comment", extra={"task_id": named[0]})
+            if op == "upsert":
+                return None  # nothing to show, and a retry would not change the image
+    return ItemWrite(user_id=partition, kind="comment", id=public_id(*named), op=op, at=at, comment=comment)
 
 
 @dataclass(frozen=True)

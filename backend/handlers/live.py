@@ -1,10 +1,11 @@
 """The live-updates Lambda: the Tasks and Notifications streams -> one ``Change`` per user on Redis pub/sub.
 
 ``handler``  DynamoDB stream batches of either table (the record's ``eventSourceARN`` says which). Tasks, projects,
-             labels, memberships of shared projects and inbox rows become changes (backend/services/live.py), on
-             ``tm:changes:<user id>`` of every user who sees them (a shared project's: each member); every other item
-             publishes nothing. A record whose publish fails is reported in ``batchItemFailures`` and
-             retried by the event source mapping. Without ``LIVE_REDIS_URL`` the records are read and dropped.
+             labels, comments, memberships of shared projects and inbox rows become changes
+             (backend/services/live.py), on ``tm:changes:<user id>`` of every user who sees them (a shared project's:
+             each member); every other item publishes nothing. A record whose publish fails is reported in
+             ``batchItemFailures`` and retried by the event source mapping. Without ``LIVE_REDIS_URL`` the records are
+             read and dropped.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from backend.bootstrap import change_bus, dependencies
 from backend.domain.sharing import Moved
 from backend.observability import logger, metrics, tracer
 from backend.services import live as live_service
+from backend.services.comments import display_names
 from backend.services.tasks import user_clock
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
@@ -37,6 +39,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     names = deps.settings.names
     clocks: dict[str, datetime] = {}  # a user's local time, read once per batch
     members: dict[str, list[str]] = {}  # a shared project's members, one Query of its M# rows per batch
+    authors: dict[str, str] = {}  # a comment author's display name, one Users read per batch
 
     def moved_to(partition: str, task_id: str) -> Moved | None:
         """Whether a task's delete was its move: the tombstone the move left in the partition (1 GetItem)."""
@@ -50,6 +53,11 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         if project_id not in members:
             members[project_id] = [m.user_id for m in deps.memberships.list_members(project_id)]
         return members[project_id]
+
+    def name_of(user_id: str) -> str:
+        if user_id not in authors:
+            authors.update(display_names(deps.users, [user_id]))
+        return authors[user_id]
 
     def now_local(user_id: str) -> datetime:
         if user_id not in clocks:
@@ -66,7 +74,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             return
         if write.member_id is not None:
             members.pop(write.id, None)  # the membership changed: read the members again
-        sent = live_service.relay([write], bus=bus, now_local=now_local, members_of=members_of, moved_to=moved_to)
+        sent = live_service.relay(
+            [write], bus=bus, now_local=now_local, members_of=members_of, moved_to=moved_to, name_of=name_of
+        )
         metrics.add_metric(name="LiveChangesPublished", unit=MetricUnit.Count, value=sent)
         if write.at:  # write -> published (whole seconds in AWS: ApproximateCreationDateTime is rounded down)
             metrics.add_metric(name="LiveLag", unit=MetricUnit.Seconds, value=max(time.time() - write.at, 0.0))

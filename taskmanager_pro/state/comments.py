@@ -3,7 +3,7 @@ any), with @mention suggestions from the project's members while typing.
 
 Each action shows first: a comment appears as it is sent (pending), an edit or a delete changes the list at once;
 the server's answer replaces the shown comment, a refusal puts the list back and says why. Comments by other
-members arrive live (``comments_heard``).
+members (new, edited, deleted) arrive live with the comment itself and are applied in place (``comment_heard``).
 """
 
 from __future__ import annotations
@@ -88,10 +88,30 @@ class CommentsState(WorkspaceState):
             self._comments = [*comments, *mine]
             self._render()
 
-    async def comments_heard(self, task_id: str) -> None:
-        """A comment on ``task_id`` changed elsewhere: the open panel shows the comments as they are now."""
-        if task_id == self.c_task_id:
-            await self._fetch()
+    def comment_heard(self, comment_id: str, comment: CommentPublic | None, *, deleted: bool) -> None:
+        """A comment changed elsewhere (another member, another tab): the open panel shows it in place, with no
+        request. Ignored while this tab's own write of it is on its way (its answer reconciles), and when older than
+        the one shown. ``comment`` is None on a delete."""
+        if comment_id.split(".", 1)[0] != self.c_task_id or comment_id in self._pending:
+            return
+        if deleted:
+            if any(c.id == comment_id for c in self._comments):
+                self._comments = [c for c in self._comments if c.id != comment_id]
+                self.c_editing_id = "" if self.c_editing_id == comment_id else self.c_editing_id
+                self._render()
+            return
+        if comment is None:
+            return
+        shown = next((c for c in self._comments if c.id == comment_id), None)
+        if shown is None and comment.author_id == self._user_id and any(p.startswith(PENDING) for p in self._pending):
+            return  # our own comment, heard before the answer that replaces its pending copy
+        if shown is not None and (shown.version or 0) >= (comment.version or 0):
+            return
+        # (a comment id is "<task id>.<ulid>": creation order; our own sends still on their way stay last)
+        saved = [c for c in self._comments if c.id != comment_id and not c.id.startswith(PENDING)]
+        sending = [c for c in self._comments if c.id.startswith(PENDING)]
+        self._comments = [*sorted([*saved, comment], key=lambda c: c.id), *sending]
+        self._render()
 
     @rx.event
     @signed_in

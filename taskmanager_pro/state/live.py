@@ -12,6 +12,7 @@ import contextlib
 from reflex.state import BaseState
 
 from backend.client import ApiError
+from backend.client.api import CommentPublic
 from backend.client.live import Change
 from taskmanager_pro.state.clients import call
 from taskmanager_pro.state.comments import CommentsState
@@ -38,18 +39,17 @@ async def apply_change(root: BaseState, change: Change) -> bool:
             tasks.task_heard(task, change.id)
         detail = await root.get_state(TaskDetailState)
         if task is not None and detail.detail_open and detail.d_id == task.id:
-            shown = detail._stored
-            detail.show_stored(task)
-            if shown is not None and shown.comment_count != task.comment_count:  # a comment came or went
-                await (await root.get_state(CommentsState)).comments_heard(task.id)
+            detail.show_stored(task)  # (its comments come as their own changes: see "comment")
         await (await root.get_state(ActivityState)).activity_heard(task.project_id if task else "")
         workspace = await root.get_state(WorkspaceState)
         if task is not None and workspace.workspace_loaded and task.project_id not in workspace.project_map():
             await _workspace_heard(root, tasks, "project")  # a project joined elsewhere (another tab, the email link)
     elif kind == "comment":
-        # (a comment's id is "<task id>.<ulid>"; a publisher may also name the task itself)
-        await (await root.get_state(CommentsState)).comments_heard(change.id.split(".", 1)[0])
-        activity = await root.get_state(ActivityState)
+        # new, edited or deleted: the open panel applies it in place (the row's count comes with the task's change)
+        comments = await root.get_state(CommentsState)
+        comment = CommentPublic.model_validate(change.comment.model_dump()) if change.comment is not None else None
+        comments.comment_heard(change.id, comment, deleted=change.op == "delete")
+        activity = await root.get_state(ActivityState)  # (an open log's first page again: an edit is logged too)
         await activity.activity_heard(activity.activity_project_id)
     elif kind in WORKSPACE_KINDS:
         await _workspace_heard(root, tasks, kind)

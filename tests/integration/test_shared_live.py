@@ -1,9 +1,11 @@
 """Live updates of a shared project, end to end on the local stack (API → Tasks stream → live Lambda → Redis →
 ``changes()``): a member's change reaches every member's channel, each in their own time zone, a stranger's channel
-hears nothing, and a removed member's screen is told the project is gone."""
+hears nothing, a comment's creation, edit and delete reach every member with the comment, and a removed member's
+screen is told the project is gone."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
@@ -91,6 +93,40 @@ def test_a_members_change_reaches_every_member_and_a_removed_one_drops_the_proje
     seen_by_owner = next_change(listener, owner)
     assert seen_by_owner.task is not None
     assert seen_by_owner.task.priority == 1  # the editor's change, live on the owner's screen
+
+    # A comment, its edit and its delete by the editor reach the owner's channel within a second, the comment in the
+    # API's shape (the panel applies it in place), and the task's new comment_count comes with the task's change.
+    task_id = created.json()["id"]
+    said = editor_http.post(f"/tasks/{task_id}/comments", json={"body": "On it"})
+    assert said.status_code == 201, said.text
+    answered = time.time()
+    received_at, heard = listener.next_for(owner, timeout=30)
+    while heard.kind != "comment":
+        if heard.kind == "task":
+            assert heard.task is not None
+            assert heard.task.comment_count == 1
+        received_at, heard = listener.next_for(owner, timeout=30)
+    assert (heard.op, heard.id) == ("upsert", said.json()["id"])
+    assert heard.comment is not None
+    assert (heard.comment.body, heard.comment.author_id) == ("On it", editor)
+    assert heard.comment.author_name == said.json()["author_name"]
+    assert received_at - answered < 1.0
+    comment_id, version = said.json()["id"], said.json()["version"]
+    edit = editor_http.patch(f"/comments/{comment_id}", json={"body": "On it - Friday", "version": version})
+    assert edit.status_code == 200, edit.text
+    answered = time.time()
+    received_at, heard = listener.next_for(owner, timeout=30)
+    while heard.kind != "comment":
+        received_at, heard = listener.next_for(owner, timeout=30)
+    assert (heard.op, heard.id) == ("upsert", comment_id)
+    assert heard.comment is not None
+    assert (heard.comment.body, heard.comment.version) == ("On it - Friday", edit.json()["version"])
+    assert heard.comment.edited_at is not None
+    assert received_at - answered < 1.0
+    assert editor_http.delete(f"/comments/{comment_id}").status_code == 204
+    gone_comment = next_change(listener, owner, "comment")
+    assert (gone_comment.op, gone_comment.id, gone_comment.comment) == ("delete", comment_id, None)
+    assert next_change(listener, editor, "comment").op == "upsert"  # the author's other tabs hear it too
 
     members.remove(membership)
     gone = next_change(listener, editor, "project")

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 from backend.adapters.stream_records import ItemWrite, item_write, table_of
+from backend.adapters.task_store.comments import _item as comment_item
 from backend.adapters.task_store.mapping import task_item
+from backend.domain.comments import Comment
 from backend.domain.sharing import Moved
 from backend.domain.tasks import Subtask, Task
 from backend.presenters import task_public
@@ -184,7 +186,7 @@ def test_a_membership_change_is_the_projects_and_a_removed_member_hears_the_dele
     ]
 
 
-@pytest.mark.parametrize("sk", ["I#ann@example.com", "L#01JLOG", "C#01JTASK#01JC", "USAGE#tasks"])
+@pytest.mark.parametrize("sk", ["I#ann@example.com", "L#01JLOG", "USAGE#tasks"])
 def test_other_items_of_a_shared_project_publish_nothing(sk: str) -> None:
     assert item_write(record("INSERT", task_keys(sk, user="P#p1"), {"n": {"N": "1"}}), "tasks") is None
 
@@ -227,3 +229,79 @@ def test_a_move_s_delete_reaches_only_those_who_lose_sight_of_the_task() -> None
         ("ann", "delete"),
     ]
     assert sent(removal("u1"), {}) == [("u1", "delete")]
+
+
+# --- comments (issue 13) ------------------------------------------------------------------------------------------
+ULID = "01JCOMMENT0000000000000000"
+
+
+def a_comment(**changes: Any) -> Comment:
+    comment = Comment(
+        id=ULID,
+        task_id="01JTASK",
+        partition="P#p1",
+        author_id="bob",
+        body="On it, @ann",
+        created_at=T0,
+        mentions=("ann",),
+        version=2,
+    )
+    return replace(comment, **changes)
+
+
+def comment_record(event: str, comment: Comment) -> dict[str, Any]:
+    image = comment_item(comment).serialize()
+    raw = record(event, task_keys(f"C#{comment.task_id}#{comment.id}", user=comment.partition))
+    raw["dynamodb"]["OldImage" if event == "REMOVE" else "NewImage"] = image
+    return raw
+
+
+def test_a_comments_new_edited_and_deleted_states_reach_every_member_with_the_comment() -> None:
+    names = {"bob": "Bob Builder"}
+    for event in ("INSERT", "MODIFY"):
+        edited = a_comment(edited_at=T0 if event == "MODIFY" else None)
+        write = item_write(comment_record(event, edited), "tasks")
+        assert write is not None
+        assert (write.kind, write.id, write.op, write.comment) == ("comment", f"01JTASK.{ULID}", "upsert", edited)
+        sent = live.changes_for(
+            write, now_local=lambda _: T0, members_of=lambda _: ["ann", "bob"], name_of=names.__getitem__
+        )
+        assert [(c.user_id, c.kind, c.op) for c in sent] == [("ann", "comment", "upsert"), ("bob", "comment", "upsert")]
+        shown = sent[0].comment
+        assert shown is not None
+        assert (shown.id, shown.author_name, shown.body, shown.version) == (
+            f"01JTASK.{ULID}",
+            "Bob Builder",
+            "On it, @ann",
+            2,
+        )
+        assert shown.edited_at == edited.edited_at
+        assert Change.model_validate_json(sent[0].model_dump_json()) == sent[0]
+    removed = item_write(comment_record("REMOVE", a_comment()), "tasks")
+    assert removed is not None
+    sent = live.changes_for(
+        removed, now_local=lambda _: T0, members_of=lambda _: ["ann", "bob"], name_of=names.__getitem__
+    )
+    assert [(c.user_id, c.op, c.id, c.comment) for c in sent] == [
+        ("ann", "delete", f"01JTASK.{ULID}", None),
+        ("bob", "delete", f"01JTASK.{ULID}", None),
+    ]
+    personal = item_write(comment_record("INSERT", a_comment(partition="u1")), "tasks")
+    assert personal is not None
+    assert [c.user_id for c in live.changes_for(personal, now_local=lambda _: T0)] == ["u1"]  # the owner's tabs
+
+
+def test_a_moves_sweep_of_comments_is_no_delete_for_those_who_see_the_task_where_it_went() -> None:
+    swept = item_write(comment_record("REMOVE", a_comment(partition="u1")), "tasks")
+    assert swept is not None
+    assert sent(swept, {"u1": Moved(to="P#p1", version=3)}) == []  # u1 is a member of p1: the comments stay shown
+    assert sent(swept, {"u1": Moved(to="P#p2", version=3)}) == []
+    shared = item_write(comment_record("REMOVE", a_comment(partition="P#p1")), "tasks")
+    assert shared is not None
+    assert sent(shared, {"P#p1": Moved(to="P#p2", version=3)}) == [("ann", "delete")]  # ann loses sight of it
+    assert sent(shared, {}) == [("u1", "delete"), ("ann", "delete")]  # a real delete
+
+
+def test_an_image_that_is_not_a_whole_comment_publishes_nothing() -> None:
+    raw = record("MODIFY", task_keys(f"C#01JTASK#{ULID}", user="P#p1"), {"body": {"S": "x"}})
+    assert item_write(raw, "tasks") is None

@@ -122,6 +122,19 @@ def _only_the_log_row_failed(exc: TransactWriteError) -> bool:
     return bool(codes) and codes[-1] == "ConditionalCheckFailed" and not any(codes[:-1])
 
 
+def comment_key(sk: str) -> tuple[str, str] | None:
+    """(task id, comment ulid) of a comment item's sort key ``C#<task id>#<ulid>``, None for any other item."""
+    if not sk.startswith(COMMENT):
+        return None
+    task_id, sep, ulid = sk.removeprefix(COMMENT).rpartition("#")
+    return (task_id, ulid) if sep and task_id and ulid else None
+
+
+def comment_from_image(image: dict[str, Any]) -> Comment:
+    """The comment in a stream record's image (DynamoDB JSON), as the store would read it."""
+    return _comment(CommentModel.from_raw_data(image))
+
+
 def _list_name(partition: str, task_id: str) -> str:
     return f"comments:{partition}:{task_id}"
 

@@ -12,6 +12,7 @@ from backend.api.auth import caller
 from backend.api.openapi import AUTHENTICATED
 from backend.api.responses import created, documented, no_content
 from backend.bootstrap import Dependencies, dependencies
+from backend.presenters import comment_public
 from backend.schemas import Id
 from backend.schemas_comments import (
     ActivityPage,
@@ -40,18 +41,7 @@ def _mention_ports(deps: Dependencies) -> MentionPorts | None:
 
 
 def _public(view: CommentView) -> CommentPublic:
-    c = view.comment
-    return CommentPublic(
-        id=c.public_id,
-        task_id=c.task_id,
-        author_id=c.author_id,
-        author_name=view.author_name,
-        body=c.body,
-        mentions=list(c.mentions),
-        created_at=c.created_at,
-        edited_at=c.edited_at,
-        version=c.version,
-    )
+    return comment_public(view.comment, view.author_name)
 
 
 @router.get(
