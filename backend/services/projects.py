@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from backend.adapters.ports import MembershipStore, TaskDeletionListener, TaskStore
+from backend.domain import activity
 from backend.domain.quick_add import name_key
 from backend.domain.quotas import DEFAULT_QUOTAS, Quotas, exceeded
 from backend.domain.sharing import Action, Membership, Role, authorize
@@ -136,7 +137,8 @@ def update_project(
     user: User | None = None,
 ) -> Project:
     """Rename, recolour, reorder, archive. A shared project (with ``memberships`` and the caller's ``user``): admins
-    rename and archive it for everyone; its place in the sidebar is each member's own and stays as it is here."""
+    rename and archive it for everyone, each change logged (before/after) in the write's own transaction; its place
+    in the sidebar is each member's own and stays as it is here."""
     if memberships is not None and user is not None and project_id in user.shared_projects:
         return _update_shared(store, memberships, user, project_id=project_id, changes=changes, now=now)
     project = owned_project(store, user_id, project_id, now)
@@ -190,7 +192,8 @@ def _update_shared(
     if changes.archived is not None:
         authorize(where.role, Action.ARCHIVE_PROJECT)
     updated = _changed(project, changes, now)
-    saved = store.save_project(updated) if updated != replace(project, updated_at=now) else project
+    entry = activity.project_changed(project, updated, user.id, at=now)  # None: nothing changed, nothing written
+    saved = store.save_project(updated, activity=entry) if entry is not None else project
     mine = where.membership
     return replace(saved, position=mine.position) if mine is not None else saved
 

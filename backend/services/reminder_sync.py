@@ -116,8 +116,8 @@ class ReminderSyncingTaskStore:
     def get_project(self, user_id: str, project_id: str) -> Project | None:
         return self._inner.get_project(user_id, project_id)
 
-    def save_project(self, project: Project) -> Project:
-        return self._inner.save_project(project)
+    def save_project(self, project: Project, *, activity: ActivityEntry | None = None) -> Project:
+        return self._inner.save_project(project, activity=activity)
 
     def add_project_once(self, project: Project) -> Project:
         return self._inner.add_project_once(project)

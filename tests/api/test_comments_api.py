@@ -257,6 +257,55 @@ def test_the_activity_log_pages_newest_first(http: httpx.Client, team: Team) -> 
     assert "cursor" in assert_error_shape(bad, 400)["fields"]
 
 
+def _log(http: httpx.Client, team: Team, who: Person) -> list[dict[str, Any]]:
+    """Every row of the team's log (newest first), over every page."""
+    rows: list[dict[str, Any]] = []
+    params: dict[str, str] = {}
+    while True:
+        page = http.get(f"/projects/{team.project_id}/activity", headers=who.headers, params=params)
+        assert page.status_code == 200, page.text
+        rows += page.json()["items"]
+        if not page.json()["cursor"]:
+            return rows
+        params = {"cursor": page.json()["cursor"]}
+
+
+def test_project_changes_are_logged_with_before_and_after(http: httpx.Client, team: Team) -> None:
+    path = f"/projects/{team.project_id}"
+    changes = [
+        {"name": "Team offsite"},
+        {"color": "#ff0000", "sections": ["Ideas", "Booked"]},
+        {"archived": True},
+        {"archived": False, "name": "Team"},
+        {"name": "Team"},  # nothing changes: nothing logged
+    ]
+    for change in changes:
+        response = http.patch(path, headers=team.admin.headers, json=change)
+        assert response.status_code == 200, response.text
+    refused = http.patch(path, headers=team.viewer.headers, json={"name": "Mine now"})
+    assert_error_shape(refused, 403)
+    logged = [e for e in _log(http, team, team.viewer) if e["what"] in {"renamed", "archived", "unarchived"}]
+    logged = [e for e in logged if e["actor_id"] == team.admin.id]  # (another test's rows are the owner's)
+    assert [(e["what"], e["actor_name"], e["before"], e["after"]) for e in reversed(logged)] == [
+        ("renamed", team.admin.name, {"name": "Team"}, {"name": "Team offsite"}),
+        (
+            "renamed",
+            team.admin.name,
+            {"color": "#000000", "sections": []},
+            {"color": "#ff0000", "sections": ["Ideas", "Booked"]},
+        ),
+        ("archived", team.admin.name, {"archived": False}, {"archived": True}),
+        (
+            "unarchived",
+            team.admin.name,
+            {"name": "Team offsite", "archived": True},
+            {"name": "Team", "archived": False},
+        ),
+    ]
+    restored = http.patch(path, headers=team.admin.headers, json={"color": "#000000", "sections": []})
+    assert restored.status_code == 200, restored.text
+
+
 def test_a_deleted_task_takes_its_comments_along(http: httpx.Client, team: Team) -> None:
     from backend.adapters.task_store.comments import DynamoCommentStore
 

@@ -1,7 +1,7 @@
 """Shared projects (issue 13) in headless Chromium, two users in two browser profiles: A shares a project with B by
-email, B accepts from the sidebar, A assigns a task to B, B comments with an @mention of A; each screen shows the
-other's changes live (no reload), B's "Assigned to me" lists the task, the new dialogs pass the WCAG checks, and when
-A removes B, B's screen drops the project.
+email, B accepts from the sidebar, A assigns a task to B, B comments with an @mention of A, A replies, each edits;
+each screen shows the other's changes live (no reload), B's "Assigned to me" lists the task, the new dialogs pass the
+WCAG checks, and when A removes B, B's screen drops the project.
 
 One flow on purpose: each step needs the one before, and a browser test costs seconds.
 """
@@ -134,12 +134,30 @@ def test_share_accept_assign_comment_and_see_each_other_live(browser: Browser, a
         expect(row_behind(page_a, "Book flights").locator("[aria-label='1 comments']")).to_be_visible(timeout=LIVE_MS)
         assert_accessible(page_a, context="the task panel of a shared task with a comment")
 
-        # B edits the comment (marked edited), then deletes it: it leaves A's panel live too.
+        # B edits the comment (marked edited): A's open panel shows the edit in place, live.
         mine.get_by_role("button", name="Edit comment").click()
         mine.get_by_label("Edit the comment").fill("On it, @AdaLovelace - booked for **Friday**")
         mine.get_by_role("button", name="Save").click()
         expect(mine.locator("strong")).to_have_text("Friday")
         expect(mine).to_contain_text("(edited)")
+        expect(theirs.locator("strong")).to_have_text("Friday", timeout=LIVE_MS)
+        expect(theirs).to_contain_text("(edited)")
+
+        # A replies, then edits the reply: B's open panel and row follow each, live.
+        panel_a.get_by_label("Add a comment").fill("Thanks!")
+        panel_a.get_by_role("button", name="Comment").click()
+        reply_a = panel_a.get_by_role("listitem", name="Comment by You")
+        expect(reply_a).to_have_attribute("data-pending", "false")
+        reply_b = panel_b.get_by_role("listitem", name="Comment by Ada Lovelace")
+        expect(reply_b).to_contain_text("Thanks!", timeout=LIVE_MS)
+        expect(row_behind(page_b, "Book flights").locator("[aria-label='2 comments']")).to_be_visible(timeout=LIVE_MS)
+        reply_a.get_by_role("button", name="Edit comment").click()
+        reply_a.get_by_label("Edit the comment").fill("Thanks! Friday works for **me**")
+        reply_a.get_by_role("button", name="Save").click()
+        expect(reply_b.locator("strong")).to_have_text("me", timeout=LIVE_MS)
+        expect(reply_b).to_contain_text("(edited)")
+
+        # B deletes their comment: it leaves A's panel live too.
         mine.get_by_role("button", name="Delete comment").click()
         expect(panel_b.get_by_role("listitem", name="Comment by You")).to_have_count(0)
         expect(theirs).to_have_count(0, timeout=LIVE_MS)

@@ -147,3 +147,19 @@ def test_project_changes() -> None:
     assert archived is not None
     assert archived.what is What.ARCHIVED
     assert activity.project_changed(project, replace(project, position="b0"), "alice", at=NOW) is None
+    unarchived = activity.project_changed(replace(project, archived=True), replace(project, name="Hut"), "bob", at=NOW)
+    assert unarchived is not None
+    assert (unarchived.what, unarchived.actor) == (What.UNARCHIVED, "bob")  # archiving says more than the name
+    assert (unarchived.before, unarchived.after) == (
+        {"name": "Home", "archived": True},
+        {"name": "Hut", "archived": False},
+    )
+    recoloured = activity.project_changed(
+        project, replace(project, color="blue", sections=("To do", "Done")), "a", at=NOW
+    )
+    assert recoloured is not None
+    assert recoloured.what is What.RENAMED
+    assert (recoloured.before, recoloured.after) == (
+        {"color": "red", "sections": []},
+        {"color": "blue", "sections": ["To do", "Done"]},
+    )

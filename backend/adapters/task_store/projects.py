@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.transactions import TransactWrite
 
 from backend.adapters.task_store import counters, search_index
+from backend.adapters.task_store.activity import activity_item
 from backend.adapters.task_store.mapping import label_item, label_of, project_item, project_of
-from backend.adapters.task_store.models import LABEL, PROJECT, LabelModel, ProjectModel
+from backend.adapters.task_store.models import LABEL, PROJECT, LabelModel, ProjectModel, connection
 from backend.adapters.write_errors import is_conditional_failure
+from backend.domain.activity import ActivityEntry
 from backend.domain.tasks import Label, Project
 from backend.errors import ConflictError
 
@@ -26,13 +29,21 @@ class ProjectLabelStore:
         except DoesNotExist:
             return None
 
-    def save_project(self, project: Project) -> Project:
+    def save_project(self, project: Project, *, activity: ActivityEntry | None = None) -> Project:
+        """Put the project if it is still at the version read; ``activity``: a shared project's log row of the
+        change, in the same transaction (the log holds exactly the changes made)."""
         item = project_item(project)
+        stale = "The project was changed meanwhile; reload it and try again."
         try:
-            item.save()
-        except PutError as exc:
+            if activity is None:
+                item.save()
+            else:
+                with TransactWrite(connection=connection()) as transaction:
+                    transaction.save(item)
+                    transaction.save(activity_item(project.user_id, activity))
+        except (PutError, TransactWriteError) as exc:
             if is_conditional_failure(exc):
-                raise ConflictError("The project was changed meanwhile; reload it and try again.") from exc
+                raise ConflictError(stale) from exc
             raise
         return project_of(item)
 

@@ -424,8 +424,8 @@ class DynamoTaskStore:
     def get_project(self, user_id: str, project_id: str) -> Project | None:
         return self._catalog.get_project(user_id, project_id)
 
-    def save_project(self, project: Project) -> Project:
-        return self._catalog.save_project(project)
+    def save_project(self, project: Project, *, activity: ActivityEntry | None = None) -> Project:
+        return self._catalog.save_project(project, activity=activity)
 
     def add_project_once(self, project: Project) -> Project:
         return self._catalog.add_project_once(project)
