@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from backend.adapters.ports import (
     AttachmentStore,
     CommentStore,
+    ErasureRecord,
     Inbox,
     MembershipStore,
     ObjectStorage,
@@ -22,7 +24,7 @@ from backend.adapters.ports import (
 )
 from backend.domain import attachments, schedules
 from backend.domain.comments import Comment
-from backend.domain.sharing import project_partition
+from backend.domain.sharing import Membership, is_project_partition, project_partition
 from backend.domain.tasks import Label, Project, Status, Task
 from backend.domain.users import User
 from backend.services import attachments as attachment_service
@@ -47,8 +49,15 @@ TASK_COLUMNS = (
     "updated_at",
     "completed_at",
     "completions",
+    # Shared work (issue 13): "shared" marks a task of a shared project (``project`` names it); who made it, who did
+    # it last and to whom it is assigned are member ids (the JSON export and the API use the same ids).
+    "shared",
+    "created_by",
+    "completed_by",
+    "assignee_id",
 )
 PROJECT_COLUMNS = ("id", "name", "color", "is_inbox", "archived", "sections", "created_at", "updated_at")
+SHARED_PROJECT_COLUMNS = (*PROJECT_COLUMNS, "shared", "role")
 LABEL_COLUMNS = ("id", "name", "color", "created_at", "updated_at")
 
 
@@ -75,6 +84,10 @@ def task_row(task: Task, projects: dict[str, str], labels: dict[str, str]) -> di
         "updated_at": _iso(task.updated_at),
         "completed_at": _iso(task.completed_at),
         "completions": len(task.history) + (1 if task.completed_at else 0),
+        "shared": is_project_partition(task.user_id),
+        "created_by": task.created_by or "",
+        "completed_by": task.completed_by or "",
+        "assignee_id": task.assignee_id or "",
     }
 
 
@@ -137,11 +150,13 @@ def export_json(
     the memberships: also ``shared_projects``, each shared project the user is in (owned or not) with their role and
     all its tasks (everyone's: the user may read them all, and a shared project is the work they share). With the
     comments: the comments on their own tasks, and theirs in each shared project (not the other members' words)."""
+    my_labels = store.list_labels(user_id)
+    mine_only = frozenset(label.id for label in my_labels)  # a shared task's labels: the user's own, not the others'
     document: dict[str, Any] = {
         "exported_at": now.isoformat(),
         "tasks": [_task_json(t) for t in all_tasks(store, user_id)],
         "projects": [project_row(p) for p in store.list_projects(user_id)],
-        "labels": [label_row(label) for label in store.list_labels(user_id)],
+        "labels": [label_row(label) for label in my_labels],
     }
     if comments is not None:
         document["comments"] = [_comment_json(c) for c in comments.in_partition(user_id)]
@@ -150,7 +165,10 @@ def export_json(
             {
                 **project_row(project),
                 "role": mine.role.value,
-                "tasks": [_task_json(t) for t in all_tasks(store, project_partition(project.id))],
+                "tasks": [
+                    _task_json(replace(t, labels=tuple(x for x in t.labels if x in mine_only)))
+                    for t in all_tasks(store, project_partition(project.id))
+                ],
                 **(
                     {
                         "comments": [
@@ -167,16 +185,40 @@ def export_json(
     return json.dumps(document, ensure_ascii=False, indent=2)
 
 
-def export_csv(*, store: TaskStore, user_id: str, part: str) -> str:
-    """One CSV: the tasks (with project and label names), the projects or the labels."""
+def export_csv(
+    *,
+    store: TaskStore,
+    user_id: str,
+    part: str,
+    user: User | None = None,
+    memberships: MembershipStore | None = None,
+) -> str:
+    """One CSV: the tasks (with project and label names), the projects or the labels. With the caller's row and the
+    memberships, the shared projects the user is in count as theirs, as in the JSON export: the projects CSV lists
+    them too (``shared``, the user's ``role``), the tasks CSV holds all their tasks (everyone's: the work the user
+    shares and may read), each marked ``shared`` and named by its project. A shared task's labels are the user's
+    own only (the others' are personal to them). Labels stay personal: the labels CSV is the user's."""
     buffer = io.StringIO()
+    shared = _shared_projects(user, memberships)
     if part == "tasks":
         projects = {p.id: p.name for p in store.list_projects(user_id)}
+        projects.update({project.id: project.name for project, _ in shared})
         labels = {label.id: label.name for label in store.list_labels(user_id)}
         rows = [task_row(t, projects, labels) for t in all_tasks(store, user_id)]
+        seen = {row["id"] for row in rows}
+        for project, _ in shared:
+            for task in all_tasks(store, project_partition(project.id)):
+                if task.id not in seen:  # (a share stopped midway has a task in both partitions for a moment)
+                    mine = replace(task, labels=tuple(x for x in task.labels if x in labels))
+                    rows.append(task_row(mine, projects, labels))
+                    seen.add(task.id)
         columns: tuple[str, ...] = TASK_COLUMNS
     elif part == "projects":
-        rows, columns = [project_row(p) for p in store.list_projects(user_id)], PROJECT_COLUMNS
+        ids = {project.id for project, _ in shared}
+        personal = [p for p in store.list_projects(user_id) if p.id not in ids]
+        rows = [{**project_row(p), "shared": False, "role": "owner"} for p in personal]
+        rows += [{**project_row(project), "shared": True, "role": mine.role.value} for project, mine in shared]
+        columns = SHARED_PROJECT_COLUMNS
     else:
         rows, columns = [label_row(label) for label in store.list_labels(user_id)], LABEL_COLUMNS
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
@@ -184,6 +226,13 @@ def export_csv(*, store: TaskStore, user_id: str, part: str) -> str:
     for row in rows:
         writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
     return buffer.getvalue()
+
+
+def _shared_projects(user: User | None, memberships: MembershipStore | None) -> list[tuple[Project, Membership]]:
+    """The shared projects the user is in, with their membership (one BatchGetItem; none without the ports)."""
+    if user is None or memberships is None or not user.shared_projects:
+        return []
+    return memberships.projects_of(user.id, user.shared_projects)
 
 
 # OWASP's list: a cell starting with any of these is read as a formula by Excel, LibreOffice or Sheets
@@ -216,21 +265,32 @@ def delete_everything(
     inbox: Inbox | None = None,
     on_deleted: TaskDeletionListener | None = None,
     attachment_store: AttachmentStore | None = None,
+    erasure: ErasureRecord | None = None,
 ) -> int:
     """Everything the user made: tasks, projects, labels, statistics, files, inbox and pending reminders (the
-    account itself is the caller's business). Returns how many items and files went. Safe to run again.
+    account itself is the caller's business). Returns how many items and files went. Safe to run again, and a run
+    that failed midway is finished by the next one.
 
     Shared projects first (``shared``: the user's row and the sharing ports; ``sharing.leave_everything``): deleted
     when the user is alone in them, handed to the next member when the user owns them (the members are told in
-    their inbox), left otherwise; nobody else loses a task.
+    their inbox), left otherwise; nobody else loses a task. The files of the user's tasks in those that go on stay:
+    found through the projects the user was in when the erasure began, which ``erasure`` remembers before any is left
+    (a retry after a failure midway no longer finds the projects already left in the user's row).
     """
     keep: frozenset[str] = frozenset()
     if shared is not None:
         user, ports = shared
+        now = _now()
+        projects = frozenset(user.shared_projects)
+        if erasure is not None:
+            projects = erasure.remember_projects(user_id, projects)
         if attachment_store is not None:  # read while the memberships still name the projects
-            partitions = [project_partition(p) for p in sorted(user.shared_projects)]
+            partitions = [project_partition(p) for p in sorted(projects)]
             keep = attachment_service.moved_files(store=attachment_store, partitions=partitions, owner=user_id)
-        sharing.leave_everything(user=user, ports=ports, inbox=inbox, now=_now(), on_deleted=on_deleted)
+        sharing.leave_everything(user=user, ports=ports, inbox=inbox, now=now, on_deleted=on_deleted)
+        for project_id in sorted(projects - set(user.shared_projects)):  # left by an earlier attempt: finished
+            partition = project_partition(project_id)
+            sharing.unassign(tasks=ports.tasks, partition=partition, project_id=project_id, member_id=user_id, now=now)
     # Tasks whose reminders may be scheduled: open ones with a due date (the default reminder) and those with a list
     # of their own. A schedule left behind would only fire into a missing task and be skipped, but it names the task.
     pending = {task.id for task in all_tasks(tasks, user_id) if task.status is Status.OPEN and task.due_date}

@@ -6,6 +6,8 @@ goes through the API.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -304,6 +306,48 @@ def test_project_changes_are_logged_with_before_and_after(http: httpx.Client, te
     ]
     restored = http.patch(path, headers=team.admin.headers, json={"color": "#000000", "sections": []})
     assert restored.status_code == 200, restored.text
+
+
+def test_my_csv_export_holds_my_shared_work_marked_with_its_project(http: httpx.Client, team: Team) -> None:
+    label = http.post("/labels", headers=team.admin.headers, json={"name": "admin-only"})
+    assert label.status_code == 201, label.text
+    shared_task = http.get(f"/tasks/{team.task_id}", headers=team.admin.headers).json()
+    labelled = http.patch(
+        f"/tasks/{team.task_id}",
+        headers=team.admin.headers,
+        json={"labels": [label.json()["id"]], "version": shared_task["version"]},
+    )
+    assert labelled.status_code == 200, labelled.text
+    own = http.post("/tasks", headers=team.editor.headers, json={"title": "my own errand"})
+    assert own.status_code == 201, own.text
+
+    tasks_csv = http.get("/export", headers=team.editor.headers, params={"format": "csv"})
+    assert tasks_csv.status_code == 200, tasks_csv.text
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(tasks_csv.text))}
+    mine, ours = rows[own.json()["id"]], rows[team.task_id]
+    assert (mine["shared"], mine["project"]) == ("False", "Inbox")
+    assert (ours["title"], ours["shared"], ours["project_id"], ours["project"]) == (
+        "Plan the offsite",
+        "True",
+        team.project_id,
+        "Team",
+    )
+    assert ours["labels"] == ""  # the admin's label is theirs: neither its name nor its id is in my export
+    assert label.json()["id"] not in tasks_csv.text
+    assert ours["created_by"] == (shared_task["created_by"] or "")
+    projects = list(
+        csv.DictReader(io.StringIO(http.get("/export?format=csv&part=projects", headers=team.editor.headers).text))
+    )
+    assert {(p["name"], p["shared"], p["role"]) for p in projects} == {
+        ("Inbox", "False", "owner"),
+        ("Team", "True", "editor"),
+    }
+    # A stranger's export has nothing of the project.
+    theirs = http.get("/export", headers=team.stranger.headers, params={"format": "csv"}).text
+    assert team.task_id not in theirs
+    exported = http.get("/export", headers=team.editor.headers, params={"format": "json"}).json()
+    shared = next(p for p in exported["shared_projects"] if p["id"] == team.project_id)
+    assert next(t for t in shared["tasks"] if t["id"] == team.task_id)["labels"] == []
 
 
 def test_a_deleted_task_takes_its_comments_along(http: httpx.Client, team: Team) -> None:

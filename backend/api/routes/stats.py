@@ -127,7 +127,9 @@ def export(
         )
         content_type, filename = "application/json", f"taskmanager-export-{stamp}.json"
     else:
-        body = user_data.export_csv(store=deps.tasks, user_id=user_id, part=part)
+        body = user_data.export_csv(
+            store=deps.tasks, user_id=user_id, part=part, user=caller(router), memberships=deps.memberships
+        )
         content_type, filename = "text/csv; charset=utf-8", f"taskmanager-{part}-{stamp}.csv"
     return Response(
         status_code=200,
