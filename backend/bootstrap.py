@@ -38,6 +38,7 @@ from backend.adapters.stats_store import DynamoStatsStore
 from backend.adapters.task_addresses import DynamoTaskAddresses
 from backend.adapters.task_store.activity import ActivityStore
 from backend.adapters.task_store.comments import DynamoCommentStore
+from backend.adapters.task_store.erasure import DynamoErasureRecord
 from backend.adapters.task_store.rekey import DynamoPartitionMover
 from backend.adapters.task_store.sharing import DynamoMembershipStore
 from backend.adapters.task_store.store import DynamoTaskStore
@@ -190,6 +191,7 @@ def erase_user_data(user_id: str) -> int:
         inbox=deps.notifications,
         on_deleted=TaskCommentCleanup(deps.comments, then=TaskAttachmentCleanup(deps.attachments, deps.storage)),
         attachment_store=deps.attachments,
+        erasure=DynamoErasureRecord(),
     )
 
 

@@ -27,6 +27,7 @@ from backend.adapters.notifications import NotificationModel, configure_notifica
 from backend.adapters.task_addresses import ADDRESS_MODELS
 from backend.adapters.task_store.activity import ACTIVITY_MODELS
 from backend.adapters.task_store.comments import COMMENT_MODELS
+from backend.adapters.task_store.erasure import ERASURE_MODELS
 from backend.adapters.task_store.models import TASK_TABLE_MODELS, TaskModel
 from backend.adapters.write_errors import is_conditional_failure
 from backend.domain.stats import DEFAULT_DAILY_GOAL
@@ -143,7 +144,7 @@ def configure_models(*, names: ResourceNames, region: str, endpoint: str | None)
     tables.update(dict.fromkeys(TASK_TABLE_MODELS, names.tasks_table))
     tables.update(dict.fromkeys(ATTACHMENT_MODELS, names.tasks_table))
     tables.update(dict.fromkeys(FEED_MODELS + TOKEN_MODELS + ADDRESS_MODELS, names.tasks_table))
-    tables.update(dict.fromkeys(ACTIVITY_MODELS + COMMENT_MODELS, names.tasks_table))
+    tables.update(dict.fromkeys(ACTIVITY_MODELS + COMMENT_MODELS + ERASURE_MODELS, names.tasks_table))
     for model, table_name in tables.items():
         model.Meta.table_name = table_name
         model.Meta.region = region  # type: ignore[attr-defined]

@@ -523,3 +523,11 @@ class TaskAddresses(Protocol):
         ...
 
     def owner_of(self, secret: str) -> str | None: ...
+
+
+class ErasureRecord(Protocol):
+    """What an account's erasure remembers across its retries (``adapters/task_store/erasure.py``)."""
+
+    def remember_projects(self, user_id: str, project_ids: Iterable[str]) -> frozenset[str]:
+        """Add the shared projects the user is in; every project remembered so far (this attempt and earlier ones)."""
+        ...

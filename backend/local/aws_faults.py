@@ -120,6 +120,9 @@ def _error(service: str, fault: Fault) -> tuple[list[tuple[str, str]], bytes]:
             "<RequestId>injected</RequestId></ErrorResponse>"
         )
         return [("Content-Type", "text/xml")], xml.encode()
+    if service == "s3":  # REST-XML: <Error> at the top (botocore reads its Code, as from AWS)
+        xml = f"<Error><Code>{fault.code}</Code><Message>{message}</Message><RequestId>injected</RequestId></Error>"
+        return [("Content-Type", "application/xml")], xml.encode()
     # REST-JSON (Scheduler) and the rest: the error type in a header, the message in the body.
     body = json.dumps({"Message": message}).encode()
     return [("Content-Type", "application/json"), ("x-amzn-ErrorType", fault.code)], body

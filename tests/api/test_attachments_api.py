@@ -564,8 +564,8 @@ def test_a_pending_attachment_bound_to_another_version_discards_this_one(alice: 
     assert alice.limits()["used_bytes"] == used_before
 
 
-def test_a_project_handed_over_keeps_its_files_when_its_owner_deletes_the_account(
-    api_url: str, make_user: Callable[[], SignedInUser], s3: Any
+def test_a_project_handed_over_keeps_its_files_when_its_owner_deletes_the_account_even_on_a_retry(
+    local: LocalRun, api_url: str, make_user: Callable[[], SignedInUser], s3: Any
 ) -> None:
     owner_user, heir_user = make_user(), make_user()
     owner = Caller(
@@ -582,6 +582,19 @@ def test_a_project_handed_over_keeps_its_files_when_its_owner_deletes_the_accoun
     invitation = owner.http.post(f"/projects/{project['id']}/members", json={"email": heir_user.email, "role": "admin"})
     assert invitation.status_code == 201, invitation.text
     assert heir.post(f"/invitations/{invitation.json()['id']}/accept").status_code == 200
+
+    # The first attempt fails after the project was handed over, when it lists the owner's files (S3 down): the
+    # owner's row no longer names the project, and the retry must still know which files are the heir's.
+    assert local.faults is not None
+    outage = local.faults.inject("s3", "InternalError", status=500, operation="GET", count=1000)
+    try:
+        failed = owner.http.request("DELETE", "/me", json={"password": PASSWORD})
+    finally:
+        local.faults.clear()
+    assert_error_shape(failed, 503)
+    assert outage.hits > 0
+    assert project["id"] not in {p["id"] for p in owner.http.get("/projects").json()}  # handed over already
+    assert exists(s3, key_of(owner, personal))  # nothing of the files went yet
 
     assert owner.http.request("DELETE", "/me", json={"password": PASSWORD}).status_code == 204
 

@@ -145,7 +145,7 @@ def test_share_accept_assign_comment_and_see_each_other_live(browser: Browser, a
 
         # A replies, then edits the reply: B's open panel and row follow each, live.
         panel_a.get_by_label("Add a comment").fill("Thanks!")
-        panel_a.get_by_role("button", name="Comment").click()
+        panel_a.get_by_role("button", name="Comment", exact=True).click()
         reply_a = panel_a.get_by_role("listitem", name="Comment by You")
         expect(reply_a).to_have_attribute("data-pending", "false")
         reply_b = panel_b.get_by_role("listitem", name="Comment by Ada Lovelace")
