@@ -44,10 +44,22 @@ class Comment:
     # The partition whose log has this comment's "commented" row ``L#<id>`` (its words), None if none was written
     # (a personal project's comment): edits rewrite that row's words and a deletion removes them.
     logged_in: str | None = None
+    # Every member ever told of this comment (mentioned when it was made or by an edit): a mention notifies once per
+    # comment and member, whatever the edits do with it afterwards.
+    notified: tuple[str, ...] = ()
 
     @property
     def public_id(self) -> str:
         return public_id(self.task_id, self.id)
+
+
+def mentions_of_edit(previous: Comment, mentions: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """An edit that mentions ``mentions``: (whom to notify now, everyone told of the comment after it). Only a member
+    never told of this comment is notified: one named again after a mention was taken out, or named once more, is
+    not (they know of it, and toggling a mention must not ping them, nor send another email)."""
+    told = previous.notified or previous.mentions  # (saved before ``notified`` was kept: its mentions were told)
+    new = tuple(member for member in mentions if member not in told)
+    return new, (*told, *new)
 
 
 def public_id(task_id: str, comment_ulid: str) -> str:

@@ -6,10 +6,11 @@ admin deletes anyone's. A comment on a personal task is its owner's alone (role 
 also write an activity row, in the comment's own transaction.
 
 Mentions are resolved to the project's current members when the comment is saved (an edit resolves again and
-notifies only who is newly mentioned). After the write, each mentioned member gets an inbox row at once and, if their
-email notifications are on, an email through a one-time schedule to the reminders Lambda at the end of their quiet
-hours (or in a minute): the path reminders take, with the same preferences. Emails cost money, so each author may
-cause at most ``MENTION_EMAILS_PER_AUTHOR``; past it the inbox row still comes, the email is skipped and says why.
+notifies only members never told of this comment: once per comment and member, ``mentions_of_edit``). After the
+write, each mentioned member gets an inbox row at once and, if their email notifications are on, an email through a
+one-time schedule to the reminders Lambda at the end of their quiet hours (or in a minute): the path reminders take,
+with the same preferences. Emails cost money, so each author may cause at most ``MENTION_EMAILS_PER_AUTHOR``; past
+it the inbox row still comes, the email is skipped and says why.
 """
 
 from __future__ import annotations
@@ -31,7 +32,14 @@ from backend.adapters.ports import (
 )
 from backend.domain import activity, schedules
 from backend.domain.activity import ActivityEntry
-from backend.domain.comments import Comment, MemberName, mention_handles, parse_public_id, resolve_mentions
+from backend.domain.comments import (
+    Comment,
+    MemberName,
+    mention_handles,
+    mentions_of_edit,
+    parse_public_id,
+    resolve_mentions,
+)
 from backend.domain.notifications import Delivery, Notification
 from backend.domain.rate_limits import MENTION_EMAILS_PER_AUTHOR, LimitKey
 from backend.domain.reminders import deliver_at
@@ -135,8 +143,9 @@ def add_comment(
         author_id=user.id,
         body=body,
         created_at=now,
-        mentions=_mentions(body, where, author_id=user.id, ports=ports),
+        mentions=(mentioned := _mentions(body, where, author_id=user.id, ports=ports)),
         logged_in=task.user_id if where.shared else None,
+        notified=mentioned,
     )
     entry = activity.comment_added(user.id, task, comment_id=comment.public_id, row_id=comment.id, body=body, at=now)
     stored = ports.comments.add(comment, activity=_logged(where, entry))
@@ -174,13 +183,13 @@ def edit_comment(
     if version is not None and version != comment.version:
         raise StaleVersionError(stale, current=comment)
     mentions = _mentions(body, where, author_id=user.id, ports=ports)
-    edited = replace(comment, body=body, edited_at=now, mentions=mentions)
+    new, notified = mentions_of_edit(comment, mentions)
+    edited = replace(comment, body=body, edited_at=now, mentions=mentions, notified=notified)
     entry = activity.comment_edited(user.id, task, comment_id=comment.public_id, at=now)
     stored = ports.comments.edit(edited, activity=_logged(where, entry))
     if stored is None:
         raise StaleVersionError(stale, current=ports.comments.get(comment.partition, comment.task_id, comment.id))
     if mention_ports is not None:
-        new = tuple(m for m in stored.mentions if m not in comment.mentions)
         notify_mentioned(stored, task, author=user, members=new, ports=ports, mention_ports=mention_ports, now=now)
     return _view(stored, user)
 

@@ -230,6 +230,22 @@ def test_a_mention_reaches_the_member_inbox_and_email(
     assert any(team.editor.name in (m.subject or "") for m in emails)
 
 
+def test_a_mention_added_by_an_edit_notifies_once(http: httpx.Client, team: Team) -> None:
+    task = http.post("/tasks", headers=team.editor.headers, json={"title": "Vera's", "project_id": team.project_id})
+    assert task.status_code == 201, task.text
+    comment = _comment(http, team.editor, task.json()["id"], "draft")
+
+    def mentions_of_vera() -> int:
+        rows = http.get("/notifications", headers=team.viewer.headers).json()["items"]
+        return sum(1 for n in rows if n["kind"] == "mention" and n["task_id"] == task.json()["id"])
+
+    for body, told in (("draft for @vera", 1), ("draft", 1), ("draft, @vera: again", 1), ("@vera @vera!", 1)):
+        edited = http.patch(f"/comments/{comment['id']}", headers=team.editor.headers, json={"body": body})
+        assert edited.status_code == 200, edited.text
+        assert mentions_of_vera() == told, body
+    assert edited.json()["mentions"] == [team.viewer.id]
+
+
 def test_the_activity_log_pages_newest_first(http: httpx.Client, team: Team) -> None:
     path = f"/projects/{team.project_id}/activity"
     comment = _comment(http, team.editor, team.task_id, "logged")

@@ -1,13 +1,17 @@
 """Comments' pure rules: the API's comment ids, and which members a body's @mentions name."""
 
 import time
+from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 
 from backend.domain.comments import (
     MAX_MENTIONS,
+    Comment,
     MemberName,
     mention_handles,
+    mentions_of_edit,
     parse_public_id,
     public_id,
     resolve_mentions,
@@ -84,3 +88,13 @@ def test_hostile_bodies_are_parsed_in_linear_time(hostile: str) -> None:
     started = time.perf_counter()
     mention_handles(hostile)
     assert time.perf_counter() - started < 1.0
+
+
+def test_an_edit_notifies_only_members_never_told_of_the_comment() -> None:
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    made = Comment(ULID, "t1", "P#p", "sub-eddie", "hi @bob", at, mentions=("b",), notified=("b",))
+    assert mentions_of_edit(made, ("b", "a")) == (("a",), ("b", "a"))  # a mention added by the edit: told once
+    removed = replace(made, mentions=(), notified=("b", "a"))
+    assert mentions_of_edit(removed, ("a", "b")) == ((), ("b", "a"))  # taken out and named again: not told twice
+    legacy = replace(made, notified=())  # saved before ``notified`` was kept: its mentions were told
+    assert mentions_of_edit(legacy, ("b",)) == ((), ("b",))

@@ -47,6 +47,7 @@ class CommentModel(Model):
     created_at = UTCDateTimeAttribute()
     edited_at = UTCDateTimeAttribute(null=True)
     logged_in = UnicodeAttribute(null=True)  # the partition of its "commented" activity row L#<ulid>
+    notified = ListAttribute(of=UnicodeAttribute, null=True)  # every member told of it (absent: its mentions)
     version = VersionAttribute()
 
 
@@ -77,6 +78,7 @@ def _item(comment: Comment) -> CommentModel:
         created_at=comment.created_at,
         edited_at=comment.edited_at,
         logged_in=comment.logged_in,
+        notified=list(comment.notified) or None,
     )
     if comment.version:
         item.version = comment.version
@@ -95,6 +97,7 @@ def _comment(item: CommentModel) -> Comment:
         mentions=tuple(str(user) for user in item.mentions or ()),
         version=int(item.version or 0),
         logged_in=item.logged_in,
+        notified=tuple(str(user) for user in item.notified or ()),
     )
 
 
