@@ -34,6 +34,13 @@ class ConflictError(DomainError):
     code = "conflict"
 
 
+class OpenSubtasksError(ConflictError):
+    """Completing a task whose subtasks are still open without saying what happens to them (issue 14): 409, the
+    open ones named in ``fields["children"]``; the client asks and sends ``children=complete`` or ``keep``."""
+
+    code = "open_subtasks"
+
+
 class InvalidInputError(DomainError):
     code = "invalid_input"
 

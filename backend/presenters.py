@@ -42,6 +42,11 @@ def task_public(task: Task, now_local: datetime) -> TaskPublic:
         assignee_id=task.assignee_id,
         created_by=task.actor_of(task.created_by),
         completed_by=task.actor_of(task.completed_by) if task.status is Status.DONE else None,
+        parent_id=task.parent_id,
+        depth=task.depth,
+        subtask_count=task.subtask_count,
+        subtask_done=task.subtask_done,
+        reset_subtasks=task.reset_subtasks,
     )
 
 

@@ -323,6 +323,14 @@ class TaskCreate(StrictModel):
     assignee_id: Id | None = Field(
         default=None, description="a member of the task's project who may complete it (in a personal project: you)"
     )
+    parent_id: Id | None = Field(
+        default=None,
+        description="make it a subtask of this task: it goes into the parent's project (and section, unless one is "
+        "given), at most 4 levels below a top-level task",
+    )
+    reset_subtasks: bool = Field(
+        default=False, description="a recurring task: its subtasks open again with each new occurrence"
+    )
 
 
 class TaskOrder(StrictModel):
@@ -349,6 +357,9 @@ class TaskUpdate(StrictModel):
     recurrence: Rule | None = None
     order: TaskOrder | None = None
     assignee_id: Id | None = Field(default=None, description="a member who may complete the task; null unassigns")
+    reset_subtasks: bool | None = Field(
+        default=None, description="a recurring task: its subtasks open again with each new occurrence"
+    )
 
 
 class TaskPublic(BaseModel):
@@ -378,6 +389,11 @@ class TaskPublic(BaseModel):
     assignee_id: str | None = Field(default=None, description="the member the task is assigned to")
     created_by: str | None = Field(default=None, description="who created the task (a user id)")
     completed_by: str | None = Field(default=None, description="who completed it, while it is done")
+    parent_id: str | None = Field(default=None, description="the parent task of a subtask")
+    depth: int = Field(default=0, description="0 for a top-level task, 1-4 for subtasks")
+    subtask_count: int = Field(default=0, description="direct subtasks (nested tasks)")
+    subtask_done: int = Field(default=0, description="direct subtasks that are done (`subtask_done/subtask_count`)")
+    reset_subtasks: bool = False
 
 
 class TaskPage(BaseModel):

@@ -269,6 +269,7 @@ class ApiClient:
         assignee: str | None = None,
         with_total: bool = False,
         count_by: Literal["section", "status"] | None = None,
+        parent_id: str | None = None,
     ) -> TaskPage:
         """One page of a view; pass ``next_cursor`` of the page as ``cursor`` for the next one. ``with_total`` fills
         ``total`` (the whole list); ``count_by`` fills ``counts`` per section ("" = none) or status (and ``total``).
@@ -291,6 +292,7 @@ class ApiClient:
             "assignee": assignee,
             "with_total": "true" if with_total else None,
             "count_by": count_by,
+            "parent_id": parent_id,
         }
         params.update({name: str(value) for name, value in optional.items() if value is not None and value != ""})
         return TaskPage.model_validate(self._request("GET", f"/tasks?{urlencode(params)}"))
@@ -315,9 +317,11 @@ class ApiClient:
     def delete_task(self, task_id: str) -> None:
         self._request("DELETE", f"/tasks/{_segment(task_id)}")
 
-    def complete_task(self, task_id: str) -> TaskPublic:
-        """Done; a recurring task instead moves to its next date (the completion is kept in ``history``)."""
-        return TaskPublic.model_validate(self._request("POST", f"/tasks/{_segment(task_id)}/complete"))
+    def complete_task(self, task_id: str, *, children: Literal["complete", "keep"] | None = None) -> TaskPublic:
+        """Done; a recurring task instead moves to its next date (the completion is kept in ``history``).
+        ``children``: what happens to open subtasks (without it, open ones raise ``ApiError`` 409 ``open_subtasks``)."""
+        query = f"?{urlencode({'children': children})}" if children else ""
+        return TaskPublic.model_validate(self._request("POST", f"/tasks/{_segment(task_id)}/complete{query}"))
 
     def reopen_task(self, task_id: str) -> TaskPublic:
         """Undo the last completion (a recurring task goes back to the date it had)."""

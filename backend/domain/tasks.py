@@ -21,6 +21,9 @@ INBOX_NAME = "Inbox"
 MAX_HISTORY = 200  # completions of a recurring task kept on the task (item size stays far below 400 KB)
 NO_DUE = "~"
 ONE_DAY = timedelta(days=1)  # sorts after every ISO date: tasks without a due date come last
+# Nested subtasks (issue 14): a subtask is a task with a ``parent_id``; a top-level task has depth 0 and subtasks
+# nest down to depth MAX_DEPTH (4 levels below a top-level task). Bounded so that a subtree's walks stay short.
+MAX_DEPTH = 4
 
 
 class Status(StrEnum):
@@ -107,6 +110,17 @@ class Task:
     created_by: str | None = None
     updated_by: str | None = None
     completed_by: str | None = None
+    # Nested subtasks (issue 14): the parent task (same partition and project), how deep this task is, and its
+    # direct children's counts ("3/5 done"), kept by the store in each child's own transaction.
+    parent_id: str | None = None
+    depth: int = 0
+    subtask_count: int = 0
+    subtask_done: int = 0
+    reset_subtasks: bool = False  # a recurring task: its subtasks open again with each new occurrence
+
+    @property
+    def open_subtasks(self) -> int:
+        return max(self.subtask_count - self.subtask_done, 0)
 
     @property
     def due_key(self) -> str:
@@ -153,6 +167,7 @@ class TaskQuery:
     # The shared projects' partitions (``P#<p>``) the list also reads, besides ``user_id`` (1 + S Queries, merged).
     shared: tuple[str, ...] = ()
     assignee_id: str | None = None  # only tasks assigned to this user (``by_assignee``: one Query)
+    parent_id: str | None = None  # the children of this task (``by_parent``: one Query in ``user_id``)
 
 
 def position_after(last: str | None) -> str:
@@ -203,6 +218,25 @@ def reopen(task: Task, *, now: datetime) -> Task:
         last = task.history[-1]
         return replace(task, due_date=last.due_date, history=task.history[:-1], updated_at=now)
     return task
+
+
+def child_depth(parent: Task) -> int:
+    """The depth of a new child of ``parent``; refused past ``MAX_DEPTH``."""
+    if parent.depth >= MAX_DEPTH:
+        raise InvalidInputError(
+            f"Subtasks nest at most {MAX_DEPTH} levels deep.",
+            fields={"parent_id": f"is already {parent.depth} levels deep"},
+        )
+    return parent.depth + 1
+
+
+def subtask_change(previous: Task | None, task: Task | None) -> tuple[int, int]:
+    """What a write of a subtask changes in its parent's counts: (children, done children)."""
+    before = previous is not None and previous.parent_id is not None
+    after = task is not None and task.parent_id is not None
+    done_before = int(before and previous is not None and previous.status is Status.DONE)
+    done_after = int(after and task is not None and task.status is Status.DONE)
+    return int(after) - int(before), done_after - done_before
 
 
 def start_of_upcoming(today: date, days: int) -> tuple[date, date]:

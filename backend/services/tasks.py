@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from backend.adapters.ports import MembershipStore, PartitionMover, TaskDeletionListener, TaskStore, UserRepository
@@ -27,6 +27,7 @@ from backend.domain.tasks import (
     Subtask,
     Task,
     TaskQuery,
+    child_depth,
     complete,
     new_id,
     position_after,
@@ -34,7 +35,14 @@ from backend.domain.tasks import (
     reopen,
 )
 from backend.domain.users import User
-from backend.errors import ConflictError, DomainError, InvalidInputError, NotFoundError, StaleVersionError
+from backend.errors import (
+    ConflictError,
+    DomainError,
+    InvalidInputError,
+    NotFoundError,
+    OpenSubtasksError,
+    StaleVersionError,
+)
 from backend.schemas import (
     MAX_LABELS_PER_TASK,
     BulkAction,
@@ -50,6 +58,7 @@ from backend.services.access import ProjectAccess
 from backend.services.notification_settings import zone_of
 
 DEFAULT_PAGE = 50
+Children = Literal["complete", "keep"]  # what completing a task does to its open subtasks (issue 14)
 
 
 @dataclass(frozen=True)
@@ -95,6 +104,7 @@ class ListRequest:
     has_attachments: bool | None = None
     cursor: str | None = None
     assignee: str | None = None  # "me": only the tasks assigned to the caller
+    parent_id: str | None = None  # the subtasks of this task (one Query in its partition)
 
 
 @dataclass(frozen=True)
@@ -125,6 +135,8 @@ def build_query(request: ListRequest, *, user_id: str, clock: UserClock, shared:
         status, sort = "done", "completed"
     elif project_id is not None:
         sort = "manual"
+    if request.parent_id is not None:  # a task's subtasks: open then done, each in manual order
+        status, sort = "all", "manual"
     if request.overdue:
         # strictly before now: date-only tasks are overdue from the next day on
         due_to = (clock.local_naive - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M")
@@ -134,17 +146,9 @@ def build_query(request: ListRequest, *, user_id: str, clock: UserClock, shared:
     # Say so rather than silently answer in another order.
     if status == "all" and sort in {"due", "priority"}:
         raise InvalidInputError("Sorting by due date or priority needs status open or done.", fields={"sort": sort})
-    if sort == "manual" and project_id is None:
+    if sort == "manual" and project_id is None and request.parent_id is None:
         raise InvalidInputError("Manual order exists inside a project.", fields={"sort": "needs project_id"})
-    assignee_id = None
-    if request.assignee is not None:
-        if status == "all":
-            raise InvalidInputError("Assigned tasks are listed open or done.", fields={"status": "needs open or done"})
-        if request.sort not in (None, "due"):
-            raise InvalidInputError("Assigned tasks are listed by due date.", fields={"sort": "must be due"})
-        if search is None and request.label_id is None:
-            sort = "due"
-        assignee_id = request.assignee
+    sort, assignee_id = _assignee_sort(request, status, sort, search)
     return TaskQuery(
         user_id=user_id,
         status=status,
@@ -158,7 +162,21 @@ def build_query(request: ListRequest, *, user_id: str, clock: UserClock, shared:
         has_attachments=request.has_attachments,
         shared=shared,
         assignee_id=assignee_id,
+        parent_id=request.parent_id,
     )
+
+
+def _assignee_sort(request: ListRequest, status: str, sort: str, search: str | None) -> tuple[str, str | None]:
+    """ "Assigned to me" lists are open or done, in due order (unless searched or by label): (sort, assignee)."""
+    if request.assignee is None:
+        return sort, None
+    if status == "all":
+        raise InvalidInputError("Assigned tasks are listed open or done.", fields={"status": "needs open or done"})
+    if request.sort not in (None, "due"):
+        raise InvalidInputError("Assigned tasks are listed by due date.", fields={"sort": "must be due"})
+    if search is None and request.label_id is None:
+        sort = "due"
+    return sort, request.assignee
 
 
 def _list_query(
@@ -170,6 +188,8 @@ def _list_query(
         request = replace(request, assignee=user_id)
     if request.label_id is not None and check:
         project_service.owned_label(store, user_id, request.label_id)  # labels are the caller's own
+    if request.parent_id is not None:
+        return _children_query(store, user_id, request, clock, who)
     if request.project_id is not None:
         where = _project(store, user_id, request.project_id, clock.now, who) if check else None
         partition = where.partition if where is not None else _partition_of(user_id, request.project_id, who)
@@ -178,6 +198,20 @@ def _list_query(
         return build_query(request, user_id=partition, clock=clock)
     shared = tuple(access.partitions(who.user)[1:]) if who is not None else ()
     return build_query(request, user_id=user_id, clock=clock, shared=shared)
+
+
+def _children_query(
+    store: TaskStore, user_id: str, request: ListRequest, clock: UserClock, who: Who | None
+) -> TaskQuery:
+    """A task's subtasks: one Query in the parent's partition, which is found (and authorized) like the task."""
+    assert request.parent_id is not None
+    if request.sort not in (None, "manual") or request.project_id is not None or request.view != "all":
+        raise InvalidInputError(
+            "Subtasks are listed alone, in manual order.", fields={"parent_id": "takes no view, project or sort"}
+        )
+    parent, where = _find(store, user_id, request.parent_id, who)
+    authorize(where.role, Action.READ)
+    return build_query(request, user_id=parent.user_id, clock=clock)
 
 
 def _partition_of(user_id: str, project_id: str, who: Who | None) -> str:
@@ -376,7 +410,9 @@ def create_task(
     quotas: Quotas = DEFAULT_QUOTAS,
     who: Who | None = None,
 ) -> Task:
-    where = _open_project(store, user_id, data.project_id or project_service.INBOX_ID, now, who)
+    parent = _parent_of_new(store, user_id, data, who)
+    project_id = parent.project_id if parent is not None else data.project_id or project_service.INBOX_ID
+    where = _open_project(store, user_id, project_id, now, who)
     project = where.project
     assert project is not None
     assignee = _check_assignee(store, where, data.assignee_id, user_id, who)
@@ -410,9 +446,27 @@ def create_task(
         assignee_id=assignee,
         created_by=user_id,
         updated_by=user_id,
+        parent_id=parent.id if parent is not None else None,
+        depth=child_depth(parent) if parent is not None else 0,
+        reset_subtasks=data.reset_subtasks,
     )
+    if parent is not None and data.section is None:
+        task = replace(task, section=parent.section)  # a subtask sits under its parent, in its column
     task = _check_rules(task, project.sections)
     return store.save_task(task, previous=None, limits=quotas, activity=_activity(where, None, task, user_id))
+
+
+def _parent_of_new(store: TaskStore, user_id: str, data: TaskCreate, who: Who | None) -> Task | None:
+    """The parent of a new subtask (found like any task: 404 for a stranger); its project is the child's."""
+    if data.parent_id is None:
+        return None
+    parent, _ = _find(store, user_id, data.parent_id, who)
+    if data.project_id is not None and data.project_id != parent.project_id:
+        raise InvalidInputError(
+            "A subtask is in its parent's project.", fields={"project_id": "differs from the parent's project"}
+        )
+    child_depth(parent)  # refused past the deepest level, before anything else is read
+    return parent
 
 
 def _labels_after(
@@ -456,7 +510,7 @@ def _update(
         raise StaleVersionError("The task was changed meanwhile; reload it and try again.", current=current)
     sent = changes.model_fields_set
     values: dict[str, Any] = {}
-    for name in ("title", "notes", "priority"):
+    for name in ("title", "notes", "priority", "reset_subtasks"):
         if name in sent and getattr(changes, name) is not None:
             values[name] = getattr(changes, name)
     for name in ("due_date", "due_time", "start_date", "section", "recurrence"):
@@ -482,9 +536,82 @@ def _update(
     section_set = "section" in changes.model_fields_set or target.project_id != where.project_id
     project = target.project or (_project_item(store, user_id, target, now) if section_set else None)
     updated = _check_rules(updated, project.sections if project else None)
-    if target.partition != where.partition:
-        return _move(store, updated, previous=current, source=where, target=target, actor=user_id, who=who)
-    return _save(store, updated, previous=current, activity=_activity(where, current, updated, user_id))
+    return _store_edit(store, updated, previous=current, source=where, target=target, actor=user_id, now=now, who=who)
+
+
+def _store_edit(
+    store: TaskStore,
+    updated: Task,
+    *,
+    previous: Task,
+    source: ProjectAccess,
+    target: ProjectAccess,
+    actor: str,
+    now: datetime,
+    who: Who | None,
+) -> Task:
+    """Save an edit, or move the task when it changes partition; a task that changes project takes its subtasks."""
+    if target.partition != source.partition:
+        saved = _move(store, updated, previous=previous, source=source, target=target, actor=actor, who=who)
+    else:
+        saved = _save(store, updated, previous=previous, activity=_activity(source, previous, updated, actor))
+    if saved.project_id != previous.project_id:
+        _move_subtree(store, saved, source=source, target=target, actor=actor, now=now, who=who)
+    return saved
+
+
+def _move_subtree(
+    store: TaskStore,
+    parent: Task,
+    *,
+    source: ProjectAccess,
+    target: ProjectAccess,
+    actor: str,
+    now: datetime,
+    who: Who | None,
+    descendants: list[Task] | None = None,
+) -> None:
+    """A moved task takes its subtasks along (parents first, each keeping its place among its siblings). Each is
+    its own write (a move between partitions is one per task anyway): a crash midway leaves subtasks in the old
+    project, which moving the parent again finishes. ``descendants``: read before the parent moved."""
+    moved_from = source.partition
+    for child in descendants if descendants is not None else _descendants(store, parent, partition=moved_from):
+        changed = replace(child, project_id=parent.project_id, section=parent.section, updated_at=now, updated_by=actor)
+        if target.partition != source.partition:
+            if child.assignee_id is not None:
+                changed = replace(changed, assignee_id=_kept_assignee(store, target, child.assignee_id, actor, who))
+            _move(store, changed, previous=child, source=source, target=target, actor=actor, who=who)
+        else:
+            _save(store, changed, previous=child, activity=_activity(source, child, changed, actor))
+
+
+# --- nested subtasks (issue 14) -----------------------------------------------------------------------------------
+def children_of(store: TaskStore, task: Task, *, partition: str | None = None) -> list[Task]:
+    """A task's direct subtasks (done ones, then open ones, each in manual order): one Query of ``by_parent`` (none when it has none)."""
+    if task.subtask_count <= 0:
+        return []
+    query = TaskQuery(user_id=partition or task.user_id, status="all", sort="manual", parent_id=task.id)
+    found, cursor = store.list_tasks(query, limit=200, cursor=None)
+    while cursor is not None:
+        more, cursor = store.list_tasks(query, limit=200, cursor=cursor)
+        found += more
+    return found
+
+
+def _levels(store: TaskStore, task: Task, *, partition: str | None = None) -> list[list[Task]]:
+    """The subtasks below ``task``, level by level (at most ``MAX_DEPTH`` levels)."""
+    levels: list[list[Task]] = []
+    level = [task]
+    while level:
+        level = [child for parent in level for child in children_of(store, parent, partition=partition)]
+        if level:
+            levels.append(level)
+    return levels
+
+
+def _descendants(store: TaskStore, task: Task, *, partition: str | None = None) -> list[Task]:
+    """Every task below ``task``, parents before their children."""
+    return [child for level in _levels(store, task, partition=partition) for child in level]
 
 
 def _placement(
@@ -502,6 +629,11 @@ def _placement(
     sent = changes.model_fields_set
     target = where
     if "project_id" in sent and changes.project_id and changes.project_id != current.project_id:
+        if current.parent_id is not None:
+            raise InvalidInputError(
+                "A subtask stays in its parent's project: move the parent.",
+                fields={"project_id": "a subtask moves with its parent"},
+            )
         target = _open_project(store, user_id, changes.project_id, now, who)
         values["project_id"] = target.project_id
         values["position"] = position_after(store.last_position(target.partition, target.project_id))
@@ -599,13 +731,70 @@ def _completed(current: Task, changed: Task, actor: str) -> Task:
     )
 
 
-def complete_task(*, store: TaskStore, user_id: str, task_id: str, clock: UserClock, who: Who | None = None) -> Task:
+def complete_task(
+    *,
+    store: TaskStore,
+    user_id: str,
+    task_id: str,
+    clock: UserClock,
+    who: Who | None = None,
+    children: Children | None = None,
+) -> Task:
+    """Complete a task. Its open subtasks: ``children`` says what happens to them ("complete": all of them, at
+    every level, before the task; "keep": they stay open); not said while some are open → 409 ``open_subtasks``
+    naming them. A recurring task with ``reset_subtasks`` opens its subtasks again for its next occurrence."""
     current, where = _find(store, user_id, task_id, who)
     authorize(where.role, Action.COMPLETE_TASK)
+    if current.status is Status.DONE:
+        return current
+    if current.open_subtasks and children is None:
+        still_open = [child for child in children_of(store, current) if child.status is Status.OPEN]
+        if still_open:
+            raise OpenSubtasksError(
+                f"This task has {len(still_open)} open subtask(s): complete them too, or only this task?",
+                fields={"children": "open: " + ", ".join(child.id for child in still_open[:20])},
+            )
+    if children == "complete" and current.subtask_count and _complete_all(store, current, where, clock, user_id):
+        current = _reread(store, current)
     done = _completed(current, complete(current, now=clock.now, today=clock.today), user_id)
     if done == current:
         return current
-    return _save(store, done, previous=current, activity=_activity(where, current, done, user_id))
+    saved = _save(store, done, previous=current, activity=_activity(where, current, done, user_id))
+    if saved.status is Status.OPEN and saved.reset_subtasks and saved.subtask_done:  # the next occurrence
+        _reset_all(store, saved, where, clock.now, user_id)
+        saved = _reread(store, saved)
+    return saved
+
+
+def _reread(store: TaskStore, task: Task) -> Task:
+    """The task as stored now (its subtasks' writes moved its counts and version on)."""
+    fresh = store.get_task(task.user_id, task.id)
+    if fresh is None:
+        raise NotFoundError("No such task.", fields={"task_id": "does not exist"})
+    return fresh
+
+
+def _complete_all(store: TaskStore, task: Task, where: ProjectAccess, clock: UserClock, actor: str) -> bool:
+    """Complete every open subtask below ``task``, parents first (each is saved before its own subtasks change its
+    counts). True if anything was written."""
+    wrote = False
+    for child in _descendants(store, task):
+        if child.status is Status.DONE:
+            continue
+        changed = _completed(child, complete(child, now=clock.now, today=clock.today), actor)
+        if changed != child:
+            _save(store, changed, previous=child, activity=_activity(where, child, changed, actor))
+            wrote = True
+    return wrote
+
+
+def _reset_all(store: TaskStore, task: Task, where: ProjectAccess, now: datetime, actor: str) -> None:
+    """A recurring task's next occurrence starts with its subtasks open again (the series' ``reset_subtasks``)."""
+    for child in _descendants(store, task):
+        if child.status is Status.OPEN:
+            continue
+        reopened = _completed(child, reopen(child, now=now), actor)
+        _save(store, reopened, previous=child, activity=_activity(where, child, reopened, actor))
 
 
 def reopen_task(
@@ -640,9 +829,27 @@ def delete_task(
 ) -> None:
     task, where = _find(store, user_id, task_id, who)
     authorize(where.role, Action.DELETE_TASK)
-    store.delete_task(task, activity=_activity(where, task, None, user_id))
-    if on_deleted is not None:  # after the task: its attachments go with it (in the task's partition)
-        on_deleted.task_deleted(task.user_id, task_id)
+    _delete_subtree(store, task, where, user_id, on_deleted)
+
+
+def _delete_subtree(
+    store: TaskStore, task: Task, where: ProjectAccess, actor: str, on_deleted: TaskDeletionListener | None
+) -> list[str]:
+    """Delete a task with its subtasks: the deepest level first, so every deletion counts off a parent that still
+    exists (a crash midway leaves a smaller tree with right counts). A task whose subtasks were just deleted is
+    read again (their deletions moved its version on). Returns the deleted ids."""
+    deleted: list[str] = []
+    levels = [[task], *_levels(store, task)]
+    for level in reversed(levels):
+        stale = [t.id for t in level if t.subtask_count]
+        fresh = store.get_tasks(task.user_id, stale) if stale else {}
+        for read in level:
+            gone = fresh.get(read.id, read)
+            store.delete_task(gone, activity=_activity(where, gone, None, actor))
+            if on_deleted is not None:  # after the task: its attachments go with it (in the task's partition)
+                on_deleted.task_deleted(gone.user_id, gone.id)
+            deleted.append(gone.id)
+    return deleted
 
 
 _BULK_ACTION = {"complete": Action.COMPLETE_TASK, "reopen": Action.COMPLETE_TASK, "move": Action.EDIT_TASK}
@@ -666,11 +873,7 @@ def bulk(
     for _, where in found.values():
         authorize(where.role, needed)
     if action.action == "delete":
-        for task_id in ids:
-            task, where = found[task_id]
-            store.delete_task(task, activity=_activity(where, task, None, user_id))
-            if on_deleted is not None:
-                on_deleted.task_deleted(task.user_id, task.id)
+        _bulk_delete(store, user_id, ids, found, on_deleted)
         return [], ids
     if action.action == "move":
         if action.project_id is None:
@@ -682,6 +885,8 @@ def bulk(
     for task_id in ids:
         task, where = found[task_id]
         if target is not None:
+            if _moves_with_parent(task, found):
+                continue
             updated.append(
                 _bulk_move(store, user_id=user_id, task=task, where=where, target=target, now=clock.now, who=who)
             )
@@ -750,6 +955,30 @@ def bulk_edit(
     return outcomes
 
 
+def _bulk_delete(
+    store: TaskStore,
+    user_id: str,
+    ids: list[str],
+    found: dict[str, tuple[Task, ProjectAccess]],
+    on_deleted: TaskDeletionListener | None,
+) -> None:
+    gone: set[str] = set()
+    for task_id in ids:  # a subtask of a task deleted before it went with it
+        if task_id not in gone:
+            gone.update(_delete_subtree(store, *found[task_id], user_id, on_deleted))
+
+
+def _moves_with_parent(task: Task, selected: dict[str, Any]) -> bool:
+    """A subtask in a bulk move goes with its parent, which must be selected too (else 400)."""
+    if task.parent_id is None:
+        return False
+    if task.parent_id not in selected:
+        raise InvalidInputError(
+            "A subtask stays in its parent's project: move the parent.", fields={"ids": f"{task.id} is a subtask"}
+        )
+    return True
+
+
 def _bulk_tasks(
     store: TaskStore, user_id: str, ids: list[str], who: Who | None
 ) -> dict[str, tuple[Task, ProjectAccess]]:
@@ -785,11 +1014,9 @@ def _bulk_move(
     )
     if changed == task:
         return task
-    if target.partition != where.partition:
-        if task.assignee_id is not None:
-            changed = replace(changed, assignee_id=_kept_assignee(store, target, task.assignee_id, user_id, who))
-        return _move(store, changed, previous=task, source=where, target=target, actor=user_id, who=who)
-    return _save(store, changed, previous=task, activity=_activity(where, task, changed, user_id))
+    if target.partition != where.partition and task.assignee_id is not None:
+        changed = replace(changed, assignee_id=_kept_assignee(store, target, task.assignee_id, user_id, who))
+    return _store_edit(store, changed, previous=task, source=where, target=target, actor=user_id, now=now, who=who)
 
 
 def parse_quick_add(

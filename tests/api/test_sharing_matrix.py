@@ -70,6 +70,10 @@ ROWS: list[Row] = [
     Row("PUT", "/tasks/{task}/reminders", {"reminders": []}, Role.VIEWER),  # each member's own
     Row("GET", "/tasks/{task}/attachments", None, Role.VIEWER),
     Row("POST", "/tasks/{task}/attachments", {"name": "a.txt", "content_type": "text/plain", "size": 3}, Role.EDITOR),
+    # --- nested subtasks (issue 14): a fresh parent, so {task} never gets open subtasks ---
+    Row("GET", "/tasks?parent_id={task}", None, Role.VIEWER),
+    Row("POST", "/tasks", {"title": "matrix subtask", "parent_id": "{fresh_task}"}, Role.EDITOR),
+    Row("POST", "/tasks/{task}/complete?children=keep", None, Role.EDITOR),
 ]
 CALLERS = ("owner", "admin", "editor", "viewer", "removed", "stranger")
 RANK = {"owner": Role.OWNER, "admin": Role.ADMIN, "editor": Role.EDITOR, "viewer": Role.VIEWER}

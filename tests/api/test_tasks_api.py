@@ -575,3 +575,70 @@ def test_a_stale_patch_is_409_with_the_current_task(shared: Api) -> None:
     assert shared.ok("GET", f"/tasks/{task['id']}")["title"] == "v2 from tab A"
     # reloading and retrying with the current version wins
     assert shared.ok("PATCH", f"/tasks/{task['id']}", json={"version": 2, "title": "v3 from tab B"})["version"] == 3
+
+
+# --- nested subtasks (issue 14) -----------------------------------------------------------------------------------
+def test_nested_subtasks_counts_completion_moves_and_deletion(api: Api, new_api: Callable[[], Api]) -> None:
+    """A subtask is a task one Query away from its parent: five levels (a top-level task and four below it), the
+    parent's "n/m done", the question on completing a parent, the subtree moving and going with its parent."""
+    home = api.project("Home", sections=["Now"])
+    root = api.task("Root", project_id=home["id"], section="Now")
+    a, b, c = (api.task(t, parent_id=root["id"]) for t in ("A", "B", "C"))
+    assert (a["project_id"], a["section"], a["depth"], a["parent_id"]) == (home["id"], "Now", 1, root["id"])
+    chain = [a]
+    for level in range(2, 5):
+        chain.append(api.task(f"A{level}", parent_id=chain[-1]["id"]))
+    assert chain[-1]["depth"] == 4
+    too_deep = api.ok("POST", "/tasks", 400, json={"title": "A5", "parent_id": chain[-1]["id"]})
+    assert "parent_id" in too_deep["error"]["fields"]
+    api.ok("POST", "/tasks", 400, json={"title": "x", "parent_id": a["id"], "project_id": "inbox"})
+
+    api.ok("POST", f"/tasks/{b['id']}/complete")
+    parent = api.ok("GET", f"/tasks/{root['id']}")
+    assert (parent["subtask_done"], parent["subtask_count"]) == (1, 3)
+    assert [t["title"] for t in api.page(parent_id=root["id"])["items"]] == ["B", "A", "C"]  # by status, in order
+
+    asked = api.ok("POST", f"/tasks/{root['id']}/complete", 409)
+    assert asked["error"]["code"] == "open_subtasks"
+    assert {a["id"], c["id"]} <= set(asked["error"]["fields"]["children"].removeprefix("open: ").split(", "))
+    kept = api.ok("POST", f"/tasks/{root['id']}/complete", params={"children": "keep"})
+    assert kept["status"] == "done" and api.ok("GET", f"/tasks/{c['id']}")["status"] == "open"
+    api.ok("POST", f"/tasks/{root['id']}/reopen")
+    done = api.ok("POST", f"/tasks/{root['id']}/complete", params={"children": "complete"})
+    assert (done["status"], done["subtask_done"], done["subtask_count"]) == ("done", 3, 3)
+    assert all(api.ok("GET", f"/tasks/{t['id']}")["status"] == "done" for t in chain)
+
+    # a subtask stays with its parent; the parent takes its whole subtree along
+    stale = api.ok("GET", f"/tasks/{a['id']}")
+    api.ok("PATCH", f"/tasks/{a['id']}", 400, json={"version": stale["version"], "project_id": "inbox"})
+    work = api.project("Work")
+    moved = api.ok("PATCH", f"/tasks/{root['id']}", json={"version": done["version"], "project_id": work["id"]})
+    assert moved["project_id"] == work["id"]
+    assert {api.ok("GET", f"/tasks/{t['id']}")["project_id"] for t in (*chain, b, c)} == {work["id"]}
+
+    # a stranger neither sees the subtasks nor adds any
+    stranger = new_api()
+    stranger.ok("GET", "/tasks", 404, params={"parent_id": root["id"]})
+    stranger.ok("POST", "/tasks", 404, json={"title": "mine", "parent_id": root["id"]})
+
+    api.ok("DELETE", f"/tasks/{root['id']}", 204)
+    for gone in (root, *chain, b, c):
+        api.ok("GET", f"/tasks/{gone['id']}", 404)
+
+
+def test_a_recurring_parent_resets_its_subtasks_for_the_next_occurrence(api: Api) -> None:
+    today = api.today()
+    series = api.task("Weekly review", due_date=today.isoformat(), recurrence="FREQ=WEEKLY", reset_subtasks=True)
+    steps = [api.task(t, parent_id=series["id"]) for t in ("Inbox zero", "Plan")]
+    for step in steps:
+        api.ok("POST", f"/tasks/{step['id']}/complete")
+    assert api.ok("GET", f"/tasks/{series['id']}")["subtask_done"] == 2
+    next_one = api.ok("POST", f"/tasks/{series['id']}/complete")
+    assert next_one["due_date"] == (today + timedelta(days=7)).isoformat()
+    assert (next_one["status"], next_one["subtask_done"], next_one["subtask_count"]) == ("open", 0, 2)
+    assert {api.ok("GET", f"/tasks/{s['id']}")["status"] for s in steps} == {"open"}
+    # without the option the subtasks stay as they are
+    plain = api.ok("PATCH", f"/tasks/{series['id']}", json={"version": next_one["version"], "reset_subtasks": False})
+    api.ok("POST", f"/tasks/{series['id']}/complete", params={"children": "complete"})
+    assert api.ok("GET", f"/tasks/{series['id']}")["subtask_done"] == 2
+    assert plain["reset_subtasks"] is False

@@ -23,6 +23,7 @@ INDEX_KEYS = {
     "by_project": ("project_pk", "project_sk"),
     "by_completed": ("done_pk", "completed_sk"),
     "by_assignee": ("assignee_pk", "due_sk"),
+    "by_parent": ("parent_pk", "project_sk"),
     "labels": ("user_id", "sk"),
 }
 DONE = "done"  # a fan-out cursor's mark for a source that has nothing more

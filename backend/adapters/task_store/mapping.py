@@ -68,6 +68,12 @@ def task_item(task: Task) -> TaskModel:
         created_by=task.created_by,
         updated_by=task.updated_by,
         completed_by=task.completed_by if done else None,
+        parent_id=task.parent_id,
+        parent_pk=f"{task.user_id}#{task.parent_id}" if task.parent_id else None,
+        depth=task.depth or None,
+        subtask_count=task.subtask_count or None,
+        subtask_done=task.subtask_done or None,
+        reset_subtasks=task.reset_subtasks or None,
     )
     if task.version:
         item.version = task.version
@@ -110,6 +116,11 @@ def task_of(item: TaskModel) -> Task:
         created_by=item.created_by,
         updated_by=item.updated_by,
         completed_by=item.completed_by,
+        parent_id=item.parent_id,
+        depth=int(item.depth or 0),
+        subtask_count=int(item.subtask_count or 0),
+        subtask_done=int(item.subtask_done or 0),
+        reset_subtasks=bool(item.reset_subtasks),
     )
 
 

@@ -25,8 +25,8 @@ TASK, PROJECT, LABEL, LINK, WORD, INDEXED = "TASK#", "PROJECT#", "LABEL#", "LT#"
 TASK_COUNTS = "USAGE#tasks"
 TRANSACTION_LIMIT = 100
 MAX_LINKS_PER_SAVE = 20  # 10 labels added + 10 removed
-# the task, its label links, its search words and the task counters
-assert 2 + MAX_LINKS_PER_SAVE + 2 * search.MAX_TERMS <= TRANSACTION_LIMIT, "a task save must fit one transaction"
+# the task, its label links, its search words, the task counters, an activity row and the parent's subtask counts
+assert 4 + MAX_LINKS_PER_SAVE + 2 * search.MAX_TERMS <= TRANSACTION_LIMIT, "a task save must fit one transaction"
 
 
 class TableMeta:
@@ -81,6 +81,18 @@ class AssigneeIndex(GlobalSecondaryIndex["TaskModel"]):
 
     assignee_pk = UnicodeAttribute(hash_key=True)
     due_sk = UnicodeAttribute(range_key=True)
+
+
+class ParentIndex(GlobalSecondaryIndex["TaskModel"]):
+    """Sparse: only subtasks carry ``parent_pk`` (``<partition>#<parent id>``): a task's children by status, then
+    manual order, with one Query (issue 14)."""
+
+    class Meta:
+        index_name = "by_parent"
+        projection = AllProjection()
+
+    parent_pk = UnicodeAttribute(hash_key=True)
+    project_sk = UnicodeAttribute(range_key=True)
 
 
 class SubtaskAttribute(MapAttribute[str, Any]):
@@ -139,12 +151,20 @@ class TaskModel(Model):
     created_by = UnicodeAttribute(null=True)
     updated_by = UnicodeAttribute(null=True)
     completed_by = UnicodeAttribute(null=True)
+    # nested subtasks (issue 14): absent on top-level tasks and on items from before them
+    parent_id = UnicodeAttribute(null=True)
+    parent_pk = UnicodeAttribute(null=True)  # <partition>#<parent id> (the sparse by_parent key)
+    depth = NumberAttribute(null=True)
+    subtask_count = NumberAttribute(null=True)  # direct children; ADDed in each child's transaction
+    subtask_done = NumberAttribute(null=True)
+    reset_subtasks = BooleanAttribute(null=True)
 
     by_status_due = StatusDueIndex()
     by_priority = PriorityIndex()
     by_project = ProjectIndex()
     by_completed = CompletedIndex()
     by_assignee = AssigneeIndex()
+    by_parent = ParentIndex()
 
 
 class ProjectModel(Model):
@@ -210,6 +230,21 @@ class SearchIndexedModel(Model):
     indexed_at = UTCDateTimeAttribute(null=True)
 
 
+class SubtaskCountModel(Model):
+    """A task item seen only through its children's counts (no VersionAttribute: we add 1 to ``version``
+    ourselves, as the comment counter does, so an edit based on the parent read before answers 409 instead of
+    writing old counts back)."""
+
+    class Meta(TableMeta):
+        pass
+
+    user_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    subtask_count = NumberAttribute(default=0)
+    subtask_done = NumberAttribute(default=0)
+    version = NumberAttribute(default=0)
+
+
 class TaskCountsModel(Model):
     """``USAGE#tasks``: the user's tasks (``tasks``: all, ``open_tasks``: open), changed by ``ADD`` in the transaction
     of every write that changes them; a write that adds one is conditional on the quota. ``counted``: the counters
@@ -270,6 +305,7 @@ class InvitationModel(Model):
 
 TASK_TABLE_MODELS: tuple[type[Model], ...] = (
     TaskCountsModel,
+    SubtaskCountModel,
     TaskModel,
     ProjectModel,
     LabelModel,

@@ -54,6 +54,11 @@ def plan(q: TaskQuery) -> Plan:
     statuses = [Status.OPEN.value, Status.DONE.value] if q.status == "all" else [q.status]
     due_range = between(TaskModel.due_sk, q.due_from, q.due_to)
 
+    if q.parent_id is not None:
+        # a task's children (issue 14): by status (done, open), each in manual order; one Query in the parent's partition
+        range_key = TaskModel.project_sk.startswith(f"{statuses[0]}#") if len(statuses) == 1 else None
+        return Plan("by_parent", TaskModel.by_parent, f"{q.user_id}#{q.parent_id}", range_key, all_of(filters))
+
     if q.assignee_id is not None:
         # "assigned to me": one Query across every partition (the service allows one status and the due order)
         _add(filters, q.project_id and TaskModel.project_id == q.project_id)
@@ -91,6 +96,7 @@ def sort_attribute(index: str) -> str:
         "by_project": "project_sk",
         "by_completed": "completed_sk",
         "by_assignee": "due_sk",
+        "by_parent": "project_sk",
     }[index]
 
 
@@ -125,6 +131,7 @@ def matches(q: TaskQuery, task: Task) -> bool:
         and (q.due_to is None or (task.due_date is not None and task.due_key <= q.due_to + "~"))
         and (q.has_attachments is None or (task.attachment_count > 0) == q.has_attachments)
         and (q.assignee_id is None or task.assignee_id == q.assignee_id)
+        and (q.parent_id is None or task.parent_id == q.parent_id)
     )
 
 

@@ -26,12 +26,20 @@ from backend.adapters.task_store.cursors import (
     list_id,
 )
 from backend.adapters.task_store.mapping import index_items, index_terms, link_item, task_item, task_of, word_item
-from backend.adapters.task_store.models import LINK, TASK, LabelLinkModel, TaskCountsModel, TaskModel, connection
+from backend.adapters.task_store.models import (
+    LINK,
+    TASK,
+    LabelLinkModel,
+    SubtaskCountModel,
+    TaskCountsModel,
+    TaskModel,
+    connection,
+)
 from backend.adapters.task_store.projects import ProjectLabelStore
 from backend.adapters.write_errors import is_conditional_failure
 from backend.domain import quotas, search
 from backend.domain.activity import ActivityEntry
-from backend.domain.tasks import Label, Project, Status, Task, TaskQuery
+from backend.domain.tasks import Label, Project, Status, Task, TaskQuery, subtask_change
 from backend.errors import ConflictError, InvalidInputError
 
 T = TypeVar("T")
@@ -60,6 +68,23 @@ def partitions(query: TaskQuery) -> tuple[str, ...]:
 def single(query: TaskQuery, partition: str) -> TaskQuery:
     """The list restricted to one partition (what one Query of a fan-out reads)."""
     return replace(query, user_id=partition, shared=())
+
+
+def _count_on_parent(transaction: TransactWrite, previous: Task | None, task: Task | None) -> None:
+    """A subtask's create, completion, reopening or deletion changes its parent's "n/m done" in the same
+    transaction (and the parent's ``version``, like a comment: an edit of the parent read before answers 409
+    instead of writing old counts back). The parent must exist: a child of a deleted task is refused."""
+    counted, done = subtask_change(previous, task)
+    subtask = task or previous
+    if (counted, done) == (0, 0) or subtask is None or subtask.parent_id is None:
+        return
+    parent = SubtaskCountModel(user_id=subtask.user_id, sk=TASK + subtask.parent_id)
+    actions: list[Action] = [SubtaskCountModel.version.add(1)]
+    if counted:
+        actions.append(SubtaskCountModel.subtask_count.add(counted))
+    if done:
+        actions.append(SubtaskCountModel.subtask_done.add(done))
+    transaction.update(parent, actions=actions, condition=SubtaskCountModel.sk.exists())
 
 
 class DynamoTaskStore:
@@ -150,6 +175,7 @@ class DynamoTaskStore:
                     transaction.delete(word_item(task.user_id, term, task.id))
                 if activity is not None:
                     transaction.save(activity_item(task.user_id, activity))
+                _count_on_parent(transaction, previous, task)
         except TransactWriteError as exc:
             if (added > 0 or opened > 0) and counters.counts_refused(exc):
                 raise counters.CountsRefused from exc
@@ -185,6 +211,7 @@ class DynamoTaskStore:
                     transaction.delete(word)
                 if activity is not None:
                     transaction.save(activity_item(task.user_id, activity))
+                _count_on_parent(transaction, task, None)
         except TransactWriteError as exc:
             if is_conditional_failure(exc):
                 raise ConflictError("The task was changed meanwhile; reload it and try again.") from exc

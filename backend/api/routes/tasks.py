@@ -86,6 +86,10 @@ def list_tasks(
     assignee: Annotated[
         Literal["me"] | None, Query(description="only the tasks assigned to you (in due order; status open or done)")
     ] = None,
+    parent_id: Annotated[
+        Id | None,
+        Query(description="the subtasks of this task (done ones, then open ones, each in manual order); takes no view or sort"),
+    ] = None,
 ) -> TaskPage:
     user_id = caller_id(router)
     clock = _clock()
@@ -105,6 +109,7 @@ def list_tasks(
         cursor=cursor,
         has_attachments=has_attachments,
         assignee=assignee,
+        parent_id=parent_id,
     )
     store = dependencies().tasks
     who = _who()
@@ -185,15 +190,27 @@ def delete_task(task_id: Annotated[Id, Path()]) -> Response[None]:
 
 @router.post(
     "/tasks/<task_id>/complete",
-    summary="Complete (recurring: move to the next date)",
+    summary="Complete (recurring: move to the next date); 409 `open_subtasks` while subtasks are open and "
+    "`children` is not given",
+    description="A task with open subtasks needs `children`: `complete` completes them all (every level) first, "
+    "`keep` leaves them open. Without it the answer is 409 with the code `open_subtasks` and the open subtasks' ids "
+    "in `fields.children`. A recurring task with `reset_subtasks` opens its subtasks again for its next occurrence.",
     tags=["tasks"],
     security=AUTHENTICATED,
     responses=documented(),
 )
-def complete_task(task_id: Annotated[Id, Path()]) -> TaskPublic:
+def complete_task(
+    task_id: Annotated[Id, Path()],
+    children: Annotated[
+        Literal["complete", "keep"] | None,
+        Query(description="what happens to open subtasks: complete them all, or keep them open"),
+    ] = None,
+) -> TaskPublic:
     user_id = caller_id(router)
     clock = _clock()
-    task = tasks.complete_task(store=dependencies().tasks, user_id=user_id, task_id=task_id, clock=clock, who=_who())
+    task = tasks.complete_task(
+        store=dependencies().tasks, user_id=user_id, task_id=task_id, clock=clock, who=_who(), children=children
+    )
     return task_public(task, clock.local_naive)
 
 
