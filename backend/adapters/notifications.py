@@ -443,6 +443,13 @@ class DynamoNotifications:
             )
         )
 
+    def reminder_lists(self, user_id: str) -> dict[str, list[Reminder]]:
+        """Task id -> its own reminders (an empty list: "no reminder"), for every task of the user that has a list."""
+        items = TaskRemindersModel.query(
+            user_pk(user_id), TaskRemindersModel.sk.startswith(REMINDERS), consistent_read=True
+        )
+        return {item.sk.removeprefix(REMINDERS): [_reminder(r) for r in item.reminders or ()] for item in items}
+
     def delete_reminders(self, user_id: str, task_id: str) -> None:
         TaskRemindersModel(pk=user_pk(user_id), sk=REMINDERS + task_id).delete()
 

@@ -391,6 +391,12 @@ class ReminderLists(Protocol):
     def count_reminder_lists(self, user_id: str) -> int: ...
 
 
+class ReminderExport(Protocol):
+    """Every reminder list of a user at once (the export, issue 14): one Query, not one read per task."""
+
+    def reminder_lists(self, user_id: str) -> dict[str, list[Reminder]]: ...
+
+
 class Mailer(Protocol):
     """Sends an e-mail; answers (provider message id, attempts it took)."""
 

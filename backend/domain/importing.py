@@ -8,9 +8,9 @@ ignored):
 - ``note`` rows are comments on the task above: appended to its notes (ours are plain text, one per task).
 - PRIORITY: Todoist's help ("Format a CSV file to import into Todoist"): 1 = p1 (highest) … 4 = p4, which is our
   own scale (1 most urgent, 4 none). (Their REST API is the other way round, 4 = p1; the CSV is not.) Empty = 4.
-- INDENT 1 is a task, 2 a subtask of the INDENT-1 task above. Our subtasks are one level of checklist items (a
-  title and done): deeper indents become subtasks of the top-level task too, and the line says so; a subtask's own
-  date, priority or description cannot be kept and the line says so.
+- INDENT 1 is a task, n + 1 a subtask of the nearest INDENT-n task above (a subtask is a task: its own date,
+  priority, description and labels are kept). Deeper than our ``MAX_DEPTH`` (INDENT 5) stays at that deepest
+  level, and the line says so; an indent that skips a level goes under the nearest shallower task above.
 - DATE is natural language ("every monday", "tomorrow 5pm", "Dec 24"): read with our quick-add grammar in the
   user's time zone; words it does not understand are reported and the task is imported without a date.
 - meta rows (``view_style`` …) and blank lines are skipped.
@@ -27,6 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from backend.domain import quick_add
+from backend.domain.tasks import MAX_DEPTH
 
 TODOIST_REQUIRED = ("TYPE", "CONTENT")
 MAX_ROWS = 5_000  # what one request can write in API Gateway's 29 s (the bench measures it); more: split the file
@@ -57,6 +58,16 @@ class Draft:
     start_date: date | None = None
     completed_at: datetime | None = None  # set: imported as completed
     history: list[tuple[date | None, datetime]] = field(default_factory=list)  # past completions of a series
+    # nested subtasks (issue 14): this row's name in the file and its parent's (a draft above it)
+    ref: str | None = None
+    parent_ref: str | None = None
+    depth: int = 0
+    # our JSON export only (issue 14's round trip)
+    recurrence_anchor: date | None = None
+    source_position: str | None = None  # the order inside its project in the file
+    reset_subtasks: bool = False
+    assigned_to_me: bool = False  # assigned to whoever exported the file: assigned to the importer
+    reminders: list[dict[str, Any]] | None = None  # its own reminder list (None: the default reminder applies)
 
 
 @dataclass(frozen=True)
@@ -142,7 +153,8 @@ class _Todoist:
     now: datetime
     tz: ZoneInfo
     section: str | None = None
-    parent: Draft | None = None  # the task that notes and indented rows below attach to
+    parent: Draft | None = None  # the task that notes below attach to
+    levels: list[Draft] = field(default_factory=list)  # the nearest task above at each indent (0-based)
 
     def row(self, kind: str, row: dict[str, str], line: int) -> None:
         text = (row.get("CONTENT") or "").strip()
@@ -151,6 +163,7 @@ class _Todoist:
             if self.section and self.section not in self.out.sections:
                 self.out.sections.append(self.section)
             self.parent = None
+            self.levels = []
         elif kind == "note":
             if self.parent is None:
                 self.out.problems.append(Problem(line, "a note without a task above it was skipped"))
@@ -163,24 +176,19 @@ class _Todoist:
 
     def task(self, row: dict[str, str], text: str, line: int) -> None:
         problems = self.out.problems
-        indent = _indent(row.get("INDENT") or "", line, problems)
-        if indent > 1 and self.parent is not None:
-            self.parent.subtasks.append((text, False))
-            if indent > 2:
-                problems.append(Problem(line, f"indent {indent}: our subtasks are one level; kept under the task"))
-            if (row.get("DATE") or "").strip() or (row.get("DESCRIPTION") or "").strip():
-                problems.append(Problem(line, "a subtask's own date and description are not kept"))
-            return
-        if indent > 1:
-            problems.append(Problem(line, "an indented task without a task above it: imported as a task"))
+        depth = self._depth(_indent(row.get("INDENT") or "", line, problems) - 1, line)
+        parent = self.levels[depth - 1] if depth else None
         labels = quick_add.parse(text, now=self.now, tz=self.tz).labels
         draft = Draft(
             line=line,
             title=_without_labels(text, labels),
             notes=(row.get("DESCRIPTION") or "").strip(),
             priority=_priority(row.get("PRIORITY") or "", line, problems),
-            section=self.section,
+            section=parent.section if parent is not None else self.section,
             label_names=list(dict.fromkeys(labels)),
+            ref=f"line {line}",
+            parent_ref=parent.ref if parent is not None else None,
+            depth=depth,
         )
         when_text = (row.get("DATE") or "").strip()
         if when_text:
@@ -194,6 +202,22 @@ class _Todoist:
                 problems.append(Problem(line, f"date language {lang!r}: dates are read as English"))
         self.out.drafts.append(draft)
         self.parent = draft
+        self.levels = [*self.levels[:depth], draft]
+
+    def _depth(self, wanted: int, line: int) -> int:
+        """How deep a row with INDENT ``wanted + 1`` goes: under the nearest shallower task above, at most
+        ``MAX_DEPTH`` levels below a top-level task."""
+        problems = self.out.problems
+        if wanted > MAX_DEPTH:
+            problems.append(Problem(line, f"INDENT {wanted + 1}: subtasks nest {MAX_DEPTH} levels deep; kept deepest"))
+            wanted = MAX_DEPTH
+        if wanted > len(self.levels):
+            if not self.levels:
+                problems.append(Problem(line, "an indented task without a task above it: imported as a task"))
+            else:
+                problems.append(Problem(line, f"INDENT {wanted + 1} skips a level: under the task above"))
+            wanted = len(self.levels)
+        return wanted
 
 
 def _without_labels(text: str, labels: list[str]) -> str:
@@ -215,8 +239,17 @@ def _clock(value: Any) -> time | None:
     return time.fromisoformat(value) if isinstance(value, str) and value else None
 
 
-def _json_task(item: dict[str, Any], line: int, label_names: dict[str, str]) -> Draft:
+def _json_reminders(raw: Any) -> list[dict[str, Any]] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not all(isinstance(r, dict) for r in raw):
+        raise ValueError("reminders is not a list of reminders")
+    return list(raw)
+
+
+def _json_task(item: dict[str, Any], line: int, label_names: dict[str, str], exporter: str | None) -> Draft:
     done = item.get("status") == "done"
+    parent = item.get("parent_id")
     return Draft(
         line=line,
         title=str(item.get("title") or ""),
@@ -234,6 +267,13 @@ def _json_task(item: dict[str, Any], line: int, label_names: dict[str, str]) -> 
         history=[
             (_day(h.get("due_date")), datetime.fromisoformat(h["completed_at"])) for h in item.get("history") or []
         ],
+        ref=str(item["id"]) if item.get("id") else None,
+        parent_ref=str(parent) if parent else None,
+        recurrence_anchor=_day(item.get("recurrence_anchor")),
+        source_position=str(item["position"]) if item.get("position") else None,
+        reset_subtasks=bool(item.get("reset_subtasks")),
+        assigned_to_me=exporter is not None and item.get("assignee_id") == exporter,
+        reminders=_json_reminders(item.get("reminders")),
     )
 
 
@@ -261,6 +301,12 @@ def parse_taskmanager_json(content: str) -> Parsed:
     if not isinstance(document, dict) or not isinstance(document.get("tasks"), list):
         out.problems.append(Problem(0, "not a TaskManager Pro export (no task list); nothing was imported"))
         return out
+    exporter = str(document["exported_by"]) if document.get("exported_by") else None
+    comments = len(document.get("comments") or []) + sum(
+        len(p.get("comments") or []) for p in document.get("shared_projects") or [] if isinstance(p, dict)
+    )
+    if comments:  # they are other people's words in shared projects, and would lose who wrote them
+        out.problems.append(Problem(0, f"{comments} comment(s) in the file are not imported (they stay in the file)"))
     labels = [label for label in document.get("labels") or [] if isinstance(label, dict)]
     names = {str(label.get("id")): str(label.get("name") or "") for label in labels}
     out.labels = {str(label.get("name")): str(label.get("color") or "") for label in labels if label.get("name")}
@@ -280,7 +326,7 @@ def parse_taskmanager_json(content: str) -> Parsed:
             if len(out.drafts) >= MAX_ROWS:
                 out.problems.append(Problem(number, f"more than {MAX_ROWS} tasks: the rest was not imported"))
                 break
-            out.drafts.append(_json_task(item, number, names))
+            out.drafts.append(_json_task(item, number, names, exporter))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             out.problems.append(Problem(number, f"task not readable ({exc}); skipped"))
     return out

@@ -12,27 +12,49 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from datetime import time as dt_time
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from backend.adapters.ports import MembershipStore, TaskStore
+from backend.adapters.ports import MembershipStore, ReminderLists, Schedules, TaskStore, UserRepository
 from backend.domain import importing
 from backend.domain.importing import Draft, Parsed, Problem
 from backend.domain.quotas import DEFAULT_QUOTAS, Quotas, exceeded
 from backend.domain.sharing import Action, authorize
-from backend.domain.tasks import Completion, Label, Project, Status, Subtask, Task, new_id, position_after
+from backend.domain.tasks import (
+    Completion,
+    Label,
+    Project,
+    Status,
+    Subtask,
+    Task,
+    child_depth,
+    new_id,
+    position_after,
+)
 from backend.domain.users import User
 from backend.errors import DomainError, InvalidInputError, QuotaExceededError
 from backend.schemas import DEFAULT_COLOR, MAX_SECTIONS, LabelCreate, ProjectCreate, SubtaskIn, TaskCreate
 from backend.services import access
 from backend.services import projects as project_service
+from backend.services import reminders as reminder_service
 from backend.services import tasks as task_service
+from backend.services.reminders import ReminderInput
 
 TODOIST_PROJECT = "Imported from Todoist"
 # The API Lambda has 10 s (deploy/stacks/functions.py): writing stops after this many seconds, so the answer (with
 # the line where it stopped) always gets out; a Lambda killed mid-import would leave an import half-done silently.
 WRITE_BUDGET_SECONDS = 6.0
+
+
+@dataclass(frozen=True)
+class ReminderPorts:
+    """What importing reminders needs: the lists, the scheduler and the profiles (their time zones)."""
+
+    lists: ReminderLists
+    scheduler: Schedules
+    users: UserRepository
 
 
 @dataclass
@@ -78,6 +100,7 @@ def import_file(
     quotas: Quotas = DEFAULT_QUOTAS,
     budget: float | None = WRITE_BUDGET_SECONDS,
     monotonic: Callable[[], float] = time.monotonic,
+    reminders: ReminderPorts | None = None,
 ) -> Outcome:
     """``budget``: seconds of writing tasks this request may spend (None: no bound); past it the import stops at a
     row boundary and says from which line on nothing was imported (re-import those lines)."""
@@ -101,7 +124,7 @@ def import_file(
     labels = _labels(run, parsed)
     if file_format == "taskmanager-json":
         targets = _json_projects(run, parsed)
-    _write_tasks(run, parsed.drafts, targets, labels)
+    _write_tasks(run, parsed.drafts, targets, labels, reminders)
     outcome.problems.sort(key=lambda problem: problem.line)
     return outcome
 
@@ -211,7 +234,9 @@ def _json_projects(run: _Run, parsed: Parsed) -> dict[str | None, _Target]:
     return targets
 
 
-def _build(run: _Run, draft: Draft, target: _Target, labels: dict[str, str], position: str) -> Task:
+def _build(
+    run: _Run, draft: Draft, target: _Target, labels: dict[str, str], position: str, *, parent: Task | None
+) -> Task:
     """The task of a draft, checked by the API's own rules (``ValidationError`` / ``InvalidInputError``)."""
     data = TaskCreate(
         title=draft.title,
@@ -239,8 +264,10 @@ def _build(run: _Run, draft: Draft, target: _Target, labels: dict[str, str], pos
         labels=tuple(dict.fromkeys(labels[n.lower()] for n in draft.label_names if n.lower() in labels)),
         subtasks=tuple(Subtask(id=new_id(), title=s.title, done=s.done) for s in data.subtasks),
         recurrence=data.recurrence,
-        recurrence_anchor=data.due_date,
+        recurrence_anchor=draft.recurrence_anchor or data.due_date,
         position=position,
+        reset_subtasks=draft.reset_subtasks,
+        assignee_id=run.user.id if draft.assigned_to_me else None,
         status=Status.DONE if done else Status.OPEN,
         completed_at=draft.completed_at,
         history=tuple(Completion(due_date=day, completed_at=at) for day, at in draft.history),
@@ -250,19 +277,51 @@ def _build(run: _Run, draft: Draft, target: _Target, labels: dict[str, str], pos
         updated_by=run.user.id,
         completed_by=run.user.id if done else None,
     )
+    if parent is not None:
+        task = replace(task, parent_id=parent.id, depth=child_depth(parent))
     return task_service.validated(task, target.project.sections)
 
 
-def _write_tasks(run: _Run, drafts: list[Draft], targets: dict[str | None, _Target], labels: dict[str, str]) -> None:
-    built: list[Task] = []
-    lines: list[int] = []
-    last: dict[str, str | None] = {}
+def _positions(drafts: list[Draft], targets: dict[str | None, _Target], run: _Run) -> dict[int, str]:
+    """Each draft's place in its project (by id in ``drafts``): after the project's last task, in the file's own
+    order of the project (``source_position``, our export) or else the file's order."""
+    groups: dict[str, list[Draft]] = {}
     for draft in drafts:
-        target = targets.get(draft.project_ref) or targets[None]
-        key = f"{target.partition}/{target.project.id}"
-        if key not in last:
-            last[key] = run.store.last_position(target.partition, target.project.id)
-        position = position_after(last[key])
+        target = _target_of(draft, targets)
+        groups.setdefault(f"{target.partition}/{target.project.id}", []).append(draft)
+    places: dict[int, str] = {}
+    for key, group in groups.items():
+        partition, project_id = key.split("/", 1)
+        last = run.store.last_position(partition, project_id)
+        for draft in sorted(group, key=lambda d: (d.source_position or "", d.line)):
+            last = position_after(last)
+            places[id(draft)] = last
+    return places
+
+
+def _target_of(draft: Draft, targets: dict[str | None, _Target]) -> _Target:
+    return targets.get(draft.project_ref) or targets[None]
+
+
+def _write_tasks(
+    run: _Run,
+    drafts: list[Draft],
+    targets: dict[str | None, _Target],
+    labels: dict[str, str],
+    reminders: ReminderPorts | None = None,
+) -> None:
+    built: list[tuple[Task, Draft]] = []
+    by_ref: dict[str, Task] = {}  # a draft's name in the file -> its task (a subtask's parent comes first)
+    places = _positions(drafts, targets, run)
+    for draft in drafts:
+        parent = by_ref.get(draft.parent_ref) if draft.parent_ref else None
+        if draft.parent_ref and parent is None:
+            run.outcome.problems.append(
+                Problem(draft.line, "its parent task is not above it in the file: imported as a task")
+            )
+        target = _target_of(draft, targets)
+        if parent is not None:  # a subtask goes where its parent went
+            target = next(t for t in targets.values() if t.project.id == parent.project_id)
         if draft.section is not None and draft.section not in target.project.sections:
             run.outcome.problems.append(
                 Problem(
@@ -273,7 +332,7 @@ def _write_tasks(run: _Run, drafts: list[Draft], targets: dict[str | None, _Targ
             )
             draft.section = None
         try:
-            task = _build(run, draft, target, labels, position)
+            task = _build(run, draft, target, labels, places[id(draft)], parent=parent)
         except ValidationError as exc:
             run.outcome.problems.append(Problem(draft.line, f"{_first_error(exc)}; skipped"))
             continue
@@ -281,28 +340,76 @@ def _write_tasks(run: _Run, drafts: list[Draft], targets: dict[str | None, _Targ
             details = "; ".join(f"{k}: {v}" for k, v in exc.fields.items()) or exc.message
             run.outcome.problems.append(Problem(draft.line, f"{details}; skipped"))
             continue
-        last[key] = position
-        built.append(task)
-        lines.append(draft.line)
-    for number, (task, line) in enumerate(zip(built, lines, strict=True)):
+        built.append((task, draft))
+        if draft.ref is not None:
+            by_ref[draft.ref] = task
+    written = set()
+    for number, (task, draft) in enumerate(built):
         if run.deadline is not None and run.monotonic() > run.deadline:
             run.outcome.problems.append(
                 Problem(
-                    line,
+                    draft.line,
                     f"stopped here: one request imports what it can write in {WRITE_BUDGET_SECONDS:.0f} s; "
                     f"this and the {len(built) - number - 1} tasks after it were not imported (import them again).",
                 )
             )
             return
+        if task.parent_id is not None and task.parent_id not in written:
+            run.outcome.problems.append(Problem(draft.line, "its parent task was not imported; skipped"))
+            continue
         try:
             run.store.save_task(task, previous=None, limits=run.quotas)
         except QuotaExceededError as exc:
             left = len(built) - number
             run.outcome.problems.append(
                 Problem(
-                    line,
+                    draft.line,
                     f"{exc.message} This and the {left - 1} tasks after it were not imported.",
                 )
             )
             return
+        written.add(task.id)
         run.outcome.tasks += 1
+        if draft.reminders is not None:
+            _reminders(run, task, draft, reminders)
+
+
+def _reminders(run: _Run, task: Task, draft: Draft, ports: ReminderPorts | None) -> None:
+    """The task's own reminders from the file, scheduled as if set in the app (same checks and quota)."""
+    if ports is None:
+        run.outcome.problems.append(Problem(draft.line, "its reminders were not imported"))
+        return
+    assert draft.reminders is not None
+    try:
+        items = [
+            ReminderInput(
+                at=_instant(r.get("at")),
+                minutes_before=r.get("minutes_before"),
+                days_before=r.get("days_before"),
+                time=dt_time.fromisoformat(r["time"]) if r.get("time") else None,
+            )
+            for r in draft.reminders
+        ]
+        reminder_service.set_reminders(
+            store=run.store,
+            reminders=ports.lists,
+            scheduler=ports.scheduler,
+            users=ports.users,
+            user_id=run.user.id,
+            task_id=task.id,
+            items=items,
+            now=run.now,
+            quotas=run.quotas,
+        )
+    except (DomainError, ValueError, TypeError) as exc:
+        message = exc.message if isinstance(exc, DomainError) else str(exc)
+        run.outcome.problems.append(Problem(draft.line, f"its reminders were not imported: {message}"))
+
+
+def _instant(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    at = datetime.fromisoformat(value)
+    if at.tzinfo is None:
+        raise ValueError("a reminder's time needs its UTC offset")
+    return at

@@ -587,7 +587,8 @@ def _move_subtree(
 
 # --- nested subtasks (issue 14) -----------------------------------------------------------------------------------
 def children_of(store: TaskStore, task: Task, *, partition: str | None = None) -> list[Task]:
-    """A task's direct subtasks (done ones, then open ones, each in manual order): one Query of ``by_parent`` (none when it has none)."""
+    """A task's direct subtasks (done ones, then open ones, each in manual order): one Query of ``by_parent``;
+    none when it has none."""
     if task.subtask_count <= 0:
         return []
     query = TaskQuery(user_id=partition or task.user_id, status="all", sort="manual", parent_id=task.id)

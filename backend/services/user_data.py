@@ -16,6 +16,7 @@ from backend.adapters.ports import (
     Inbox,
     MembershipStore,
     ObjectStorage,
+    ReminderExport,
     Schedules,
     StatsStore,
     TaskDeletionListener,
@@ -24,6 +25,7 @@ from backend.adapters.ports import (
 )
 from backend.domain import attachments, schedules
 from backend.domain.comments import Comment
+from backend.domain.reminders import Reminder
 from backend.domain.sharing import Membership, is_project_partition, project_partition
 from backend.domain.tasks import Label, Project, Status, Task
 from backend.domain.users import User
@@ -114,13 +116,35 @@ def label_row(label: Label) -> dict[str, Any]:
     }
 
 
-def _task_json(task: Task) -> dict[str, Any]:
+def _reminder_json(reminder: Reminder) -> dict[str, Any]:
+    return {
+        "id": reminder.id,
+        "at": _iso(reminder.at) or None,
+        "minutes_before": reminder.minutes_before,
+        "days_before": reminder.days_before,
+        "time": reminder.time.strftime("%H:%M") if reminder.time else None,
+    }
+
+
+def _task_json(task: Task, reminders: dict[str, list[Reminder]] | None = None) -> dict[str, Any]:
+    """A task with everything an import needs to make it again (issue 14's round trip): its place (``position``,
+    ``parent_id``), the series' anchor, its own reminders (null: none of its own, the default applies)."""
     row = task_row(task, {}, {})
+    own = (reminders or {}).get(task.id)
     row.update(
         labels=list(task.labels),
         subtasks=[{"id": s.id, "title": s.title, "done": s.done} for s in task.subtasks],
         history=[{"due_date": _iso(c.due_date), "completed_at": _iso(c.completed_at)} for c in task.history],
         version=task.version,
+        recurrence_anchor=_iso(task.recurrence_anchor),
+        position=task.position,
+        parent_id=task.parent_id,
+        depth=task.depth,
+        subtask_count=task.subtask_count,
+        subtask_done=task.subtask_done,
+        reset_subtasks=task.reset_subtasks,
+        assignee_id=task.assignee_id,
+        reminders=None if own is None else [_reminder_json(r) for r in own],
     )
     row.pop("project")
     return row
@@ -145,16 +169,20 @@ def export_json(
     user: User | None = None,
     memberships: MembershipStore | None = None,
     comments: CommentStore | None = None,
+    reminders: ReminderExport | None = None,
 ) -> str:
     """Everything the user owns, one JSON document (ids kept, so it can be re-imported). With the caller's row and
     the memberships: also ``shared_projects``, each shared project the user is in (owned or not) with their role and
     all its tasks (everyone's: the user may read them all, and a shared project is the work they share). With the
-    comments: the comments on their own tasks, and theirs in each shared project (not the other members' words)."""
+    comments: the comments on their own tasks, and theirs in each shared project (not the other members' words).
+    With ``reminders``: each task's own reminder list (the caller's, shared tasks included)."""
     my_labels = store.list_labels(user_id)
     mine_only = frozenset(label.id for label in my_labels)  # a shared task's labels: the user's own, not the others'
+    lists = reminders.reminder_lists(user_id) if reminders is not None else None
     document: dict[str, Any] = {
         "exported_at": now.isoformat(),
-        "tasks": [_task_json(t) for t in all_tasks(store, user_id)],
+        "exported_by": user_id,  # whose "assigned to me" the tasks' assignee_id is (an import keeps only those)
+        "tasks": [_task_json(t, lists) for t in all_tasks(store, user_id)],
         "projects": [project_row(p) for p in store.list_projects(user_id)],
         "labels": [label_row(label) for label in my_labels],
     }
@@ -166,7 +194,7 @@ def export_json(
                 **project_row(project),
                 "role": mine.role.value,
                 "tasks": [
-                    _task_json(replace(t, labels=tuple(x for x in t.labels if x in mine_only)))
+                    _task_json(replace(t, labels=tuple(x for x in t.labels if x in mine_only)), lists)
                     for t in all_tasks(store, project_partition(project.id))
                 ],
                 **(

@@ -123,30 +123,39 @@ def test_the_feed_needs_a_signed_in_caller_to_be_made(http: httpx.Client) -> Non
 
 # --- import ---------------------------------------------------------------------------------------------------------
 def comparable(document: dict[str, Any]) -> dict[str, Any]:
-    """What the export carries, without ids and timestamps of this account (those are new on import)."""
+    """Everything the export carries but this account's own ids, versions and timestamps (new on import): ids become
+    names (a task: its title), a place in a project its rank there, an assignee "me" when it is the exporter."""
     projects = {p["id"]: p["name"] for p in document["projects"]}
     labels = {label["id"]: label["name"] for label in document["labels"]}
-    keep = ("title", "notes", "status", "priority", "section", "due_date", "due_time", "start_date", "recurrence")
+    titles = {task["id"]: task["title"] for task in document["tasks"]}
+    own = ("id", "version", "created_at", "updated_at")
+    ranks = {
+        task["id"]: rank
+        for project in projects
+        for rank, task in enumerate(
+            sorted((t for t in document["tasks"] if t["project_id"] == project), key=lambda t: t["position"])
+        )
+    }
     tasks = sorted(
         (
             {
-                **{k: task[k] for k in keep},
-                "project": projects.get(task["project_id"], "?"),
+                **{k: v for k, v in task.items() if k not in own},
+                "project_id": projects.get(task["project_id"], "?"),
                 "labels": sorted(labels[i] for i in task["labels"]),
                 "subtasks": [(s["title"], s["done"]) for s in task["subtasks"]],
-                "completed_at": task["completed_at"],
-                "history": task["history"],
+                "position": ranks[task["id"]],
+                "parent_id": titles.get(task["parent_id"]),
+                "assignee_id": "me" if task["assignee_id"] == document["exported_by"] else task["assignee_id"],
             }
             for task in document["tasks"]
         ),
         key=lambda t: t["title"],
     )
     return {
-        "projects": sorted(
-            (p["name"], p["color"], p["sections"], p["archived"], p["is_inbox"]) for p in document["projects"]
-        ),
+        "projects": sorted(tuple(v for k, v in p.items() if k not in own) for p in document["projects"]),
         "labels": sorted((label["name"], label["color"]) for label in document["labels"]),
         "tasks": tasks,
+        "comments": document.get("comments"),
     }
 
 
@@ -165,11 +174,14 @@ def import_file(http: httpx.Client, user: SignedInUser, **body: Any) -> dict[str
 
 
 def test_our_json_export_round_trips(http: httpx.Client, make_user: Callable[[], SignedInUser]) -> None:
+    """Export → import into a fresh account → export: equal but for ids and timestamps. Reminders, recurrence (with
+    its anchor and history), subtasks at every level with their counts, labels, sections, notes, priorities, manual
+    order, the checklist and "assigned to me" all survive."""
     source, target = make_user(), make_user()
     day = (date.today() + timedelta(days=5)).isoformat()
     work = post(http, source, "/projects", {"name": "Work", "color": "#ff0000", "sections": ["Doing", "Done"]})
     focus = post(http, source, "/labels", {"name": "focus", "color": "#00aa00"})
-    post(
+    report = post(
         http,
         source,
         "/tasks",
@@ -186,15 +198,53 @@ def test_our_json_export_round_trips(http: httpx.Client, make_user: Callable[[],
             "subtasks": [{"title": "Draft", "done": True}, {"title": "Review"}],
         },
     )
-    series = post(http, source, "/tasks", {"title": "Water plants", "due_date": day, "recurrence": "FREQ=DAILY"})
-    assert http.post(f"/tasks/{series['id']}/complete", headers=source.headers).status_code == 200  # history
+    me = http.get("/me", headers=source.headers).json()["id"]
+    level = report
+    for depth in range(1, 5):  # four levels below the report, the second one done, each with a sibling
+        level = post(http, source, "/tasks", {"title": f"Step {depth}", "parent_id": level["id"], "priority": depth})
+        post(http, source, "/tasks", {"title": f"Aside {depth}", "parent_id": level["parent_id"]})
+        if depth == 2:
+            assert http.post(f"/tasks/{level['id']}/complete", headers=source.headers).status_code == 200
+    first = post(http, source, "/tasks", {"title": "Before all", "project_id": work["id"], "assignee_id": me})
+    moved = http.patch(
+        f"/tasks/{first['id']}", headers=source.headers, json={"version": 1, "order": {"before_id": report["id"]}}
+    )
+    assert moved.status_code == 200, moved.text
+    series = post(
+        http,
+        source,
+        "/tasks",
+        {
+            "title": "Water plants",
+            "due_date": day,
+            "due_time": "08:00",
+            "recurrence": "FREQ=DAILY",
+            "reset_subtasks": True,
+        },
+    )
+    post(http, source, "/tasks", {"title": "Fill the can", "parent_id": series["id"]})
+    assert (
+        http.post(
+            f"/tasks/{series['id']}/complete", headers=source.headers, params={"children": "complete"}
+        ).status_code
+        == 200
+    )
+    reminders = [{"minutes_before": 30}, {"at": f"{day}T06:00:00+00:00"}]
+    answer = http.put(f"/tasks/{series['id']}/reminders", headers=source.headers, json={"reminders": reminders})
+    assert answer.status_code == 200, answer.text
+    quiet = post(http, source, "/tasks", {"title": "Quiet one", "due_date": day})
+    assert (
+        http.put(f"/tasks/{quiet['id']}/reminders", headers=source.headers, json={"reminders": []}).status_code == 200
+    )
     done = post(http, source, "/tasks", {"title": "Old thing", "label_names": ["misc"]})
     assert http.post(f"/tasks/{done['id']}/complete", headers=source.headers).status_code == 200
     post(http, source, "/tasks", {"title": "Plain"})
     original = export(http, source)
+    assert len(original["tasks"]) == 16
+    assert [t["reminders"] for t in original["tasks"] if t["title"] == "Quiet one"] == [[]]
 
     result = import_file(http, target, format="taskmanager-json", content=json.dumps(original))
-    assert result == {"created": {"tasks": 4, "projects": 1, "labels": 2}, "problems": []}
+    assert result == {"created": {"tasks": 16, "projects": 1, "labels": 2}, "problems": []}
     assert comparable(export(http, target)) == comparable(original)
 
 
@@ -215,7 +265,7 @@ def test_todoist_csv_lands_with_sections_subtasks_and_bad_rows_reported(
         "weird,row,,,,,,,,,,\n"
     )
     result = import_file(http, user, format="todoist-csv", content=content)
-    assert result["created"] == {"tasks": 2, "projects": 1, "labels": 1}
+    assert result["created"] == {"tasks": 3, "projects": 1, "labels": 1}
     lines = [problem["line"] for problem in result["problems"]]
     assert lines == [7, 8, 9]
     assert "title" in result["problems"][0]["message"]
@@ -224,8 +274,9 @@ def test_todoist_csv_lands_with_sections_subtasks_and_bad_rows_reported(
     trip = by_title["Plan trip"]
     assert trip["priority"] == 1
     assert trip["due_time"].startswith("09:00")
-    assert trip["notes"] == "Window seat"
-    assert [s["title"] for s in trip["subtasks"]] == ["Book flights"]
+    flights = by_title["Book flights"]  # INDENT 2: a subtask, the note below it is its own
+    assert (flights["parent_id"], flights["depth"], flights["notes"]) == (trip["id"], 1, "Window seat")
+    assert (trip["subtask_count"], trip["notes"]) == (1, "")
     assert by_title["Sort photos"]["section"] == "Later"
     assert by_title["Sort photos"]["due_date"] is None
 

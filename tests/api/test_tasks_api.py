@@ -528,6 +528,8 @@ def test_quick_add_parse_returns_chips_and_a_task_that_posts_as_is(api: Api) -> 
         "subtasks": [],
         "recurrence": None,
         "assignee_id": None,
+        "parent_id": None,
+        "reset_subtasks": False,
     }
     assert sorted((c["kind"], c["text"]) for c in parsed["chips"]) == [
         ("due", "tomorrow"),

@@ -45,24 +45,37 @@ def test_priorities_follow_todoists_csv_scale_p1_is_1() -> None:
     assert [(p.line, "PRIORITY" in p.message) for p in parsed.problems] == [(7, True)]
 
 
-def test_indentation_becomes_subtasks_and_deeper_levels_are_reported() -> None:
+def test_indentation_becomes_nested_subtasks_and_odd_levels_are_reported() -> None:
+    """INDENT n + 1 is a subtask of the nearest INDENT-n task above, with its own date; past our deepest level
+    (INDENT 5) stays at that level and a skipped level goes under the nearest task above; the line says so."""
     parsed = parse_todoist_csv(
         csv_of(
             "task,Trip,,4,1,,,,,,,",
-            "task,Book flights,,4,2,,,,,,,",
+            "task,Book flights,,2,2,,,,,,,",
             "task,Pick a seat,,4,3,,,,,,,",
             "task,Pack,,4,2,,,next monday,en,,,",
             "task,Relax,,4,1,,,,,,,",
+            *(f"task,L{n},,4,{n},,,,,,," for n in range(1, 7)),
+            "task,Top,,4,1,,,,,,,",
+            "task,Jump,,4,3,,,,,,,",
         ),
         now=NOW,
         tz=TZ,
     )
-    trip, relax = parsed.drafts
-    assert trip.subtasks == [("Book flights", False), ("Pick a seat", False), ("Pack", False)]
-    assert relax.subtasks == []
-    assert [p.line for p in parsed.problems] == [4, 5]
-    assert "indent 3" in parsed.problems[0].message
-    assert "date" in parsed.problems[1].message
+    drafts = {d.title: d for d in parsed.drafts}
+    parent = {
+        title: next((p.title for p in parsed.drafts if p.ref == d.parent_ref), None) for title, d in drafts.items()
+    }
+    assert parent == {
+        "Trip": None, "Book flights": "Trip", "Pick a seat": "Book flights", "Pack": "Trip", "Relax": None,
+        "L1": None, "L2": "L1", "L3": "L2", "L4": "L3", "L5": "L4", "L6": "L4", "Top": None, "Jump": "Top",
+    }  # fmt: skip
+    assert [drafts[t].depth for t in ("Pick a seat", "L5", "L6", "Jump")] == [2, 4, 4, 1]
+    assert (drafts["Book flights"].priority, drafts["Pack"].due_date is not None) == (2, True)
+    assert [(p.line, p.message.split(":")[0]) for p in parsed.problems] == [
+        (12, "INDENT 6"),
+        (14, "INDENT 3 skips a level"),
+    ]
 
 
 def test_dates_go_through_the_quick_add_grammar() -> None:
@@ -127,3 +140,28 @@ def test_our_json_export_is_read_with_projects_labels_and_completions() -> None:
     assert task.completed_at == datetime(2026, 3, 2, 10, tzinfo=UTC)
     assert [p.line for p in parsed.problems] == [2]
     assert parse_taskmanager_json("{").problems[0].line == 0
+
+
+def test_our_json_export_keeps_nesting_reminders_and_who_it_was_assigned_to() -> None:
+    task = {"status": "open", "priority": 4, "labels": [], "subtasks": [], "history": []}
+    document = {
+        "exported_by": "me",
+        "comments": [{"id": "c", "body": "hi"}],
+        "tasks": [
+            {**task, "id": "A", "title": "Parent", "assignee_id": "me", "position": "a1", "reset_subtasks": True},
+            {**task, "id": "B", "title": "Child", "parent_id": "A", "assignee_id": "someone else"},
+            {
+                **task,
+                "id": "C",
+                "title": "Timed",
+                "reminders": [{"minutes_before": 30}],
+                "recurrence_anchor": "2026-01-31",
+            },
+        ],
+    }
+    parsed = parse_taskmanager_json(json.dumps(document))
+    parent, child, timed = parsed.drafts
+    assert (parent.ref, parent.assigned_to_me, parent.reset_subtasks, parent.source_position) == ("A", True, True, "a1")
+    assert (child.parent_ref, child.assigned_to_me, child.reminders) == ("A", False, None)
+    assert (timed.reminders, timed.recurrence_anchor) == ([{"minutes_before": 30}], date(2026, 1, 31))
+    assert [(p.line, "1 comment" in p.message) for p in parsed.problems] == [(0, True)]

@@ -8,18 +8,22 @@ from datetime import UTC, date, datetime, time
 import pytest
 
 from backend.domain.tasks import (
+    MAX_DEPTH,
     MAX_HISTORY,
     NO_DUE,
     Completion,
     Status,
     Subtask,
     Task,
+    child_depth,
     complete,
     position_after,
     position_between,
     reopen,
     start_of_upcoming,
+    subtask_change,
 )
+from backend.errors import InvalidInputError
 
 CREATED = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 NOW = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)  # a Wednesday
@@ -259,3 +263,34 @@ def test_position_between_rejects_neighbours_out_of_order(before: str, after: st
 def test_start_of_upcoming() -> None:
     assert start_of_upcoming(date(2026, 12, 28), 7) == (date(2026, 12, 28), date(2027, 1, 3))
     assert start_of_upcoming(TODAY, 1) == (TODAY, TODAY)
+
+
+# --- nested subtasks (issue 14) ----------------------------------------------------------------------------------
+def test_subtasks_nest_four_levels_below_a_top_level_task() -> None:
+    assert MAX_DEPTH == 4
+    assert [child_depth(make(depth=d)) for d in range(MAX_DEPTH)] == [1, 2, 3, 4]
+    with pytest.raises(InvalidInputError) as refused:
+        child_depth(make(depth=MAX_DEPTH))
+    assert "parent_id" in refused.value.fields
+
+
+def test_what_a_subtasks_write_changes_in_its_parents_counts() -> None:
+    child = make(parent_id="p", depth=1)
+    done = replace(child, status=Status.DONE)
+    assert subtask_change(None, child) == (1, 0)  # created open
+    assert subtask_change(None, done) == (1, 1)  # created done (an import)
+    assert subtask_change(child, done) == (0, 1)  # completed
+    assert subtask_change(done, child) == (0, -1)  # reopened
+    assert subtask_change(done, None) == (-1, -1)  # deleted while done
+    assert subtask_change(child, replace(child, title="renamed")) == (0, 0)
+    assert subtask_change(None, make()) == (0, 0)  # a top-level task counts on nothing
+    assert make(subtask_count=5, subtask_done=3).open_subtasks == 2
+
+
+def test_a_recurring_parent_completes_into_its_next_occurrence_keeping_its_counts() -> None:
+    """The parent's own completion moves it on (the service then reopens its subtasks when ``reset_subtasks``);
+    its counts are the store's to change, never the domain's."""
+    series = make(due_date=TODAY, recurrence="FREQ=DAILY", reset_subtasks=True, subtask_count=2, subtask_done=2)
+    next_one = complete(series, now=NOW, today=TODAY)
+    assert (next_one.status, next_one.due_date, next_one.reset_subtasks) == (Status.OPEN, date(2026, 3, 12), True)
+    assert (next_one.subtask_count, next_one.subtask_done) == (2, 2)

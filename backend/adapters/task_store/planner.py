@@ -55,7 +55,7 @@ def plan(q: TaskQuery) -> Plan:
     due_range = between(TaskModel.due_sk, q.due_from, q.due_to)
 
     if q.parent_id is not None:
-        # a task's children (issue 14): by status (done, open), each in manual order; one Query in the parent's partition
+        # a task's children (issue 14): by status (done, open), each in manual order; one Query in its partition
         range_key = TaskModel.project_sk.startswith(f"{statuses[0]}#") if len(statuses) == 1 else None
         return Plan("by_parent", TaskModel.by_parent, f"{q.user_id}#{q.parent_id}", range_key, all_of(filters))
 

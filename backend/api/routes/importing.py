@@ -40,6 +40,9 @@ def import_file(request: Annotated[ImportRequest, Body()]) -> ImportResult:
         project_id=request.project_id,
         now=deps.clock(),
         quotas=deps.settings.quotas,
+        reminders=importer.ReminderPorts(lists=deps.notifications, scheduler=deps.scheduler, users=deps.users)
+        if deps.scheduler is not None
+        else None,
     )
     return ImportResult(
         created=ImportCounts(tasks=outcome.tasks, projects=outcome.projects, labels=outcome.labels),

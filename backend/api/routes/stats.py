@@ -124,6 +124,7 @@ def export(
             user=caller(router),
             memberships=deps.memberships,
             comments=deps.comments,
+            reminders=deps.notifications,
         )
         content_type, filename = "application/json", f"taskmanager-export-{stamp}.json"
     else:

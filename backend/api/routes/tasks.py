@@ -88,7 +88,10 @@ def list_tasks(
     ] = None,
     parent_id: Annotated[
         Id | None,
-        Query(description="the subtasks of this task (done ones, then open ones, each in manual order); takes no view or sort"),
+        Query(
+            description="the subtasks of this task (done ones, then open ones, each in manual order); "
+            "takes no view or sort"
+        ),
     ] = None,
 ) -> TaskPage:
     user_id = caller_id(router)
