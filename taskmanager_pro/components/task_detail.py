@@ -11,12 +11,14 @@ from taskmanager_pro.components.attachments import attachments_block
 from taskmanager_pro.components.markdown import safe_markdown
 from taskmanager_pro.components.sharing import assignee_control, comments_block
 from taskmanager_pro.components.tasks import confirm_dialog, native_select
+from taskmanager_pro.state.subtasks import SubtasksState
 from taskmanager_pro.state.task_detail import TaskDetailState
 from taskmanager_pro.state.task_reminders import PRESETS as REMINDER_PRESETS
 from taskmanager_pro.state.task_reminders import TaskRemindersState
 from taskmanager_pro.state.views import PRIORITY_NAMES, RECURRENCE_PRESETS
 
 S: Any = TaskDetailState  # (untyped for mypy, as every Var in a component)
+C: Any = SubtasksState
 R: Any = TaskRemindersState
 
 
@@ -264,6 +266,17 @@ def recurrence_controls() -> rx.Component:
                 color=rx.color("violet", 11),
             ),
         ),
+        rx.cond(
+            S.d_recurrence != "",
+            rx.el.label(
+                rx.hstack(
+                    rx.switch(checked=S.d_reset_subtasks, on_change=S.set_reset_subtasks, size="1"),
+                    rx.text("Open its subtasks again each time", size="1"),
+                    spacing="2",
+                    align="center",
+                ),
+            ),
+        ),
         spacing="2",
         width="100%",
     )
@@ -318,10 +331,90 @@ def subtask_row(item: Any, index: Any) -> rx.Component:
     )
 
 
-def subtasks_block() -> rx.Component:
+def child_row(item: Any) -> rx.Component:
+    """A subtask (a task of its own): tick it off, or open it here to edit it and give it subtasks."""
+    return rx.hstack(
+        rx.checkbox(
+            checked=item.done,
+            on_change=lambda _: C.toggle(item.id),
+            aria_label="Complete subtask: " + item.title,
+            disabled=item.id.startswith("pending-"),
+        ),
+        rx.link(
+            item.title,
+            on_click=S.open_task(item.id),
+            size="2",
+            flex="1",
+            min_width="0",
+            text_decoration=rx.cond(item.done, "line-through", "none"),
+            color=rx.cond(item.done, rx.color("gray", 11), rx.color("gray", 12)),
+            cursor="pointer",
+        ),
+        rx.cond(item.children_text != "", rx.text(item.children_text, size="1", color_scheme="gray")),
+        align="center",
+        spacing="2",
+        width="100%",
+        data_child=item.title,
+    )
+
+
+def children_block() -> rx.Component:
+    """Nested subtasks (issue 14): the open task's own, "n/m done", add one (down to the deepest level)."""
     return rx.vstack(
         rx.hstack(
             rx.heading("Subtasks", size="2", as_="h3"),
+            rx.cond(
+                C.s_items.length() > 0,
+                rx.text(
+                    C.s_done.to_string() + "/" + C.s_items.length().to_string() + " done", size="1", color_scheme="gray"
+                ),
+            ),
+            rx.spacer(),
+            rx.cond(
+                S.d_parent_id != "",
+                rx.button(
+                    rx.icon("corner-left-up", size=14),
+                    "Parent task",
+                    variant="ghost",
+                    size="1",
+                    on_click=S.open_task(S.d_parent_id),
+                ),
+            ),
+            align="baseline",
+            spacing="2",
+            width="100%",
+        ),
+        rx.foreach(C.s_items, child_row),
+        rx.cond(C.s_error != "", rx.text(C.s_error, size="1", color_scheme="red", role="alert")),
+        rx.cond(
+            C.s_can_add,
+            rx.form(
+                rx.input(
+                    rx.input.slot(rx.icon("plus", size=14)),
+                    name="title",
+                    placeholder="Add a subtask",
+                    aria_label="Add a subtask",
+                    max_length=500,
+                    auto_complete="off",
+                    size="2",
+                    width="100%",
+                ),
+                on_submit=C.add,
+                reset_on_submit=True,
+                width="100%",
+            ),
+            rx.text("Subtasks nest four levels deep: this one is the deepest.", size="1", color_scheme="gray"),
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
+def subtasks_block() -> rx.Component:
+    """The checklist: quick ticks inside the task (no dates of their own); nested subtasks are tasks (below)."""
+    return rx.vstack(
+        rx.hstack(
+            rx.heading("Checklist", size="2", as_="h3"),
             rx.cond(
                 S.d_subtasks.length() > 0,
                 rx.text(
@@ -337,7 +430,7 @@ def subtasks_block() -> rx.Component:
             S.d_subtasks.length() > 0,
             rx.progress(
                 value=(S.d_subtasks_done * 100 / S.d_subtasks.length()).to(int),
-                aria_label="Subtasks done",
+                aria_label="Checklist done",
                 size="1",
                 width="100%",
             ),
@@ -347,8 +440,8 @@ def subtasks_block() -> rx.Component:
             rx.input(
                 rx.input.slot(rx.icon("plus", size=14)),
                 name="subtask",
-                placeholder="Add a subtask",
-                aria_label="Add a subtask",
+                placeholder="Add a checklist item",
+                aria_label="Add a checklist item",
                 max_length=200,
                 auto_complete="off",
                 size="2",
@@ -522,6 +615,8 @@ def detail_body() -> rx.Component:
             gap="var(--space-2)",
             width="100%",
         ),
+        rx.separator(size="4"),
+        editable(children_block(), width="100%"),
         rx.separator(size="4"),
         editable(subtasks_block(), width="100%"),
         rx.separator(size="4"),

@@ -95,9 +95,45 @@ def label_chip(label: Any) -> rx.Component:
     )
 
 
+def children_badge(row: Any) -> rx.Component:
+    """ "3/5 done": the task's subtasks (issue 14)."""
+    return rx.cond(
+        row.children_total > 0,
+        rx.hstack(
+            rx.icon("list-tree", size=13),
+            rx.text(row.children_done.to_string() + "/" + row.children_total.to_string() + " done", size="1"),
+            spacing="1",
+            align="center",
+            color=rx.color("gray", 11),
+            class_name="tmp-children-badge",
+            title="Subtasks done",
+        ),
+    )
+
+
+def collapse_toggle(row: Any) -> rx.Component:
+    """Fold or unfold the subtasks shown under a row; a same-sized gap where there is none (rows stay aligned)."""
+    return rx.cond(
+        row.collapsible,
+        rx.icon_button(
+            rx.cond(row.collapsed, rx.icon("chevron-right", size=14), rx.icon("chevron-down", size=14)),
+            variant="ghost",
+            size="1",
+            color_scheme="gray",
+            on_click=TasksState.toggle_collapsed(row.id).stop_propagation,
+            aria_label=rx.cond(row.collapsed, "Show subtasks of ", "Hide subtasks of ") + row.title,
+            aria_expanded=rx.cond(row.collapsed, "false", "true"),
+            class_name="tmp-collapse",
+            margin_top="2px",
+        ),
+        rx.cond(TasksState.can_reorder, rx.box(width="24px", flex_shrink="0")),
+    )
+
+
 def row_meta(row: Any, *, show_project: Any) -> rx.Component:
     return rx.hstack(
         due_chip(row),
+        children_badge(row),
         rx.cond(
             row.subtasks_total > 0,
             rx.hstack(
@@ -248,6 +284,7 @@ def task_row(row: Any) -> rx.Component:
     show_project = ((TasksState.view != "project") & (TasksState.view != "inbox")) | TasksState.searching
     return rx.hstack(
         select_box(row),
+        collapse_toggle(row),
         check_circle(row, TasksState.toggle_done(row.id)),
         rx.vstack(
             rx.text(
@@ -277,6 +314,8 @@ def task_row(row: Any) -> rx.Component:
         row_menu(row),
         data_task_row="true",
         data_task_id=row.id,
+        data_depth=row.depth,
+        padding_left=(row.depth * 28).to_string() + "px",
         data_selected=rx.cond(SelectionState.selected.contains(row.id), "true", "false"),
         data_pending=rx.cond(row.pending, "true", "false"),
         data_highlight=rx.cond(TasksState.highlight == row.id, "true", "false"),
@@ -935,8 +974,51 @@ def confirm_dialog(
     )
 
 
+def children_dialog() -> rx.Component:
+    """Completing a task whose subtasks are still open asks what happens to them (issue 14)."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Complete the subtasks too?"),
+            rx.alert_dialog.description(
+                rx.text(
+                    "“",
+                    TasksState.children_ask_title,
+                    "” has ",
+                    TasksState.children_ask_open.to_string(),
+                    " open subtask(s).",
+                ),
+                size="2",
+            ),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(
+                    rx.button(
+                        "Only this task",
+                        variant="soft",
+                        on_click=TasksState.complete_with_children(TasksState.children_ask_id, "keep"),
+                    )
+                ),
+                rx.alert_dialog.action(
+                    rx.button(
+                        "Complete all",
+                        on_click=TasksState.complete_with_children(TasksState.children_ask_id, "complete"),
+                    )
+                ),
+                spacing="3",
+                justify="end",
+                margin_top="4",
+                wrap="wrap",
+            ),
+            max_width="28em",
+        ),
+        open=TasksState.children_ask_id != "",
+        on_open_change=TasksState.set_children_dialog,
+    )
+
+
 def delete_dialogs() -> rx.Component:
     return rx.fragment(
+        children_dialog(),
         confirm_dialog(
             open_=TasksState.deleting_id != "",
             on_open_change=TasksState.set_delete_open,

@@ -24,6 +24,7 @@ from taskmanager_pro.state.base import signed_in
 from taskmanager_pro.state.clients import call
 from taskmanager_pro.state.comments import CommentsState
 from taskmanager_pro.state.sharing_views import Person
+from taskmanager_pro.state.subtasks import SubtasksState
 from taskmanager_pro.state.task_reminders import TaskRemindersState
 from taskmanager_pro.state.tasks import TasksState, one_write_at_a_time
 from taskmanager_pro.state.views import (
@@ -97,6 +98,9 @@ class TaskDetailState(WorkspaceState):
     d_members: list[Person] = []  # who a task of a shared project can be assigned to
     d_shared: bool = False
     d_can_edit: bool = True  # the user's role lets them change the task (a viewer's panel is read-only)
+    # nested subtasks (issue 14): the parent (to go up), whether a series reopens its subtasks each time
+    d_parent_id: str = ""
+    d_reset_subtasks: bool = False
     # Bumped when the stored task replaces what the inputs show (another task, a reload): the uncontrolled
     # inputs are keyed by it, so they start again from the stored values.
     d_revision: int = 0
@@ -151,6 +155,7 @@ class TaskDetailState(WorkspaceState):
             self.d_preset = preset_of(task.recurrence)
         self.d_recurrence_text = task.recurrence_text or ""
         self.d_done = task.status == "done"
+        self.d_parent_id, self.d_reset_subtasks = task.parent_id or "", task.reset_subtasks
         project = self.project_map().get(task.project_id)
         self.d_assignee_id = assignee_of(task)
         self.d_shared = project is not None and project.shared
@@ -187,6 +192,7 @@ class TaskDetailState(WorkspaceState):
             self.d_id, self._stored = task_id, None
         yield bound(TaskDetailState.fetch_task, task_id)
         yield TaskRemindersState.load(task_id)  # type: ignore[operator]  # the panel's reminders (issue 5)
+        yield SubtasksState.load(task_id)  # type: ignore[operator]  # its subtasks (issue 14)
         yield bound(CommentsState.load, task_id, listed.project_id if listed is not None else "")
 
     @rx.event(background=True)
@@ -503,6 +509,13 @@ class TaskDetailState(WorkspaceState):
             changes["due_date"] = self.today()  # a series starts somewhere: today unless a date is set
         async for event in self._patch(**changes):
             yield event
+
+    @rx.event
+    async def set_reset_subtasks(self, value: bool) -> AsyncGenerator[Any, None]:
+        """A series' option: its subtasks open again with each new occurrence (issue 14)."""
+        if bool(value) != self.d_reset_subtasks:
+            async for event in self._patch(reset_subtasks=bool(value)):
+                yield event
 
     @rx.event
     async def set_preset(self, value: str) -> AsyncGenerator[Any, None]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import time
 import weakref
@@ -35,6 +36,7 @@ from taskmanager_pro.state.views import (
     bound,
     day_name,
     long_day,
+    nest,
     section_columns,
     single_group,
     status_columns,
@@ -165,6 +167,12 @@ class TasksState(WorkspaceState):
     # one task to delete (keyboard Delete, row menu)
     deleting_id: str = ""
     deleting_title: str = ""
+
+    # nested subtasks (issue 14): the rows whose subtasks are folded away; completing a task with open subtasks asks
+    collapsed: list[str] = []
+    children_ask_id: str = ""
+    children_ask_title: str = ""
+    children_ask_open: int = 0
 
     _tasks: list[TaskPublic] = []
     _generation: int = 0  # bumped on every new query: a late answer for an older one is dropped
@@ -325,9 +333,17 @@ class TasksState(WorkspaceState):
         projects, labels = self.project_map(), self.label_map()
         pending = set(self.pending)
         people = self.people()
+        # a list in manual order: subtasks under their parents, foldable
+        shown = nest(self._tasks, self.collapsed) if self._nested() else [(t, 0, False) for t in self._tasks]
+        folded = set(self.collapsed)
         rows = [
-            task_row(task, today, projects, labels, pending=task.id in pending, people=people, zone=zone)
-            for task in self._tasks
+            dataclasses.replace(
+                task_row(task, today, projects, labels, pending=task.id in pending, people=people, zone=zone),
+                depth=depth,
+                collapsible=below,
+                collapsed=task.id in folded,
+            )
+            for task, depth, below in shown
         ]
         self.shown = len(rows)
         if self.search.strip():
@@ -350,6 +366,21 @@ class TasksState(WorkspaceState):
             self.groups = upcoming_groups(self._tasks, rows, today, self.days)
         else:
             self.groups = single_group(rows)
+
+    def _nested(self) -> bool:
+        """Subtasks are shown under their parents where the list is in manual order (a project or the Inbox as a
+        list); elsewhere (Today, Upcoming, search, other sorts) each task is a row of its own, as Todoist does."""
+        in_order = self.view in {"project", "inbox"} and self.layout == "list" and self.sort in {"", "manual"}
+        return in_order and not self.search.strip()
+
+    @rx.event
+    def toggle_collapsed(self, task_id: str) -> None:
+        """Fold or unfold a task's subtasks (this tab only)."""
+        if not isinstance(task_id, str) or not task_id:
+            return
+        folded = task_id in self.collapsed
+        self.collapsed = [x for x in self.collapsed if x != task_id] if folded else [*self.collapsed, task_id]
+        self._render()
 
     def _describe(self) -> None:
         """The heading of the page."""
@@ -770,7 +801,41 @@ class TasksState(WorkspaceState):
         async for event in self._set_done(task_id, True, undo=True):
             yield event
 
-    async def _set_done(self, task_id: Any, done: bool | None, *, undo: bool = False) -> AsyncGenerator[Any, None]:
+    @rx.event(background=True)
+    async def complete_with_children(self, task_id: str, choice: str) -> AsyncGenerator[Any, None]:
+        """The answer of the "open subtasks" dialog: complete them all too, or only the task."""
+        async with self:
+            self.children_ask_id = ""
+        if isinstance(task_id, str) and task_id and choice in {"complete", "keep"}:
+            async for event in self._set_done(task_id, True, children=choice):
+                yield event
+
+    @rx.event
+    def set_children_dialog(self, value: bool) -> None:
+        if not value:  # closed: Cancel, Esc, a click outside (the answers start their own event)
+            self.children_ask_id = ""
+
+    def _ask_children(self, task_id: str, title: str, still_open: int) -> None:
+        self.children_ask_id, self.children_ask_title, self.children_ask_open = task_id, title, max(still_open, 1)
+
+    def _children_done(self, task: TaskPublic, *, done: bool, choice: str | None) -> None:
+        """What completing or reopening ``task`` shows at once: its parent's "n/m done" (its answer has the next
+        version, one subtask write later) and, when all its subtasks are completed with it, the loaded ones."""
+        parent = self.task_of(task.parent_id) if task.parent_id else None
+        if parent is not None and (task.status == "done") != done:
+            count = parent.subtask_done + (1 if done else -1)
+            self.task_saved(parent.model_copy(update={"subtask_done": max(count, 0), "version": parent.version + 1}))
+        if done and choice == "complete":
+            below, level = [], {task.id}
+            while level:
+                level = {t.id for t in self._tasks if t.parent_id in level and t.status == "open"}
+                below += [t for t in self._tasks if t.id in level]
+            for child in below:
+                self.task_saved(_marked(child, done=True))
+
+    async def _set_done(
+        self, task_id: Any, done: bool | None, *, undo: bool = False, children: str | None = None
+    ) -> AsyncGenerator[Any, None]:
         if not isinstance(task_id, str) or not task_id:
             return
         async with one_write_at_a_time(self, task_id):
@@ -782,7 +847,11 @@ class TasksState(WorkspaceState):
                 before = self.task_of(task_id)
                 done = (before is None or before.status == "open") if done is None else done
                 index = self.index_of(task_id)
+                if done and children is None and before is not None and before.subtask_count > before.subtask_done:
+                    self._ask_children(task_id, before.title, before.subtask_count - before.subtask_done)
+                    return
                 if before is not None:
+                    self._children_done(before, done=done, choice=children)
                     if done and before.recurrence is None:
                         self.task_saved(_marked(before, done=True))
                     elif not done:
@@ -791,31 +860,25 @@ class TasksState(WorkspaceState):
             if before is not None and self.index_of(task_id) < 0:
                 yield self._focus_row(index)
             try:
-                saved = await call(client.complete_task if done else client.reopen_task, task_id)
+                if done:
+                    saved = await call(client.complete_task, task_id, children=_choice(children))
+                else:
+                    saved = await call(client.reopen_task, task_id)
             except ApiError as error:
                 async with self:
                     self.set_pending(task_id, False)
                     if before is not None:
                         self.task_saved(before)  # as it was
+                    if error.code == "open_subtasks":  # (opened elsewhere with subtasks this list had not seen)
+                        self._ask_children(task_id, before.title if before else "This task", 1)
+                        return
                 yield rx.toast.error(error.first_problem, id="completed")
                 return
             async with self:
                 self.set_pending(task_id, False)
                 self.task_saved(saved)
                 today = self.today()
-            title = saved.title
-            if undo:
-                yield rx.toast.info("Restored" if not done else "Completed again", description=title, id="completed")
-            elif done and saved.status == "open" and saved.due_date is not None:  # a recurring task moved on
-                action = {"label": "Undo", "on_click": bound(TasksState.undo_complete, task_id)}
-                next_day = f"{day_name(saved.due_date, today)} ({long_day(saved.due_date)})"
-                yield rx.toast.success(f"Next: {next_day}", description=title, action=action, id="completed")
-            elif done:
-                action = {"label": "Undo", "on_click": bound(TasksState.undo_complete, task_id)}
-                yield rx.toast.success("Task completed", description=title, action=action, id="completed")
-            else:
-                action = {"label": "Undo", "on_click": bound(TasksState.redo_complete, task_id)}
-                yield rx.toast.info("Task reopened", description=title, action=action, id="reopened")
+            yield _done_toast(saved, task_id, done=done, undo=undo, today=today)
 
     # --- edits from the list (board column, manual order) ------------------------------------
     async def _update(
@@ -972,6 +1035,26 @@ class TasksState(WorkspaceState):
                 yield rx.toast.error(error.first_problem)
                 return
         yield rx.toast.info("Task deleted", description=task.title, id="deleted")
+
+
+def _choice(children: str | None) -> Literal["complete", "keep"] | None:
+    return "complete" if children == "complete" else "keep" if children == "keep" else None
+
+
+def _done_toast(saved: TaskPublic, task_id: str, *, done: bool, undo: bool, today: date) -> Any:
+    """What a completion or a reopening says, with its Undo."""
+    title = saved.title
+    if undo:
+        return rx.toast.info("Restored" if not done else "Completed again", description=title, id="completed")
+    if done and saved.status == "open" and saved.due_date is not None:  # a recurring task moved on
+        action = {"label": "Undo", "on_click": bound(TasksState.undo_complete, task_id)}
+        next_day = f"{day_name(saved.due_date, today)} ({long_day(saved.due_date)})"
+        return rx.toast.success(f"Next: {next_day}", description=title, action=action, id="completed")
+    if done:
+        action = {"label": "Undo", "on_click": bound(TasksState.undo_complete, task_id)}
+        return rx.toast.success("Task completed", description=title, action=action, id="completed")
+    action = {"label": "Undo", "on_click": bound(TasksState.redo_complete, task_id)}
+    return rx.toast.info("Task reopened", description=title, action=action, id="reopened")
 
 
 def _marked(task: TaskPublic, *, done: bool) -> TaskPublic:

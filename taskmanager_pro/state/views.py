@@ -121,6 +121,12 @@ class TaskRow:
     assignee_id: str = ""
     comments: int = 0  # the speech bubble (shared projects)
     assignable: list[Avatar] = dataclasses.field(default_factory=list)  # its shared project's members (row menu)
+    # nested subtasks (issue 14): the "3/5 done" badge, how far the row is indented, its collapse toggle
+    children_done: int = 0
+    children_total: int = 0
+    depth: int = 0  # below the nearest loaded ancestor (0 in flat lists)
+    collapsible: bool = False  # has subtasks shown under it in this list
+    collapsed: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -271,8 +277,41 @@ def task_row(
         read_only=project is not None and not project.can_edit,
         assignee_id=assignee_of(task),
         comments=task.comment_count,
+        children_done=task.subtask_done,
+        children_total=task.subtask_count,
         assignable=[a for a in project.avatars if a.user_id] if project is not None and project.can_edit else [],
     )
+
+
+def nest(tasks: Sequence[TaskPublic], collapsed: Iterable[str] = ()) -> list[tuple[TaskPublic, int, bool]]:
+    """A list in manual order as a tree (issue 14): each subtask right under its parent, siblings in the list's
+    order; a subtask whose parent is not loaded stands at the top. Under a ``collapsed`` task nothing is shown.
+    Returns (task, depth, has subtasks shown here)."""
+    ids = {task.id for task in tasks}
+    children: dict[str, list[TaskPublic]] = {}
+    roots: list[TaskPublic] = []
+    for task in tasks:
+        if task.parent_id and task.parent_id in ids and task.parent_id != task.id:
+            children.setdefault(task.parent_id, []).append(task)
+        else:
+            roots.append(task)
+    hidden = set(collapsed)
+    result: list[tuple[TaskPublic, int, bool]] = []
+    seen: set[str] = set()
+
+    def walk(task: TaskPublic, depth: int) -> None:
+        if task.id in seen:  # (a cycle in stale data: each task once)
+            return
+        seen.add(task.id)
+        below = children.get(task.id, [])
+        result.append((task, depth, bool(below)))
+        if task.id not in hidden:
+            for child in below:
+                walk(child, depth + 1)
+
+    for root in roots:
+        walk(root, 0)
+    return result
 
 
 def _group(

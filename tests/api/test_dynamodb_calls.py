@@ -128,3 +128,14 @@ def test_an_edit_reads_the_task_once_and_writes_one_transaction(http: httpx.Clie
 def test_me_is_one_read(http: httpx.Client) -> None:
     _, calls = calls_of(http, "GET", "/me")
     assert calls == {"GetItem": 1}, calls.seen
+
+
+def test_subtasks_are_one_query_and_a_subtask_one_transaction(http: httpx.Client, task: dict[str, Any]) -> None:
+    """Issue 14: a subtask's create writes its parent's count in its own transaction; listing a task's subtasks is
+    the parent's read and one Query of ``by_parent``, whatever else the partition holds."""
+    _, calls = calls_of(http, "POST", "/tasks", json={"title": "prune", "parent_id": task["id"]})
+    # the session, the parent, the project (a new task's place: its last position), the write
+    assert calls == {"GetItem": 3, "Query": 1, "TransactWriteItems": 1}, calls.seen
+    response, calls = calls_of(http, "GET", "/tasks", params={"parent_id": task["id"]})
+    assert [t["title"] for t in response.json()["items"]] == ["prune"]
+    assert calls == {"GetItem": 2, "Query": 1}, calls.seen

@@ -313,11 +313,11 @@ def test_detail_panel_edits_markdown_safely_follows_changes_and_reports_conflict
     title.press("Enter")
     expect(row_behind(page, "Plan the trip")).to_be_visible()
     panel.get_by_label("Priority").select_option(label="Priority 2")
-    panel.get_by_label("Add a subtask").fill("Book flights")
-    panel.get_by_label("Add a subtask").press("Enter")
+    panel.get_by_label("Add a checklist item").fill("Book flights")
+    panel.get_by_label("Add a checklist item").press("Enter")
     expect(panel.locator("[data-subtask='Book flights']")).to_be_visible()
-    panel.get_by_label("Add a subtask").fill("Pack")
-    panel.get_by_label("Add a subtask").press("Enter")
+    panel.get_by_label("Add a checklist item").fill("Pack")
+    panel.get_by_label("Add a checklist item").press("Enter")
     panel.get_by_role("button", name="Move up: Pack").click()
     expect(panel.locator("[data-subtask]").first).to_have_attribute("data-subtask", "Pack")
     panel.get_by_role("checkbox", name="Done: Book flights").click()
@@ -363,6 +363,50 @@ def test_detail_panel_edits_markdown_safely_follows_changes_and_reports_conflict
     assert user.api.get_task(task.id).title == "Plan the trip to Rome, again"
     page.keyboard.press("Escape")
     expect(row(page, "Plan the trip to Rome, again")).to_be_visible()
+
+
+def test_nested_subtasks_show_counts_fold_and_complete_with_their_parent(page: Page, app: App) -> None:
+    """Issue 14: subtasks under their parent in a project's list, "3/5 done", folded and unfolded, a subtask added
+    one level down from the panel, and completing the parent asks about the open ones."""
+    user = new_user(app)
+    garden = user.api.create_project(ProjectCreate(name="Garden"))
+    root = user.api.create_task(TaskCreate(title="Plan the garden", project_id=garden.id))
+    kids = [
+        user.api.create_task(TaskCreate(title=t, parent_id=root.id)) for t in ("Pick plants", "Fence", "A", "B", "C")
+    ]
+    for kid in kids[2:]:
+        user.api.complete_task(kid.id)
+    user.api.create_task(TaskCreate(title="Buy seeds", parent_id=kids[0].id))
+    sign_in(page, user)
+    visit(page, f"/projects/{garden.id}")
+
+    parent = row(page, "Plan the garden")
+    expect(parent).to_contain_text("3/5 done")
+    expect(row(page, "Buy seeds")).to_have_attribute("data-depth", "2")
+    parent.get_by_role("button", name="Hide subtasks of Plan the garden").click()
+    expect(row(page, "Pick plants")).to_have_count(0)
+    expect(row(page, "Buy seeds")).to_have_count(0)
+    parent.get_by_role("button", name="Show subtasks of Plan the garden").click()
+    expect(row(page, "Buy seeds")).to_be_visible()
+
+    # A subtask of a subtask, added in the panel, lands under it in the list.
+    row(page, "Pick plants").click()
+    panel = page.get_by_role("dialog", name="Task details")
+    expect(panel.locator("[data-child='Buy seeds']")).to_be_visible()
+    panel.get_by_label("Add a subtask").fill("Dig beds")
+    panel.get_by_label("Add a subtask").press("Enter")
+    expect(panel.locator("[data-child='Dig beds']")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(row(page, "Dig beds")).to_have_attribute("data-depth", "2")
+    expect(row(page, "Pick plants")).to_contain_text("0/2 done")
+
+    # Completing the parent asks; "Complete all" completes every open subtask below it.
+    parent.get_by_role("checkbox", name="Complete Plan the garden").click()
+    dialog = page.get_by_role("alertdialog", name="Complete the subtasks too?")
+    expect(dialog).to_contain_text("2 open subtask")
+    dialog.get_by_role("button", name="Complete all").click()
+    eventually(lambda: task_titled(user, "Dig beds")["status"] == "done", page, "subtasks not completed")
+    eventually(lambda: task_titled(user, "Plan the garden")["status"] == "done", page, "parent not completed")
 
 
 def test_bulk_select_move_and_complete(page: Page, app: App) -> None:

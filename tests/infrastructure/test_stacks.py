@@ -82,6 +82,7 @@ def test_tasks_table_has_the_documented_indexes() -> None:
         "by_project",
         "by_completed",
         "by_assignee",
+        "by_parent",  # a task's subtasks (issue 14)
     }
 
 

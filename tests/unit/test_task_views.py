@@ -23,6 +23,7 @@ from taskmanager_pro.state.views import (
     ProjectItem,
     TaskRow,
     due_chip,
+    nest,
     section_columns,
     status_columns,
     task_row,
@@ -212,3 +213,31 @@ def test_status_columns() -> None:
     counted = status_columns(rows, counts={"open": 40, "done": 0})
     assert [c.count for c in counted] == [40, 1]
     assert [c.count for c in status_columns([], counts={})] == [0, 0]
+
+
+# --- nested subtasks (issue 14) ---------------------------------------------------------------------------------
+def test_a_list_in_manual_order_shows_subtasks_under_their_parents_and_folds_them() -> None:
+    root = make("Root", subtask_count=2, subtask_done=1)
+    a = make("A", parent_id=root.id, depth=1)
+    b = make("B", parent_id=root.id, depth=1, status=Status.DONE)
+    deep = make("A.1", parent_id=a.id, depth=2)
+    orphan = make("Orphan", parent_id="not-loaded", depth=3)  # its parent is on a later page: a row of its own
+    other = make("Other")
+    listed = [deep, root, other, b, orphan, a]  # as a page comes: manual order, children anywhere
+
+    def shown(collapsed: tuple[str, ...] = ()) -> list[tuple[str, int, bool]]:
+        return [(task.title, depth, below) for task, depth, below in nest(listed, collapsed)]
+
+    assert shown() == [
+        ("Root", 0, True), ("B", 1, False), ("A", 1, True), ("A.1", 2, False), ("Other", 0, False),
+        ("Orphan", 0, False),
+    ]  # fmt: skip
+    assert shown((a.id,)) == [
+        ("Root", 0, True),
+        ("B", 1, False),
+        ("A", 1, True),
+        ("Other", 0, False),
+        ("Orphan", 0, False),
+    ]
+    assert [title for title, _, _ in shown((root.id,))] == ["Root", "Other", "Orphan"]
+    assert (row(root).children_done, row(root).children_total) == (1, 2)  # "1/2 done"
