@@ -145,7 +145,10 @@ def comparable(document: dict[str, Any]) -> dict[str, Any]:
                 "subtasks": [(s["title"], s["done"]) for s in task["subtasks"]],
                 "position": ranks[task["id"]],
                 "parent_id": titles.get(task["parent_id"]),
-                "assignee_id": "me" if task["assignee_id"] == document["exported_by"] else task["assignee_id"],
+                **{
+                    who: "me" if task.get(who) == document["exported_by"] else task.get(who)
+                    for who in ("assignee_id", "created_by", "completed_by")
+                },
             }
             for task in document["tasks"]
         ),
