@@ -150,6 +150,8 @@ def add_comment(
     entry = activity.comment_added(user.id, task, comment_id=comment.public_id, row_id=comment.id, body=body, at=now)
     stored = ports.comments.add(comment, activity=_logged(where, entry))
     if mention_ports is not None:
+        dropped = [m for m in comment.mentions if m not in stored.mentions]
+        withdraw_emails(stored, dropped, scheduler=mention_ports.scheduler)
         notify_mentioned(
             stored, task, author=user, members=stored.mentions, ports=ports, mention_ports=mention_ports, now=now
         )
@@ -190,12 +192,17 @@ def edit_comment(
     if stored is None:
         raise StaleVersionError(stale, current=ports.comments.get(comment.partition, comment.task_id, comment.id))
     if mention_ports is not None:
+        dropped = [m for m in comment.mentions if m not in stored.mentions]
+        withdraw_emails(stored, dropped, scheduler=mention_ports.scheduler)
         notify_mentioned(stored, task, author=user, members=new, ports=ports, mention_ports=mention_ports, now=now)
     return _view(stored, user)
 
 
-def delete_comment(*, user: User, comment_id: str, ports: Ports, now: datetime) -> None:
-    """The author takes back their comment, or an admin removes anyone's."""
+def delete_comment(
+    *, user: User, comment_id: str, ports: Ports, now: datetime, scheduler: Schedules | None = None
+) -> None:
+    """The author takes back their comment, or an admin removes anyone's; a mention email not sent yet (waiting for
+    the member's quiet hours to end) is not sent at all."""
     task, where, comment = _find(user, comment_id, ports)
     for _ in range(2):  # an edit between our read and the delete: delete the edited one
         own = comment.author_id == user.id
@@ -204,6 +211,8 @@ def delete_comment(*, user: User, comment_id: str, ports: Ports, now: datetime) 
             user.id, task, comment_id=comment.public_id, author_id=comment.author_id, at=now
         )
         if ports.comments.delete(comment, activity=_logged(where, entry)):
+            if scheduler is not None:
+                withdraw_emails(comment, comment.notified or comment.mentions, scheduler=scheduler)
             return
         fresh = ports.comments.get(comment.partition, comment.task_id, comment.id)
         if fresh is None:
@@ -233,6 +242,17 @@ def notify_mentioned(
         except Exception:  # the comment is saved; one member's notification must not fail the request
             logger.exception("mention not delivered", extra={"task_id": task.id, "comment_id": comment.id})
     return notified
+
+
+def withdraw_emails(comment: Comment, members: Iterable[str], *, scheduler: Schedules) -> None:
+    """The mention emails of ``members`` that are still waiting are not sent: the comment was deleted, or an edit took
+    their mention out (the email would quote words the author took back). One DeleteSchedule each (none is an error:
+    sent already, or never scheduled); a failure is logged and never fails the write, which is done."""
+    for member_id in members:
+        try:
+            scheduler.delete(schedules.mention_name(comment.id, member_id))
+        except Exception:
+            logger.exception("mention email not withdrawn", extra={"comment_id": comment.id})
 
 
 def _notify_one(

@@ -239,11 +239,27 @@ def test_a_mention_added_by_an_edit_notifies_once(http: httpx.Client, team: Team
         rows = http.get("/notifications", headers=team.viewer.headers).json()["items"]
         return sum(1 for n in rows if n["kind"] == "mention" and n["task_id"] == task.json()["id"])
 
-    for body, told in (("draft for @vera", 1), ("draft", 1), ("draft, @vera: again", 1), ("@vera @vera!", 1)):
+    from backend.bootstrap import dependencies
+
+    scheduler = dependencies().scheduler
+    assert scheduler is not None
+
+    def emails_waiting(comment: dict[str, Any]) -> list[str]:
+        return scheduler.names(f"m-{comment['id'].rsplit('.', 1)[1]}")
+
+    # (body, mention rows, an email waiting): told when first named; the mention taken out withdraws the email (it
+    # would quote words taken back); named again or twice, nobody is told again.
+    steps = (("draft for @vera", 1, 1), ("draft", 1, 0), ("draft, @vera: again", 1, 0), ("@vera @vera!", 1, 0))
+    for body, told, waiting in steps:
         edited = http.patch(f"/comments/{comment['id']}", headers=team.editor.headers, json={"body": body})
         assert edited.status_code == 200, edited.text
-        assert mentions_of_vera() == told, body
+        assert (mentions_of_vera(), len(emails_waiting(comment))) == (told, waiting), body
     assert edited.json()["mentions"] == [team.viewer.id]
+    # A deleted comment's mention email is not sent either.
+    second = _comment(http, team.editor, task.json()["id"], "@vera look")
+    assert (mentions_of_vera(), len(emails_waiting(second))) == (2, 1)
+    assert http.delete(f"/comments/{second['id']}", headers=team.editor.headers).status_code == 204
+    assert emails_waiting(second) == []
 
 
 def test_the_activity_log_pages_newest_first(http: httpx.Client, team: Team) -> None:

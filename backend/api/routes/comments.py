@@ -113,7 +113,9 @@ def edit_comment(comment_id: Annotated[CommentId, Path()], data: Annotated[Comme
 )
 def delete_comment(comment_id: Annotated[CommentId, Path()]) -> Response[None]:
     deps = dependencies()
-    comments.delete_comment(user=caller(router), comment_id=comment_id, ports=_ports(deps), now=deps.clock())
+    comments.delete_comment(
+        user=caller(router), comment_id=comment_id, ports=_ports(deps), now=deps.clock(), scheduler=deps.scheduler
+    )
     return no_content()
 
 
