@@ -33,6 +33,27 @@ MAX_COMMENT = 10_000
 PENDING = "pending-"
 
 
+def heard(
+    comments: list[CommentPublic], comment_id: str, comment: CommentPublic | None, *, pending: set[str], me: str
+) -> list[CommentPublic] | None:
+    """The panel's comments after a change heard live (``comment`` None: deleted), or None when it changes nothing:
+    this tab's own write of that comment is on its way (its answer reconciles), our own new comment is heard before
+    the answer that replaces its pending copy, or what is shown is as new. Comments stay in creation order (an id is
+    ``<task id>.<ulid>``), our own sends still on their way last."""
+    if comment_id in pending:
+        return None
+    shown = next((c for c in comments if c.id == comment_id), None)
+    if comment is None:
+        return [c for c in comments if c.id != comment_id] if shown is not None else None
+    if shown is None and comment.author_id == me and any(p.startswith(PENDING) for p in pending):
+        return None
+    if shown is not None and (shown.version or 0) >= (comment.version or 0):
+        return None
+    saved = [c for c in comments if c.id != comment_id and not c.id.startswith(PENDING)]
+    sending = [c for c in comments if c.id.startswith(PENDING)]
+    return [*sorted([*saved, comment], key=lambda c: c.id), *sending]
+
+
 class CommentsState(WorkspaceState):
     c_task_id: str = ""
     c_project_id: str = ""
@@ -90,27 +111,16 @@ class CommentsState(WorkspaceState):
 
     def comment_heard(self, comment_id: str, comment: CommentPublic | None, *, deleted: bool) -> None:
         """A comment changed elsewhere (another member, another tab): the open panel shows it in place, with no
-        request. Ignored while this tab's own write of it is on its way (its answer reconciles), and when older than
-        the one shown. ``comment`` is None on a delete."""
-        if comment_id.split(".", 1)[0] != self.c_task_id or comment_id in self._pending:
+        request (``heard``). ``comment`` is None on a delete."""
+        if comment_id.split(".", 1)[0] != self.c_task_id or (comment is None and not deleted):
             return
-        if deleted:
-            if any(c.id == comment_id for c in self._comments):
-                self._comments = [c for c in self._comments if c.id != comment_id]
-                self.c_editing_id = "" if self.c_editing_id == comment_id else self.c_editing_id
-                self._render()
+        change = None if deleted else comment
+        shown = heard(self._comments, comment_id, change, pending=set(self._pending), me=self._user_id)
+        if shown is None:
             return
-        if comment is None:
-            return
-        shown = next((c for c in self._comments if c.id == comment_id), None)
-        if shown is None and comment.author_id == self._user_id and any(p.startswith(PENDING) for p in self._pending):
-            return  # our own comment, heard before the answer that replaces its pending copy
-        if shown is not None and (shown.version or 0) >= (comment.version or 0):
-            return
-        # (a comment id is "<task id>.<ulid>": creation order; our own sends still on their way stay last)
-        saved = [c for c in self._comments if c.id != comment_id and not c.id.startswith(PENDING)]
-        sending = [c for c in self._comments if c.id.startswith(PENDING)]
-        self._comments = [*sorted([*saved, comment], key=lambda c: c.id), *sending]
+        self._comments = shown
+        if deleted and self.c_editing_id == comment_id:
+            self.c_editing_id = ""
         self._render()
 
     @rx.event
@@ -239,4 +249,4 @@ class CommentsState(WorkspaceState):
         yield rx.toast.info("Comment deleted.", id="comment")
 
 
-__all__ = ["CommentsState"]
+__all__ = ["CommentsState", "heard"]
