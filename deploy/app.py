@@ -171,6 +171,7 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
         ses_identity=str(app.node.try_get_context("ses_identity") or (domain.domain_name if domain else "example.com")),
         sms_monthly_spend_limit=sms_monthly_spend_limit,
         waf=profile.waf,
+        inbound_email_domain=app.node.try_get_context("inbound_email_domain") or None,
         env=env,
     )
     reflex = ReflexBackendStack(
@@ -227,6 +228,8 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
         ("AnalyticsRecompute", stateless.features.recompute),
         ("LiveUpdates", reflex.live_updates.function),
         ("AttachmentProcessor", attachments.processor),
+        ("InboundSms", stateless.inbound.sms_function),
+        ("InboundEmail", stateless.inbound.email_function),
     ]
     functions.reserve_concurrency(
         named_functions, functions.reservations(app.node.try_get_context("reserved_concurrency"))

@@ -16,7 +16,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from backend.bootstrap import Dependencies, dependencies, inbound_mail
-from backend.config import MESSAGING
+from backend.config import SCHEDULING
 from backend.domain.inbound import MAIL_PREFIX
 from backend.observability import logger
 from backend.services import inbound
@@ -50,7 +50,7 @@ def ports(deps: Dependencies) -> inbound.Ports:
 @logger.inject_lambda_context(log_event=False)  # message bodies and phone numbers: never logged
 def sms_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     deps = dependencies()
-    deps.settings.require(*MESSAGING)
+    deps.settings.require(*SCHEDULING, "email_sender", "inbound_email_domain")
     results = []
     for record in event.get("Records", []):
         try:
@@ -75,7 +75,7 @@ def _authentic(receipt: dict[str, Any]) -> bool:
 @logger.inject_lambda_context(log_event=False)
 def email_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     deps = dependencies()
-    deps.settings.require(*MESSAGING)
+    deps.settings.require(*SCHEDULING, "email_sender", "inbound_email_domain")
     bucket = inbound_mail()
     results = []
     for record in event.get("Records", []):

@@ -305,6 +305,11 @@ class Features:
             reason="Schedules are created per task at run time; the statement is scoped to our schedule group.",
         )
 
+    def grant_inbound(self, function: lambda_.IFunction) -> None:
+        """The inbound Lambdas (issue 16, deploy/stacks/inbound.py): acknowledgements (SES, SMS) and schedules."""
+        self._grant_messaging(function)
+        self._grant_scheduling(function)
+
     def grant_api(self, api: lambda_.IFunction, attachments_bucket_name: str) -> None:
         """What the api Lambda needs for the features: schedules, notifications, presigned URLs, SMS/e-mail."""
         self._grant_messaging(api)

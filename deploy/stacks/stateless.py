@@ -26,6 +26,7 @@ from constructs import Construct
 from backend.domain.api_tokens import POINTER_PREFIX as API_TOKEN_POINTER
 from deploy.stacks import functions, waf
 from deploy.stacks.features import DEFAULT_SMS_MONTHLY_SPEND_LIMIT, Features
+from deploy.stacks.inbound import Inbound
 from deploy.stacks.nag import acknowledge
 from deploy.stacks.naming import public_routes, task_index_names
 
@@ -72,6 +73,7 @@ class StatelessStack(Stack):
         ses_identity: str,
         sms_monthly_spend_limit: str = DEFAULT_SMS_MONTHLY_SPEND_LIMIT,
         waf: bool = True,
+        inbound_email_domain: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -82,6 +84,10 @@ class StatelessStack(Stack):
             user_pool_client_id=user_pool_client_id,
             app_url=app_url,
         )
+        # Answers to reminders and email to task (issue 16): mail for this domain comes in through SES; the api shows
+        # the task address, the reminders set Reply-To there.
+        self.inbound_email_domain = inbound_email_domain or f"in.{ses_identity.rsplit('@', 1)[-1]}"
+        environment["TMP_INBOUND_EMAIL_DOMAIN"] = self.inbound_email_domain
         self.tmp_environment = dict(environment)  # the Reflex backend container gets the same settings
         self.features = Features(
             self,
@@ -95,6 +101,18 @@ class StatelessStack(Stack):
             link_signing_secret=link_signing_secret,
             ses_identity=ses_identity,
             sms_monthly_spend_limit=sms_monthly_spend_limit,
+        )
+        self.inbound = Inbound(
+            self,
+            stage=stage,
+            environment=environment,
+            deps_layer=deps_layer,
+            features=self.features,
+            users_table=users_table,
+            tasks_table=tasks_table,
+            notifications_table=notifications_table,
+            attachments_bucket_name=attachments_bucket_name,
+            inbound_email_domain=self.inbound_email_domain,
         )
         # The api creates/updates/deletes reminder schedules: it needs their target and role too.
         environment = {**environment, **self.features.scheduling_environment}
