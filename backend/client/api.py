@@ -59,6 +59,7 @@ from backend.schemas_notifications import (
     ReminderIn,
     ReminderList,
 )
+from backend.schemas_tokens import TaskEmail, TokenCreated, TokenList, TokenPublic
 
 # The API shapes the UI works with, importable from here (the UI imports nothing of ``backend`` but the client).
 __all__ = [
@@ -489,6 +490,21 @@ class ApiClient:
     def delete_my_data(self) -> None:
         """Every task, project, label and statistic; the account stays."""
         self._request("DELETE", "/data")
+
+    # --- personal API tokens and the task address (issue 16) ---------------------------------------------------
+    def list_tokens(self) -> list[TokenPublic]:
+        return TokenList.model_validate(self._request("GET", "/tokens")).items
+
+    def create_token(self, name: str, scopes: list[str]) -> TokenCreated:
+        """The token itself is in this answer only."""
+        return TokenCreated.model_validate(self._request("POST", "/tokens", json={"name": name, "scopes": scopes}))
+
+    def revoke_token(self, token_id: str) -> None:
+        self._request("DELETE", f"/tokens/{_segment(token_id)}")
+
+    def new_task_email(self) -> str:
+        """A new secret task address; mail to the old one is ignored from now on."""
+        return TaskEmail.model_validate(self._request("POST", "/me/task-email")).task_email
 
 
 def _segment(value: str) -> str:

@@ -18,6 +18,7 @@ from taskmanager_pro.components import (
     submit_button,
     text_input,
 )
+from taskmanager_pro.components.developer import developer_section
 from taskmanager_pro.components.import_section import import_section
 from taskmanager_pro.components.notification_settings import reminders_section
 from taskmanager_pro.components.stats_settings import data_section, goal_section
@@ -279,6 +280,7 @@ def settings_page() -> rx.Component:
                     password_section(),
                     mfa_section(),
                     storage_section(),
+                    developer_section(),
                     delete_section(),
                     spacing="4",
                     width="100%",
