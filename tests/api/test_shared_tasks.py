@@ -243,6 +243,28 @@ def test_a_task_moves_between_a_personal_and_the_shared_project(team: Team) -> N
     assert [e.what.value for e in reversed(log) if e.task_id == mine["id"]] == ["moved", "moved"]
 
 
+def test_a_task_moving_into_the_shared_project_takes_its_subtasks_where_members_see_and_count_them(
+    team: Team,
+) -> None:
+    """Issue 14: a subtask lives in its parent's partition; moving the parent into a shared project moves its whole
+    subtree there (a move between partitions per task), counts and nesting intact, so a member lists and adds to it."""
+    owner = team.owner.http
+    parent = ok(owner.post("/tasks", json={"title": "trip"}), 201)
+    child = ok(owner.post("/tasks", json={"title": "tickets", "parent_id": parent["id"]}), 201)
+    ok(owner.post("/tasks", json={"title": "seats", "parent_id": child["id"]}), 201)
+    ok(owner.post(f"/tasks/{child['id']}/complete", params={"children": "complete"}))
+    current = ok(owner.get(f"/tasks/{parent['id']}"))
+    ok(owner.patch(f"/tasks/{parent['id']}", json={"version": current["version"], "project_id": team.project_id}))
+    editor = team.editor.http
+    listed = ok(editor.get("/tasks", params={"parent_id": parent["id"]}))["items"]
+    assert [(t["title"], t["project_id"], t["status"]) for t in listed] == [("tickets", team.project_id, "done")]
+    assert [t["title"] for t in ok(editor.get("/tasks", params={"parent_id": child["id"]}))["items"]] == ["seats"]
+    ok(editor.post("/tasks", json={"title": "visa", "parent_id": parent["id"]}), 201)
+    moved = ok(editor.get(f"/tasks/{parent['id']}"))
+    assert (moved["subtask_done"], moved["subtask_count"]) == (1, 2)
+    assert_error_shape(team.stranger.http.get("/tasks", params={"parent_id": parent["id"]}), 404)
+
+
 def test_bulk_edit_applies_each_task_alone_and_its_undo_restores_them_or_reports_a_later_edit(team: Team) -> None:
     """One undoable change (issue 14): the per-item results, then the undo built by the client (backend.client)."""
     from backend.client.bulk_edit import edit_of, undo_of

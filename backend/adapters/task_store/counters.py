@@ -57,11 +57,13 @@ def retry_conflicts(write: Callable[[], _T]) -> _T:
     raise AssertionError("unreachable")
 
 
-def counts_refused(exc: TransactWriteError) -> bool:
-    """The counters' update refused the transaction: PynamoDB sends updates after deletes and puts, and a task save
-    has one update (the counters), so its reason is the last one."""
+def counts_refused(exc: TransactWriteError, *, updates_after: int = 0) -> bool:
+    """The counters' update refused the transaction: PynamoDB sends updates after deletes and puts, in the order they
+    were added, and a task save adds the counters' first, so its reason is the last but ``updates_after`` (a
+    subtask's save also updates its parent's counts, after the counters)."""
     reasons = getattr(exc, "cancellation_reasons", None) or []
-    return bool(reasons) and getattr(reasons[-1], "code", None) == "ConditionalCheckFailed"
+    index = len(reasons) - 1 - updates_after
+    return 0 <= index < len(reasons) and getattr(reasons[index], "code", None) == "ConditionalCheckFailed"
 
 
 def read_counts(user_id: str) -> TaskCountsModel:

@@ -70,14 +70,14 @@ def single(query: TaskQuery, partition: str) -> TaskQuery:
     return replace(query, user_id=partition, shared=())
 
 
-def _count_on_parent(transaction: TransactWrite, previous: Task | None, task: Task | None) -> None:
+def _count_on_parent(transaction: TransactWrite, previous: Task | None, task: Task | None) -> bool:
     """A subtask's create, completion, reopening or deletion changes its parent's "n/m done" in the same
     transaction (and the parent's ``version``, like a comment: an edit of the parent read before answers 409
     instead of writing old counts back). The parent must exist: a child of a deleted task is refused."""
     counted, done = subtask_change(previous, task)
     subtask = task or previous
     if (counted, done) == (0, 0) or subtask is None or subtask.parent_id is None:
-        return
+        return False
     parent = SubtaskCountModel(user_id=subtask.user_id, sk=TASK + subtask.parent_id)
     actions: list[Action] = [SubtaskCountModel.version.add(1)]
     if counted:
@@ -85,6 +85,7 @@ def _count_on_parent(transaction: TransactWrite, previous: Task | None, task: Ta
     if done:
         actions.append(SubtaskCountModel.subtask_done.add(done))
     transaction.update(parent, actions=actions, condition=SubtaskCountModel.sk.exists())
+    return True
 
 
 class DynamoTaskStore:
@@ -152,6 +153,7 @@ class DynamoTaskStore:
         old_labels = set(previous.labels) if previous else set()
         old_terms, new_terms = index_terms(previous), index_terms(task)
         added, opened = counters.count_change(previous, task)
+        parent_counted = False
         try:
             with TransactWrite(connection=connection()) as transaction:
                 if added or opened:
@@ -175,9 +177,10 @@ class DynamoTaskStore:
                     transaction.delete(word_item(task.user_id, term, task.id))
                 if activity is not None:
                     transaction.save(activity_item(task.user_id, activity))
-                _count_on_parent(transaction, previous, task)
+                parent_counted = _count_on_parent(transaction, previous, task)
         except TransactWriteError as exc:
-            if (added > 0 or opened > 0) and counters.counts_refused(exc):
+            # (the parent's update, when there is one, comes after the counters': PynamoDB keeps the call order)
+            if (added > 0 or opened > 0) and counters.counts_refused(exc, updates_after=int(parent_counted)):
                 raise counters.CountsRefused from exc
             if is_conditional_failure(exc):
                 raise ConflictError("The task was changed meanwhile; reload it and try again.") from exc
