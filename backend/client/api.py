@@ -179,10 +179,21 @@ class ApiClient:
         headers = {"Authorization": f"Bearer {self._access_token}"} if self._access_token else {}
         return {**headers, **(extra or {})}
 
-    def _request(self, method: str, path: str, json: Any = None, headers: dict[str, str] | None = None) -> Any:
+    def _request(
+        self,
+        method: str,
+        path: str,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> Any:
         try:
             response = self._http.request(
-                method, f"{self._base_url}{path}", json=json, headers=self._headers(headers), timeout=self._timeout
+                method,
+                f"{self._base_url}{path}",
+                json=json,
+                headers=self._headers(headers),
+                timeout=timeout or self._timeout,
             )
         except httpx.HTTPError as exc:
             raise ApiError(503, "unreachable", "The service cannot be reached. Try again in a moment.") from exc
@@ -339,9 +350,11 @@ class ApiClient:
             self._request("POST", "/tasks/bulk-edit", json=_body(edit), headers=headers)
         )
 
-    def import_file(self, request: ImportRequest) -> ImportResult:
-        """One ``POST /import`` (a large Todoist CSV: ``backend.client.importing`` sends it in pieces)."""
-        return ImportResult.model_validate(self._request("POST", "/import", json=request.model_dump(mode="json")))
+    def import_file(self, request: ImportRequest, *, timeout: float = 30.0) -> ImportResult:
+        """One ``POST /import`` (a large Todoist CSV: ``backend.client.importing`` sends it in pieces). ``timeout``:
+        the API writes for up to 6 s of a request; a busy local run answers later than the usual 10 s."""
+        body = request.model_dump(mode="json")
+        return ImportResult.model_validate(self._request("POST", "/import", json=body, timeout=timeout))
 
     def parse_quick_add(self, text: str) -> QuickAddParsed:
         """What quick add understands of ``text`` (nothing is saved); ``.task`` is ready for ``create_task``."""

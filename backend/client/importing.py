@@ -27,9 +27,9 @@ from backend.client.api import ApiClient, ProjectCreate
 from backend.schemas import MAX_SECTIONS
 from backend.schemas_import import MAX_IMPORT_CHARS, ImportCounts, ImportProblem, ImportRequest, ImportResult
 
-# Rows (tasks, notes, sections) per request: ~1.5 s of writes locally, well inside the 6 s budget in AWS too
-# (a task is one transaction; see scripts/bench_import.py).
-CHUNK_ROWS = 200
+# Rows (tasks, notes, sections) per request: a few seconds of writes at most on a busy machine, inside the 6 s
+# budget in AWS too (a task is one transaction; scripts/bench_import.py). A piece the budget cuts short is resent.
+CHUNK_ROWS = 100
 MAX_CHUNK_CHARS = MAX_IMPORT_CHARS // 2  # room for a header and a section row around a piece of a huge row
 TODOIST_PROJECT = "Imported from Todoist"  # the name the API gives a one-request import's new project too
 BUDGET_STOP = "stopped here:"  # how the API starts the problem of a request cut short by its write budget
@@ -125,10 +125,12 @@ class TodoistImport:
             line = self._origin[problem.line - 1] if 0 < problem.line <= len(self._origin) else problem.line
             if problem.message.startswith(BUDGET_STOP):
                 rest = tuple(record for record in chunk.records if record.line >= line)
-                if rest:
-                    section = _section_before(chunk, line)
-                    self.pending.insert(0, Chunk(rest, section))
-                    done -= Chunk(rest, None).rows
+                again = Chunk(rest, _section_before(chunk, line))
+                if rest and (len(rest) < len(chunk.records) or again.rows > 1):
+                    # no row written at all (a slow moment): the rest again in smaller pieces, down to one row
+                    smaller = max(again.rows // 2, 1) if len(rest) == len(chunk.records) else self.rows_per_chunk
+                    self.pending[0:0] = _chunks(list(rest), smaller, again.section)
+                    done -= again.rows
                     continue
             moved = ImportProblem(line=line, message=problem.message)
             if moved not in self.problems:  # (a header problem comes back from every piece)
@@ -226,13 +228,13 @@ def _indent(value: str) -> int:
         return 1
 
 
-def _chunks(records: list[_Record], rows_per_chunk: int) -> list[Chunk]:
-    """Pieces of about ``rows_per_chunk`` rows, cut only before a top-level task or a section."""
+def _chunks(records: list[_Record], rows_per_chunk: int, section: _Record | None = None) -> list[Chunk]:
+    """Pieces of about ``rows_per_chunk`` rows, cut only before a top-level task or a section (``section``: the one in
+    force before the first record)."""
     chunks: list[Chunk] = []
     current: list[_Record] = []
     size = rows = 0
-    section: _Record | None = None  # in force at the current record
-    opened_under: _Record | None = None  # in force where the current piece began
+    opened_under = section  # in force where the current piece began; ``section``: at the current record
     for record in records:
         boundary = record.kind == "section" or (record.kind == "task" and record.indent <= 1)
         if current and boundary and (rows >= rows_per_chunk or size + len(record.text) > MAX_CHUNK_CHARS):
