@@ -440,6 +440,40 @@ def test_bulk_select_move_and_complete(page: Page, app: App) -> None:
     assert sorted(task.title for task in listed) == ["Post letter", "Return books"]
 
 
+def test_bulk_reschedule_shows_at_once_and_undo_restores_every_task(page: Page, app: App) -> None:
+    """Issue 14: a bulk edit is one undoable change; its Undo puts back each task's own date (and time)."""
+    user = new_user(app)
+    home = user.api.create_label(LabelCreate(name="home"))
+    day = today()
+    user.api.create_task(TaskCreate(title="Call plumber", due_date=day, due_time="08:30", labels=[home.id]))
+    user.api.create_task(TaskCreate(title="Pay rent"))
+    user.api.create_task(TaskCreate(title="Book dentist", due_date=day + timedelta(days=1)))
+    monday = day + timedelta(days=7 - day.weekday())
+    sign_in(page, user)
+    visit(page, "/inbox")
+
+    page.get_by_role("button", name="Select", exact=True).click()
+    page.get_by_role("checkbox", name="Select Call plumber").click()
+    page.get_by_role("checkbox", name="Select Pay rent").click()
+    bar = page.get_by_role("toolbar", name="Bulk actions")
+    bar.get_by_label("Reschedule selected", exact=True).select_option(label="Next week")
+    done = toast(page, f"Rescheduled 2 tasks to {monday.isoformat()}")
+    expect(done).to_be_visible()
+
+    def dates() -> dict[str, tuple[object, object]]:
+        found = {title: task_titled(user, title) for title in ("Call plumber", "Pay rent")}
+        return {title: (task["due_date"], task["due_time"]) for title, task in found.items()}
+
+    eventually(lambda: {when[0] for when in dates().values()} == {monday}, page, "both moved to next Monday")
+    assert task_titled(user, "Book dentist")["due_date"] == day + timedelta(days=1)  # not selected: untouched
+    done.get_by_role("button", name="Undo").click()
+    expect(toast(page, "Restored 2 tasks")).to_be_visible()
+    before = {"Call plumber": (day, datetime.strptime("08:30", "%H:%M").time()), "Pay rent": (None, None)}
+    eventually(lambda: dates() == before, page, "each task back on its own date and time")
+    assert task_titled(user, "Call plumber")["labels"] == [home.id]
+    expect(row(page, "Pay rent")).to_be_visible()
+
+
 def test_keyboard_flow(page: Page, app: App) -> None:
     user = new_user(app)
     for title in ("Alpha", "Beta", "Gamma"):
