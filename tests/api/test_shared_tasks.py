@@ -328,7 +328,11 @@ def test_bulk_edit_applies_each_task_alone_and_its_undo_restores_them_or_reports
     assert stored(bare["id"], team.owner)["project_id"] == team.project_id
     back = undo_of(move, moved)
     assert back is not None
-    assert [r.status for r in post(back).results] == [200, 200]
+    body, key = back.model_dump(mode="json", exclude_unset=True), {"Idempotency-Key": "undo-the-move"}
+    first = ok(http.post("/tasks/bulk-edit", json=body, headers=key))
+    assert [r["status"] for r in first["results"]] == [200, 200]
+    again = http.post("/tasks/bulk-edit", json=body, headers=key)  # a retry: the first answer, nothing redone
+    assert (again.headers.get("Idempotent-Replayed"), again.json()) == ("true", first)
     same(stored(dated["id"]), before[dated["id"]])
     assert_error_shape(team.owner.http.get(f"/tasks/{bare['id']}"), 404)  # personal again
 
