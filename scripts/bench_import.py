@@ -14,6 +14,7 @@ import argparse
 import json
 import statistics
 import time
+from collections import Counter
 from pathlib import Path
 
 from backend.client import ApiClient
@@ -52,6 +53,7 @@ def run(rows: int) -> dict[str, object]:
         "ms_per_task": round(total * 1000 / max(result.created.tasks, 1), 1),
         "created": result.created.model_dump(),
         "problems": len(result.problems),
+        "problems_by_kind": dict(Counter(problem.message[:60] for problem in result.problems).most_common()),
     }
     return figures
 

@@ -33,6 +33,7 @@ CHUNK_ROWS = 100
 MAX_CHUNK_CHARS = MAX_IMPORT_CHARS // 2  # room for a header and a section row around a piece of a huge row
 TODOIST_PROJECT = "Imported from Todoist"  # the name the API gives a one-request import's new project too
 BUDGET_STOP = "stopped here:"  # how the API starts the problem of a request cut short by its write budget
+SINGLE_ROW_TRIES = 3  # a row the budget stops this often when sent alone is reported, not sent again
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class TodoistImport:
     created: ImportCounts = field(default_factory=lambda: ImportCounts(tasks=0, projects=0, labels=0))
     problems: list[ImportProblem] = field(default_factory=list)
     _sent: Chunk | None = None
+    _tries: dict[int, int] = field(default_factory=dict)  # budget stops at a line
     _origin: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -126,9 +128,12 @@ class TodoistImport:
             if problem.message.startswith(BUDGET_STOP):
                 rest = tuple(record for record in chunk.records if record.line >= line)
                 again = Chunk(rest, _section_before(chunk, line))
-                if rest and (len(rest) < len(chunk.records) or again.rows > 1):
+                whole = len(rest) == len(chunk.records)
+                if whole and again.rows == 1:  # one row alone, and still not written: tried a few times only
+                    self._tries[line] = self._tries.get(line, 0) + 1
+                if rest and self._tries.get(line, 0) < SINGLE_ROW_TRIES:
                     # no row written at all (a slow moment): the rest again in smaller pieces, down to one row
-                    smaller = max(again.rows // 2, 1) if len(rest) == len(chunk.records) else self.rows_per_chunk
+                    smaller = max(again.rows // 2, 1) if whole else self.rows_per_chunk
                     self.pending[0:0] = _chunks(list(rest), smaller, again.section)
                     done -= again.rows
                     continue

@@ -95,7 +95,7 @@ def test_what_is_not_csv_goes_in_one_request_for_the_api_to_report() -> None:
     assert plan.result().problems == [ImportProblem(line=1, message="not a Todoist CSV")]
 
 
-def test_a_piece_with_no_row_written_is_resent_in_halves_down_to_one_row_then_reported() -> None:
+def test_a_piece_with_no_row_written_is_resent_in_halves_down_to_one_row_tried_thrice_then_reported() -> None:
     content = HEADER + "".join(f"task,T{i},,4,1\r\n" for i in range(4))  # T0 on line 2
     plan = TodoistImport(content, project_id="P1")
     stop = f"{BUDGET_STOP} one request imports what it can write in 6 s; ..."
@@ -105,7 +105,7 @@ def test_a_piece_with_no_row_written_is_resent_in_halves_down_to_one_row_then_re
         sizes.append(len(sent))
         first_line = 2 + int(sent[0][1][1:])  # T<i> is on line 2 + i
         plan.take(answer(0, (2, stop)) if first_line == 2 else answer(len(sent)))  # T0 never fits
-    assert sizes == [4, 2, 1, 1, 2]  # all; halves; T0 alone (reported), T1; then T2 and T3 at the usual size
+    assert sizes == [4, 2, 1, 1, 1, 1, 2]  # all; halves; T0 alone three times (then reported), T1; T2 and T3
     result = plan.result()
     assert result.created.tasks == 3
     assert [(p.line, p.message) for p in result.problems] == [(2, stop)]
