@@ -231,7 +231,9 @@ def _answer_email(message: EmailMessage, sender: str, authentic: bool, ports: Po
 
 def _to_task(message: EmailMessage, secret: str, ports: Ports, now: datetime) -> Result:
     owner = ports.addresses.owner_of(secret)
-    user = ports.users.get(owner) if owner is not None else None
+    # The owner's row must still name this secret: "delete my data" and account deletion erase the user's partition
+    # but not the pointer, which must not keep a retired address alive.
+    user = ports.users.get(owner) if owner is not None and ports.addresses.current(owner) == secret else None
     if user is None or user.deleted_at is not None:
         logger.info("inbound email ignored: unknown or retired task address")
         return Result("ignored")

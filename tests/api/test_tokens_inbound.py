@@ -316,6 +316,13 @@ def test_mail_to_the_task_address_becomes_a_task_with_its_files_checked(
     del message["To"]
     message["To"] = address
     assert mail(http, message.as_bytes())["outcome"] == "ignored"
+    # "delete my data" erases the user's side of the address: the current one stops too (a new one is made)
+    current = renewed.json()["task_email"]
+    assert http.delete("/data", headers=user.headers).status_code == 204
+    del message["To"]
+    message["To"] = current
+    assert mail(http, message.as_bytes())["outcome"] == "ignored"
+    assert http.get("/me", headers=user.headers).json()["task_email"] not in {address, current}
 
 
 def wait_for_processed(http: httpx.Client, user: SignedInUser, task_id: str, count: int) -> list[dict[str, Any]]:
