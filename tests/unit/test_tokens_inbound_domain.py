@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,6 +10,16 @@ import pytest
 
 from backend.domain import api_tokens, inbound
 from backend.domain.inbound import Done, Help, Snooze
+from backend.errors import (
+    ForbiddenError,
+    InvalidInputError,
+    NotAuthenticatedError,
+    NotFoundError,
+    QuotaExceededError,
+    TooManyRequestsError,
+)
+from backend.services import api_tokens as service
+from tests.unit.test_rate_limits import Store
 
 NOW = datetime(2026, 3, 4, 10, 15, 30, tzinfo=UTC)  # a Wednesday
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -74,3 +85,76 @@ def test_the_task_address_is_found_only_at_our_domain() -> None:
     assert inbound.new_secret() != secret
     assert inbound.recipients(["Ann <A@X.org>, b@y.org"]) == ["a@x.org", "b@y.org"]
     assert inbound.reply_key("email", "Ann@X.org") == inbound.reply_key("email", " ann@x.org ")
+
+
+# --- the token service with small fakes of its ports -----------------------------------------------------------------
+class Tokens:
+    """ApiTokens in a dict, counting the "last used" writes."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, api_tokens.ApiToken] = {}
+        self.touches = 0
+
+    def add(self, token: api_tokens.ApiToken) -> None:
+        self.rows[token.id] = token
+
+    def list_for(self, user_id: str) -> list[api_tokens.ApiToken]:
+        return [t for t in self.rows.values() if t.user_id == user_id]
+
+    def own(self, user_id: str, token_id: str) -> api_tokens.ApiToken | None:
+        token = self.rows.get(token_id)
+        return token if token is not None and token.user_id == user_id else None
+
+    def by_id(self, token_id: str) -> api_tokens.ApiToken | None:
+        return self.rows.get(token_id)
+
+    def revoke(self, user_id: str, token_id: str) -> bool:
+        return self.rows.pop(token_id, None) is not None if self.own(user_id, token_id) else False
+
+    def touch(self, user_id: str, token_id: str, *, now: datetime, not_since: datetime) -> bool:
+        token = self.rows[token_id]
+        if token.last_used_at is not None and token.last_used_at >= not_since:
+            return False
+        self.rows[token_id] = dataclasses.replace(token, last_used_at=now)
+        self.touches += 1
+        return True
+
+
+def test_the_token_service_caps_checks_limits_and_writes_last_used_once_a_minute() -> None:
+    tokens, limits = Tokens(), Store()
+    made = [
+        service.create(tokens=tokens, user_id="u1", name=f"t{i}", scopes=["read"], now=NOW)
+        for i in range(api_tokens.MAX_TOKENS_PER_USER)
+    ]
+    with pytest.raises(QuotaExceededError):
+        service.create(tokens=tokens, user_id="u1", name="one too many", scopes=["read"], now=NOW)
+    with pytest.raises(InvalidInputError):
+        service.create(tokens=tokens, user_id="u2", name="x", scopes=["write"], now=NOW)
+    caller = service.verify(tokens=tokens, credential=made[0].secret_token)
+    assert (caller.user_id, caller.token_id, caller.scopes) == ("u1", made[0].token.id, frozenset({"read"}))
+    with pytest.raises(service.InvalidApiTokenError):
+        service.verify(tokens=tokens, credential=made[0].secret_token[:-2] + "xx")
+
+    def admit(method: str, at: datetime, token: int = 0) -> None:
+        service.admit(
+            tokens=tokens, limits=limits, user_id="u1", token_id=made[token].token.id, method=method, per_minute=3,
+            now=at,
+        )  # fmt: skip
+
+    admit("GET", NOW)
+    admit("GET", NOW + timedelta(seconds=10))
+    assert tokens.touches == 1  # not on every call
+    with pytest.raises(ForbiddenError):
+        admit("POST", NOW + timedelta(seconds=11))  # a read token
+    admit("GET", NOW + timedelta(seconds=12))  # the refused POST took no slot: this is the third
+    with pytest.raises(TooManyRequestsError) as refused:
+        admit("GET", NOW + timedelta(seconds=13))  # 3 a minute
+    assert refused.value.retry_after == 47
+    admit("GET", NOW + timedelta(seconds=61))  # the window moved on
+    assert tokens.touches == 2
+    admit("GET", NOW + timedelta(seconds=62), token=1)  # another token: its own limit
+    service.revoke(tokens=tokens, user_id="u1", token_id=made[0].token.id)
+    with pytest.raises(NotAuthenticatedError):
+        admit("GET", NOW + timedelta(seconds=63))
+    with pytest.raises(NotFoundError):
+        service.revoke(tokens=tokens, user_id="u2", token_id=made[1].token.id)  # another user's
