@@ -19,6 +19,7 @@ FORGOT_PASSWORD = "/forgot-password"  # noqa: S105 (a route, not a password)
 RESET_PASSWORD = "/reset-password"  # noqa: S105
 SETTINGS = "/settings"
 STATS = "/stats"
+CALENDAR = "/calendar"
 OUTBOX = "/dev/outbox"
 NOTIFICATIONS = "/notifications"
 

@@ -16,6 +16,7 @@ from taskmanager_pro.guards import Page, login_checked
 from taskmanager_pro.live import relay_changes
 from taskmanager_pro.pages.notifications import notifications_page
 from taskmanager_pro.state import AuthState, OutboxState, SettingsState
+from taskmanager_pro.state.calendar import CalendarState
 from taskmanager_pro.state.notification_settings import NotificationSettingsState
 from taskmanager_pro.state.notifications import NotificationsState
 from taskmanager_pro.state.selection import SelectionState
@@ -80,6 +81,7 @@ add_page(
     "Settings",
     login_checked(SettingsState.load, WorkspaceState.load, NotificationSettingsState.load, DataState.load),
 )
+add_page(pages.calendar_page, routes.CALENDAR, "Calendar", CalendarState.open_calendar)
 add_page(pages.stats_page, routes.STATS, "Statistics", login_checked(StatsState.load, WorkspaceState.load))
 add_page(pages.sign_up_page, routes.SIGN_UP, "Sign up", AuthState.open_form)
 add_page(pages.confirm_page, routes.CONFIRM, "Confirm your email", AuthState.open_form)

@@ -137,6 +137,25 @@ def next_due_instant(rule: str, *, anchor: datetime, after: datetime, tz: ZoneIn
     return to_instant(found, tz)
 
 
+def occurrences(
+    rule: str, *, first: datetime, start: datetime, end: datetime, tz: ZoneInfo | None = None, limit: int = 500
+) -> list[datetime]:
+    """The series' wall-clock occurrences from ``first`` (its next open one, included) within ``[start, end]``,
+    for a calendar's range: computed, never stored. All naive local times; with ``tz`` a time in a spring-forward
+    gap moves forward by the gap (as the reminder would fire). At most ``limit`` of them.
+
+    Each step is ``_next_wall_time`` from the same anchor (``first``), so the calendar shows what completing the
+    task again and again would give (plain monthly/yearly rules clamp to short months the same way)."""
+    found: list[datetime] = []
+    current: datetime | None = first
+    while current is not None and current <= end and len(found) < limit:
+        if current >= start:
+            found.append(to_instant(current, tz).replace(tzinfo=None) if tz is not None else current)
+        after = max(current, start - relativedelta(microseconds=1))
+        current = _next_wall_time(rule, first, after)
+    return found
+
+
 _DAY_NAMES = {"MO": "Mon", "TU": "Tue", "WE": "Wed", "TH": "Thu", "FR": "Fri", "SA": "Sat", "SU": "Sun"}
 _ORDINALS = {"1": "1st", "2": "2nd", "3": "3rd", "4": "4th", "5": "5th", "-1": "last", "-2": "2nd last"}
 

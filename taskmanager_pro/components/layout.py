@@ -9,6 +9,7 @@ import reflex as rx
 
 from backend.client import APP_DISPLAY_NAME
 from taskmanager_pro import routes
+from taskmanager_pro.components.dnd import dnd_context
 from taskmanager_pro.components.keyboard import help_overlay, shortcut_listener
 from taskmanager_pro.components.notifications import bell
 from taskmanager_pro.components.projects import (
@@ -36,7 +37,10 @@ VIEWS: tuple[tuple[str, str, str], ...] = (
 # The views later issues add. Until then they are listed, marked "soon", and lead nowhere.
 NAV_ITEMS: tuple[tuple[str, str], ...] = ()
 # Views beyond the task lists (one link each, above Settings).
-EXTRA_VIEWS: tuple[tuple[str, str, str], ...] = (("Statistics", "chart-column", routes.STATS),)
+EXTRA_VIEWS: tuple[tuple[str, str, str], ...] = (
+    ("Calendar", "calendar-range", routes.CALENDAR),
+    ("Statistics", "chart-column", routes.STATS),
+)
 # Phone widths get the menu button instead of the sidebar (Radix breakpoints: initial, xs, sm ≥ 768 px).
 DESKTOP_ONLY = ["none", "none", "flex"]
 PHONE_ONLY = ["flex", "flex", "none"]
@@ -238,25 +242,29 @@ def quick_add_button() -> rx.Component:
     )
 
 
-def app_shell(*content: rx.Component, max_width: Any = "60em") -> rx.Component:
+def app_shell(*content: rx.Component, max_width: Any = "60em", on_drop: Any = None) -> rx.Component:
     """The signed-in frame: header with quick add and the user menu, the sidebar, the page's content, and what
-    every signed-in page shares (the quick-add dialog, keyboard shortcuts and their help, project dialogs)."""
+    every signed-in page shares (the quick-add dialog, keyboard shortcuts and their help, project dialogs).
+
+    ``on_drop``: the page's handler of a drag and drop (components/dnd.py); the sidebar and the page share one
+    drag context, so a task can be dragged from the page onto a project."""
+    body = rx.hstack(
+        sidebar(),
+        rx.box(
+            *content,
+            as_="main",
+            flex="1",
+            min_width="0",
+            padding=["var(--space-3)", "var(--space-5)", "var(--space-6)"],
+            max_width=max_width,
+        ),
+        spacing="0",
+        align="start",
+        width="100%",
+    )
     return rx.box(
         header(quick_add_button(), bell(), user_menu()),
-        rx.hstack(
-            sidebar(),
-            rx.box(
-                *content,
-                as_="main",
-                flex="1",
-                min_width="0",
-                padding=["var(--space-3)", "var(--space-5)", "var(--space-6)"],
-                max_width=max_width,
-            ),
-            spacing="0",
-            align="start",
-            width="100%",
-        ),
+        body if on_drop is None else dnd_context(body, on_drop=on_drop),
         quick_add_dialog(),
         workspace_dialogs(),
         sharing_dialogs(),

@@ -8,6 +8,7 @@ from typing import Any
 import reflex as rx
 
 from taskmanager_pro.components.avatars import avatar_stack
+from taskmanager_pro.components.dnd import droppable
 from taskmanager_pro.components.forms import error_message, field, form
 from taskmanager_pro.state import tasks
 from taskmanager_pro.state.editors import LabelEditorState, ProjectEditorState
@@ -192,7 +193,12 @@ def project_entry(project: Any) -> rx.Component:
         spacing="2",
         min_width="0",
     )
-    return _entry(href, icon, name, menu, current=_here(href), shared=project.shared)
+    # A task dragged here moves to this project (components/dnd.py; the list's state checks the role).
+    return droppable(
+        _entry(href, icon, name, menu, current=_here(href), shared=project.shared),
+        id="project:" + project.id,
+        class_name="tmp-project-drop",
+    )
 
 
 def archived_entry(project: Any) -> rx.Component:

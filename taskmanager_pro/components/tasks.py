@@ -8,6 +8,7 @@ from typing import Any
 import reflex as rx
 
 from taskmanager_pro.components.avatars import avatar
+from taskmanager_pro.components.dnd import drag_handle, droppable, sortable, sortable_context
 from taskmanager_pro.components.forms import blocked
 from taskmanager_pro.state import selection, task_detail, tasks
 from taskmanager_pro.state.views import PRIORITY_NAMES
@@ -283,6 +284,7 @@ def task_row(row: Any) -> rx.Component:
     """One task; focusable (j/k), opens the detail panel on click or Enter."""
     show_project = ((TasksState.view != "project") & (TasksState.view != "inbox")) | TasksState.searching
     return rx.hstack(
+        drag_handle("Move " + row.title),
         select_box(row),
         collapse_toggle(row),
         check_circle(row, TasksState.toggle_done(row.id)),
@@ -355,12 +357,41 @@ def group_header(group: Any) -> rx.Component:
     )
 
 
+def draggable_task(row: Any, group_key: Any, content: rx.Component) -> rx.Component:
+    """A row or card that drags (components/dnd.py): onto another row (a place in the manual order, another section
+    or column), a board column, or a project in the sidebar. Keyboard: its handle, Space, arrows, Space."""
+    return sortable(
+        content,
+        key=row.id,  # (not the index: a row keeps its drag state when the order changes)
+        id=row.id,
+        group=group_key,
+        can_drag=~row.read_only,
+        can_drop=TasksState.can_drag_order,
+        role="presentation",
+        class_name="tmp-sortable",
+    )
+
+
+def sortable_list(group: Any, render: Any) -> rx.Component:
+    """The rows of one group in dnd-kit's order, so the others make room while one is dragged over them."""
+    return sortable_context(
+        rx.foreach(group.rows, lambda row: draggable_task(row, group.key, render(row))),
+        items=group.rows.map(lambda row: row.id),
+        id="group:" + group.key,
+    )
+
+
 def task_group(group: Any) -> rx.Component:
     return rx.box(
         group_header(group),
         rx.cond(
             group.count > 0,
-            rx.box(rx.foreach(group.rows, task_row), role="list", aria_label=group.title, width="100%"),
+            rx.box(
+                sortable_list(group, task_row),
+                role="list",
+                aria_label=group.title,
+                width="100%",
+            ),
             rx.cond(
                 TasksState.view == "upcoming",
                 rx.text("Nothing planned", size="1", color_scheme="gray", padding_y="var(--space-2)"),
@@ -444,6 +475,7 @@ def move_select(row: Any, column_key: Any) -> rx.Component:
 def board_card(row: Any, column_key: Any) -> rx.Component:
     return rx.box(
         rx.hstack(
+            drag_handle("Move " + row.title),
             select_box(row),
             check_circle(row, TasksState.toggle_done(row.id), size="18px"),
             rx.text(
@@ -489,16 +521,20 @@ def board_column(group: Any) -> rx.Component:
             spacing="2",
             padding_x="var(--space-1)",
         ),
-        rx.cond(
-            group.count > 0,
-            rx.vstack(
-                rx.foreach(group.rows, lambda row: board_card(row, group.key)),
-                role="list",
-                aria_label=group.title,
-                spacing="2",
-                width="100%",
+        droppable(
+            rx.cond(
+                group.count > 0,
+                rx.vstack(
+                    sortable_list(group, lambda row: board_card(row, group.key)),
+                    role="list",
+                    aria_label=group.title,
+                    spacing="2",
+                    width="100%",
+                ),
+                rx.text("No tasks", size="1", color_scheme="gray", padding="var(--space-3)"),
             ),
-            rx.text("No tasks", size="1", color_scheme="gray", padding="var(--space-3)"),
+            id="column:" + group.key,
+            class_name="tmp-column-drop",
         ),
         data_column=group.key,
         class_name="tmp-column",

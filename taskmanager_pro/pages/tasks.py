@@ -54,4 +54,5 @@ def tasks_page() -> rx.Component:
         delete_dialogs(),
         task_detail_drawer(),
         max_width=rx.cond(TasksState.is_board, "none", "60em"),
+        on_drop=TasksState.dropped,
     )

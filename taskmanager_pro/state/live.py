@@ -12,8 +12,9 @@ import contextlib
 from reflex.state import BaseState
 
 from backend.client import ApiError
-from backend.client.api import CommentPublic
+from backend.client.api import CommentPublic, TaskPublic
 from backend.client.live import Change
+from taskmanager_pro.state.calendar import CalendarState
 from taskmanager_pro.state.clients import call
 from taskmanager_pro.state.comments import CommentsState
 from taskmanager_pro.state.notifications import NotificationsState
@@ -37,6 +38,7 @@ async def apply_change(root: BaseState, change: Change) -> bool:
         task = change.task if change.op == "upsert" else None
         if tasks.loaded:
             tasks.task_heard(task, change.id)
+        await _calendar_heard(root, task, change.id)
         detail = await root.get_state(TaskDetailState)
         if task is not None and detail.detail_open and detail.d_id == task.id:
             detail.show_stored(task)  # (its comments come as their own changes: see "comment")
@@ -65,6 +67,12 @@ async def apply_change(root: BaseState, change: Change) -> bool:
         if workspace.workspace_loaded and change.op == "upsert":
             await workspace.refresh_invitations()
     return True
+
+
+async def _calendar_heard(root: BaseState, task: TaskPublic | None, task_id: str) -> None:
+    calendar = await root.get_state(CalendarState)
+    if calendar.loaded:
+        calendar.task_heard(task, task_id)
 
 
 # What changes the sidebar: projects (a shared one renamed, joined, left, or one I was removed from), memberships,

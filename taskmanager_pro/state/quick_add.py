@@ -23,6 +23,7 @@ import reflex as rx
 from backend.client import ApiError
 from backend.client.api import QuickAddParsed, TaskCreate, TaskPublic
 from backend.client.quick_add import Destination, parse_quick_add, suggestions, with_suggestion
+from taskmanager_pro.state.calendar import CalendarState, parse_slot
 from taskmanager_pro.state.clients import call
 from taskmanager_pro.state.tasks import PROVISIONAL, TasksState
 from taskmanager_pro.state.views import day_name
@@ -72,6 +73,7 @@ class QuickAddState(WorkspaceState):
     qa_warnings: list[str] = []  # a date in the past, a section the project does not have
     qa_suggestions: list[SuggestionView] = []  # while a #project, @label or /section is typed
     dialog_open: bool = False
+    slot: str = ""  # a calendar slot the dialog was opened on ("2026-12-07" or "2026-12-07T09:00"): its defaults
 
     # The last submission: (text, idempotency key, when) — a repeat of it is not a new task.
     _last_text: str = ""
@@ -82,11 +84,21 @@ class QuickAddState(WorkspaceState):
     @rx.event
     def open_dialog(self) -> None:
         """(Radix focuses the dialog's input when it opens.)"""
-        self.dialog_open, self.qa_error = True, ""
+        self.dialog_open, self.qa_error, self.slot = True, "", ""
 
     @rx.event
     def set_dialog_open(self, value: bool) -> None:
         self.dialog_open = bool(value)
+        if not self.dialog_open:
+            self.slot = ""
+
+    @rx.event
+    def open_at(self, slot: str) -> None:
+        """A click on an empty calendar slot: the dialog, with that day (and time) where the text names none."""
+        if not isinstance(slot, str) or parse_slot(slot) is None:
+            return
+        self._clear()
+        self.slot, self.dialog_open = slot, True
 
     # --- typing ------------------------------------------------------------------------------
     def _clear(self) -> None:
@@ -123,8 +135,11 @@ class QuickAddState(WorkspaceState):
         )
 
     def _context_task(self, task: TaskCreate, view: str, context_id: str) -> TaskCreate:
-        """The page's defaults for what the text does not say."""
+        """The page's defaults for what the text does not say (a calendar slot's: its day and time only)."""
         changes: dict[str, Any] = {}
+        slot = parse_slot(self.slot) if self.slot and self.dialog_open else None
+        if slot is not None:
+            view, context_id = "calendar", ""
         project = self.project_map().get(context_id)
         if view == "project" and task.project_id is None and project and not project.archived:
             changes["project_id"] = project.id
@@ -132,6 +147,10 @@ class QuickAddState(WorkspaceState):
             changes["labels"] = [*task.labels, context_id][:10]
         if view == "today" and task.due_date is None:
             changes["due_date"] = self.today()
+        if slot is not None and task.due_date is None:
+            changes["due_date"] = slot[0]
+            if slot[1] is not None and task.due_time is None:
+                changes["due_time"] = slot[1]
         return task.model_copy(update=changes) if changes else task
 
     def _show(self, parsed: QuickAddParsed, view: str, context_id: str) -> None:
@@ -164,8 +183,10 @@ class QuickAddState(WorkspaceState):
             chips.append(_chip("label", "", label.name, color="orange", hint="this label"))
         if "due" not in kinds and task.due_date is not None:
             first = "recurrence" in kinds  # a series without a date starts on its first occurrence
-            hint = "first time" if first else "this page"
+            hint = "first time" if first else ("this slot" if self.slot and self.dialog_open else "this page")
             chips.append(_chip("due", "", day_name(task.due_date, self.today()), color="grass", hint=hint))
+        if "time" not in kinds and task.due_time is not None:  # (a calendar slot's hour)
+            chips.append(_chip("time", "", task.due_time.strftime("%H:%M"), color="grass", hint="this slot"))
         self.chips = chips
         self.qa_warnings = parsed.warnings
 
@@ -233,6 +254,16 @@ class QuickAddState(WorkspaceState):
             version=0,
         )
 
+    async def _calendar_shows(self, task: TaskPublic, *, replaces: str = "") -> None:
+        """The calendar (when this tab has shown it) places the new task too: added on its slot, it shows there."""
+        calendar = await self.get_state(CalendarState)
+        if calendar.loaded:
+            calendar.task_saved(task, replaces=replaces)
+
+    async def _not_added(self, provisional_id: str) -> None:
+        (await self.get_state(TasksState)).task_removed(provisional_id)
+        (await self.get_state(CalendarState)).task_removed(provisional_id)
+
     def _is_repeat(self, text: str) -> bool:
         return text == self._last_text and time.monotonic() - self._last_at < REPEAT_SECONDS
 
@@ -257,8 +288,9 @@ class QuickAddState(WorkspaceState):
             provisional = self._provisional(payload)
             events = tasks.task_created(provisional)
             tasks.set_pending(provisional.id, True)
+            await self._calendar_shows(provisional)
             self._clear()
-            self.dialog_open = False
+            self.dialog_open, self.slot = False, ""
             known = {label.name.lower() for label in self.labels}
             new_labels = any(name.lower() not in known for name in payload.label_names)
         yield rx.set_value(INPUT_IDS[0], "")  # (the state's text may never have held it: typed within the debounce)
@@ -269,8 +301,7 @@ class QuickAddState(WorkspaceState):
             task = await call(client.create_task, payload, idempotency_key=key)
         except ApiError as error:
             async with self:
-                tasks = await self.get_state(TasksState)
-                tasks.task_removed(provisional.id)
+                await self._not_added(provisional.id)
                 self._last_text = ""
                 if not self.qa_text:
                     self.qa_text = text  # nothing typed since: the line comes back, with the reason
@@ -280,6 +311,7 @@ class QuickAddState(WorkspaceState):
         async with self:
             tasks = await self.get_state(TasksState)
             events = tasks.task_created(task, replaces=provisional.id)
+            await self._calendar_shows(task, replaces=provisional.id)
             if new_labels:
                 await self.refresh()  # "@new" created labels: the sidebar and the row's chips
                 tasks.workspace_changed()

@@ -27,6 +27,7 @@ import reflex as rx
 from backend.client import ApiError
 from backend.client.api import StaleVersion, TaskOrder, TaskPage, TaskPublic, TaskUpdate
 from taskmanager_pro.state.clients import call
+from taskmanager_pro.state.drops import drop_target
 from taskmanager_pro.state.listing import ListSpec, ShownPage, newer, place, sort_key, without
 from taskmanager_pro.state.views import (
     NO_SECTION,
@@ -219,6 +220,12 @@ class TasksState(WorkspaceState):
     def can_reorder(self) -> bool:
         """Manual order is shown (a project or the Inbox as a list, in its own order): rows can move."""
         in_order = self.view in {"project", "inbox"} and self.layout == "list" and self.sort in {"", "manual"}
+        return in_order and not self.search.strip()
+
+    @rx.var
+    def can_drag_order(self) -> bool:
+        """Rows (list) or cards (board) can be dragged into another place of the project's (or Inbox's) own order."""
+        in_order = self.view in {"project", "inbox"} and self.sort in {"", "manual"}
         return in_order and not self.search.strip()
 
     @rx.var
@@ -901,7 +908,8 @@ class TasksState(WorkspaceState):
                 optimistic, update = planned
                 if after_id is None:
                     self.task_saved(optimistic)
-                else:
+                else:  # (a section or status may change with the place: the row shows both at once)
+                    self._tasks = [optimistic if t.id == task_id else t for t in self._tasks]
                     self._move_after(task_id, after_id)
                 self.set_pending(task_id, True)
                 self.highlight = task_id
@@ -930,6 +938,10 @@ class TasksState(WorkspaceState):
         """A card to another board column: its section (``""`` = no section), or Open/Done."""
         if not isinstance(task_id, str) or not isinstance(column, str):
             return
+        async for event in self._to_column(task_id, column):
+            yield event
+
+    async def _to_column(self, task_id: str, column: str) -> AsyncGenerator[Any, None]:
         async with self:
             listed, layout, view = self.task_of(task_id), self.layout, self.view
             project = self.project_map().get(listed.project_id) if listed else None
@@ -951,6 +963,83 @@ class TasksState(WorkspaceState):
             return moved, TaskUpdate(version=current.version, section=section or None)
 
         async for event in self._update(task_id, build, f"Moved to {section or NO_SECTION}"):
+            yield event
+
+    # --- drag and drop (components/dnd.py): the row moves on the drop, the PATCH follows -------------------
+    @rx.event(background=True)
+    async def dropped(self, active_id: str, over_id: str) -> AsyncGenerator[Any, None]:
+        """A task dropped on another row (a new place in the order, maybe another section or column), on a board
+        column, or on a project in the sidebar. Every id comes from the client: each is checked against the rows
+        and projects this tab shows, and the server checks again."""
+        kind, target = drop_target(over_id)
+        if not isinstance(active_id, str) or not kind or target == active_id:
+            return
+        if kind == "project":
+            async for event in self._to_project(active_id, target):
+                yield event
+        elif kind == "column":
+            async for event in self._to_column(active_id, target):
+                yield event
+        elif kind == "task":
+            async for event in self._next_to(active_id, target):
+                yield event
+
+    def _group_of(self, task: TaskPublic) -> str:
+        """The list a row is sorted in: its status on a status board, else its section (the Inbox has one)."""
+        if self.view == "project" and self.layout == "status":
+            return task.status
+        return (task.section or "") if self.view == "project" else ""
+
+    async def _next_to(self, task_id: str, over_id: str) -> AsyncGenerator[Any, None]:
+        """Dropped on the row ``over_id``: it takes that row's place (after it when dragged down, before it when
+        dragged up, as the sortable list showed), in that row's section."""
+        async with self:
+            if not self.can_drag_order:
+                return
+            tasks = list(self._tasks)
+            moving, over = self.task_of(task_id), self.task_of(over_id)
+            if moving is None or over is None or moving.project_id != over.project_id:
+                return
+            group, target_group = self._group_of(moving), self._group_of(over)
+            peers = [t for t in tasks if self._group_of(t) == target_group]
+            status_board = self.view == "project" and self.layout == "status"
+        if status_board and group != target_group:
+            async for event in self._set_done(task_id, target_group == "done"):
+                yield event
+            return
+        ids = [t.id for t in peers]
+        downwards = group == target_group and ids.index(task_id) < ids.index(over_id)
+        rest = [t for t in peers if t.id != task_id]
+        at = next(i for i, t in enumerate(rest) if t.id == over_id) + int(downwards)
+        after = rest[at - 1] if at > 0 else None
+        before = rest[at] if at < len(rest) else None
+        section = None if status_board or self.view != "project" else target_group
+
+        def build(current: TaskPublic) -> tuple[TaskPublic, TaskUpdate]:
+            order = TaskOrder(after_id=after.id if after else None, before_id=before.id if before else None)
+            if section is None or (current.section or "") == section:
+                return current, TaskUpdate(version=current.version, order=order)
+            moved = current.model_copy(update={"section": section or None})
+            return moved, TaskUpdate(version=current.version, order=order, section=section or None)
+
+        others = [t for t in tasks if t.id != task_id]
+        shown_after = after.id if after else (before_of(others, before.id) if before else "")
+        async for event in self._update(task_id, build, "", after_id=shown_after):
+            yield event
+
+    async def _to_project(self, task_id: str, project_id: str) -> AsyncGenerator[Any, None]:
+        async with self:
+            task, project = self.task_of(task_id), self.project_map().get(project_id)
+        if task is None or project is None or project.archived or not project.can_edit:
+            return
+        if task.project_id == project_id:
+            return
+
+        def build(current: TaskPublic) -> tuple[TaskPublic, TaskUpdate]:
+            moved = current.model_copy(update={"project_id": project_id, "section": None})
+            return moved, TaskUpdate(version=current.version, project_id=project_id)
+
+        async for event in self._update(task_id, build, f"Moved to {project.name}"):
             yield event
 
     @rx.event(background=True)
@@ -1055,6 +1144,12 @@ def _done_toast(saved: TaskPublic, task_id: str, *, done: bool, undo: bool, toda
         return rx.toast.success("Task completed", description=title, action=action, id="completed")
     action = {"label": "Undo", "on_click": bound(TasksState.redo_complete, task_id)}
     return rx.toast.info("Task reopened", description=title, action=action, id="reopened")
+
+
+def before_of(tasks: list[TaskPublic], task_id: str) -> str:
+    """The id of the row shown just before ``task_id`` ("" = it is the first)."""
+    index = next((i for i, t in enumerate(tasks) if t.id == task_id), 0)
+    return tasks[index - 1].id if index > 0 else ""
 
 
 def _marked(task: TaskPublic, *, done: bool) -> TaskPublic:
