@@ -46,6 +46,13 @@ PARTS: list[tuple[str, str, list[str], Path]] = [
     ("sharing", "scripts.bench_sharing", [], Path(".local/bench/sharing.json")),
     # a 2 000-row Todoist CSV imported the way the UI does it: in pieces within the API's write budget (issue 14)
     ("import", "scripts.bench_import", ["--output", ".local/bench/import.json"], Path(".local/bench/import.json")),
+    # a month view with 500 dated tasks in the browser: time to render, API calls (issue 14)
+    (
+        "calendar",
+        "scripts.bench_calendar",
+        ["--output", ".local/bench/calendar.json"],
+        Path(".local/bench/calendar.json"),
+    ),
     (
         "durability",
         "scripts.bench_durability",

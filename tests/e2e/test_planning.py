@@ -33,9 +33,7 @@ def drag(page: Page, source: Locator, target: Locator, *, y: float = 0.5) -> Non
 
 
 def titles(page: Page) -> list[str]:
-    return list(
-        page.locator("[data-task-row]").evaluate_all("rows => rows.map(r => r.getAttribute('aria-label'))")
-    )
+    return list(page.locator("[data-task-row]").evaluate_all("rows => rows.map(r => r.getAttribute('aria-label'))"))
 
 
 def saved_order(user: User, project_id: str) -> list[str]:
