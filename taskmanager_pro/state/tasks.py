@@ -992,7 +992,7 @@ class TasksState(WorkspaceState):
 
     async def _next_to(self, task_id: str, over_id: str) -> AsyncGenerator[Any, None]:
         """Dropped on the row ``over_id``: it takes that row's place (after it when dragged down, before it when
-        dragged up, as the sortable list showed), in that row's section."""
+        dragged up, as the sortable list showed), in that row's section; subtasks among their siblings only."""
         async with self:
             if not self.can_drag_order:
                 return
@@ -1000,8 +1000,10 @@ class TasksState(WorkspaceState):
             moving, over = self.task_of(task_id), self.task_of(over_id)
             if moving is None or over is None or moving.project_id != over.project_id:
                 return
+            if moving.parent_id != over.parent_id:
+                return  # (a subtask moves among its siblings; another parent is the panel's "Parent task")
             group, target_group = self._group_of(moving), self._group_of(over)
-            peers = [t for t in tasks if self._group_of(t) == target_group]
+            peers = [t for t in tasks if self._group_of(t) == target_group and t.parent_id == moving.parent_id]
             status_board = self.view == "project" and self.layout == "status"
         if status_board and group != target_group:
             async for event in self._set_done(task_id, target_group == "done"):
