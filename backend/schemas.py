@@ -214,7 +214,8 @@ class OutboxMessage(BaseModel):
 
 
 # --- tasks, projects, labels -------------------------------------------------------------------
-Id = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z_-]{1,40}$")]
+ID_PATTERN = r"^[0-9A-Za-z_-]{1,40}$"
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 Color = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), OneLine]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), OneLine]

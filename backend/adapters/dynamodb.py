@@ -20,6 +20,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
+from backend.adapters import prefetched
 from backend.adapters.api_tokens import TOKEN_MODELS
 from backend.adapters.attachments import ATTACHMENT_MODELS
 from backend.adapters.calendar_feeds import FEED_MODELS
@@ -196,6 +197,9 @@ def _to_item(user: User) -> UserModel:
 
 class DynamoUserRepository:
     def get(self, user_id: str) -> User | None:
+        hit = prefetched.take(UserModel.Meta.table_name, user_id)  # the session check's read, fetched ahead
+        if hit is not None:
+            return _to_domain(UserModel.from_raw_data(hit.item)) if hit.item is not None else None
         try:
             return _to_domain(UserModel.get(user_id, consistent_read=True))
         except DoesNotExist:

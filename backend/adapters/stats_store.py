@@ -26,6 +26,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from backend.adapters import prefetched
 from backend.adapters.task_store.models import LABEL, PROJECT
 from backend.domain.stats import SUMMARY, Counters, split_item
 from backend.errors import InvalidInputError
@@ -220,14 +221,20 @@ class DynamoStatsStore:
 
     # --- the read side -------------------------------------------------------------------------------
     def read(self, user_id: str, *, since: date) -> tuple[dict[date, dict[str, int]], dict[str, int]]:
-        """Day items from ``since`` on and the summary: one Query (``STAT#DAY#<since>`` .. ``STAT#SUMMARY``)."""
+        """Day items from ``since`` on and the summary: one Query (``STAT#DAY#<since>`` .. ``STAT#SUMMARY``), or
+        none when the request's read-ahead fetched that range with the caller's Users row."""
         days: dict[date, dict[str, int]] = {}
         summary: dict[str, int] = {}
-        for item in self._query(
-            user_id,
-            "user_id = :u AND sk BETWEEN :a AND :b",
-            {":a": {"S": f"{STAT_DAY}{since.isoformat()}"}, ":b": {"S": STAT_SUMMARY}},
-        ):
+        first = f"{STAT_DAY}{since.isoformat()}"
+        held = prefetched.take_range(self._table, user_id, first, STAT_SUMMARY)  # read ahead with the Users row
+        items = (
+            held
+            if held is not None
+            else self._query(
+                user_id, "user_id = :u AND sk BETWEEN :a AND :b", {":a": {"S": first}, ":b": {"S": STAT_SUMMARY}}
+            )
+        )
+        for item in items:
             sk = item["sk"]["S"]
             if sk == STAT_SUMMARY:
                 summary = _numbers(item)

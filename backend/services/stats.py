@@ -138,6 +138,18 @@ def _zone(name: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+def _since(today: date, range_days: int) -> date:
+    """The first day a report for ``range_days`` ending ``today`` reads (its range, or the weeks it shows)."""
+    return min(today - timedelta(days=range_days - 1), stats.weeks_start(today))
+
+
+def days_read(range_days: int, now: datetime) -> tuple[date, date]:
+    """Every day a report for ``range_days`` can read, whatever the caller's time zone (not known before their Users
+    row is read): from the earliest ``since`` to the latest local date anywhere (UTC-12 .. UTC+14)."""
+    today = now.astimezone(ZoneInfo("UTC")).date()
+    return _since(today - timedelta(days=1), range_days), today + timedelta(days=1)
+
+
 def get_stats(*, store: StatsStore, user: User, range_days: int, now: datetime, names: bool = True) -> StatsView:
     """The stats page's figures, from the aggregates only: one Query, then (``names``) one BatchGetItem of the
     names of the projects and labels the figures mention. ``user`` is the Users row the caller already holds (the
@@ -145,7 +157,7 @@ def get_stats(*, store: StatsStore, user: User, range_days: int, now: datetime, 
     tz = _zone(user.timezone)
     now_local = now.astimezone(tz)
     goal = user.preferences.daily_goal
-    since = min(now_local.date() - timedelta(days=range_days - 1), stats.weeks_start(now_local.date()))
+    since = _since(now_local.date(), range_days)
     days, summary = store.read(user.id, since=since)
     report = stats.report(days, summary, now_local=now_local, range_days=range_days, goal=goal)
     projects, labels = (

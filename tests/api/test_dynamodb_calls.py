@@ -91,10 +91,12 @@ def quiet_streams(local: LocalRun) -> Iterator[None]:
         yield
 
 
-def calls_of(http: httpx.Client, method: str, url: str, **kwargs: Any) -> tuple[httpx.Response, Calls]:
+def calls_of(
+    http: httpx.Client, method: str, url: str, *, expect: int | None = None, **kwargs: Any
+) -> tuple[httpx.Response, Calls]:
     with dynamodb_calls() as counter:
         response = http.request(method, url, **kwargs)
-    assert response.status_code < 300, response.text
+    assert response.status_code == expect if expect else response.status_code < 300, response.text
     return response, counter
 
 
@@ -103,26 +105,43 @@ def test_stats_read_the_users_row_once_and_the_names_in_one_batch(http: httpx.Cl
     body = response.json()
     assert [c["name"] for c in body["by_project"]] == ["Garden"]
     assert [c["name"] for c in body["by_label"]] == ["outside"]
-    # the session check's GetItem, the aggregates' Query, the names' BatchGetItem (was: 2 GetItem + 3 Query)
-    assert calls == {"GetItem": 1, "Query": 1, "BatchGetItem": 1}
+    # the session check's Users row with the summary and the days (one BatchGetItem across both tables, was: a
+    # GetItem and a Query), then the names' BatchGetItem (was, before: 2 GetItem + 3 Query)
+    assert calls == {"BatchGetItem": 2}, calls.seen
+
+
+def test_a_year_of_stats_queries_its_days_and_agrees_with_the_read_ahead(
+    http: httpx.Client, task: dict[str, Any]
+) -> None:
+    """365 days don't fit one BatchGetItem: the Users row alone, then the Query as before. Same figures."""
+    year, calls = calls_of(http, "GET", "/stats?range=365d")
+    assert calls == {"GetItem": 1, "Query": 1, "BatchGetItem": 1}, calls.seen
+    month = http.get("/stats?range=30d").json()
+    assert year.json()["per_week"] == month["per_week"]
+    assert year.json()["streak"] == month["streak"]
+    assert month["completed"] == year.json()["completed"] == 1
 
 
 def test_stats_without_projects_or_labels_to_name_skip_the_batch(api_url: str, make_user: Any) -> None:
     with httpx.Client(base_url=api_url, headers=make_user().headers, timeout=15) as fresh:
         _, calls = calls_of(fresh, "GET", "/stats?range=7d")
-    assert calls == {"GetItem": 1, "Query": 1}
+    assert calls == {"BatchGetItem": 1}, calls.seen
 
 
 def test_reading_a_task_is_the_session_read_and_the_task(http: httpx.Client, task: dict[str, Any]) -> None:
-    _, calls = calls_of(http, "GET", f"/tasks/{task['id']}")
-    assert calls == {"GetItem": 2}
+    response, calls = calls_of(http, "GET", f"/tasks/{task['id']}")
+    assert calls == {"BatchGetItem": 1}, calls.seen  # the Users row and the task together (was: 2 GetItem)
+    assert response.json()["title"] == task["title"]
+    missing, calls = calls_of(http, "GET", "/tasks/no-such-task", expect=404)
+    assert calls == {"BatchGetItem": 1}, calls.seen  # its absence came with the Users row: not read again
+    assert missing.json()["error"]["fields"] == {"task_id": "does not exist"}
 
 
 def test_an_edit_reads_the_task_once_and_writes_one_transaction(http: httpx.Client, task: dict[str, Any]) -> None:
     current = http.get(f"/tasks/{task['id']}").json()
     _, calls = calls_of(http, "PATCH", f"/tasks/{task['id']}", json={"version": current["version"], "notes": "x"})
-    # the session check, the task, the write (its project only when a section is set or the task moves)
-    assert calls == {"GetItem": 2, "TransactWriteItems": 1}, calls.seen
+    # the session check and the task in one call, the write (its project only when a section is set or it moves)
+    assert calls == {"BatchGetItem": 1, "TransactWriteItems": 1}, calls.seen
 
 
 def test_me_is_one_read(http: httpx.Client) -> None:

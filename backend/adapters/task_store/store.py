@@ -13,6 +13,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from backend.adapters import prefetched
 from backend.adapters.task_store import counters, planner, search_index
 from backend.adapters.task_store.activity import activity_item
 from backend.adapters.task_store.cursors import (
@@ -97,6 +98,9 @@ class DynamoTaskStore:
 
     # --- tasks ---
     def get_task(self, user_id: str, task_id: str) -> Task | None:
+        hit = prefetched.take(TaskModel.Meta.table_name, user_id, TASK + task_id)  # read ahead with the Users row
+        if hit is not None:
+            return task_of(TaskModel.from_raw_data(hit.item)) if hit.item is not None else None
         try:
             return task_of(TaskModel.get(user_id, TASK + task_id, consistent_read=True))
         except DoesNotExist:

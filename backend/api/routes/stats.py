@@ -9,7 +9,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from backend.api.auth import caller, caller_id
+from backend.adapters.read_ahead import ReadPlan
+from backend.api.auth import caller, caller_id, reads_ahead
 from backend.api.openapi import AUTHENTICATED, ERRORS
 from backend.api.responses import documented, no_content
 from backend.bootstrap import aggregates_store, dependencies, erase_user_data
@@ -28,6 +29,16 @@ from backend.services import stats, user_data
 
 router = APIGatewayRouter()
 PRIORITY_NAMES = {1: "P1", 2: "P2", 3: "P3", 4: "No priority"}
+
+
+# The summary and day items are read with the caller's row (one BatchGetItem) for the ranges that fit one.
+reads_ahead(
+    "GET",
+    "/stats",
+    lambda user_id, _, query, now: ReadPlan(
+        user_id, stats_days=stats.days_read(domain.RANGES.get(query.get("range", "30d"), 30), now)
+    ),
+)
 
 
 @router.get(

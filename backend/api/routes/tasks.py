@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from backend.api.auth import caller, caller_id
+from backend.adapters.read_ahead import ReadPlan
+from backend.api.auth import caller, caller_id, reads_ahead
 from backend.api.errors import status_of
 from backend.api.idempotency import IDEMPOTENCY_ERRORS, IdempotencyKeyHeader, idempotent
 from backend.api.openapi import AUTHENTICATED
@@ -19,6 +22,7 @@ from backend.domain.tasks import Task
 from backend.errors import StaleVersionError
 from backend.presenters import task_public
 from backend.schemas import (
+    ID_PATTERN,
     BulkAction,
     BulkEdit,
     BulkEditResponse,
@@ -152,6 +156,19 @@ def create_task(data: Annotated[TaskCreate, Body()], idempotency_key: Idempotenc
 
     payload = data.model_dump(mode="json")
     return idempotent(router, key=idempotency_key, operation="tasks.create", payload=payload, produce=create)
+
+
+TASK_ID = re.compile(ID_PATTERN)
+
+
+def _task_ahead(user_id: str, args: dict[str, str], _: dict[str, str], __: datetime) -> ReadPlan:
+    # The task in the caller's own partition, read with their Users row (a shared project's task is found after).
+    task_id = args.get("task_id", "")
+    return ReadPlan(user_id, task_id=task_id if TASK_ID.fullmatch(task_id) else None)
+
+
+reads_ahead("GET", "/tasks/<task_id>", _task_ahead)
+reads_ahead("PATCH", "/tasks/<task_id>", _task_ahead)
 
 
 @router.get("/tasks/<task_id>", summary="One task", tags=["tasks"], security=AUTHENTICATED, responses=documented())
