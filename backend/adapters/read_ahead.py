@@ -2,9 +2,10 @@
 
 Every API request reads the caller's Users row (the session check, ``backend/api/auth.py``); a route that then
 reads items whose keys follow from the request alone (``GET``/``PATCH /tasks/{id}``: the task in the caller's own
-partition; ``GET /stats``: the summary and the day items) has them fetched in the same BatchGetItem, across both
-tables, instead of a call each. The adapters take their first read of such a key from ``prefetched``; a key the
-route never reads costs one read capacity unit and nothing else. Strongly consistent, as the reads it replaces.
+partition; ``GET /stats``: the summary and the day items; ``GET /me``: the task email's secret) has them fetched
+in the same BatchGetItem, across both tables, instead of a call each. The adapters take their first read of such
+a key from ``prefetched``; a key the route never reads costs one read capacity unit and nothing else. Strongly
+consistent, as the reads it replaces.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from backend.adapters import prefetched
 from backend.adapters.dynamodb import UserModel
 from backend.adapters.stats_store import STAT_DAY, STAT_SUMMARY
+from backend.adapters.task_addresses import MAILIN
 from backend.adapters.task_store.models import TASK, TaskModel, connection
 
 BATCH_LIMIT = 100  # keys per BatchGetItem (DynamoDB's)
@@ -29,6 +31,7 @@ class ReadPlan:
     user_id: str  # the caller: their Users row
     task_id: str | None = None  # a task in the caller's own partition
     stats_days: tuple[date, date] | None = None  # the caller's day items first..last (and the summary)
+    task_address: bool = False  # the caller's task email secret (``GET /me`` shows the address)
 
 
 def _keys(plan: ReadPlan) -> tuple[list[prefetched.Key], list[prefetched.Range]]:
@@ -37,6 +40,8 @@ def _keys(plan: ReadPlan) -> tuple[list[prefetched.Key], list[prefetched.Range]]
     ranges: list[prefetched.Range] = []
     if plan.task_id is not None:
         keys.append((tasks, plan.user_id, TASK + plan.task_id))
+    if plan.task_address:
+        keys.append((tasks, plan.user_id, MAILIN))
     first, last = plan.stats_days or (date.max, date.min)
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     if days and len(keys) + len(days) + 1 <= BATCH_LIMIT:  # (a year's days: the Query, as without a read-ahead)

@@ -15,6 +15,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from backend.adapters import prefetched
 from backend.adapters.task_store.models import TableMeta
 from backend.adapters.write_errors import is_conditional_failure
 from backend.domain.inbound import secret_hash
@@ -47,6 +48,9 @@ ADDRESS_MODELS: tuple[type[Model], ...] = (AddressPointerModel, UserAddressModel
 
 class DynamoTaskAddresses:
     def current(self, user_id: str) -> str | None:
+        hit = prefetched.take(UserAddressModel.Meta.table_name, user_id, MAILIN)  # read ahead with the Users row
+        if hit is not None:
+            return str(UserAddressModel.from_raw_data(hit.item).secret) if hit.item is not None else None
         try:
             return str(UserAddressModel.get(user_id, MAILIN, consistent_read=True).secret)
         except DoesNotExist:

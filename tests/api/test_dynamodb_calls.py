@@ -145,8 +145,10 @@ def test_an_edit_reads_the_task_once_and_writes_one_transaction(http: httpx.Clie
 
 
 def test_me_is_one_read(http: httpx.Client) -> None:
-    _, calls = calls_of(http, "GET", "/me")
-    assert calls == {"GetItem": 1}, calls.seen
+    first = http.get("/me").json()["task_email"]  # the task address is made on first use
+    response, calls = calls_of(http, "GET", "/me")
+    assert calls == {"BatchGetItem": 1}, calls.seen  # the Users row and the task address's secret together
+    assert response.json()["task_email"] == first
 
 
 def test_subtasks_are_one_query_and_a_subtask_one_transaction(http: httpx.Client, task: dict[str, Any]) -> None:

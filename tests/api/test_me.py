@@ -38,6 +38,7 @@ def patch_raw(http: httpx.Client, user: SignedInUser, content: bytes) -> httpx.R
 def test_a_request_reads_the_callers_users_row_once(http: httpx.Client, make_user: Callable[[], SignedInUser]) -> None:
     """The session check reads the row; the routes reuse it (the time zone, the profile) instead of reading again."""
     from backend.adapters.dynamodb import UserModel
+    from backend.adapters.task_store.models import TaskModel
 
     user = make_user()
     sub = sub_of(user)
@@ -46,9 +47,14 @@ def test_a_request_reads_the_callers_users_row_once(http: httpx.Client, make_use
     def record(params: dict[str, Any], **_: Any) -> None:
         if params.get("TableName") == USERS_TABLE and params.get("Key") == {"user_id": {"S": sub}}:
             reads.append(params)
+        # (or read ahead with what the route reads first: backend/adapters/read_ahead.py)
+        if {"user_id": {"S": sub}} in params.get("RequestItems", {}).get(USERS_TABLE, {}).get("Keys", []):
+            reads.append(params)
 
     client = UserModel._get_connection().connection.client
+    batch_client = TaskModel._get_connection().connection.client
     client.meta.events.register("provide-client-params.dynamodb.GetItem", record)
+    batch_client.meta.events.register("provide-client-params.dynamodb.BatchGetItem", record)
     try:
         for path in ("/me", "/tasks?view=today", "/tasks?view=inbox"):
             reads.clear()
@@ -57,6 +63,7 @@ def test_a_request_reads_the_callers_users_row_once(http: httpx.Client, make_use
             assert len(reads) == 1, (path, reads)
     finally:
         client.meta.events.unregister("provide-client-params.dynamodb.GetItem", record)
+        batch_client.meta.events.unregister("provide-client-params.dynamodb.BatchGetItem", record)
 
 
 def test_get_me_is_the_profile_the_trigger_made(http: httpx.Client, user: SignedInUser) -> None:

@@ -9,7 +9,8 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from backend.api.auth import caller, caller_id, signed_in_caller_id
+from backend.adapters.read_ahead import ReadPlan
+from backend.api.auth import caller, caller_id, reads_ahead, signed_in_caller_id
 from backend.api.openapi import AUTHENTICATED, ERRORS
 from backend.api.responses import documented, no_content
 from backend.bootstrap import aggregates_store, dependencies, erase_user_data
@@ -44,6 +45,10 @@ def _with_task_email(profile: ProfilePublic) -> ProfilePublic:
         now=deps.clock(),
     )
     return profile.model_copy(update={"task_email": address})
+
+
+# The task email's secret comes with the caller's row (one BatchGetItem).
+reads_ahead("GET", "/me", lambda user_id, _, __, ___: ReadPlan(user_id, task_address=True))
 
 
 @router.get("/me", summary="My profile", tags=["me"], security=AUTHENTICATED, responses=documented())
