@@ -42,11 +42,14 @@ from backend.adapters.task_store.erasure import DynamoErasureRecord
 from backend.adapters.task_store.rekey import DynamoPartitionMover
 from backend.adapters.task_store.sharing import DynamoMembershipStore
 from backend.adapters.task_store.store import DynamoTaskStore
-from backend.config import Settings, get_settings
+from backend.adapters.webhook_transport import EventBridgePublisher, HttpWebhookSender, SqsDeliveryQueue
+from backend.adapters.webhooks import DynamoWebhooks, KmsSecretBox
+from backend.config import WEBHOOKS, Settings, get_settings
 from backend.domain.signing_keys import SigningKeys
 from backend.domain.users import User
 from backend.services import reminders as reminder_service
 from backend.services import sharing, user_data
+from backend.services import webhooks as webhook_service
 from backend.services.attachments import TaskAttachmentCleanup
 from backend.services.comments import TaskCommentCleanup
 from backend.services.reminder_sync import DigestSyncingUsers, ReminderSyncingMover, ReminderSyncingTaskStore
@@ -140,6 +143,63 @@ def aggregates_store() -> DynamoStatsStore:
 
 
 @lru_cache(maxsize=1)
+def webhook_queue() -> SqsDeliveryQueue:
+    """The deliveries queue (and its dead letters): the api's re-send, the delivery function's retries."""
+    settings = get_settings()
+    settings.require(*WEBHOOKS)
+    sqs = aws.client("sqs")
+
+    def url(given: str | None, name: str) -> str:  # locally the emulator's queue by the stage's name
+        return given or str(sqs.get_queue_url(QueueName=name)["QueueUrl"])
+
+    return SqsDeliveryQueue(
+        client=sqs,
+        queue_url=url(settings.webhook_queue_url, settings.names.webhook_queue),
+        dead_letter_url=url(settings.webhook_dead_letter_url, settings.names.webhook_dead_letter_queue),
+    )
+
+
+@lru_cache(maxsize=1)
+def webhook_ports() -> webhook_service.Ports:
+    """What the webhook routes use: the store, the KMS box (the api may only seal) and the queue (re-send)."""
+    dependencies()  # the models point at this stage's tables
+    settings = get_settings()
+    box = KmsSecretBox(client=aws.client("kms"), key_id=settings.webhook_key)
+    return webhook_service.Ports(webhooks=DynamoWebhooks(), secrets=box, queue=webhook_queue())
+
+
+@lru_cache(maxsize=1)
+def webhook_delivery_ports() -> webhook_service.DeliveryPorts:
+    """The delivery function's: the store, the KMS box (it alone may open), HTTP out, the queue, the members."""
+    deps = dependencies()
+    settings = get_settings()
+    memberships = deps.memberships
+
+    def members_of(project_id: str) -> list[str]:
+        return [member.user_id for member in memberships.list_members(project_id)]
+
+    return webhook_service.DeliveryPorts(
+        webhooks=DynamoWebhooks(),
+        secrets=KmsSecretBox(client=aws.client("kms"), key_id=settings.webhook_key),
+        sender=HttpWebhookSender(
+            allow_loopback=settings.webhook_allow_loopback, timeout=settings.webhook_timeout_seconds
+        ),
+        queue=webhook_queue(),
+        members_of=members_of,
+        moved_to=deps.mover.moved,
+        schedule=settings.webhook_retry_schedule,
+        clock=deps.clock,
+    )
+
+
+@lru_cache(maxsize=1)
+def event_publisher() -> EventBridgePublisher:
+    """The stream consumer's way onto the app's bus (webhooks, issue 16)."""
+    settings = get_settings()
+    return EventBridgePublisher(client=aws.client("events"), bus_name=settings.event_bus)
+
+
+@lru_cache(maxsize=1)
 def change_bus() -> RedisChangeBus | None:
     """Live updates' publisher (backend/handlers/live.py); None without ``LIVE_REDIS_URL`` (nothing is published)."""
     settings = get_settings()
@@ -200,6 +260,10 @@ def reset() -> None:
     dependencies.cache_clear()
     aggregates_store.cache_clear()
     change_bus.cache_clear()
+    webhook_queue.cache_clear()
+    webhook_ports.cache_clear()
+    webhook_delivery_ports.cache_clear()
+    event_publisher.cache_clear()
     idempotent_requests.cache_clear()
     inbound_mail.cache_clear()
     get_settings.cache_clear()

@@ -12,10 +12,12 @@ from backend.domain.api_tokens import DEFAULT_REQUESTS_PER_MINUTE
 from backend.domain.attachments import DEFAULT_ALLOWED_TYPES, GIB, MIB, Limits
 from backend.domain.quotas import DEFAULT_QUOTAS, Quotas
 from backend.domain.rate_limits import DEFAULT_SMS_CODES_PER_DAY
+from backend.domain.webhooks import RETRY_SCHEDULE, TIMEOUT_SECONDS
 from backend.names import LOCAL_STAGE, ResourceNames
 
 # What a function needs besides the settings every function gets; its handler requires them at cold start.
 SCHEDULING = ("reminder_target_arn", "scheduler_role_arn")  # reminder schedules (api, reminders)
+WEBHOOKS = ("webhook_queue_url", "webhook_dead_letter_url", "webhook_key_id")  # api, webhook deliveries
 MESSAGING = ("email_sender", "link_signing_secret_arn")  # e-mails with signed links, SMS codes (api, reminders)
 # Outside the local stage these must come from the environment: their defaults are local placeholders.
 REQUIRED_IN_AWS = ("app_url",)
@@ -79,10 +81,24 @@ class Settings(BaseSettings):
     # ``LIVE_REDIS_AUTH_SECRET`` (its ARN). No URL: nothing is published.
     live_redis_url: str | None = Field(default=None, validation_alias="LIVE_REDIS_URL")
     live_redis_auth_secret: str | None = Field(default=None, validation_alias="LIVE_REDIS_AUTH_SECRET")
+    # Webhooks (issue 16): the bus the stream consumer publishes to, the deliveries queue and its dead letters (URLs),
+    # the KMS key that seals the secrets. Locally: the emulator's, by the stage's names.
+    event_bus_name: str | None = None
+    webhook_queue_url: str | None = None
+    webhook_dead_letter_url: str | None = None
+    webhook_key_id: str | None = None
+    # Local runs only (refused in any other stage): a webhook may call http://127.0.0.1 (a receiver on this machine).
+    webhook_allow_loopback: bool = False
+    # Seconds before each retry (JSON list in TMP_WEBHOOK_RETRY_SCHEDULE; tests shorten it); the POST's timeout.
+    webhook_retry_schedule: tuple[float, ...] = Field(default=RETRY_SCHEDULE, min_length=1, max_length=30)
+    webhook_timeout_seconds: float = Field(default=TIMEOUT_SECONDS, gt=0, le=30)
 
     @model_validator(mode="after")
     def _required_in_aws(self) -> Self:
         self.require(*REQUIRED_IN_AWS)
+        if self.webhook_allow_loopback and self.stage != LOCAL_STAGE:
+            # an SSRF door: never outside a local run, whatever the environment says
+            raise ValueError("TMP_WEBHOOK_ALLOW_LOOPBACK is for the local stage only")
         return self
 
     def require(self, *fields: str) -> None:
@@ -102,6 +118,14 @@ class Settings(BaseSettings):
     @property
     def public_api_url(self) -> str:
         return (self.api_url or f"{self.app_url.rstrip('/')}/api").rstrip("/")
+
+    @property
+    def event_bus(self) -> str:
+        return self.event_bus_name or self.names.event_bus
+
+    @property
+    def webhook_key(self) -> str:
+        return self.webhook_key_id or self.names.webhook_key_alias
 
     @property
     def idempotency_table_name(self) -> str:

@@ -63,3 +63,23 @@ class ResourceNames:
     def link_signing_secret(self) -> str:
         """The Secrets Manager secret the signing keys are derived from (signed links, SMS codes)."""
         return self._name("link-signing")
+
+    @property
+    def event_bus(self) -> str:
+        """The app's EventBridge bus: task, comment and reminder events from the streams (webhooks, issue 16)."""
+        return self._name("events")
+
+    @property
+    def webhook_queue(self) -> str:
+        """SQS: the bus's events to fan out, then one message per delivery attempt (delayed until due)."""
+        return self._name("webhook-deliveries")
+
+    @property
+    def webhook_dead_letter_queue(self) -> str:
+        """SQS: deliveries that gave up after the retry schedule, and messages the function kept failing on."""
+        return self._name("webhook-dead-letters")
+
+    @property
+    def webhook_key_alias(self) -> str:
+        """The KMS key that seals webhook secrets (the api encrypts, the delivery function decrypts)."""
+        return f"alias/{self._name('webhook-secrets')}"

@@ -30,6 +30,7 @@ from backend.adapters.task_store.activity import ACTIVITY_MODELS
 from backend.adapters.task_store.comments import COMMENT_MODELS
 from backend.adapters.task_store.erasure import ERASURE_MODELS
 from backend.adapters.task_store.models import TASK_TABLE_MODELS, TaskModel
+from backend.adapters.webhooks import configure_webhook_models
 from backend.adapters.write_errors import is_conditional_failure
 from backend.domain.stats import DEFAULT_DAILY_GOAL
 from backend.domain.users import DELETED_MARKER_LIFETIME, NotificationPreferences, User
@@ -152,6 +153,7 @@ def configure_models(*, names: ResourceNames, region: str, endpoint: str | None)
         model.Meta.host = endpoint  # type: ignore[attr-defined]
         model._connection = None  # rebuilt lazily with the new settings
     configure_notification_models(table_name=names.notifications_table, region=region, endpoint=endpoint)
+    configure_webhook_models(table_name=names.notifications_table, region=region, endpoint=endpoint)
 
 
 def _to_domain(item: UserModel) -> User:

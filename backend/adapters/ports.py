@@ -19,6 +19,7 @@ from backend.domain.reminders import Reminder
 from backend.domain.sharing import Invitation, Membership, Moved, Role
 from backend.domain.tasks import Label, Project, Task, TaskQuery
 from backend.domain.users import User
+from backend.domain.webhooks import Attempt, Delivery, Event, Webhook
 from backend.schemas_live import Change
 
 if TYPE_CHECKING:
@@ -537,3 +538,52 @@ class ErasureRecord(Protocol):
     def remember_projects(self, user_id: str, project_ids: Iterable[str]) -> frozenset[str]:
         """Add the shared projects the user is in; every project remembered so far (this attempt and earlier ones)."""
         ...
+
+
+# --- webhooks (issue 16) -------------------------------------------------------------------------------------------
+class WebhookStore(Protocol):
+    """Webhooks (by owner) and their deliveries (by webhook, newest first)."""
+
+    def add_webhook(self, webhook: Webhook, *, limit: int) -> bool:
+        """Store it unless the owner has ``limit`` already (False then)."""
+        ...
+
+    def webhooks_of(self, user_id: str) -> list[Webhook]: ...
+
+    def get_webhook(self, user_id: str, webhook_id: str) -> Webhook | None: ...
+
+    def delete_webhook(self, user_id: str, webhook_id: str) -> bool: ...
+
+    def save_delivery(self, delivery: Delivery) -> None: ...
+
+    def get_delivery(self, webhook_id: str, delivery_id: str) -> Delivery | None: ...
+
+    def deliveries_of(self, webhook_id: str, *, limit: int) -> list[Delivery]: ...
+
+
+class SecretBox(Protocol):
+    """Seals a webhook's secret for storage (the API may seal, only the delivery function may open)."""
+
+    def seal(self, secret: str, *, webhook_id: str) -> bytes: ...
+
+    def open(self, sealed: bytes, *, webhook_id: str) -> str: ...
+
+
+class WebhookSender(Protocol):
+    """One POST to a receiver (the address re-checked when it is resolved)."""
+
+    def post(self, url: str, body: bytes, headers: dict[str, str]) -> Attempt: ...
+
+
+class DeliveryQueue(Protocol):
+    """The queue of attempts to make: one message per attempt, delayed until it is due."""
+
+    def schedule(self, message: dict[str, Any], *, delay_seconds: float) -> None: ...
+
+    def dead_letter(self, message: dict[str, Any]) -> None: ...
+
+
+class EventPublisher(Protocol):
+    """The event bus the webhook events go to (EventBridge)."""
+
+    def publish(self, events: Sequence[Event]) -> None: ...

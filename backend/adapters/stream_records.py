@@ -14,18 +14,20 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from backend.adapters.notifications import NOTE
-from backend.adapters.task_store.comments import comment_from_image, comment_key
+from backend.adapters.task_store.comments import COMMENT, comment_from_image, comment_key
 from backend.adapters.task_store.mapping import task_from_image
 from backend.adapters.task_store.models import LABEL, MEMBER, PROJECT, TASK
 from backend.domain.comments import Comment, public_id
 from backend.domain.sharing import is_project_partition, project_of_partition
-from backend.domain.tasks import Task
+from backend.domain.tasks import Status, Task
+from backend.domain.webhooks import EventType
 from backend.observability import logger
 
 Table = Literal["tasks", "notifications"]
 Kind = Literal["task", "project", "label", "notification", "comment"]
 _TASK_TABLE_KINDS: tuple[tuple[str, Kind], ...] = ((TASK, "task"), (PROJECT, "project"), (LABEL, "label"))
 _USER_PK = "USER#"
+_COPY_AGE_SECONDS = 60  # a comment inserted this much after it was written is a copy (a task's move)
 
 
 @dataclass(frozen=True)
@@ -136,3 +138,67 @@ def task_record(raw: dict[str, Any]) -> TaskRecord | None:
     task = task_from_image(new) if new else None
     version = task.version if task else int((old or {}).get("version", {}).get("N", "0"))
     return TaskRecord(user_id=keys["user_id"]["S"], task_id=sk.removeprefix(TASK), version=version, task=task)
+
+
+@dataclass(frozen=True)
+class SourceEvent:
+    """A write that is a webhook event (issue 16): its type, the stream record's ``eventID`` (the event's stable id is
+    derived from it), whose partition it is in, and what it is about (the task after it, before it for a delete; the
+    comment; the reminder's inbox row)."""
+
+    type: EventType
+    record_id: str
+    partition: str
+    at: float
+    task: Task | None = None
+    comment: Comment | None = None
+    reminder: dict[str, str] | None = None
+    version: int | None = None  # a task delete's (a move's tombstone names it)
+
+
+def _completed(old: Task | None, new: Task) -> bool:
+    """Done now and not before, or one more occurrence of a recurring task done (it stays open, its history grows)."""
+    if old is None:
+        return False
+    return (new.status is Status.DONE and old.status is not Status.DONE) or len(new.history) > len(old.history)
+
+
+def webhook_event(raw: dict[str, Any], table: Table) -> SourceEvent | None:
+    """The webhook event a stream record is, or None: task inserts, changes and removals; comment inserts (a move
+    copies a task's comments: a copy is older than its record and is no new comment); reminder inbox rows inserted
+    (a reminder fired, once: the row is its claim)."""
+    body, name = raw["dynamodb"], raw.get("eventName")
+    keys, record_id = body["Keys"], str(raw.get("eventID") or "")
+    at = float(body.get("ApproximateCreationDateTime") or 0)
+    sk = keys["sk"]["S"]
+    if table == "notifications":
+        new = body.get("NewImage") or {}
+        if name != "INSERT" or not sk.startswith(NOTE) or new.get("kind", {}).get("S") != "reminder":
+            return None
+        reminder = {
+            "notification_id": sk.removeprefix(NOTE),
+            "task_id": new.get("task_id", {}).get("S", ""),
+            "reminder_id": new.get("reminder_id", {}).get("S", ""),
+            "title": new.get("title", {}).get("S", ""),
+            "fire_at": new.get("fire_at", {}).get("S", ""),
+        }
+        user = keys["pk"]["S"].removeprefix(_USER_PK)
+        return SourceEvent("reminder.fired", record_id, user, at, reminder=reminder)
+    partition = keys["user_id"]["S"]
+    if sk.startswith(COMMENT) and name == "INSERT":
+        comment = comment_from_image(body["NewImage"])
+        if at and comment.created_at.timestamp() < at - _COPY_AGE_SECONDS:
+            return None  # a move's copy of an old comment
+        return SourceEvent("comment.created", record_id, partition, at, comment=comment)
+    if not sk.startswith(TASK):
+        return None
+    if name == "REMOVE":
+        old = task_from_image(body["OldImage"]) if body.get("OldImage") else None
+        version = old.version if old else None
+        return SourceEvent("task.deleted", record_id, partition, at, task=old, version=version)
+    task = task_from_image(body["NewImage"])
+    if name == "INSERT":
+        return SourceEvent("task.created", record_id, partition, at, task=task)
+    before = task_from_image(body["OldImage"]) if body.get("OldImage") else None
+    kind: EventType = "task.completed" if _completed(before, task) else "task.updated"
+    return SourceEvent(kind, record_id, partition, at, task=task)

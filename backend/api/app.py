@@ -25,6 +25,7 @@ from backend.api.routes import (
     system,
     tasks,
     tokens,
+    webhooks,
 )
 
 # Routes API Gateway serves without the Lambda authorizer (the local adapter reads the same set).
@@ -78,6 +79,7 @@ def build_app(cors_origin: str = "*") -> APIGatewayRestResolver:
     app.include_router(importing.router)
     app.include_router(stats.router)
     app.include_router(tokens.router)
+    app.include_router(webhooks.router)
     app.configure_openapi(**OPENAPI)
     app.enable_swagger(path="/docs", servers=OPENAPI["servers"], security_schemes=OPENAPI["security_schemes"])
 

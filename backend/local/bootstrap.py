@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import string
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from botocore.exceptions import ClientError
 from backend.adapters.dynamodb import MODELS, configure_models
 from backend.adapters.idempotency import EXPIRY_ATTRIBUTE, KEY_ATTRIBUTE
 from backend.adapters.task_store.migration import migrate
+from backend.adapters.webhook_transport import SOURCE
 from backend.domain.password_policy import PASSWORD_POLICY
 from backend.names import APP_DISPLAY_NAME, ResourceNames
 
@@ -38,6 +40,9 @@ class LocalOutputs:
     user_pool_id: str
     user_pool_client_id: str
     link_signing_secret_arn: str
+    webhook_queue_url: str = ""
+    webhook_dead_letter_url: str = ""
+    webhook_key_id: str = ""
 
 
 def local_client(service: str, endpoint: str, region: str) -> Any:
@@ -168,9 +173,35 @@ def _ensure_link_signing_secret(secretsmanager: Any, names: ResourceNames) -> st
     return str(created["ARN"])
 
 
+def _ensure_webhook_plumbing(endpoint: str, region: str, names: ResourceNames) -> tuple[str, str, str]:
+    """What the CDK's webhooks construct defines (deploy/stacks/webhooks.py): the bus, its rule to the deliveries
+    queue, the dead-letter queue and the KMS key of the secrets. Returns (queue URL, dead-letter URL, key ARN)."""
+    sqs = local_client("sqs", endpoint, region)
+    dead_url = str(sqs.create_queue(QueueName=names.webhook_dead_letter_queue)["QueueUrl"])  # idempotent
+    queue_url = str(sqs.create_queue(QueueName=names.webhook_queue)["QueueUrl"])
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events = local_client("events", endpoint, region)
+    try:
+        events.describe_event_bus(Name=names.event_bus)
+    except events.exceptions.ResourceNotFoundException:
+        events.create_event_bus(Name=names.event_bus)
+    rule = "webhooks"
+    if not events.list_rules(EventBusName=names.event_bus, NamePrefix=rule)["Rules"]:
+        events.put_rule(Name=rule, EventBusName=names.event_bus, EventPattern=json.dumps({"source": [SOURCE]}))
+        events.put_targets(Rule=rule, EventBusName=names.event_bus, Targets=[{"Id": "deliveries", "Arn": queue_arn}])
+    kms = local_client("kms", endpoint, region)
+    try:
+        key_arn = str(kms.describe_key(KeyId=names.webhook_key_alias)["KeyMetadata"]["Arn"])
+    except kms.exceptions.NotFoundException:
+        key = kms.create_key(Description="Seals webhook secrets (backend/adapters/webhooks.py)")["KeyMetadata"]
+        kms.create_alias(AliasName=names.webhook_key_alias, TargetKeyId=key["KeyId"])
+        key_arn = str(key["Arn"])
+    return queue_url, dead_url, key_arn
+
+
 def bootstrap(*, endpoint: str, region: str, stage: str, app_url: str = "http://localhost:3000") -> LocalOutputs:
     """Tables, user pool + app client, SES sender, attachments bucket (CORS), the reminders' schedule group, the
-    link-signing secret."""
+    link-signing secret, the webhooks' bus, queues and key."""
     names = ResourceNames(stage)
     configure_models(names=names, region=region, endpoint=endpoint)
     for model in MODELS:
@@ -193,8 +224,12 @@ def bootstrap(*, endpoint: str, region: str, stage: str, app_url: str = "http://
     local_client("ses", endpoint, region).verify_email_identity(EmailAddress=LOCAL_SENDER)
     _ensure_schedule_group(local_client("scheduler", endpoint, region), names)
     pool_id, client_id = _ensure_user_pool(local_client("cognito-idp", endpoint, region), names)
+    queue_url, dead_url, key_arn = _ensure_webhook_plumbing(endpoint, region, names)
     return LocalOutputs(
         user_pool_id=pool_id,
         user_pool_client_id=client_id,
         link_signing_secret_arn=_ensure_link_signing_secret(local_client("secretsmanager", endpoint, region), names),
+        webhook_queue_url=queue_url,
+        webhook_dead_letter_url=dead_url,
+        webhook_key_id=key_arn,
     )

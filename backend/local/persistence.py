@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 get_backend: Any = _get_backend  # typed per literal name; we iterate over names
 
-SERVICES = ("dynamodb", "cognito-idp", "s3", "ses", "sns", "scheduler", "secretsmanager")
+SERVICES = ("dynamodb", "cognito-idp", "s3", "ses", "sns", "scheduler", "secretsmanager", "sqs", "events", "kms")
 LEGACY_FORMAT = 1  # one pickle with everything, S3 bytes included (``.local/aws-snapshot.pickle``, until issue 15)
 FORMAT = 2  # the backends without S3 bytes (blobs/) + the first journal generation not in it
 
@@ -50,6 +50,12 @@ def _reduce_private_key(key: Any) -> tuple[Any, tuple[bytes]]:
 def _register_key_pickling() -> None:
     # moto's Cognito keeps its (public, test-only) signing key as a cryptography object, which has no pickling.
     copyreg.pickle(rust_openssl.rsa.RSAPrivateKey, _reduce_private_key)
+    # moto's SQS queue guards its messages with a Condition (a lock has no state worth keeping): a fresh one.
+    copyreg.pickle(threading.Condition, _fresh_condition)
+
+
+def _fresh_condition(_: threading.Condition) -> tuple[type[threading.Condition], tuple[()]]:
+    return threading.Condition, ()
 
 
 def _live_backends() -> dict[str, dict[str, dict[str, Any]]]:
