@@ -15,6 +15,7 @@ from backend.local.bootstrap import LOCAL_CREDENTIALS, LOCAL_SENDER, LocalOutput
 from backend.local.environment import LOCAL_REGION, LOCAL_STAGE, local_environment
 from backend.local.lambda_runtime import invoke
 from backend.local.live_bus import LocalRedis
+from backend.local.queues import QueuePump
 from backend.local.scheduler import LocalScheduler
 from backend.local.server import LocalAws
 from backend.local.streams import Consumer, StreamPump
@@ -32,6 +33,7 @@ class LocalRun:
     redis: LocalRedis | None = None  # live updates' pub/sub (``LIVE_REDIS_URL`` in ``env``); tests stop/start it
     faults: AwsFaults | None = None  # tests: the emulator answers AWS errors (throttling, outages) to matching calls
     server: LocalAws | None = None  # the emulator itself (its durable state, for the fault tests)
+    webhooks: QueuePump | None = None  # the webhook deliveries queue -> the delivery handler; ``drain()`` in tests
 
 
 def _post_confirmation(event: dict[str, Any]) -> None:
@@ -60,6 +62,20 @@ def _deliver_live(event: dict[str, Any]) -> Any:
     from backend.handlers import live
 
     return invoke(live.handler, event, "live")
+
+
+def _deliver_webhook_events(event: dict[str, Any]) -> Any:
+    # The webhook events Lambda's mappings (Tasks and Notifications streams) -> the bus -> the deliveries queue.
+    from backend.handlers import webhook_events
+
+    return invoke(webhook_events.handler, event, "webhook-events")
+
+
+def _deliver_webhooks(event: dict[str, Any]) -> Any:
+    # The deliveries queue's mapping: the webhook deliveries Lambda.
+    from backend.handlers import webhooks
+
+    return invoke(webhooks.handler, event, "webhooks")
 
 
 LIVE_BATCH, LIVE_POLL_SECONDS = 10, 0.05  # the CDK mappings: batch 10, no batching window
@@ -115,13 +131,23 @@ def local_aws(
         )
         names = ResourceNames(LOCAL_STAGE)
         live = Consumer("live", _deliver_live, batch_size=LIVE_BATCH, interval=LIVE_POLL_SECONDS)
+        hooks = Consumer("webhook-events", _deliver_webhook_events, batch_size=LIVE_BATCH, interval=LIVE_POLL_SECONDS)
         streams = StreamPump(
-            table=names.tasks_table, region=LOCAL_REGION, consumers=[live, Consumer("analytics", _deliver_stream)]
+            table=names.tasks_table,
+            region=LOCAL_REGION,
+            consumers=[live, Consumer("analytics", _deliver_stream), hooks],
         )
-        notification_streams = StreamPump(table=names.notifications_table, region=LOCAL_REGION, consumers=[live])
+        notification_streams = StreamPump(table=names.notifications_table, region=LOCAL_REGION, consumers=[live, hooks])
+        webhooks = QueuePump(
+            queue=names.webhook_queue,
+            dead_letter_queue=names.webhook_dead_letter_queue,
+            region=LOCAL_REGION,
+            deliver=_deliver_webhooks,
+        )
         scheduler.start()
         streams.start()
         notification_streams.start()
+        webhooks.start()
         try:
             yield LocalRun(
                 endpoint=server.endpoint,
@@ -133,8 +159,10 @@ def local_aws(
                 redis=redis,
                 faults=server.faults,
                 server=server,
+                webhooks=webhooks,
             )
         finally:
+            webhooks.stop()
             notification_streams.stop()
             streams.stop()
             scheduler.stop()

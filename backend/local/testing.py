@@ -17,7 +17,7 @@ __all__ = ["LocalRun", "free_port", "local_aws", "serve_local_api"]
 
 # The names of the local runtime's own threads (stream consumers ``stream-*``; scheduler, compaction, Redis, the
 # API's server loop ``local-*``): a test counting its DynamoDB calls leaves theirs out, whose timing would vary.
-BACKGROUND_THREADS = ("stream-", "local-")
+BACKGROUND_THREADS = ("stream-", "local-", "queue-")
 
 
 def free_port() -> int:

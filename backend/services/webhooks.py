@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -193,6 +194,7 @@ class DeliveryPorts:
     moved_to: MovedTo | None = None  # a task delete that was its move: not a delete for those who still see it
     schedule: tuple[float, ...] = RETRY_SCHEDULE
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    sleep: Callable[[float], None] = time.sleep
 
 
 def attempt_message(delivery: Delivery, *, now: datetime) -> dict[str, Any]:
@@ -265,9 +267,11 @@ def handle_message(message: dict[str, Any], *, ports: DeliveryPorts) -> Delivery
     """One queued attempt: sent again if it came early (SQS delays at most 15 min), skipped if it is stale."""
     now = ports.clock()
     remaining = float(message.get("not_before", 0)) - now.timestamp()
-    if remaining > 0.05:
-        ports.queue.schedule(message, delay_seconds=remaining)
+    if remaining >= 1:
+        ports.queue.schedule(message, delay_seconds=remaining)  # whole seconds, at most 15 min a hop
         return None
+    if remaining > 0:
+        ports.sleep(remaining)  # the part of a second a queue's delay cannot express
     delivery = ports.webhooks.get_delivery(str(message["webhook_id"]), str(message["delivery_id"]))
     if delivery is None or delivery.outcome != "pending" or delivery.attempts + 1 != int(message["attempt"]):
         return None  # done, dead, or this attempt was made already (a duplicate message)
