@@ -40,9 +40,7 @@ class LocalOutputs:
     user_pool_id: str
     user_pool_client_id: str
     link_signing_secret_arn: str
-    webhook_queue_url: str = ""
-    webhook_dead_letter_url: str = ""
-    webhook_key_id: str = ""
+    webhook_key_id: str = ""  # the queues are found by name (their URLs carry the emulator's port)
 
 
 def local_client(service: str, endpoint: str, region: str) -> Any:
@@ -173,11 +171,11 @@ def _ensure_link_signing_secret(secretsmanager: Any, names: ResourceNames) -> st
     return str(created["ARN"])
 
 
-def _ensure_webhook_plumbing(endpoint: str, region: str, names: ResourceNames) -> tuple[str, str, str]:
+def _ensure_webhook_plumbing(endpoint: str, region: str, names: ResourceNames) -> str:
     """What the CDK's webhooks construct defines (deploy/stacks/webhooks.py): the bus, its rule to the deliveries
     queue, the dead-letter queue and the KMS key of the secrets. Returns (queue URL, dead-letter URL, key ARN)."""
     sqs = local_client("sqs", endpoint, region)
-    dead_url = str(sqs.create_queue(QueueName=names.webhook_dead_letter_queue)["QueueUrl"])  # idempotent
+    sqs.create_queue(QueueName=names.webhook_dead_letter_queue)  # idempotent
     queue_url = str(sqs.create_queue(QueueName=names.webhook_queue)["QueueUrl"])
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     events = local_client("events", endpoint, region)
@@ -196,7 +194,7 @@ def _ensure_webhook_plumbing(endpoint: str, region: str, names: ResourceNames) -
         key = kms.create_key(Description="Seals webhook secrets (backend/adapters/webhooks.py)")["KeyMetadata"]
         kms.create_alias(AliasName=names.webhook_key_alias, TargetKeyId=key["KeyId"])
         key_arn = str(key["Arn"])
-    return queue_url, dead_url, key_arn
+    return key_arn
 
 
 def bootstrap(*, endpoint: str, region: str, stage: str, app_url: str = "http://localhost:3000") -> LocalOutputs:
@@ -224,12 +222,10 @@ def bootstrap(*, endpoint: str, region: str, stage: str, app_url: str = "http://
     local_client("ses", endpoint, region).verify_email_identity(EmailAddress=LOCAL_SENDER)
     _ensure_schedule_group(local_client("scheduler", endpoint, region), names)
     pool_id, client_id = _ensure_user_pool(local_client("cognito-idp", endpoint, region), names)
-    queue_url, dead_url, key_arn = _ensure_webhook_plumbing(endpoint, region, names)
+    key_arn = _ensure_webhook_plumbing(endpoint, region, names)
     return LocalOutputs(
         user_pool_id=pool_id,
         user_pool_client_id=client_id,
         link_signing_secret_arn=_ensure_link_signing_secret(local_client("secretsmanager", endpoint, region), names),
-        webhook_queue_url=queue_url,
-        webhook_dead_letter_url=dead_url,
         webhook_key_id=key_arn,
     )

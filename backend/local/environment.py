@@ -17,8 +17,6 @@ def local_environment(*, endpoint: str, outputs: LocalOutputs, api_url: str, app
         "TMP_USER_POOL_ID": outputs.user_pool_id,
         "TMP_USER_POOL_CLIENT_ID": outputs.user_pool_client_id,
         "TMP_LINK_SIGNING_SECRET_ARN": outputs.link_signing_secret_arn,  # read from the emulator, as in AWS
-        "TMP_WEBHOOK_QUEUE_URL": outputs.webhook_queue_url,
-        "TMP_WEBHOOK_DEAD_LETTER_URL": outputs.webhook_dead_letter_url,
         "TMP_WEBHOOK_KEY_ID": outputs.webhook_key_id,
         "TMP_WEBHOOK_ALLOW_LOOPBACK": "true",  # a receiver on this machine (refused by Settings in any other stage)
         "TMP_APP_URL": app_url,

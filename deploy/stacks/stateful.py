@@ -17,6 +17,7 @@ from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
@@ -139,6 +140,17 @@ class StatefulStack(Stack):
                 "Rotated by hand with the previous key kept for verifying (docs/operations.md): an automatic "
                 "rotation would invalidate every link already e-mailed; links carry an expiry."
             ),
+        )
+
+        # Seals the webhooks' secrets (issue 16): the api encrypts, the delivery function decrypts (stacks/webhooks.py).
+        # Stateful: without it no stored secret can be opened again. KMS rotates its material yearly, transparently.
+        self.webhook_key = kms.Key(
+            self,
+            "WebhookSecretsKey",
+            alias=names.webhook_key_alias,
+            description="Seals webhook signing secrets (the api may encrypt, the delivery function decrypt)",
+            enable_key_rotation=True,
+            removal_policy=removal,
         )
 
         # Post-confirmation trigger: lives with the pool (the pool refers to it, and it must not need the pool id).

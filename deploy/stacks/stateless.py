@@ -17,6 +17,7 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -29,6 +30,7 @@ from deploy.stacks.features import DEFAULT_SMS_MONTHLY_SPEND_LIMIT, Features
 from deploy.stacks.inbound import Inbound
 from deploy.stacks.nag import acknowledge
 from deploy.stacks.naming import public_routes, task_index_names
+from deploy.stacks.webhooks import Webhooks
 
 API_PREFIX = "api"
 
@@ -69,6 +71,7 @@ class StatelessStack(Stack):
         app_url: str,
         schedule_group_name: str,
         link_signing_secret: secretsmanager.ISecret,
+        webhook_key: kms.IKey,
         attachments_bucket_name: str,
         ses_identity: str,
         sms_monthly_spend_limit: str = DEFAULT_SMS_MONTHLY_SPEND_LIMIT,
@@ -114,6 +117,15 @@ class StatelessStack(Stack):
             attachments_bucket_name=attachments_bucket_name,
             inbound_email_domain=self.inbound_email_domain,
         )
+        self.webhooks = Webhooks(
+            self,
+            stage=stage,
+            environment=environment,
+            deps_layer=deps_layer,
+            tasks_table=tasks_table,
+            notifications_table=notifications_table,
+            key=webhook_key,
+        )
         # The api creates/updates/deletes reminder schedules: it needs their target and role too.
         environment = {**environment, **self.features.scheduling_environment}
 
@@ -125,11 +137,13 @@ class StatelessStack(Stack):
             environment={
                 **environment,
                 **self.features.secret_environment,
+                **self.webhooks.environment,
                 "TMP_IDEMPOTENCY_TABLE": idempotency_table.table_name,
             },
             memory_size=1024,
         )
         self.features.grant_api(self.api_function, attachments_bucket_name)
+        self.webhooks.grant_api(self.api_function)
         functions.grant_table(self.api_function, users_table, [], functions.TABLE_READ_WRITE)
         functions.grant_table(self.api_function, tasks_table, task_index_names(api=True), functions.TABLE_READ_WRITE)
         # Powertools' idempotency records: exactly the four item calls its DynamoDB persistence layer makes.
