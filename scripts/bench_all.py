@@ -53,6 +53,7 @@ PARTS: list[tuple[str, str, list[str], Path]] = [
         ["--output", ".local/bench/calendar.json"],
         Path(".local/bench/calendar.json"),
     ),
+    ("webhooks", "scripts.bench_webhooks", [], Path(".local/bench/webhooks.json")),
     (
         "durability",
         "scripts.bench_durability",
