@@ -76,8 +76,13 @@ class ResourceNames:
 
     @property
     def webhook_dead_letter_queue(self) -> str:
-        """SQS: deliveries that gave up after the retry schedule, and messages the function kept failing on."""
+        """SQS: deliveries dead-lettered after the retry schedule (a subscriber's endpoint down: no alarm)."""
         return self._name("webhook-dead-letters")
+
+    @property
+    def webhook_failures_queue(self) -> str:
+        """SQS: the deliveries queue's redrive target, messages the function itself kept failing on (alarmed)."""
+        return self._name("webhook-failures")
 
     @property
     def webhook_key_alias(self) -> str:

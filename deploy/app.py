@@ -254,6 +254,8 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
             ("AnalyticsRecomputeFailures", stateless.features.recompute_failures),
             ("LiveUpdatesStreamFailures", reflex.live_updates.failures),
             ("AttachmentProcessorFailures", attachments.dead_letter_queue),
+            ("WebhookEventsStreamFailures", stateless.webhooks.stream_failures),
+            ("WebhookFailures", stateless.webhooks.failures),
         ],
         alarm_email=app.node.try_get_context("alarm_email"),
         budget_amount=profile.budget_usd,

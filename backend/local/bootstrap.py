@@ -173,9 +173,10 @@ def _ensure_link_signing_secret(secretsmanager: Any, names: ResourceNames) -> st
 
 def _ensure_webhook_plumbing(endpoint: str, region: str, names: ResourceNames) -> str:
     """What the CDK's webhooks construct defines (deploy/stacks/webhooks.py): the bus, its rule to the deliveries
-    queue, the dead-letter queue and the KMS key of the secrets. Returns (queue URL, dead-letter URL, key ARN)."""
+    queue, the dead-letter and failure queues and the KMS key of the secrets. Returns the key's ARN."""
     sqs = local_client("sqs", endpoint, region)
     sqs.create_queue(QueueName=names.webhook_dead_letter_queue)  # idempotent
+    sqs.create_queue(QueueName=names.webhook_failures_queue)
     queue_url = str(sqs.create_queue(QueueName=names.webhook_queue)["QueueUrl"])
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     events = local_client("events", endpoint, region)

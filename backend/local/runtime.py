@@ -140,7 +140,7 @@ def local_aws(
         notification_streams = StreamPump(table=names.notifications_table, region=LOCAL_REGION, consumers=[live, hooks])
         webhooks = QueuePump(
             queue=names.webhook_queue,
-            dead_letter_queue=names.webhook_dead_letter_queue,
+            dead_letter_queue=names.webhook_failures_queue,
             region=LOCAL_REGION,
             deliver=_deliver_webhooks,
         )

@@ -9,9 +9,11 @@
 - ``WebhooksFn`` (``backend.handlers.webhooks.handler``) consumes the queue (batches of 5, partial batch failures):
   fans an event out to the subscribers' webhooks and makes each attempt; a failed attempt is sent back to the queue
   delayed (SQS: 15 min at most a hop; the message carries when it is due) until the schedule is spent, then the
-  delivery goes to the dead-letter queue (also the queue's redrive target after 5 receives of a message it keeps
-  failing on). It runs outside any VPC: it calls the public internet, and a VPC would put our private addresses in
-  reach; the URL's resolved address is checked at every attempt anyway (backend/adapters/webhook_transport.py).
+  delivery goes to the dead-letter queue (not alarmed: a subscriber's endpoint being down is theirs to see, as a
+  ``dead`` delivery); a message the function itself keeps failing on goes, after 5 receives, to the failures queue
+  (the redrive target, alarmed with the other dead-letter queues). It runs outside any VPC: it calls the public
+  internet, and a VPC would put our private addresses in reach; the URL's resolved address is checked at every
+  attempt anyway (backend/adapters/webhook_transport.py).
   Its role: the Notifications table (webhooks ``USER#*``, deliveries ``WH#*`` partitions), the Tasks table's
   shared-project member rows (``P#*`` Query) and a move's tombstone (GetItem of its attributes only), send to the
   two queues, and ``kms:Decrypt`` with the key, only for an encryption context naming a webhook.
@@ -39,6 +41,7 @@ from backend.domain.sharing import PARTITION_PREFIX
 from backend.names import ResourceNames
 from deploy.stacks import functions
 from deploy.stacks.live import MOVED_ATTRIBUTES, STREAM_READ
+from deploy.stacks.nag import acknowledge
 
 DELIVERY_BATCH = 5
 DELIVERY_TIMEOUT = Duration.seconds(90)  # 5 attempts of at most 10 s each, plus the fan-out's reads
@@ -91,15 +94,28 @@ class Webhooks:
         names = ResourceNames(stage)
         self.key = key
         self.bus = events.EventBus(stack, "AppEvents", event_bus_name=names.event_bus)
-        self.dead_letters = functions.dead_letter_queue(stack, "WebhookDeadLetters")
+        # Deliveries that gave up (a subscriber's endpoint down for ~40 h): kept 14 days for a look, not alarmed - the
+        # owner sees them as ``dead`` in the API and can re-send. Messages the function itself kept failing on go to
+        # ``failures`` (the redrive target, alarmed with the other dead-letter queues).
+        self.dead_letters = sqs.Queue(
+            stack,
+            "WebhookDeadLetters",
+            queue_name=names.webhook_dead_letter_queue,
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        acknowledge(self.dead_letters, "SQS3", reason="This queue is itself the dead-letter queue of deliveries.")
+        self.failures = functions.dead_letter_queue(stack, "WebhookFailures")
         self.queue = sqs.Queue(
             stack,
             "WebhookDeliveries",
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             visibility_timeout=Duration.seconds(DELIVERY_TIMEOUT.to_seconds() * 6),  # AWS: >= 6 x the timeout
+            queue_name=names.webhook_queue,
             retention_period=Duration.days(4),
-            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=MAX_RECEIVES, queue=self.dead_letters),
+            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=MAX_RECEIVES, queue=self.failures),
         )
         self.rule = events.Rule(
             stack,
@@ -107,7 +123,7 @@ class Webhooks:
             description="Task, comment and reminder events -> the webhook deliveries queue",
             event_bus=self.bus,
             event_pattern=events.EventPattern(source=[SOURCE]),
-            targets=[events_targets.SqsQueue(self.queue, dead_letter_queue=self.dead_letters, retry_attempts=10)],
+            targets=[events_targets.SqsQueue(self.queue, dead_letter_queue=self.failures, retry_attempts=10)],
         )
         self.environment = {
             "TMP_EVENT_BUS_NAME": self.bus.event_bus_name,
