@@ -4,12 +4,19 @@ and the sender refusing a name that resolves inside (DNS rebinding) before it co
 from __future__ import annotations
 
 import socket
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
+from backend.adapters.stream_records import webhook_event
+from backend.adapters.task_store.comments import CommentModel, comment_prefix
+from backend.adapters.task_store.mapping import task_item
 from backend.adapters.webhook_transport import HttpWebhookSender
 from backend.config import Settings
+from backend.domain.comments import Comment
+from backend.domain.tasks import Status
 from backend.domain.webhooks import (
     RETRY_SCHEDULE,
     Event,
@@ -21,6 +28,7 @@ from backend.domain.webhooks import (
     sign,
     verify,
 )
+from tests.unit.test_live_changes import AT, T0, a_task
 
 
 @pytest.mark.parametrize(
@@ -132,3 +140,85 @@ def test_loopback_is_refused_as_a_setting_outside_the_local_stage() -> None:
             app_url="https://app.example.com",
             webhook_allow_loopback=True,
         )
+
+
+# --- which stream records are events (backend/adapters/stream_records.py webhook_event) -------------------------
+def _record(
+    event: str, keys: dict[str, Any], new: dict[str, Any] | None = None, old: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"Keys": keys, "ApproximateCreationDateTime": AT, "SequenceNumber": "1"}
+    if new is not None:
+        body["NewImage"] = new
+    if old is not None:
+        body["OldImage"] = old
+    return {"eventName": event, "eventID": "rec-1", "dynamodb": body}
+
+
+def _keys(sk: str) -> dict[str, Any]:
+    return {"user_id": {"S": "u1"}, "sk": {"S": sk}}
+
+
+def test_task_writes_are_created_updated_completed_deleted() -> None:
+    task = a_task()
+    done = replace(task, status=Status.DONE, completed_at=T0, version=4)
+    image, done_image = task_item(task).serialize(), task_item(done).serialize()
+    created = webhook_event(_record("INSERT", _keys("TASK#01JTASK"), image), "tasks")
+    assert created is not None
+    assert (created.type, created.partition, created.task, created.record_id) == ("task.created", "u1", task, "rec-1")
+    edited = webhook_event(_record("MODIFY", _keys("TASK#01JTASK"), image, image), "tasks")
+    assert edited is not None
+    assert edited.type == "task.updated"
+    completed = webhook_event(_record("MODIFY", _keys("TASK#01JTASK"), done_image, image), "tasks")
+    assert completed is not None
+    assert completed.type == "task.completed"
+    deleted = webhook_event(_record("REMOVE", _keys("TASK#01JTASK"), None, done_image), "tasks")
+    assert deleted is not None
+    assert (deleted.type, deleted.task, deleted.version) == ("task.deleted", done, 4)
+    for other in ("LT#l1#01JTASK", "STAT#TASK#01JTASK", "W#rent#01JTASK", "MOVED#01JTASK"):
+        assert webhook_event(_record("INSERT", _keys(other), {}), "tasks") is None
+
+
+def _comment_record(comment: Comment) -> dict[str, Any]:
+    sk = comment_prefix(comment.task_id) + comment.id
+    item = CommentModel(
+        user_id=comment.partition,
+        sk=sk,
+        task_id=comment.task_id,
+        author_id=comment.author_id,
+        body=comment.body,
+        created_at=comment.created_at,
+        version=comment.version,
+    )
+    return _record("INSERT", _keys(sk), item.serialize())
+
+
+def test_a_new_comment_is_an_event_and_a_moves_copy_is_not() -> None:
+    fresh = datetime.fromtimestamp(AT, UTC)
+    comment = Comment(
+        id="01JCOMMENT0000000000000000",
+        task_id="01JTASK",
+        partition="u1",
+        author_id="u1",
+        body="on it",
+        created_at=fresh,
+        version=1,
+    )
+    found = webhook_event(_comment_record(comment), "tasks")
+    assert found is not None
+    assert (found.type, found.comment) == ("comment.created", comment)
+    copied = replace(comment, created_at=fresh - timedelta(days=3))  # a task's move copies its comments
+    assert webhook_event(_comment_record(copied), "tasks") is None
+
+
+def test_a_reminder_inbox_row_inserted_is_reminder_fired_and_nothing_else_of_the_table() -> None:
+    keys = {"pk": {"S": "USER#u1"}, "sk": {"S": "N#20261102T080000Z-abc"}}
+    row = {"kind": {"S": "reminder"}, "task_id": {"S": "01JTASK"}, "title": {"S": "Pay rent"}}
+    fired = webhook_event(_record("INSERT", keys, row), "notifications")
+    assert fired is not None
+    assert (fired.type, fired.partition) == ("reminder.fired", "u1")
+    assert fired.reminder is not None
+    assert fired.reminder["task_id"] == "01JTASK"
+    assert webhook_event(_record("MODIFY", keys, row, row), "notifications") is None  # its outcome recorded
+    assert webhook_event(_record("INSERT", keys, {**row, "kind": {"S": "digest"}}), "notifications") is None
+    delivery = {"pk": {"S": "WH#01JHOOK"}, "sk": {"S": "D#01JDELIVERY"}}
+    assert webhook_event(_record("INSERT", delivery, {}), "notifications") is None
