@@ -42,15 +42,17 @@ def test_streams_feed_the_bus_whose_rule_feeds_the_queue_with_a_dead_letter_queu
     (bus,) = resources(template, "AWS::Events::EventBus").values()
     assert bus["Properties"]["Name"] == "taskmanager-pro-ci-events"
     queue = template["Resources"][_logical(template, "AWS::SQS::Queue", "WebhookDeliveries")]["Properties"]
-    dead = _logical(template, "AWS::SQS::Queue", "WebhookDeadLetters")
-    assert queue["RedrivePolicy"] == {"deadLetterTargetArn": {"Fn::GetAtt": [dead, "Arn"]}, "maxReceiveCount": 5}
+    failures = _logical(template, "AWS::SQS::Queue", "WebhookFailures")
+    assert queue["RedrivePolicy"] == {"deadLetterTargetArn": {"Fn::GetAtt": [failures, "Arn"]}, "maxReceiveCount": 5}
+    dead = template["Resources"][_logical(template, "AWS::SQS::Queue", "WebhookDeadLetters")]["Properties"]
+    assert dead["QueueName"] == "taskmanager-pro-ci-webhook-dead-letters"  # the deliveries that gave up
     assert MAX_RECEIVES == 5
     assert queue["VisibilityTimeout"] >= 6 * 90
     rule = template["Resources"][_logical(template, "AWS::Events::Rule", "WebhookEventsToQueue")]["Properties"]
     assert rule["EventPattern"] == {"source": ["taskmanager.tasks"]}
     (target,) = rule["Targets"]
     assert "WebhookDeliveries" in json.dumps(target["Arn"])
-    assert "WebhookDeadLetters" in json.dumps(target["DeadLetterConfig"])
+    assert "WebhookFailures" in json.dumps(target["DeadLetterConfig"])
     # The stream consumer: both streams, filtered to tasks, comments and reminder rows.
     mappings = [
         m["Properties"]
