@@ -142,6 +142,8 @@ def test_lambdas_are_python312_arm64_traced_with_powertools(synthesized: Synthes
         "backend.handlers.live.handler",
         "backend.handlers.inbound.sms_handler",
         "backend.handlers.inbound.email_handler",
+        "backend.handlers.webhook_events.handler",
+        "backend.handlers.webhooks.handler",
     }
     for function in functions:
         assert function["Runtime"] == "python3.12"
