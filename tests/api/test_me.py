@@ -71,8 +71,10 @@ def test_get_me_is_the_profile_the_trigger_made(http: httpx.Client, user: Signed
     assert response.status_code == 200
     profile = response.json()
     assert set(profile) == {
-        "id", "email", "display_name", "timezone", "preferences", "created_at", "updated_at", "version"
+        "id", "email", "display_name", "timezone", "preferences", "created_at", "updated_at", "version",
+        "task_email",
     }  # fmt: skip
+    assert profile["task_email"].startswith("task-") and "@" in profile["task_email"]
     assert profile["id"] == sub_of(user)
     assert profile["email"] == user.email
     assert profile["display_name"] == user.email.split("@")[0]
