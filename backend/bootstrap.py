@@ -28,10 +28,12 @@ from backend.adapters.ports import (
     MembershipStore,
     ObjectStorage,
     PartitionMover,
+    ReminderBacklog,
     TaskAddresses,
     TaskStore,
     UserRepository,
 )
+from backend.adapters.reminder_backlog import DynamoReminderBacklog
 from backend.adapters.scheduler import SchedulerGateway
 from backend.adapters.signing_keys import SecretsManagerSigningKeys
 from backend.adapters.stats_store import DynamoStatsStore
@@ -73,6 +75,7 @@ class Dependencies:
     # reminders and notifications (issue 5)
     notifications: DynamoNotifications = field(default_factory=DynamoNotifications)
     scheduler: SchedulerGateway | None = None
+    reminder_backlog: ReminderBacklog | None = None  # tasks whose schedules a Scheduler failure left behind
     mailer: SesMailer | None = None
     texter: SnsTexter | None = None
     # shared projects (issue 13): memberships, invitations and the Users row's shared_projects
@@ -109,8 +112,15 @@ def dependencies() -> Dependencies:
             user, store=task_store, reminders=notifications, scheduler=scheduler, users=users, now=utcnow()
         )
 
+    backlog = DynamoReminderBacklog(client=aws.client("dynamodb"), table=settings.names.notifications_table)
     tasks = ReminderSyncingTaskStore(
-        task_store, reminders=notifications, scheduler=scheduler, users=users, clock=utcnow, members=members
+        task_store,
+        reminders=notifications,
+        scheduler=scheduler,
+        users=users,
+        clock=utcnow,
+        members=members,
+        backlog=backlog,
     )
     return Dependencies(
         settings=settings,
@@ -130,6 +140,7 @@ def dependencies() -> Dependencies:
         ),
         notifications=notifications,
         scheduler=scheduler,
+        reminder_backlog=backlog,
         mailer=SesMailer(client=aws.single_attempt_client("ses"), sender=settings.email_sender),
         texter=SnsTexter(client=aws.single_attempt_client("sns")),
     )

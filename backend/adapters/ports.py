@@ -23,6 +23,7 @@ from backend.domain.webhooks import Attempt, Delivery, Event, Webhook
 from backend.schemas_live import Change
 
 if TYPE_CHECKING:
+    from backend.adapters.reminder_backlog import Pending
     from backend.adapters.stats_store import StoredContribution
     from backend.domain.stats import Counters
 
@@ -378,6 +379,18 @@ class Schedules(Protocol):
     def delete(self, name: str) -> None: ...
 
     def names(self, prefix: str) -> list[str]: ...
+
+
+class ReminderBacklog(Protocol):
+    """Tasks whose schedules a failed Scheduler call left behind (adapters/reminder_backlog.py)."""
+
+    def mark(self, partition: str, task_id: str, *, now: datetime) -> None: ...
+
+    def pending(self, *, limit: int) -> list[Pending]: ...
+
+    def clear(self, entry: Pending) -> bool:
+        """False: a later failure wrote the entry again (it stays for the next pass)."""
+        ...
 
 
 class ReminderLists(Protocol):

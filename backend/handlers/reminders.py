@@ -19,6 +19,7 @@ from backend.domain.inbound import reply_address
 from backend.domain.signing_keys import LINKS
 from backend.observability import logger, metrics
 from backend.services import notify
+from backend.services import reminders as reminder_service
 
 SENT = {"sent", "partial"}
 FAILED = {"failed", "partial"}
@@ -48,6 +49,26 @@ def ports(deps: Dependencies) -> notify.Ports:
     )
 
 
+def reconcile(deps: Dependencies) -> dict[str, Any]:
+    """Tasks whose schedules a Scheduler outage left behind get them now (issue 15)."""
+    assert deps.scheduler is not None
+    assert deps.reminder_backlog is not None
+    memberships = deps.memberships
+    done = reminder_service.reconcile(
+        backlog=deps.reminder_backlog,
+        store=deps.tasks,
+        reminders=deps.notifications,
+        scheduler=deps.scheduler,
+        users=deps.users,
+        now=deps.clock(),
+        members=lambda project_id: [member.user_id for member in memberships.list_members(project_id)],
+    )
+    if done.planned or done.left:
+        logger.info("reminder backlog", extra={"planned": done.planned, "left": done.left})
+        metrics.add_metric(name="RemindersReplanned", unit=MetricUnit.Count, value=done.planned)
+    return {"status": "reconciled", "planned": done.planned, "left": done.left}
+
+
 @logger.inject_lambda_context(log_event=False)  # the payload names users and tasks: ids only are logged below
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
@@ -55,6 +76,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # Outside the local stage: fails (naming the variable) if the stack did not pass what this function uses.
     deps.settings.require(*SCHEDULING, *MESSAGING)
     kind = event.get("kind")
+    if kind == "reconcile":  # every few minutes (an EventBridge rule; locally a timer): see reconcile()
+        return reconcile(deps)
     if kind == "reminder":
         outcome = notify.deliver_reminder(event, ports=ports(deps), now=deps.clock())
     elif kind == "digest":

@@ -16,6 +16,7 @@ import json
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -31,6 +32,8 @@ from backend.domain.recurrence import to_instant
 log = logging.getLogger(__name__)
 
 POLL_INTERVAL_S = 0.5
+RECONCILE_INTERVAL_S = 60.0  # the reminder backlog's reconciler (AWS: an EventBridge rule every 5 minutes)
+RECONCILE = {"kind": "reconcile"}
 MAX_ATTEMPTS = 3
 _AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
 
@@ -173,11 +176,18 @@ class LocalScheduler:
         self._thread.start()
 
     def _loop(self) -> None:
+        next_reconcile = time.monotonic() + RECONCILE_INTERVAL_S
         while not self._stop.wait(self._interval):
             try:
                 self.fire_due()
             except Exception:
                 log.exception("local scheduler poll failed")
+            if time.monotonic() >= next_reconcile:  # what the stack's rule does: the same handler, same payload
+                next_reconcile = time.monotonic() + RECONCILE_INTERVAL_S
+                try:
+                    self._target(dict(RECONCILE))
+                except Exception:
+                    log.exception("reminder reconciler failed")
 
     def stop(self) -> None:
         self._stop.set()

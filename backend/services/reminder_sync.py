@@ -5,6 +5,8 @@ write path reschedules: task create/edit/complete (a recurring task's next occur
 actions, deleting a project with its tasks, and profile changes (digest time, time zone). A failed Scheduler
 call after a successful write is logged and counted (``ReminderSyncFailed``), never turned into an error for
 a write that already happened; the reminder handler re-checks every payload against the task when it fires.
+Such a task is put on the reminder backlog, which the reconciler (``reminders.reconcile``, every few minutes)
+plans again once the Scheduler answers.
 """
 
 from __future__ import annotations
@@ -12,7 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
-from backend.adapters.ports import PartitionMover, ReminderLists, Schedules, TaskStore, UserRepository
+from backend.adapters.ports import (
+    PartitionMover,
+    ReminderBacklog,
+    ReminderLists,
+    Schedules,
+    TaskStore,
+    UserRepository,
+)
 from backend.domain.activity import ActivityEntry
 from backend.domain.quotas import Quotas
 from backend.domain.sharing import Moved
@@ -42,8 +51,10 @@ class ReminderSyncingTaskStore:
         users: UserRepository,
         clock: Callable[[], datetime],
         members: Callable[[str], list[str]] | None = None,
+        backlog: ReminderBacklog | None = None,
     ) -> None:
         self._inner = inner
+        self._backlog = backlog  # where a task goes whose schedules a failure left behind
         self._members = members  # a shared project's members (each may have reminders of their own)
         self._reminders = reminders
         self._scheduler = scheduler
@@ -62,6 +73,15 @@ class ReminderSyncingTaskStore:
             )
         except Exception as exc:
             _failed("task write", exc)
+            self._left_behind(task)
+
+    def _left_behind(self, task: Task) -> None:
+        if self._backlog is None:
+            return
+        try:
+            self._backlog.mark(task.user_id, task.id, now=self._clock())
+        except Exception:  # DynamoDB failing too: logged above and here, the write itself stands
+            logger.exception("reminder backlog not written", extra={"task_id": task.id})
 
     def save_task(
         self,

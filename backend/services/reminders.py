@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from typing import Any
 
-from backend.adapters.ports import MembershipStore, ReminderLists, Schedules, TaskStore, UserRepository
+from backend.adapters.ports import (
+    MembershipStore,
+    ReminderBacklog,
+    ReminderLists,
+    Schedules,
+    TaskStore,
+    UserRepository,
+)
 from backend.domain import dates, schedules
 from backend.domain.quotas import DEFAULT_QUOTAS, Quotas, exceeded
 from backend.domain.reminders import MAX_REMINDERS_PER_TASK, Reminder, reminder_id, reminder_instant
@@ -20,6 +27,7 @@ from backend.domain.sharing import Action, authorize, is_project_partition, proj
 from backend.domain.tasks import Status, Task, TaskQuery
 from backend.domain.users import User
 from backend.errors import InvalidInputError, NotFoundError
+from backend.observability import logger
 from backend.services import access
 from backend.services.notification_settings import zone_of
 
@@ -320,3 +328,47 @@ def resync_user(
             count += 1
         if cursor is None:
             return count
+
+
+RECONCILE_BATCH = 100  # tasks planned again per run (a run every few minutes: an outage's backlog drains in a few)
+RECONCILE_FAILURES = 3  # failed tasks after which a run gives up (each failure took botocore's retries)
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    planned: int  # tasks whose schedules are now what they should be
+    left: int  # still pending (the Scheduler still failing, or rewritten meanwhile): the next run tries again
+
+
+def reconcile(
+    *,
+    backlog: ReminderBacklog,
+    store: TaskStore,
+    reminders: ReminderLists,
+    scheduler: Schedules,
+    users: UserRepository,
+    now: datetime,
+    members: Callable[[str], list[str]] | None = None,
+) -> Reconciled:
+    """Plan again the tasks a failed Scheduler call left behind (``reminder_sync`` put them on the backlog): their
+    schedules made what the task says now (a task deleted meanwhile loses them). A task that fails stays on the
+    backlog; after a few failures the run stops (the Scheduler is still out) and the rest waits for the next."""
+    planned = failures = 0
+    entries = backlog.pending(limit=RECONCILE_BATCH)
+    for entry in entries:
+        if failures == RECONCILE_FAILURES:  # the Scheduler is still out: the rest waits for the next run
+            break
+        try:
+            task = store.get_task(entry.partition, entry.task_id)
+            if task is None:
+                for name in scheduler.names(schedules.reminder_prefix(entry.task_id)):
+                    scheduler.delete(name)
+            else:
+                sync_task(task, reminders=reminders, scheduler=scheduler, users=users, now=now, members=members)
+        except Exception:
+            logger.exception("reminders not planned again", extra={"task_id": entry.task_id})
+            failures += 1
+            continue
+        if backlog.clear(entry):
+            planned += 1
+    return Reconciled(planned=planned, left=len(entries) - planned)

@@ -138,3 +138,35 @@ def test_a_scheduler_outage_is_retried_or_answered_503_and_the_retry_schedules(
 def _schedules(scheduler_api: Any, deps: Dependencies, task_id: str) -> int:
     group = deps.settings.names.schedule_group
     return len(scheduler_api.list_schedules(GroupName=group, NamePrefix=f"r-{task_id}-")["Schedules"])
+
+
+def test_a_task_written_during_a_lasting_scheduler_outage_gets_its_reminder_from_the_reconciler(
+    http: httpx.Client, faults: AwsFaults, scheduler_api: Any, deps: Dependencies
+) -> None:
+    """The task write stands (201) though its default reminder could not be scheduled; the task goes on the
+    reminder backlog, a reconciler run during the outage leaves it there, the first run after it schedules it."""
+    from backend.handlers import reminders
+    from backend.local.lambda_runtime import invoke
+
+    assert http.patch("/me", json={"preferences": {"default_reminder_minutes": 15}}).status_code == 200
+    due = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
+    faults.inject("scheduler", "InternalServerException", status=500, count=1000)  # a lasting outage
+    created = http.post(
+        "/tasks", json={"title": "Written while the Scheduler is out", "due_date": due, "due_time": "09:00"}
+    )
+    assert created.status_code == 201, created.text  # the write happened: not undone, not a 500
+    task_id = created.json()["id"]
+    assert deps.reminder_backlog is not None
+    assert task_id in {entry.task_id for entry in deps.reminder_backlog.pending(limit=100)}
+    during = invoke(reminders.handler, {"kind": "reconcile"}, "reminders")
+    assert during["planned"] == 0
+    assert during["left"] >= 1  # still out: kept for the next run
+    faults.clear()
+    assert _schedules(scheduler_api, deps, task_id) == 0
+
+    after = invoke(reminders.handler, {"kind": "reconcile"}, "reminders")
+    assert after["planned"] >= 1
+    assert _schedules(scheduler_api, deps, task_id) == 1  # the default reminder, as without the outage
+    assert task_id not in {entry.task_id for entry in deps.reminder_backlog.pending(limit=100)}
+    again = invoke(reminders.handler, {"kind": "reconcile"}, "reminders")
+    assert again == {"status": "reconciled", "planned": 0, "left": 0}
