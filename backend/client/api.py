@@ -60,6 +60,7 @@ from backend.schemas_notifications import (
     ReminderList,
 )
 from backend.schemas_tokens import TaskEmail, TokenCreated, TokenList, TokenPublic
+from backend.schemas_webhooks import DeliveryList, DeliveryPublic, WebhookCreated, WebhookList, WebhookPublic
 
 # The API shapes the UI works with, importable from here (the UI imports nothing of ``backend`` but the client).
 __all__ = [
@@ -75,6 +76,7 @@ __all__ = [
     "BulkEditResponse",
     "BulkResult",
     "CommentPublic",
+    "DeliveryPublic",
     "ImportRequest",
     "ImportResult",
     "InvitationPublic",
@@ -101,6 +103,8 @@ __all__ = [
     "TaskPage",
     "TaskPublic",
     "TaskUpdate",
+    "WebhookCreated",
+    "WebhookPublic",
 ]
 
 TaskView = Literal["all", "today", "upcoming", "inbox", "completed"]
@@ -514,6 +518,26 @@ class ApiClient:
 
     def revoke_token(self, token_id: str) -> None:
         self._request("DELETE", f"/tokens/{_segment(token_id)}")
+
+    # --- webhooks (issue 16) -------------------------------------------------------------------------------------
+    def list_webhooks(self) -> list[WebhookPublic]:
+        return WebhookList.model_validate(self._request("GET", "/webhooks")).items
+
+    def create_webhook(self, url: str, events: list[str]) -> WebhookCreated:
+        """The signing secret is in this answer only. A URL that points inside is a 400 naming ``url``."""
+        return WebhookCreated.model_validate(self._request("POST", "/webhooks", json={"url": url, "events": events}))
+
+    def delete_webhook(self, webhook_id: str) -> None:
+        self._request("DELETE", f"/webhooks/{_segment(webhook_id)}")
+
+    def list_deliveries(self, webhook_id: str) -> list[DeliveryPublic]:
+        """The webhook's last deliveries, newest first."""
+        return DeliveryList.model_validate(self._request("GET", f"/webhooks/{_segment(webhook_id)}/deliveries")).items
+
+    def redeliver(self, webhook_id: str, delivery_id: str) -> DeliveryPublic:
+        """Sends the delivery's event again (same body and event id) as a new delivery, attempted at once."""
+        path = f"/webhooks/{_segment(webhook_id)}/deliveries/{_segment(delivery_id)}/redeliver"
+        return DeliveryPublic.model_validate(self._request("POST", path))
 
     def new_task_email(self) -> str:
         """A new secret task address; mail to the old one is ignored from now on."""

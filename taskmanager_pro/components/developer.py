@@ -8,6 +8,7 @@ from typing import Any
 import reflex as rx
 
 from taskmanager_pro.components.forms import field, form, submit_button, text_input
+from taskmanager_pro.components.webhooks import webhooks_panel
 from taskmanager_pro.state.developer import DeveloperState
 
 
@@ -139,6 +140,8 @@ def developer_section() -> rx.Component:
                 DeveloperState.task_email_error != "",
                 rx.text(DeveloperState.task_email_error, size="1", color_scheme="red", role="alert"),
             ),
+            rx.divider(),
+            webhooks_panel(),
             spacing="3",
             width="100%",
             on_mount=DeveloperState.load_developer,

@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 import pytest
 
+from backend.client import ApiClient, ApiError
 from backend.domain.webhooks import verify
 from backend.local.testing import LocalRun, free_port, local_aws
 from backend.names import LOCAL_STAGE, ResourceNames
@@ -241,3 +242,36 @@ def test_members_get_a_shared_projects_events_until_removed(
     own = ok(editor.http.post("/tasks", json={"title": "The editor's own"}), 201)
     later = receiver.wait("/member", 2)  # their own task's event comes; the project's does not
     assert [json.loads(r.body)["data"]["task"]["id"] for r in later] == [first["id"], own["id"]]
+
+
+def test_the_typed_client_adds_lists_resends_and_deletes_a_webhook(
+    api_url: str, make_user: Callable[[], SignedInUser], receiver: Receiver
+) -> None:
+    """The UI's calls (backend.client): what Settings -> Developer -> Webhooks does, over HTTP to the receiver."""
+    user = make_user()
+    client = ApiClient(api_url, user.tokens.access_token)
+    with pytest.raises(ApiError) as refused:
+        client.create_webhook("https://10.0.0.8/hook", ["task.created"])
+    assert (refused.value.status, list(refused.value.fields)) == (400, ["url"])
+
+    made = client.create_webhook(receiver.url + "/client", ["task.created"])
+    assert made.secret.startswith("whsec_")
+    (listed,) = client.list_webhooks()
+    assert (listed.id, listed.url, listed.events) == (made.id, receiver.url + "/client", ["task.created"])
+
+    member(api_url, user).http.post("/tasks", json={"title": "Seen by the client test"})
+    (got,) = receiver.wait("/client", 1)
+    (delivery,) = client.list_deliveries(made.id)
+    assert (delivery.outcome, delivery.status_code, delivery.attempts) == ("succeeded", 200, 1)
+    assert delivery.event_type == "task.created"
+
+    again = client.redeliver(made.id, delivery.id)
+    assert (again.redelivery_of, again.event_id) == (delivery.id, delivery.event_id)
+    assert receiver.wait("/client", 2)[-1].body == got.body
+    assert [d.id for d in client.list_deliveries(made.id)] == [again.id, delivery.id]  # newest first
+
+    client.delete_webhook(made.id)
+    assert client.list_webhooks() == []
+    with pytest.raises(ApiError) as gone:
+        client.list_deliveries(made.id)
+    assert gone.value.status == 404
