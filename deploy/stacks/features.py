@@ -140,6 +140,23 @@ class Features:
         functions.grant_table(self.reminders, users_table, [], functions.TABLE_READ_WRITE)
         functions.grant_table(self.reminders, notifications_table, NOTIFICATION_INDEXES, functions.TABLE_READ_WRITE)
         functions.grant_table(self.reminders, tasks_table, task_index_names(), functions.TABLE_READ_WRITE)
+        # The reminder backlog's reconciler (issue 15): tasks whose schedules a Scheduler outage left behind are
+        # planned again. The reminders Lambda already holds every grant it needs (the backlog is on the
+        # Notifications table, the plan reads tasks, profiles and lists, and writes schedules): no new permission.
+        # A missed run is made up by the next, so no retries and no dead-letter queue.
+        events.Rule(
+            stack,
+            "ReminderBacklog",
+            description="Plans again the reminders a Scheduler outage left unscheduled",
+            schedule=events.Schedule.rate(Duration.minutes(5)),
+            targets=[
+                events_targets.LambdaFunction(
+                    functions.live(self.reminders),
+                    event=events.RuleTargetInput.from_object({"kind": "reconcile"}),
+                    retry_attempts=0,
+                )
+            ],
+        )
 
         # --- Analytics ---------------------------------------------------------------------------------------
         self.analytics_failures = functions.dead_letter_queue(stack, "AnalyticsStreamFailures")

@@ -492,9 +492,18 @@ def test_analytics_reads_the_tasks_stream_with_partial_failures(synthesized: Syn
     assert not any(a.startswith(("s3:", "ses:", "sns:")) for a in grants)
 
 
+def _rules_invoking(template: dict[str, Any], handler: str) -> list[dict[str, Any]]:
+    alias = {"Ref": _live(template, handler)}
+    return [
+        rule
+        for rule in resources(template, "AWS::Events::Rule").values()
+        if any(target["Arn"] == alias for target in rule["Properties"]["Targets"])
+    ]
+
+
 def test_recompute_runs_daily(synthesized: Synthesized) -> None:
     stateless = synthesized.template("stateless")
-    (rule,) = [r for r in resources(stateless, "AWS::Events::Rule").values() if "ScheduleExpression" in r["Properties"]]
+    (rule,) = _rules_invoking(stateless, RECOMPUTE)
     assert rule["Properties"]["ScheduleExpression"].startswith("cron(")
     (target,) = rule["Properties"]["Targets"]
     assert target["Arn"] == {"Ref": _live(stateless, RECOMPUTE)}
@@ -505,6 +514,28 @@ def test_recompute_runs_daily(synthesized: Synthesized) -> None:
     assert {r.split(":function:")[-1].rstrip('"]}') for r in grants["lambda:InvokeFunction"]} == {
         f"taskmanager-pro-{NAMES.stage}-analytics-recompute:live"
     }
+
+
+def test_the_reminder_backlog_is_reconciled_every_five_minutes_with_no_new_grant(synthesized: Synthesized) -> None:
+    """Issue 15: the reminders Lambda's ``reconcile`` on a rate rule, through its live alias; it needs nothing its
+    role does not hold for reminders already (the backlog is in the Notifications table it reads and writes)."""
+    stateless = synthesized.template("stateless")
+    (rule,) = _rules_invoking(stateless, REMINDERS)
+    assert rule["Properties"]["ScheduleExpression"] == "rate(5 minutes)"
+    (target,) = rule["Properties"]["Targets"]
+    assert json.loads(target["Input"]) == {"kind": "reconcile"}
+    permissions = [
+        p["Properties"]
+        for p in resources(stateless, "AWS::Lambda::Permission").values()
+        if p["Properties"]["FunctionName"] == {"Ref": _live(stateless, REMINDERS)}
+        and p["Properties"]["Principal"] == "events.amazonaws.com"
+    ]
+    assert len(permissions) == 1
+    assert permissions[0]["SourceArn"]["Fn::GetAtt"][0] in resources(stateless, "AWS::Events::Rule")
+    grants = _grants(stateless, REMINDERS)
+    assert "dynamodb:Scan" not in grants  # the backlog is one Query, never a scan of the users' tasks
+    assert any("NotificationsTable" in r for r in grants["dynamodb:Query"])
+    assert any("NotificationsTable" in r for r in grants["dynamodb:DeleteItem"])
 
 
 def test_dead_letter_queues_are_encrypted_and_tls_only(synthesized: Synthesized) -> None:
