@@ -28,11 +28,13 @@ from backend.adapters.ports import (
     MembershipStore,
     ObjectStorage,
     PartitionMover,
+    ProjectMoveQueue,
     ReminderBacklog,
     TaskAddresses,
     TaskStore,
     UserRepository,
 )
+from backend.adapters.project_moves import SqsProjectMoves
 from backend.adapters.reminder_backlog import DynamoReminderBacklog
 from backend.adapters.scheduler import SchedulerGateway
 from backend.adapters.signing_keys import SecretsManagerSigningKeys
@@ -86,6 +88,7 @@ class Dependencies:
     feeds: CalendarFeeds = field(default_factory=DynamoCalendarFeeds)  # calendar feed tokens (issue 14)
     api_tokens: ApiTokens = field(default_factory=DynamoApiTokens)  # personal API tokens (issue 16)
     task_addresses: TaskAddresses = field(default_factory=DynamoTaskAddresses)  # email to task (issue 16)
+    moves: ProjectMoveQueue | None = None  # a large project's share moves its tasks in the background (None: inline)
 
 
 @lru_cache(maxsize=1)
@@ -143,6 +146,9 @@ def dependencies() -> Dependencies:
         reminder_backlog=backlog,
         mailer=SesMailer(client=aws.single_attempt_client("ses"), sender=settings.email_sender),
         texter=SnsTexter(client=aws.single_attempt_client("sns")),
+        moves=SqsProjectMoves(client=aws.client("sqs"), queue_url=settings.move_queue_url)
+        if settings.move_queue_url
+        else None,
     )
 
 

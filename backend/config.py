@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     api_url: str | None = None
     # The Powertools idempotency records of ``Idempotency-Key`` requests; defaults to this stage's table.
     idempotency_table: str | None = Field(default=None, min_length=3, max_length=255)
+    # The SQS queue of project moves (a large project's first share moves its tasks in the background, issue 13);
+    # None: every share moves its project within the request.
+    move_queue_url: str | None = None
     # Live updates (backend/handlers/live.py): the Redis the Reflex backend subscribes to, as ``LIVE_REDIS_URL``
     # (no credentials in it); in AWS the AUTH token is read at cold start from the Secrets Manager secret
     # ``LIVE_REDIS_AUTH_SECRET`` (its ARN). No URL: nothing is published.

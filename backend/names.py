@@ -60,6 +60,15 @@ class ResourceNames:
         return self._name("reminders")
 
     @property
+    def project_moves_queue(self) -> str:
+        """SQS: a project's first share, whose tasks a worker moves in the background (issue 13)."""
+        return self._name("project-moves")
+
+    @property
+    def project_moves_dead_letters(self) -> str:
+        return self._name("project-moves-dlq")
+
+    @property
     def link_signing_secret(self) -> str:
         """The Secrets Manager secret the signing keys are derived from (signed links, SMS codes)."""
         return self._name("link-signing")

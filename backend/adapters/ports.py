@@ -229,12 +229,32 @@ class PartitionMover(Protocol):
         """Move a project and all its tasks to ``target``; ``before_tasks`` runs once its item is there."""
         ...
 
+    def begin_project_move(self, project: Project, target: str, *, before_tasks: Callable[[Project], None]) -> Project:
+        """The short start of ``move_project`` (marker, project item, counters; ``before_tasks``): no task moves."""
+        ...
+
+    def finish_project_move(self, target: str) -> Project | None:
+        """Move the tasks of the pending project move into ``target`` and end it; None: none was pending."""
+        ...
+
+    def project_size(self, partition: str, project_id: str, *, at_most: int) -> int:
+        """The project's task count in ``partition``, counted up to ``at_most + 1``."""
+        ...
+
     def pending_move(self, target: str) -> str | None:
         """The source of an unfinished project move into ``target`` (None: none)."""
         ...
 
     def moved(self, partition: str, task_id: str) -> Moved | None:
         """The task's last move out of ``partition`` (its tombstone: where to, the version deleted), or None."""
+        ...
+
+
+class ProjectMoveQueue(Protocol):
+    """Asks the background worker to finish the project move pending in a partition (adapters/project_moves.py)."""
+
+    def request(self, target: str) -> None:
+        """Queue the move into ``target`` (its ``MOVE`` marker names the rest); at least once, so twice is fine."""
         ...
 
 

@@ -15,6 +15,7 @@ from backend.local.bootstrap import LOCAL_CREDENTIALS, LOCAL_SENDER, LocalOutput
 from backend.local.environment import LOCAL_REGION, LOCAL_STAGE, local_environment
 from backend.local.lambda_runtime import invoke
 from backend.local.live_bus import LocalRedis
+from backend.local.move_queue import LocalQueue, queue_url
 from backend.local.queues import QueuePump
 from backend.local.scheduler import LocalScheduler
 from backend.local.server import LocalAws
@@ -34,6 +35,7 @@ class LocalRun:
     faults: AwsFaults | None = None  # tests: the emulator answers AWS errors (throttling, outages) to matching calls
     server: LocalAws | None = None  # the emulator itself (its durable state, for the fault tests)
     webhooks: QueuePump | None = None  # the webhook deliveries queue -> the delivery handler; ``drain()`` in tests
+    moves: LocalQueue | None = None  # the project-moves queue -> its worker; ``drain()`` in tests
 
 
 def _post_confirmation(event: dict[str, Any]) -> None:
@@ -48,6 +50,13 @@ def _object_created(event: dict[str, Any]) -> None:
     from backend.handlers import attachments
 
     invoke(attachments.handler, event, "attachments")
+
+
+def _project_moves(event: dict[str, Any]) -> Any:
+    # What the SQS event source mapping does: invoke the project-moves worker with a batch of the queue.
+    from backend.handlers import project_moves
+
+    return invoke(project_moves.handler, event, "project-moves")
 
 
 def _deliver_stream(event: dict[str, Any]) -> Any:
@@ -113,6 +122,7 @@ def local_aws(
         post_confirmation=_post_confirmation,
         data_dir=data_dir,
         object_created=(ResourceNames(LOCAL_STAGE).attachments_bucket, _object_created),
+        queue=(ResourceNames(LOCAL_STAGE).project_moves_queue, _project_moves),
     )
     server.start()
     redis = LocalRedis()
@@ -120,6 +130,7 @@ def local_aws(
     try:
         outputs = bootstrap(endpoint=server.endpoint, region=LOCAL_REGION, stage=LOCAL_STAGE, app_url=app_url)
         env = local_environment(endpoint=server.endpoint, outputs=outputs, api_url=api_url, app_url=app_url)
+        env["TMP_MOVE_QUEUE_URL"] = queue_url(server.endpoint, ResourceNames(LOCAL_STAGE).project_moves_queue)
         env["LIVE_REDIS_URL"] = redis.url  # not REDIS_URL / REFLEX_REDIS_URL: Reflex's state manager stays in memory
         os.environ.update(env)
         composition.reset()
@@ -160,6 +171,7 @@ def local_aws(
                 faults=server.faults,
                 server=server,
                 webhooks=webhooks,
+                moves=server.queue,
             )
         finally:
             webhooks.stop()

@@ -25,6 +25,7 @@ from backend.local.aws_faults import AwsFaults
 from backend.local.cognito_gaps import CognitoGaps, IssuedCodes, PostConfirmation
 from backend.local.durability import DurableState, ReplayReport
 from backend.local.journal import JournalBroken
+from backend.local.move_queue import LocalQueue
 from backend.local.s3_events import Deliver, S3Events
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,7 @@ class Beside:
 
     codes: IssuedCodes = field(default_factory=IssuedCodes)
     notifications: dict[str, dict[str, Any]] = field(default_factory=dict)  # S3 events not delivered yet, by id
+    queued: dict[str, str] = field(default_factory=dict)  # SQS messages not delivered yet, by id (queues.py)
 
 
 class LocalAws:
@@ -94,6 +96,7 @@ class LocalAws:
         data_dir: Path | None = None,
         host: str = "127.0.0.1",
         object_created: tuple[str, Deliver] | None = None,  # (attachments bucket, processor)
+        queue: tuple[str, Deliver] | None = None,  # (the project-moves queue's name, its worker)
     ) -> None:
         self.host, self.port, self.region = host, port, region
         self._lock = threading.RLock()
@@ -106,6 +109,8 @@ class LocalAws:
         self._sender = sender
         self._post_confirmation = post_confirmation
         self._object_created = object_created
+        self._queue = queue
+        self.queue: LocalQueue | None = None  # tests: ``queue.drain()``
         self.beside = Beside()
         self.faults = AwsFaults()  # tests: AWS errors in place of moto's answers (aws_faults.py)
 
@@ -148,6 +153,19 @@ class LocalAws:
                 apply=self.durable.effect if self.durable else None,
             )
             app, effects = events, {**effects, **events.effects}
+        if self._queue is not None:
+            if not hasattr(self.beside, "queued"):  # a snapshot from before the queue
+                self.beside.queued = {}
+            queue_name, worker = self._queue
+            self.queue = LocalQueue(
+                app,
+                queue_name=queue_name,
+                region=self.region,
+                deliver=worker,
+                pending=self.beside.queued,
+                apply=self.durable.effect if self.durable else None,
+            )
+            app, effects = self.queue, {**effects, **self.queue.effects}
         if self.durable:
             # Before serving: a replay that fails raises ReplayError and the emulator never answers.
             self.replayed = self.durable.replay(moto_app, effects)
@@ -160,6 +178,8 @@ class LocalAws:
             self.durable.start()
         if events is not None:
             events.redeliver()  # uploads acknowledged before a crash whose processing had not finished
+        if self.queue is not None:
+            self.queue.redeliver()  # project moves queued before a crash whose delivery had not finished
 
     def _spawn(self, target: Callable[[], None]) -> None:
         thread = threading.Thread(target=target, daemon=True)

@@ -182,11 +182,26 @@ class ReminderSyncingMover:
 
     def move_project(self, project: Project, target: str, *, before_tasks: Callable[[Project], None]) -> Project:
         moved = self._inner.move_project(project, target, before_tasks=before_tasks)
+        self._resync_open(target, project.id)
+        return moved
+
+    def _resync_open(self, partition: str, project_id: str) -> None:
         # Done tasks have no schedules left to move: only the open ones are planned again (one Query).
-        for task in self._tasks.tasks_in_project(target, project.id):
+        for task in self._tasks.tasks_in_project(partition, project_id):
             if task.status is Status.OPEN:
                 self._tasks.sync(task)
+
+    def begin_project_move(self, project: Project, target: str, *, before_tasks: Callable[[Project], None]) -> Project:
+        return self._inner.begin_project_move(project, target, before_tasks=before_tasks)  # no task moves yet
+
+    def finish_project_move(self, target: str) -> Project | None:
+        moved = self._inner.finish_project_move(target)
+        if moved is not None:
+            self._resync_open(target, moved.id)
         return moved
+
+    def project_size(self, partition: str, project_id: str, *, at_most: int) -> int:
+        return self._inner.project_size(partition, project_id, at_most=at_most)
 
     def pending_move(self, target: str) -> str | None:
         return self._inner.pending_move(target)

@@ -22,6 +22,7 @@ from backend.adapters.ports import (
     Mailer,
     MembershipStore,
     PartitionMover,
+    ProjectMoveQueue,
     TaskDeletionListener,
     TaskStore,
 )
@@ -38,6 +39,7 @@ from backend.domain.sharing import (
     Role,
     Roster,
     authorize,
+    is_project_partition,
     normalize_email,
     project_partition,
 )
@@ -53,6 +55,10 @@ from backend.services.rate_limits import Limit, take
 # Invitations are e-mails, and e-mails cost money and reputation: per sender, whoever they invite.
 INVITATIONS_PER_SENDER = (Rule(20, timedelta(hours=1)), Rule(100, timedelta(days=1)))
 INVITATION_PATH = "/links/invitation"
+# A share moves up to this many tasks within the invite request (~0.9 DynamoDB calls a task: ~100 calls, about a
+# second), so a small project is complete for its first member at once; a larger one's tasks move in the background
+# worker (``handlers/project_moves.py``) and the invitation answers without waiting for them.
+INLINE_MOVE_TASKS = 100
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,7 @@ class Ports:
     # An invitee who already has an account gets an inbox row at once (the live channel shows it; None: no row)
     inbox: Inbox | None = None
     identity: IdentityDirectory | None = None
+    moves: ProjectMoveQueue | None = None  # a large project's tasks move in the background (None: in the request)
 
 
 @dataclass(frozen=True)
@@ -176,22 +183,56 @@ def _take_slot(ports: Ports, user: User, now: datetime) -> None:
 
 
 def _share(user: User, project: Project, ports: Ports, now: datetime) -> Project:
-    """A personal project becomes shared: it and its tasks move to ``P#<p>``; its owner is its first member."""
+    """A personal project becomes shared: it and its tasks move to ``P#<p>``; its owner is its first member.
+
+    The project item and the owner's membership are written here (the project is shared from this answer on: new
+    tasks go to ``P#<p>``); its tasks move here too when they are few (``INLINE_MOVE_TASKS``), else in the
+    background worker, which the queue asks to (each task is in exactly one partition at every moment, and the
+    owner's views read both, so nothing is missing from them meanwhile)."""
     owner = replace(_me(user, project.id, now), position=project.position)
 
     def owner_joins(moved: Project) -> None:
         ports.memberships.add_owner(owner, activity=activity.shared(user.id, moved, at=now))
 
-    return ports.mover.move_project(project, project_partition(project.id), before_tasks=owner_joins)
+    target = project_partition(project.id)
+    if ports.moves is None or (
+        ports.mover.project_size(project.user_id, project.id, at_most=INLINE_MOVE_TASKS) <= INLINE_MOVE_TASKS
+    ):
+        return ports.mover.move_project(project, target, before_tasks=owner_joins)
+    moved = ports.mover.begin_project_move(project, target, before_tasks=owner_joins)
+    _move_later(target, ports)
+    return moved
+
+
+def _move_later(target: str, ports: Ports) -> None:
+    """Ask the worker to move the tasks of the pending move into ``target``; if the queue refuses, move them here
+    (slower, but the share completes: the move is resumable if this request ends first)."""
+    assert ports.moves is not None
+    try:
+        ports.moves.request(target)
+    except Exception:
+        logger.exception("project move not queued: moving it within the request", extra={"target": target})
+        ports.mover.finish_project_move(target)
 
 
 def _finish_share(where: ProjectAccess, ports: Ports) -> None:
-    """A share that stopped midway (a crash while its tasks moved) is finished by the next invitation."""
-    source = ports.mover.pending_move(where.partition)
-    if source is None or where.project is None:
+    """A share whose tasks are still moving (a large project in the background, or a crash midway): the next
+    invitation asks the worker again (a second request of the same move is harmless), or finishes it here."""
+    if ports.mover.pending_move(where.partition) is None:
         return
-    original = ports.tasks.get_project(source, where.project_id) or replace(where.project, user_id=source)
-    ports.mover.move_project(original, where.partition, before_tasks=lambda _: None)
+    if ports.moves is not None:
+        _move_later(where.partition, ports)
+    else:
+        ports.mover.finish_project_move(where.partition)
+
+
+def finish_move(*, target: str, mover: PartitionMover) -> Project | None:
+    """The background worker's use case: move the tasks of the project move pending in ``target`` (a project's
+    partition). Idempotent: a message delivered again, or after the move ended, finds nothing left to do."""
+    if not is_project_partition(target):
+        logger.warning("project move ignored: not a project's partition", extra={"target": target})
+        return None
+    return mover.finish_project_move(target)
 
 
 def _send(invitation: Invitation, *, to: str, ports: Ports, now: datetime) -> None:

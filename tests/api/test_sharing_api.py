@@ -4,6 +4,7 @@ page, accepting (also by an address that signs up later), declining, role change
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Callable
@@ -322,3 +323,59 @@ def test_invitations_are_limited_per_sender(person: Callable[[], Member]) -> Non
     # Re-inviting a pending address sends nothing, so it is not limited.
     pending = ok(owner.http.get(f"/projects/{project_id}/members"))["invitations"][0]
     assert invite(owner, project_id, pending["email"])["id"] == pending["id"]
+
+
+def test_a_large_project_is_shared_at_once_and_its_tasks_move_in_the_background(
+    local: LocalRun, dynamodb: Any, person: Callable[[], Member], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from backend.adapters.task_store import rekey
+    from backend.domain.sharing import project_partition
+    from backend.handlers import project_moves
+    from backend.local.lambda_runtime import invoke
+    from backend.local.move_queue import sqs_record
+    from backend.services import sharing as sharing_service
+
+    monkeypatch.setattr(sharing_service, "INLINE_MOVE_TASKS", 3)  # "large": more tasks than the request moves
+    owner, guest = person(), person()
+    project_id, task_ids = a_project(owner, tasks=5)
+    target = project_partition(project_id)
+    assert local.moves is not None
+    with local.moves.paused():  # the worker waits: what everyone sees while the move is pending
+        invitation = invite(owner, project_id, guest.email)
+        assert invitation["kind"] == "invitation"
+        assert rekey.pending_move(target) == owner.id  # answered before any task moved
+        assert rekey.project_size(owner.id, project_id, at_most=10) == 5
+        # The owner: the project listed once, as shared; every task readable and editable meanwhile.
+        listed = [p for p in ok(owner.http.get("/projects")) if p["id"] == project_id]
+        assert [(p["role"], p["shared"]) for p in listed] == [("owner", True)]
+        version = ok(owner.http.get(f"/tasks/{task_ids[0]}"))["version"]
+        ok(owner.http.patch(f"/tasks/{task_ids[0]}", json={"title": "Edited mid-move", "version": version}))
+        created = ok(owner.http.post("/tasks", json={"title": "Added mid-move", "project_id": project_id}), 201)
+        ok(guest.http.post(f"/invitations/{invitation['id']}/accept"))
+    local.moves.drain()
+
+    moved = {t.id: t for t in rekey._tasks_of(target, project_id)}
+    assert set(moved) == {*task_ids, created["id"]}  # every task, each once, none lost
+    assert list(rekey._tasks_of(owner.id, project_id)) == []
+    assert moved[task_ids[0]].title == "Edited mid-move"  # the edit made during the move moved with it
+    assert rekey.pending_move(target) is None
+    assert {ok(guest.http.get(f"/tasks/{t}"))["id"] for t in task_ids} == set(task_ids)
+
+    # A redelivered message (SQS delivers at least once) finds nothing left to do and changes nothing.
+    def items(pk: str) -> dict[str, str]:  # every key of the partition, with the item's version
+        found = dynamodb.query(
+            TableName=rekey._table(),
+            KeyConditionExpression="user_id = :pk",
+            ExpressionAttributeValues={":pk": {"S": pk}},
+            ConsistentRead=True,
+        )["Items"]
+        return {item["sk"]["S"]: item.get("version", {}).get("N", "") for item in found}
+
+    assert local.streams is not None
+    local.streams.drain()  # the statistics of the move itself are written
+    before = (items(target), items(owner.id))
+    body = json.dumps({"target": target})
+    record = sqs_record("again", body, queue_arn=local.moves.queue_arn, region="us-east-1", receives=2)
+    assert invoke(project_moves.handler, {"Records": [record]}, "project-moves") == {"batchItemFailures": []}
+    local.streams.drain()
+    assert (items(target), items(owner.id)) == before

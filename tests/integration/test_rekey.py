@@ -264,3 +264,52 @@ def test_a_project_moves_with_its_tasks_and_resumes_after_a_crash(
     found, _ = store.list_tasks(TaskQuery(user_id=target, status="all", search="step"), limit=10, cursor=None)
     assert len(found) == 6
     assert raw.get(target, "WIDX") is not None
+
+
+def test_a_background_move_resumes_after_a_crash_and_a_second_delivery_changes_nothing(
+    store: DynamoTaskStore, raw: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker's path (a large project's share): ``begin_project_move`` in the request, ``finish_project_move``
+    in the worker, which dies midway; the message delivered again finishes it; delivered once more, it finds
+    nothing to do."""
+    user_id = new_id()
+    project = store.save_project(Project(id=new_id(), user_id=user_id, name="Big", color="#000000", position="a1"))
+    tasks = [
+        store.save_task(
+            Task(id=new_id(), user_id=user_id, project_id=project.id, title=f"t{n}", created_at=NOW, updated_at=NOW),
+            previous=None,
+        )
+        for n in range(4)
+    ]
+    target = project_partition(project.id)
+    begun = rekey.begin_project_move(project, target)
+    assert (begun.user_id, rekey.pending_move(target)) == (target, user_id)
+    assert store.tasks_in_project(target, project.id) == []  # the request moved no task
+
+    real = rekey._switch_chunk
+    calls: list[int] = []
+
+    def dies_on_the_second_chunk(chunk: list[Task], *args: Any) -> list[Task] | None:
+        calls.append(len(chunk))
+        if len(calls) == 2:
+            raise Crash
+        return real(chunk, *args)
+
+    monkeypatch.setattr(rekey, "_CHUNK", 2)
+    monkeypatch.setattr(rekey, "_switch_chunk", dies_on_the_second_chunk)
+    with pytest.raises(Crash):
+        rekey.finish_project_move(target)
+    monkeypatch.undo()
+    homes = [[pk for pk in (user_id, target) if store.get_task(pk, t.id) is not None] for t in tasks]
+    assert sorted(len(found) for found in homes) == [1] * len(tasks)  # each task in exactly one partition
+
+    finished = rekey.finish_project_move(target)  # the message again, after its visibility timeout
+    assert finished is not None
+    assert finished.id == project.id
+    assert {t.id for t in store.tasks_in_project(target, project.id)} == {t.id for t in tasks}
+    assert store.tasks_in_project(user_id, project.id) == []
+    assert store.get_project(user_id, project.id) is None
+    keys = raw.keys(target)
+    assert rekey.finish_project_move(target) is None  # and once more: nothing left, nothing changed
+    assert raw.keys(target) == keys
+    assert counters.read_counts(target).tasks == len(tasks)

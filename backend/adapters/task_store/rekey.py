@@ -358,6 +358,17 @@ def move_project(
 
     ``before_tasks(moved project)`` runs once the project item is in the target and before any task moves (the
     sharing service writes the owner's membership there); ``on_task(moved)`` after each task's move."""
+    moved = begin_project_move(project, target, before_tasks=before_tasks)
+    finish_project_move(target, on_task=on_task)
+    return moved
+
+
+def begin_project_move(
+    project: Project, target: str, *, before_tasks: Callable[[Project], None] | None = None
+) -> Project:
+    """The first, short part of ``move_project`` (a few calls whatever the project's size): the ``MOVE`` marker, the
+    project item, the target's counters and ``WIDX``, then ``before_tasks``. The tasks move with
+    ``finish_project_move`` (a background worker for a large project). Idempotent."""
     source = project.user_id
     _client().put_item(
         TableName=_table(),
@@ -382,17 +393,43 @@ def move_project(
         search_index.mark_indexed(target)
     if before_tasks is not None:
         before_tasks(moved)
+    return moved
+
+
+def finish_project_move(target: str, *, on_task: Callable[[Task], None] | None = None) -> Project | None:
+    """Move the tasks of the project whose ``MOVE`` marker is in ``target``, then the source's project item and the
+    marker go; the project as it is in ``target``. None when no move is pending (done already: a redelivered
+    message, a second worker). Idempotent and resumable: every task moves by the phases of ``move_task``."""
+    marker = _get(target, MOVE_MARKER)
+    if marker is None:
+        return None
+    source, project_id = marker["source"]["S"], marker["project_id"]["S"]
     # Tasks created in the source just before the membership (an index lagging behind them): passes until none is left.
     for _ in range(_PASSES):
-        left = list(_tasks_of(source, project.id))
+        left = list(_tasks_of(source, project_id))
         if not left:
             break
         for there in _move_many(left, source, target):
             if on_task is not None:
                 on_task(there)
-    _write(deletes=[(source, PROJECT + project.id)])
+    _write(deletes=[(source, PROJECT + project_id)])
     _client().delete_item(TableName=_table(), Key=_key(target, MOVE_MARKER))
-    return moved
+    found = _get(target, PROJECT + project_id)
+    return _project_of_raw(found) if found is not None else None
+
+
+def project_size(partition: str, project_id: str, *, at_most: int) -> int:
+    """How many tasks the project has in ``partition``, counted up to ``at_most + 1`` (one Query of the
+    ``by_project`` index's keys: whether a share can move it within the request)."""
+    request: dict[str, Any] = {
+        "TableName": _table(),
+        "IndexName": "by_project",
+        "KeyConditionExpression": "project_pk = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": f"{partition}#{project_id}"}},
+        "Select": "COUNT",
+        "Limit": at_most + 1,
+    }
+    return int(_client().query(**request).get("Count", 0))
 
 
 def _all_belongings(source: str, task_ids: set[str]) -> dict[str, list[dict[str, Any]]]:
@@ -465,6 +502,15 @@ class DynamoPartitionMover:
 
     def move_project(self, project: Project, target: str, *, before_tasks: Callable[[Project], None]) -> Project:
         return move_project(project, target, before_tasks=before_tasks)
+
+    def begin_project_move(self, project: Project, target: str, *, before_tasks: Callable[[Project], None]) -> Project:
+        return begin_project_move(project, target, before_tasks=before_tasks)
+
+    def finish_project_move(self, target: str) -> Project | None:
+        return finish_project_move(target)
+
+    def project_size(self, partition: str, project_id: str, *, at_most: int) -> int:
+        return project_size(partition, project_id, at_most=at_most)
 
     def pending_move(self, target: str) -> str | None:
         return pending_move(target)

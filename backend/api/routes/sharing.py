@@ -69,6 +69,7 @@ def _ports() -> sharing.Ports:
         api_url=deps.settings.public_api_url,
         inbox=deps.notifications,
         identity=deps.identity,
+        moves=deps.moves,
     )
 
 
