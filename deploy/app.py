@@ -233,6 +233,7 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
         ("AttachmentProcessor", attachments.processor),
         ("InboundSms", stateless.inbound.sms_function),
         ("InboundEmail", stateless.inbound.email_function),
+        ("ProjectMoves", stateless.project_moves.worker),
     ]
     functions.reserve_concurrency(
         named_functions, functions.reservations(app.node.try_get_context("reserved_concurrency"))
@@ -256,6 +257,7 @@ def build(outdir: Path = DEFAULT_OUTDIR, context: dict[str, Any] | None = None) 
             ("AttachmentProcessorFailures", attachments.dead_letter_queue),
             ("WebhookEventsStreamFailures", stateless.webhooks.stream_failures),
             ("WebhookFailures", stateless.webhooks.failures),
+            ("ProjectMovesFailures", stateless.project_moves.dead_letters),
         ],
         alarm_email=app.node.try_get_context("alarm_email"),
         budget_amount=profile.budget_usd,

@@ -301,6 +301,10 @@ class Features:
             )
         )
 
+    def grant_scheduling(self, function: lambda_.IFunction) -> None:
+        """Reminder schedules of the stage's group (create, update, delete, list) and passing the scheduler role."""
+        self._grant_scheduling(function)
+
     def _grant_scheduling(self, function: lambda_.IFunction) -> None:
         function.add_to_role_policy(iam.PolicyStatement(actions=list(SCHEDULE_ACTIONS), resources=[self.schedules_arn]))
         # The adapter lists a task's schedules by name prefix (always with GroupName); ListSchedules has no

@@ -25,7 +25,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from backend.domain.api_tokens import POINTER_PREFIX as API_TOKEN_POINTER
-from deploy.stacks import functions, waf
+from deploy.stacks import functions, moves, waf
 from deploy.stacks.features import DEFAULT_SMS_MONTHLY_SPEND_LIMIT, Features
 from deploy.stacks.inbound import Inbound
 from deploy.stacks.nag import acknowledge
@@ -160,6 +160,18 @@ class StatelessStack(Stack):
                 resources=[user_pool.user_pool_arn],
             )
         )
+
+        # A large project's first share moves its tasks in the background (issue 13): a queue and its worker.
+        self.project_moves = moves.ProjectMoves(
+            self,
+            environment=environment,
+            deps_layer=deps_layer,
+            users_table=users_table,
+            tasks_table=tasks_table,
+            notifications_table=notifications_table,
+            features=self.features,
+        )
+        self.project_moves.grant_send(self.api_function)
 
         # The authorizer verifies JWTs against the pool's public JWKS, and personal API tokens (issue 16) by one
         # GetItem of their pointer row: only items whose key starts APITOKEN# (never a user's data).

@@ -232,6 +232,70 @@ def test_the_caps(local: LocalRun, person: Callable[[], Member]) -> None:
     assert [i["id"] for i in ok(guest.http.get("/invitations"))["items"]] == [first["id"]]
 
 
+def test_the_caps_hold_under_concurrency(local: LocalRun, person: Callable[[], Member]) -> None:
+    """Invitations racing for a project's last seats, accepts racing for a user's last shared projects: exactly as
+    many as there are places succeed, by the counters' conditions in the transactions (the local API runs one
+    request at a time, as one Lambda environment: the race is run on the store, where AWS would meet it)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from datetime import UTC, datetime
+
+    from backend.adapters.task_store.sharing import DynamoMembershipStore
+    from backend.domain.sharing import Invitation, Membership, Role
+    from backend.domain.tasks import new_id
+    from backend.errors import QuotaExceededError
+    from backend.local.environment import LOCAL_STAGE
+    from backend.names import ResourceNames
+    from tests.integration.conftest import aws_client
+
+    owner, guest = person(), person()
+    project_id, _ = a_project(owner, tasks=0)
+    invite(owner, project_id, guest.email)  # shared: the owner and the guest's invitation take 2 seats
+    store = DynamoMembershipStore()
+    now = datetime.now(UTC)
+
+    def invitation(project: str, email: str) -> Invitation:
+        return Invitation(new_id(), project, email, Role.VIEWER, owner.id, now)
+
+    for n in range(MAX_MEMBERS - 4):  # 2 seats left
+        store.invite(invitation(project_id, f"seat{n}@example.com"))
+
+    def attempt(write: Callable[[], object]) -> str:
+        try:
+            write()
+        except QuotaExceededError:
+            return "refused"
+        return "done"
+
+    racing = [invitation(project_id, f"race{n}@example.com") for n in range(5)]
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        results = list(pool.map(lambda i: attempt(lambda: store.invite(i)), racing))
+    assert sorted(results) == ["done", "done", "refused", "refused", "refused"]
+    assert store.seats_taken(project_id, now=now) == MAX_MEMBERS
+    refused = owner.http.post(f"/projects/{project_id}/members", json={"email": "late@example.com"})
+    assert_error_shape(refused, 409, "quota_exceeded")
+
+    # A user 2 short of the shared-projects cap accepts 4 invitations at once: 2 join, 2 are refused and stay.
+    pending = [invite(owner, a_project(owner, tasks=0)[0], guest.email) for _ in range(4)]
+    aws_client(local, "dynamodb").update_item(
+        TableName=ResourceNames(LOCAL_STAGE).users_table,
+        Key={"user_id": {"S": guest.id}},
+        UpdateExpression="SET shared_projects = :s",
+        ExpressionAttributeValues={":s": {"SS": [f"p{n}" for n in range(MAX_SHARED_PROJECTS - 2)]}},
+    )
+    found = [store.invitation_for(guest.email, p["id"], now=now) for p in pending]
+
+    def accept(found_invitation: Invitation | None) -> str:
+        assert found_invitation is not None
+        membership = Membership(found_invitation.project_id, guest.id, Role.EDITOR, now, email=guest.email)
+        return attempt(lambda: store.accept(found_invitation, membership))
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(accept, found))
+    assert sorted(results) == ["done", "done", "refused", "refused"]
+    listed = {i["id"] for i in ok(guest.http.get("/invitations"))["items"]}
+    assert {p["id"] for p, result in zip(pending, results, strict=True) if result == "refused"} <= listed
+
+
 def test_shared_projects_in_the_list_rename_and_delete(dynamodb_users: Any, person: Callable[[], Member]) -> None:
     owner, admin, viewer = person(), person(), person()
     project_id, task_ids = a_project(owner)

@@ -144,6 +144,7 @@ def test_lambdas_are_python312_arm64_traced_with_powertools(synthesized: Synthes
         "backend.handlers.inbound.email_handler",
         "backend.handlers.webhook_events.handler",
         "backend.handlers.webhooks.handler",
+        "backend.handlers.project_moves.handler",
     }
     for function in functions:
         assert function["Runtime"] == "python3.12"
@@ -544,9 +545,11 @@ def test_dead_letter_queues_are_encrypted_and_tls_only(synthesized: Synthesized)
         for t in synthesized.all_templates()
         for logical, q in resources(t, "AWS::SQS::Queue").items()
         if "WebhookDeliveries" not in logical  # the webhooks' working queue (test_webhooks.py)
+        and not (logical.startswith("ProjectMoves") and "Failures" not in logical)  # test_sharing_grants.py
     ]
-    # analytics stream + recompute, attachment processor, live-updates streams, webhooks: stream, failures, dead
-    assert len(queues) == 7
+    # analytics stream + recompute, attachment processor, live-updates streams, webhooks: stream, failures, dead,
+    # project moves
+    assert len(queues) == 8
     for queue in queues:
         assert queue["Properties"]["SqsManagedSseEnabled"] is True
         assert queue["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600

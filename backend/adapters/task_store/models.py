@@ -262,6 +262,20 @@ class TaskCountsModel(Model):
 
 # --- shared projects (issue 13): rows in the project's partition ``P#<project>`` and the invitee's pointer ---------
 MEMBER, INVITATION, INVITEE, INVITEE_REF = "M#", "I#", "E#", "INV#"
+SEATS = "SEATS"
+
+
+class SeatsModel(Model):
+    """``P#<project>`` / ``SEATS``: ``taken`` = its members + pending invitations, changed by ``ADD`` in the
+    transaction of every write that adds or frees one; an invitation's is conditional on the cap, so the cap holds
+    under concurrent invitations. It may only count too many (an invitation that expired): then it is recounted."""
+
+    class Meta(TableMeta):
+        pass
+
+    user_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=SEATS)
+    taken = NumberAttribute(null=True)
 
 
 class MembershipModel(Model):
@@ -314,6 +328,7 @@ TASK_TABLE_MODELS: tuple[type[Model], ...] = (
     SearchIndexedModel,
     MembershipModel,
     InvitationModel,
+    SeatsModel,
 )
 
 

@@ -62,6 +62,8 @@ COMMENT, ATTACHMENT, ATTACHMENT_REF, STAT_TASK = "C#", "ATT#", "ATTREF#", "STAT#
 MOVE_MARKER = "MOVE"
 MOVED = "MOVED#"  # a tombstone: the task of this id left this partition by a move (see ``moved``)
 MOVED_TTL = timedelta(days=2)  # outlives the streams' 24 h retention: every consumer of the delete can still see it
+# What ``moved`` reads of a tombstone, and all it may read (the live Lambda's GetItem is limited to these and the keys).
+TOMBSTONE_ATTRIBUTES = ("to", "version")
 KEY_OWNER = "key_owner"  # on a moved attachment row: the partition its object keys were made under
 SWITCH_RETRIES = 5
 _WRITE_BATCH = 25
@@ -193,8 +195,8 @@ def moved(partition: str, task_id: str) -> Moved | None:
             TableName=_table(),
             Key=_key(partition, MOVED + task_id),
             ConsistentRead=True,
-            ProjectionExpression="#to, #v",
-            ExpressionAttributeNames={"#to": "to", "#v": "version"},
+            ProjectionExpression=", ".join(f"#a{n}" for n in range(len(TOMBSTONE_ATTRIBUTES))),
+            ExpressionAttributeNames={f"#a{n}": name for n, name in enumerate(TOMBSTONE_ATTRIBUTES)},
         )
         .get("Item")
     )

@@ -9,21 +9,28 @@
 Every change of who is a member writes the ``M#`` row and the Users row's ``shared_projects`` (ADD / DELETE of the
 project id) in one ``TransactWriteItems`` across the two tables, so the set always names exactly the projects
 holding the user's ``M#`` row; the Users row's version is not touched (a profile save never writes the set).
+
+The cap of ``MAX_MEMBERS`` members + pending invitations a project is the ``P#<p>/SEATS`` counter's condition in
+the transaction that stores an invitation (``ADD taken 1`` if ``taken < MAX_MEMBERS``), and every transaction that
+deletes an invitation or a membership frees its seat (``ADD taken -1``): two invitations at the last seat cannot both
+pass, whatever they read. A project from before the counter is counted (members + live invitations) by the first
+write that needs it; an invitation that expired (TTL) keeps its seat until a refused invitation recounts them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition, size
 from pynamodb.transactions import TransactWrite
 
 from backend.adapters.dynamodb import UserSharedProjectsModel
 from backend.adapters.task_store.activity import activity_item
+from backend.adapters.task_store.counters import retry_conflicts
 from backend.adapters.task_store.mapping import project_of, task_of
 from backend.adapters.task_store.models import (
     INVITATION,
@@ -31,10 +38,12 @@ from backend.adapters.task_store.models import (
     INVITEE_REF,
     MEMBER,
     PROJECT,
+    SEATS,
     TASK,
     InvitationModel,
     MembershipModel,
     ProjectModel,
+    SeatsModel,
     TaskModel,
     connection,
 )
@@ -42,6 +51,7 @@ from backend.adapters.write_errors import is_conditional_failure
 from backend.domain import quotas
 from backend.domain.activity import ActivityEntry
 from backend.domain.sharing import (
+    MAX_MEMBERS,
     MAX_SHARED_PROJECTS,
     Invitation,
     Membership,
@@ -147,6 +157,24 @@ def _leaves(transaction: TransactWrite, user_id: str, project_id: str) -> None:
 def _log(transaction: TransactWrite, project_id: str, activity: ActivityEntry | None) -> None:
     if activity is not None:
         transaction.save(activity_item(project_partition(project_id), activity))
+
+
+def _seats(project_id: str) -> SeatsModel:
+    return SeatsModel(user_id=project_partition(project_id), sk=SEATS)
+
+
+def _takes_seat(transaction: TransactWrite, project_id: str) -> None:
+    """One seat more, refused at the cap (or when the project is not counted yet: ``_count_seats`` first)."""
+    transaction.update(_seats(project_id), actions=[SeatsModel.taken.add(1)], condition=SeatsModel.taken < MAX_MEMBERS)
+
+
+def _frees_seat(transaction: TransactWrite, project_id: str) -> None:
+    """One seat less (refused when the project is not counted yet: ``_count_seats`` first)."""
+    transaction.update(_seats(project_id), actions=[SeatsModel.taken.add(-1)], condition=SeatsModel.taken.exists())
+
+
+def _expired_now(invitation: Invitation) -> bool:
+    return invitation.created_at + INVITATION_LIFETIME <= datetime.now(UTC)
 
 
 def _reasons(exc: TransactWriteError) -> list[str | None]:
@@ -264,28 +292,83 @@ class DynamoMembershipStore:
         return membership_of(item)
 
     def invite(self, invitation: Invitation, *, activity: ActivityEntry | None = None) -> Invitation:
-        """Store a pending invitation (the project's row and the invitee's copy). One pending invitation per address
-        and project: a second one is a ``ConflictError``."""
+        """Store a pending invitation (the project's row and the invitee's copy) taking one of the project's seats.
+        One pending invitation per address and project: a second one is a ``ConflictError``; no seat left (members
+        and invitations at ``MAX_MEMBERS``): ``QuotaExceededError``."""
         row, copy = _invitation_items(invitation)
+        for attempt in range(3):  # the counter absent (an older project), then too high (expired invitations)
+            try:
+                retry_conflicts(lambda: self._store_invitation(row, copy, invitation.project_id, activity))
+                return invitation
+            except TransactWriteError as exc:
+                codes = _reasons(exc)
+                if codes and codes[0] == "ConditionalCheckFailed":
+                    raise ConflictError(
+                        "This address is invited already.", fields={"email": "has a pending invitation"}
+                    ) from exc
+                if not (codes and codes[-1] == "ConditionalCheckFailed"):
+                    raise
+                if attempt == 2 or not self._count_seats(invitation.project_id, now=invitation.created_at):
+                    raise quotas.exceeded(
+                        "members and invitations", MAX_MEMBERS, field="email", hint="Remove some to invite more."
+                    ) from exc
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _store_invitation(
+        row: InvitationModel, copy: InvitationModel, project_id: str, activity: ActivityEntry | None
+    ) -> None:
+        # PynamoDB sends the puts, then the update: the seats' reason comes last.
+        with TransactWrite(connection=connection()) as transaction:
+            transaction.save(row, condition=InvitationModel.sk.does_not_exist())
+            transaction.save(copy)
+            _log(transaction, project_id, activity)
+            _takes_seat(transaction, project_id)
+
+    def _count_seats(self, project_id: str, *, now: datetime) -> bool:
+        """Count the project's seats (members + live invitations) into its counter where it is absent, or lower it
+        where it counts too many (expired invitations); whether it changed. The counter is read before the rows and
+        changed only if it is still at the value read, so a write meanwhile is never counted away."""
         try:
-            with TransactWrite(connection=connection()) as transaction:
-                transaction.save(row, condition=InvitationModel.sk.does_not_exist())
-                transaction.save(copy)
-                _log(transaction, invitation.project_id, activity)
-        except TransactWriteError as exc:
+            seen: int | None = int(
+                SeatsModel.get(project_partition(project_id), SEATS, consistent_read=True).taken or 0
+            )
+        except DoesNotExist:
+            seen = None
+        count = self.seats_taken(project_id, now=now)
+        try:
+            if seen is None:
+                _seats(project_id).update(
+                    actions=[SeatsModel.taken.set(count)], condition=SeatsModel.user_id.does_not_exist()
+                )
+            elif count < seen:
+                _seats(project_id).update(actions=[SeatsModel.taken.set(count)], condition=SeatsModel.taken == seen)
+            else:
+                return False
+        except UpdateError as exc:
             if is_conditional_failure(exc):
-                raise ConflictError(
-                    "This address is invited already.", fields={"email": "has a pending invitation"}
-                ) from exc
+                return True  # changed by another writer meanwhile: worth another try
             raise
-        return invitation
+        return True
 
     def withdraw(self, invitation: Invitation) -> None:
-        """Delete a pending invitation (declined, cancelled, or expired): both rows."""
+        """Delete a pending invitation (declined, cancelled, or expired): both rows, and its seat (an expired one's
+        was freed by expiring)."""
         row, copy = _invitation_items(invitation)
-        with TransactWrite(connection=connection()) as transaction:
-            transaction.delete(row, condition=InvitationModel.invitation_id == invitation.id)
-            transaction.delete(copy)
+        expired = _expired_now(invitation)
+        for attempt in range(2):
+            try:
+                with TransactWrite(connection=connection()) as transaction:
+                    transaction.delete(row, condition=InvitationModel.invitation_id == invitation.id)
+                    transaction.delete(copy)
+                    if not expired:
+                        _frees_seat(transaction, invitation.project_id)
+                return
+            except TransactWriteError as exc:
+                codes = _reasons(exc)
+                if attempt or expired or not (len(codes) > 2 and codes[2] == "ConditionalCheckFailed"):
+                    raise
+                self._count_seats(invitation.project_id, now=datetime.now(UTC))  # an older project: counted now
 
     def accept(
         self, invitation: Invitation, membership: Membership, *, activity: ActivityEntry | None = None
@@ -295,7 +378,8 @@ class DynamoMembershipStore:
         Users row's condition: ``QuotaExceededError``. An invitation gone meanwhile: ``NotFoundError``."""
         row, copy = _invitation_items(invitation)
         item = membership_item(membership)
-        try:
+
+        def write() -> None:
             # PynamoDB sends deletes, then puts, then updates: the reasons come back in that order.
             with TransactWrite(connection=connection()) as transaction:
                 transaction.delete(row, condition=InvitationModel.invitation_id == invitation.id)
@@ -303,6 +387,9 @@ class DynamoMembershipStore:
                 transaction.save(item)  # conditional on absence (version)
                 _joins(transaction, membership.user_id, membership.project_id)
                 _log(transaction, membership.project_id, activity)  # a put: the Users update stays the last
+
+        try:
+            retry_conflicts(write)  # two accepts of one user meet on their Users row
         except TransactWriteError as exc:
             codes = _reasons(exc)
             codes = [codes[i] for i in (0, 1, 2, len(codes) - 1)] if len(codes) > 4 else codes
@@ -353,15 +440,28 @@ class DynamoMembershipStore:
     def remove(self, membership: Membership, *, activity: ActivityEntry | None = None) -> None:
         """Delete a membership and take the project out of the member's ``shared_projects``, in one transaction
         (with the log row). Refused if the row changed meanwhile."""
-        try:
-            with TransactWrite(connection=connection()) as transaction:
-                transaction.delete(membership_item(membership))  # conditional on the version read
-                _log(transaction, membership.project_id, activity)
-                _leaves(transaction, membership.user_id, membership.project_id)
-        except TransactWriteError as exc:
-            if is_conditional_failure(exc):
-                raise ConflictError("The member was changed meanwhile; reload and try again.") from exc
-            raise
+        for attempt in range(2):
+            try:
+                # Deletes, puts, then updates in the order given: the seats' reason comes last.
+                with TransactWrite(connection=connection()) as transaction:
+                    transaction.delete(membership_item(membership))  # conditional on the version read
+                    _log(transaction, membership.project_id, activity)
+                    _leaves(transaction, membership.user_id, membership.project_id)
+                    _frees_seat(transaction, membership.project_id)
+                return
+            except TransactWriteError as exc:
+                codes = _reasons(exc)
+                if (
+                    not attempt
+                    and codes
+                    and codes[0] != "ConditionalCheckFailed"
+                    and codes[-1] == "ConditionalCheckFailed"
+                ):
+                    self._count_seats(membership.project_id, now=datetime.now(UTC))  # an older project: counted now
+                    continue
+                if is_conditional_failure(exc):
+                    raise ConflictError("The member was changed meanwhile; reload and try again.") from exc
+                raise
 
     def forget_project(self, project_id: str, *, now: datetime, keep: str | None = None) -> None:
         """A deleted shared project: every invitation and membership (with each member's ``shared_projects``) goes,
