@@ -24,6 +24,10 @@ from backend.domain.attachments import Attachment, AttachmentStatus
 from backend.errors import ConflictError
 
 ATT, REF = "ATT#", "ATTREF#"
+# In a user's partition: an attachment whose objects are under this user's keys moved with its task to ``at`` (a
+# shared project, or another user's personal project: task_store/rekey.py writes it), so deleting the account can
+# keep those objects for the task's new owners.
+FILE_REF = "FILEREF#"
 USAGE_SK = "USAGE#attachments"
 _LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)  # "now" for reads that must see expired rows too
 
@@ -50,6 +54,18 @@ class AttachmentModel(Model):
     expires_at = TTLAttribute(null=True)
     source = UnicodeAttribute(null=True)  # the uploaded object version bound to it (see ``claim``)
     key_owner = UnicodeAttribute(null=True)  # set by a move (task_store/rekey.py): where its objects' keys point
+
+
+class FileRefModel(Model):
+    """``<sub>`` / ``FILEREF#<attachment>``: where an attachment keyed under this user went (``at``, ``task_id``)."""
+
+    class Meta(TableMeta):
+        pass
+
+    user_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    at = UnicodeAttribute()
+    task_id = UnicodeAttribute()
 
 
 class AttachmentRefModel(Model):
@@ -84,7 +100,13 @@ class TaskCounterModel(Model):
     version = NumberAttribute(default=0)
 
 
-ATTACHMENT_MODELS: tuple[type[Model], ...] = (AttachmentModel, AttachmentRefModel, UsageModel, TaskCounterModel)
+ATTACHMENT_MODELS: tuple[type[Model], ...] = (
+    AttachmentModel,
+    AttachmentRefModel,
+    FileRefModel,
+    UsageModel,
+    TaskCounterModel,
+)
 
 
 class ReadyOutcome(StrEnum):
@@ -177,6 +199,17 @@ class DynamoAttachmentStore:
             consistent_read=True,
         )
         return [_attachment(item) for item in items]
+
+    def moved_away(self, owner: str) -> list[Attachment]:
+        """The rows, wherever they moved, whose objects are still under ``owner``'s keys: one Query of the owner's
+        ``FILEREF#`` pointers, then one BatchGetItem of the rows they name (a pointer whose row moved on or went is
+        stale: the row is checked)."""
+        refs = FileRefModel.query(owner, FileRefModel.sk.startswith(FILE_REF), consistent_read=True)
+        keys = [(ref.at, _sk(ref.task_id, ref.sk.removeprefix(FILE_REF))) for ref in refs]
+        if not keys:
+            return []
+        rows = AttachmentModel.batch_get(keys, consistent_read=True)
+        return [_attachment(row) for row in rows if row.key_owner == owner]
 
     def bytes_used(self, user_id: str) -> int:
         try:

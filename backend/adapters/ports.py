@@ -300,6 +300,10 @@ class AttachmentStore(Protocol):
         """The rows in ``partition`` whose objects are still under ``owner``'s keys (moved there, ``key_owner``)."""
         ...
 
+    def moved_away(self, owner: str) -> list[Attachment]:
+        """The rows in any partition whose objects are still under ``owner``'s keys (their moves left pointers)."""
+        ...
+
 
 class TaskDeletionListener(Protocol):
     """Told after a task is deleted (the attachments go with it)."""

@@ -226,13 +226,14 @@ class TaskAttachmentCleanup:
 
 
 def moved_files(*, store: AttachmentStore, partitions: list[str], owner: str) -> frozenset[str]:
-    """The object keys under ``owner``'s prefixes that belong to tasks moved into ``partitions`` (shared projects;
-    their rows keep ``key_owner``): deleting ``owner``'s account must leave them to the project's members."""
+    """The object keys under ``owner``'s prefixes that belong to tasks moved elsewhere: into ``partitions`` (shared
+    projects) or anywhere their moves left a pointer to (a task moved on from a shared project into another member's
+    personal project); their rows keep ``key_owner``. Deleting ``owner``'s account must leave them to those tasks."""
     keys: set[str] = set()
-    for partition in partitions:
-        for row in store.keyed_under(partition, owner):
-            if row.status is AttachmentStatus.READY:  # an upload not checked yet or refused has nothing to keep
-                keys.update((row.key, row.thumbnail_key) if row.thumbnail else (row.key,))
+    rows = [row for partition in partitions for row in store.keyed_under(partition, owner)]
+    for row in [*rows, *store.moved_away(owner)]:
+        if row.status is AttachmentStatus.READY:  # an upload not checked yet or refused has nothing to keep
+            keys.update((row.key, row.thumbnail_key) if row.thumbnail else (row.key,))
     return frozenset(keys)
 
 

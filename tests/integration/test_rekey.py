@@ -313,3 +313,33 @@ def test_a_background_move_resumes_after_a_crash_and_a_second_delivery_changes_n
     assert rekey.finish_project_move(target) is None  # and once more: nothing left, nothing changed
     assert raw.keys(target) == keys
     assert counters.read_counts(target).tasks == len(tasks)
+
+
+def test_the_files_of_a_task_that_moved_on_into_another_users_project_outlive_their_owners_account(
+    store: DynamoTaskStore, raw: Any, local: LocalRun
+) -> None:
+    """A task moved from its owner into a shared project, then by a member into their personal project: its files
+    are still under the first owner's keys, and deleting that account keeps them (``FILEREF#`` pointer)."""
+    from backend.local.environment import LOCAL_STAGE
+    from backend.names import ResourceNames
+    from backend.services import attachments as attachment_service
+
+    owner, member = new_id(), new_id()
+    task, attachment = a_task_with_everything(store, raw, owner)
+    aws_client(local, "dynamodb").update_item(
+        TableName=ResourceNames(LOCAL_STAGE).tasks_table,
+        Key={"user_id": {"S": owner}, "sk": {"S": f"ATT#{task.id}#{attachment.id}"}},
+        UpdateExpression="SET #s = :ready",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":ready": {"S": AttachmentStatus.READY.value}},
+    )
+    shared = rekey.move_task(task, project_partition(new_id()))
+    rekey.move_task(shared, member)
+
+    attachments = DynamoAttachmentStore()
+    moved = attachments.moved_away(owner)
+    assert [(row.id, row.user_id, row.key_owner, row.key) for row in moved] == [
+        (attachment.id, member, owner, attachment.key)
+    ]
+    assert attachment_service.moved_files(store=attachments, partitions=[], owner=owner) == {attachment.key}
+    assert attachments.moved_away(member) == []  # the member's own files are not kept from them

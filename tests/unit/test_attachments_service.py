@@ -168,6 +168,9 @@ class FakeStore:
     def keyed_under(self, partition: str, owner: str) -> list[Attachment]:
         return [r for r in self.rows.values() if r.user_id == partition and r.key_owner == owner]
 
+    def moved_away(self, owner: str) -> list[Attachment]:
+        return [r for r in self.rows.values() if not r.user_id.startswith("P#") and r.key_owner == owner]
+
 
 def pending(attachment_id: str = "ATT1", *, declared_type: str = "image/png", size: int = 10_000) -> Attachment:
     return Attachment(

@@ -40,6 +40,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from backend.adapters.attachments import FILE_REF
 from backend.adapters.stats_store import decode_counters, encode_counters
 from backend.adapters.task_store import counters, search_index
 from backend.adapters.task_store.activity import activity_item
@@ -125,6 +126,24 @@ def _rekeyed(item: dict[str, Any], source: str, target: str) -> dict[str, Any]:
         # The contribution's counters name their members as its new partition reads them (stats.rehome).
         moved["c"] = {"S": encode_counters(rehome(decode_counters(item["c"]["S"]), source, target))}
     return moved
+
+
+def _copies(items: Iterable[dict[str, Any]], source: str, target: str) -> list[dict[str, Any]]:
+    """The items moved to ``target``, and for each attachment row whose objects stay under a user's keys a pointer
+    in that user's partition (``FILEREF#``): deleting their account keeps the objects of a task that moved on."""
+    moved = [_rekeyed(item, source, target) for item in items]
+    refs = []
+    for item in moved:
+        owner = item.get(KEY_OWNER, {}).get("S")
+        if item["sk"]["S"].startswith(ATTACHMENT) and owner and owner != target and not is_project_partition(owner):
+            refs.append(
+                {
+                    **_key(owner, FILE_REF + item["attachment_id"]["S"]),
+                    "at": {"S": target},
+                    "task_id": {"S": item["task_id"]["S"]},
+                }
+            )
+    return moved + refs
 
 
 def _belongings(pk: str, task_id: str) -> Iterator[dict[str, Any]]:
@@ -282,7 +301,7 @@ def _switch_chunk(tasks: list[Task], target: str) -> list[Task] | None:
 def _sweep(task: Task, source: str, target: str) -> None:
     """Phase 3: move what ``task`` (as it was in ``source``) still has there: put in ``target``, then delete."""
     left = list(_belongings(source, task.id))
-    _write(puts=[_rekeyed(item, source, target) for item in left])
+    _write(puts=_copies(left, source, target))
     stale = [(source, item["sk"]["S"]) for item in left]
     stale += [(source, raw["sk"]["S"]) for raw in _derived(replace(task, user_id=source))]
     _write(deletes=stale)
@@ -316,7 +335,7 @@ def move_task(
         arriving = _authored(replace(current, user_id=target), source)
         final = change(arriving) if change is not None else arriving
         # phase 1: copies in the target
-        _write(puts=[_rekeyed(item, source, target) for item in _belongings(source, current.id)])
+        _write(puts=_copies(_belongings(source, current.id), source, target))
         derived = _derived(final)
         _write(puts=derived)
         try:
@@ -459,7 +478,7 @@ def _move_many(tasks: list[Task], source: str, target: str) -> list[Task]:
     same idempotent steps."""
     by_id = {task.id: task for task in tasks}
     belongings = _all_belongings(source, set(by_id))
-    copies = [_rekeyed(item, source, target) for items in belongings.values() for item in items]
+    copies = _copies([item for items in belongings.values() for item in items], source, target)
     copies += [raw for task in tasks for raw in _derived(replace(task, user_id=target))]
     _write(puts=copies)
 
@@ -473,7 +492,7 @@ def _move_many(tasks: list[Task], source: str, target: str) -> list[Task]:
     # The sweep: whatever the moved tasks still have in the source (written after the copies) follows them.
     moved_ids = {task.id for task in done}
     left = _all_belongings(source, moved_ids)
-    _write(puts=[_rekeyed(item, source, target) for items in left.values() for item in items])
+    _write(puts=_copies([item for items in left.values() for item in items], source, target))
     stale = [(source, item["sk"]["S"]) for items in left.values() for item in items]
     stale += [(source, raw["sk"]["S"]) for task_id in moved_ids for raw in _derived(by_id[task_id])]
     _write(deletes=stale)
