@@ -1,5 +1,5 @@
-"""Cognito post-confirmation trigger: the new user's row in the Users table; after a password reset, the end of
-every earlier session."""
+"""Cognito post-confirmation trigger: the new user's row in the Users table and an inbox row for each invitation that
+waited for the address; after a password reset, the end of every earlier session."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from backend.adapters.cognito import CognitoDirectory
 from backend.bootstrap import dependencies
 from backend.domain.users import until_first_valid_second
 from backend.observability import logger, metrics
-from backend.services import profiles
+from backend.services import profiles, sharing
 
 
 @logger.inject_lambda_context(log_event=False)  # the event holds the email address
@@ -28,6 +28,16 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             users=deps.users, user_id=attributes["sub"], email=attributes["email"], now=deps.clock()
         )
         metrics.add_metric(name="SignUps", unit=MetricUnit.Count, value=1)  # business metric (dashboard)
+        try:  # invitations that waited for this address: on its bell at once (a convenience: never fail sign-up)
+            sharing.tell_new_account(
+                user_id=attributes["sub"],
+                email=attributes["email"],
+                memberships=deps.memberships,
+                inbox=deps.notifications,
+                now=deps.clock(),
+            )
+        except Exception:
+            logger.exception("invitations of a new account not told")
     elif source == "PostConfirmation_ConfirmForgotPassword":
         # Cognito keeps the user's sessions after a reset; whoever made them may be why the password changed.
         cut_off = deps.clock()

@@ -260,24 +260,37 @@ def _tell_invitee(invitation: Invitation, *, ports: Ports, now: datetime) -> Non
         return
     try:
         invitee = ports.identity.user_id_of(invitation.email)
-        if invitee is None:  # no account yet: the invitation waits for the address to sign up
+        if invitee is None:  # no account yet: the invitee is told when the address signs up (``tell_new_account``)
             return
-        note = Notification(
-            id=new_id(),
-            user_id=invitee,
-            kind="invitation",
-            title=f"{invitation.inviter_name or 'Someone'} invited you to {invitation.project_name or 'a project'}"[
-                :200
-            ],
-            body=f"Join as {invitation.role.value}: accept or decline it in Invitations.",
-            fire_at=now,
-            created_at=now,
-            deliveries={"in_app": Delivery("sent")},
-        )
-        if ports.inbox.claim(note, now=now):
-            ports.inbox.record(note)
+        _note(ports.inbox, invitation, invitee, now)
     except Exception:  # the invitation is stored and e-mailed; the bell is a convenience
         logger.exception("invitation inbox row not written", extra={"invitation_id": invitation.id})
+
+
+def _note(inbox: Inbox, invitation: Invitation, invitee: str, now: datetime) -> bool:
+    """The invitee's inbox row of an invitation; its id is the invitation's, so telling twice (the invite and the
+    sign-up, a retried trigger) writes one row. Whether it was written now."""
+    note = Notification(
+        id=invitation.id,
+        user_id=invitee,
+        kind="invitation",
+        title=f"{invitation.inviter_name or 'Someone'} invited you to {invitation.project_name or 'a project'}"[:200],
+        body=f"Join as {invitation.role.value}: accept or decline it in Invitations.",
+        fire_at=now,
+        created_at=now,
+        deliveries={"in_app": Delivery("sent")},
+    )
+    if not inbox.claim(note, now=now):
+        return False
+    inbox.record(note)
+    return True
+
+
+def tell_new_account(*, user_id: str, email: str, memberships: MembershipStore, inbox: Inbox, now: datetime) -> int:
+    """An address has just confirmed its sign-up (the post-confirmation trigger): an inbox row for each pending
+    invitation to it (one Query of its ``E#`` rows), as an invitee who had an account got at once. How many."""
+    invitations = memberships.invitations_for(normalize_email(email), now=now)
+    return sum(_note(inbox, invitation, user_id, now) for invitation in invitations)
 
 
 def invitation_from_link(

@@ -22,6 +22,7 @@ from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from backend.adapters.task_store.models import INVITEE
 from deploy.stacks import functions
 from deploy.stacks.nag import acknowledge
 from deploy.stacks.naming import (
@@ -176,6 +177,19 @@ class StatefulStack(Stack):
             self.users_table,
             [],
             ("dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem"),
+        )
+        # A new account's waiting invitations (issue 13): one Query of its address's E#<email> rows in the Tasks
+        # table (those partitions only), and an inbox row for each in the Notifications table (put only).
+        functions.grant_table(self.post_confirmation, self.tasks_table, [], ("dynamodb:DescribeTable",))
+        self.post_confirmation.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:Query"],
+                resources=[self.tasks_table.table_arn],
+                conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{INVITEE}*"]}},
+            )
+        )
+        functions.grant_table(
+            self.post_confirmation, self.notifications_table, [], ("dynamodb:DescribeTable", "dynamodb:PutItem")
         )
 
         policy = PASSWORD_POLICY.to_cognito()

@@ -1,4 +1,5 @@
-"""The project-moves queue and worker (issue 13), and who may read a move's tombstone (``MOVED#<task>``)."""
+"""Grants of shared projects (issue 13): the project-moves queue and worker, who may read a move's tombstone
+(``MOVED#<task>``), and the post-confirmation trigger's reads of waiting invitations."""
 
 from __future__ import annotations
 
@@ -115,3 +116,29 @@ def test_every_function_that_reads_the_move_tombstone_may_get_it(synthesized: Sy
         )
         assert condition["StringEqualsIfExists"] == {"dynamodb:Select": "SPECIFIC_ATTRIBUTES"}
         assert "dynamodb:LeadingKeys" not in json.dumps(condition)
+
+
+def test_the_post_confirmation_trigger_reads_invitations_and_writes_inbox_rows_only(synthesized: Synthesized) -> None:
+    template = synthesized.template("stateful")
+    role = role_of(template, function_by_handler(template, "backend.handlers.cognito_triggers.lambda_handler"))
+    statements = statements_of_role(template, role)
+    (query,) = [s for s in statements if "dynamodb:Query" in as_list(s["Action"])]
+    assert as_list(query["Action"]) == ["dynamodb:Query"]
+    assert "TasksTable" in json.dumps(query["Resource"])
+    assert query["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["E#*"]}}
+    tables = {
+        action: sorted(
+            table
+            for s in statements
+            if action in as_list(s["Action"])
+            for table in ("UsersTable", "TasksTable", "NotificationsTable")
+            if table in json.dumps(s["Resource"])
+        )
+        for action in ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+    }
+    assert tables == {
+        "dynamodb:PutItem": ["NotificationsTable", "UsersTable"],
+        "dynamodb:GetItem": ["UsersTable"],
+        "dynamodb:UpdateItem": [],
+        "dynamodb:DeleteItem": [],
+    }
