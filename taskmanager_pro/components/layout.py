@@ -9,7 +9,7 @@ import reflex as rx
 
 from backend.client import APP_DISPLAY_NAME
 from taskmanager_pro import routes
-from taskmanager_pro.components.dnd import dnd_context
+from taskmanager_pro.components.dnd import dnd_context, droppable
 from taskmanager_pro.components.keyboard import help_overlay, shortcut_listener
 from taskmanager_pro.components.notifications import bell
 from taskmanager_pro.components.projects import (
@@ -135,6 +135,12 @@ def nav_link(label: str, icon: str, href: str, *, task_list: bool = False) -> rx
     )
 
 
+def _task_view_link(label: str, icon: str, href: str) -> rx.Component:
+    link = nav_link(label, icon, href, task_list=True)
+    # The Inbox is a project ("inbox", as the API names it): a task dragged onto it moves there.
+    return droppable(link, id="project:inbox", class_name="tmp-project-drop") if href == routes.INBOX else link
+
+
 def coming_soon(label: str, icon: str) -> rx.Component:
     """A view that a later version adds: listed so the shape of the app is visible, but not a link."""
     return _nav_row(
@@ -150,7 +156,7 @@ def coming_soon(label: str, icon: str) -> rx.Component:
 
 def sidebar_content() -> rx.Component:
     return rx.vstack(
-        *[nav_link(label, icon, href, task_list=True) for label, icon, href in VIEWS],
+        *[_task_view_link(label, icon, href) for label, icon, href in VIEWS],
         invitations_section(),
         projects_section(),
         labels_section(),
