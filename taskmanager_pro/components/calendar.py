@@ -89,8 +89,11 @@ def chip_body(chip: Any, *, compact: bool) -> rx.Component:
     )
 
 
-def task_chip(chip: Any, *, compact: bool = True, style: dict[str, Any] | None = None) -> rx.Component:
-    """A task on a day: its own occurrence drags; a computed one only opens the task."""
+def task_chip(
+    chip: Any, *, compact: bool = True, style: dict[str, Any] | None = None, drags: bool = True
+) -> rx.Component:
+    """A task on a day: its own occurrence drags; a computed one only opens the task. ``drags=False``: the phone's
+    agenda, a list (no drag hook per chip: it is mounted, hidden, beside the grid on wide screens too)."""
     common: dict[str, Any] = {
         "class_name": "tmp-cal-chip",
         "data_task_row": "true",  # (j/k move between chips, Enter opens, c completes: components/keyboard.py)
@@ -103,6 +106,8 @@ def task_chip(chip: Any, *, compact: bool = True, style: dict[str, Any] | None =
         "title": chip.label,
     }
     body = chip_body(chip, compact=compact)
+    if not drags:
+        return rx.box(body, tab_index=0, role="button", aria_label=chip.label, **common)
     return rx.cond(
         chip.can_drag,
         draggable(body, key=chip.key, id=chip.task_id, label=chip.label, **common),
@@ -274,28 +279,31 @@ def week_grid() -> rx.Component:
 # --- phones ----------------------------------------------------------------------------------
 def agenda() -> rx.Component:
     return rx.cond(
-        CalendarState.agenda.length() > 0,
+        CalendarState.agenda_days > 0,
         rx.vstack(
             rx.foreach(
-                CalendarState.agenda,
-                lambda cell: rx.box(
-                    rx.hstack(
-                        rx.heading(cell.heading, size="3", as_="h2"),
-                        rx.spacer(),
-                        _add_button(cell.day, "Add a task on " + cell.heading),
-                        align="center",
+                CalendarState.cells,  # (the grid's own cells: the same data is not sent twice)
+                lambda cell: rx.cond(
+                    cell.in_month & (cell.count > 0),
+                    rx.box(
+                        rx.hstack(
+                            rx.heading(cell.heading, size="3", as_="h2"),
+                            rx.spacer(),
+                            _add_button(cell.day, "Add a task on " + cell.heading),
+                            align="center",
+                            width="100%",
+                        ),
+                        rx.vstack(
+                            rx.foreach(cell.all_day, lambda chip: task_chip(chip, compact=False, drags=False)),
+                            rx.foreach(cell.timed, lambda chip: task_chip(chip, compact=False, drags=False)),
+                            spacing="1",
+                            width="100%",
+                            role="list",
+                        ),
+                        class_name="tmp-cal-agenda-day",
+                        data_day=cell.day,
                         width="100%",
                     ),
-                    rx.vstack(
-                        rx.foreach(cell.all_day, lambda chip: task_chip(chip, compact=False)),
-                        rx.foreach(cell.timed, lambda chip: task_chip(chip, compact=False)),
-                        spacing="1",
-                        width="100%",
-                        role="list",
-                    ),
-                    class_name="tmp-cal-agenda-day",
-                    data_day=cell.day,
-                    width="100%",
                 ),
             ),
             spacing="3",

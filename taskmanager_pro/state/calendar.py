@@ -307,9 +307,9 @@ class CalendarState(WorkspaceState):
         return self.mode == "month"
 
     @rx.var
-    def agenda(self) -> list[DayCell]:
-        """Phones: the days of the range that have tasks, as a list."""
-        return [cell for cell in self.cells if cell.count and cell.in_month]
+    def agenda_days(self) -> int:
+        """Phones: how many days of the range have tasks (the agenda lists those cells)."""
+        return sum(1 for cell in self.cells if cell.count and cell.in_month)
 
     # --- showing -----------------------------------------------------------------------------
     def _anchor(self) -> date:
