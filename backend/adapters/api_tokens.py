@@ -52,6 +52,19 @@ class UserTokenModel(Model):
 TOKEN_MODELS: tuple[type[Model], ...] = (TokenPointerModel, UserTokenModel)
 
 
+def configure_pointer_model(*, table_name: str, region: str, endpoint: str | None) -> None:
+    """The authorizer's one model, pointed at this stage's table. Only this model, and only when it changes: locally
+    the authorizer shares its process with the API, and resetting every model's connection (``configure_models``)
+    made the API rebuild all of its clients."""
+    meta = TokenPointerModel.Meta
+    wanted = (table_name, region, endpoint)
+    if (meta.table_name, getattr(meta, "region", None), getattr(meta, "host", None)) != wanted:
+        meta.table_name = table_name
+        meta.region = region  # type: ignore[attr-defined]
+        meta.host = endpoint  # type: ignore[attr-defined]
+        TokenPointerModel._connection = None
+
+
 def _own(item: UserTokenModel) -> ApiToken:
     return ApiToken(
         id=item.sk.removeprefix(OWN),

@@ -12,8 +12,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from backend.adapters.api_tokens import DynamoApiTokens
-from backend.adapters.dynamodb import configure_models
+from backend.adapters.api_tokens import DynamoApiTokens, configure_pointer_model
 from backend.adapters.tokens import CognitoTokenVerifier, InvalidTokenError, bearer_token
 from backend.config import Settings, get_settings
 from backend.domain.api_tokens import looks_like_token, scopes_text
@@ -35,7 +34,9 @@ def verifier() -> CognitoTokenVerifier:
 
 @lru_cache(maxsize=4)
 def _api_tokens_for(settings: Settings) -> DynamoApiTokens:
-    configure_models(names=settings.names, region=settings.region, endpoint=settings.aws_endpoint_url)
+    configure_pointer_model(
+        table_name=settings.names.tasks_table, region=settings.region, endpoint=settings.aws_endpoint_url
+    )
     return DynamoApiTokens()
 
 

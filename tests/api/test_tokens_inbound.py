@@ -43,6 +43,14 @@ def low_limit(api_url: str) -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
+def http(api_url: str) -> Iterator[httpx.Client]:
+    """As tests/api/conftest.py's, with more time: a module's first token request builds the token rows' clients
+    (a botocore client per PynamoDB model), which took over 10 s on a loaded 2-CPU machine."""
+    with httpx.Client(base_url=api_url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
 def scheduler_api(local: LocalRun) -> Any:
     return aws_client(local, "scheduler")
 
