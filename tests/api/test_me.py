@@ -74,7 +74,8 @@ def test_get_me_is_the_profile_the_trigger_made(http: httpx.Client, user: Signed
         "id", "email", "display_name", "timezone", "preferences", "created_at", "updated_at", "version",
         "task_email",
     }  # fmt: skip
-    assert profile["task_email"].startswith("task-") and "@" in profile["task_email"]
+    assert profile["task_email"].startswith("task-")
+    assert "@" in profile["task_email"]
     assert profile["id"] == sub_of(user)
     assert profile["email"] == user.email
     assert profile["display_name"] == user.email.split("@")[0]
