@@ -71,7 +71,7 @@ def suggestion_list() -> rx.Component:
             rx.foreach(QuickAddState.qa_suggestions, suggestion),
             spacing="1",
             wrap="wrap",
-            role="listbox",
+            role="group",  # buttons, not options: Tab and a click pick one (no arrow-key listbox)
             aria_label="Suggestions",
         ),
     )
