@@ -13,6 +13,15 @@ from taskmanager_pro.state import importing
 ImportState: Any = importing.ImportState
 
 
+def _labelled_file_picker(*children: rx.Component, label: str, **props: Any) -> rx.Component:
+    """``rx.upload.root`` whose hidden file input has a name: react-dropzone's input takes no props from Reflex, so
+    the label is set on the input it generates (axe: a form element must have a label)."""
+    picker = rx.upload.root(*children, **props)
+    zone = picker.children[0]
+    zone.children[0].custom_attrs["aria-label"] = label  # the dropzone's <input type="file">, its first child
+    return picker
+
+
 def _problem(item: Any) -> rx.Component:
     return rx.text(rx.text("Line ", item["line"], ": ", as_="span", weight="medium"), item["message"], size="1")
 
@@ -39,7 +48,7 @@ def import_section() -> rx.Component:
                     aria_label="Where a Todoist CSV goes",
                     disabled=ImportState.import_busy,
                 ),
-                rx.upload.root(
+                _labelled_file_picker(
                     rx.button(
                         rx.icon("upload", size=14),
                         "Choose a file…",
@@ -54,6 +63,7 @@ def import_section() -> rx.Component:
                     no_drag=True,
                     disabled=ImportState.import_busy,
                     on_drop=ImportState.take_file(rx.upload_files(upload_id=importing.UPLOAD_ID)),
+                    label="File to import",
                 ),
                 spacing="2",
                 align="center",

@@ -21,6 +21,7 @@ def _event_box(event: str) -> rx.Component:
             rx.checkbox(
                 checked=S.webhook_events.contains(event),  # type: ignore[attr-defined]
                 on_change=lambda _: S.toggle_event(event),  # type: ignore[operator]
+                aria_label=event,  # Radix's checkbox is a button: the wrapping <label> does not name it
             ),
             rx.text(event, size="2"),
             align="center",
