@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 from typing import Any
 
@@ -33,6 +34,22 @@ TRANSIENT_CODES = frozenset(
 _RETRIES = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10)
 
 
+_SESSION_LOCK = threading.Lock()
+
+
+@cache
+def _session() -> boto3.session.Session:
+    return boto3.session.Session()
+
+
+def new_client(service: str, **kwargs: Any) -> Any:
+    """A boto3 client from one shared session: botocore parses its endpoint and service data once per session (a new
+    session per client parsed them again, ~0.1 s each). A session is not thread-safe, so clients are made one at a
+    time; the clients themselves are."""
+    with _SESSION_LOCK:
+        return _session().client(service, **kwargs)  # type: ignore[call-overload]
+
+
 @cache
 def client(service: str) -> Any:
     """A cached boto3 client for ``service`` (created lazily, reused across warm invocations)."""
@@ -42,12 +59,7 @@ def client(service: str) -> Any:
         # SigV4 for presigned POST/GET everywhere; path-style only on the local endpoint (an IP, no bucket DNS).
         s3: Any = {"addressing_style": "path" if settings.aws_endpoint_url else "virtual"}
         config = _RETRIES.merge(Config(signature_version="s3v4", s3=s3))
-    return boto3.session.Session().client(
-        service,  # type: ignore[call-overload]
-        region_name=settings.region,
-        endpoint_url=settings.aws_endpoint_url,
-        config=config,
-    )
+    return new_client(service, region_name=settings.region, endpoint_url=settings.aws_endpoint_url, config=config)
 
 
 @cache
@@ -55,8 +67,8 @@ def single_attempt_client(service: str) -> Any:
     """A client without botocore's retries, for callers with their own backoff (the reminder senders):
     retries would multiply (4 x 3 attempts) and hide how often a send was tried."""
     settings = get_settings()
-    return boto3.session.Session().client(
-        service,  # type: ignore[call-overload]
+    return new_client(
+        service,
         region_name=settings.region,
         endpoint_url=settings.aws_endpoint_url,
         config=_RETRIES.merge(Config(retries={"mode": "standard", "total_max_attempts": 1})),
@@ -67,6 +79,7 @@ def reset_clients() -> None:
     """Forget cached clients (tests that point the process at a new emulator call this)."""
     client.cache_clear()
     single_attempt_client.cache_clear()
+    _session.cache_clear()  # its credentials are resolved once: a new emulator may come with new ones
 
 
 def is_transient(error: BaseException) -> bool:

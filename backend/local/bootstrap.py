@@ -8,9 +8,9 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
+from backend import aws
 from backend.adapters.dynamodb import MODELS, configure_models
 from backend.adapters.idempotency import EXPIRY_ATTRIBUTE, KEY_ATTRIBUTE
 from backend.adapters.task_store.migration import migrate
@@ -45,12 +45,7 @@ class LocalOutputs:
 
 def local_client(service: str, endpoint: str, region: str) -> Any:
     """A boto3 client of the local emulator (its fixed credentials)."""
-    return boto3.session.Session().client(
-        service,  # type: ignore[call-overload]
-        endpoint_url=endpoint,
-        region_name=region,
-        **LOCAL_CREDENTIALS,
-    )
+    return aws.new_client(service, endpoint_url=endpoint, region_name=region, **LOCAL_CREDENTIALS)
 
 
 def _ensure_user_pool(cognito: Any, names: ResourceNames) -> tuple[str, str]:
