@@ -61,7 +61,10 @@ def test_drag_to_reorder_a_list_by_pointer_and_keyboard_and_onto_a_project(page:
     page.get_by_role("button", name="Move Pack bags").focus()
     page.keyboard.press("Space")
     lifted = page.locator(".tmp-sortable[data-dragging='true']")
-    expect(lifted).to_have_count(1)  # (dnd-kit listens for the arrows from the next tick on)
+    expect(lifted).to_have_count(1)
+    # dnd-kit's keyboard sensor listens for the arrows from a setTimeout after the pick-up, and React may render
+    # the lifted row before that timer runs (CI failed here once): a page timer set now fires after it.
+    page.evaluate("() => new Promise(resolve => setTimeout(resolve, 0))")
     page.keyboard.press("ArrowUp")
     expect(lifted).to_have_attribute("style", re.compile(r"translate3d\(0px, -"))
     page.keyboard.press("Space")
