@@ -50,8 +50,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="module")
 def local() -> Iterator[LocalRun]:
-    """An isolated local AWS on a free port (never the one of a running ``make run``)."""
-    with local_aws(port=free_port()) as run:
+    """An isolated local AWS on a free port (never the one of a running ``make run``); without the webhook pipeline,
+    which only tests/api/test_webhooks_api.py is about (it costs every task write a third more)."""
+    with local_aws(port=free_port(), webhooks=False) as run:
         yield run
 
 

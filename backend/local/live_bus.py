@@ -10,8 +10,11 @@ Reflex's state manager to Redis). ``stop()`` then ``start()`` on the same port p
 from __future__ import annotations
 
 import threading
+from functools import partial
 
 from fakeredis import TcpFakeServer
+
+from backend.local.server import SHUTDOWN_POLL_SECONDS
 
 HOST = "127.0.0.1"
 
@@ -31,7 +34,9 @@ class LocalRedis:
         server.daemon_threads = True  # a client that never hangs up must not hold up stop()
         self.port = int(server.server_address[1])
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="local-redis", daemon=True)
+        self._thread = threading.Thread(
+            target=partial(server.serve_forever, poll_interval=SHUTDOWN_POLL_SECONDS), name="local-redis", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:

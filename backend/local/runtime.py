@@ -104,8 +104,12 @@ def local_aws(
     data_dir: Path | None = None,
     api_url: str = "http://localhost:8000/api",
     app_url: str = "http://localhost:3000",
+    webhooks: bool = True,
 ) -> Iterator[LocalRun]:
     """Start the embedded AWS on ``port``; with ``data_dir`` its data survives restarts.
+
+    ``webhooks=False`` leaves out the webhook pipeline (streams -> bus -> deliveries queue -> delivery handler): it
+    runs on every task write, and tests that are not about webhooks spent a third of their write time in it.
 
     Sets the ``TMP_*`` environment in this process too, because the Cognito trigger runs here.
     """
@@ -142,14 +146,17 @@ def local_aws(
         )
         names = ResourceNames(LOCAL_STAGE)
         live = Consumer("live", _deliver_live, batch_size=LIVE_BATCH, interval=LIVE_POLL_SECONDS)
-        hooks = Consumer("webhook-events", _deliver_webhook_events, batch_size=LIVE_BATCH, interval=LIVE_POLL_SECONDS)
+        hook = Consumer("webhook-events", _deliver_webhook_events, batch_size=LIVE_BATCH, interval=LIVE_POLL_SECONDS)
+        hooks = [hook] if webhooks else []
         streams = StreamPump(
             table=names.tasks_table,
             region=LOCAL_REGION,
-            consumers=[live, Consumer("analytics", _deliver_stream), hooks],
+            consumers=[live, Consumer("analytics", _deliver_stream), *hooks],
         )
-        notification_streams = StreamPump(table=names.notifications_table, region=LOCAL_REGION, consumers=[live, hooks])
-        webhooks = QueuePump(
+        notification_streams = StreamPump(
+            table=names.notifications_table, region=LOCAL_REGION, consumers=[live, *hooks]
+        )
+        deliveries = QueuePump(
             queue=names.webhook_queue,
             dead_letter_queue=names.webhook_failures_queue,
             region=LOCAL_REGION,
@@ -158,7 +165,8 @@ def local_aws(
         scheduler.start()
         streams.start()
         notification_streams.start()
-        webhooks.start()
+        if webhooks:
+            deliveries.start()
         try:
             yield LocalRun(
                 endpoint=server.endpoint,
@@ -170,11 +178,12 @@ def local_aws(
                 redis=redis,
                 faults=server.faults,
                 server=server,
-                webhooks=webhooks,
+                webhooks=deliveries if webhooks else None,
                 moves=server.queue,
             )
         finally:
-            webhooks.stop()
+            if webhooks:
+                deliveries.stop()
             notification_streams.stop()
             streams.stop()
             scheduler.stop()

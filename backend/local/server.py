@@ -12,6 +12,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,8 @@ from backend.local.s3_events import Deliver, S3Events
 log = logging.getLogger(__name__)
 
 OUTBOX_PATH = "/_local/outbox"
+# How often serve_forever looks for stop(): its default 0.5 s made every emulator take that long to stop.
+SHUTDOWN_POLL_SECONDS = 0.05
 STATE_DIR = "aws"  # under the data directory: snapshot, blobs, journal (durability.py)
 
 
@@ -173,7 +176,7 @@ class LocalAws:
         self._server = make_server(
             self.host, self.port, self._with_outbox(app), threaded=True, request_handler=MotoRequestHandler
         )
-        self._spawn(self._server.serve_forever)
+        self._spawn(partial(self._server.serve_forever, poll_interval=SHUTDOWN_POLL_SECONDS))
         if self.durable:
             self.durable.start()
         if events is not None:

@@ -69,8 +69,8 @@ class App:
 
 @pytest.fixture(scope="package")
 def local() -> Iterator[LocalRun]:
-    """One local AWS for the browser tests (overrides the per-module one of tests/conftest.py)."""
-    with local_aws(port=free_port()) as run:
+    """One local AWS for the browser tests (overrides the per-module one of tests/conftest.py); no webhooks in them."""
+    with local_aws(port=free_port(), webhooks=False) as run:
         yield run
 
 
