@@ -50,6 +50,24 @@ def new_client(service: str, **kwargs: Any) -> Any:
         return _session().client(service, **kwargs)  # type: ignore[call-overload]
 
 
+class _SharedBotocoreSession:
+    """What PynamoDB gets for a botocore session (``pynamodb_session``): the shared one, its clients made under the
+    lock. PynamoDB made a session of its own per model and thread, ~0.1 s each: every cold start paid it for each of
+    the ~20 models it touched."""
+
+    def create_client(self, *args: Any, **kwargs: Any) -> Any:
+        with _SESSION_LOCK:
+            return _session()._session.create_client(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_session()._session, name)
+
+
+def pynamodb_session(env_vars: Any = None) -> Any:
+    """Stands in for ``botocore.session.get_session`` in PynamoDB (installed by ``backend/adapters/dynamodb.py``)."""
+    return _SharedBotocoreSession()
+
+
 @cache
 def client(service: str) -> Any:
     """A cached boto3 client for ``service`` (created lazily, reused across warm invocations)."""

@@ -16,10 +16,12 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
+from pynamodb.connection import base as pynamodb_connection
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
+from backend import aws
 from backend.adapters import prefetched
 from backend.adapters.api_tokens import TOKEN_MODELS
 from backend.adapters.attachments import ATTACHMENT_MODELS
@@ -36,6 +38,9 @@ from backend.domain.stats import DEFAULT_DAILY_GOAL
 from backend.domain.users import DELETED_MARKER_LIFETIME, NotificationPreferences, User
 from backend.errors import ConflictError
 from backend.names import ResourceNames
+
+# Every model's connection takes its botocore session from the process's shared one (see ``aws.pynamodb_session``).
+pynamodb_connection.get_session = aws.pynamodb_session  # type: ignore[attr-defined]  # (its module's import)
 
 
 class PreferencesAttribute(MapAttribute[str, Any]):

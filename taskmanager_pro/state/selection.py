@@ -285,7 +285,10 @@ class SelectionState(WorkspaceState):
                 kept = list(self._undos.items())[-(MAX_UNDOS - 1) :]
                 self._undos = {**dict(kept), undo_id: _Undo(edit=undo, before=previous).model_dump_json()}
         action = {"label": "Undo", "on_click": bound(SelectionState.bulk_edit_undo, undo_id)} if undo_id else None
-        yield _outcome(done.replace("{n}", _plural(changed)), changed, problems, action)
+        # An undo's answer gets a toast of its own: sonner merges a toast into one of the same id that is still
+        # leaving (the "Undo" click dismissed it), and the answer then left with it, unseen (a browser test saw none).
+        toast_id = "bulk" if shown is None else "bulk-undone"
+        yield _outcome(done.replace("{n}", _plural(changed)), changed, problems, action, toast_id=toast_id)
 
     @rx.event(background=True)
     async def bulk_delete(self) -> AsyncGenerator[Any, None]:
@@ -357,16 +360,18 @@ def _placed(tasks: TasksState, answer: BulkEditResponse, before: dict[str, TaskP
     return changed, problems
 
 
-def _outcome(message: str, changed: int, problems: list[str], action: dict[str, Any] | None) -> Any:
+def _outcome(
+    message: str, changed: int, problems: list[str], action: dict[str, Any] | None, *, toast_id: str = "bulk"
+) -> Any:
     """The toast of a bulk edit: success with "Undo"; a warning naming the first problem when some tasks were not
     changed; an error when none was."""
     if problems:
         message = f"{message}; {_plural(len(problems))} not changed: {problems[0]}"
     if not changed:
-        return rx.toast.error(message, id="bulk")
+        return rx.toast.error(message, id=toast_id)
     if problems:
-        return rx.toast.warning(message, action=action, id="bulk")
-    return rx.toast.success(message, action=action, id="bulk")
+        return rx.toast.warning(message, action=action, id=toast_id)
+    return rx.toast.success(message, action=action, id=toast_id)
 
 
 def _show_done(tasks: TasksState, task: TaskPublic, action: BulkAction) -> None:

@@ -1135,8 +1135,8 @@ def _choice(children: str | None) -> Literal["complete", "keep"] | None:
 def _done_toast(saved: TaskPublic, task_id: str, *, done: bool, undo: bool, today: date) -> Any:
     """What a completion or a reopening says, with its Undo."""
     title = saved.title
-    if undo:
-        return rx.toast.info("Restored" if not done else "Completed again", description=title, id="completed")
+    if undo:  # its own id: sonner would merge it into the Undo's toast that is still leaving, unseen (selection.py)
+        return rx.toast.info("Restored" if not done else "Completed again", description=title, id="completed-undone")
     if done and saved.status == "open" and saved.due_date is not None:  # a recurring task moved on
         action = {"label": "Undo", "on_click": bound(TasksState.undo_complete, task_id)}
         next_day = f"{day_name(saved.due_date, today)} ({long_day(saved.due_date)})"
