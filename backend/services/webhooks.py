@@ -318,7 +318,10 @@ def attempt(webhook: Webhook, delivery: Delivery, *, ports: DeliveryPorts) -> De
     delay = retry_delay(attempts, ports.schedule)
     if delay is None:
         return _finish(tried, "dead", tried.error, ports=ports, now=now, dead_letter=True)
-    waiting = replace(tried, outcome="pending", next_attempt_at=now + timedelta(seconds=delay))
+    # The wait counts from the failure, not from the attempt's start: a receiver sees at least ``delay`` between two
+    # attempts however slowly it answered (one that times out after 10 s is not tried again at once).
+    failed_at = ports.clock()
+    waiting = replace(tried, outcome="pending", next_attempt_at=failed_at + timedelta(seconds=delay))
     ports.webhooks.save_delivery(waiting)
-    ports.queue.schedule(attempt_message(waiting, now=now), delay_seconds=delay)
+    ports.queue.schedule(attempt_message(waiting, now=failed_at), delay_seconds=delay)
     return waiting
