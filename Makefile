@@ -14,6 +14,10 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := 0
 export UV_LINK_MODE := copy
+# Python keeps the bytecode it compiles (__pycache__, git-ignored). Some machines (CI's included) set this variable,
+# and then every process compiled every module it imported from source again: ~10 s of CPU for each test worker's
+# collection, the app, its builds and every subprocess a test starts.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: help setup run test test-fast lint format bench reset browser clean synth deploy export lambda-deps
 
