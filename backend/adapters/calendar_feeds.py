@@ -96,6 +96,10 @@ class DynamoCalendarFeeds:
 
     def owner_of(self, token_hash: str) -> str | None:
         try:
-            return str(FeedPointerModel.get(POINTER + token_hash, FEED).owner_id)
+            owner = str(FeedPointerModel.get(POINTER + token_hash, FEED).owner_id)
         except DoesNotExist:
             return None
+        # The owner's row must still name this hash: "delete my data" erases the user's partition, not the pointer
+        # (another partition), which must not keep a feed alive that the user can no longer see or revoke.
+        current = _current(owner)
+        return owner if current is not None and current.token_hash == token_hash else None

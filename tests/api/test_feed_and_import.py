@@ -99,6 +99,18 @@ def test_a_new_url_and_delete_make_the_old_one_404(http: httpx.Client, owner: Si
     assert http.delete("/me/calendar-feed", headers=owner.headers).status_code == 204  # idempotent
 
 
+def test_deleting_my_data_ends_the_feed(http: httpx.Client, make_user: Callable[[], SignedInUser]) -> None:
+    """Deleting my data erases the user's feed row (Settings then shows none and nothing is left to revoke), so the
+    old URL must stop too, or it would go on serving the tasks made afterwards."""
+    user = make_user()
+    path = new_feed(http, user)
+    assert http.get(path).status_code == 200
+    assert http.delete("/data", headers=user.headers).status_code == 204
+    post(http, user, "/tasks", {"title": "Made after", "due_date": date.today().isoformat()})
+    assert_error_shape(http.get(path), 404, "not_found")
+    assert http.get(new_feed(http, user)).status_code == 200  # a new one works
+
+
 def test_made_up_tokens_and_foreign_projects_are_not_found(
     http: httpx.Client, owner: SignedInUser, make_user: Callable[[], SignedInUser]
 ) -> None:
