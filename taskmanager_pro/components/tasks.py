@@ -778,9 +778,10 @@ def toolbar() -> rx.Component:
             rx.input.slot(rx.icon("search", size=14)),
             placeholder="Search tasks",
             type="search",
-            value=TasksState.search,
-            on_change=TasksState.set_search,
-            debounce_timeout=150,  # (the word index answers in tens of ms: results follow the typing closely)
+            default_value=TasksState.search,  # uncontrolled: see ``TasksState.search_box``
+            key=TasksState.search_box,
+            # (the word index answers in tens of ms: results follow the typing closely)
+            on_change=TasksState.set_search.debounce(150),
             aria_label="Search tasks",
             id="task-search",
             size="2",

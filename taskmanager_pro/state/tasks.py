@@ -150,6 +150,9 @@ class TasksState(WorkspaceState):
 
     # filters and sort (every list); upcoming's window
     search: str = ""
+    # The search box is uncontrolled (its text is the browser's): a server echo of ``search`` arriving after more
+    # typing put the box back to the echoed text ("jq" typed became "qj"). A reset from here remounts it instead.
+    search_box: int = 0
     priority_filter: str = ""
     label_filter: str = ""
     project_filter: str = ""
@@ -595,6 +598,8 @@ class TasksState(WorkspaceState):
 
     # --- filters, sort, layout ---------------------------------------------------------------
     def _clear_filters(self) -> None:
+        if self.search:
+            self.search_box += 1
         self.search = self.priority_filter = self.label_filter = self.project_filter = ""
         self.due_from = self.due_to = self.sort = ""
         self.overdue_only = False

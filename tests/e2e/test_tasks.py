@@ -284,6 +284,12 @@ def test_filters_search_and_label_view(page: Page, app: App) -> None:
     page.get_by_role("searchbox", name="Search tasks").fill("oat")
     expect(row(page, "Urgent report")).to_have_count(0)
     expect(row(page, "Buy milk")).to_be_visible()
+    # "Clear all" empties the search box too (the box is the browser's own: the state remounts it).
+    page.get_by_role("button", name="Filters").click()
+    page.get_by_role("button", name="Clear all").click()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("searchbox", name="Search tasks")).to_have_value("")
+    expect(row(page, "Urgent report")).to_be_visible()
 
     # A label of the sidebar lists its tasks.
     page.get_by_role("link", name="work", exact=True).click()
