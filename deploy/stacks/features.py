@@ -24,7 +24,6 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as events_targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ses as ses
@@ -43,12 +42,6 @@ SCHEDULE_ACTIONS = (
     "scheduler:UpdateSchedule",
     "scheduler:DeleteSchedule",
     "scheduler:GetSchedule",
-)
-STREAM_READ = (
-    "dynamodb:DescribeStream",
-    "dynamodb:GetRecords",
-    "dynamodb:GetShardIterator",
-    "dynamodb:ListStreams",
 )
 PRESIGN_REASON = (
     "Object keys are per user and per upload (<prefix><user id>/...): the api signs URLs for keys under our "
@@ -169,23 +162,15 @@ class Features:
             memory_size=512,
             timeout=Duration.seconds(60),
         )
-        stream_arn = tasks_table.table_stream_arn
-        assert stream_arn is not None, "the Tasks table must have a stream"
-        lambda_.EventSourceMapping(
-            stack,
-            "AnalyticsStream",
-            target=functions.live(self.analytics),
-            event_source_arn=stream_arn,
-            starting_position=lambda_.StartingPosition.LATEST,
+        functions.read_streams(
+            self.analytics,
+            [("AnalyticsStream", tasks_table, None)],
+            failures=self.analytics_failures,
             batch_size=100,
-            max_batching_window=Duration.seconds(5),
-            bisect_batch_on_error=True,
-            report_batch_item_failures=True,
+            batching_window=Duration.seconds(5),
             retry_attempts=3,
             max_record_age=Duration.days(1),
-            on_failure=event_sources.SqsDlq(self.analytics_failures),
         )
-        self.analytics.add_to_role_policy(iam.PolicyStatement(actions=list(STREAM_READ), resources=[stream_arn]))
         # The user's time zone (local days of the aggregates) comes from the Users table: read only.
         functions.grant_table(self.analytics, users_table, [], USERS_READ)
         functions.grant_table(self.analytics, tasks_table, task_index_names(), functions.TABLE_READ_WRITE)

@@ -13,11 +13,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
@@ -179,6 +180,49 @@ def grant_table(
     """Grant ``actions`` on the table and on each named GSI (never ``index/*``), to this function's role only."""
     resources = [table.table_arn, *(f"{table.table_arn}/index/{name}" for name in index_names)]
     function.add_to_role_policy(iam.PolicyStatement(actions=list(actions), resources=resources))
+
+
+STREAM_READ = (
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:ListStreams",
+)
+
+
+def read_streams(
+    function: lambda_.Function,
+    streams: Sequence[tuple[str, dynamodb.ITableV2, Sequence[Mapping[str, Any]] | None]],
+    *,
+    failures: sqs.IQueue,
+    batch_size: int,
+    retry_attempts: int,
+    max_record_age: Duration,
+    batching_window: Duration | None = None,
+) -> None:
+    """The function's live alias reads each ``(construct id, table, filters)`` stream: a failing record reported
+    alone (the batch bisected), retried, then sent to ``failures``; and the function may read those streams."""
+    arns = []
+    for construct_id, table, filters in streams:
+        stream_arn = table.table_stream_arn
+        assert stream_arn is not None, f"{construct_id}: the table must have a stream"
+        arns.append(stream_arn)
+        lambda_.EventSourceMapping(
+            Stack.of(function),
+            construct_id,
+            target=live(function),
+            event_source_arn=stream_arn,
+            starting_position=lambda_.StartingPosition.LATEST,
+            batch_size=batch_size,
+            max_batching_window=batching_window or Duration.seconds(0),  # none: each record as it comes
+            bisect_batch_on_error=True,
+            report_batch_item_failures=True,
+            retry_attempts=retry_attempts,
+            max_record_age=max_record_age,
+            on_failure=event_sources.SqsDlq(failures),
+            filters=filters,
+        )
+    function.add_to_role_policy(iam.PolicyStatement(actions=list(STREAM_READ), resources=arns))
 
 
 def dead_letter_queue(scope: Construct, construct_id: str) -> sqs.Queue:

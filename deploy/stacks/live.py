@@ -30,19 +30,12 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticache as elasticache
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_secretsmanager as secretsmanager
 
 from backend.domain.sharing import PARTITION_PREFIX
 from deploy.stacks import functions
 from deploy.stacks.nag import acknowledge
 
-STREAM_READ = (
-    "dynamodb:DescribeStream",
-    "dynamodb:GetRecords",
-    "dynamodb:GetShardIterator",
-    "dynamodb:ListStreams",
-)
 USERS_READ = ("dynamodb:DescribeTable", "dynamodb:GetItem")
 MOVED_ATTRIBUTES = ("user_id", "sk", "to", "version")  # a move's tombstone (backend/adapters/task_store/rekey.py)
 PROJECT_PARTITION_PREFIX = PARTITION_PREFIX  # "P#<project>": the partition of a shared project
@@ -119,26 +112,14 @@ class LiveUpdates:
                 "for a VPC function; the actions support only Resource '*')."
             ),
         )
-        streams = []
-        for construct_id, table in (("LiveTasksStream", tasks_table), ("LiveNotificationsStream", notifications_table)):
-            stream_arn = table.table_stream_arn
-            assert stream_arn is not None, f"{construct_id}: the table must have a stream"
-            streams.append(stream_arn)
-            lambda_.EventSourceMapping(
-                stack,
-                construct_id,
-                target=functions.live(self.function),
-                event_source_arn=stream_arn,
-                starting_position=lambda_.StartingPosition.LATEST,
-                batch_size=BATCH_SIZE,
-                max_batching_window=Duration.seconds(0),
-                bisect_batch_on_error=True,
-                report_batch_item_failures=True,
-                retry_attempts=RETRY_ATTEMPTS,
-                max_record_age=MAX_RECORD_AGE,
-                on_failure=event_sources.SqsDlq(self.failures),
-            )
-        self.function.add_to_role_policy(iam.PolicyStatement(actions=list(STREAM_READ), resources=streams))
+        functions.read_streams(
+            self.function,
+            [("LiveTasksStream", tasks_table, None), ("LiveNotificationsStream", notifications_table, None)],
+            failures=self.failures,
+            batch_size=BATCH_SIZE,
+            retry_attempts=RETRY_ATTEMPTS,
+            max_record_age=MAX_RECORD_AGE,
+        )
         functions.grant_table(self.function, users_table, [], USERS_READ)
         # A shared project's change goes to each member: one Query of the project partition's M# rows (issue 13).
         # Only project partitions (P#<p>): a user's own partition stays out of reach.

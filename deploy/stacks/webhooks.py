@@ -40,7 +40,7 @@ from backend.adapters.webhook_transport import SOURCE
 from backend.domain.sharing import PARTITION_PREFIX
 from backend.names import ResourceNames
 from deploy.stacks import functions
-from deploy.stacks.live import MOVED_ATTRIBUTES, STREAM_READ
+from deploy.stacks.live import MOVED_ATTRIBUTES
 from deploy.stacks.nag import acknowledge
 
 DELIVERY_BATCH = 5
@@ -143,30 +143,17 @@ class Webhooks:
             memory_size=256,
             timeout=Duration.seconds(30),
         )
-        streams = []
-        for construct_id, table, filters in (
-            ("WebhookTasksStream", tasks_table, _task_and_comment_filters()),
-            ("WebhookNotificationsStream", notifications_table, _reminder_filters()),
-        ):
-            stream_arn = table.table_stream_arn
-            assert stream_arn is not None, f"{construct_id}: the table must have a stream"
-            streams.append(stream_arn)
-            lambda_.EventSourceMapping(
-                stack,
-                construct_id,
-                target=functions.live(self.events_function),
-                event_source_arn=stream_arn,
-                starting_position=lambda_.StartingPosition.LATEST,
-                batch_size=STREAM_BATCH,
-                max_batching_window=Duration.seconds(0),
-                bisect_batch_on_error=True,
-                report_batch_item_failures=True,
-                retry_attempts=10,
-                max_record_age=Duration.hours(24),
-                on_failure=event_sources.SqsDlq(self.stream_failures),
-                filters=filters,
-            )
-        self.events_function.add_to_role_policy(iam.PolicyStatement(actions=list(STREAM_READ), resources=streams))
+        functions.read_streams(
+            self.events_function,
+            [
+                ("WebhookTasksStream", tasks_table, _task_and_comment_filters()),
+                ("WebhookNotificationsStream", notifications_table, _reminder_filters()),
+            ],
+            failures=self.stream_failures,
+            batch_size=STREAM_BATCH,
+            retry_attempts=10,
+            max_record_age=Duration.hours(24),
+        )
         self.bus.grant_put_events_to(self.events_function)
 
         # --- the delivery function ---------------------------------------------------------------------------
