@@ -8,6 +8,7 @@ from typing import Any
 import reflex as rx
 
 from taskmanager_pro.components.forms import field, form, submit_button, text_input
+from taskmanager_pro.components.tables import record_table
 from taskmanager_pro.components.webhooks import webhooks_panel
 from taskmanager_pro.state.developer import DeveloperState
 
@@ -98,20 +99,7 @@ def developer_section() -> rx.Component:
             ),
             rx.cond(
                 DeveloperState.tokens.length() > 0,  # type: ignore[attr-defined]
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            rx.table.column_header_cell("Name"),
-                            rx.table.column_header_cell("Scopes"),
-                            rx.table.column_header_cell("Created"),
-                            rx.table.column_header_cell("Last used"),
-                            rx.table.column_header_cell(""),
-                        )
-                    ),
-                    rx.table.body(rx.foreach(DeveloperState.tokens, _token_row)),
-                    size="1",
-                    width="100%",
-                ),
+                record_table(["Name", "Scopes", "Created", "Last used", ""], DeveloperState.tokens, _token_row),
                 rx.text("No tokens yet.", size="2", color_scheme="gray"),
             ),
             rx.divider(),

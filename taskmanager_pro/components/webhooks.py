@@ -10,6 +10,7 @@ import reflex as rx
 
 from backend.client import WEBHOOK_EVENTS
 from taskmanager_pro.components.forms import field, form, submit_button, text_input
+from taskmanager_pro.components.tables import record_table
 from taskmanager_pro.state.webhooks import PENDING_PREFIX, WebhooksState
 
 S = WebhooksState
@@ -89,21 +90,7 @@ def _deliveries() -> rx.Component:
         ),
         rx.cond(
             S.deliveries.length() > 0,  # type: ignore[attr-defined]
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell("Event"),
-                        rx.table.column_header_cell("Outcome"),
-                        rx.table.column_header_cell("Status"),
-                        rx.table.column_header_cell("Attempts"),
-                        rx.table.column_header_cell("Next attempt"),
-                        rx.table.column_header_cell(""),
-                    )
-                ),
-                rx.table.body(rx.foreach(S.deliveries, _delivery_row)),
-                size="1",
-                width="100%",
-            ),
+            record_table(["Event", "Outcome", "Status", "Attempts", "Next attempt", ""], S.deliveries, _delivery_row),
             rx.cond(
                 S.deliveries_loading,
                 rx.spinner(size="2"),
