@@ -137,11 +137,17 @@ def test_reading_a_task_is_the_session_read_and_the_task(http: httpx.Client, tas
     assert missing.json()["error"]["fields"] == {"task_id": "does not exist"}
 
 
-def test_an_edit_reads_the_task_once_and_writes_one_transaction(http: httpx.Client, task: dict[str, Any]) -> None:
+def test_an_edit_reads_the_task_once_and_writes_once(http: httpx.Client, task: dict[str, Any]) -> None:
     current = http.get(f"/tasks/{task['id']}").json()
-    _, calls = calls_of(http, "PATCH", f"/tasks/{task['id']}", json={"version": current["version"], "notes": "x"})
-    # the session check and the task in one call, the write (its project only when a section is set or it moves)
+    url = f"/tasks/{task['id']}"
+    _, calls = calls_of(http, "PATCH", url, json={"version": current["version"], "notes": "ripe ones"})
+    # the session check and the task in one call, the write (its project only when a section is set or it moves);
+    # new words for the search index: a transaction
     assert calls == {"BatchGetItem": 1, "TransactWriteItems": 1}, calls.seen
+    edited, calls = calls_of(http, "PATCH", url, json={"version": current["version"] + 1, "priority": 1})
+    # nothing beside the task changes: one conditional PutItem (half a transaction's write cost)
+    assert calls == {"BatchGetItem": 1, "PutItem": 1}, calls.seen
+    assert edited.json()["priority"] == 1
 
 
 def test_me_is_one_read(http: httpx.Client) -> None:

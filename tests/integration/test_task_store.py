@@ -398,6 +398,19 @@ def test_a_stale_save_is_a_conflict(store: DynamoTaskStore, user: str) -> None:
     assert (stored.title, stored.version) == ("v2", 2)
 
 
+def test_a_stale_edit_of_the_task_alone_is_a_conflict(store: DynamoTaskStore, calls: Calls, user: str) -> None:
+    """An edit that changes nothing beside the task is one PutItem: its version condition refuses a stale one."""
+    task = new_task(store, user, "v1")
+    calls.seen.clear()
+    store.save_task(replace(task, priority=1), previous=task)
+    assert calls.operations - READS == {"PutItem"}
+    with pytest.raises(ConflictError):
+        store.save_task(replace(task, priority=2), previous=task)
+    stored = store.get_task(user, task.id)
+    assert stored is not None
+    assert (stored.priority, stored.version) == (1, 2)
+
+
 # --- cursor pagination ---------------------------------------------------------------------------
 def _pages(store: DynamoTaskStore, user: str, request: ListRequest) -> list[list[Task]]:
     pages: list[list[Task]] = []
