@@ -28,6 +28,10 @@ from backend.api.routes import (
     webhooks,
 )
 
+# How long API Gateway keeps the authorizer's Allow for a token (the stack's ``results_cache_ttl``; the local
+# adapter keeps it as long). Why the API still checks the session on every request: backend/api/auth.py.
+AUTHORIZER_CACHE_SECONDS = 300
+
 # Routes API Gateway serves without the Lambda authorizer (the local adapter reads the same set).
 PUBLIC_PATHS = frozenset(
     {

@@ -14,6 +14,7 @@ import asyncio
 import base64
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -26,12 +27,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from backend.api.app import PUBLIC_PATHS
+from backend.api.app import AUTHORIZER_CACHE_SECONDS, PUBLIC_PATHS
 from backend.api.openapi import API_PREFIX
 from backend.config import get_settings
 from backend.local.hooks import FaultIn, Faults, RequestLog
 from backend.local.inbound_events import inbound_email, inbound_sms
-from backend.local.lambda_runtime import invoke
+from backend.local.lambda_runtime import Handler, invoke
 from backend.local.server import OUTBOX_PATH
 from backend.origins import app_origins, is_loopback_name, split_host
 
@@ -109,6 +110,11 @@ def proxy_event(request: Request, raw_body: bytes) -> dict[str, Any]:
     }
 
 
+def authorized(event: dict[str, Any], policy: dict[str, Any]) -> None:
+    """Put the authorizer's caller into ``event``, as API Gateway does before calling the API's Lambda."""
+    event["requestContext"]["authorizer"] = {"principalId": policy["principalId"], **policy["context"]}
+
+
 def _response(result: dict[str, Any]) -> Response:
     body = result.get("body") or ""
     content = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
@@ -140,6 +146,37 @@ def _unauthorized() -> JSONResponse:
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
+class CachingAuthorizer:
+    """The Lambda authorizer as API Gateway calls it: its Allow per ``Authorization`` value is kept
+    ``AUTHORIZER_CACHE_SECONDS`` (refusals are not), so a token is verified once per period, not on every request,
+    and local runs see what AWS does (e.g. a token's last minutes outlived by its cached Allow; the API checks the
+    session and an API token's revocation on each request). Used from the event loop only; the oldest entries go
+    past ``size``."""
+
+    def __init__(self, handler: Handler, *, seconds: float = AUTHORIZER_CACHE_SECONDS, size: int = 1024) -> None:
+        self._handler, self._seconds, self._size = handler, seconds, size
+        self._allowed: OrderedDict[str, tuple[float, dict[str, Any]]] = OrderedDict()
+
+    async def policy(self, request: Request, route: str) -> dict[str, Any] | None:
+        """The authorizer's answer for the request's token; None: refused (401)."""
+        authorization = request.headers.get("authorization", "")
+        kept = self._allowed.get(authorization)
+        if kept is not None and kept[0] > time.monotonic():
+            return kept[1]
+        method_arn = f"arn:aws:execute-api:us-east-1:123456789012:{_API_ID}/{_STAGE}/{request.method}{route}"
+        token_event = {"type": "TOKEN", "authorizationToken": authorization, "methodArn": method_arn}
+        try:
+            policy: dict[str, Any] = await run_in_threadpool(invoke, self._handler, token_event, "authorizer")
+        except Exception:
+            self._allowed.pop(authorization, None)
+            return None
+        self._allowed[authorization] = (time.monotonic() + self._seconds, policy)
+        self._allowed.move_to_end(authorization)
+        while len(self._allowed) > self._size:
+            self._allowed.popitem(last=False)
+        return policy
+
+
 def _from_this_machine(request: Request, origins: list[str]) -> bool:
     """A loopback caller that names this machine or the app in ``Host`` and, if it sends ``Origin``, is the app."""
     client = request.client.host if request.client else ""
@@ -156,6 +193,7 @@ def create_local_api() -> Starlette:
 
     requests = RequestLog()
     faults = Faults()
+    authorizer_gate = CachingAuthorizer(authorizer.lambda_handler)
     settings = get_settings()
     origins = app_origins([settings.app_url, settings.public_api_url])
 
@@ -181,17 +219,11 @@ def create_local_api() -> Starlette:
         route = event["path"].removeprefix(API_PREFIX) or "/"
         user: str | None = None
         if route not in PUBLIC_PATHS and request.method != "OPTIONS":
-            token_event = {
-                "type": "TOKEN",
-                "authorizationToken": request.headers.get("authorization", ""),
-                "methodArn": f"arn:aws:execute-api:us-east-1:123456789012:{_API_ID}/{_STAGE}/{request.method}{route}",
-            }
-            try:
-                policy = await run_in_threadpool(invoke, authorizer.lambda_handler, token_event, "authorizer")
-            except Exception:
+            policy = await authorizer_gate.policy(request, route)
+            if policy is None:
                 return _unauthorized(), None
             user = str(policy["principalId"])
-            event["requestContext"]["authorizer"] = {"principalId": policy["principalId"], **policy["context"]}
+            authorized(event, policy)
         injected = faults.take(request.method, route, user)
         if injected is not None:
             await asyncio.sleep(injected.delay_ms / 1000)

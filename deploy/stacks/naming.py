@@ -14,7 +14,7 @@ from backend.adapters.idempotency import EXPIRY_ATTRIBUTE as IDEMPOTENCY_EXPIRY_
 from backend.adapters.idempotency import KEY_ATTRIBUTE as IDEMPOTENCY_KEY_ATTRIBUTE
 from backend.adapters.notifications import NOTIFICATION_TABLE_MODELS
 from backend.adapters.task_store.models import TaskModel
-from backend.api.app import PUBLIC_PATHS, build_app
+from backend.api.app import AUTHORIZER_CACHE_SECONDS, PUBLIC_PATHS, build_app
 from backend.domain.password_policy import PASSWORD_POLICY
 from backend.local.bootstrap import APP_CLIENT, TTL_ATTRIBUTE, attachments_cors_rule
 from backend.names import APP_DISPLAY_NAME, APP_SLUG, ResourceNames
@@ -23,6 +23,7 @@ __all__ = [
     "APP_CLIENT",
     "APP_DISPLAY_NAME",
     "APP_SLUG",
+    "AUTHORIZER_CACHE_SECONDS",
     "IDEMPOTENCY_EXPIRY_ATTRIBUTE",
     "PASSWORD_POLICY",
     "PUBLIC_PATHS",

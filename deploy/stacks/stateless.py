@@ -29,7 +29,7 @@ from deploy.stacks import functions, moves, waf
 from deploy.stacks.features import DEFAULT_SMS_MONTHLY_SPEND_LIMIT, Features
 from deploy.stacks.inbound import Inbound
 from deploy.stacks.nag import acknowledge
-from deploy.stacks.naming import public_routes, task_index_names
+from deploy.stacks.naming import AUTHORIZER_CACHE_SECONDS, public_routes, task_index_names
 from deploy.stacks.webhooks import Webhooks
 
 API_PREFIX = "api"
@@ -240,7 +240,7 @@ class StatelessStack(Stack):
             "TokenAuthorizer",
             handler=functions.live(self.authorizer_function),
             identity_source=apigw.IdentitySource.header("Authorization"),
-            results_cache_ttl=Duration.minutes(5),
+            results_cache_ttl=Duration.seconds(AUTHORIZER_CACHE_SECONDS),
         )
         integration = apigw.LambdaIntegration(functions.live(self.api_function), proxy=True)
         validator = self.api.add_request_validator(
