@@ -269,6 +269,7 @@ def erase_user_data(user_id: str) -> int:
         on_deleted=TaskCommentCleanup(deps.comments, then=TaskAttachmentCleanup(deps.attachments, deps.storage)),
         attachment_store=deps.attachments,
         erasure=DynamoErasureRecord(),
+        credentials=user_data.Credentials(feeds=deps.feeds, addresses=deps.task_addresses, tokens=deps.api_tokens),
     )
 
 

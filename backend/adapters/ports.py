@@ -566,6 +566,10 @@ class TaskAddresses(Protocol):
         """Make ``secret`` the user's, retiring ``previous``; False when another request changed it meanwhile."""
         ...
 
+    def forget(self, user_id: str) -> bool:
+        """Remove the user's address (its pointer with it); False when there was none."""
+        ...
+
     def owner_of(self, secret: str) -> str | None: ...
 
 

@@ -76,6 +76,20 @@ class DynamoTaskAddresses:
             raise
         return True
 
+    def forget(self, user_id: str) -> bool:
+        secret = self.current(user_id)
+        if secret is None:
+            return False
+        try:
+            with TransactWrite(connection=UserAddressModel._get_connection().connection) as transaction:
+                transaction.delete(AddressPointerModel(POINTER + secret_hash(secret), MAILIN))
+                transaction.delete(UserAddressModel(user_id, MAILIN), condition=UserAddressModel.secret == secret)
+        except TransactWriteError as exc:
+            if is_conditional_failure(exc):  # replaced meanwhile: the new one is for the caller to forget
+                return False
+            raise
+        return True
+
     def owner_of(self, secret: str) -> str | None:
         try:
             return str(AddressPointerModel.get(POINTER + secret_hash(secret), MAILIN).owner_id)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from backend.adapters.ports import (
+    ApiTokens,
     AttachmentStore,
+    CalendarFeeds,
     CommentStore,
     ErasureRecord,
     Inbox,
@@ -19,6 +21,7 @@ from backend.adapters.ports import (
     ReminderExport,
     Schedules,
     StatsStore,
+    TaskAddresses,
     TaskDeletionListener,
     TaskStore,
     UserNotifications,
@@ -281,6 +284,26 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
+class Credentials:
+    """What lets the world in without a sign-in: the calendar feed, the task email address, personal API tokens.
+    Each is a row of the user's and a pointer found by a hash, in another partition: erasing the user's partition
+    alone would leave the pointers behind (inert, as every read checks the user's row, but residue)."""
+
+    feeds: CalendarFeeds
+    addresses: TaskAddresses
+    tokens: ApiTokens
+
+
+def end_credentials(credentials: Credentials, user_id: str) -> int:
+    """Revoke every credential of the user, pointers included; returns how many items went (a row and a pointer
+    each)."""
+    ended = sum(credentials.tokens.revoke(user_id, token.id) for token in credentials.tokens.list_for(user_id))
+    ended += credentials.feeds.revoke(user_id)
+    ended += credentials.addresses.forget(user_id)
+    return 2 * ended
+
+
 def delete_everything(
     *,
     tasks: TaskStore,
@@ -294,6 +317,7 @@ def delete_everything(
     on_deleted: TaskDeletionListener | None = None,
     attachment_store: AttachmentStore | None = None,
     erasure: ErasureRecord | None = None,
+    credentials: Credentials | None = None,
 ) -> int:
     """Everything the user made: tasks, projects, labels, statistics, files, inbox and pending reminders (the
     account itself is the caller's business). Returns how many items and files went. Safe to run again, and a run
@@ -304,7 +328,10 @@ def delete_everything(
     their inbox), left otherwise; nobody else loses a task. The files of the user's tasks in those that go on stay:
     found through the projects the user was in when the erasure began, which ``erasure`` remembers before any is left
     (a retry after a failure midway no longer finds the projects already left in the user's row).
+
+    ``credentials`` end first, so nothing is served from the account while it is being erased.
     """
+    ended = end_credentials(credentials, user_id) if credentials is not None else 0
     keep: frozenset[str] = frozenset()
     if shared is not None:
         user, ports = shared
@@ -331,4 +358,4 @@ def delete_everything(
     # The files of the user's tasks moved into shared projects that go on stay where they are (``keep``): their rows
     # there point at them (``key_owner``). Those of projects deleted with the account went with their tasks.
     files = sum(storage.delete_prefix(prefix, keep=keep) for prefix in attachments.user_prefixes(user_id))
-    return stats.erase_user(user_id) + rows + files
+    return ended + stats.erase_user(user_id) + rows + files

@@ -287,6 +287,34 @@ def test_delete_removes_the_cognito_user_and_the_data_and_nobody_else(
     assert isinstance(auth.sign_in(bystander.email, PASSWORD), Tokens)
 
 
+def pointers_owned_by(dynamodb: Any, sub: str) -> list[str]:
+    """The hashed pointers (calendar feed, task email, API tokens) in the Tasks table that name ``sub``."""
+    table = ResourceNames(LOCAL_STAGE).tasks_table
+    found = dynamodb.scan(
+        TableName=table, FilterExpression="owner_id = :u", ExpressionAttributeValues={":u": {"S": sub}}
+    )
+    return sorted(item["user_id"]["S"].split("#")[0] for item in found["Items"])
+
+
+@pytest.mark.parametrize(("route", "body"), [("/data", None), ("/me", {"password": PASSWORD})])
+def test_erasure_ends_the_feed_the_task_email_and_the_tokens_pointers_included(
+    http: httpx.Client, dynamodb: Any, make_user: Callable[[], SignedInUser], route: str, body: Any
+) -> None:
+    """Deleting my data or my account ends every way in without a sign-in: the user's rows and the pointers found
+    by a hash (another partition, which the erasure of the user's own partition does not reach)."""
+    user = make_user()
+    feed = http.post("/me/calendar-feed", headers=user.headers)
+    assert feed.status_code < 300, feed.text
+    assert http.get("/me", headers=user.headers).json()["task_email"]  # made on first use
+    for name in ("laptop", "phone"):
+        made = http.post("/tokens", headers=user.headers, json={"name": name, "scopes": ["read"]})
+        assert made.status_code == 201, made.text
+    assert pointers_owned_by(dynamodb, sub_of(user)) == ["APITOKEN", "APITOKEN", "FEED", "MAILIN"]
+
+    assert http.request("DELETE", route, headers=user.headers, json=body).status_code == 204
+    assert pointers_owned_by(dynamodb, sub_of(user)) == []
+
+
 def test_a_retried_delete_finds_the_session_ended(http: httpx.Client, make_user: Callable[[], SignedInUser]) -> None:
     # A client that timed out and retries with the same token: the account is gone, so is the session.
     user = make_user()
