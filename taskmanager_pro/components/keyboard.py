@@ -29,6 +29,7 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("c", "Complete the focused task"),
     ("x", "Select the focused task (bulk actions)"),
     ("Delete", "Delete the focused task (asks first)"),
+    ("↓ ← →", "In quick add: to the suggestions and between them (Enter picks, Esc goes back)"),
     ("?", "Show this help"),
     ("Esc", "Close a dialog or the task panel"),
 )
@@ -86,11 +87,34 @@ useEffect(() => {
         if (['open', 'complete', 'select', 'delete'].includes(action) && !row) return;
         send(action, row ? row.getAttribute('data-task-id') || '' : '');
     };
+    // The quick-add suggestions (components/quick_add.py): Down from the input reaches the first one, the arrows
+    // move between them, Enter or Space picks the focused one (a button), Esc goes back to the input.
+    const quickAddInputs = ['quick-add-input', 'quick-add-dialog-input'];
+    const onSuggestionKey = (e) => {
+        const el = e.target;
+        if (!(el instanceof HTMLElement) || e.ctrlKey || e.metaKey || e.altKey || e.isComposing) return;
+        const block = el.closest('[data-quick-add]');
+        if (!block) return;
+        const all = Array.from(block.querySelectorAll('.tmp-suggestion'));
+        const input = block.querySelector(quickAddInputs.map((id) => '#' + id).join(','));
+        const at = all.indexOf(el);
+        let next = null;
+        if (quickAddInputs.includes(el.id)) next = e.key === 'ArrowDown' ? all[0] : null;
+        else if (at >= 0 && ['ArrowRight', 'ArrowDown'].includes(e.key)) next = all[(at + 1) %% all.length];
+        else if (at >= 0 && ['ArrowLeft', 'ArrowUp'].includes(e.key)) next = at > 0 ? all[at - 1] : input;
+        else if (at >= 0 && e.key === 'Escape') next = input;
+        if (!next) return;
+        e.preventDefault();
+        e.stopPropagation();  // (Esc: the dialog stays open; arrows: no row moves)
+        next.focus();
+    };
     window.addEventListener('keydown', onKey);
     window.addEventListener('keydown', onEscape, true);  // capture: before Radix closes the dialog
+    window.addEventListener('keydown', onSuggestionKey, true);
     return () => {
         window.removeEventListener('keydown', onKey);
         window.removeEventListener('keydown', onEscape, true);
+        window.removeEventListener('keydown', onSuggestionKey, true);
     };
 }, []);
 """

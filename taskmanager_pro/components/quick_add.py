@@ -71,7 +71,7 @@ def suggestion_list() -> rx.Component:
             rx.foreach(QuickAddState.qa_suggestions, suggestion),
             spacing="1",
             wrap="wrap",
-            role="group",  # buttons, not options: Tab and a click pick one (no arrow-key listbox)
+            role="group",  # buttons: Tab, the arrow keys (components/keyboard.py) and a click reach them
             aria_label="Suggestions",
         ),
     )
@@ -134,6 +134,7 @@ def quick_add_bar() -> rx.Component:
         ),
         spacing="2",
         width="100%",
+        custom_attrs={"data-quick-add": "bar"},  # the arrow keys' scope (components/keyboard.py)
     )
 
 
@@ -153,12 +154,13 @@ def quick_add_dialog() -> rx.Component:
                 rx.text(
                     "Dates (tomorrow, next fri, in 2 weeks, 24/12, next quarter), times (5pm), repeats (every "
                     "monday, every month on the 1st, every last friday), p1 to p4, #project, /section, @label. "
-                    "Enter saves, Esc closes.",
+                    "Down reaches the suggestions. Enter saves, Esc closes.",
                     size="1",
                     color_scheme="gray",
                 ),
                 spacing="3",
                 width="100%",
+                custom_attrs={"data-quick-add": "dialog"},
             ),
             max_width="36em",
         ),

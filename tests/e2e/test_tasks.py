@@ -118,6 +118,8 @@ def task_titled(user: User, title: str, **filters: object) -> dict[str, object]:
 # --- tests -----------------------------------------------------------------------------------
 def test_quick_add_in_natural_language_lands_in_the_right_views(page: Page, app: App) -> None:
     user = new_user(app)
+    user.api.create_project(ProjectCreate(name="Garage"))
+    garden = user.api.create_project(ProjectCreate(name="Garden"))
     sign_in(page, user)
 
     # Chips show what the line means before it is saved.
@@ -171,6 +173,35 @@ def test_quick_add_in_natural_language_lands_in_the_right_views(page: Page, app:
     page.reload()
     ready(page)
     expect(tomorrow.get_by_role("listitem", name="Call mom")).to_be_visible()
+
+    # The suggestions by keyboard: Down reaches the first, the arrows move between them (Left from the first and
+    # Esc go back to the line), Enter picks one and the line keeps the focus; Enter again saves.
+    field = quick_add_input(page)
+    field.fill("Water the roses #ga")
+    suggestions = page.get_by_role("group", name="Suggestions")
+    garage, garden_button = (suggestions.get_by_role("button", name=re.compile(name)) for name in ("Garage", "Garden"))
+    expect(garden_button).to_be_visible()
+    field.press("ArrowDown")
+    expect(garage).to_be_focused()
+    page.keyboard.press("ArrowRight")
+    expect(garden_button).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(field).to_be_focused()
+    field.press("ArrowDown")
+    page.keyboard.press("ArrowLeft")
+    expect(field).to_be_focused()
+    field.press("ArrowDown")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    expect(field).to_have_value("Water the roses #Garden ")
+    expect(field).to_be_focused()
+    field.press("Enter")
+    expect(toast(page, "Water the roses")).to_be_visible()
+    eventually(
+        lambda: task_titled(user, "Water the roses")["project_id"] == garden.id,
+        page,
+        "the suggestion picked by keyboard did not put the task in Garden",
+    )
 
 
 def test_complete_with_undo_recurring_next_date_and_completed_view(page: Page, app: App) -> None:
