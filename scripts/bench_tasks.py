@@ -7,15 +7,13 @@ from __future__ import annotations
 import statistics
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 
-from backend.adapters.dynamodb import UserModel
 from backend.adapters.task_store.mapping import index_items, task_item
 from backend.adapters.task_store.models import (
     INDEXED,
@@ -25,6 +23,7 @@ from backend.adapters.task_store.models import (
     TaskModel,
 )
 from backend.domain.tasks import Task, new_id, position_after
+from backend.local.dynamodb_calls import recorded_calls
 
 CALLS_OF: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/tasks?limit=50", None),
@@ -35,24 +34,6 @@ CALLS_OF: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "/tasks/{id}/complete", None),
     ("POST", "/quick-add/parse", {"text": "Call mom tomorrow 5pm p1 #Inbox @phone"}),
 ]
-
-
-@contextmanager
-def dynamodb_calls() -> Iterator[Counter[str]]:
-    """Counts the DynamoDB operations the API makes (hooks on the PynamoDB clients of both tables)."""
-    counter: Counter[str] = Counter()
-
-    def count(model: Any, **_: Any) -> None:
-        counter[model.name] += 1
-
-    clients = [model._get_connection().connection.client for model in (UserModel, TaskModel)]
-    for client in clients:
-        client.meta.events.register("before-call.dynamodb.*", count)
-    try:
-        yield counter
-    finally:
-        for client in clients:
-            client.meta.events.unregister("before-call.dynamodb.*", count)
 
 
 SEARCHED = "invoice"  # in the titles of the first SEARCH_MATCHES seeded tasks of every user
@@ -144,9 +125,9 @@ def run_tasks(
         target = http.get("/tasks?limit=1", headers=headers).json()["items"][0]
         url = path.replace("{id}", target["id"])
         payload = {**body, "version": target["version"]} if body and method == "PATCH" else body
-        with dynamodb_calls() as counter:
+        with recorded_calls(request_threads_only=True) as recorded:
             http.request(method, url, headers=headers, json=payload).raise_for_status()
-        calls[f"{method} {path}"] = dict(counter)
+        calls[f"{method} {path}"] = dict(Counter(name for name, _ in recorded))
 
     scale: dict[str, Any] = {}
     for count in (100, 10_000):

@@ -4,7 +4,6 @@ Users row once (the session check) and then only what it cannot do without (issu
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,17 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
-from pynamodb.models import Model
 
-from backend import aws
-from backend.local.testing import BACKGROUND_THREADS, LocalRun
+from backend.local.dynamodb_calls import recorded_calls
+from backend.local.testing import LocalRun
 from tests.conftest import SignedInUser
-
-
-def _models(base: type[Model]) -> Iterator[type[Model]]:
-    for sub in base.__subclasses__():
-        yield sub
-        yield from _models(sub)
 
 
 class Calls(Counter[str]):
@@ -35,28 +27,13 @@ class Calls(Counter[str]):
 
 @contextmanager
 def dynamodb_calls(*, request_threads_only: bool = False) -> Iterator[Calls]:
-    """Counts DynamoDB operations by name while the block runs (the local API serves requests in this process).
-    ``request_threads_only``: leave out the background threads' calls, whose timing would make the count vary."""
+    """Counts DynamoDB operations by name while the block runs (read once it is over)."""
     counter = Calls()
-
-    def count(model: Any, params: dict[str, Any], **_: Any) -> None:
-        if request_threads_only and threading.current_thread().name.startswith(BACKGROUND_THREADS):
-            return
-        counter[model.name] += 1
-        counter.seen.append(f"{model.name} {params.get('TableName', '')} {params.get('Key', '')}")
-
-    clients = {id(aws.client("dynamodb")): aws.client("dynamodb")}
-    for model in _models(Model):
-        if getattr(model.Meta, "table_name", None):
-            client = model._get_connection().connection.client
-            clients[id(client)] = client
-    for client in clients.values():
-        client.meta.events.register("provide-client-params.dynamodb.*", count)
-    try:
+    with recorded_calls(request_threads_only=request_threads_only) as recorded:
         yield counter
-    finally:
-        for client in clients.values():
-            client.meta.events.unregister("provide-client-params.dynamodb.*", count)
+    for name, params in recorded:
+        counter[name] += 1
+        counter.seen.append(f"{name} {params.get('TableName', '')} {params.get('Key', '')}")
 
 
 @pytest.fixture(scope="module")
