@@ -34,10 +34,10 @@ from backend.adapters.task_store.models import INDEXED, SearchIndexedModel, Task
 from backend.domain.sharing import project_partition
 from backend.domain.tasks import Task, new_id, position_after
 from backend.local.bootstrap import local_client
+from backend.local.dynamodb_calls import recorded_calls
 from backend.local.environment import LOCAL_REGION
 from backend.local.testing import free_port, local_aws, serve_local_api
 from scripts.bench import signed_in_user
-from scripts.bench_tasks import dynamodb_calls
 
 OUTPUT = Path(".local/bench/sharing.json")
 PROJECTS = 3
@@ -80,8 +80,9 @@ def measure(http: httpx.Client, path: str, n: int) -> dict[str, Any]:
     """Latency of ``n`` requests after a warm-up, and the DynamoDB calls of one."""
     for _ in range(WARMUP):
         http.get(path).raise_for_status()
-    with dynamodb_calls() as calls:
+    with recorded_calls(request_threads_only=True) as recorded:
         answer = http.get(path)
+    calls = Counter(name for name, _ in recorded)
     answer.raise_for_status()
     samples = []
     for _ in range(n):
@@ -92,7 +93,7 @@ def measure(http: httpx.Client, path: str, n: int) -> dict[str, Any]:
         **_summary(samples),
         "items": len(answer.json()["items"]),
         "dynamodb_calls": sum(calls.values()),
-        "calls_by_operation": dict(sorted(Counter(calls).items())),
+        "calls_by_operation": dict(sorted(calls.items())),
     }
 
 
