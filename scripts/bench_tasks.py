@@ -86,19 +86,9 @@ def run_tasks(
 ) -> dict[str, Any]:
     for i in range(50):
         http.post("/tasks", headers=headers, json={"title": f"bench {i}", "priority": i % 4 + 1}).raise_for_status()
-    task = http.get("/tasks?limit=1", headers=headers).json()["items"][0]
-    version = {"v": task["version"]}
 
     def list_50() -> None:
         http.get("/tasks?limit=50", headers=headers).raise_for_status()
-
-    def get_one() -> None:
-        http.get(f"/tasks/{task['id']}", headers=headers).raise_for_status()
-
-    def patch_one() -> None:
-        answer = http.patch(f"/tasks/{task['id']}", headers=headers, json={"version": version["v"], "notes": "x"})
-        answer.raise_for_status()
-        version["v"] = answer.json()["version"]
 
     def raw_query_50() -> None:
         dynamodb.query(
@@ -108,15 +98,10 @@ def run_tasks(
             Limit=50,
         )
 
-    def raw_get() -> None:
-        dynamodb.get_item(TableName=table, Key={"user_id": {"S": user_id}, "sk": {"S": f"TASK#{task['id']}"}})
-
+    # (GET and PATCH of one task: the API cost part, scripts/bench_cost.py)
     figures = [
         measure("GET /api/tasks?limit=50 (50 tasks)", n, list_50),
         measure("raw query, 50 items", n, raw_query_50),
-        measure("GET /api/tasks/{id}", n, get_one),
-        measure("PATCH /api/tasks/{id}", n, patch_one),
-        measure("raw get_item (Tasks table)", n, raw_get),
     ]
     by_name = {f.name: f for f in figures}
 
@@ -138,12 +123,6 @@ def run_tasks(
         "figures": [asdict(f) for f in figures],
         "ratio_p50_list_over_query": round(
             by_name["GET /api/tasks?limit=50 (50 tasks)"].p50_ms / by_name["raw query, 50 items"].p50_ms, 2
-        ),
-        "ratio_p50_get_over_get_item": round(
-            by_name["GET /api/tasks/{id}"].p50_ms / by_name["raw get_item (Tasks table)"].p50_ms, 2
-        ),
-        "ratio_p50_patch_over_get_item": round(
-            by_name["PATCH /api/tasks/{id}"].p50_ms / by_name["raw get_item (Tasks table)"].p50_ms, 2
         ),
         "dynamodb_calls_per_operation": calls,
         "scale_owners": scale,
