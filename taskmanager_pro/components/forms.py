@@ -71,10 +71,44 @@ def form(*children: rx.Component, on_submit: Any, **props: Any) -> rx.Component:
     return rx.form(*children, on_submit=on_submit, method="post", width="100%", **props)
 
 
-def submit_button(label: str, busy: Any, *, wide: bool = True, **props: Any) -> rx.Component:
+def submit_button(label: Any, busy: Any, *, wide: bool = True, **props: Any) -> rx.Component:
     """Disabled (with a spinner) while its request runs, so nobody submits twice."""
     size, width = ("3", "100%") if wide else ("2", "auto")
     return rx.button(label, type="submit", loading=busy, disabled=blocked(busy), size=size, width=width, **props)
+
+
+def dialog_buttons(label: Any, busy: Any, *leading: rx.Component) -> rx.Component:
+    """The row closing a dialog's form: ``leading`` (e.g. a delete) on the left, Cancel and the submit on the right."""
+    return rx.hstack(
+        *leading,
+        rx.spacer(),
+        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
+        submit_button(label, busy, wide=False),
+        width="100%",
+        align="center",
+    )
+
+
+def confirm_dialog(
+    *, open_: Any, on_open_change: Any, title: Any, description: Any, confirm: str, on_confirm: Any
+) -> rx.Component:
+    """Asks before a step that cannot be taken back: Cancel, or the red ``confirm``."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(title),
+            rx.alert_dialog.description(description, size="2"),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(rx.button(confirm, color_scheme="red", on_click=on_confirm)),
+                spacing="3",
+                justify="end",
+                margin_top="4",
+            ),
+            max_width="26em",
+        ),
+        open=open_,
+        on_open_change=on_open_change,
+    )
 
 
 def password_checklist(missing: Any) -> rx.Component:

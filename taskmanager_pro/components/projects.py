@@ -9,7 +9,7 @@ import reflex as rx
 
 from taskmanager_pro.components.avatars import avatar_stack
 from taskmanager_pro.components.dnd import droppable
-from taskmanager_pro.components.forms import error_message, field, form
+from taskmanager_pro.components.forms import confirm_dialog, dialog_buttons, error_message, field, form
 from taskmanager_pro.state import tasks
 from taskmanager_pro.state.editors import LabelEditorState, ProjectEditorState
 from taskmanager_pro.state.sharing import ActivityState, ShareState
@@ -345,17 +345,7 @@ def project_dialog() -> rx.Component:
                         hint="One per line. Tasks in a section that you remove go to “No section”.",
                     ),
                     error_message(PE.project_error),
-                    rx.hstack(
-                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
-                        rx.button(
-                            rx.cond(PE.editing_project_id != "", "Save", "Create project"),
-                            type="submit",
-                            loading=PE.project_busy,
-                            disabled=PE.project_busy | ~rx.State.is_hydrated,
-                        ),
-                        justify="end",
-                        width="100%",
-                    ),
+                    dialog_buttons(rx.cond(PE.editing_project_id != "", "Save", "Create project"), PE.project_busy),
                     spacing="4",
                     width="100%",
                 ),
@@ -369,23 +359,13 @@ def project_dialog() -> rx.Component:
 
 
 def delete_project_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Delete “", PE.deleting_project_name, "”?"),
-            rx.alert_dialog.description(
-                "The project and all its tasks are deleted for good. Archive it instead to keep them.", size="2"
-            ),
-            rx.flex(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.button("Delete project", color_scheme="red", on_click=PE.delete_project)),
-                spacing="3",
-                justify="end",
-                margin_top="4",
-            ),
-            max_width="28em",
-        ),
-        open=PE.deleting_project_id != "",
+    return confirm_dialog(
+        open_=PE.deleting_project_id != "",
         on_open_change=PE.cancel_delete_project,
+        title=rx.fragment("Delete “", PE.deleting_project_name, "”?"),
+        description="The project and all its tasks are deleted for good. Archive it instead to keep them.",
+        confirm="Delete project",
+        on_confirm=PE.delete_project,
     )
 
 
@@ -403,7 +383,9 @@ def label_dialog() -> rx.Component:
                         set_colour=LE.set_label_color,
                     ),
                     error_message(LE.label_error),
-                    rx.hstack(
+                    dialog_buttons(
+                        rx.cond(LE.editing_label_id != "", "Save", "Create label"),
+                        LE.label_busy,
                         rx.cond(
                             LE.editing_label_id != "",
                             rx.button(
@@ -414,16 +396,6 @@ def label_dialog() -> rx.Component:
                                 on_click=LE.delete_label,
                             ),
                         ),
-                        rx.spacer(),
-                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
-                        rx.button(
-                            rx.cond(LE.editing_label_id != "", "Save", "Create label"),
-                            type="submit",
-                            loading=LE.label_busy,
-                            disabled=LE.label_busy | ~rx.State.is_hydrated,
-                        ),
-                        width="100%",
-                        align="center",
                     ),
                     spacing="4",
                     width="100%",

@@ -10,9 +10,9 @@ import reflex as rx
 
 from backend.client.sharing import GRANTABLE_ROLES
 from taskmanager_pro.components.avatars import avatar
-from taskmanager_pro.components.forms import error_message
+from taskmanager_pro.components.forms import confirm_dialog, error_message
 from taskmanager_pro.components.markdown import safe_markdown
-from taskmanager_pro.components.tasks import confirm_dialog, native_select
+from taskmanager_pro.components.tasks import native_select
 from taskmanager_pro.state.comments import CommentsState
 from taskmanager_pro.state.sharing import ActivityState, InvitationsState, ShareState
 from taskmanager_pro.state.sharing_views import ROLE_HINTS, ROLE_NAMES

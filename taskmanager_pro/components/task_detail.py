@@ -8,9 +8,10 @@ from typing import Any
 import reflex as rx
 
 from taskmanager_pro.components.attachments import attachments_block
+from taskmanager_pro.components.forms import confirm_dialog
 from taskmanager_pro.components.markdown import safe_markdown
 from taskmanager_pro.components.sharing import assignee_control, comments_block
-from taskmanager_pro.components.tasks import confirm_dialog, native_select
+from taskmanager_pro.components.tasks import native_select
 from taskmanager_pro.state.subtasks import SubtasksState
 from taskmanager_pro.state.task_detail import TaskDetailState
 from taskmanager_pro.state.task_reminders import PRESETS as REMINDER_PRESETS

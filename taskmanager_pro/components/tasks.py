@@ -9,7 +9,7 @@ import reflex as rx
 
 from taskmanager_pro.components.avatars import avatar
 from taskmanager_pro.components.dnd import drag_handle, droppable, sortable, sortable_context
-from taskmanager_pro.components.forms import blocked
+from taskmanager_pro.components.forms import blocked, confirm_dialog
 from taskmanager_pro.state import selection, task_detail, tasks
 from taskmanager_pro.state.views import PRIORITY_NAMES
 
@@ -988,27 +988,6 @@ def bulk_edit_controls() -> list[rx.Component]:
             **picker,
         ),
     ]
-
-
-def confirm_dialog(
-    *, open_: Any, on_open_change: Any, title: Any, description: Any, confirm: str, on_confirm: Any
-) -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(title),
-            rx.alert_dialog.description(description, size="2"),
-            rx.flex(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.button(confirm, color_scheme="red", on_click=on_confirm)),
-                spacing="3",
-                justify="end",
-                margin_top="4",
-            ),
-            max_width="26em",
-        ),
-        open=open_,
-        on_open_change=on_open_change,
-    )
 
 
 def children_dialog() -> rx.Component:

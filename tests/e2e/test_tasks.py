@@ -617,3 +617,16 @@ def test_load_more_and_sidebar_management(page: Page, app: App) -> None:
     expect(page.get_by_role("button", name="Archived (1)")).to_be_visible()
     expect(page.get_by_role("link", name="Old stuff")).to_have_count(0)
     assert [p.archived for p in user.api.list_projects() if p.name == "Old stuff"] == [True]
+
+    # Deleting asks first, naming the project; Cancel keeps it.
+    user.api.create_project(ProjectCreate(name="Scratch"))
+    page.reload()
+    ready(page)
+    for answer in ("Cancel", "Delete project"):
+        page.get_by_role("button", name="Project actions: Scratch").click()
+        page.get_by_role("menuitem", name="Delete…").click()
+        confirm = page.get_by_role("alertdialog", name="Delete “Scratch”?")
+        confirm.get_by_role("button", name=answer).click()
+        expect(confirm).to_have_count(0)
+    expect(page.get_by_role("link", name="Scratch")).to_have_count(0)
+    assert "Scratch" not in [p.name for p in user.api.list_projects()]
