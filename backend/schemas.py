@@ -361,6 +361,11 @@ class TaskUpdate(StrictModel):
     reset_subtasks: bool | None = Field(
         default=None, description="a recurring task: its subtasks open again with each new occurrence"
     )
+    parent_id: Id | None = Field(
+        default=None,
+        description="put the task (with its subtasks) under this task of the same project, last among its subtasks "
+        "unless ``order`` says where; null: a top-level task",
+    )
 
 
 class TaskPublic(BaseModel):

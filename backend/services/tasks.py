@@ -22,6 +22,7 @@ from backend.domain.activity import ActivityEntry, task_changed
 from backend.domain.quotas import DEFAULT_QUOTAS, Quotas
 from backend.domain.sharing import Action, Role, authorize
 from backend.domain.tasks import (
+    MAX_DEPTH,
     Project,
     Status,
     Subtask,
@@ -527,6 +528,7 @@ def _update(
     target = _placement(
         store, user_id=user_id, current=current, changes=changes, where=where, now=now, who=who, values=values
     )
+    deeper = _new_parent(store, user_id=user_id, current=current, changes=changes, who=who, values=values)
     if changes.order is not None:
         values["position"] = _position_between(
             store, target.partition, values.get("project_id", current.project_id), changes
@@ -536,7 +538,72 @@ def _update(
     section_set = "section" in changes.model_fields_set or target.project_id != where.project_id
     project = target.project or (_project_item(store, user_id, target, now) if section_set else None)
     updated = _check_rules(updated, project.sections if project else None)
-    return _store_edit(store, updated, previous=current, source=where, target=target, actor=user_id, now=now, who=who)
+    saved = _store_edit(store, updated, previous=current, source=where, target=target, actor=user_id, now=now, who=who)
+    if deeper:  # its subtasks keep their places below it, each a level deeper (or shallower), one write each
+        for child in _descendants(store, saved):
+            changed = replace(child, depth=child.depth + deeper, updated_at=now, updated_by=user_id)
+            _save(store, changed, previous=child, activity=None)
+    return saved
+
+
+def _new_parent(
+    store: TaskStore,
+    *,
+    user_id: str,
+    current: Task,
+    changes: TaskUpdate,
+    who: Who | None,
+    values: dict[str, Any],
+) -> int:
+    """A new ``parent_id`` (null: top level): a task of the same project, not the task itself nor one of its
+    subtasks, and no deeper than ``MAX_DEPTH`` with the subtasks it takes along. Under a task the edit goes last
+    among its subtasks (unless ``order`` says where) and into its section. ``values`` gets the parent, depth,
+    position and section; returns how many levels deeper the task goes (negative: shallower)."""
+    sent = changes.model_fields_set
+    if "parent_id" not in sent or changes.parent_id == current.parent_id:
+        return 0
+    if "project_id" in sent and changes.project_id not in (None, current.project_id):
+        raise InvalidInputError(
+            "Move the task or put it under another task, one at a time.", fields={"parent_id": "sent with a move"}
+        )
+    depth = 0
+    if changes.parent_id is not None:
+        parent, _ = _find(store, user_id, changes.parent_id, who)
+        if parent.user_id != current.user_id or parent.project_id != current.project_id:
+            raise InvalidInputError(
+                "A subtask is in its parent's project: move the task there first.",
+                fields={"parent_id": "is in another project"},
+            )
+        if current.id in (parent.id, *_ancestor_ids(store, parent)):
+            raise InvalidInputError(
+                "A task cannot go under itself or one of its own subtasks.",
+                fields={"parent_id": "is this task or one of its subtasks"},
+            )
+        depth = child_depth(parent)
+        if "section" not in sent:
+            values["section"] = parent.section
+        siblings = children_of(store, parent)
+        if siblings and changes.order is None:
+            values["position"] = position_after(max(sibling.position for sibling in siblings))
+    below = len(_levels(store, current))
+    if depth + below > MAX_DEPTH:
+        raise InvalidInputError(
+            f"Subtasks nest at most {MAX_DEPTH} levels deep.",
+            fields={"parent_id": f"its subtasks would be {depth + below} levels deep"},
+        )
+    values.update(parent_id=changes.parent_id, depth=depth)
+    return depth - current.depth
+
+
+def _ancestor_ids(store: TaskStore, task: Task) -> list[str]:
+    """The ids above ``task``, its parent first (at most ``MAX_DEPTH`` reads in its partition)."""
+    found: list[str] = []
+    parent_id = task.parent_id
+    while parent_id is not None and len(found) <= MAX_DEPTH:
+        found.append(parent_id)
+        parent = store.get_task(task.user_id, parent_id)
+        parent_id = parent.parent_id if parent is not None else None
+    return found
 
 
 def _store_edit(

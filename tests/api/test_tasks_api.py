@@ -645,3 +645,58 @@ def test_a_recurring_parent_resets_its_subtasks_for_the_next_occurrence(api: Api
     api.ok("POST", f"/tasks/{series['id']}/complete", params={"children": "complete"})
     assert api.ok("GET", f"/tasks/{series['id']}")["subtask_done"] == 2
     assert plain["reset_subtasks"] is False
+
+
+def test_a_task_goes_under_another_and_back_with_its_subtasks(api: Api, new_api: Callable[[], Api]) -> None:
+    """PATCH ``parent_id``: the task and its subtree go under a task of the same project (last among its subtasks,
+    in its section), every level one deeper, both parents' "n/m done" follow; null brings it back to the top."""
+    garden = api.project("Garden", sections=["Spring"])
+    plant = api.task("Plant", project_id=garden["id"], section="Spring")
+    first = api.task("Dig", parent_id=plant["id"])
+    water = api.task("Water", project_id=garden["id"])
+    can = api.task("Fill the can", parent_id=water["id"])
+    api.ok("POST", f"/tasks/{can['id']}/complete")
+    water = api.ok("GET", f"/tasks/{water['id']}")
+
+    moved = api.ok("PATCH", f"/tasks/{water['id']}", json={"version": water["version"], "parent_id": plant["id"]})
+    assert (moved["parent_id"], moved["depth"], moved["section"]) == (plant["id"], 1, "Spring")
+    assert api.ok("GET", f"/tasks/{can['id']}")["depth"] == 2
+    assert [t["title"] for t in api.page(parent_id=plant["id"])["items"]] == ["Dig", "Water"]  # last of them
+    parent = api.ok("GET", f"/tasks/{plant['id']}")
+    assert (parent["subtask_count"], parent["subtask_done"]) == (2, 0)
+
+    # a subtask to another parent: the first one counts it off, the second one on (done ones in "n done" too)
+    done_can = api.ok("GET", f"/tasks/{can['id']}")
+    api.ok("PATCH", f"/tasks/{can['id']}", json={"version": done_can["version"], "parent_id": first["id"]})
+    assert api.ok("GET", f"/tasks/{water['id']}")["subtask_count"] == 0
+    dig = api.ok("GET", f"/tasks/{first['id']}")
+    assert (dig["subtask_count"], dig["subtask_done"]) == (1, 1)
+
+    # refused: itself, one of its own subtasks, another project, too deep; a stranger's task is not found
+    plant = api.ok("GET", f"/tasks/{plant['id']}")
+    for parent_id in (plant["id"], first["id"], can["id"]):
+        refused = api.ok(
+            "PATCH", f"/tasks/{plant['id']}", 400, json={"version": plant["version"], "parent_id": parent_id}
+        )
+        assert "parent_id" in refused["error"]["fields"]
+    elsewhere = api.task("Elsewhere")
+    api.ok("PATCH", f"/tasks/{first['id']}", 400, json={"version": dig["version"], "parent_id": elsewhere["id"]})
+    chain = [api.task("L1", project_id=garden["id"])]
+    for level in range(2, 5):
+        chain.append(api.task(f"L{level}", parent_id=chain[-1]["id"]))
+    deep = api.ok("PATCH", f"/tasks/{first['id']}", 400, json={"version": dig["version"], "parent_id": chain[-1]["id"]})
+    assert "4 levels" in deep["error"]["message"]
+    theirs = new_api().task("Theirs")
+    api.ok("PATCH", f"/tasks/{first['id']}", 404, json={"version": dig["version"], "parent_id": theirs["id"]})
+
+    # back to the top, right after its old parent
+    water = api.ok("GET", f"/tasks/{water['id']}")
+    top = api.ok(
+        "PATCH",
+        f"/tasks/{water['id']}",
+        json={"version": water["version"], "parent_id": None, "order": {"after_id": plant["id"]}},
+    )
+    assert (top["parent_id"], top["depth"]) == (None, 0)
+    assert api.ok("GET", f"/tasks/{plant['id']}")["subtask_count"] == 1
+    listed = api.page(project_id=garden["id"], sort="manual", limit=200)["items"]
+    assert [t["title"] for t in listed if t["parent_id"] is None][:2] == ["Plant", "Water"]

@@ -71,22 +71,34 @@ def single(query: TaskQuery, partition: str) -> TaskQuery:
     return replace(query, user_id=partition, shared=())
 
 
-def _count_on_parent(transaction: TransactWrite, previous: Task | None, task: Task | None) -> bool:
-    """A subtask's create, completion, reopening or deletion changes its parent's "n/m done" in the same
-    transaction (and the parent's ``version``, like a comment: an edit of the parent read before answers 409
-    instead of writing old counts back). The parent must exist: a child of a deleted task is refused."""
-    counted, done = subtask_change(previous, task)
-    subtask = task or previous
-    if (counted, done) == (0, 0) or subtask is None or subtask.parent_id is None:
-        return False
-    parent = SubtaskCountModel(user_id=subtask.user_id, sk=TASK + subtask.parent_id)
-    actions: list[Action] = [SubtaskCountModel.version.add(1)]
-    if counted:
-        actions.append(SubtaskCountModel.subtask_count.add(counted))
-    if done:
-        actions.append(SubtaskCountModel.subtask_done.add(done))
-    transaction.update(parent, actions=actions, condition=SubtaskCountModel.sk.exists())
-    return True
+def _parent_counts(previous: Task | None, task: Task | None) -> list[tuple[str, str, int, int]]:
+    """(partition, parent id, children added, done children added) for each parent whose "n/m done" a write of a
+    task changes: its one parent, or two when it goes from one parent to another (it leaves one, joins the other)."""
+    moved = previous is not None and task is not None and previous.parent_id != task.parent_id
+    pairs = [(previous, None), (None, task)] if moved else [(previous, task)]
+    counts = []
+    for before, after in pairs:
+        subtask = after or before
+        counted, done = subtask_change(before, after)
+        if subtask is not None and subtask.parent_id is not None and (counted, done) != (0, 0):
+            counts.append((subtask.user_id, subtask.parent_id, counted, done))
+    return counts
+
+
+def _count_on_parents(transaction: TransactWrite, previous: Task | None, task: Task | None) -> int:
+    """The parents' counts in the write's transaction (and their ``version``, like a comment: an edit of a parent
+    read before answers 409 instead of writing old counts back). The parents must exist: a child of a deleted task
+    is refused. Returns how many updates it added (the transaction's last)."""
+    counts = _parent_counts(previous, task)
+    for partition, parent_id, counted, done in counts:
+        actions: list[Action] = [SubtaskCountModel.version.add(1)]
+        if counted:
+            actions.append(SubtaskCountModel.subtask_count.add(counted))
+        if done:
+            actions.append(SubtaskCountModel.subtask_done.add(done))
+        parent = SubtaskCountModel(user_id=partition, sk=TASK + parent_id)
+        transaction.update(parent, actions=actions, condition=SubtaskCountModel.sk.exists())
+    return len(counts)
 
 
 def _changed_meanwhile() -> ConflictError:
@@ -175,11 +187,10 @@ class DynamoTaskStore:
         old_labels, new_labels = (set(previous.labels) if previous else set()), set(task.labels)
         old_terms, new_terms = index_terms(previous), index_terms(task)
         added, opened = counters.count_change(previous, task)
-        if not (added or opened or old_labels ^ new_labels or old_terms ^ new_terms or activity) and subtask_change(
-            previous, task
-        ) == (0, 0):
+        alone = not (added or opened or old_labels ^ new_labels or old_terms ^ new_terms or activity)
+        if alone and not _parent_counts(previous, task):
             return _put_alone(item)
-        parent_counted = False
+        parents_counted = 0
         try:
             with TransactWrite(connection=connection()) as transaction:
                 if added or opened:
@@ -203,10 +214,10 @@ class DynamoTaskStore:
                     transaction.delete(word_item(task.user_id, term, task.id))
                 if activity is not None:
                     transaction.save(activity_item(task.user_id, activity))
-                parent_counted = _count_on_parent(transaction, previous, task)
+                parents_counted = _count_on_parents(transaction, previous, task)
         except TransactWriteError as exc:
-            # (the parent's update, when there is one, comes after the counters': PynamoDB keeps the call order)
-            if (added > 0 or opened > 0) and counters.counts_refused(exc, updates_after=int(parent_counted)):
+            # (the parents' updates, when there are any, come after the counters': PynamoDB keeps the call order)
+            if (added > 0 or opened > 0) and counters.counts_refused(exc, updates_after=parents_counted):
                 raise counters.CountsRefused from exc
             if is_conditional_failure(exc):
                 raise _changed_meanwhile() from exc
@@ -240,7 +251,7 @@ class DynamoTaskStore:
                     transaction.delete(word)
                 if activity is not None:
                     transaction.save(activity_item(task.user_id, activity))
-                _count_on_parent(transaction, task, None)
+                _count_on_parents(transaction, task, None)
         except TransactWriteError as exc:
             if is_conditional_failure(exc):
                 raise _changed_meanwhile() from exc
