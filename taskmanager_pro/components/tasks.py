@@ -242,6 +242,19 @@ def row_menu(row: Any) -> rx.Component:
                         rx.menu.item(
                             rx.icon("arrow-down", size=14), "Move down", on_click=TasksState.move_task(row.id, 1)
                         ),
+                        rx.menu.item(
+                            rx.icon("indent-increase", size=14),
+                            "Indent",
+                            on_click=TasksState.indent_task(row.id),
+                        ),
+                        rx.cond(
+                            row.depth > 0,
+                            rx.menu.item(
+                                rx.icon("indent-decrease", size=14),
+                                "Outdent",
+                                on_click=TasksState.outdent_task(row.id),
+                            ),
+                        ),
                     ),
                 ),
                 rx.cond(

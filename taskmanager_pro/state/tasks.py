@@ -36,8 +36,10 @@ from taskmanager_pro.state.views import (
     assignee_of,
     bound,
     day_name,
+    indent_under,
     long_day,
     nest,
+    outdent_place,
     section_columns,
     single_group,
     status_columns,
@@ -1078,6 +1080,43 @@ class TasksState(WorkspaceState):
         async for event in self._update(task_id, build, "", after_id=after.id if after else ""):
             yield event
         yield rx.call_script(f"window.tmpFocusTask && window.tmpFocusTask({json.dumps(task_id)})")
+
+    @rx.event(background=True)
+    async def indent_task(self, task_id: str) -> AsyncGenerator[Any, None]:
+        """The row menu's "Indent": under the task right above it (last of its subtasks), subtasks and all."""
+        if not isinstance(task_id, str):
+            return
+        async with self:
+            parent = indent_under(self._tasks, task_id)
+        if parent is None:
+            yield rx.toast.info("There is no task above it at its level to go under.", id="moved")
+            return
+
+        def build(current: TaskPublic) -> tuple[TaskPublic, TaskUpdate]:
+            shown = current.model_copy(update={"parent_id": parent.id, "section": parent.section})
+            return shown, TaskUpdate(version=current.version, parent_id=parent.id)
+
+        async for event in self._update(task_id, build, f"Now a subtask of {parent.title}"):
+            yield event
+
+    @rx.event(background=True)
+    async def outdent_task(self, task_id: str) -> AsyncGenerator[Any, None]:
+        """The row menu's "Outdent": a level up, right after the task it was under."""
+        if not isinstance(task_id, str):
+            return
+        async with self:
+            place = outdent_place(self._tasks, task_id)
+        if place is None:
+            return
+        parent, next_one = place
+
+        def build(current: TaskPublic) -> tuple[TaskPublic, TaskUpdate]:
+            shown = current.model_copy(update={"parent_id": parent.parent_id})
+            order = TaskOrder(after_id=parent.id, before_id=next_one.id if next_one else None)
+            return shown, TaskUpdate(version=current.version, parent_id=parent.parent_id, order=order)
+
+        async for event in self._update(task_id, build, f"Moved out of {parent.title}", after_id=parent.id):
+            yield event
 
     @rx.event(background=True)
     async def assign(self, task_id: str, user_id: str) -> AsyncGenerator[Any, None]:

@@ -314,6 +314,33 @@ def nest(tasks: Sequence[TaskPublic], collapsed: Iterable[str] = ()) -> list[tup
     return result
 
 
+def _siblings(tasks: Sequence[TaskPublic], task: TaskPublic) -> list[TaskPublic]:
+    """The tasks under the same parent as ``task`` (and in its section), in the list's order."""
+    return [t for t in tasks if t.parent_id == task.parent_id and (t.section or "") == (task.section or "")]
+
+
+def indent_under(tasks: Sequence[TaskPublic], task_id: str) -> TaskPublic | None:
+    """The task a row goes under when indented: the sibling right above it (None: it is the first)."""
+    task = next((t for t in tasks if t.id == task_id), None)
+    if task is None:
+        return None
+    siblings = _siblings(tasks, task)
+    index = next(i for i, t in enumerate(siblings) if t.id == task_id)
+    return siblings[index - 1] if index > 0 else None
+
+
+def outdent_place(tasks: Sequence[TaskPublic], task_id: str) -> tuple[TaskPublic, TaskPublic | None] | None:
+    """Where a subtask goes when outdented: (its parent, which it then follows; the parent's next sibling, which it
+    then precedes). None: a top-level task, or its parent is not in the list."""
+    task = next((t for t in tasks if t.id == task_id), None)
+    parent = next((t for t in tasks if task is not None and t.id == task.parent_id), None)
+    if parent is None:
+        return None
+    siblings = _siblings(tasks, parent)
+    index = next(i for i, t in enumerate(siblings) if t.id == parent.id)
+    return parent, (siblings[index + 1] if index + 1 < len(siblings) else None)
+
+
 def _group(
     key: str, title: str, rows: list[TaskRow], *, subtitle: str = "", tone: str = "", total: int | None = None
 ) -> TaskGroup:

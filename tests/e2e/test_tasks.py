@@ -437,6 +437,20 @@ def test_nested_subtasks_show_counts_fold_and_complete_with_their_parent(page: P
     expect(row(page, "Dig beds")).to_have_attribute("data-depth", "2")
     expect(row(page, "Pick plants")).to_contain_text("0/2 done")
 
+    # Indent puts a row under the one above it (last of its subtasks); Outdent brings it back a level.
+    row(page, "Fence").get_by_role("button", name="More actions for Fence").click()
+    page.get_by_role("menuitem", name="Indent").click()
+    expect(row(page, "Fence")).to_have_attribute("data-depth", "2")
+    expect(row(page, "Pick plants")).to_contain_text("0/3 done")
+    eventually(lambda: task_titled(user, "Fence")["parent_id"] == kids[0].id, page, "Fence did not go under")
+    row(page, "Fence").get_by_role("button", name="More actions for Fence").click()
+    page.get_by_role("menuitem", name="Outdent").click()
+    expect(row(page, "Fence")).to_have_attribute("data-depth", "1")
+    expect(row(page, "Pick plants")).to_contain_text("0/2 done")
+    eventually(lambda: task_titled(user, "Fence")["parent_id"] == root.id, page, "Fence did not come back")
+    titles = page.locator("[data-task-row]").evaluate_all("rows => rows.map(r => r.getAttribute('aria-label'))")
+    assert titles.index("Fence") > titles.index("Dig beds")  # after Pick plants and its subtasks
+
     # Completing the parent asks; "Complete all" completes every open subtask below it.
     parent.get_by_role("checkbox", name="Complete Plan the garden").click()
     dialog = page.get_by_role("alertdialog", name="Complete the subtasks too?")

@@ -23,7 +23,9 @@ from taskmanager_pro.state.views import (
     ProjectItem,
     TaskRow,
     due_chip,
+    indent_under,
     nest,
+    outdent_place,
     section_columns,
     status_columns,
     task_row,
@@ -241,3 +243,20 @@ def test_a_list_in_manual_order_shows_subtasks_under_their_parents_and_folds_the
     ]
     assert [title for title, _, _ in shown((root.id,))] == ["Root", "Other", "Orphan"]
     assert (row(root).children_done, row(root).children_total) == (1, 2)  # "1/2 done"
+
+
+def test_indent_goes_under_the_sibling_above_and_outdent_after_the_parent() -> None:
+    root = make("Root", project_id="P1", section="A")
+    first = make("First", project_id="P1", section="A", parent_id=root.id, depth=1)
+    second = make("Second", project_id="P1", section="A", parent_id=root.id, depth=1)
+    other = make("Other column", project_id="P1", section="B")
+    after = make("After", project_id="P1", section="A")
+    listed = [root, first, other, second, after]
+    assert indent_under(listed, second.id) == first  # the sibling right above, same parent and section
+    assert indent_under(listed, first.id) is None  # the first of its siblings
+    assert indent_under(listed, after.id) == root  # "Other column" is in another section
+    assert indent_under(listed, "unknown") is None
+    assert outdent_place(listed, second.id) == (root, after)  # after its parent, before the parent's next sibling
+    assert outdent_place([root, first], first.id) == (root, None)
+    assert outdent_place(listed, root.id) is None  # already at the top
+    assert outdent_place([first], first.id) is None  # its parent is not loaded
