@@ -10,6 +10,7 @@ import reflex as rx
 from taskmanager_pro.components.avatars import avatar_stack
 from taskmanager_pro.components.dnd import droppable
 from taskmanager_pro.components.forms import confirm_dialog, dialog_buttons, error_message, field, form
+from taskmanager_pro.components.menus import more_actions
 from taskmanager_pro.state import tasks
 from taskmanager_pro.state.editors import LabelEditorState, ProjectEditorState
 from taskmanager_pro.state.sharing import ActivityState, ShareState
@@ -143,16 +144,7 @@ def sharing_items(project_id: Any, *, shared: Any, can_manage: Any, is_owner: An
 def project_entry(project: Any) -> rx.Component:
     href = "/projects/" + project.id
     menu = rx.menu.root(
-        rx.menu.trigger(
-            rx.icon_button(
-                rx.icon("ellipsis", size=14),
-                variant="ghost",
-                color_scheme="gray",
-                size="1",
-                aria_label="Project actions: " + project.name,
-                class_name="tmp-side-menu",
-            )
-        ),
+        more_actions("Project actions: " + project.name, class_name="tmp-side-menu"),
         rx.menu.content(
             sharing_items(
                 project.id, shared=project.shared, can_manage=project.can_manage, is_owner=project.role == "owner"
@@ -204,16 +196,7 @@ def project_entry(project: Any) -> rx.Component:
 def archived_entry(project: Any) -> rx.Component:
     href = "/projects/" + project.id
     menu = rx.menu.root(
-        rx.menu.trigger(
-            rx.icon_button(
-                rx.icon("ellipsis", size=14),
-                variant="ghost",
-                color_scheme="gray",
-                size="1",
-                aria_label="Project actions: " + project.name,
-                class_name="tmp-side-menu",
-            )
-        ),
+        more_actions("Project actions: " + project.name, class_name="tmp-side-menu"),
         rx.menu.content(
             rx.menu.item(rx.icon("archive-restore", size=14), "Restore", on_click=PE.set_archived(project.id, False)),
             rx.menu.item(

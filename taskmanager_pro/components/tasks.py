@@ -10,6 +10,7 @@ import reflex as rx
 from taskmanager_pro.components.avatars import avatar
 from taskmanager_pro.components.dnd import drag_handle, droppable, sortable, sortable_context
 from taskmanager_pro.components.forms import blocked, confirm_dialog
+from taskmanager_pro.components.menus import more_actions
 from taskmanager_pro.state import selection, task_detail, tasks
 from taskmanager_pro.state.views import PRIORITY_NAMES
 
@@ -214,20 +215,10 @@ def select_box(row: Any) -> rx.Component:
 
 
 def row_menu(row: Any) -> rx.Component:
-    # The trigger's button has no on_click of its own: Reflex would wrap it in a div that gets aria-expanded.
     # The flex around the menu keeps the click from reaching the row.
     return rx.flex(
         rx.menu.root(
-            rx.menu.trigger(
-                rx.icon_button(
-                    rx.icon("ellipsis", size=16),
-                    variant="ghost",
-                    color_scheme="gray",
-                    size="1",
-                    aria_label="More actions for " + row.title,
-                    class_name="tmp-row-menu",
-                ),
-            ),
+            more_actions("More actions for " + row.title, class_name="tmp-row-menu", icon_size=16),
             rx.menu.content(
                 rx.menu.item(rx.icon("panel-right-open", size=14), "Open", on_click=TaskDetailState.open_task(row.id)),
                 rx.menu.item(
