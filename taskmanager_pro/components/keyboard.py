@@ -28,6 +28,7 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Enter or e", "Open the focused task"),
     ("c", "Complete the focused task"),
     ("x", "Select the focused task (bulk actions)"),
+    ("] / [", "Indent the focused task under the one above / outdent it (a list in its own order)"),
     ("Delete", "Delete the focused task (asks first)"),
     ("↓ ← →", "In quick add: to the suggestions and between them (Enter picks, Esc goes back)"),
     ("?", "Show this help"),
@@ -79,12 +80,14 @@ useEffect(() => {
             case 'e': action = 'open'; break;
             case 'c': action = 'complete'; break;
             case 'x': action = 'select'; break;
+            case ']': action = 'indent'; break;
+            case '[': action = 'outdent'; break;
             case 'Delete': case 'Backspace': action = 'delete'; break;
             default: return;
         }
         e.preventDefault();
         if (!action) return;
-        if (['open', 'complete', 'select', 'delete'].includes(action) && !row) return;
+        if (['open', 'complete', 'select', 'delete', 'indent', 'outdent'].includes(action) && !row) return;
         send(action, row ? row.getAttribute('data-task-id') || '' : '');
     };
     // The quick-add suggestions (components/quick_add.py): Down from the input reaches the first one, the arrows

@@ -14,7 +14,7 @@ from taskmanager_pro.state.task_detail import TaskDetailState
 from taskmanager_pro.state.tasks import TasksState
 from taskmanager_pro.state.views import bound
 
-SHORTCUT_ACTIONS = frozenset({"quick_add", "help", "open", "select", "complete", "delete"})
+SHORTCUT_ACTIONS = frozenset({"quick_add", "help", "open", "select", "complete", "delete", "indent", "outdent"})
 
 
 class KeyboardState(AppState):
@@ -45,4 +45,6 @@ class KeyboardState(AppState):
             return bound(TasksState.toggle_done, task_id)
         elif action == "delete":
             tasks.ask_to_delete(task_id)
+        elif action in ("indent", "outdent") and tasks.can_reorder:  # (the list's own order shows the levels)
+            return bound(TasksState.indent_task if action == "indent" else TasksState.outdent_task, task_id)
         return None

@@ -1098,6 +1098,7 @@ class TasksState(WorkspaceState):
 
         async for event in self._update(task_id, build, f"Now a subtask of {parent.title}"):
             yield event
+        yield rx.call_script(f"window.tmpFocusTask && window.tmpFocusTask({json.dumps(task_id)})")
 
     @rx.event(background=True)
     async def outdent_task(self, task_id: str) -> AsyncGenerator[Any, None]:
@@ -1117,6 +1118,7 @@ class TasksState(WorkspaceState):
 
         async for event in self._update(task_id, build, f"Moved out of {parent.title}", after_id=parent.id):
             yield event
+        yield rx.call_script(f"window.tmpFocusTask && window.tmpFocusTask({json.dumps(task_id)})")
 
     @rx.event(background=True)
     async def assign(self, task_id: str, user_id: str) -> AsyncGenerator[Any, None]:

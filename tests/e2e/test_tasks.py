@@ -596,6 +596,18 @@ def test_keyboard_flow(page: Page, app: App) -> None:
     for title in remaining:
         expect(row(page, title)).to_be_visible()
 
+    # In a list in its own order, ] puts the focused row under the one above and [ brings it back; focus stays.
+    visit(page, "/inbox")
+    order = page.locator("[data-task-row]").evaluate_all("rows => rows.map(r => r.getAttribute('aria-label'))")
+    row(page, order[1]).focus()
+    page.keyboard.press("]")
+    expect(row(page, order[1])).to_have_attribute("data-depth", "1")
+    expect(row(page, order[1])).to_be_focused()
+    eventually(lambda: task_titled(user, order[1])["parent_id"] is not None, page, "] did not indent")
+    page.keyboard.press("[")
+    expect(row(page, order[1])).to_have_attribute("data-depth", "0")
+    eventually(lambda: task_titled(user, order[1])["parent_id"] is None, page, "[ did not outdent")
+
 
 def test_load_more_and_sidebar_management(page: Page, app: App) -> None:
     user = new_user(app)
