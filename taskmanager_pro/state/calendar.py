@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 
 from backend.client import ApiError
-from backend.client.api import StaleVersion, TaskPublic, TaskUpdate
+from backend.client.api import TaskPublic, TaskUpdate
 from backend.client.recurrence import occurrences
-from taskmanager_pro.state.clients import call
+from taskmanager_pro.state.clients import call, edit_shown_first
 from taskmanager_pro.state.drops import drop_target
 from taskmanager_pro.state.views import PRIORITY_COLORS, bound
 from taskmanager_pro.state.workspace import WorkspaceState
@@ -508,25 +508,17 @@ class CalendarState(WorkspaceState):
             self._set_pending(active_id, True)
             self._render()
         update = TaskUpdate(version=before.version, due_date=day, due_time=new_time)
-        try:
-            saved = await call(client.update_task, active_id, update)
-        except StaleVersion as stale:
-            async with self:
-                self._set_pending(active_id, False)
-                self.task_saved(stale.current)
-            yield rx.toast.warning("This task was changed elsewhere; it is shown as it is now. Try again.")
-            return
-        except ApiError as error:
-            async with self:
-                self._set_pending(active_id, False)
-                self.task_saved(before)
-            yield rx.toast.error(error.first_problem)
-            return
-        async with self:
+
+        def settle(task: TaskPublic) -> None:
             self._set_pending(active_id, False)
-            self.task_saved(saved)
-        when = day.strftime("%a %d %b") + (f" {new_time.strftime('%H:%M')}" if new_time else "")
-        yield rx.toast.success(f"Moved to {when}", description=saved.title, id="moved")
+            self.task_saved(task)
+
+        def moved(saved: TaskPublic) -> Any:
+            when = day.strftime("%a %d %b") + (f" {new_time.strftime('%H:%M')}" if new_time else "")
+            return rx.toast.success(f"Moved to {when}", description=saved.title, id="moved")
+
+        async for event in edit_shown_first(self, client, update, before=before, settle=settle, done=moved):
+            yield event
 
 
 __all__ = [

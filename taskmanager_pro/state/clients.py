@@ -8,14 +8,50 @@ locally it would deadlock, because the REST API is served by this same process.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 from functools import lru_cache
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
-from backend.client import ApiClient, CognitoAuth, PublicConfig, get_client_settings
+import reflex as rx
+
+from backend.client import ApiClient, ApiError, CognitoAuth, PublicConfig, get_client_settings
+from backend.client.api import StaleVersion, TaskPublic, TaskUpdate
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+
+CHANGED_ELSEWHERE = "This task was changed elsewhere; it is shown as it is now. Try again."
+
+
+async def edit_shown_first(
+    state: rx.State,
+    client: ApiClient,
+    update: TaskUpdate,
+    *,
+    before: TaskPublic,
+    settle: Callable[[TaskPublic], None],
+    done: Callable[[TaskPublic], Any] | None = None,
+) -> AsyncGenerator[Any, None]:
+    """Inside a background handler, the PATCH of an edit already on screen, then what the row settles on (``settle``,
+    under the state's lock): the task as saved (and ``done``'s event), what is stored now when it changed meanwhile
+    (with a warning), or ``before`` again when the API refused (with its reason)."""
+    try:
+        saved = await call(client.update_task, before.id, update)
+    except StaleVersion as stale:
+        async with state:
+            settle(stale.current)
+        yield rx.toast.warning(CHANGED_ELSEWHERE)
+        return
+    except ApiError as error:
+        async with state:
+            settle(before)
+        yield rx.toast.error(error.first_problem)
+        return
+    async with state:
+        settle(saved)
+    if done is not None:
+        yield done(saved)
 
 
 def api(access_token: str | None = None) -> ApiClient:

@@ -25,8 +25,8 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 
 from backend.client import ApiError
-from backend.client.api import StaleVersion, TaskOrder, TaskPage, TaskPublic, TaskUpdate
-from taskmanager_pro.state.clients import call
+from backend.client.api import TaskOrder, TaskPage, TaskPublic, TaskUpdate
+from taskmanager_pro.state.clients import call, edit_shown_first
 from taskmanager_pro.state.drops import drop_target
 from taskmanager_pro.state.listing import ListSpec, ShownPage, newer, place, sort_key, without
 from taskmanager_pro.state.views import (
@@ -920,25 +920,17 @@ class TasksState(WorkspaceState):
                     self._move_after(task_id, after_id)
                 self.set_pending(task_id, True)
                 self.highlight = task_id
-            try:
-                saved = await call(client.update_task, task_id, update)
-            except StaleVersion as stale:
-                async with self:
-                    self.set_pending(task_id, False)
-                    self.task_saved(stale.current)
-                yield rx.toast.warning("This task was changed elsewhere; it is shown as it is now. Try again.")
-                return
-            except ApiError as error:
-                async with self:
-                    self.set_pending(task_id, False)
-                    self.task_saved(before)
-                yield rx.toast.error(error.first_problem)
-                return
-            async with self:
+
+            def settle(task: TaskPublic) -> None:
                 self.set_pending(task_id, False)
-                self.task_saved(saved)
-            if success:
-                yield rx.toast.success(success, id="moved")
+                self.task_saved(task)
+
+            def done(_: TaskPublic) -> Any:
+                return rx.toast.success(success, id="moved")
+
+            moved = done if success else None
+            async for event in edit_shown_first(self, client, update, before=before, settle=settle, done=moved):
+                yield event
 
     @rx.event(background=True)
     async def move_to_column(self, task_id: str, column: str) -> AsyncGenerator[Any, None]:

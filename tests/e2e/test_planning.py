@@ -125,6 +125,7 @@ def test_calendar_drag_to_reschedule_add_on_a_slot_and_navigate(page: Page, app:
     dialog.get_by_role("textbox", name="Quick add").fill("Call the bank")
     expect(chips(page)).to_contain_text("15:00")
     page.keyboard.press("Enter")
+    expect(dialog).to_have_count(0)  # (closed, its exit animation over)
     column = calendar.locator(f".tmp-cal-daycol[data-day='{other.isoformat()}']")
     expect(column.locator(".tmp-cal-chip").filter(has_text="Call the bank")).to_contain_text("15:00")
     eventually(
@@ -139,7 +140,7 @@ def test_calendar_drag_to_reschedule_add_on_a_slot_and_navigate(page: Page, app:
     # Keys: → the next week (the series goes on, the one-off tasks don't), t back; m the month.
     title = page.locator("#calendar-title")
     this_week = title.inner_text()
-    page.locator("h1").click()
+    title.click()
     page.keyboard.press("ArrowRight")
     expect(title).not_to_have_text(this_week)
     expect(standups).to_have_count(7)
