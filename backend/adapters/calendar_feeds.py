@@ -12,13 +12,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
+from backend.adapters import hashed_pointers
 from backend.adapters.task_store.models import TableMeta
-from backend.adapters.write_errors import is_conditional_failure
 from backend.errors import ConflictError
 
 FEED = "FEED"
@@ -55,43 +54,38 @@ def _current(user_id: str) -> UserFeedModel | None:
         return None
 
 
+def _unchanged(current: UserFeedModel | None) -> Condition:
+    """The user's item still names the feed read (None: there was none)."""
+    if current is None:
+        return UserFeedModel.user_id.does_not_exist()
+    return UserFeedModel.token_hash == current.token_hash
+
+
+def _changed_meanwhile() -> ConflictError:
+    return ConflictError("The calendar feed was changed meanwhile; try again.")
+
+
 class DynamoCalendarFeeds:
     def replace(self, user_id: str, token_hash: str, *, now: datetime) -> None:
         current = _current(user_id)
-        unchanged: Condition
-        try:
-            with TransactWrite(connection=UserFeedModel._get_connection().connection) as transaction:
-                if current is not None:
-                    transaction.delete(FeedPointerModel(POINTER + current.token_hash, FEED))
-                    unchanged = UserFeedModel.token_hash == current.token_hash
-                else:
-                    unchanged = UserFeedModel.user_id.does_not_exist()
-                transaction.save(
-                    FeedPointerModel(POINTER + token_hash, FEED, owner_id=user_id, created_at=now),
-                    condition=FeedPointerModel.user_id.does_not_exist(),
-                )
-                transaction.save(
-                    UserFeedModel(user_id, FEED, token_hash=token_hash, created_at=now), condition=unchanged
-                )
-        except TransactWriteError as exc:
-            if is_conditional_failure(exc):  # another request replaced or revoked it meanwhile
-                raise ConflictError("The calendar feed was changed meanwhile; try again.") from exc
-            raise
+        if not hashed_pointers.replace(
+            old=FeedPointerModel(POINTER + current.token_hash, FEED) if current is not None else None,
+            new=FeedPointerModel(POINTER + token_hash, FEED, owner_id=user_id, created_at=now),
+            own=UserFeedModel(user_id, FEED, token_hash=token_hash, created_at=now),
+            unchanged=_unchanged(current),
+        ):  # another request replaced or revoked it meanwhile
+            raise _changed_meanwhile()
 
     def revoke(self, user_id: str) -> bool:
         current = _current(user_id)
         if current is None:
             return False
-        try:
-            with TransactWrite(connection=UserFeedModel._get_connection().connection) as transaction:
-                transaction.delete(FeedPointerModel(POINTER + current.token_hash, FEED))
-                transaction.delete(
-                    UserFeedModel(user_id, FEED), condition=UserFeedModel.token_hash == current.token_hash
-                )
-        except TransactWriteError as exc:
-            if is_conditional_failure(exc):
-                raise ConflictError("The calendar feed was changed meanwhile; try again.") from exc
-            raise
+        if not hashed_pointers.remove(
+            pointer=FeedPointerModel(POINTER + current.token_hash, FEED),
+            own=UserFeedModel(user_id, FEED),
+            unchanged=_unchanged(current),
+        ):
+            raise _changed_meanwhile()
         return True
 
     def owner_of(self, token_hash: str) -> str | None:

@@ -10,14 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
-from backend.adapters import prefetched
+from backend.adapters import hashed_pointers, prefetched
 from backend.adapters.task_store.models import TableMeta
-from backend.adapters.write_errors import is_conditional_failure
 from backend.domain.inbound import secret_hash
 
 MAILIN = "MAILIN"
@@ -46,6 +44,11 @@ class UserAddressModel(Model):
 ADDRESS_MODELS: tuple[type[Model], ...] = (AddressPointerModel, UserAddressModel)
 
 
+def _unchanged(secret: str | None) -> Condition:
+    """The user's item still holds ``secret`` (None: there is none)."""
+    return UserAddressModel.secret == secret if secret is not None else UserAddressModel.user_id.does_not_exist()
+
+
 class DynamoTaskAddresses:
     def current(self, user_id: str) -> str | None:
         hit = prefetched.take(UserAddressModel.Meta.table_name, user_id, MAILIN)  # read ahead with the Users row
@@ -57,38 +60,21 @@ class DynamoTaskAddresses:
             return None
 
     def replace(self, user_id: str, secret: str, *, now: datetime, previous: str | None) -> bool:
-        unchanged: Condition
-        try:
-            with TransactWrite(connection=UserAddressModel._get_connection().connection) as transaction:
-                if previous is not None:
-                    transaction.delete(AddressPointerModel(POINTER + secret_hash(previous), MAILIN))
-                    unchanged = UserAddressModel.secret == previous
-                else:
-                    unchanged = UserAddressModel.user_id.does_not_exist()
-                transaction.save(
-                    AddressPointerModel(POINTER + secret_hash(secret), MAILIN, owner_id=user_id),
-                    condition=AddressPointerModel.user_id.does_not_exist(),
-                )
-                transaction.save(UserAddressModel(user_id, MAILIN, secret=secret, created_at=now), condition=unchanged)
-        except TransactWriteError as exc:
-            if is_conditional_failure(exc):
-                return False
-            raise
-        return True
+        return hashed_pointers.replace(
+            old=AddressPointerModel(POINTER + secret_hash(previous), MAILIN) if previous is not None else None,
+            new=AddressPointerModel(POINTER + secret_hash(secret), MAILIN, owner_id=user_id),
+            own=UserAddressModel(user_id, MAILIN, secret=secret, created_at=now),
+            unchanged=_unchanged(previous),
+        )
 
     def forget(self, user_id: str) -> bool:
+        # (False also when it was replaced meanwhile: the new one is for the caller to forget)
         secret = self.current(user_id)
-        if secret is None:
-            return False
-        try:
-            with TransactWrite(connection=UserAddressModel._get_connection().connection) as transaction:
-                transaction.delete(AddressPointerModel(POINTER + secret_hash(secret), MAILIN))
-                transaction.delete(UserAddressModel(user_id, MAILIN), condition=UserAddressModel.secret == secret)
-        except TransactWriteError as exc:
-            if is_conditional_failure(exc):  # replaced meanwhile: the new one is for the caller to forget
-                return False
-            raise
-        return True
+        return secret is not None and hashed_pointers.remove(
+            pointer=AddressPointerModel(POINTER + secret_hash(secret), MAILIN),
+            own=UserAddressModel(user_id, MAILIN),
+            unchanged=_unchanged(secret),
+        )
 
     def owner_of(self, secret: str) -> str | None:
         try:
