@@ -7,6 +7,8 @@ item is conditioned on what was read, so two requests at once cannot leave two p
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
@@ -18,25 +20,30 @@ from backend.adapters.write_errors import is_conditional_failure
 def replace(*, old: Model | None, new: Model, own: Model, unchanged: Condition) -> bool:
     """Put the pointer ``new`` (it must not exist) and the owner's item ``own`` (if ``unchanged`` still holds), deleting
     the pointer ``old``; False when another request changed them meanwhile."""
-    try:
-        with TransactWrite(connection=own._get_connection().connection) as transaction:
-            if old is not None:
-                transaction.delete(old)
-            transaction.save(new, condition=type(new)._hash_key_attribute().does_not_exist())
-            transaction.save(own, condition=unchanged)
-    except TransactWriteError as exc:
-        if is_conditional_failure(exc):
-            return False
-        raise
-    return True
+
+    def write(transaction: TransactWrite) -> None:
+        if old is not None:
+            transaction.delete(old)
+        transaction.save(new, condition=type(new)._hash_key_attribute().does_not_exist())
+        transaction.save(own, condition=unchanged)
+
+    return _committed(own, write)
 
 
 def remove(*, pointer: Model, own: Model, unchanged: Condition) -> bool:
     """Delete the pointer and the owner's item (if ``unchanged`` still holds); False when it changed meanwhile."""
+
+    def write(transaction: TransactWrite) -> None:
+        transaction.delete(pointer)
+        transaction.delete(own, condition=unchanged)
+
+    return _committed(own, write)
+
+
+def _committed(own: Model, write: Callable[[TransactWrite], None]) -> bool:
     try:
         with TransactWrite(connection=own._get_connection().connection) as transaction:
-            transaction.delete(pointer)
-            transaction.delete(own, condition=unchanged)
+            write(transaction)
     except TransactWriteError as exc:
         if is_conditional_failure(exc):
             return False
