@@ -151,6 +151,9 @@ def backend_function(
             "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
             "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
             "POWERTOOLS_LOG_LEVEL": "INFO",
+            # X-Ray keeps a trace's metadata for 30 days, readable by whoever may read traces: a handler's answer
+            # (task contents, an API token's secret when made, presigned URLs) must not be recorded there.
+            "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
             **environment,
         },
     )

@@ -243,6 +243,19 @@ def test_no_function_environment_holds_a_secret_value(synthesized: Synthesized) 
     assert functions_seen >= 8
 
 
+def test_no_trace_records_what_a_handler_answered(synthesized: Synthesized) -> None:
+    """Powertools' tracer puts a handler's whole return value into the X-Ray trace unless told not to: every API
+    answer (task contents, a new API token's secret, presigned URLs) would be kept there for 30 days."""
+    ours = 0
+    for template in synthesized.all_templates():
+        for logical, function in resources(template, "AWS::Lambda::Function").items():
+            variables = function["Properties"].get("Environment", {}).get("Variables", {})
+            if "POWERTOOLS_SERVICE_NAME" in variables:  # (not the CDK's own helper functions)
+                ours += 1
+                assert variables.get("POWERTOOLS_TRACER_CAPTURE_RESPONSE") == "false", logical
+    assert ours >= 8
+
+
 def test_only_the_api_and_reminders_may_read_the_link_signing_key(synthesized: Synthesized) -> None:
     stateless = synthesized.template("stateless")
     readers: dict[str, set[str]] = {}
