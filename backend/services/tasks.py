@@ -528,7 +528,7 @@ def _update(
     target = _placement(
         store, user_id=user_id, current=current, changes=changes, where=where, now=now, who=who, values=values
     )
-    deeper = _new_parent(store, user_id=user_id, current=current, changes=changes, who=who, values=values)
+    deeper, subtree = _new_parent(store, user_id=user_id, current=current, changes=changes, who=who, values=values)
     if changes.order is not None:
         values["position"] = _position_between(
             store, target.partition, values.get("project_id", current.project_id), changes
@@ -540,7 +540,7 @@ def _update(
     updated = _check_rules(updated, project.sections if project else None)
     saved = _store_edit(store, updated, previous=current, source=where, target=target, actor=user_id, now=now, who=who)
     if deeper:  # its subtasks keep their places below it, each a level deeper (or shallower), one write each
-        for child in _descendants(store, saved):
+        for child in subtree:
             changed = replace(child, depth=child.depth + deeper, updated_at=now, updated_by=user_id)
             _save(store, changed, previous=child, activity=None)
     return saved
@@ -554,14 +554,15 @@ def _new_parent(
     changes: TaskUpdate,
     who: Who | None,
     values: dict[str, Any],
-) -> int:
+) -> tuple[int, list[Task]]:
     """A new ``parent_id`` (null: top level): a task of the same project, not the task itself nor one of its
     subtasks, and no deeper than ``MAX_DEPTH`` with the subtasks it takes along. Under a task the edit goes last
     among its subtasks (unless ``order`` says where) and into its section. ``values`` gets the parent, depth,
-    position and section; returns how many levels deeper the task goes (negative: shallower)."""
+    position and section; returns how many levels deeper the task goes (negative: shallower) and its subtasks as
+    read for the depth check (parents first), whose depths follow."""
     sent = changes.model_fields_set
     if "parent_id" not in sent or changes.parent_id == current.parent_id:
-        return 0
+        return 0, []
     if "project_id" in sent and changes.project_id not in (None, current.project_id):
         raise InvalidInputError(
             "Move the task or put it under another task, one at a time.", fields={"parent_id": "sent with a move"}
@@ -585,14 +586,14 @@ def _new_parent(
         siblings = children_of(store, parent)
         if siblings and changes.order is None:
             values["position"] = position_after(max(sibling.position for sibling in siblings))
-    below = len(_levels(store, current))
-    if depth + below > MAX_DEPTH:
+    levels = _levels(store, current)
+    if depth + len(levels) > MAX_DEPTH:
         raise InvalidInputError(
             f"Subtasks nest at most {MAX_DEPTH} levels deep.",
-            fields={"parent_id": f"its subtasks would be {depth + below} levels deep"},
+            fields={"parent_id": f"its subtasks would be {depth + len(levels)} levels deep"},
         )
     values.update(parent_id=changes.parent_id, depth=depth)
-    return depth - current.depth
+    return depth - current.depth, [child for level in levels for child in level]
 
 
 def _ancestor_ids(store: TaskStore, task: Task) -> list[str]:

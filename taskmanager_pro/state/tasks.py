@@ -793,6 +793,10 @@ class TasksState(WorkspaceState):
         self._tasks = [*rest[:index], task, *rest[index:]]
         self._render()
 
+    def _focus_task(self, task_id: str) -> Any:
+        """Keep the keyboard on a row that moved (its place in the list changed, the element stayed)."""
+        return rx.call_script(f"window.tmpFocusTask && window.tmpFocusTask({json.dumps(task_id)})")
+
     def _focus_row(self, index: int) -> Any:
         """Keep the keyboard where it was: focus the row now at ``index`` (the next one after a removal)."""
         return rx.call_script(f"window.tmpFocusRow && window.tmpFocusRow({max(index, 0)})")
@@ -1071,7 +1075,7 @@ class TasksState(WorkspaceState):
 
         async for event in self._update(task_id, build, "", after_id=after.id if after else ""):
             yield event
-        yield rx.call_script(f"window.tmpFocusTask && window.tmpFocusTask({json.dumps(task_id)})")
+        yield self._focus_task(task_id)
 
     @rx.event(background=True)
     async def indent_task(self, task_id: str) -> AsyncGenerator[Any, None]:
@@ -1090,7 +1094,7 @@ class TasksState(WorkspaceState):
 
         async for event in self._update(task_id, build, f"Now a subtask of {parent.title}"):
             yield event
-        yield rx.call_script(f"window.tmpFocusTask && window.tmpFocusTask({json.dumps(task_id)})")
+        yield self._focus_task(task_id)
 
     @rx.event(background=True)
     async def outdent_task(self, task_id: str) -> AsyncGenerator[Any, None]:
@@ -1110,7 +1114,7 @@ class TasksState(WorkspaceState):
 
         async for event in self._update(task_id, build, f"Moved out of {parent.title}", after_id=parent.id):
             yield event
-        yield rx.call_script(f"window.tmpFocusTask && window.tmpFocusTask({json.dumps(task_id)})")
+        yield self._focus_task(task_id)
 
     @rx.event(background=True)
     async def assign(self, task_id: str, user_id: str) -> AsyncGenerator[Any, None]:

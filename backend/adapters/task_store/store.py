@@ -85,11 +85,10 @@ def _parent_counts(previous: Task | None, task: Task | None) -> list[tuple[str, 
     return counts
 
 
-def _count_on_parents(transaction: TransactWrite, previous: Task | None, task: Task | None) -> int:
-    """The parents' counts in the write's transaction (and their ``version``, like a comment: an edit of a parent
-    read before answers 409 instead of writing old counts back). The parents must exist: a child of a deleted task
-    is refused. Returns how many updates it added (the transaction's last)."""
-    counts = _parent_counts(previous, task)
+def _count_on_parents(transaction: TransactWrite, counts: list[tuple[str, str, int, int]]) -> None:
+    """The parents' counts (``_parent_counts``) in the write's transaction, as its last updates (and their
+    ``version``, like a comment: an edit of a parent read before answers 409 instead of writing old counts back).
+    The parents must exist: a child of a deleted task is refused."""
     for partition, parent_id, counted, done in counts:
         actions: list[Action] = [SubtaskCountModel.version.add(1)]
         if counted:
@@ -98,7 +97,6 @@ def _count_on_parents(transaction: TransactWrite, previous: Task | None, task: T
             actions.append(SubtaskCountModel.subtask_done.add(done))
         parent = SubtaskCountModel(user_id=partition, sk=TASK + parent_id)
         transaction.update(parent, actions=actions, condition=SubtaskCountModel.sk.exists())
-    return len(counts)
 
 
 def _changed_meanwhile() -> ConflictError:
@@ -187,10 +185,9 @@ class DynamoTaskStore:
         old_labels, new_labels = (set(previous.labels) if previous else set()), set(task.labels)
         old_terms, new_terms = index_terms(previous), index_terms(task)
         added, opened = counters.count_change(previous, task)
-        alone = not (added or opened or old_labels ^ new_labels or old_terms ^ new_terms or activity)
-        if alone and not _parent_counts(previous, task):
+        parents = _parent_counts(previous, task)
+        if not (added or opened or old_labels ^ new_labels or old_terms ^ new_terms or activity or parents):
             return _put_alone(item)
-        parents_counted = 0
         try:
             with TransactWrite(connection=connection()) as transaction:
                 if added or opened:
@@ -214,10 +211,10 @@ class DynamoTaskStore:
                     transaction.delete(word_item(task.user_id, term, task.id))
                 if activity is not None:
                     transaction.save(activity_item(task.user_id, activity))
-                parents_counted = _count_on_parents(transaction, previous, task)
+                _count_on_parents(transaction, parents)
         except TransactWriteError as exc:
             # (the parents' updates, when there are any, come after the counters': PynamoDB keeps the call order)
-            if (added > 0 or opened > 0) and counters.counts_refused(exc, updates_after=parents_counted):
+            if (added > 0 or opened > 0) and counters.counts_refused(exc, updates_after=len(parents)):
                 raise counters.CountsRefused from exc
             if is_conditional_failure(exc):
                 raise _changed_meanwhile() from exc
@@ -251,7 +248,7 @@ class DynamoTaskStore:
                     transaction.delete(word)
                 if activity is not None:
                     transaction.save(activity_item(task.user_id, activity))
-                _count_on_parents(transaction, task, None)
+                _count_on_parents(transaction, _parent_counts(task, None))
         except TransactWriteError as exc:
             if is_conditional_failure(exc):
                 raise _changed_meanwhile() from exc
